@@ -1,0 +1,115 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import {
+  AnalysisFailedError,
+  ExpiredError,
+  NotFoundError,
+  RateLimitedError,
+  StorageError,
+  ValidationError,
+  VisionNotConfiguredError,
+} from "../shared/domain/errors.js";
+import type { Caller } from "../shared/domain/types.js";
+import type { RateLimitStatus } from "../shared/ratelimit/rate-limiter.js";
+
+/** API Gateway HTTP API (payload 2.0) event, with JWT authorizer claims when a route has one. */
+export type HttpEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function rateLimitHeaders(status: RateLimitStatus | undefined): Record<string, string> {
+  if (!status) return {};
+  return {
+    "ratelimit-limit": String(status.limit),
+    "ratelimit-remaining": String(status.remaining),
+    "ratelimit-reset": String(status.resetSeconds),
+  };
+}
+
+/** Domain errors → the seed's responses. Anything unexpected is logged and answered without internals. */
+export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof ValidationError) return json(400, error.fields);
+  if (error instanceof NotFoundError) return json(404, { detail: "Not found." });
+  if (error instanceof ExpiredError) return json(410, { error: error.message });
+  if (error instanceof RateLimitedError) {
+    return json(
+      429,
+      { error: "Rate limit exceeded", detail: error.message, retry_after: error.retryAfterSeconds },
+      {
+        "retry-after": String(error.retryAfterSeconds),
+        "ratelimit-limit": String(error.limit),
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": String(error.retryAfterSeconds),
+      },
+    );
+  }
+  if (error instanceof VisionNotConfiguredError) {
+    return json(503, { error: "Photo analysis unavailable", detail: error.detail });
+  }
+  if (error instanceof AnalysisFailedError) {
+    console.error("photo analysis failed", error.detail, error.cause);
+    return json(500, { error: "Photo analysis failed", detail: error.detail });
+  }
+  if (error instanceof StorageError) {
+    console.error("storage failure", error.cause ?? error);
+    return json(500, { error: error.publicMessage });
+  }
+  console.error("unhandled error", error);
+  return json(500, { error: "Internal server error" });
+}
+
+/** Wraps a handler so every failure becomes one of the seed's JSON errors. */
+export function httpHandler<E extends HttpEvent>(handle: (event: E) => Promise<HttpResult>) {
+  return async (event: E): Promise<HttpResult> => {
+    try {
+      return await handle(event);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+function claims(event: HttpEvent): Record<string, unknown> | undefined {
+  const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
+  return authorizer?.jwt?.claims;
+}
+
+/**
+ * Who is calling. Signed-in users come only from claims API Gateway's JWT authorizer has
+ * verified; the IP is API Gateway's view of the connection, never a client header.
+ */
+export function callerFrom(event: HttpEvent, fingerprint: string | null): Caller {
+  const verified = claims(event);
+  const userId = typeof verified?.sub === "string" ? verified.sub : null;
+  const usernameClaim = verified?.["cognito:username"] ?? verified?.preferred_username ?? verified?.username;
+  return {
+    userId,
+    username: userId ? (typeof usernameClaim === "string" ? usernameClaim : userId) : null,
+    fingerprint,
+    ipAddress: event.requestContext.http.sourceIp || null,
+  };
+}
+
+/** The API's public origin, for image_url. */
+export function publicBaseUrl(event: HttpEvent): string {
+  if (process.env.PHOTO_ANALYSIS_PUBLIC_BASE_URL) return process.env.PHOTO_ANALYSIS_PUBLIC_BASE_URL;
+  const headers = event.headers ?? {};
+  const proto = headers["x-forwarded-proto"] ?? "https";
+  const host = headers.host ?? event.requestContext.domainName;
+  return `${proto}://${host}`;
+}
+
+/** Validates the optional `fingerprint` field as DRF would: present means non-blank, at most 255 characters. */
+export function fingerprintErrors(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== "string") return ["Not a valid string."];
+  if (value.trim() === "") return ["This field may not be blank."];
+  if (value.length > 255) return ["Ensure this field has no more than 255 characters."];
+  return [];
+}

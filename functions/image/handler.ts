@@ -1,0 +1,23 @@
+import { getImage } from "../../shared/usecases/queries.js";
+import { defaultDeps, type DepsProvider } from "../deps.js";
+import { httpHandler, type HttpEvent } from "../http.js";
+
+/** GET /api/photo-analysis/{id}/image/ — the bytes through the API, never a storage path. */
+export function createImageHandler(getDeps: DepsProvider = defaultDeps) {
+  return httpHandler(async (event: HttpEvent) => {
+    const image = await getImage(getDeps(), event.pathParameters?.id ?? "");
+    return {
+      statusCode: 200,
+      headers: {
+        "content-type": image.contentType,
+        "content-length": String(image.bytes.length),
+        "cache-control": "private, max-age=3600",
+        "x-content-type-options": "nosniff",
+      },
+      body: image.bytes.toString("base64"),
+      isBase64Encoded: true,
+    };
+  });
+}
+
+export const handler = createImageHandler();

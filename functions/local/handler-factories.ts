@@ -1,0 +1,14 @@
+import type { AppDeps } from "../../shared/usecases/deps.js";
+import { createGetAnalysisHandler } from "../get-analysis/handler.js";
+import { createImageHandler } from "../image/handler.js";
+import { createRecentHandler } from "../recent/handler.js";
+import { createUploadHandler } from "../upload/handler.js";
+import type { RouteHandler } from "./http-adapter.js";
+
+/** Route id → the factory its Lambda module uses for its `handler` export, so local runs execute the same code. */
+export const HANDLER_FACTORIES: Record<string, (getDeps: () => AppDeps) => RouteHandler> = {
+  Upload: (getDeps) => createUploadHandler(getDeps) as RouteHandler,
+  Recent: createRecentHandler as (getDeps: () => AppDeps) => RouteHandler,
+  GetAnalysis: createGetAnalysisHandler as (getDeps: () => AppDeps) => RouteHandler,
+  Image: createImageHandler as (getDeps: () => AppDeps) => RouteHandler,
+};

@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { findRoute, type HttpRoute } from "../routes.js";
+import type { HttpEvent, HttpResult } from "../http.js";
+
+export type RouteHandler = (event: HttpEvent, context?: unknown) => Promise<HttpResult | void>;
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/i;
+
+/**
+ * Serves the route table over plain HTTP by turning each request into the API Gateway HTTP API
+ * (payload 2.0) event a Lambda would get, calling the route's handler, and writing its result
+ * back. Bodies are base64-encoded as API Gateway does for binary content.
+ */
+export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<RouteHandler>): Server {
+  return createServer((request, response) => {
+    serve(request, response, handlerFor).catch((error) => {
+      console.error("local server error", error);
+      if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: "Internal server error" }));
+    });
+  });
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute, pathParameters: Record<string, string>): HttpEvent {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  headers["x-forwarded-proto"] ??= "http";
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
+  const contentType = headers["content-type"] ?? "";
+  const isText = TEXT_TYPES.test(contentType);
+  const now = new Date();
+  return {
+    version: "2.0",
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
+    requestContext: {
+      accountId: "local",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "local",
+      http: {
+        method: request.method ?? "GET",
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? (isText ? body.toString("utf8") : body.toString("base64")) : undefined,
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, handlerFor: (route: HttpRoute) => Promise<RouteHandler>) {
+  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const match = findRoute(request.method ?? "GET", path);
+  if (!match) {
+    response.writeHead(404, { "content-type": "application/json" });
+    response.end(JSON.stringify({ detail: "Not found." }));
+    return;
+  }
+  const body = await readBody(request);
+  if (body === null) {
+    // API Gateway's own answer to an oversized payload.
+    response.writeHead(413, { "content-type": "application/json" });
+    response.end(JSON.stringify({ message: "Request Entity Too Large" }));
+    return;
+  }
+  const handler = await handlerFor(match.route);
+  const result = (await handler(toEvent(request, body, match.route, match.pathParameters), {})) ?? { statusCode: 200 };
+  const payload = result.body ? Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+  response.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), "content-length": String(payload.length) });
+  response.end(payload);
+}

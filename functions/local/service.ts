@@ -1,0 +1,81 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { startLocalAws, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
+import { createDeps, createDynamoClient, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import type { AppDeps } from "../../shared/usecases/deps.js";
+import { HANDLER_FACTORIES } from "./handler-factories.js";
+import { createLocalApiServer, type RouteHandler } from "./http-adapter.js";
+
+export const LOCAL_TABLE = "photo-analysis-local";
+export const LOCAL_BUCKET = "photo-analysis-local";
+
+export interface LocalServiceOptions {
+  port?: number;
+  host?: string;
+  /** Where DynamoDB, S3 and local images keep their data (default .data). */
+  dataDir?: string;
+  /** Keep DynamoDB data on disk across restarts (default true). */
+  persist?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Replace parts of the wiring (tests use this to inject a provider or a clock). */
+  override?: (deps: AppDeps) => AppDeps;
+}
+
+export interface LocalService {
+  url: string;
+  deps: AppDeps;
+  runtime: RuntimeEnvironment;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole service on one machine: local DynamoDB and S3 servers, the table and bucket,
+ * and the Lambda handlers behind an HTTP server. No AWS account, no Docker.
+ */
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  const env = options.env ?? process.env;
+  const dataDir = resolve(options.dataDir ?? env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
+  const aws: LocalAws = await startLocalAws({ dataDir, bucket: LOCAL_BUCKET, persistDynamo: options.persist !== false });
+  const runtime: RuntimeEnvironment = {
+    tableName: LOCAL_TABLE,
+    bucketName: LOCAL_BUCKET,
+    localImageDir: join(dataDir, "images"),
+    dynamodbEndpoint: aws.dynamodbEndpoint,
+    s3Endpoint: aws.s3Endpoint,
+    region: "us-east-1",
+    configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
+    openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
+    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+  };
+  const base = createDeps(runtime, env);
+  const deps = options.override ? options.override(base) : base;
+  const dynamo = createDynamoClient(runtime);
+  await ensureTable(dynamo, LOCAL_TABLE);
+  dynamo.destroy();
+  const handlers = new Map<string, RouteHandler>();
+  const server: Server = createLocalApiServer(async (route) => {
+    let handler = handlers.get(route.id);
+    if (!handler) {
+      const factory = HANDLER_FACTORIES[route.id];
+      if (!factory) throw new Error(`no handler factory for route ${route.id}`);
+      handler = factory(() => deps);
+      handlers.set(route.id, handler);
+    }
+    return handler;
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    deps,
+    runtime,
+    close: async () => {
+      await new Promise<void>((done) => server.close(() => done()));
+      await aws.close();
+    },
+  };
+}

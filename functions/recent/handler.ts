@@ -1,0 +1,19 @@
+import { ValidationError } from "../../shared/domain/errors.js";
+import { presentRecentItem } from "../../shared/domain/present.js";
+import { listRecent, parseRecentLimit } from "../../shared/usecases/queries.js";
+import { defaultDeps, type DepsProvider } from "../deps.js";
+import { callerFrom, fingerprintErrors, httpHandler, json, type HttpEvent } from "../http.js";
+
+/** GET /api/photo-analysis/recent/?fingerprint=&limit= */
+export function createRecentHandler(getDeps: DepsProvider = defaultDeps) {
+  return httpHandler(async (event: HttpEvent) => {
+    const query = event.queryStringParameters ?? {};
+    const problems = fingerprintErrors(query.fingerprint);
+    if (problems.length) throw new ValidationError({ fingerprint: problems });
+    const limit = parseRecentLimit(query.limit);
+    const records = await listRecent(getDeps(), callerFrom(event, query.fingerprint?.trim() || null), limit);
+    return json(200, records.map(presentRecentItem));
+  });
+}
+
+export const handler = createRecentHandler();

@@ -1,0 +1,103 @@
+/**
+ * The one route table. The CDK stack makes one Lambda function and one API Gateway route per
+ * entry; the local server (`npm start`) routes requests to the same handler modules. Paths are
+ * the seed's, with their trailing slashes; API Gateway HTTP API routes cannot end in "/" but
+ * send "/x/" to the "/x" route, so the stack registers them without it and both forms work.
+ */
+
+export type TableAccess = "read" | "readwrite";
+export type BucketAccess = "none" | "read" | "readwrite" | "delete";
+
+export interface HttpRoute {
+  /** Stable identifier: CDK construct id and log name. */
+  id: string;
+  method: "GET" | "POST";
+  path: string;
+  /** Handler module, relative to the project root; exports `handler`. */
+  entry: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  access: { table: TableAccess; bucket: BucketAccess; visionSecrets: boolean };
+}
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  {
+    id: "Upload",
+    method: "POST",
+    path: "/api/photo-analysis/upload/",
+    entry: "functions/upload/handler.ts",
+    memoryMb: 1769, // one full vCPU: image decoding and the local models are CPU-bound
+    timeoutSeconds: 60,
+    access: { table: "readwrite", bucket: "readwrite", visionSecrets: true },
+  },
+  {
+    id: "Recent",
+    method: "GET",
+    path: "/api/photo-analysis/recent/",
+    entry: "functions/recent/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "read", bucket: "none", visionSecrets: false },
+  },
+  {
+    id: "GetAnalysis",
+    method: "GET",
+    path: "/api/photo-analysis/{id}/",
+    entry: "functions/get-analysis/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "read", bucket: "none", visionSecrets: false },
+  },
+  {
+    id: "Image",
+    method: "GET",
+    path: "/api/photo-analysis/{id}/image/",
+    entry: "functions/image/handler.ts",
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    access: { table: "read", bucket: "read", visionSecrets: false },
+  },
+];
+
+/** The scheduled cleanup: not an HTTP route, but built by the same stack from the same kind of entry. */
+export const CLEANUP_FUNCTION = {
+  id: "Cleanup",
+  entry: "functions/cleanup/handler.ts",
+  memoryMb: 512,
+  timeoutSeconds: 900,
+  access: { table: "readwrite", bucket: "delete", visionSecrets: false },
+} as const;
+
+/** "/api/photo-analysis/{id}/" → "/api/photo-analysis/{id}": the form API Gateway accepts. */
+export function apiGatewayPath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+/** Matches a request path against a route path, with or without the trailing slash. */
+export function matchPath(routePath: string, requestPath: string): Record<string, string> | null {
+  const routeParts = apiGatewayPath(routePath).split("/");
+  const requestParts = apiGatewayPath(requestPath).split("/");
+  if (routeParts.length !== requestParts.length) return null;
+  const parameters: Record<string, string> = {};
+  for (let i = 0; i < routeParts.length; i++) {
+    const routePart = routeParts[i]!;
+    const requestPart = requestParts[i]!;
+    const parameter = /^\{(\w+)\}$/.exec(routePart);
+    if (parameter) {
+      if (!requestPart) return null;
+      parameters[parameter[1]!] = decodeURIComponent(requestPart);
+    } else if (routePart !== requestPart) {
+      return null;
+    }
+  }
+  return parameters;
+}
+
+/** API Gateway prefers literal segments over parameters ("recent" before "{id}"); so do we. */
+export function findRoute(method: string, requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> } | null {
+  const candidates = HTTP_ROUTES.filter((route) => route.method === method)
+    .map((route) => ({ route, pathParameters: matchPath(route.path, requestPath) }))
+    .filter((match): match is { route: HttpRoute; pathParameters: Record<string, string> } => match.pathParameters !== null)
+    .sort((a, b) => Object.keys(a.pathParameters).length - Object.keys(b.pathParameters).length);
+  return candidates[0] ?? null;
+}

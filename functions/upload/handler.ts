@@ -1,0 +1,75 @@
+import middy from "@middy/core";
+import multipartBodyParser from "@middy/http-multipart-body-parser";
+import { ValidationError } from "../../shared/domain/errors.js";
+import { presentAnalysis } from "../../shared/domain/present.js";
+import { analyzeUpload } from "../../shared/usecases/upload.js";
+import { defaultDeps, type DepsProvider } from "../deps.js";
+import { callerFrom, errorResponse, fingerprintErrors, httpHandler, json, publicBaseUrl, rateLimitHeaders, type HttpEvent, type HttpResult } from "../http.js";
+
+interface Attachment {
+  content: Buffer;
+  truncated?: boolean;
+}
+
+/** Hard ceiling for parsing; the configured maximum (default 10 MB) is enforced by the use case. */
+const PARSER_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function firstAttachment(value: unknown): Attachment | undefined {
+  const candidate = Array.isArray(value) ? value[0] : value;
+  if (candidate && typeof candidate === "object" && Buffer.isBuffer((candidate as Attachment).content)) return candidate as Attachment;
+  return undefined;
+}
+
+function firstField(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`). */
+export function createUploadHandler(getDeps: DepsProvider = defaultDeps) {
+  return withMultipartBody(uploadHandler(getDeps));
+}
+
+function uploadHandler(getDeps: DepsProvider) {
+  return httpHandler(async (event: HttpEvent) => {
+    const deps = getDeps();
+    const form = (typeof event.body === "object" && event.body !== null ? event.body : {}) as Record<string, unknown>;
+    const fingerprint = firstField(form.fingerprint);
+    const attachment = firstAttachment(form.image);
+
+    const errors: Record<string, string[]> = {};
+    if (!attachment) errors.image = ["No file was submitted."];
+    else if (attachment.truncated) errors.image = ["Image file too large."];
+    const fingerprintProblems = fingerprintErrors(fingerprint);
+    if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
+    if (Object.keys(errors).length) throw new ValidationError(errors);
+
+    const outcome = await analyzeUpload(deps, {
+      bytes: attachment!.content,
+      caller: callerFrom(event, typeof fingerprint === "string" ? fingerprint.trim() : null),
+    });
+    return json(
+      outcome.cached ? 200 : 201,
+      { success: true, cached: outcome.cached, analysis: presentAnalysis(outcome.record, publicBaseUrl(event), deps.now()) },
+      rateLimitHeaders(outcome.rateLimit),
+    );
+  });
+}
+
+function withMultipartBody(inner: ReturnType<typeof httpHandler<HttpEvent>>) {
+  return middy<HttpEvent, HttpResult>(inner)
+    .use(
+      multipartBodyParser({
+        busboy: { limits: { fileSize: PARSER_LIMIT_BYTES, files: 2, fields: 10 } },
+        // Other content types reach the handler unparsed and get the seed's "No file was submitted."
+        disableContentTypeError: true,
+      }) as unknown as middy.MiddlewareObj<HttpEvent, HttpResult>,
+    )
+    .onError(async (request) => {
+      // Only the parser throws here (the inner handler maps its own errors): malformed multipart is the client's fault.
+      request.response = request.error && "statusCode" in request.error && request.error.statusCode === 415
+        ? json(400, { image: ["Invalid or malformed multipart/form-data."] })
+        : errorResponse(request.error);
+    });
+}
+
+export const handler = createUploadHandler();

@@ -1,0 +1,73 @@
+/**
+ * Domain errors. Each maps to one of the seed's HTTP responses in the handlers
+ * (functions/http.ts); the domain itself knows nothing of HTTP.
+ */
+
+/** 400: field errors in the seed's shape, e.g. `{ image: ["Image file too large. ..."] }`. */
+export class ValidationError extends Error {
+  constructor(readonly fields: Record<string, string[]>) {
+    super(Object.entries(fields).map(([field, messages]) => `${field}: ${messages.join(" ")}`).join("; "));
+    this.name = "ValidationError";
+  }
+  static field(field: string, message: string) {
+    return new ValidationError({ [field]: [message] });
+  }
+}
+
+/** 404 `{"detail":"Not found."}`. */
+export class NotFoundError extends Error {
+  constructor(message = "Not found.") {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** 410 `{"error":"Image has expired"}`. */
+export class ExpiredError extends Error {
+  constructor(message = "Image has expired") {
+    super(message);
+    this.name = "ExpiredError";
+  }
+}
+
+/** 503: the vision provider that should run is not configured (e.g. no API key). */
+export class VisionNotConfiguredError extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = "VisionNotConfiguredError";
+  }
+}
+
+/** 500 `{"error":"Photo analysis failed","detail":...}`: the provider failed or answered nonsense. `detail` is safe to show. */
+export class AnalysisFailedError extends Error {
+  constructor(
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+    this.name = "AnalysisFailedError";
+  }
+}
+
+/** 500: the image store failed. */
+export class StorageError extends Error {
+  constructor(
+    readonly publicMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(publicMessage, options);
+    this.name = "StorageError";
+  }
+}
+
+/** 429 with the seed's body. */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly used: number,
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`You have made ${used} requests in the last hour. Limit: ${limit}/hour.`);
+    this.name = "RateLimitedError";
+  }
+}

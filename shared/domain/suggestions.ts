@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { AnalysisFailedError } from "./errors.js";
+import type { Suggestion } from "./types.js";
+
+export const SUGGESTION_COUNT = 10;
+export const NAME_MAX_LENGTH = 40;
+export const DESCRIPTION_MAX_LENGTH = 90;
+const KEY_MAX_LENGTH = 50;
+
+/** What a provider may hand back, before normalisation: loose on purpose, strict afterwards. */
+export const rawSuggestionsSchema = z.object({
+  suggestions: z
+    .array(
+      z.object({
+        name: z.string(),
+        key: z.string().optional(),
+        description: z.string(),
+      }),
+    )
+    .min(1),
+});
+
+/** URL-ish text has no place in a room name: it is the usual payload of text-in-photo injection. */
+const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|ly|gg|xyz|ru|info|biz)\b/i;
+// Control, format and private-use characters: invisible or layout-breaking in a chat UI.
+const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/gu;
+
+/** A URL-safe key: "Café Crème Club" → "cafe-creme-club". */
+export function slugify(text: string): string {
+  return text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/&/g, " and ")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, KEY_MAX_LENGTH)
+    .replace(/-+$/g, "");
+}
+
+function cleanText(text: string): string {
+  return text.replace(UNSAFE_CHARACTERS, " ").replace(/\s+/g, " ").trim();
+}
+
+/** Shortens at a word boundary when one is near, never mid-word otherwise. */
+export function truncate(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const cut = text.slice(0, maxLength + 1);
+  const lastSpace = cut.lastIndexOf(" ");
+  const shortened = lastSpace >= maxLength * 0.6 ? cut.slice(0, lastSpace) : text.slice(0, maxLength);
+  return shortened.replace(/[\s,;:.!?-]+$/, "");
+}
+
+/**
+ * Turns a provider's reply into exactly 10 clean suggestions: whitespace and control
+ * characters removed, lengths capped, keys re-derived from names (never trusted from the
+ * model) and unique, URLs dropped. Fewer than 10 usable suggestions is a failed analysis:
+ * it is never stored.
+ */
+export function normaliseSuggestions(raw: unknown): Suggestion[] {
+  const parsed = rawSuggestionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AnalysisFailedError("Vision provider returned suggestions in an unexpected format");
+  }
+  const seenKeys = new Set<string>();
+  const suggestions: Suggestion[] = [];
+  for (const candidate of parsed.data.suggestions) {
+    const name = truncate(cleanText(candidate.name), NAME_MAX_LENGTH);
+    const description = truncate(cleanText(candidate.description), DESCRIPTION_MAX_LENGTH);
+    if (!name || !description) continue;
+    if (URL_PATTERN.test(name) || URL_PATTERN.test(description)) continue;
+    const key = slugify(name);
+    if (!key || seenKeys.has(key)) continue;
+    seenKeys.add(key);
+    suggestions.push({ name, key, description });
+    if (suggestions.length === SUGGESTION_COUNT) break;
+  }
+  if (suggestions.length < SUGGESTION_COUNT) {
+    throw new AnalysisFailedError(
+      `Vision provider returned ${suggestions.length} usable suggestions; ${SUGGESTION_COUNT} are required`,
+    );
+  }
+  return suggestions;
+}

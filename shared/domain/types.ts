@@ -1,0 +1,60 @@
+/** The domain model: one analysed photo, as the seed's PhotoAnalysis model. */
+
+export interface Suggestion {
+  name: string;
+  key: string;
+  description: string;
+}
+
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** A concept a vision model saw in the photo (e.g. "coffee mug", 0.83). */
+export interface Label {
+  label: string;
+  score: number;
+}
+
+export type StorageType = "s3" | "local";
+
+export interface PhotoAnalysisRecord {
+  id: string;
+  imagePhash: string;
+  /** MD5 of the uploaded bytes, hex. */
+  fileHash: string;
+  /** Bytes uploaded. */
+  fileSize: number;
+  /** Storage key (S3 key or path relative to the local image root); never exposed by the API. */
+  imagePath: string;
+  storageType: StorageType;
+  contentType: string;
+  /** ISO-8601; null means the image never expires. */
+  expiresAt: string | null;
+  suggestions: Suggestion[];
+  labels: Label[];
+  rawResponse: unknown;
+  aiVisionModel: string;
+  tokenUsage: TokenUsage;
+  userId: string | null;
+  username: string | null;
+  fingerprint: string | null;
+  ipAddress: string | null;
+  timesUsed: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Who is asking: a signed-in user, or an anonymous browser identified by fingerprint and IP. */
+export interface Caller {
+  userId: string | null;
+  username: string | null;
+  fingerprint: string | null;
+  ipAddress: string | null;
+}
+
+export function isExpired(record: Pick<PhotoAnalysisRecord, "expiresAt">, now: Date): boolean {
+  return record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime();
+}

@@ -1,0 +1,116 @@
+import { createRequire } from "node:module";
+import sharp, { type Metadata, type Sharp } from "sharp";
+import { ValidationError } from "../domain/errors.js";
+import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
+import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
+
+export const INVALID_IMAGE_MESSAGE =
+  "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
+const UNSUPPORTED_FORMAT_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, GIF or HEIC image.";
+
+/** A validated image, ready for hashing, resizing and re-encoding. */
+export interface OpenedImage {
+  format: ImageFormat;
+  mimeType: string;
+  /** Upright dimensions (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** A fresh sharp pipeline over the upright first frame. */
+  pipeline(): Sharp;
+}
+
+type HeicDecoder = (input: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+let heicDecoder: HeicDecoder | undefined;
+
+/** The prebuilt sharp has no HEVC decoder: HEIC goes through libheif compiled to wasm, loaded on first use. */
+function loadHeicDecoder(): HeicDecoder {
+  heicDecoder ??= createRequire(import.meta.url)("heic-decode") as HeicDecoder;
+  return heicDecoder;
+}
+
+function invalid(message = INVALID_IMAGE_MESSAGE): ValidationError {
+  return ValidationError.field("image", message);
+}
+
+/**
+ * Recognises the format from the bytes, reads the header and checks dimensions against the
+ * pixel budget before any full decode. Everything a client can get wrong is a 400 on `image`.
+ */
+export async function openImage(bytes: Buffer, options: { maxPixels: number }): Promise<OpenedImage> {
+  const format = sniffImageFormat(bytes);
+  if (!format) throw invalid(bytes.length < 12 ? INVALID_IMAGE_MESSAGE : UNSUPPORTED_FORMAT_MESSAGE);
+  if (format === "heic") return openHeic(bytes, options.maxPixels);
+
+  const sharpOptions = { limitInputPixels: options.maxPixels, failOn: "warning" as const };
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, sharpOptions).metadata();
+  } catch {
+    throw invalid();
+  }
+  const { width, height } = metadata;
+  if (!width || !height) throw invalid();
+  if (width * height > options.maxPixels) throw invalid(tooManyPixels(options.maxPixels));
+  const swapsAxes = (metadata.orientation ?? 1) >= 5;
+  return {
+    format,
+    mimeType: MIME_TYPES[format],
+    width: swapsAxes ? height : width,
+    height: swapsAxes ? width : height,
+    pipeline: () => sharp(bytes, sharpOptions).rotate(),
+  };
+}
+
+function tooManyPixels(maxPixels: number): string {
+  return `Image dimensions too large. Maximum is ${Math.round(maxPixels / 1e6)} megapixels.`;
+}
+
+async function openHeic(bytes: Buffer, maxPixels: number): Promise<OpenedImage> {
+  let decoded: Awaited<ReturnType<HeicDecoder>>;
+  try {
+    decoded = await loadHeicDecoder()({ buffer: bytes });
+  } catch {
+    throw invalid();
+  }
+  const { width, height, data } = decoded;
+  if (!width || !height) throw invalid();
+  if (width * height > maxPixels) throw invalid(tooManyPixels(maxPixels));
+  const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return {
+    format: "heic",
+    mimeType: MIME_TYPES.heic,
+    width,
+    height,
+    // libheif already applies the HEIF rotation/mirror transforms.
+    pipeline: () => sharp(raw, { raw: { width, height, channels: 4 }, limitInputPixels: maxPixels }),
+  };
+}
+
+/** pHash of the upright image; sharp's shrink-on-load keeps this cheap for large JPEGs. */
+export async function perceptualHash(image: OpenedImage): Promise<string> {
+  let pixels: Buffer;
+  try {
+    pixels = await image
+      .pipeline()
+      .flatten({ background: "#ffffff" })
+      .greyscale()
+      .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+  } catch {
+    // Corrupt or truncated pixel data surfaces here, on the first full decode.
+    throw invalid();
+  }
+  return phashFromGrey32(pixels);
+}
+
+/** A JPEG copy with the long edge capped: what a cloud vision model receives. */
+export async function resizedJpeg(image: OpenedImage, maxEdge: number, quality = 85): Promise<Buffer> {
+  return image
+    .pipeline()
+    .flatten({ background: "#ffffff" })
+    .resize(maxEdge, maxEdge, { fit: "inside", withoutEnlargement: true })
+    .jpeg({ quality, mozjpeg: false })
+    .toBuffer();
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSettings, type ConfigSource } from "../config/sources.js";
+import { SsmConfigSource } from "../config/ssm-source.js";
+import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
+import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
+import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
+import { LocalImageStore } from "../stores/local-image-store.js";
+import type { ImageStore } from "../stores/ports.js";
+import { S3ImageStore } from "../stores/s3-image-store.js";
+import type { AppDeps } from "../usecases/deps.js";
+import { createProviderSelector, type SecretReader } from "../vision/select.js";
+
+/**
+ * Where the service runs, from environment variables. These are deployment facts (which table,
+ * which bucket, which endpoints), not live settings; the CDK stack sets them on every function.
+ */
+export interface RuntimeEnvironment {
+  tableName: string;
+  bucketName?: string;
+  localImageDir?: string;
+  dynamodbEndpoint?: string;
+  s3Endpoint?: string;
+  region: string;
+  /** SSM path holding live settings (AWS). Without it, settings come from a file and the environment. */
+  ssmPrefix?: string;
+  configFile?: string;
+  openaiBaseUrl?: string;
+  /** Public origin for image_url when the request does not tell (e.g. behind a CDN). */
+  publicBaseUrl?: string;
+}
+
+export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
+  const tableName = env.PHOTO_ANALYSIS_TABLE;
+  if (!tableName) throw new Error("PHOTO_ANALYSIS_TABLE is not set: the DynamoDB table to use");
+  return {
+    tableName,
+    bucketName: env.PHOTO_ANALYSIS_BUCKET || undefined,
+    localImageDir: env.PHOTO_ANALYSIS_LOCAL_IMAGE_DIR || undefined,
+    dynamodbEndpoint: env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT || undefined,
+    s3Endpoint: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
+    configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
+    openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
+    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+  };
+}
+
+/** Local endpoints get s3rver's fixed key pair (dynalite accepts any); real AWS uses the default chain. */
+function localCredentials(endpoint: string | undefined) {
+  return endpoint ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
+}
+
+export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint">): DynamoDBClient {
+  return new DynamoDBClient({
+    region: runtime.region,
+    endpoint: runtime.dynamodbEndpoint,
+    ...localCredentials(runtime.dynamodbEndpoint),
+  });
+}
+
+export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint">): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createDynamoClient(runtime), { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3Endpoint">): S3Client {
+  return new S3Client({
+    region: runtime.region,
+    endpoint: runtime.s3Endpoint,
+    forcePathStyle: Boolean(runtime.s3Endpoint),
+    ...localCredentials(runtime.s3Endpoint),
+  });
+}
+
+/** Secrets: SSM SecureStrings under `<prefix>/secrets/` in AWS (cached 5 minutes), else the environment. */
+function createSecretReader(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv): SecretReader {
+  if (!runtime.ssmPrefix) return async (name) => env[name] || undefined;
+  const ssm = new SSMClient({ region: runtime.region });
+  const cache = new Map<string, { value: string | undefined; at: number }>();
+  return async (name) => {
+    if (env[name]) return env[name];
+    const hit = cache.get(name);
+    if (hit && Date.now() - hit.at < 300_000) return hit.value;
+    let value: string | undefined;
+    try {
+      const { Parameter } = await ssm.send(
+        new GetParameterCommand({ Name: `${runtime.ssmPrefix!.replace(/\/+$/, "")}/secrets/${name}`, WithDecryption: true }),
+      );
+      value = Parameter?.Value || undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name !== "ParameterNotFound") throw error;
+    }
+    cache.set(name, { value, at: Date.now() });
+    return value;
+  };
+}
+
+export function createConfigSource(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv): ConfigSource {
+  if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ region: runtime.region }), runtime.ssmPrefix);
+  const layers: ConfigSource[] = [];
+  if (runtime.configFile) layers.push(new JsonFileConfigSource(runtime.configFile));
+  layers.push(new EnvConfigSource(env));
+  return new LayeredConfigSource(layers);
+}
+
+/** The production wiring of every port. Tests build AppDeps the same way with local endpoints. */
+export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): AppDeps {
+  const documents = createDocumentClient(runtime);
+  const imageStores: Partial<Record<"s3" | "local", ImageStore>> = {};
+  if (runtime.bucketName) imageStores.s3 = new S3ImageStore(createS3Client(runtime), runtime.bucketName);
+  if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
+  const settings = new LiveSettings(createConfigSource(runtime, env));
+  return {
+    settings: () => settings.get(),
+    records: new DynamoRecordStore(documents, runtime.tableName),
+    imageStores,
+    visionProvider: createProviderSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl }),
+    rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+}

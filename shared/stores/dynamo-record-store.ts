@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
+import type { PhotoAnalysisRecord } from "../domain/types.js";
+import type { RecordStore } from "./ports.js";
+import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+
+/** DynamoDB deletes an item by TTL only this long after the image expired, so the cleanup job (which also deletes the image) runs first. */
+const TTL_GRACE_SECONDS = 3 * 24 * 3600;
+const RECORD_SORT_KEY = "ANALYSIS";
+
+type Item = Record<string, unknown>;
+
+export function analysisPartitionKey(id: string): string {
+  return `ANALYSIS#${id}`;
+}
+
+function expiryShard(id: string): string {
+  const bucket = createHash("md5").update(id).digest()[0]! % EXPIRY_SHARDS;
+  return `EXPIRY#${bucket}`;
+}
+
+function toItem(record: PhotoAnalysisRecord): Item {
+  const item: Item = {
+    [PARTITION_KEY]: analysisPartitionKey(record.id),
+    [SORT_KEY]: RECORD_SORT_KEY,
+    ...record,
+    // Provider replies can hold empty strings and odd nesting; a string round-trips exactly.
+    rawResponse: JSON.stringify(record.rawResponse ?? null),
+  };
+  // Index keys must be absent, not null, for sparse indexes.
+  for (const key of ["userId", "username", "fingerprint", "ipAddress", "expiresAt"] as const) {
+    if (record[key] === null) delete item[key];
+  }
+  if (record.expiresAt) {
+    item.expiryShard = expiryShard(record.id);
+    item[TTL_ATTRIBUTE] = Math.floor(Date.parse(record.expiresAt) / 1000) + TTL_GRACE_SECONDS;
+  }
+  return item;
+}
+
+function fromItem(item: Item): PhotoAnalysisRecord {
+  const str = (key: string) => (typeof item[key] === "string" ? (item[key] as string) : null);
+  return {
+    id: item.id as string,
+    imagePhash: item.imagePhash as string,
+    fileHash: item.fileHash as string,
+    fileSize: Number(item.fileSize),
+    imagePath: item.imagePath as string,
+    storageType: item.storageType as PhotoAnalysisRecord["storageType"],
+    contentType: item.contentType as string,
+    expiresAt: str("expiresAt"),
+    suggestions: item.suggestions as PhotoAnalysisRecord["suggestions"],
+    labels: (item.labels as PhotoAnalysisRecord["labels"] | undefined) ?? [],
+    rawResponse: typeof item.rawResponse === "string" ? JSON.parse(item.rawResponse) : null,
+    aiVisionModel: item.aiVisionModel as string,
+    tokenUsage: item.tokenUsage as PhotoAnalysisRecord["tokenUsage"],
+    userId: str("userId"),
+    username: str("username"),
+    fingerprint: str("fingerprint"),
+    ipAddress: str("ipAddress"),
+    timesUsed: Number(item.timesUsed ?? 0),
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+}
+
+function isRecordItem(item: Item): boolean {
+  return item[SORT_KEY] === RECORD_SORT_KEY;
+}
+
+export class DynamoRecordStore implements RecordStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(record: PhotoAnalysisRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(record),
+        ConditionExpression: "attribute_not_exists(#pk)",
+        ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+      }),
+    );
+  }
+
+  async get(id: string): Promise<PhotoAnalysisRecord | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: analysisPartitionKey(id), [SORT_KEY]: RECORD_SORT_KEY },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item) : null;
+  }
+
+  async findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null> {
+    // Newest first; expired ones are skipped here rather than trusted to TTL having run.
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.byFileHash.name,
+        KeyConditionExpression: "#hash = :hash",
+        ExpressionAttributeNames: { "#hash": INDEXES.byFileHash.partitionKey },
+        ExpressionAttributeValues: { ":hash": fileHash },
+        ScanIndexForward: false,
+        Limit: 10,
+      }),
+    );
+    const nowMs = now.getTime();
+    const match = Items.filter(isRecordItem)
+      .map(fromItem)
+      .find((record) => record.expiresAt === null || Date.parse(record.expiresAt) > nowMs);
+    return match ?? null;
+  }
+
+  async recordUse(id: string, now: Date): Promise<PhotoAnalysisRecord | null> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PARTITION_KEY]: analysisPartitionKey(id), [SORT_KEY]: RECORD_SORT_KEY },
+          UpdateExpression: "ADD timesUsed :one SET updatedAt = :now",
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+          ExpressionAttributeValues: { ":one": 1, ":now": now.toISOString() },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : null;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<PhotoAnalysisRecord[]> {
+    const index = "userId" in owner ? INDEXES.byUser : INDEXES.byFingerprint;
+    const value = "userId" in owner ? owner.userId : owner.fingerprint;
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": index.partitionKey },
+        ExpressionAttributeValues: { ":owner": value },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.filter(isRecordItem).map(fromItem);
+  }
+
+  async listExpired(now: Date, limit: number, cursor?: string): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }> {
+    // The cursor is the shard being read and DynamoDB's own position inside it.
+    let position = cursor
+      ? (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { shard: number; key?: Item })
+      : { shard: 0 };
+    const records: PhotoAnalysisRecord[] = [];
+    while (position.shard < EXPIRY_SHARDS && records.length < limit) {
+      const { Items = [], LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEXES.byExpiry.name,
+          KeyConditionExpression: "#shard = :shard AND #expires <= :now",
+          ExpressionAttributeNames: { "#shard": INDEXES.byExpiry.partitionKey, "#expires": INDEXES.byExpiry.sortKey },
+          ExpressionAttributeValues: { ":shard": `EXPIRY#${position.shard}`, ":now": now.toISOString() },
+          ExclusiveStartKey: position.key,
+          Limit: limit - records.length,
+        }),
+      );
+      records.push(...Items.filter(isRecordItem).map(fromItem));
+      position = LastEvaluatedKey ? { shard: position.shard, key: LastEvaluatedKey } : { shard: position.shard + 1 };
+    }
+    const more = position.shard < EXPIRY_SHARDS;
+    return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: analysisPartitionKey(id), [SORT_KEY]: RECORD_SORT_KEY },
+      }),
+    );
+  }
+}

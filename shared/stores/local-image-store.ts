@@ -1,0 +1,51 @@
+import { mkdir, readFile, rm, writeFile, rename } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { ImageStore, StoredImage } from "./ports.js";
+
+const CONTENT_TYPE_SUFFIX = ".content-type";
+
+/** Images on local disk under one root directory; keys are relative paths inside it. */
+export class LocalImageStore implements ImageStore {
+  readonly storageType = "local" as const;
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private pathFor(key: string): string {
+    const path = resolve(join(this.root, key));
+    if (!path.startsWith(this.root + sep)) throw new Error(`image key escapes the store: ${key}`);
+    return path;
+  }
+
+  async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    const path = this.pathFor(key);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, so a crash never leaves a half-written image behind the key.
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, bytes);
+    await writeFile(path + CONTENT_TYPE_SUFFIX, contentType);
+    await rename(temporary, path);
+  }
+
+  async get(key: string): Promise<StoredImage | null> {
+    const path = this.pathFor(key);
+    try {
+      const [bytes, contentType] = await Promise.all([
+        readFile(path),
+        readFile(path + CONTENT_TYPE_SUFFIX, "utf8").catch(() => "application/octet-stream"),
+      ]);
+      return { bytes, contentType };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathFor(key);
+    await rm(path, { force: true });
+    await rm(path + CONTENT_TYPE_SUFFIX, { force: true });
+  }
+}

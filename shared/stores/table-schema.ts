@@ -1,0 +1,38 @@
+/**
+ * The DynamoDB table, described once: the CDK stack and the local DynamoDB server are both
+ * built from this, so the indexes the code queries always exist in both.
+ */
+
+export const PARTITION_KEY = "pk";
+export const SORT_KEY = "sk";
+/** Epoch seconds; DynamoDB's TTL deletes items some time after it (never relied on: reads filter by expiresAt). */
+export const TTL_ATTRIBUTE = "ttl";
+
+export interface IndexSpec {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  /** Attributes copied into the index; "ALL" when the query needs whole records. */
+  projection: "ALL" | "KEYS_ONLY";
+}
+
+export const INDEXES = {
+  byFileHash: { name: "byFileHash", partitionKey: "fileHash", sortKey: "createdAt", projection: "ALL" },
+  byPhash: { name: "byPhash", partitionKey: "imagePhash", sortKey: "createdAt", projection: "KEYS_ONLY" },
+  byFingerprint: { name: "byFingerprint", partitionKey: "fingerprint", sortKey: "createdAt", projection: "ALL" },
+  byUser: { name: "byUser", partitionKey: "userId", sortKey: "createdAt", projection: "ALL" },
+  /** Sparse: only records with an expiry. Sharded so no single partition takes every write. */
+  byExpiry: { name: "byExpiry", partitionKey: "expiryShard", sortKey: "expiresAt", projection: "ALL" },
+} as const satisfies Record<string, IndexSpec>;
+
+export const EXPIRY_SHARDS = 4;
+
+/** Every attribute used as a key anywhere is a string. */
+export function keyAttributes(): string[] {
+  const names = new Set<string>([PARTITION_KEY, SORT_KEY]);
+  for (const index of Object.values(INDEXES)) {
+    names.add(index.partitionKey);
+    names.add(index.sortKey);
+  }
+  return [...names];
+}

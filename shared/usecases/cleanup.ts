@@ -1,0 +1,65 @@
+import type { AppDeps } from "./deps.js";
+
+export interface CleanupOptions {
+  dryRun: boolean;
+  batchSize: number;
+  /** Called after each batch, for progress output. */
+  onBatch?: (summary: CleanupSummary) => void;
+}
+
+export interface CleanupSummary {
+  dryRun: boolean;
+  batches: number;
+  found: number;
+  imagesDeleted: number;
+  recordsDeleted: number;
+  failures: { id: string; error: string }[];
+  /** Bytes of images deleted (or, in a dry run, that would be). */
+  bytesFreed: number;
+}
+
+/**
+ * The seed's cleanup_expired_photos: expired records come a batch at a time from a sparse expiry
+ * index (no table scan). For each, the image goes first and then the record, so a crash in
+ * between leaves a record that the next run finds again, never an image nobody points at.
+ * Failures are counted and skipped. Running it again after success finds nothing.
+ */
+export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Promise<CleanupSummary> {
+  const summary: CleanupSummary = {
+    dryRun: options.dryRun,
+    batches: 0,
+    found: 0,
+    imagesDeleted: 0,
+    recordsDeleted: 0,
+    failures: [],
+    bytesFreed: 0,
+  };
+  const now = deps.now();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.records.listExpired(now, options.batchSize, cursor);
+    cursor = page.cursor;
+    if (page.records.length === 0) continue;
+    summary.batches++;
+    summary.found += page.records.length;
+    for (const record of page.records) {
+      if (options.dryRun) {
+        summary.bytesFreed += record.fileSize;
+        continue;
+      }
+      try {
+        const store = deps.imageStores[record.storageType];
+        if (!store) throw new Error(`no ${record.storageType} image store is configured`);
+        await store.delete(record.imagePath);
+        summary.imagesDeleted++;
+        summary.bytesFreed += record.fileSize;
+        await deps.records.delete(record.id);
+        summary.recordsDeleted++;
+      } catch (error) {
+        summary.failures.push({ id: record.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    options.onBatch?.(summary);
+  } while (cursor);
+  return summary;
+}

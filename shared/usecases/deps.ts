@@ -1,0 +1,25 @@
+import type { Settings } from "../config/settings.js";
+import type { StorageType } from "../domain/types.js";
+import type { ImageStore, RecordStore } from "../stores/ports.js";
+import type { VisionProvider } from "../vision/provider.js";
+import type { RateLimiter } from "../ratelimit/rate-limiter.js";
+
+/** Everything the use cases need, as ports. Built once per process by shared/runtime/context.ts. */
+export interface AppDeps {
+  /** Live settings (SSM in AWS, file/environment locally), cached. */
+  settings(): Promise<Settings>;
+  records: RecordStore;
+  imageStores: Partial<Record<StorageType, ImageStore>>;
+  /** The provider the settings select; throws VisionNotConfiguredError when it cannot work. */
+  visionProvider(settings: Settings): Promise<VisionProvider>;
+  rateLimiter: RateLimiter;
+  now(): Date;
+  newId(): string;
+}
+
+/** The store new images go to: S3 when enabled and available, else local disk. */
+export function imageStoreForWrites(deps: AppDeps, settings: Settings): ImageStore {
+  const store = (settings.PHOTO_ANALYSIS_USE_S3 ? deps.imageStores.s3 : undefined) ?? deps.imageStores.local;
+  if (!store) throw new Error("No image store is configured (set PHOTO_ANALYSIS_BUCKET or a local image directory)");
+  return store;
+}

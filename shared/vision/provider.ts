@@ -1,0 +1,27 @@
+import type { Label, Suggestion, TokenUsage } from "../domain/types.js";
+
+export interface VisionInput {
+  /** The upright image, re-encoded as JPEG with the long edge capped. */
+  jpeg: Buffer;
+  prompt: string;
+}
+
+export interface VisionResult {
+  /** Exactly 10, already normalised (see normaliseSuggestions). */
+  suggestions: Suggestion[];
+  /** The model(s) that produced them, e.g. "gpt-4o". */
+  model: string;
+  tokenUsage: TokenUsage;
+  /** What the provider saw, best first; empty when the provider does not say. */
+  labels: Label[];
+  /** The provider's reply, stored for inspection. */
+  raw: unknown;
+}
+
+/** Image in, 10 validated chat-room suggestions out. Throws AnalysisFailedError on failure. */
+export interface VisionProvider {
+  readonly name: string;
+  analyze(input: VisionInput): Promise<VisionResult>;
+}
+
+export const ZERO_USAGE: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };

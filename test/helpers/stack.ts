@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { createDeps, createDynamoClient, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import type { AppDeps } from "../../shared/usecases/deps.js";
+
+export interface TestStack {
+  aws: LocalAws;
+  dataDir: string;
+  /** A fresh table (and the shared bucket) wired into AppDeps; `env` supplies settings and keys. */
+  deps(env?: NodeJS.ProcessEnv, overrides?: Partial<AppDeps>): Promise<AppDeps & { runtime: RuntimeEnvironment }>;
+  close(): Promise<void>;
+}
+
+export const TEST_BUCKET = "photo-analysis-test";
+
+/** Local DynamoDB (in memory) and S3 (temporary folder) servers on random loopback ports. */
+export async function startTestStack(): Promise<TestStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-test-"));
+  const aws = await startLocalAws({ dataDir, bucket: TEST_BUCKET, persistDynamo: false });
+  return {
+    aws,
+    dataDir,
+    async deps(env = {}, overrides = {}) {
+      const runtime: RuntimeEnvironment = {
+        tableName: `t-${randomUUID()}`,
+        bucketName: TEST_BUCKET,
+        localImageDir: join(dataDir, "images"),
+        dynamodbEndpoint: aws.dynamodbEndpoint,
+        s3Endpoint: aws.s3Endpoint,
+        region: "us-east-1",
+        openaiBaseUrl: env.OPENAI_BASE_URL,
+      };
+      const dynamo = createDynamoClient(runtime);
+      await ensureTable(dynamo, runtime.tableName);
+      dynamo.destroy();
+      return { ...createDeps(runtime, env), ...overrides, runtime };
+    },
+    async close() {
+      await aws.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A clock tests can move. */
+export function manualClock(start = new Date("2026-01-15T10:00:00.000Z")) {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance(ms: number) {
+      current += ms;
+    },
+    set(date: Date) {
+      current = date.getTime();
+    },
+  };
+}
