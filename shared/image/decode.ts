@@ -44,7 +44,8 @@ export async function openImage(bytes: Buffer, options: { maxPixels: number }): 
   const sharpOptions = { limitInputPixels: options.maxPixels, failOn: "warning" as const };
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, sharpOptions).metadata();
+    // Header only; the pixel budget is checked below with a clearer message than sharp's.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw invalid();
   }

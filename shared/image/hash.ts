@@ -38,7 +38,8 @@ export function phashFromGrey32(pixels: Uint8Array): string {
     for (let u = 1; u <= PHASH_BLOCK; u++) {
       let sum = 0;
       for (let y = 0; y < n; y++) sum += rowDct[y * (PHASH_BLOCK + 1) + u]! * basis[y]!;
-      block.push(sum);
+      // Rounded so floating-point noise cannot flip bits of flat regions (a blank image hashes to zero).
+      block.push(Math.round(sum * 1e6) / 1e6);
     }
   }
   const sorted = [...block].sort((a, b) => a - b);

@@ -33,10 +33,16 @@ export interface RecordedRequest {
  */
 export class FakeOpenAI {
   readonly requests: RecordedRequest[] = [];
-  /** Answers in order; the last one repeats. */
-  behaviours: FakeBehaviour[] = [{ kind: "suggestions" }];
   private server?: Server;
   private served = 0;
+  private script: FakeBehaviour[] = [{ kind: "suggestions" }];
+  private sinceScript = 0;
+
+  /** Answers to the next requests, in order; the last one repeats. Setting it restarts the script. */
+  set behaviours(script: FakeBehaviour[]) {
+    this.script = script;
+    this.sinceScript = 0;
+  }
 
   get baseUrl(): string {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1`;
@@ -52,7 +58,8 @@ export class FakeOpenAI {
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
       this.requests.push({ path: request.url ?? "", headers: request.headers, body });
-      const behaviour = this.behaviours[Math.min(this.served, this.behaviours.length - 1)]!;
+      const behaviour = this.script[Math.min(this.sinceScript, this.script.length - 1)]!;
+      this.sinceScript++;
       this.served++;
       if (request.url !== "/v1/chat/completions") {
         response.writeHead(404, { "content-type": "application/json" });

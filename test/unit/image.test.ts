@@ -1,0 +1,106 @@
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../shared/domain/errors.js";
+import { openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
+import { sniffImageFormat } from "../../shared/image/format.js";
+import { hammingDistance, md5Hex, phashFromGrey32 } from "../../shared/image/hash.js";
+
+const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
+const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
+const astronaut = await readFile("fixtures/photos/astronaut.jpg");
+const limits = { maxPixels: 100_000_000 };
+
+async function phash(bytes: Buffer) {
+  return perceptualHash(await openImage(bytes, limits));
+}
+
+describe("format sniffing", () => {
+  it("recognises formats from magic bytes, not names", async () => {
+    expect(sniffImageFormat(coffee)).toBe("jpeg");
+    expect(sniffImageFormat(await sharp(coffee).png().toBuffer())).toBe("png");
+    expect(sniffImageFormat(await sharp(coffee).webp().toBuffer())).toBe("webp");
+    expect(sniffImageFormat(await sharp(coffee).gif().toBuffer())).toBe("gif");
+    expect(sniffImageFormat(await sharp(coffee).resize(64).avif().toBuffer())).toBe("avif");
+    const heicHeader = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypheic"), Buffer.from([0, 0, 0, 0]), Buffer.from("mif1heic")]);
+    expect(sniffImageFormat(heicHeader)).toBe("heic");
+    expect(sniffImageFormat(Buffer.from("<html><body>not an image</body></html>"))).toBeNull();
+    expect(sniffImageFormat(Buffer.alloc(4))).toBeNull();
+  });
+});
+
+describe("hashes", () => {
+  it("MD5 is the hex digest of the bytes", () => {
+    expect(md5Hex(Buffer.from("hello"))).toBe("5d41402abc4b2a76b9719d911017c592");
+  });
+
+  it("pHash is 16 hex chars and stable", async () => {
+    const hash = await phash(coffee);
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(await phash(coffee)).toBe(hash);
+  });
+
+  it("pHash barely moves under resize, recompression and format change", async () => {
+    const original = await phash(coffee);
+    const variants = [
+      await sharp(coffee).resize(200).jpeg({ quality: 60 }).toBuffer(),
+      await sharp(coffee).png().toBuffer(),
+      await sharp(coffee).webp({ quality: 70 }).toBuffer(),
+    ];
+    for (const variant of variants) expect(hammingDistance(original, await phash(variant))).toBeLessThanOrEqual(6);
+  });
+
+  it("pHash separates different photos", async () => {
+    const hashes = [await phash(coffee), await phash(cat), await phash(astronaut)];
+    expect(hammingDistance(hashes[0]!, hashes[1]!)).toBeGreaterThan(16);
+    expect(hammingDistance(hashes[0]!, hashes[2]!)).toBeGreaterThan(16);
+    expect(hammingDistance(hashes[1]!, hashes[2]!)).toBeGreaterThan(16);
+  });
+
+  it("pHash of a flat image is all zeros and of a gradient is not", () => {
+    expect(phashFromGrey32(new Uint8Array(1024).fill(128))).toBe("0000000000000000");
+    // Varies in both directions (a purely horizontal gradient has no energy past the first row, so hashes to zero too).
+    const gradient = Uint8Array.from({ length: 1024 }, (_, i) => (i % 32) * (Math.floor(i / 32) % 8));
+    expect(phashFromGrey32(gradient)).not.toBe("0000000000000000");
+  });
+
+  it("pHash is computed on the upright image (EXIF orientation applied)", async () => {
+    const rotatedPixels = await sharp(cat).rotate(90).jpeg().toBuffer();
+    // The same pixels stored sideways with orientation 6 ("rotate 90° to display") must hash like the upright copy.
+    const sideways = await sharp(cat).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    expect(hammingDistance(await phash(rotatedPixels), await phash(sideways))).toBeLessThanOrEqual(4);
+    const opened = await openImage(sideways, limits);
+    const raw = await sharp(cat).metadata();
+    expect([opened.width, opened.height]).toEqual([raw.height, raw.width]);
+  });
+
+  it("hamming distance counts differing bits", () => {
+    expect(hammingDistance("0000000000000000", "000000000000000f")).toBe(4);
+    expect(hammingDistance("ffffffffffffffff", "0000000000000000")).toBe(64);
+  });
+});
+
+describe("openImage validation", () => {
+  async function rejection(bytes: Buffer, maxPixels = 100_000_000) {
+    const error = await openImage(bytes, { maxPixels }).then(
+      (image) => perceptualHash(image).then(() => null),
+      (caught: unknown) => caught,
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).fields.image![0]!;
+  }
+
+  it("rejects text, truncated files and too many pixels with a clear message", async () => {
+    expect(await rejection(Buffer.from("GIF89a but really just text pretending"))).toMatch(/valid image/);
+    expect(await rejection(Buffer.from("just some text in a file named photo.jpg"))).toMatch(/Unsupported image format/);
+    expect(await rejection(coffee.subarray(0, coffee.length / 3))).toMatch(/valid image/);
+    expect(await rejection(coffee, 10_000)).toMatch(/Image dimensions too large/);
+  });
+
+  it("makes a JPEG copy with the long edge capped for the vision model", async () => {
+    const copy = await resizedJpeg(await openImage(coffee, limits), 256);
+    const meta = await sharp(copy).metadata();
+    expect(meta.format).toBe("jpeg");
+    expect(Math.max(meta.width!, meta.height!)).toBe(256);
+  });
+});

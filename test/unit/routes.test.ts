@@ -1,0 +1,38 @@
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { HANDLER_FACTORIES } from "../../functions/local/handler-factories.js";
+import { apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES } from "../../functions/routes.js";
+
+describe("route table", () => {
+  it("has the seed's four endpoints", () => {
+    expect(HTTP_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
+      "POST /api/photo-analysis/upload/",
+      "GET /api/photo-analysis/recent/",
+      "GET /api/photo-analysis/{id}/",
+      "GET /api/photo-analysis/{id}/image/",
+    ]);
+  });
+
+  it("matches with and without the trailing slash, literals before parameters", () => {
+    expect(findRoute("GET", "/api/photo-analysis/recent/")?.route.id).toBe("Recent");
+    expect(findRoute("GET", "/api/photo-analysis/recent")?.route.id).toBe("Recent");
+    expect(findRoute("GET", "/api/photo-analysis/abc/")).toMatchObject({ route: { id: "GetAnalysis" }, pathParameters: { id: "abc" } });
+    expect(findRoute("GET", "/api/photo-analysis/abc/image")?.route.id).toBe("Image");
+    expect(findRoute("POST", "/api/photo-analysis/upload")?.route.id).toBe("Upload");
+    expect(findRoute("DELETE", "/api/photo-analysis/abc/")).toBeNull();
+    expect(findRoute("GET", "/api/other/")).toBeNull();
+  });
+
+  it("gives API Gateway paths without a trailing slash", () => {
+    expect(apiGatewayPath("/api/photo-analysis/{id}/image/")).toBe("/api/photo-analysis/{id}/image");
+  });
+
+  it("points every route at an existing handler module, and the local server knows them all", async () => {
+    for (const entry of [...HTTP_ROUTES.map((route) => route.entry), CLEANUP_FUNCTION.entry]) {
+      expect(existsSync(entry), entry).toBe(true);
+      const module = (await import(`../../${entry}`)) as { handler?: unknown };
+      expect(typeof module.handler, entry).toBe("function");
+    }
+    expect(Object.keys(HANDLER_FACTORIES).sort()).toEqual(HTTP_ROUTES.map((route) => route.id).sort());
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { AnalysisFailedError } from "../../shared/domain/errors.js";
+import { normaliseSuggestions, slugify, truncate } from "../../shared/domain/suggestions.js";
+
+const ten = (prefix = "Room") =>
+  Array.from({ length: 10 }, (_, i) => ({ name: `${prefix} Number ${i + 1}`, description: `Description ${i + 1}` }));
+
+describe("slugify", () => {
+  it("makes URL-safe keys", () => {
+    expect(slugify("Curious Cat")).toBe("curious-cat");
+    expect(slugify("  Café Crème & Co!! ")).toBe("cafe-creme-and-co");
+    expect(slugify("☕☕☕")).toBe("");
+    expect(slugify("a".repeat(80))).toHaveLength(50);
+  });
+});
+
+describe("truncate", () => {
+  it("cuts at a word boundary when one is near", () => {
+    expect(truncate("The Quick Brown Fox Jumps Over", 20)).toBe("The Quick Brown Fox");
+    expect(truncate("short", 20)).toBe("short");
+    expect(truncate("Supercalifragilisticexpialidocious", 10)).toBe("Supercalif");
+  });
+});
+
+describe("normaliseSuggestions", () => {
+  it("keeps exactly 10, re-derives keys and trims whitespace", () => {
+    const raw = { suggestions: [...ten(), { name: "Eleventh Room", description: "x" }].map((s) => ({ ...s, name: `  ${s.name}\n`, key: "WRONG KEY" })) };
+    const result = normaliseSuggestions(raw);
+    expect(result).toHaveLength(10);
+    expect(result[0]).toEqual({ name: "Room Number 1", key: "room-number-1", description: "Description 1" });
+  });
+
+  it("drops duplicates by key and anything with a URL, then requires 10", () => {
+    const withBad = [
+      ...ten(),
+      { name: "room number 1", description: "duplicate key" },
+    ];
+    withBad[2] = { name: "Visit evil.com Now", description: "x" };
+    withBad[3] = { name: "Fine Name", description: "see https://spam.example/x" };
+    expect(() => normaliseSuggestions({ suggestions: withBad })).toThrow(AnalysisFailedError);
+    const enough = normaliseSuggestions({ suggestions: [...withBad, ...ten("Extra")] });
+    expect(enough.map((s) => s.key)).not.toContain("visit-evil-com-now");
+    expect(new Set(enough.map((s) => s.key)).size).toBe(10);
+  });
+
+  it("caps lengths and strips control characters", () => {
+    const long = ten().map((s, i) => (i === 0 ? { name: `Extremely Long Chat Room Name That Keeps Going\u0007 ${i}`, description: "d ".repeat(100) } : s));
+    const [first] = normaliseSuggestions({ suggestions: long });
+    expect(first!.name.length).toBeLessThanOrEqual(40);
+    expect(first!.name).not.toMatch(/\u0007/);
+    expect(first!.description.length).toBeLessThanOrEqual(90);
+  });
+
+  it("rejects replies of the wrong shape", () => {
+    expect(() => normaliseSuggestions({ rooms: [] })).toThrow(/unexpected format/);
+    expect(() => normaliseSuggestions(null)).toThrow(AnalysisFailedError);
+  });
+});
