@@ -42,15 +42,17 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   if (input.bytes.length === 0) throw ValidationError.field("image", "The submitted file is empty.");
   if (input.bytes.length > maxMegabytes * 1024 * 1024) throw ValidationError.field("image", tooLargeMessage(maxMegabytes));
 
-  const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  // Exact duplicates first: the same bytes were fully validated when first analysed, so a hit
+  // needs no decoding at all (the cheapest answer is also the most common one).
   const fileHash = md5Hex(input.bytes);
-  const imagePhash = await perceptualHash(image);
-
   const existing = await deps.records.findByFileHash(fileHash, deps.now());
   if (existing) {
     const used = await deps.records.recordUse(existing.id, deps.now());
     if (used) return { cached: true, record: used };
   }
+
+  const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  const imagePhash = await perceptualHash(image);
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
   const provider = await deps.visionProvider(settings);

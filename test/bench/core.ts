@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Jimp } from "jimp";
+import { startLocalService } from "../../functions/local/service.js";
+import { openImage, perceptualHash } from "../../shared/image/decode.js";
+import { md5Hex } from "../../shared/image/hash.js";
+import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { twelveMegapixelJpeg } from "./photos.js";
+import { median, report, timeRuns } from "./stats.js";
+
+/** Issue 2: hashing cost of a 12 MP JPEG (sharp vs jimp) and a cached upload through the local HTTP server. */
+export async function benchCore() {
+  console.log("\n## core: 12 MP JPEG hashing, cached uploads");
+  const photo = await twelveMegapixelJpeg("fixtures/photos/coffee-mug.jpg");
+  console.log(`12 MP JPEG: 4000x3000, ${(photo.length / 1e6).toFixed(2)} MB`);
+
+  const sharpTimes = await timeRuns(15, async () => {
+    const image = await openImage(photo, { maxPixels: 100_000_000 });
+    md5Hex(photo);
+    await perceptualHash(image);
+  });
+  report("decode+validate+MD5+pHash (sharp, shrink-on-load)", sharpTimes);
+
+  const jimpTimes = await timeRuns(3, async () => {
+    const image = await Jimp.read(photo);
+    image.pHash();
+  }, 1);
+  report("decode+pHash (jimp, pure JS) for comparison", jimpTimes, `ratio jimp/sharp ${(median(jimpTimes) / median(sharpTimes)).toFixed(0)}x`);
+
+  const fake = await new FakeOpenAI().start();
+  const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-bench-"));
+  const service = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: fake.baseUrl } });
+  try {
+    const upload = async (bytes: Buffer) => {
+      const form = new FormData();
+      form.append("image", new Blob([bytes], { type: "image/jpeg" }), "photo.jpg");
+      const response = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    if ((await upload(photo)) !== 201) throw new Error("first upload was not analysed");
+    const cachedTimes = await timeRuns(40, async () => {
+      if ((await upload(photo)) !== 200) throw new Error("expected a cache hit");
+    });
+    report(`cached upload over HTTP (the 12 MP JPEG)`, cachedTimes);
+  } finally {
+    await service.close();
+    await fake.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
+ * Sections: core (more are added by later features). No section named: all of them.
+ */
+import { benchCore } from "./core.js";
+
+const sections: Record<string, () => Promise<void>> = {
+  core: benchCore,
+};
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const unknown = wanted.filter((name) => !(name in sections));
+if (unknown.length) {
+  console.error(`unknown section(s): ${unknown.join(", ")}; known: ${Object.keys(sections).join(", ")}`);
+  process.exit(2);
+}
+console.log(`Photo Analysis benchmarks — node ${process.version}, ${(await import("node:os")).cpus().length} CPUs`);
+for (const name of wanted.length ? wanted : Object.keys(sections)) await sections[name]!();

@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { FakeOpenAI } from "../helpers/fake-openai.js";
+
+const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
+let fake: FakeOpenAI;
+let dataDir: string;
+
+beforeAll(async () => {
+  fake = await new FakeOpenAI().start();
+  dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-local-"));
+});
+afterAll(async () => {
+  await fake.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function form(bytes: Buffer, fingerprint?: string) {
+  const body = new FormData();
+  body.append("image", new Blob([bytes], { type: "image/jpeg" }), "coffee.jpg");
+  if (fingerprint) body.append("fingerprint", fingerprint);
+  return body;
+}
+
+describe("npm start's local service over real HTTP", () => {
+  let service: LocalService;
+
+  beforeAll(async () => {
+    service = await startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl } });
+  });
+  afterAll(() => service.close());
+
+  it("runs the seed's flow end to end: 201, then cached 200, then get, recent and image", async () => {
+    const created = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form(coffee, "fp-http") });
+    expect(created.status).toBe(201);
+    const first = (await created.json()) as { analysis: { id: string; image_url: string; suggestions: unknown[] } };
+    expect(first.analysis.suggestions).toHaveLength(10);
+    expect(first.analysis.image_url).toBe(`${service.url}/api/photo-analysis/${first.analysis.id}/image/`);
+
+    // Without the trailing slash too, as API Gateway routes it.
+    const cached = await fetch(`${service.url}/api/photo-analysis/upload`, { method: "POST", body: form(coffee, "fp-http") });
+    expect(cached.status).toBe(200);
+    expect(((await cached.json()) as { cached: boolean }).cached).toBe(true);
+
+    const detail = await fetch(`${service.url}/api/photo-analysis/${first.analysis.id}/`);
+    expect(((await detail.json()) as { times_used: number }).times_used).toBe(1);
+
+    const recent = await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`);
+    expect(((await recent.json()) as unknown[]).length).toBe(1);
+
+    const image = await fetch(first.analysis.image_url);
+    expect(image.status).toBe(200);
+    expect(image.headers.get("content-type")).toBe("image/jpeg");
+    expect(Buffer.from(await image.arrayBuffer()).equals(coffee)).toBe(true);
+
+    const unknown = await fetch(`${service.url}/api/nothing-here/`);
+    expect(unknown.status).toBe(404);
+  });
+
+  it("keeps data across a restart", async () => {
+    const before = (await (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).json()) as { id: string }[];
+    await service.close();
+    service = await startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl } });
+    const after = (await (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).json()) as { id: string }[];
+    expect(after.map((item) => item.id)).toEqual(before.map((item) => item.id));
+    const image = await fetch(`${service.url}/api/photo-analysis/${after[0]!.id}/image/`);
+    expect(image.status).toBe(200);
+  });
+});
