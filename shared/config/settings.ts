@@ -45,8 +45,10 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: positiveNumber.default(10),
   PHOTO_ANALYSIS_IMAGE_TTL_HOURS: positiveNumber.default(168),
   PHOTO_ANALYSIS_USE_S3: booleanString.default(true),
-  /** Which vision provider analyses photos; `auto` picks OpenAI when a key is configured. */
+  /** Which vision provider analyses photos; `auto` picks OpenAI when a key is configured, else the local models. */
   PHOTO_ANALYSIS_VISION_PROVIDER: z.enum(VISION_PROVIDERS).default("auto"),
+  /** Directory of a TF.js ImageNet classifier (e.g. mobilenet_v1_0.75_224) for the local provider; without it only the detector runs. */
+  PHOTO_ANALYSIS_LOCAL_MODEL_DIR: z.string().optional(),
   /** Seconds before a vision call is abandoned. */
   PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS: positiveNumber.default(30),
   /** Retries the provider SDK makes on 429/5xx/timeouts. */

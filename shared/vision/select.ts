@@ -1,5 +1,6 @@
 import type { Settings } from "../config/settings.js";
 import { VisionNotConfiguredError } from "../domain/errors.js";
+import { LocalVisionProvider } from "./local/provider.js";
 import { OpenAIVisionProvider } from "./openai-provider.js";
 import type { VisionProvider } from "./provider.js";
 
@@ -13,7 +14,9 @@ export interface ProviderEnvironment {
 }
 
 /**
- * Picks the vision provider the settings ask for. `auto` means OpenAI when a key is present.
+ * Picks the vision provider the settings ask for. `auto` means OpenAI when a key is present and
+ * the local models otherwise (no key, no network); an explicitly chosen cloud provider without
+ * its key is a configuration error (503), never a silent fallback.
  * Providers are cached by their options, so a client is built once per process unless
  * the live settings change.
  */
@@ -21,10 +24,17 @@ export function createProviderSelector(environment: ProviderEnvironment) {
   const cache = new Map<string, VisionProvider>();
   return async function visionProvider(settings: Settings): Promise<VisionProvider> {
     const choice = settings.PHOTO_ANALYSIS_VISION_PROVIDER;
-    if (choice === "local") {
-      throw new VisionNotConfiguredError("The local vision provider is not available in this build");
+    const apiKey = choice === "local" ? undefined : await environment.secrets("OPENAI_API_KEY");
+    if (choice === "local" || (choice === "auto" && !apiKey)) {
+      const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
+      const cacheKey = `local:${modelDir ?? ""}`;
+      let local = cache.get(cacheKey);
+      if (!local) {
+        local = new LocalVisionProvider({ modelDir });
+        cache.set(cacheKey, local);
+      }
+      return local;
     }
-    const apiKey = await environment.secrets("OPENAI_API_KEY");
     if (!apiKey) {
       throw new VisionNotConfiguredError("OpenAI API not configured: set OPENAI_API_KEY");
     }

@@ -185,8 +185,8 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(parseJson(notMultipart)).toEqual({ image: ["No file was submitted."] });
   });
 
-  it("answers 503 when no vision provider is configured", async () => {
-    const { upload } = await api({ OPENAI_API_KEY: "" });
+  it("answers 503 when OpenAI is chosen explicitly but has no key (no silent fallback)", async () => {
+    const { upload } = await api({ OPENAI_API_KEY: "", PHOTO_ANALYSIS_VISION_PROVIDER: "openai" });
     const result = await upload(uploadEvent(motorcycle));
     expect(result.statusCode).toBe(503);
     expect(parseJson(result).detail).toMatch(/OpenAI API not configured/);

@@ -1,0 +1,96 @@
+import type { Label } from "../../domain/types.js";
+import type { Concept, Scene } from "./naming.js";
+import { GENERIC_THEME, THEMES, type Theme } from "./themes.js";
+import { ancestors, resolveLabel, synset } from "./wordnet.js";
+
+/** A classifier guess: the label's synonyms (first is the display name) and its probability. */
+export interface Classification {
+  synonyms: string[];
+  score: number;
+  /** True for ImageNet's animal classes: disambiguates "crane" the bird from "crane" the machine. */
+  isAnimalClass?: boolean;
+}
+
+/** A detector box: COCO label, confidence and the share of the image it covers (0..1). */
+export interface Detection {
+  label: string;
+  score: number;
+  area: number;
+}
+
+const anchorThemes = new Map<string, Theme>();
+const keywordThemes = new Map<string, Theme>();
+for (const theme of THEMES) {
+  for (const anchor of theme.anchors) if (!anchorThemes.has(anchor.toLowerCase())) anchorThemes.set(anchor.toLowerCase(), theme);
+  for (const keyword of theme.keywords ?? []) if (!keywordThemes.has(keyword)) keywordThemes.set(keyword, theme);
+}
+const themeCache = new Map<string, Theme>();
+
+/** The theme of a concept: a curated keyword, else its nearest WordNet ancestor that anchors a theme. */
+export function themeOf(synonyms: string[], isAnimalClass?: boolean): Theme {
+  const cacheKey = `${synonyms.join("|")}|${isAnimalClass}`;
+  const cached = themeCache.get(cacheKey);
+  if (cached) return cached;
+  let theme = keywordThemes.get(synonyms[0]!.toLowerCase());
+  if (!theme) {
+    // Fall back to the head noun ("black and gold garden spider" → "spider") when the full name is unknown.
+    const offset = resolveLabel(synonyms, isAnimalClass) ?? resolveLabel([synonyms[0]!.split(" ").at(-1)!], isAnimalClass);
+    if (offset !== undefined) {
+      for (const node of [synset(offset), ...ancestors(offset)]) {
+        theme = node.words.map((word) => anchorThemes.get(word.toLowerCase())).find(Boolean);
+        if (theme) break;
+      }
+    }
+  }
+  theme ??= GENERIC_THEME;
+  themeCache.set(cacheKey, theme);
+  return theme;
+}
+
+export interface MergedScene extends Scene {
+  labels: Label[];
+}
+
+/**
+ * Merges what the classifier and the detector saw. The classifier (ImageNet) names things
+ * precisely but knows no "person"; the detector (COCO) finds people, faces and everyday objects.
+ * People lead when they fill the photo and the classifier is unsure; a detected object leads when
+ * the classifier is absent or unsure of anything; otherwise the classifier's ranking stands.
+ */
+export function mergeConcepts(classifications: Classification[], detections: Detection[], confidentFaces: number): MergedScene {
+  const persons = detections.filter((d) => d.label === "person" && d.score >= 0.5);
+  const people = Math.max(persons.length, confidentFaces);
+  const personArea = persons.reduce((sum, d) => sum + d.area, 0);
+  const topClassScore = classifications[0]?.score ?? 0;
+
+  const classified: Concept[] = classifications.map((c) => ({
+    label: c.synonyms[0]!,
+    score: c.score,
+    source: "classifier",
+    theme: themeOf(c.synonyms, c.isAnimalClass),
+  }));
+  const detectedByLabel = new Map<string, Detection>();
+  for (const detection of detections) {
+    if (detection.label === "person") continue;
+    const best = detectedByLabel.get(detection.label);
+    if (!best || detection.score > best.score) detectedByLabel.set(detection.label, detection);
+  }
+  const detected: Concept[] = [...detectedByLabel.values()]
+    .sort((a, b) => b.score * Math.sqrt(b.area) - a.score * Math.sqrt(a.area))
+    .map((d) => ({ label: d.label, score: d.score, source: "detector", theme: themeOf([d.label]) }));
+
+  const concepts: Concept[] = [];
+  if (people > 0 && personArea >= 0.15 && topClassScore < 0.5) {
+    concepts.push({ label: people === 1 ? "person" : "people", score: Math.max(...persons.map((p) => p.score), 0.5), source: "detector", theme: themeOf(["person"]) });
+  }
+  const leadingObject = detected[0];
+  if (leadingObject && leadingObject.score >= 0.6 && topClassScore < 0.2) concepts.push(leadingObject);
+  for (const concept of [...classified, ...detected]) {
+    if (!concepts.some((existing) => existing.label.toLowerCase() === concept.label.toLowerCase())) concepts.push(concept);
+  }
+  return {
+    concepts,
+    people,
+    labels: concepts.slice(0, 5).map((concept) => ({ label: concept.label, score: Math.round(concept.score * 1000) / 1000 })),
+  };
+}

@@ -1,0 +1,221 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Classification, Detection } from "./concepts.js";
+
+/**
+ * The local models on TensorFlow.js's WebAssembly backend (the native tfjs-node cannot install
+ * here). Everything comes from disk: the detector's weights ship inside @vladmandic/human, the
+ * ImageNet classifier is read from a configured directory. Loaded once per process, lazily;
+ * concurrent first requests share one load.
+ */
+
+const require = createRequire(import.meta.url);
+type Tf = typeof import("@tensorflow/tfjs-core");
+type TfLayers = typeof import("@tensorflow/tfjs-layers");
+
+export class LocalModelError extends Error {
+  override name = "LocalModelError";
+}
+
+let tfReady: Promise<Tf> | undefined;
+
+/** Node 20's fetch rejects file:// URLs; human's loader fetches its model files by URL. */
+function allowFileFetch() {
+  const original = globalThis.fetch;
+  if ((original as { filePatched?: boolean }).filePatched) return;
+  const patched = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (url.startsWith("file://")) return new Response(await readFile(new URL(url)), { status: 200 });
+    return original(input, init);
+  };
+  (patched as { filePatched?: boolean }).filePatched = true;
+  globalThis.fetch = patched as typeof fetch;
+}
+
+function wasmDirectory(): string {
+  return `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`;
+}
+
+/** One tfjs-core instance for everyone (human requires the same module). */
+export function tensorflow(): Promise<Tf> {
+  tfReady ??= (async () => {
+    allowFileFetch();
+    const tf = require("@tensorflow/tfjs-core") as Tf;
+    const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(path: string): void };
+    wasm.setWasmPaths(wasmDirectory());
+    await tf.setBackend("wasm");
+    await tf.ready();
+    return tf;
+  })().catch((error) => {
+    tfReady = undefined;
+    throw error;
+  });
+  return tfReady;
+}
+
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+// ---- ImageNet classifier (TF.js layers model from a directory) ----
+
+export interface Classifier {
+  classify(image224: RgbImage, topK: number): Promise<Classification[]>;
+}
+
+const IMAGENET_ANIMAL_CLASSES = 398; // classes 0-397 are animals (WordNet ids n01…/n02…)
+
+async function loadClassifier(directory: string): Promise<Classifier> {
+  const dir = resolve(directory);
+  const manifestPath = join(dir, "model.json");
+  if (!existsSync(manifestPath)) {
+    throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: no model.json there (expected a TF.js layers model such as mobilenet_v1_0.75_224)`);
+  }
+  const tf = await tensorflow();
+  const layers = require("@tensorflow/tfjs-layers") as TfLayers;
+  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: object[] }[];
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string;
+  };
+  // An IO handler that reads the shards from disk (tfjs's own file:// loader needs fetch).
+  const handler = {
+    load: async () => {
+      const shards: Buffer[] = [];
+      const weightSpecs: object[] = [];
+      for (const group of manifest.weightsManifest) {
+        weightSpecs.push(...group.weights);
+        for (const path of group.paths) shards.push(await readFile(join(dir, path)));
+      }
+      const weights = Buffer.concat(shards);
+      return {
+        modelTopology: manifest.modelTopology,
+        weightSpecs,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+        format: manifest.format,
+        generatedBy: manifest.generatedBy,
+        convertedBy: manifest.convertedBy,
+      };
+    },
+  };
+  let model: Awaited<ReturnType<TfLayers["loadLayersModel"]>>;
+  try {
+    model = await layers.loadLayersModel(handler as never);
+  } catch (error) {
+    throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: cannot load the model (${(error as Error).message})`);
+  }
+  const classes = (require("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
+  const outputs = (model.outputs[0]!.shape.at(-1) ?? 0) as number;
+  // Some exports add a background class at index 0.
+  const offset = outputs === 1001 ? 1 : 0;
+  if (outputs - offset !== 1000) throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${outputs}`);
+
+  return {
+    async classify(image, topK) {
+      const input = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(image.data), [1, image.height, image.width, 3]), 127.5), 1));
+      const output = model.predict(input) as import("@tensorflow/tfjs-core").Tensor;
+      const probabilities = await output.data();
+      input.dispose();
+      output.dispose();
+      const ranked = [...probabilities.slice(offset)].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
+      return ranked.map(({ score, index }) => ({
+        synonyms: classes[index]!.split(",").map((name) => name.trim()),
+        score,
+        isAnimalClass: index < IMAGENET_ANIMAL_CLASSES,
+      }));
+    },
+  };
+}
+
+// ---- COCO object and face detector (@vladmandic/human) ----
+
+export interface Detector {
+  detect(image: RgbImage): Promise<{ objects: Detection[]; faces: number }>;
+}
+
+interface HumanResult {
+  object: { label: string; score: number; box: [number, number, number, number] }[];
+  face: { score: number; boxScore?: number; box: [number, number, number, number] }[];
+}
+
+async function loadDetector(): Promise<Detector> {
+  const tf = await tensorflow();
+  // The package's exports map blocks this subpath (its keys lack "./"), so require it by absolute path.
+  const distDir = dirname(require.resolve("@vladmandic/human"));
+  const humanModule = require(join(distDir, "human.node-wasm.js")) as { Human: new (config: object) => { load(): Promise<void>; detect(input: unknown): Promise<HumanResult> } };
+  const modelsDir = join(dirname(distDir), "models");
+  const human = new humanModule.Human({
+    backend: "wasm",
+    wasmPath: wasmDirectory(),
+    modelBasePath: `${pathToFileURL(modelsDir).href}/`,
+    debug: false,
+    // No result cache and no frame skipping: every photo is a new input, not a video frame.
+    cacheSensitivity: 0,
+    skipAllowed: false,
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: { rotation: false, maxDetected: 20, minConfidence: 0.5 },
+      mesh: { enabled: false },
+      iris: { enabled: false },
+      description: { enabled: false },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+    object: { enabled: true, modelPath: "centernet.json", minConfidence: 0.3, maxDetected: 20 },
+  });
+  await human.load();
+  return {
+    async detect(image) {
+      const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], "int32");
+      try {
+        const result = await human.detect(tensor);
+        const area = (box: [number, number, number, number]) => (box[2] * box[3]) / (image.width * image.height);
+        return {
+          objects: result.object.map((object) => ({ label: object.label, score: object.score, area: area(object.box) })),
+          // Small low-confidence "faces" are usually texture; count only clear ones.
+          faces: result.face.filter((face) => (face.boxScore ?? face.score) >= 0.7 && area(face.box) >= 0.005).length,
+        };
+      } finally {
+        tensor.dispose();
+      }
+    },
+  };
+}
+
+export interface LocalModels {
+  classifier?: Classifier;
+  detector: Detector;
+  loadMs: number;
+}
+
+const loaded = new Map<string, Promise<LocalModels>>();
+
+/** Loads (once per model directory) the detector and, when a directory is given, the classifier. */
+export function localModels(modelDir: string | undefined): Promise<LocalModels> {
+  const key = modelDir ? resolve(modelDir) : "";
+  let models = loaded.get(key);
+  if (!models) {
+    models = (async () => {
+      const started = performance.now();
+      const [detector, classifier] = await Promise.all([loadDetector(), modelDir ? loadClassifier(modelDir) : undefined]);
+      return { detector, classifier, loadMs: performance.now() - started };
+    })();
+    // A failed load is not cached: fixing the directory and retrying must work without a restart.
+    models.catch(() => loaded.delete(key));
+    loaded.set(key, models);
+  }
+  return models;
+}
