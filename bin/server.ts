@@ -10,12 +10,17 @@ const host = process.env.HOST ?? "127.0.0.1";
 
 const service = await startLocalService({ port, host });
 const settings = await service.deps.settings();
-const provider = await service.deps.visionProvider(settings).then(
-  (chosen) => chosen.name,
-  (error: Error) => `none (${error.message})`,
-);
+const chosen = await service.deps.visionProvider(settings).catch((error: Error) => error);
+const provider = chosen instanceof Error ? `none (${chosen.message})` : chosen.name;
+if (!(chosen instanceof Error) && chosen.warmUp) {
+  // Load in-process models now rather than on the first upload; a failure is reported, not fatal.
+  chosen.warmUp().then(
+    () => console.log("  local vision models loaded"),
+    (error: Error) => console.error(`  local vision models failed to load: ${error.message}`),
+  );
+}
 console.log(`Photo Analysis API listening on ${service.url}`);
-console.log(`  vision provider: ${provider}`);
+console.log(`  vision provider: ${provider}${provider === "local" && !settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR ? " (detector only; set PHOTO_ANALYSIS_LOCAL_MODEL_DIR to a TF.js ImageNet classifier for sharper labels)" : ""}`);
 console.log(`  images: ${settings.PHOTO_ANALYSIS_USE_S3 ? "local S3 API" : "local disk"}; data in ${process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data"}/`);
 console.log(`  try: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
 

@@ -78,7 +78,7 @@ export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3E
 }
 
 /** Secrets: SSM SecureStrings under `<prefix>/secrets/` in AWS (cached 5 minutes), else the environment. */
-function createSecretReader(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv): SecretReader {
+function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region">, env: NodeJS.ProcessEnv): SecretReader {
   if (!runtime.ssmPrefix) return async (name) => env[name] || undefined;
   const ssm = new SSMClient({ region: runtime.region });
   const cache = new Map<string, { value: string | undefined; at: number }>();
@@ -100,12 +100,24 @@ function createSecretReader(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv)
   };
 }
 
-export function createConfigSource(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv): ConfigSource {
+export function createConfigSource(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "region">, env: NodeJS.ProcessEnv): ConfigSource {
   if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ region: runtime.region }), runtime.ssmPrefix);
   const layers: ConfigSource[] = [];
   if (runtime.configFile) layers.push(new JsonFileConfigSource(runtime.configFile));
   layers.push(new EnvConfigSource(env));
   return new LayeredConfigSource(layers);
+}
+
+/** Settings and the vision provider alone: enough for the `analyze` CLI, which stores nothing. */
+export function createVisionDeps(
+  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "openaiBaseUrl" | "region">,
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<AppDeps, "settings" | "visionProvider"> {
+  const settings = new LiveSettings(createConfigSource(runtime, env));
+  return {
+    settings: () => settings.get(),
+    visionProvider: createProviderSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl }),
+  };
 }
 
 /** The production wiring of every port. Tests build AppDeps the same way with local endpoints. */
@@ -114,12 +126,10 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
   const imageStores: Partial<Record<"s3" | "local", ImageStore>> = {};
   if (runtime.bucketName) imageStores.s3 = new S3ImageStore(createS3Client(runtime), runtime.bucketName);
   if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
-  const settings = new LiveSettings(createConfigSource(runtime, env));
   return {
-    settings: () => settings.get(),
+    ...createVisionDeps(runtime, env),
     records: new DynamoRecordStore(documents, runtime.tableName),
     imageStores,
-    visionProvider: createProviderSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl }),
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
     now: () => new Date(),
     newId: () => randomUUID(),

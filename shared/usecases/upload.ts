@@ -67,7 +67,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
 
   try {
     const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
-    const result = await provider.analyze({ jpeg, prompt: settings.PHOTO_ANALYSIS_PROMPT });
+    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT });
 
     const id = deps.newId();
     const created = deps.now();

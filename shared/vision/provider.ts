@@ -1,8 +1,11 @@
 import type { Label, Suggestion, TokenUsage } from "../domain/types.js";
+import type { OpenedImage } from "../image/decode.js";
 
 export interface VisionInput {
-  /** The upright image, re-encoded as JPEG with the long edge capped. */
+  /** The upright image, re-encoded as JPEG with the long edge capped: what a remote model receives. */
   jpeg: Buffer;
+  /** The decoded upright image, for providers that run models in-process (no second JPEG generation). */
+  image?: OpenedImage;
   prompt: string;
 }
 
@@ -22,6 +25,8 @@ export interface VisionResult {
 export interface VisionProvider {
   readonly name: string;
   analyze(input: VisionInput): Promise<VisionResult>;
+  /** Loads whatever the first analysis would otherwise wait for (in-process models). */
+  warmUp?(): Promise<void>;
 }
 
 export const ZERO_USAGE: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };

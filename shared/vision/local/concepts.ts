@@ -18,6 +18,18 @@ export interface Detection {
   area: number;
 }
 
+/** COCO detector labels, said the way people say them. */
+const DETECTOR_NAMES: Record<string, string> = {
+  cup: "coffee cup",
+  "cell phone": "phone",
+  tv: "TV",
+  "sports ball": "ball",
+  "dining table": "dinner table",
+  "potted plant": "houseplant",
+  "hair drier": "hair dryer",
+  "wine glass": "wine glass",
+};
+
 const anchorThemes = new Map<string, Theme>();
 const keywordThemes = new Map<string, Theme>();
 for (const theme of THEMES) {
@@ -77,7 +89,7 @@ export function mergeConcepts(classifications: Classification[], detections: Det
   }
   const detected: Concept[] = [...detectedByLabel.values()]
     .sort((a, b) => b.score * Math.sqrt(b.area) - a.score * Math.sqrt(a.area))
-    .map((d) => ({ label: d.label, score: d.score, source: "detector", theme: themeOf([d.label]) }));
+    .map((d) => ({ label: DETECTOR_NAMES[d.label] ?? d.label, score: d.score, source: "detector", theme: themeOf([d.label]) }));
 
   const concepts: Concept[] = [];
   if (people > 0 && personArea >= 0.15 && topClassScore < 0.5) {

@@ -65,12 +65,12 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
+/** Title Case: every word capitalised except minor words inside the name ("Birds of a Feather", "Plugged In"). */
 export function titleCase(text: string): string {
-  return text
-    .split(/\s+/)
-    .filter(Boolean)
+  const words = text.split(/\s+/).filter(Boolean);
+  return words
     .map((word, index) =>
-      index > 0 && MINOR_WORDS.has(word.toLowerCase())
+      index > 0 && index < words.length - 1 && MINOR_WORDS.has(word.toLowerCase())
         ? word.toLowerCase()
         : word
             .split("-")

@@ -348,7 +348,7 @@ export const THEMES: Theme[] = [
   },
   {
     id: "tech",
-    anchors: ["computer", "receiver", "duplicator", "electronic equipment", "telephone", "monitor", "device", "screen", "keyboard"],
+    anchors: ["computer", "receiver", "duplicator", "electronic equipment", "telephone", "monitor", "screen", "keyboard"],
     keywords: ["laptop", "tv", "cell phone", "keyboard", "mouse", "remote"],
     noun: "gadget",
     nouns: "gadgets",

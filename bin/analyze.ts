@@ -1,0 +1,42 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run analyze -- <image files or folders...> [--json]`
+ * Analyses photos with the configured provider (the local models unless a cloud one is set up)
+ * and prints, per image, the labels and the 10 suggestions. With --json: one JSON line per image.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { expandImagePaths } from "../shared/cli/files.js";
+import { runtimeEnvironmentFrom } from "../shared/runtime/context.js";
+import { createVisionDeps } from "../shared/runtime/context.js";
+import { analyzeImageBytes } from "../shared/usecases/analyze-file.js";
+import { ValidationError } from "../shared/domain/errors.js";
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } });
+if (values.help || positionals.length === 0) {
+  console.log("usage: npm run analyze -- <image files or folders...> [--json]\n  settings from PHOTO_ANALYSIS_* (e.g. PHOTO_ANALYSIS_LOCAL_MODEL_DIR=<classifier dir>)");
+  process.exit(positionals.length === 0 && !values.help ? 2 : 0);
+}
+
+const runtime = runtimeEnvironmentFrom({ PHOTO_ANALYSIS_TABLE: "unused", ...process.env });
+const deps = createVisionDeps(runtime);
+const files = await expandImagePaths(positionals);
+let failures = 0;
+for (const [index, file] of files.entries()) {
+  try {
+    const result = await analyzeImageBytes(deps, await readFile(file));
+    if (values.json) {
+      console.log(JSON.stringify({ file, labels: result.labels, suggestions: result.suggestions, model: result.model, ms: Math.round(result.ms) }));
+    } else {
+      console.log(`\n[${index + 1}/${files.length}] ${file}  (${result.model}, ${Math.round(result.ms)} ms)`);
+      console.log(`  labels: ${result.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ") || "(none)"}`);
+      result.suggestions.forEach((suggestion, n) => console.log(`  ${String(n + 1).padStart(2)}. ${suggestion.name} (${suggestion.key})\n      ${suggestion.description}`));
+    }
+  } catch (error) {
+    failures++;
+    const message = error instanceof ValidationError ? Object.values(error.fields).flat().join(" ") : (error as Error).message;
+    if (values.json) console.log(JSON.stringify({ file, error: message }));
+    else console.error(`\n[${index + 1}/${files.length}] ${file}: ${message}`);
+  }
+}
+process.exit(failures ? 1 : 0);

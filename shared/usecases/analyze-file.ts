@@ -1,0 +1,24 @@
+import type { Label, Suggestion } from "../domain/types.js";
+import { openImage, resizedJpeg } from "../image/decode.js";
+import type { AppDeps } from "./deps.js";
+
+export interface FileAnalysis {
+  labels: Label[];
+  suggestions: Suggestion[];
+  model: string;
+  ms: number;
+}
+
+/**
+ * The main job without a server or a record: validate the photo, make the model's copy, ask the
+ * configured provider. Shared by the `analyze` CLI and the evaluation script.
+ */
+export async function analyzeImageBytes(deps: Pick<AppDeps, "settings" | "visionProvider">, bytes: Buffer): Promise<FileAnalysis> {
+  const settings = await deps.settings();
+  const started = performance.now();
+  const image = await openImage(bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
+  const provider = await deps.visionProvider(settings);
+  const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT });
+  return { labels: result.labels.slice(0, 5), suggestions: result.suggestions, model: result.model, ms: performance.now() - started };
+}
