@@ -49,7 +49,12 @@ function uploadHandler(getDeps: DepsProvider) {
     });
     return json(
       outcome.cached ? 200 : 201,
-      { success: true, cached: outcome.cached, analysis: presentAnalysis(outcome.record, publicBaseUrl(event), deps.now()) },
+      {
+        success: true,
+        cached: outcome.cached,
+        ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
+        analysis: presentAnalysis(outcome.record, publicBaseUrl(event), deps.now()),
+      },
       rateLimitHeaders(outcome.rateLimit),
     );
   });

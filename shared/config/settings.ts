@@ -45,6 +45,9 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: positiveNumber.default(10),
   PHOTO_ANALYSIS_IMAGE_TTL_HOURS: positiveNumber.default(168),
   PHOTO_ANALYSIS_USE_S3: booleanString.default(true),
+  /** Near-duplicates: an unexpired analysis whose pHash is within this Hamming distance is reused (see shared/image/phash-index.ts: the index finds up to 4). */
+  PHOTO_ANALYSIS_SIMILARITY_THRESHOLD: z.coerce.number().int().min(0).max(4).default(4),
+  PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING: booleanString.default(true),
   /** Which vision provider analyses photos; `auto` picks OpenAI when a key is configured, else the local models. */
   PHOTO_ANALYSIS_VISION_PROVIDER: z.enum(VISION_PROVIDERS).default("auto"),
   /** Directory of a TF.js ImageNet classifier (e.g. mobilenet_v1_0.75_224) for the local provider; without it only the detector runs. */

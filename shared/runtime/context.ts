@@ -9,6 +9,7 @@ import { SsmConfigSource } from "../config/ssm-source.js";
 import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
 import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
+import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { LocalImageStore } from "../stores/local-image-store.js";
 import type { ImageStore } from "../stores/ports.js";
 import { S3ImageStore } from "../stores/s3-image-store.js";
@@ -129,6 +130,7 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
   return {
     ...createVisionDeps(runtime, env),
     records: new DynamoRecordStore(documents, runtime.tableName),
+    claims: new DynamoUploadClaims(documents, runtime.tableName),
     imageStores,
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
     now: () => new Date(),

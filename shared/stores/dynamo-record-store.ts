@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -9,6 +10,8 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import type { PhotoAnalysisRecord } from "../domain/types.js";
+import { hammingDistance } from "../image/hash.js";
+import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import type { RecordStore } from "./ports.js";
 import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
 
@@ -72,6 +75,17 @@ function fromItem(item: Item): PhotoAnalysisRecord {
   };
 }
 
+/** One small item per pHash segment: pk `PHSEG#<segment>`, sk the record id. */
+function segmentItems(record: PhotoAnalysisRecord): Item[] {
+  return phashSegments(record.imagePhash).map((segment) => ({
+    [PARTITION_KEY]: `PHSEG#${segment}`,
+    [SORT_KEY]: record.id,
+    imagePhash: record.imagePhash,
+    expiresAt: record.expiresAt ?? undefined,
+    ...(record.expiresAt ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(record.expiresAt) / 1000) + TTL_GRACE_SECONDS } : {}),
+  }));
+}
+
 function isRecordItem(item: Item): boolean {
   return item[SORT_KEY] === RECORD_SORT_KEY;
 }
@@ -91,6 +105,55 @@ export class DynamoRecordStore implements RecordStore {
         ExpressionAttributeNames: { "#pk": PARTITION_KEY },
       }),
     );
+    // Index entries after the record: an entry never points at a record that does not exist yet
+    // (a reader following one that outlived its record simply finds nothing).
+    await this.batchWrite(segmentItems(record).map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  private async batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string]) {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      if (attempt > 8) throw new Error("DynamoDB kept returning unprocessed index writes");
+      const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      pending = UnprocessedItems?.[this.tableName] ?? [];
+    }
+  }
+
+  async findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ record: PhotoAnalysisRecord; distance: number } | null> {
+    if (maxDistance > MAX_INDEXED_DISTANCE) throw new Error(`the pHash index finds distances up to ${MAX_INDEXED_DISTANCE}`);
+    const nowIso = now.toISOString();
+    const candidates = new Map<string, { hash: string; expiresAt?: string }>();
+    await Promise.all(
+      phashSegments(imagePhash).map(async (segment) => {
+        let startKey: Item | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: "#pk = :pk",
+              ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+              ExpressionAttributeValues: { ":pk": `PHSEG#${segment}` },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            candidates.set(item[SORT_KEY] as string, { hash: item.imagePhash as string, expiresAt: item.expiresAt as string | undefined });
+          }
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }),
+    );
+    const ranked = [...candidates.entries()]
+      .filter(([, candidate]) => !candidate.expiresAt || candidate.expiresAt > nowIso)
+      .map(([id, candidate]) => ({ id, distance: hammingDistance(imagePhash, candidate.hash) }))
+      .filter((candidate) => candidate.distance <= maxDistance)
+      .sort((a, b) => a.distance - b.distance);
+    for (const candidate of ranked) {
+      const record = await this.get(candidate.id);
+      if (record && (!record.expiresAt || record.expiresAt > nowIso)) return { record, distance: candidate.distance };
+    }
+    return null;
   }
 
   async get(id: string): Promise<PhotoAnalysisRecord | null> {
@@ -186,11 +249,15 @@ export class DynamoRecordStore implements RecordStore {
     return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(record: PhotoAnalysisRecord): Promise<void> {
+    // Index entries first: if this stops halfway the record still exists and the next cleanup retries.
+    await this.batchWrite(
+      segmentItems(record).map((item) => ({ DeleteRequest: { Key: { [PARTITION_KEY]: item[PARTITION_KEY], [SORT_KEY]: item[SORT_KEY] } } })),
+    );
     await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { [PARTITION_KEY]: analysisPartitionKey(id), [SORT_KEY]: RECORD_SORT_KEY },
+        Key: { [PARTITION_KEY]: analysisPartitionKey(record.id), [SORT_KEY]: RECORD_SORT_KEY },
       }),
     );
   }

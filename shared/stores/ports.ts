@@ -7,13 +7,39 @@ export interface RecordStore {
   get(id: string): Promise<PhotoAnalysisRecord | null>;
   /** Newest record for these exact bytes that has not expired at `now`. */
   findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null>;
+  /** The closest unexpired record whose pHash is within `maxDistance` bits (at most MAX_INDEXED_DISTANCE). */
+  findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ record: PhotoAnalysisRecord; distance: number } | null>;
   /** Atomically adds one to `times_used`; null if the record is gone. */
   recordUse(id: string, now: Date): Promise<PhotoAnalysisRecord | null>;
   /** Newest first, for a signed-in user or else a browser fingerprint. */
   listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<PhotoAnalysisRecord[]>;
   /** Records whose expiry is at or before `now`, a page at a time; pass the returned cursor for the next page. */
   listExpired(now: Date, limit: number, cursor?: string): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }>;
-  delete(id: string): Promise<void>;
+  /** Removes the record and its index entries; deleting a missing record is not an error. */
+  delete(record: PhotoAnalysisRecord): Promise<void>;
+}
+
+/** Who is analysing a photo right now, or which record answered it. */
+export interface ClaimState {
+  owner: string;
+  /** Epoch ms: until then the claim holds (in flight: a short lease; done: the record's expiry). */
+  leaseUntil: number;
+  recordId?: string;
+}
+
+/**
+ * One analysis per photo under concurrency: a conditional write on a base-table item keyed by the
+ * file hash (GSIs are eventually consistent, so they cannot be the guard). A crashed request's
+ * claim runs out after its lease and is taken over.
+ */
+export interface UploadClaims {
+  /** True if `owner` now holds the claim (it was free, released, or its lease ran out). */
+  acquire(fileHash: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
+  read(fileHash: string): Promise<ClaimState | null>;
+  /** Records the result; the claim then points waiters at `recordId` until `keepUntil`. */
+  complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void>;
+  /** Gives the claim up after a failure, so a waiter can try. */
+  release(fileHash: string, owner: string): Promise<void>;
 }
 
 export interface StoredImage {

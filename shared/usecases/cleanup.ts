@@ -53,7 +53,7 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
         await store.delete(record.imagePath);
         summary.imagesDeleted++;
         summary.bytesFreed += record.fileSize;
-        await deps.records.delete(record.id);
+        await deps.records.delete(record);
         summary.recordsDeleted++;
       } catch (error) {
         summary.failures.push({ id: record.id, error: error instanceof Error ? error.message : String(error) });

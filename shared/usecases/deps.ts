@@ -1,6 +1,6 @@
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
-import type { ImageStore, RecordStore } from "../stores/ports.js";
+import type { ImageStore, RecordStore, UploadClaims } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 
@@ -9,12 +9,15 @@ export interface AppDeps {
   /** Live settings (SSM in AWS, file/environment locally), cached. */
   settings(): Promise<Settings>;
   records: RecordStore;
+  claims: UploadClaims;
   imageStores: Partial<Record<StorageType, ImageStore>>;
   /** The provider the settings select; throws VisionNotConfiguredError when it cannot work. */
   visionProvider(settings: Settings): Promise<VisionProvider>;
   rateLimiter: RateLimiter;
   now(): Date;
   newId(): string;
+  /** Waits (real time); injectable so tests can observe polling. */
+  sleep?(ms: number): Promise<void>;
 }
 
 /** The store new images go to: S3 when enabled and available, else local disk. */

@@ -1,5 +1,5 @@
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
-import { RateLimitedError, ValidationError } from "../domain/errors.js";
+import { AnalysisFailedError, RateLimitedError, ValidationError } from "../domain/errors.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
 import { openImage, perceptualHash, resizedJpeg } from "../image/decode.js";
@@ -13,6 +13,8 @@ export interface UploadInput {
 export interface UploadOutcome {
   cached: boolean;
   record: PhotoAnalysisRecord;
+  /** How a cached answer was found: the same bytes, or a perceptually similar photo at `distance` bits. */
+  match?: { type: "exact" | "similar"; distance: number };
   /** Present when the upload was counted against a rate limit. */
   rateLimit?: RateLimitStatus;
 }
@@ -32,9 +34,11 @@ export function tooLargeMessage(maxMegabytes: number): string {
 }
 
 /**
- * The seed's data flow: validate, hash (MD5 + pHash), answer exact duplicates from the cache,
- * check the rate limit, ask the vision provider, store the image, save the record.
- * Nothing is stored unless the analysis succeeded; a failed analysis gives back the rate-limit unit.
+ * The seed's data flow, with near-duplicates and concurrency: validate; MD5 → exact duplicate;
+ * decode, pHash → near-duplicate; claim the photo (one analysis per photo even when uploads race);
+ * rate limit; vision provider; store the image; save the record. Cache hits cost no quota.
+ * Nothing is stored unless the analysis succeeded; a failure gives back the rate-limit unit and
+ * the claim.
  */
 export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<UploadOutcome> {
   const settings = await deps.settings();
@@ -45,27 +49,40 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   // Exact duplicates first: the same bytes were fully validated when first analysed, so a hit
   // needs no decoding at all (the cheapest answer is also the most common one).
   const fileHash = md5Hex(input.bytes);
-  const existing = await deps.records.findByFileHash(fileHash, deps.now());
-  if (existing) {
-    const used = await deps.records.recordUse(existing.id, deps.now());
-    if (used) return { cached: true, record: used };
-  }
+  const exact = await deps.records.findByFileHash(fileHash, deps.now());
+  const exactHit = exact && (await reuse(deps, exact.id, { type: "exact", distance: 0 }));
+  if (exactHit) return exactHit;
 
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
+  if (settings.PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING) {
+    const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
+    const similarHit = similar && (await reuse(deps, similar.record.id, { type: "similar", distance: similar.distance }));
+    if (similarHit) return similarHit;
+  }
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
   const provider = await deps.visionProvider(settings);
-  let rateLimit: RateLimitStatus | undefined;
-  let refund = async () => {};
-  if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
-    const decision = await deps.rateLimiter.acquire(rateLimitRules(input.caller, settings), deps.now());
-    if (!decision.allowed) throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
-    rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
-    refund = decision.refund;
+  const owner = deps.newId();
+  const leaseMs = (settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * (settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES + 1) + 30) * 1000;
+  const waitDeadline = performance.now() + leaseMs;
+  while (!(await deps.claims.acquire(fileHash, owner, deps.now().getTime() + leaseMs, deps.now().getTime()))) {
+    // Someone else is analysing these bytes: wait for their record rather than pay twice.
+    const settled = await waitForClaim(deps, fileHash, waitDeadline);
+    if (settled) return settled;
+    if (performance.now() >= waitDeadline) throw new AnalysisFailedError(BUSY_MESSAGE);
   }
 
+  let rateLimit: RateLimitStatus | undefined;
+  let refund = async () => {};
   try {
+    if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
+      const decision = await deps.rateLimiter.acquire(rateLimitRules(input.caller, settings), deps.now());
+      if (!decision.allowed) throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
+      rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
+      refund = decision.refund;
+    }
+
     const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
     const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT });
 
@@ -75,6 +92,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     const imagePath = `photo_analysis/${id}.${EXTENSIONS[image.mimeType] ?? "bin"}`;
     await store.put(imagePath, input.bytes, image.mimeType);
 
+    const expiresAt = new Date(created.getTime() + settings.PHOTO_ANALYSIS_IMAGE_TTL_HOURS * 3_600_000);
     const record: PhotoAnalysisRecord = {
       id,
       imagePhash,
@@ -83,7 +101,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       imagePath,
       storageType: store.storageType,
       contentType: image.mimeType,
-      expiresAt: new Date(created.getTime() + settings.PHOTO_ANALYSIS_IMAGE_TTL_HOURS * 3_600_000).toISOString(),
+      expiresAt: expiresAt.toISOString(),
       suggestions: result.suggestions,
       labels: result.labels.slice(0, 5),
       rawResponse: result.raw,
@@ -104,9 +122,39 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       await store.delete(imagePath).catch(() => {});
       throw error;
     }
+    await deps.claims.complete(fileHash, owner, id, expiresAt.getTime());
     return { cached: false, record, rateLimit };
   } catch (error) {
+    await deps.claims.release(fileHash, owner).catch((releaseError) => console.error("claim release failed", releaseError));
     await refund().catch((refundError) => console.error("rate-limit refund failed", refundError));
     throw error;
   }
+}
+
+/** Counts a cache hit and returns the record; null if the record vanished meanwhile. */
+async function reuse(deps: AppDeps, id: string, match: NonNullable<UploadOutcome["match"]>): Promise<UploadOutcome | null> {
+  const used = await deps.records.recordUse(id, deps.now());
+  return used ? { cached: true, record: used, match } : null;
+}
+
+const POLL_MS = 100;
+const BUSY_MESSAGE = "This photo is already being analysed by another request; try again in a moment";
+
+/**
+ * Polls the claim until its owner finishes. Returns the cached outcome when a record appears, or
+ * null when the claim was given up or its lease ran out (the caller then tries to take it).
+ */
+async function waitForClaim(deps: AppDeps, fileHash: string, deadline: number): Promise<UploadOutcome | null> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  while (performance.now() < deadline) {
+    const claim = await deps.claims.read(fileHash);
+    if (!claim || claim.leaseUntil < deps.now().getTime()) return null;
+    if (claim.recordId) {
+      const hit = await reuse(deps, claim.recordId, { type: "exact", distance: 0 });
+      if (hit) return hit;
+      return null;
+    }
+    await sleep(POLL_MS);
+  }
+  throw new AnalysisFailedError(BUSY_MESSAGE);
 }

@@ -1,11 +1,13 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core (more are added by later features). No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default). No section named: all of them.
  */
 import { benchCore } from "./core.js";
+import { benchNearDuplicates } from "./near-duplicates-bench.js";
 
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
+  neardup: () => benchNearDuplicates({ records: Number(process.env.BENCH_RECORDS ?? 100_000) }),
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

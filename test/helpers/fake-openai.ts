@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 
 /** How the fake answers the next chat completion. */
 export type FakeBehaviour =
-  | { kind: "suggestions"; suggestions?: { name: string; description: string }[]; model?: string }
+  | { kind: "suggestions"; suggestions?: { name: string; description: string }[]; model?: string; delayMs?: number }
   | { kind: "content"; content: string }
   | { kind: "status"; status: number; message?: string }
   | { kind: "hang" };
@@ -76,6 +76,7 @@ export class FakeOpenAI {
         );
         return;
       }
+      if (behaviour.kind === "suggestions" && behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
       const content =
         behaviour.kind === "content"
           ? behaviour.content
