@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { expandImagePaths } from "../shared/cli/files.js";
 import { runtimeEnvironmentFrom } from "../shared/runtime/context.js";
-import { createVisionDeps } from "../shared/runtime/context.js";
+import { createVisionDeps } from "../shared/runtime/vision-context.js";
 import { analyzeImageBytes } from "../shared/usecases/analyze-file.js";
 import { ValidationError } from "../shared/domain/errors.js";
 

@@ -2,8 +2,11 @@ import middy from "@middy/core";
 import multipartBodyParser from "@middy/http-multipart-body-parser";
 import { ValidationError } from "../../shared/domain/errors.js";
 import { presentAnalysis } from "../../shared/domain/present.js";
+import { runtimeEnvironmentFrom } from "../../shared/runtime/context.js";
+import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeUpload } from "../../shared/usecases/upload.js";
-import { defaultDeps, type DepsProvider } from "../deps.js";
+import type { DepsProvider } from "../deps.js";
 import { callerFrom, errorResponse, fingerprintErrors, httpHandler, json, publicBaseUrl, rateLimitHeaders, type HttpEvent, type HttpResult } from "../http.js";
 
 interface Attachment {
@@ -24,8 +27,16 @@ function firstField(value: unknown): unknown {
   return Array.isArray(value) ? value[0] : value;
 }
 
+let uploadDeps: AppDeps | undefined;
+
+/** Built once per container; the vision models themselves load on first use. */
+function defaultUploadDeps(): AppDeps {
+  uploadDeps ??= createDepsWithVision(runtimeEnvironmentFrom(process.env));
+  return uploadDeps;
+}
+
 /** POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`). */
-export function createUploadHandler(getDeps: DepsProvider = defaultDeps) {
+export function createUploadHandler(getDeps: DepsProvider = defaultUploadDeps) {
   return withMultipartBody(uploadHandler(getDeps));
 }
 

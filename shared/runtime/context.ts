@@ -14,7 +14,8 @@ import { LocalImageStore } from "../stores/local-image-store.js";
 import type { ImageStore } from "../stores/ports.js";
 import { S3ImageStore } from "../stores/s3-image-store.js";
 import type { AppDeps } from "../usecases/deps.js";
-import { createProviderSelector, type SecretReader } from "../vision/select.js";
+import { VisionNotConfiguredError } from "../domain/errors.js";
+import type { VisionProvider } from "../vision/provider.js";
 
 /**
  * Where the service runs, from environment variables. These are deployment facts (which table,
@@ -79,7 +80,9 @@ export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3E
 }
 
 /** Secrets: SSM SecureStrings under `<prefix>/secrets/` in AWS (cached 5 minutes), else the environment. */
-function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region">, env: NodeJS.ProcessEnv): SecretReader {
+export type SecretReader = (name: string) => Promise<string | undefined>;
+
+export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region">, env: NodeJS.ProcessEnv): SecretReader {
   if (!runtime.ssmPrefix) return async (name) => env[name] || undefined;
   const ssm = new SSMClient({ region: runtime.region });
   const cache = new Map<string, { value: string | undefined; at: number }>();
@@ -109,26 +112,27 @@ export function createConfigSource(runtime: Pick<RuntimeEnvironment, "ssmPrefix"
   return new LayeredConfigSource(layers);
 }
 
-/** Settings and the vision provider alone: enough for the `analyze` CLI, which stores nothing. */
-export function createVisionDeps(
-  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "openaiBaseUrl" | "region">,
-  env: NodeJS.ProcessEnv = process.env,
-): Pick<AppDeps, "settings" | "visionProvider"> {
-  const settings = new LiveSettings(createConfigSource(runtime, env));
-  return {
-    settings: () => settings.get(),
-    visionProvider: createProviderSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl }),
-  };
-}
+export type VisionSelector = AppDeps["visionProvider"];
 
-/** The production wiring of every port. Tests build AppDeps the same way with local endpoints. */
-export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): AppDeps {
+/** For functions that never analyse (get, recent, image, cleanup): keeps the models and sharp out of their bundles. */
+const noVision: VisionSelector = async (): Promise<VisionProvider> => {
+  throw new VisionNotConfiguredError("This function does not analyse photos");
+};
+
+/**
+ * The production wiring of every port. Tests build AppDeps the same way with local endpoints.
+ * The vision selector is passed in (see vision-context.ts) so that only the upload function's
+ * bundle contains the vision code.
+ */
+export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env, visionProvider: VisionSelector = noVision): AppDeps {
   const documents = createDocumentClient(runtime);
   const imageStores: Partial<Record<"s3" | "local", ImageStore>> = {};
   if (runtime.bucketName) imageStores.s3 = new S3ImageStore(createS3Client(runtime), runtime.bucketName);
   if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
+  const settings = new LiveSettings(createConfigSource(runtime, env));
   return {
-    ...createVisionDeps(runtime, env),
+    settings: () => settings.get(),
+    visionProvider,
     records: new DynamoRecordStore(documents, runtime.tableName),
     claims: new DynamoUploadClaims(documents, runtime.tableName),
     imageStores,

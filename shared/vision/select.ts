@@ -5,7 +5,7 @@ import { OpenAIVisionProvider } from "./openai-provider.js";
 import type { VisionProvider } from "./provider.js";
 
 /** Reads a secret (API key) by its SDK's standard name, e.g. OPENAI_API_KEY. */
-export type SecretReader = (name: string) => Promise<string | undefined>;
+type SecretReader = (name: string) => Promise<string | undefined>;
 
 export interface ProviderEnvironment {
   secrets: SecretReader;

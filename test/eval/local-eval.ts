@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createVisionDeps } from "../../shared/runtime/context.js";
+import { createVisionDeps } from "../../shared/runtime/vision-context.js";
 import { analyzeImageBytes, type FileAnalysis } from "../../shared/usecases/analyze-file.js";
 import { localModels } from "../../shared/vision/local/models.js";
 import { median, percentile } from "../bench/stats.js";

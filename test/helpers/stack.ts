@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDeps, createDynamoClient, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { createDynamoClient, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 
 export interface TestStack {
@@ -36,7 +37,7 @@ export async function startTestStack(): Promise<TestStack> {
       const dynamo = createDynamoClient(runtime);
       await ensureTable(dynamo, runtime.tableName);
       dynamo.destroy();
-      return { ...createDeps(runtime, env), ...overrides, runtime };
+      return { ...createDepsWithVision(runtime, env), ...overrides, runtime };
     },
     async close() {
       await aws.close();

@@ -1,0 +1,207 @@
+import { join } from "node:path";
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { HttpApi, CorsHttpMethod, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { StringParameter } from "aws-cdk-lib/aws-ssm";
+import type { Construct } from "constructs";
+import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, type BucketAccess, type TableAccess } from "../functions/routes.js";
+import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
+import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/stores/table-schema.js";
+import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
+
+export type Stage = "dev" | "prod";
+
+export interface PhotoAnalysisStackProps extends StackProps {
+  stage: Stage;
+  architecture: Architecture;
+  /** EventBridge schedule of the cleanup (default: hourly). */
+  cleanupSchedule?: Schedule;
+  /** Signed-in users: tokens from this issuer (and audience) are verified by the functions. */
+  jwt?: { issuer: string; audience?: string };
+}
+
+/** Image keys live under this prefix (see shared/usecases/upload.ts). */
+export const IMAGE_PREFIX = "photo_analysis/";
+/** Days the bucket keeps an image: the seed's 168 h TTL plus a margin, a safety net behind the cleanup job. */
+export const LIFECYCLE_DAYS = Math.ceil(168 / 24) + 2;
+
+const PROJECT_ROOT = process.cwd();
+
+/**
+ * The whole service: an HTTP API with one Lambda per route (from the same route table the local
+ * server uses), the DynamoDB table (from the same schema the local server creates), the image
+ * bucket, SSM parameters for every live setting, and the scheduled cleanup.
+ */
+export class PhotoAnalysisStack extends Stack {
+  readonly api: HttpApi;
+  readonly table: Table;
+  readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string, props: PhotoAnalysisStackProps) {
+    super(scope, id, props);
+    const { stage, architecture } = props;
+    const retain = stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const ssmPrefix = `/photo-analysis/${stage}`;
+
+    this.table = new Table(this, "Table", {
+      partitionKey: { name: PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: stage === "prod",
+      removalPolicy: retain,
+    });
+    for (const index of Object.values(INDEXES)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: index.projection === "ALL" ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+      });
+    }
+
+    this.bucket = new Bucket(this, "Images", {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      removalPolicy: retain,
+      autoDeleteObjects: false,
+      lifecycleRules: [
+        { id: "expire-images", prefix: IMAGE_PREFIX, expiration: Duration.days(LIFECYCLE_DAYS) },
+        { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+
+    // Live settings: one parameter per seed setting, with the seed defaults. Operators change
+    // them in SSM; functions re-read them within a minute. API keys are SecureStrings created by
+    // the operator under <prefix>/secrets/ (CloudFormation cannot create SecureStrings).
+    const defaults = defaultSettingStrings();
+    for (const name of SETTING_NAMES) {
+      const value = defaults[name];
+      if (value === "undefined") continue; // optional settings without a default
+      new StringParameter(this, `Setting${name}`, {
+        parameterName: `${ssmPrefix}/${name}`,
+        stringValue: value,
+        description: `Photo Analysis setting ${name} (${stage})`,
+      });
+    }
+
+    const environment: Record<string, string> = {
+      PHOTO_ANALYSIS_TABLE: this.table.tableName,
+      PHOTO_ANALYSIS_BUCKET: this.bucket.bucketName,
+      PHOTO_ANALYSIS_SSM_PREFIX: ssmPrefix,
+      NODE_OPTIONS: "--enable-source-maps",
+      ...(props.jwt ? { PHOTO_ANALYSIS_JWT_ISSUER: props.jwt.issuer } : {}),
+      ...(props.jwt?.audience ? { PHOTO_ANALYSIS_JWT_AUDIENCE: props.jwt.audience } : {}),
+    };
+    const layer = runtimeLayer(this, "VisionRuntime", architecture);
+    // Pseudo parameters keep the template region- and account-agnostic.
+    const parameterArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter`;
+
+    const makeFunction = (spec: { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: { table: TableAccess; bucket: BucketAccess; visionSecrets: boolean } }) => {
+      const needsVision = spec.access.visionSecrets;
+      const fn = new NodejsFunction(this, `${spec.id}Function`, {
+        entry: join(PROJECT_ROOT, spec.entry),
+        handler: "handler",
+        runtime: Runtime.NODEJS_22_X,
+        architecture,
+        memorySize: spec.memoryMb,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        environment,
+        tracing: Tracing.ACTIVE,
+        loggingFormat: LoggingFormat.JSON,
+        logGroup: new LogGroup(this, `${spec.id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: retain }),
+        layers: needsVision ? [layer] : [],
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+        bundling: {
+          // CommonJS: require() of the layer's packages resolves through NODE_PATH (ESM imports would not).
+          format: OutputFormat.CJS,
+          target: "node22",
+          minify: true,
+          sourceMap: true,
+          banner: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;",
+          define: { "import.meta.url": "__importMetaUrl" },
+          // The AWS SDK v3 ships with the Node.js 22 runtime; the heavy packages come from the layer.
+          externalModules: ["@aws-sdk/*", ...(needsVision ? RUNTIME_PACKAGES : [])],
+        },
+      });
+      if (spec.access.table === "readwrite") this.table.grantReadWriteData(fn);
+      else this.table.grantReadData(fn);
+      // Exactly the object actions each function uses, on image keys only (the grant helpers add List*, GetBucket*, Abort*...).
+      const objectActions = { none: [], read: ["s3:GetObject"], readwrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], delete: ["s3:DeleteObject"] }[spec.access.bucket];
+      if (objectActions.length) {
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_PREFIX}*`)] }));
+      }
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["ssm:GetParametersByPath"],
+          resources: [`${parameterArn}${ssmPrefix}`],
+        }),
+      );
+      if (needsVision) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["ssm:GetParameter"],
+            resources: [`${parameterArn}${ssmPrefix}/secrets/*`],
+          }),
+        );
+        // SecureStrings under the default aws/ssm key, decrypted only through SSM.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["kms:Decrypt"],
+            resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+            conditions: { StringEquals: { "kms:ViaService": `ssm.${Aws.REGION}.amazonaws.com` } },
+          }),
+        );
+      }
+      return fn;
+    };
+
+    this.api = new HttpApi(this, "Api", {
+      apiName: `photo-analysis-${stage}`,
+      description: "Photo Analysis: chat-room name suggestions for uploaded photos",
+      corsPreflight: {
+        allowOrigins: ["*"],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowHeaders: ["content-type", "authorization"],
+        exposeHeaders: ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
+      },
+    });
+    for (const route of HTTP_ROUTES) {
+      const fn = makeFunction(route);
+      this.api.addRoutes({
+        path: apiGatewayPath(route.path),
+        methods: [route.method === "GET" ? HttpMethod.GET : HttpMethod.POST],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
+      });
+    }
+
+    const cleanup = makeFunction(CLEANUP_FUNCTION);
+    new Rule(this, "CleanupSchedule", {
+      description: "Deletes expired photo analyses and their images",
+      schedule: props.cleanupSchedule ?? Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(cleanup, { retryAttempts: 2 })],
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
+    new CfnOutput(this, "BucketName", { value: this.bucket.bucketName });
+    new CfnOutput(this, "SettingsPrefix", { value: ssmPrefix });
+  }
+}

