@@ -1,0 +1,121 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { App } from "aws-cdk-lib";
+import { Architecture } from "aws-cdk-lib/aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
+import { dependencyClosure } from "../../lib/runtime-layer.js";
+import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { createDynamoClient } from "../../shared/runtime/context.js";
+
+const run = promisify(execFile);
+
+/**
+ * The deployable artefacts, run as Lambda would run them: the esbuild bundle of each function
+ * (CommonJS, from `cdk synth` with real bundling) required from a folder outside the project, with
+ * the vision layer as the only other module source (NODE_PATH=/opt/nodejs/node_modules in Lambda),
+ * against local DynamoDB and S3. What `sam local invoke` would check, without Docker.
+ */
+let outdir: string;
+let aws: LocalAws;
+let assets: Record<string, string>;
+let layerModules: string;
+/** Stands in for /var/runtime/node_modules: the AWS SDK v3 that Lambda's Node.js 22 runtime provides. */
+let runtimeModules: string;
+const table = "bundle-test";
+const bucket = "bundle-test";
+
+beforeAll(async () => {
+  outdir = await mkdtemp(join(tmpdir(), "photo-analysis-cdk-"));
+  const app = new App({ outdir });
+  new PhotoAnalysisStack(app, "Bundle", { stage: "dev", architecture: Architecture.X86_64 });
+  const assembly = app.synth();
+  const template = JSON.parse(await readFile(join(assembly.directory, "Bundle.template.json"), "utf8"));
+  const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
+  const assetDir = (key: string) => join(assembly.directory, `asset.${key.replace(/\.zip$/, "")}`);
+  assets = {};
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type === "AWS::Lambda::Function") assets[id.replace(/Function.*$/, "")] = assetDir(resource.Properties.Code.S3Key);
+    if (resource.Type === "AWS::Lambda::LayerVersion") layerModules = join(assetDir(resource.Properties.Content.S3Key), "nodejs", "node_modules");
+  }
+  runtimeModules = join(outdir, "lambda-runtime", "node_modules");
+  const sdk = dependencyClosure(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-s3", "@aws-sdk/client-ssm"]);
+  for (const [relative, dir] of sdk) {
+    if (relative.split("node_modules/").length > 2) continue; // nested copies resolve inside their parents
+    const target = join(runtimeModules, relative.replace(/^node_modules\//, ""));
+    await mkdir(dirname(target), { recursive: true });
+    await symlink(dir, target, "dir");
+  }
+  aws = await startLocalAws({ dataDir: join(outdir, "data"), bucket, persistDynamo: false });
+  const dynamo = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: aws.dynamodbEndpoint });
+  await ensureTable(dynamo, table);
+  dynamo.destroy();
+}, 120_000);
+
+afterAll(async () => {
+  await aws?.close();
+  await rm(outdir, { recursive: true, force: true });
+});
+
+async function invoke(functionName: string, event: unknown, withLayer: boolean) {
+  const eventFile = join(outdir, `${functionName}-event.json`);
+  await writeFile(eventFile, JSON.stringify(event));
+  const script = `require(${JSON.stringify(join(assets[functionName]!, "index.js"))}).handler(require(${JSON.stringify(eventFile)}), {}).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
+  const { stdout } = await run(process.execPath, ["-e", script], {
+    cwd: outdir, // outside the project: no node_modules to fall back on
+    maxBuffer: 64 * 1024 * 1024,
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: withLayer ? `${layerModules}:${runtimeModules}` : runtimeModules,
+      AWS_REGION: "us-east-1",
+      PHOTO_ANALYSIS_TABLE: table,
+      PHOTO_ANALYSIS_BUCKET: bucket,
+      PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
+      PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
+      PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+    },
+  });
+  return JSON.parse(stdout) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean };
+}
+
+describe("bundled Lambda functions", () => {
+  it("builds one self-contained bundle per function, and a layer with the native and wasm parts", () => {
+    expect(Object.keys(assets).sort()).toEqual(["Cleanup", "GetAnalysis", "Image", "Recent", "Upload"]);
+    for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
+    expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
+    expect(existsSync(join(layerModules, "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"))).toBe(true);
+    expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
+  });
+
+  it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {
+    const event = JSON.parse(await readFile("fixtures/events/upload.json", "utf8"));
+    const uploaded = await invoke("Upload", event, true);
+    expect(uploaded.statusCode).toBe(201);
+    const body = JSON.parse(uploaded.body);
+    expect(body.analysis.ai_vision_model).toBe("local:centernet");
+    expect(body.analysis.suggestions).toHaveLength(10);
+
+    const imageEvent = JSON.parse(await readFile("fixtures/events/image.json", "utf8"));
+    imageEvent.pathParameters.id = body.analysis.id;
+    // The read-only functions need no layer at all.
+    const image = await invoke("Image", imageEvent, false);
+    expect(image.statusCode).toBe(200);
+    expect(image.headers["content-type"]).toBe("image/jpeg");
+    expect(Buffer.from(image.body, "base64").equals(await readFile("fixtures/photos/imagenet-coffee-mug.jpg"))).toBe(true);
+
+    const recent = await invoke("Recent", JSON.parse(await readFile("fixtures/events/recent.json", "utf8")), false);
+    expect(JSON.parse(recent.body).map((item: { id: string }) => item.id)).toEqual([body.analysis.id]);
+  }, 60_000);
+
+  it("keeps sharp and the models out of the read-only bundles", async () => {
+    for (const name of ["Image", "GetAnalysis", "Recent", "Cleanup"]) {
+      const code = await readFile(join(assets[name]!, "index.js"), "utf8");
+      expect(code, name).not.toMatch(/require\("sharp"\)|tfjs-core|human\.node-wasm/);
+    }
+  });
+});
