@@ -1,5 +1,7 @@
 import type { AppDeps } from "./deps.js";
 
+const CONCURRENCY = 8;
+
 export interface CleanupOptions {
   dryRun: boolean;
   batchSize: number;
@@ -42,11 +44,12 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
     if (page.records.length === 0) continue;
     summary.batches++;
     summary.found += page.records.length;
-    for (const record of page.records) {
-      if (options.dryRun) {
-        summary.bytesFreed += record.fileSize;
-        continue;
-      }
+    if (options.dryRun) {
+      for (const record of page.records) summary.bytesFreed += record.fileSize;
+      options.onBatch?.(summary);
+      continue;
+    }
+    const deleteOne = async (record: (typeof page.records)[number]) => {
       try {
         const store = deps.imageStores[record.storageType];
         if (!store) throw new Error(`no ${record.storageType} image store is configured`);
@@ -58,7 +61,13 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
       } catch (error) {
         summary.failures.push({ id: record.id, error: error instanceof Error ? error.message : String(error) });
       }
-    }
+    };
+    // Records are independent: delete a batch several at a time (bounded, to stay polite to S3 and DynamoDB).
+    let next = 0;
+    const worker = async () => {
+      while (next < page.records.length) await deleteOne(page.records[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, page.records.length) }, worker));
     options.onBatch?.(summary);
   } while (cursor);
   return summary;

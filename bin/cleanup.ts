@@ -1,0 +1,77 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run cleanup -- [--dry-run] [--batch-size N]`, as the seed's cleanup_expired_photos:
+ * deletes expired analyses and their images. Runs against the local data in .data/ unless
+ * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
+ */
+import { parseArgs } from "node:util";
+import { startLocalAws, ensureTable } from "../shared/local/local-aws.js";
+import { palette, formatBytes } from "../shared/cli/output.js";
+import { createDeps, createDynamoClient, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
+import { cleanupExpired } from "../shared/usecases/cleanup.js";
+import { LOCAL_BUCKET, LOCAL_TABLE } from "../functions/local/service.js";
+import { join, resolve } from "node:path";
+
+const { values } = parseArgs({
+  options: {
+    "dry-run": { type: "boolean", default: false },
+    "batch-size": { type: "string", default: "100" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log("usage: npm run cleanup -- [--dry-run] [--batch-size N]");
+  process.exit(0);
+}
+const batchSize = Number(values["batch-size"]);
+if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
+  console.error("--batch-size must be a whole number from 1 to 1000");
+  process.exit(2);
+}
+
+const colours = palette();
+let runtime: RuntimeEnvironment;
+let closeLocal = async () => {};
+if (process.env.PHOTO_ANALYSIS_TABLE) {
+  runtime = runtimeEnvironmentFrom(process.env);
+} else {
+  // The same data `npm start` uses.
+  const dataDir = resolve(process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
+  const aws = await startLocalAws({ dataDir, bucket: LOCAL_BUCKET });
+  closeLocal = aws.close;
+  runtime = {
+    tableName: LOCAL_TABLE,
+    bucketName: LOCAL_BUCKET,
+    localImageDir: join(dataDir, "images"),
+    dynamodbEndpoint: aws.dynamodbEndpoint,
+    s3Endpoint: aws.s3Endpoint,
+    region: "us-east-1",
+  };
+  const dynamo = createDynamoClient(runtime);
+  await ensureTable(dynamo, LOCAL_TABLE);
+  dynamo.destroy();
+}
+
+const dryRun = values["dry-run"];
+console.log(colours.bold(`${dryRun ? "DRY RUN: nothing will be deleted. " : ""}Cleaning up expired photo analyses in ${runtime.tableName} (batches of ${batchSize})`));
+const started = performance.now();
+try {
+  const summary = await cleanupExpired(createDeps(runtime), {
+    dryRun,
+    batchSize,
+    onBatch: (progress) =>
+      console.log(colours.dim(`  batch ${progress.batches}: ${progress.found} found, ${progress.recordsDeleted} deleted, ${progress.failures.length} failed so far`)),
+  });
+  const line = (label: string, value: string) => console.log(`${label.padEnd(26)}${value}`);
+  console.log("");
+  line("Expired analyses found:", String(summary.found));
+  line(dryRun ? "Images to delete:" : "Images deleted:", String(dryRun ? summary.found : summary.imagesDeleted));
+  line(dryRun ? "Records to delete:" : "Records deleted:", String(dryRun ? summary.found : summary.recordsDeleted));
+  line(dryRun ? "Space to free:" : "Space freed:", formatBytes(summary.bytesFreed));
+  line("Failures:", summary.failures.length === 0 ? colours.green("0") : colours.red(String(summary.failures.length)));
+  for (const failure of summary.failures) console.log(colours.red(`  ${failure.id}: ${failure.error}`));
+  console.log(colours.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));
+  process.exitCode = summary.failures.length ? 1 : 0;
+} finally {
+  await closeLocal();
+}

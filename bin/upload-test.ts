@@ -1,0 +1,113 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run upload-test -- --list`
+ * `npm run upload-test -- <fixture or path> [--fingerprint fp] [--url http://127.0.0.1:3000]`
+ * The seed's test_photo_upload: POSTs a photo to a running API (local by default, or a deployed
+ * URL) and prints the full report: status, response, hashes, model, tokens, suggestions, rate limit.
+ */
+import { existsSync } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import { formatBytes, palette } from "../shared/cli/output.js";
+import { MIME_TYPES, sniffImageFormat } from "../shared/image/format.js";
+
+const FIXTURES = "fixtures/photos";
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    list: { type: "boolean", default: false },
+    fingerprint: { type: "string", default: "cli-test-fp" },
+    url: { type: "string", default: `http://127.0.0.1:${process.env.PORT ?? 3000}` },
+    help: { type: "boolean", short: "h" },
+  },
+});
+const c = palette();
+const rule = "=".repeat(80);
+const heading = (title: string) => console.log(`\n${c.bold(rule)}\n${c.bold(title)}\n${c.bold(rule)}\n`);
+
+if (values.help || (!values.list && positionals.length !== 1)) {
+  console.log("usage: npm run upload-test -- --list\n       npm run upload-test -- <fixture or path> [--fingerprint fp] [--url http://127.0.0.1:3000]");
+  process.exit(values.help ? 0 : 2);
+}
+
+if (values.list) {
+  console.log(c.bold(`Test images in ${FIXTURES}/:`));
+  for (const name of (await readdir(FIXTURES)).sort()) {
+    if (!sniffImageFormat(await readFile(join(FIXTURES, name)))) continue;
+    console.log(`  ${name.padEnd(28)} ${formatBytes((await stat(join(FIXTURES, name))).size)}`);
+  }
+  process.exit(0);
+}
+
+const argument = positionals[0]!;
+const path = existsSync(argument) ? argument : join(FIXTURES, argument);
+if (!existsSync(path)) {
+  console.error(c.red(`No such image: ${argument} (see --list)`));
+  process.exit(2);
+}
+const bytes = await readFile(path);
+const format = sniffImageFormat(bytes);
+const contentType = format ? MIME_TYPES[format] : "application/octet-stream";
+const endpoint = `${values.url!.replace(/\/+$/, "")}/api/photo-analysis/upload/`;
+
+heading("PHOTO ANALYSIS END-TO-END TEST");
+console.log(`Image: ${basename(path)}`);
+console.log(`Size: ${formatBytes(bytes.length)}`);
+console.log(`Content-Type: ${contentType}`);
+console.log(`Fingerprint: ${values.fingerprint}`);
+console.log(`\nPOSTing to ${endpoint}...`);
+
+const form = new FormData();
+form.append("image", new Blob([bytes], { type: contentType }), basename(path));
+form.append("fingerprint", values.fingerprint!);
+let response: Response;
+try {
+  response = await fetch(endpoint, { method: "POST", body: form });
+} catch (error) {
+  console.error(c.red(`\nCould not reach ${endpoint}: ${(error as Error).cause ?? (error as Error).message}`));
+  console.error("Is the API running? Start it with `npm start`, or pass --url.");
+  process.exit(1);
+}
+const text = await response.text();
+let body: any;
+try {
+  body = JSON.parse(text);
+} catch {
+  body = text;
+}
+
+heading("RESPONSE");
+const statusColour = response.ok ? c.green : c.red;
+console.log(`Status Code: ${statusColour(String(response.status))}\n`);
+console.log(typeof body === "string" ? body : JSON.stringify(body, null, 2));
+
+if (response.ok && body?.analysis) {
+  const a = body.analysis;
+  heading("KEY INFORMATION");
+  console.log(`Cached: ${body.cached ? "True" : "False"}${body.match ? ` (${body.match} match, distance ${body.match_distance})` : ""}`);
+  console.log(`Analysis ID: ${a.id}`);
+  console.log(`Model: ${a.ai_vision_model}`);
+  console.log(`Image pHash: ${a.image_phash}`);
+  console.log(`File MD5: ${a.file_hash}`);
+  console.log(`File Size: ${a.file_size} bytes`);
+  console.log(`Storage: ${a.storage_type}`);
+  console.log(`Times Used: ${a.times_used}`);
+  if (a.labels?.length) console.log(`Labels: ${a.labels.map((l: { label: string; score: number }) => `${l.label} (${(l.score * 100).toFixed(0)}%)`).join(", ")}`);
+  console.log(`\nToken Usage:\n  Prompt: ${a.token_usage.prompt_tokens}\n  Completion: ${a.token_usage.completion_tokens}\n  Total: ${a.token_usage.total_tokens}`);
+  console.log(`\nSuggestions Count: ${a.suggestions.length}\n\nChat Name Suggestions:`);
+  a.suggestions.forEach((s: { name: string; key: string; description: string }, i: number) =>
+    console.log(`  ${i + 1}. ${c.cyan(s.name)} (key: ${s.key})\n     ${s.description}`),
+  );
+}
+const limit = response.headers.get("ratelimit-limit");
+const remaining = response.headers.get("ratelimit-remaining");
+console.log("\nRate Limit:");
+if (limit && remaining) console.log(`  Used: ${Number(limit) - Number(remaining)} / ${limit}\n  Remaining: ${remaining}`);
+else console.log(`  ${response.status === 200 ? "not counted (cache hit)" : "no rate-limit headers"}`);
+if (response.status === 429) console.log(`  Retry after: ${response.headers.get("retry-after")} s`);
+
+console.log(`\n${c.bold(rule)}`);
+console.log(response.ok ? c.green("✓ Upload successful!") : c.red(`✗ Upload failed (HTTP ${response.status})`));
+console.log(c.bold(rule));
+process.exit(response.ok ? 0 : 1);

@@ -1,0 +1,96 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { MODEL_DIR } from "../eval/local-eval.js";
+
+const run = promisify(execFile);
+const tsx = join("node_modules", ".bin", "tsx");
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await run(tsx, args, { env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("npm run upload-test", () => {
+  let service: LocalService;
+  let fake: FakeOpenAI;
+  let dataDir: string;
+  beforeAll(async () => {
+    fake = await new FakeOpenAI().start();
+    dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-cli-"));
+    service = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl } });
+  });
+  afterAll(async () => {
+    await service.close();
+    await fake.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("lists the fixtures", async () => {
+    const { code, stdout } = await cli(["bin/upload-test.ts", "--list"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/coffee-mug\.jpg\s+\d/);
+    expect(stdout).not.toMatch(/SOURCES\.md/);
+  });
+
+  it("prints the seed's report sections, plain text when not on a terminal, and shows the cache on a second run", async () => {
+    const first = await cli(["bin/upload-test.ts", "chelsea-cat.jpg", "--fingerprint", "cli-fp", "--url", service.url]);
+    expect(first.code).toBe(0);
+    for (const section of ["PHOTO ANALYSIS END-TO-END TEST", "RESPONSE", "KEY INFORMATION", "Status Code: 201", "Cached: False", "Analysis ID:", "Model: gpt-4o-2024-08-06", "Image pHash:", "File MD5:", "Storage: s3", "Token Usage:", "Total: 533", "Suggestions Count: 10", "Chat Name Suggestions:", "1. Coffee Lovers (key: coffee-lovers)", "Rate Limit:", "Used: 1 / 5", "Remaining: 4", "✓ Upload successful!"]) {
+      expect(first.stdout, section).toContain(section);
+    }
+    expect(first.stdout).not.toMatch(/\x1b\[/);
+    const second = await cli(["bin/upload-test.ts", "chelsea-cat.jpg", "--fingerprint", "cli-fp", "--url", service.url]);
+    expect(second.stdout).toContain("Status Code: 200");
+    expect(second.stdout).toContain("Cached: True (exact match, distance 0)");
+    expect(second.stdout).toContain("Times Used: 1");
+  });
+
+  it("explains an unreachable API and a missing image", async () => {
+    const down = await cli(["bin/upload-test.ts", "coffee-mug.jpg", "--url", "http://127.0.0.1:9"]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/Could not reach .*Is the API running/s);
+    const missing = await cli(["bin/upload-test.ts", "nope.jpg"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No such image/);
+  });
+});
+
+describe("npm run analyze", () => {
+  it("prints JSON lines per image with labels, suggestions and timing; reports bad files and exits non-zero", async () => {
+    const { code, stdout } = await cli(["bin/analyze.ts", "fixtures/photos/labrador.webp", "package.json", "--json"], { PHOTO_ANALYSIS_LOCAL_MODEL_DIR: MODEL_DIR });
+    expect(code).toBe(1);
+    const [good, bad] = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    expect(good.file).toBe("fixtures/photos/labrador.webp");
+    expect(good.labels[0].label).toBe("Labrador retriever");
+    expect(good.suggestions).toHaveLength(10);
+    expect(typeof good.ms).toBe("number");
+    expect(bad).toEqual({ file: "package.json", error: expect.stringMatching(/Unsupported image format/) });
+  });
+});
+
+describe("npm run cleanup", () => {
+  it("runs a dry run against the local data folder and prints the summary", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-cleanup-cli-"));
+    try {
+      const { code, stdout } = await cli(["bin/cleanup.ts", "--dry-run", "--batch-size", "50"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(code).toBe(0);
+      expect(stdout).toContain("DRY RUN: nothing will be deleted");
+      expect(stdout).toMatch(/Expired analyses found:\s+0/);
+      const bad = await cli(["bin/cleanup.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir });
+      expect(bad.code).toBe(2);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
