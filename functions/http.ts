@@ -1,6 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { identityFromClaims } from "../shared/auth/tokens.js";
+import { InvalidTokenError } from "../shared/auth/tokens.js";
+import type { AppDeps } from "../shared/usecases/deps.js";
 import {
   AnalysisFailedError,
+  UnauthorizedError,
   ExpiredError,
   NotFoundError,
   RateLimitedError,
@@ -35,6 +39,7 @@ export function rateLimitHeaders(status: RateLimitStatus | undefined): Record<st
 /** Domain errors → the seed's responses. Anything unexpected is logged and answered without internals. */
 export function errorResponse(error: unknown): HttpResult {
   if (error instanceof ValidationError) return json(400, error.fields);
+  if (error instanceof UnauthorizedError) return json(401, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
   if (error instanceof NotFoundError) return json(404, { detail: "Not found." });
   if (error instanceof ExpiredError) return json(410, { error: error.message });
   if (error instanceof RateLimitedError) {
@@ -75,25 +80,33 @@ export function httpHandler<E extends HttpEvent>(handle: (event: E) => Promise<H
   };
 }
 
-function claims(event: HttpEvent): Record<string, unknown> | undefined {
+function authorizerClaims(event: HttpEvent): Record<string, unknown> | undefined {
   const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
   return authorizer?.jwt?.claims;
 }
 
 /**
- * Who is calling. Signed-in users come only from claims API Gateway's JWT authorizer has
- * verified; the IP is API Gateway's view of the connection, never a client header.
+ * Who is calling. A signed-in user comes from claims API Gateway's JWT authorizer verified, or
+ * else from a bearer token this function verifies; a token that does not verify is a 401, never
+ * an anonymous request. The IP is API Gateway's view of the connection, never a client header.
  */
-export function callerFrom(event: HttpEvent, fingerprint: string | null): Caller {
-  const verified = claims(event);
-  const userId = typeof verified?.sub === "string" ? verified.sub : null;
-  const usernameClaim = verified?.["cognito:username"] ?? verified?.preferred_username ?? verified?.username;
-  return {
-    userId,
-    username: userId ? (typeof usernameClaim === "string" ? usernameClaim : userId) : null,
-    fingerprint,
-    ipAddress: event.requestContext.http.sourceIp || null,
-  };
+export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<Caller> {
+  const anonymous: Caller = { userId: null, username: null, fingerprint, ipAddress: event.requestContext.http.sourceIp || null };
+  const verified = authorizerClaims(event);
+  const fromAuthorizer = verified && identityFromClaims(verified);
+  if (fromAuthorizer) return { ...anonymous, ...fromAuthorizer };
+
+  const header = event.headers?.authorization ?? event.headers?.Authorization;
+  if (!header) return anonymous;
+  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+  if (!token) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'.");
+  if (!deps.tokens) throw new UnauthorizedError("This server does not accept sign-in tokens (no issuer configured).");
+  try {
+    return { ...anonymous, ...(await deps.tokens.verify(token)) };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw new UnauthorizedError("Given token not valid: it is expired, malformed or not from the configured issuer.");
+    throw error;
+  }
 }
 
 /** The API's public origin, for image_url. */

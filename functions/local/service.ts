@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { startLocalAws, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, jwtSettingsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { HANDLER_FACTORIES } from "./handler-factories.js";
 import { createLocalApiServer, type RouteHandler } from "./http-adapter.js";
@@ -48,6 +48,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
     openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+    ...jwtSettingsFrom(env),
   };
   const base = createDepsWithVision(runtime, env);
   const deps = options.override ? options.override(base) : base;

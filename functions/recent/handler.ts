@@ -2,7 +2,7 @@ import { ValidationError } from "../../shared/domain/errors.js";
 import { presentRecentItem } from "../../shared/domain/present.js";
 import { listRecent, parseRecentLimit } from "../../shared/usecases/queries.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { callerFrom, fingerprintErrors, httpHandler, json, type HttpEvent } from "../http.js";
+import { resolveCaller, fingerprintErrors, httpHandler, json, type HttpEvent } from "../http.js";
 
 /** GET /api/photo-analysis/recent/?fingerprint=&limit= */
 export function createRecentHandler(getDeps: DepsProvider = defaultDeps) {
@@ -11,7 +11,8 @@ export function createRecentHandler(getDeps: DepsProvider = defaultDeps) {
     const problems = fingerprintErrors(query.fingerprint);
     if (problems.length) throw new ValidationError({ fingerprint: problems });
     const limit = parseRecentLimit(query.limit);
-    const records = await listRecent(getDeps(), callerFrom(event, query.fingerprint?.trim() || null), limit);
+    const deps = getDeps();
+    const records = await listRecent(deps, await resolveCaller(event, deps, query.fingerprint?.trim() || null), limit);
     return json(200, records.map(presentRecentItem));
   });
 }

@@ -7,7 +7,7 @@ import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeUpload } from "../../shared/usecases/upload.js";
 import type { DepsProvider } from "../deps.js";
-import { callerFrom, errorResponse, fingerprintErrors, httpHandler, json, publicBaseUrl, rateLimitHeaders, type HttpEvent, type HttpResult } from "../http.js";
+import { resolveCaller, errorResponse, fingerprintErrors, httpHandler, json, publicBaseUrl, rateLimitHeaders, type HttpEvent, type HttpResult } from "../http.js";
 
 interface Attachment {
   content: Buffer;
@@ -56,7 +56,7 @@ function uploadHandler(getDeps: DepsProvider) {
 
     const outcome = await analyzeUpload(deps, {
       bytes: attachment!.content,
-      caller: callerFrom(event, typeof fingerprint === "string" ? fingerprint.trim() : null),
+      caller: await resolveCaller(event, deps, typeof fingerprint === "string" ? fingerprint.trim() : null),
     });
     return json(
       outcome.cached ? 200 : 201,

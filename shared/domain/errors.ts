@@ -14,6 +14,14 @@ export class ValidationError extends Error {
   }
 }
 
+/** 401: a token was sent and is not valid (a request with a bad token is never treated as anonymous). */
+export class UnauthorizedError extends Error {
+  constructor(message = "Authentication credentials were not valid.") {
+    super(message);
+    this.name = "UnauthorizedError";
+  }
+}
+
 /** 404 `{"detail":"Not found."}`. */
 export class NotFoundError extends Error {
   constructor(message = "Not found.") {

@@ -21,9 +21,9 @@ export class DynamoCounterStore implements CounterStore {
     return Number(Item?.count ?? 0);
   }
 
-  async incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number): Promise<boolean> {
+  async incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number): Promise<number | null> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(key, windowStart),
@@ -31,11 +31,12 @@ export class DynamoCounterStore implements CounterStore {
           ConditionExpression: "attribute_not_exists(#count) OR #count < :max",
           ExpressionAttributeNames: { "#count": "count", "#ttl": TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ":one": 1, ":max": max, ":ttl": expiresAtEpochSeconds },
+          ReturnValues: "UPDATED_NEW",
         }),
       );
-      return true;
+      return Number(Attributes?.count);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return null;
       throw error;
     }
   }

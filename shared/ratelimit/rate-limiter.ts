@@ -5,8 +5,8 @@ import type { Caller } from "../domain/types.js";
 export interface CounterStore {
   /** Current count, 0 when absent (an expired-but-not-yet-deleted item still counts: it is read by window, not by TTL). */
   read(key: string, windowStart: number): Promise<number>;
-  /** Adds one if the count is below `max`; false (and nothing written) otherwise. */
-  incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number): Promise<boolean>;
+  /** Adds one if the count is below `max` and returns the new count; null (and nothing written) otherwise. */
+  incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number): Promise<number | null>;
   /** Takes one back (refund); never below zero. */
   decrement(key: string, windowStart: number): Promise<void>;
 }
@@ -80,25 +80,22 @@ export class SlidingWindowRateLimiter {
       const carried = previous * (1 - elapsedShare);
       // Admit while carried + current + 1 <= limit, i.e. current < limit - carried.
       const maxCurrent = Math.floor(rule.limit - carried);
-      const admitted = maxCurrent > 0 && (await this.counters.incrementIfBelow(rule.key, windowStart, maxCurrent, expiresAt));
-      if (!admitted) {
+      const current = maxCurrent > 0 ? await this.counters.incrementIfBelow(rule.key, windowStart, maxCurrent, expiresAt) : null;
+      if (current === null) {
         await Promise.all(taken.map((done) => this.counters.decrement(done.key, windowStart)));
-        const current = await this.counters.read(rule.key, windowStart);
-        const used = Math.ceil(carried + current) + 1;
+        const count = await this.counters.read(rule.key, windowStart);
+        const used = Math.ceil(carried + count) + 1;
         return {
           allowed: false,
           limit: rule.limit,
           remaining: 0,
           resetSeconds,
           used,
-          retryAfterSeconds: this.secondsUntilFree(rule.limit, previous, current, elapsedShare),
+          retryAfterSeconds: this.secondsUntilFree(rule.limit, previous, count, elapsedShare),
         };
       }
       taken.push(rule);
-      if (!primary) {
-        const current = await this.counters.read(rule.key, windowStart);
-        primary = { limit: rule.limit, remaining: Math.max(0, Math.floor(rule.limit - carried - current)), resetSeconds };
-      }
+      primary ??= { limit: rule.limit, remaining: Math.max(0, Math.floor(rule.limit - carried - current)), resetSeconds };
     }
     let refunded = false;
     return {

@@ -10,6 +10,7 @@ import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
 import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
+import { JwksTokenVerifier } from "../auth/tokens.js";
 import { LocalImageStore } from "../stores/local-image-store.js";
 import type { ImageStore } from "../stores/ports.js";
 import { S3ImageStore } from "../stores/s3-image-store.js";
@@ -34,6 +35,10 @@ export interface RuntimeEnvironment {
   openaiBaseUrl?: string;
   /** Public origin for image_url when the request does not tell (e.g. behind a CDN). */
   publicBaseUrl?: string;
+  /** Signed-in users: JWTs from this issuer are verified (JWKS at jwksUrl, default <issuer>/.well-known/jwks.json). */
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  jwksUrl?: string;
 }
 
 export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
@@ -50,6 +55,15 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+    ...jwtSettingsFrom(env),
+  };
+}
+
+export function jwtSettingsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironment, "jwtIssuer" | "jwtAudience" | "jwksUrl"> {
+  return {
+    jwtIssuer: env.PHOTO_ANALYSIS_JWT_ISSUER || undefined,
+    jwtAudience: env.PHOTO_ANALYSIS_JWT_AUDIENCE || undefined,
+    jwksUrl: env.PHOTO_ANALYSIS_JWKS_URL || undefined,
   };
 }
 
@@ -137,6 +151,7 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
     claims: new DynamoUploadClaims(documents, runtime.tableName),
     imageStores,
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
+    tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
     now: () => new Date(),
     newId: () => randomUUID(),
   };

@@ -3,6 +3,7 @@ import type { StorageType } from "../domain/types.js";
 import type { ImageStore, RecordStore, UploadClaims } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
+import type { TokenVerifier } from "../auth/tokens.js";
 
 /** Everything the use cases need, as ports. Built once per process by shared/runtime/context.ts. */
 export interface AppDeps {
@@ -14,6 +15,8 @@ export interface AppDeps {
   /** The provider the settings select; throws VisionNotConfiguredError when it cannot work. */
   visionProvider(settings: Settings): Promise<VisionProvider>;
   rateLimiter: RateLimiter;
+  /** Verifies signed-in users' bearer tokens; absent when no issuer is configured. */
+  tokens?: TokenVerifier;
   now(): Date;
   newId(): string;
   /** Waits (real time); injectable so tests can observe polling. */
