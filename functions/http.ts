@@ -7,6 +7,7 @@ import {
   UnauthorizedError,
   ExpiredError,
   NotFoundError,
+  PayloadTooLargeError,
   RateLimitedError,
   StorageError,
   ValidationError,
@@ -38,6 +39,7 @@ export function rateLimitHeaders(status: RateLimitStatus | undefined): Record<st
 
 /** Domain errors → the seed's responses. Anything unexpected is logged and answered without internals. */
 export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof PayloadTooLargeError) return json(413, error.fields);
   if (error instanceof ValidationError) return json(400, error.fields);
   if (error instanceof UnauthorizedError) return json(401, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
   if (error instanceof NotFoundError) return json(404, { detail: "Not found." });
@@ -125,4 +127,26 @@ export function fingerprintErrors(value: unknown): string[] {
   if (value.trim() === "") return ["This field may not be blank."];
   if (value.length > 255) return ["Ensure this field has no more than 255 characters."];
   return [];
+}
+
+/** The request's JSON object body ({} when empty); malformed JSON is a 400 in DRF's shape. */
+export function jsonBody(event: HttpEvent): Record<string, unknown> {
+  if (event.body === undefined || event.body === null || event.body === "") return {};
+  if (typeof event.body === "object") return event.body as Record<string, unknown>;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError({ non_field_errors: [`JSON parse error - ${(error as Error).message}`] });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ValidationError({ non_field_errors: ["Expected a JSON object."] });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function isJsonRequest(event: HttpEvent): boolean {
+  const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"] ?? "";
+  return /^application\/json\b/i.test(contentType);
 }

@@ -7,6 +7,8 @@
 
 export type TableAccess = "read" | "readwrite";
 export type BucketAccess = "none" | "read" | "readwrite" | "delete";
+/** Access to staged uploads (`uploads/`): signing presigned POSTs, or reading and removing them. */
+export type StagingAccess = "none" | "sign" | "consume";
 
 export interface HttpRoute {
   /** Stable identifier: CDK construct id and log name. */
@@ -17,7 +19,7 @@ export interface HttpRoute {
   entry: string;
   memoryMb: number;
   timeoutSeconds: number;
-  access: { table: TableAccess; bucket: BucketAccess; visionSecrets: boolean };
+  access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
@@ -28,7 +30,16 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: "functions/upload/handler.ts",
     memoryMb: 1769, // one full vCPU: image decoding and the local models are CPU-bound
     timeoutSeconds: 60,
-    access: { table: "readwrite", bucket: "readwrite", visionSecrets: true },
+    access: { table: "readwrite", bucket: "readwrite", staging: "consume", visionSecrets: true },
+  },
+  {
+    id: "UploadUrl",
+    method: "POST",
+    path: "/api/photo-analysis/upload-url/",
+    entry: "functions/upload-url/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "readwrite", bucket: "none", staging: "sign", visionSecrets: false },
   },
   {
     id: "Recent",
@@ -37,7 +48,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: "functions/recent/handler.ts",
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", visionSecrets: false },
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
   },
   {
     id: "GetAnalysis",
@@ -46,7 +57,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: "functions/get-analysis/handler.ts",
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", visionSecrets: false },
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
   },
   {
     id: "Image",
@@ -55,7 +66,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: "functions/image/handler.ts",
     memoryMb: 512,
     timeoutSeconds: 15,
-    access: { table: "read", bucket: "read", visionSecrets: false },
+    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false },
   },
 ];
 
@@ -65,7 +76,7 @@ export const CLEANUP_FUNCTION = {
   entry: "functions/cleanup/handler.ts",
   memoryMb: 512,
   timeoutSeconds: 900,
-  access: { table: "readwrite", bucket: "delete", visionSecrets: false },
+  access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false },
 } as const;
 
 /** "/api/photo-analysis/{id}/" → "/api/photo-analysis/{id}": the form API Gateway accepts. */

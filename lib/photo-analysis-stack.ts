@@ -9,10 +9,10 @@ import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, type BucketAccess, type TableAccess } from "../functions/routes.js";
+import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, type BucketAccess, type StagingAccess, type TableAccess } from "../functions/routes.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/stores/table-schema.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
@@ -30,6 +30,8 @@ export interface PhotoAnalysisStackProps extends StackProps {
 
 /** Image keys live under this prefix (see shared/usecases/upload.ts). */
 export const IMAGE_PREFIX = "photo_analysis/";
+/** Presigned uploads land here before analysis (see shared/usecases/staged-upload.ts). */
+export const STAGING_PREFIX = "uploads/";
 /** Days the bucket keeps an image: the seed's 168 h TTL plus a margin, a safety net behind the cleanup job. */
 export const LIFECYCLE_DAYS = Math.ceil(168 / 24) + 2;
 
@@ -78,8 +80,12 @@ export class PhotoAnalysisStack extends Stack {
       versioned: false,
       removalPolicy: retain,
       autoDeleteObjects: false,
+      // Browsers POST large photos straight to the bucket with a presigned form.
+      cors: [{ allowedMethods: [HttpMethods.POST], allowedOrigins: ["*"], allowedHeaders: ["*"], maxAge: 3600 }],
       lifecycleRules: [
         { id: "expire-images", prefix: IMAGE_PREFIX, expiration: Duration.days(LIFECYCLE_DAYS) },
+        // Staged uploads are deleted once analysed; ones never analysed go after a day.
+        { id: "expire-staged-uploads", prefix: STAGING_PREFIX, expiration: Duration.days(1) },
         { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
@@ -110,7 +116,13 @@ export class PhotoAnalysisStack extends Stack {
     // Pseudo parameters keep the template region- and account-agnostic.
     const parameterArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter`;
 
-    const makeFunction = (spec: { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: { table: TableAccess; bucket: BucketAccess; visionSecrets: boolean } }) => {
+    const makeFunction = (spec: {
+      id: string;
+      entry: string;
+      memoryMb: number;
+      timeoutSeconds: number;
+      access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
+    }) => {
       const needsVision = spec.access.visionSecrets;
       const fn = new NodejsFunction(this, `${spec.id}Function`, {
         entry: join(PROJECT_ROOT, spec.entry),
@@ -134,8 +146,9 @@ export class PhotoAnalysisStack extends Stack {
           sourceMap: true,
           banner: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;",
           define: { "import.meta.url": "__importMetaUrl" },
-          // The AWS SDK v3 ships with the Node.js 22 runtime; the heavy packages come from the layer.
-          externalModules: ["@aws-sdk/*", ...(needsVision ? RUNTIME_PACKAGES : [])],
+          // The AWS SDK v3 clients ship with the Node.js 22 runtime (helpers such as s3-presigned-post
+          // do not, so they are bundled); the heavy packages come from the layer.
+          externalModules: ["@aws-sdk/client-*", "@aws-sdk/lib-*", ...(needsVision ? RUNTIME_PACKAGES : [])],
         },
       });
       if (spec.access.table === "readwrite") this.table.grantReadWriteData(fn);
@@ -144,6 +157,11 @@ export class PhotoAnalysisStack extends Stack {
       const objectActions = { none: [], read: ["s3:GetObject"], readwrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], delete: ["s3:DeleteObject"] }[spec.access.bucket];
       if (objectActions.length) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_PREFIX}*`)] }));
+      }
+      // A presigned POST carries its signer's rights: the signer may only put staged objects.
+      const stagingActions = { none: [], sign: ["s3:PutObject"], consume: ["s3:GetObject", "s3:DeleteObject"] }[spec.access.staging];
+      if (stagingActions.length) {
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: stagingActions, resources: [this.bucket.arnForObjects(`${STAGING_PREFIX}*`)] }));
       }
       fn.addToRolePolicy(
         new PolicyStatement({

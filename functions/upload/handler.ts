@@ -5,9 +5,22 @@ import { presentAnalysis } from "../../shared/domain/present.js";
 import { runtimeEnvironmentFrom } from "../../shared/runtime/context.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
-import { analyzeUpload } from "../../shared/usecases/upload.js";
+import { analyzeStagedUpload } from "../../shared/usecases/staged-upload.js";
+import { analyzeUpload, type UploadOutcome } from "../../shared/usecases/upload.js";
 import type { DepsProvider } from "../deps.js";
-import { resolveCaller, errorResponse, fingerprintErrors, httpHandler, json, publicBaseUrl, rateLimitHeaders, type HttpEvent, type HttpResult } from "../http.js";
+import {
+  errorResponse,
+  fingerprintErrors,
+  httpHandler,
+  isJsonRequest,
+  json,
+  jsonBody,
+  publicBaseUrl,
+  rateLimitHeaders,
+  resolveCaller,
+  type HttpEvent,
+  type HttpResult,
+} from "../http.js";
 
 interface Attachment {
   content: Buffer;
@@ -35,7 +48,7 @@ function defaultUploadDeps(): AppDeps {
   return uploadDeps;
 }
 
-/** POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`). */
+/** POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`), or JSON `upload_id` after a presigned upload. */
 export function createUploadHandler(getDeps: DepsProvider = defaultUploadDeps) {
   return withMultipartBody(uploadHandler(getDeps));
 }
@@ -43,6 +56,7 @@ export function createUploadHandler(getDeps: DepsProvider = defaultUploadDeps) {
 function uploadHandler(getDeps: DepsProvider) {
   return httpHandler(async (event: HttpEvent) => {
     const deps = getDeps();
+    if (isJsonRequest(event)) return stagedUpload(event, deps);
     const form = (typeof event.body === "object" && event.body !== null ? event.body : {}) as Record<string, unknown>;
     const fingerprint = firstField(form.fingerprint);
     const attachment = firstAttachment(form.image);
@@ -57,18 +71,36 @@ function uploadHandler(getDeps: DepsProvider) {
     const outcome = await analyzeUpload(deps, {
       bytes: attachment!.content,
       caller: await resolveCaller(event, deps, typeof fingerprint === "string" ? fingerprint.trim() : null),
+      source: "direct",
     });
-    return json(
-      outcome.cached ? 200 : 201,
-      {
-        success: true,
-        cached: outcome.cached,
-        ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
-        analysis: presentAnalysis(outcome.record, publicBaseUrl(event), deps.now()),
-      },
-      rateLimitHeaders(outcome.rateLimit),
-    );
+    return uploadResponse(event, deps, outcome);
   });
+}
+
+/** The second step of the presigned flow: `{"upload_id": "...", "fingerprint": "..."}`. */
+async function stagedUpload(event: HttpEvent, deps: AppDeps) {
+  const body = jsonBody(event);
+  const errors: Record<string, string[]> = {};
+  if (typeof body.upload_id !== "string" || body.upload_id === "") errors.upload_id = ["This field is required."];
+  const fingerprintProblems = fingerprintErrors(body.fingerprint);
+  if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const fingerprint = typeof body.fingerprint === "string" ? body.fingerprint.trim() : null;
+  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller: await resolveCaller(event, deps, fingerprint) });
+  return uploadResponse(event, deps, outcome);
+}
+
+function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome) {
+  return json(
+    outcome.cached ? 200 : 201,
+    {
+      success: true,
+      cached: outcome.cached,
+      ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
+      analysis: presentAnalysis(outcome.record, publicBaseUrl(event), deps.now()),
+    },
+    rateLimitHeaders(outcome.rateLimit),
+  );
 }
 
 function withMultipartBody(inner: ReturnType<typeof httpHandler<HttpEvent>>) {

@@ -43,6 +43,16 @@ export const settingsSchema = z.object({
   /** Anonymous uploads one IP address may make per hour, in anonymous quotas (fingerprints rotate; addresses rarely do). */
   PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER: positiveInt.default(4),
   PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: positiveNumber.default(10),
+  /**
+   * Largest file accepted in the request body itself. API Gateway hands Lambda the body base64-encoded and a
+   * synchronous invocation takes at most 6 MB, so ~4.5 MB of image is the physical ceiling; bigger files use
+   * the presigned upload flow (POST /api/photo-analysis/upload-url/).
+   */
+  PHOTO_ANALYSIS_DIRECT_UPLOAD_MAX_MB: positiveNumber.default(4),
+  /** Seconds a presigned upload URL stays valid. */
+  PHOTO_ANALYSIS_UPLOAD_URL_EXPIRES_SECONDS: positiveInt.max(3600).default(600),
+  /** Long edge of the stored (normalised) image: keeps every image servable through the proxy within Lambda's response limit. */
+  PHOTO_ANALYSIS_STORED_MAX_EDGE: positiveInt.default(2048),
   PHOTO_ANALYSIS_IMAGE_TTL_HOURS: positiveNumber.default(168),
   PHOTO_ANALYSIS_USE_S3: booleanString.default(true),
   /** Near-duplicates: an unexpired analysis whose pHash is within this Hamming distance is reused (see shared/image/phash-index.ts: the index finds up to 4). */

@@ -22,6 +22,14 @@ export class UnauthorizedError extends Error {
   }
 }
 
+/** 413: the body is too big for a direct upload; field errors in the seed's shape, pointing at the presigned flow. */
+export class PayloadTooLargeError extends ValidationError {
+  constructor(fields: Record<string, string[]>) {
+    super(fields);
+    this.name = "PayloadTooLargeError";
+  }
+}
+
 /** 404 `{"detail":"Not found."}`. */
 export class NotFoundError extends Error {
   constructor(message = "Not found.") {

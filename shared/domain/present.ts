@@ -19,6 +19,7 @@ export function presentAnalysis(record: PhotoAnalysisRecord, baseUrl: string, no
     expires_at: record.expiresAt,
     is_expired: isExpired(record, now),
     file_size: record.fileSize,
+    stored_size: record.storedSize,
     storage_type: record.storageType,
     times_used: record.timesUsed,
     username: record.username,

@@ -25,8 +25,10 @@ export interface PhotoAnalysisRecord {
   imagePhash: string;
   /** MD5 of the uploaded bytes, hex. */
   fileHash: string;
-  /** Bytes uploaded. */
+  /** Bytes uploaded (the seed's meaning). */
   fileSize: number;
+  /** Bytes of the normalised image actually stored and served. */
+  storedSize: number;
   /** Storage key (S3 key or path relative to the local image root); never exposed by the API. */
   imagePath: string;
   storageType: StorageType;

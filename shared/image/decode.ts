@@ -4,6 +4,8 @@ import { ValidationError } from "../domain/errors.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
+const DECODE_TIMEOUT_SECONDS = 20;
+
 export const INVALID_IMAGE_MESSAGE =
   "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
 const UNSUPPORTED_FORMAT_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, GIF or HEIC image.";
@@ -15,11 +17,17 @@ export interface OpenedImage {
   /** Upright dimensions (EXIF orientation applied). */
   width: number;
   height: number;
+  hasAlpha: boolean;
   /** A fresh sharp pipeline over the upright first frame. */
   pipeline(): Sharp;
 }
 
-type HeicDecoder = (input: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+interface HeicImage {
+  width: number;
+  height: number;
+  decode(): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+}
+type HeicDecoder = { all(input: { buffer: Uint8Array }): Promise<HeicImage[] & { dispose(): void }> };
 let heicDecoder: HeicDecoder | undefined;
 
 /** The prebuilt sharp has no HEVC decoder: HEIC goes through libheif compiled to wasm, loaded on first use. */
@@ -42,6 +50,8 @@ export async function openImage(bytes: Buffer, options: { maxPixels: number }): 
   if (format === "heic") return openHeic(bytes, options.maxPixels);
 
   const sharpOptions = { limitInputPixels: options.maxPixels, failOn: "warning" as const };
+  // A hard time budget per decode: a pathological file fails instead of holding the function.
+  const timed = (pipeline: Sharp) => pipeline.timeout({ seconds: DECODE_TIMEOUT_SECONDS });
   let metadata: Metadata;
   try {
     // Header only; the pixel budget is checked below with a clearer message than sharp's.
@@ -58,7 +68,8 @@ export async function openImage(bytes: Buffer, options: { maxPixels: number }): 
     mimeType: MIME_TYPES[format],
     width: swapsAxes ? height : width,
     height: swapsAxes ? width : height,
-    pipeline: () => sharp(bytes, sharpOptions).rotate(),
+    hasAlpha: metadata.hasAlpha === true,
+    pipeline: () => timed(sharp(bytes, sharpOptions).rotate()),
   };
 }
 
@@ -67,24 +78,49 @@ function tooManyPixels(maxPixels: number): string {
 }
 
 async function openHeic(bytes: Buffer, maxPixels: number): Promise<OpenedImage> {
-  let decoded: Awaited<ReturnType<HeicDecoder>>;
+  let images: Awaited<ReturnType<HeicDecoder["all"]>>;
   try {
-    decoded = await loadHeicDecoder()({ buffer: bytes });
+    images = await loadHeicDecoder().all({ buffer: bytes });
   } catch {
     throw invalid();
   }
-  const { width, height, data } = decoded;
-  if (!width || !height) throw invalid();
-  if (width * height > maxPixels) throw invalid(tooManyPixels(maxPixels));
-  const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return {
-    format: "heic",
-    mimeType: MIME_TYPES.heic,
-    width,
-    height,
-    // libheif already applies the HEIF rotation/mirror transforms.
-    pipeline: () => sharp(raw, { raw: { width, height, channels: 4 }, limitInputPixels: maxPixels }),
-  };
+  try {
+    const primary = images[0];
+    // Dimensions come from the container: a decompression bomb is refused before any pixel is decoded.
+    if (!primary || !primary.width || !primary.height) throw invalid();
+    if (primary.width * primary.height > maxPixels) throw invalid(tooManyPixels(maxPixels));
+    let decoded: Awaited<ReturnType<HeicImage["decode"]>>;
+    try {
+      decoded = await primary.decode();
+    } catch {
+      throw invalid();
+    }
+    const { width, height, data } = decoded;
+    const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return {
+      format: "heic",
+      mimeType: MIME_TYPES.heic,
+      width,
+      height,
+      hasAlpha: false,
+      // libheif has already applied the HEIF transforms (irot/imir), which are what iPhones use for
+      // rotation; EXIF orientation inside HEIF is informative only and is not applied again.
+      pipeline: () => sharp(raw, { raw: { width, height, channels: 4 }, limitInputPixels: maxPixels }).removeAlpha(),
+    };
+  } finally {
+    images.dispose();
+  }
+}
+
+/** The image as stored and served: upright, metadata stripped (no GPS, no serials), long edge capped, JPEG (WebP when transparent). */
+export async function normalizedForStorage(image: OpenedImage, maxEdge: number): Promise<{ bytes: Buffer; contentType: string }> {
+  const pipeline = image.pipeline().resize(maxEdge, maxEdge, { fit: "inside", withoutEnlargement: true });
+  // sharp writes no EXIF, XMP or IPTC unless asked to (withMetadata/keepExif): nothing personal survives.
+  // Transparency is kept (WebP) only when some pixel actually uses it: most GIFs and PNGs declare alpha and never use it.
+  if (image.hasAlpha && !(await image.pipeline().stats()).isOpaque) {
+    return { bytes: await pipeline.webp({ quality: 85 }).toBuffer(), contentType: "image/webp" };
+  }
+  return { bytes: await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality: 85, mozjpeg: true }).toBuffer(), contentType: "image/jpeg" };
 }
 
 /** pHash of the upright image; sharp's shrink-on-load keeps this cheap for large JPEGs. */

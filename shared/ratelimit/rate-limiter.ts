@@ -109,6 +109,35 @@ export class SlidingWindowRateLimiter {
     };
   }
 
+  /**
+   * Would `acquire` admit one more request now? Reads only, writes nothing: for steps that come
+   * before the counted upload (asking for an upload URL) and must not spend the quota twice.
+   */
+  async peek(rules: RateLimitRule[], now: Date): Promise<RateLimitDecision> {
+    const nowSeconds = now.getTime() / 1000;
+    const windowStart = Math.floor(nowSeconds / this.windowSeconds) * this.windowSeconds;
+    const elapsedShare = (nowSeconds - windowStart) / this.windowSeconds;
+    const resetSeconds = Math.max(1, Math.ceil(windowStart + this.windowSeconds - nowSeconds));
+    let primary: RateLimitStatus | undefined;
+    for (const rule of rules) {
+      const previous = await this.counters.read(rule.key, windowStart - this.windowSeconds);
+      const current = await this.counters.read(rule.key, windowStart);
+      const carried = previous * (1 - elapsedShare);
+      if (carried + current + 1 > rule.limit) {
+        return {
+          allowed: false,
+          limit: rule.limit,
+          remaining: 0,
+          resetSeconds,
+          used: Math.ceil(carried + current) + 1,
+          retryAfterSeconds: this.secondsUntilFree(rule.limit, previous, current, elapsedShare),
+        };
+      }
+      primary ??= { limit: rule.limit, remaining: Math.max(0, Math.floor(rule.limit - carried - current)), resetSeconds };
+    }
+    return { allowed: true, ...(primary ?? { limit: 0, remaining: 0, resetSeconds }), refund: async () => {} };
+  }
+
   /** When the estimate first leaves room for one more request, assuming no other traffic. */
   private secondsUntilFree(limit: number, previous: number, current: number, elapsedShare: number): number {
     const window = this.windowSeconds;
@@ -125,4 +154,4 @@ export class SlidingWindowRateLimiter {
   }
 }
 
-export type RateLimiter = Pick<SlidingWindowRateLimiter, "acquire">;
+export type RateLimiter = Pick<SlidingWindowRateLimiter, "acquire" | "peek">;

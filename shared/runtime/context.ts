@@ -10,6 +10,8 @@ import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
 import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
+import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
+import { S3StagingStore } from "../stores/s3-staging-store.js";
 import { JwksTokenVerifier } from "../auth/tokens.js";
 import { LocalImageStore } from "../stores/local-image-store.js";
 import type { ImageStore } from "../stores/ports.js";
@@ -141,7 +143,8 @@ const noVision: VisionSelector = async (): Promise<VisionProvider> => {
 export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env, visionProvider: VisionSelector = noVision): AppDeps {
   const documents = createDocumentClient(runtime);
   const imageStores: Partial<Record<"s3" | "local", ImageStore>> = {};
-  if (runtime.bucketName) imageStores.s3 = new S3ImageStore(createS3Client(runtime), runtime.bucketName);
+  const s3 = runtime.bucketName ? createS3Client(runtime) : undefined;
+  if (s3) imageStores.s3 = new S3ImageStore(s3, runtime.bucketName!);
   if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
   const settings = new LiveSettings(createConfigSource(runtime, env));
   return {
@@ -149,6 +152,8 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
     visionProvider,
     records: new DynamoRecordStore(documents, runtime.tableName),
     claims: new DynamoUploadClaims(documents, runtime.tableName),
+    staging: s3 ? new S3StagingStore(s3, runtime.bucketName!) : undefined,
+    intents: new DynamoUploadIntents(documents, runtime.tableName),
     imageStores,
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,

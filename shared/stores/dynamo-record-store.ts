@@ -56,6 +56,7 @@ function fromItem(item: Item): PhotoAnalysisRecord {
     imagePhash: item.imagePhash as string,
     fileHash: item.fileHash as string,
     fileSize: Number(item.fileSize),
+    storedSize: Number(item.storedSize ?? item.fileSize),
     imagePath: item.imagePath as string,
     storageType: item.storageType as PhotoAnalysisRecord["storageType"],
     contentType: item.contentType as string,

@@ -56,3 +56,29 @@ export interface ImageStore {
   /** Deleting a missing object is not an error (cleanup must be idempotent). */
   delete(key: string): Promise<void>;
 }
+
+/** Where large photos go first: a presigned browser upload straight to S3, then analysed from there. */
+export interface StagingStore {
+  /** A form (URL + fields) the client POSTs the file to; the policy caps size and content type. */
+  createTarget(key: string, options: { maxBytes: number; contentType: string; expiresInSeconds: number }): Promise<{ url: string; fields: Record<string, string> }>;
+  /** Size of the uploaded object, null if nothing was uploaded (yet). */
+  size(key: string): Promise<number | null>;
+  read(key: string): Promise<Buffer | null>;
+  delete(key: string): Promise<void>;
+}
+
+/** A promise of an upload: which caller may use it, and until when. */
+export interface UploadIntent {
+  id: string;
+  /** "user:<id>", "fp:<fingerprint>" or "ip:<address>": only the same caller may analyse it. */
+  owner: string;
+  key: string;
+  maxBytes: number;
+  expiresAt: string;
+}
+
+export interface UploadIntents {
+  create(intent: UploadIntent): Promise<void>;
+  get(id: string): Promise<UploadIntent | null>;
+  delete(id: string): Promise<void>;
+}

@@ -1,6 +1,6 @@
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
-import type { ImageStore, RecordStore, UploadClaims } from "../stores/ports.js";
+import type { ImageStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TokenVerifier } from "../auth/tokens.js";
@@ -11,6 +11,9 @@ export interface AppDeps {
   settings(): Promise<Settings>;
   records: RecordStore;
   claims: UploadClaims;
+  /** Presigned uploads (S3 only). */
+  staging?: StagingStore;
+  intents: UploadIntents;
   imageStores: Partial<Record<StorageType, ImageStore>>;
   /** The provider the settings select; throws VisionNotConfiguredError when it cannot work. */
   visionProvider(settings: Settings): Promise<VisionProvider>;

@@ -1,13 +1,15 @@
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
-import { AnalysisFailedError, RateLimitedError, ValidationError } from "../domain/errors.js";
+import { AnalysisFailedError, PayloadTooLargeError, RateLimitedError, ValidationError } from "../domain/errors.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
-import { openImage, perceptualHash, resizedJpeg } from "../image/decode.js";
+import { normalizedForStorage, openImage, perceptualHash, resizedJpeg } from "../image/decode.js";
 import { imageStoreForWrites, type AppDeps } from "./deps.js";
 
 export interface UploadInput {
   bytes: Buffer;
   caller: Caller;
+  /** "direct": the bytes came in the request body (capped for Lambda); "staged": uploaded to S3 with a presigned POST. */
+  source?: "direct" | "staged";
 }
 
 export interface UploadOutcome {
@@ -19,14 +21,7 @@ export interface UploadOutcome {
   rateLimit?: RateLimitStatus;
 }
 
-const EXTENSIONS: Record<string, string> = {
-  "image/jpeg": "jpg",
-  "image/png": "png",
-  "image/webp": "webp",
-  "image/gif": "gif",
-  "image/heic": "heic",
-  "image/avif": "avif",
-};
+const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/webp": "webp" };
 
 /** The seed's "Image file too large. Maximum size is 10MB." */
 export function tooLargeMessage(maxMegabytes: number): string {
@@ -45,6 +40,14 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const maxMegabytes = settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB;
   if (input.bytes.length === 0) throw ValidationError.field("image", "The submitted file is empty.");
   if (input.bytes.length > maxMegabytes * 1024 * 1024) throw ValidationError.field("image", tooLargeMessage(maxMegabytes));
+  const directMegabytes = settings.PHOTO_ANALYSIS_DIRECT_UPLOAD_MAX_MB;
+  if ((input.source ?? "direct") === "direct" && input.bytes.length > directMegabytes * 1024 * 1024) {
+    throw new PayloadTooLargeError({
+      image: [
+        `Image file too large for a direct upload (maximum ${directMegabytes}MB). Request an upload URL with POST /api/photo-analysis/upload-url/ to upload files up to ${maxMegabytes}MB.`,
+      ],
+    });
+  }
 
   // Exact duplicates first: the same bytes were fully validated when first analysed, so a hit
   // needs no decoding at all (the cheapest answer is also the most common one).
@@ -89,8 +92,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     const id = deps.newId();
     const created = deps.now();
     const store = imageStoreForWrites(deps, settings);
-    const imagePath = `photo_analysis/${id}.${EXTENSIONS[image.mimeType] ?? "bin"}`;
-    await store.put(imagePath, input.bytes, image.mimeType);
+    // What is stored and served is the upright, metadata-free, size-capped copy, never the raw upload.
+    const stored = await normalizedForStorage(image, settings.PHOTO_ANALYSIS_STORED_MAX_EDGE);
+    const imagePath = `photo_analysis/${id}.${EXTENSIONS[stored.contentType] ?? "bin"}`;
+    await store.put(imagePath, stored.bytes, stored.contentType);
 
     const expiresAt = new Date(created.getTime() + settings.PHOTO_ANALYSIS_IMAGE_TTL_HOURS * 3_600_000);
     const record: PhotoAnalysisRecord = {
@@ -98,9 +103,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       imagePhash,
       fileHash,
       fileSize: input.bytes.length,
+      storedSize: stored.bytes.length,
       imagePath,
       storageType: store.storageType,
-      contentType: image.mimeType,
+      contentType: stored.contentType,
       expiresAt: expiresAt.toISOString(),
       suggestions: result.suggestions,
       labels: result.labels.slice(0, 5),

@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit. No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize. No section named: all of them.
  */
 import { benchCleanup } from "./cleanup-bench.js";
 import { benchCore } from "./core.js";
 import { benchNearDuplicates } from "./near-duplicates-bench.js";
+import { benchNormalize } from "./normalize-bench.js";
 import { benchRateLimit } from "./ratelimit-bench.js";
 
 const sections: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const sections: Record<string, () => Promise<void>> = {
   neardup: () => benchNearDuplicates({ records: Number(process.env.BENCH_RECORDS ?? 100_000) }),
   cleanup: () => benchCleanup(),
   ratelimit: benchRateLimit,
+  normalize: benchNormalize,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

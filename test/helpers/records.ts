@@ -15,6 +15,7 @@ export async function seedRecord(deps: AppDeps, overrides: Partial<PhotoAnalysis
     imagePhash: (BigInt(n) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn).toString(16).padStart(16, "0"),
     fileHash: randomUUID().replace(/-/g, ""),
     fileSize: bytes.length,
+    storedSize: bytes.length,
     imagePath: `photo_analysis/${id}.jpg`,
     storageType: "s3",
     contentType: "image/jpeg",

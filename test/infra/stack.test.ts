@@ -73,7 +73,7 @@ describe("API and functions", () => {
 
   it("gives only the upload function the vision runtime layer", () => {
     expect(resources[functionIdFor("Upload")]!.Properties.Layers).toHaveLength(1);
-    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();
+    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();
   });
 
   it("keeps logs for a month", () => {
@@ -161,7 +161,7 @@ describe("least privilege per function", () => {
 
   it("the read-only routes touch no images; only upload reads API keys", () => {
     for (const id of ["GetAnalysis", "Recent"]) expect(actionsOf(functionIdFor(id)).filter((a) => a.startsWith("s3:"))).toEqual([]);
-    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup"]) {
+    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) {
       expect(actionsOf(functionIdFor(id))).not.toContain("kms:Decrypt");
       expect(actionsOf(functionIdFor(id))).not.toContain("ssm:GetParameter");
     }
@@ -176,11 +176,24 @@ describe("least privilege per function", () => {
     expect(actions).toContain("dynamodb:DeleteItem");
   });
 
-  it("scopes S3 access to the image prefix", () => {
-    for (const id of ["Upload", "Image", "Cleanup"]) {
-      const s3 = policyStatementsOf(functionIdFor(id)).filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
-      for (const statement of s3) expect(JSON.stringify(statement.Resource)).toContain("/photo_analysis/*");
-    }
+  it("scopes S3 access to the image and staging prefixes, each function to what it does", () => {
+    const s3Access = (id: string) =>
+      policyStatementsOf(functionIdFor(id))
+        .filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")))
+        .map((s) => `${[s.Action].flat().sort().join(",")} on ${JSON.stringify(s.Resource).includes("/uploads/*") ? "uploads/*" : JSON.stringify(s.Resource).includes("/photo_analysis/*") ? "photo_analysis/*" : "OTHER"}`)
+        .sort();
+    expect(s3Access("Upload")).toEqual(["s3:DeleteObject,s3:GetObject on uploads/*", "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*"]);
+    expect(s3Access("UploadUrl")).toEqual(["s3:PutObject on uploads/*"]);
+    expect(s3Access("Image")).toEqual(["s3:GetObject on photo_analysis/*"]);
+    expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*"]);
+    expect(s3Access("Recent")).toEqual([]);
+  });
+
+  it("lets browsers POST presigned uploads and expires staged files after a day", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ["POST"] })] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: "uploads/", ExpirationInDays: 1 })]) },
+    });
   });
 });
 

@@ -10,6 +10,7 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-openai.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
+import { expectNormalisedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
@@ -179,10 +180,21 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(parseJson(blank)).toEqual({ fingerprint: ["This field may not be blank."] });
 
     const notMultipart = await upload(
-      httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": "application/json" }, body: "{}" }),
+      httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": "text/plain" }, body: "hello" }),
     );
     expect(notMultipart.statusCode).toBe(400);
     expect(parseJson(notMultipart)).toEqual({ image: ["No file was submitted."] });
+
+    // JSON is the second step of the presigned flow.
+    const emptyJson = await upload(
+      httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": "application/json" }, body: "{}" }),
+    );
+    expect(parseJson(emptyJson)).toEqual({ upload_id: ["This field is required."] });
+    const brokenJson = await upload(
+      httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": "application/json" }, body: "{oops" }),
+    );
+    expect(brokenJson.statusCode).toBe(400);
+    expect(parseJson(brokenJson).non_field_errors[0]).toMatch(/JSON parse error/);
   });
 
   it("answers 503 when OpenAI is chosen explicitly but has no key (no silent fallback)", async () => {
@@ -207,7 +219,7 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(body.analysis.storage_type).toBe("local");
     const served = await image(body.analysis.id);
     expect(served.statusCode).toBe(200);
-    expect(Buffer.from(served.body!, "base64").equals(cat)).toBe(true);
+    await expectNormalisedCopy(Buffer.from(served.body!, "base64"), cat);
   });
 });
 
@@ -277,14 +289,18 @@ describe("GET /api/photo-analysis/recent/", () => {
 });
 
 describe("GET /api/photo-analysis/{id}/image/", () => {
-  it("serves the stored bytes with their content type, 410 once expired, 404 when unknown", async () => {
+  it("serves the stored, normalised image with its content type, 410 once expired, 404 when unknown", async () => {
     const { upload, image, clock } = await api();
     const created = parseJson(await upload(uploadEvent(motorcycle)));
     const served = await image(created.analysis.id);
     expect(served.statusCode).toBe(200);
-    expect(served.headers?.["content-type"]).toBe("image/png");
+    // An opaque PNG is stored as JPEG: what the proxy serves is always the normalised copy.
+    expect(served.headers?.["content-type"]).toBe("image/jpeg");
     expect(served.isBase64Encoded).toBe(true);
-    expect(Buffer.from(served.body!, "base64").equals(motorcycle)).toBe(true);
+    const bytes = Buffer.from(served.body!, "base64");
+    expect(bytes.length).toBe(created.analysis.stored_size);
+    expect(created.analysis.file_size).toBe(motorcycle.length);
+    await expectNormalisedCopy(bytes, motorcycle);
 
     clock.advance(168 * 3600 * 1000 + 1);
     const expired = await image(created.analysis.id);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { expectNormalisedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 let fake: FakeOpenAI;
@@ -54,7 +55,7 @@ describe("npm start's local service over real HTTP", () => {
     const image = await fetch(first.analysis.image_url);
     expect(image.status).toBe(200);
     expect(image.headers.get("content-type")).toBe("image/jpeg");
-    expect(Buffer.from(await image.arrayBuffer()).equals(coffee)).toBe(true);
+    await expectNormalisedCopy(Buffer.from(await image.arrayBuffer()), coffee);
 
     const unknown = await fetch(`${service.url}/api/nothing-here/`);
     expect(unknown.status).toBe(404);

@@ -4,9 +4,10 @@ import { HANDLER_FACTORIES } from "../../functions/local/handler-factories.js";
 import { apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES } from "../../functions/routes.js";
 
 describe("route table", () => {
-  it("has the seed's four endpoints", () => {
+  it("has the seed's four endpoints and the presigned-upload one", () => {
     expect(HTTP_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
       "POST /api/photo-analysis/upload/",
+      "POST /api/photo-analysis/upload-url/",
       "GET /api/photo-analysis/recent/",
       "GET /api/photo-analysis/{id}/",
       "GET /api/photo-analysis/{id}/image/",
