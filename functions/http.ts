@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, A
 import { identityFromClaims } from "../shared/auth/tokens.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
+import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
 import {
   AnalysisFailedError,
   UnauthorizedError,
@@ -149,4 +150,13 @@ export function jsonBody(event: HttpEvent): Record<string, unknown> {
 export function isJsonRequest(event: HttpEvent): boolean {
   const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"] ?? "";
   return /^application\/json\b/i.test(contentType);
+}
+
+/** Validates the optional `style` field against the fixed list; returns it or collects an error. */
+export function parseStyle(value: unknown, errors: Record<string, string[]>): Style | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first === undefined || first === null || first === "") return undefined;
+  if (typeof first === "string" && (STYLE_NAMES as string[]).includes(first)) return first as Style;
+  errors.style = [`"${String(first)}" is not a valid choice. Choose one of: ${STYLE_NAMES.join(", ")}.`];
+  return undefined;
 }

@@ -96,7 +96,7 @@ export class PhotoAnalysisStack extends Stack {
     const defaults = defaultSettingStrings();
     for (const name of SETTING_NAMES) {
       const value = defaults[name];
-      if (value === "undefined") continue; // optional settings without a default
+      if (value === "undefined" || value === "") continue; // optional settings without a default (SSM refuses empty values)
       new StringParameter(this, `Setting${name}`, {
         parameterName: `${ssmPrefix}/${name}`,
         stringValue: value,

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { startLocalAws, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, jwtSettingsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { HANDLER_FACTORIES } from "./handler-factories.js";
 import { createLocalApiServer, type RouteHandler } from "./http-adapter.js";
@@ -46,7 +46,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     s3Endpoint: aws.s3Endpoint,
     region: "us-east-1",
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
-    openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
+    ...providerUrlsFrom(env),
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     ...jwtSettingsFrom(env),
   };

@@ -15,6 +15,7 @@ import {
   isJsonRequest,
   json,
   jsonBody,
+  parseStyle,
   publicBaseUrl,
   rateLimitHeaders,
   resolveCaller,
@@ -66,12 +67,14 @@ function uploadHandler(getDeps: DepsProvider) {
     else if (attachment.truncated) errors.image = ["Image file too large."];
     const fingerprintProblems = fingerprintErrors(fingerprint);
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
+    const style = parseStyle(form.style, errors);
     if (Object.keys(errors).length) throw new ValidationError(errors);
 
     const outcome = await analyzeUpload(deps, {
       bytes: attachment!.content,
       caller: await resolveCaller(event, deps, typeof fingerprint === "string" ? fingerprint.trim() : null),
       source: "direct",
+      style,
     });
     return uploadResponse(event, deps, outcome);
   });
@@ -84,9 +87,10 @@ async function stagedUpload(event: HttpEvent, deps: AppDeps) {
   if (typeof body.upload_id !== "string" || body.upload_id === "") errors.upload_id = ["This field is required."];
   const fingerprintProblems = fingerprintErrors(body.fingerprint);
   if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
+  const style = parseStyle(body.style, errors);
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const fingerprint = typeof body.fingerprint === "string" ? body.fingerprint.trim() : null;
-  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller: await resolveCaller(event, deps, fingerprint) });
+  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller: await resolveCaller(event, deps, fingerprint), style });
   return uploadResponse(event, deps, outcome);
 }
 

@@ -30,8 +30,32 @@ const booleanString = z
 const positiveNumber = z.coerce.number().positive();
 const positiveInt = z.coerce.number().int().positive();
 
-export const VISION_PROVIDERS = ["auto", "openai", "local"] as const;
+export const VISION_PROVIDERS = ["auto", "openai", "anthropic", "gemini", "compatible", "local"] as const;
 export type VisionProviderName = (typeof VISION_PROVIDERS)[number];
+export type ConcreteProviderName = Exclude<VisionProviderName, "auto">;
+
+const providerList = z
+  .string()
+  .transform((value, ctx) => {
+    const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+    for (const name of names) {
+      if (!VISION_PROVIDERS.includes(name as VisionProviderName) || name === "auto") {
+        ctx.addIssue({ code: "custom", message: `unknown provider "${name}" (use ${VISION_PROVIDERS.filter((p) => p !== "auto").join(", ")})` });
+        return z.NEVER;
+      }
+    }
+    return names as ConcreteProviderName[];
+  });
+
+const priceTable = z.string().transform((value, ctx) => {
+  try {
+    const parsed = z.record(z.string(), z.tuple([z.number().min(0), z.number().min(0)])).parse(JSON.parse(value));
+    return parsed;
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'expected JSON like {"gpt-4o": [2.5, 10]} (USD per million input and output tokens)' });
+    return z.NEVER;
+  }
+});
 
 /** Setting name → schema. The keys are the public names (environment variables, SSM parameter names). */
 export const settingsSchema = z.object({
@@ -60,6 +84,15 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING: booleanString.default(true),
   /** Which vision provider analyses photos; `auto` picks OpenAI when a key is configured, else the local models. */
   PHOTO_ANALYSIS_VISION_PROVIDER: z.enum(VISION_PROVIDERS).default("auto"),
+  PHOTO_ANALYSIS_ANTHROPIC_MODEL: z.string().min(1).default("claude-haiku-4-5"),
+  PHOTO_ANALYSIS_GEMINI_MODEL: z.string().min(1).default("gemini-2.5-flash"),
+  /** Any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp): base URL and model; a key only if it wants one (OPENAI_COMPATIBLE_API_KEY). */
+  PHOTO_ANALYSIS_COMPATIBLE_BASE_URL: z.string().url().optional(),
+  PHOTO_ANALYSIS_COMPATIBLE_MODEL: z.string().min(1).default("llava"),
+  /** Tried in order when the chosen provider fails (after its retries), e.g. "anthropic,local". Unconfigured ones are skipped. */
+  PHOTO_ANALYSIS_FALLBACK_PROVIDERS: providerList.default([]),
+  /** USD per million [input, output] tokens by model prefix, merged over the built-in table (shared/vision/pricing.ts). */
+  PHOTO_ANALYSIS_MODEL_PRICES: priceTable.optional(),
   /** Directory of a TF.js ImageNet classifier (e.g. mobilenet_v1_0.75_224) for the local provider; without it only the detector runs. */
   PHOTO_ANALYSIS_LOCAL_MODEL_DIR: z.string().optional(),
   /** Seconds before a vision call is abandoned. */
@@ -102,5 +135,6 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
 /** The seed defaults, as strings: what the CDK stack writes into SSM. */
 export function defaultSettingStrings(): Record<SettingName, string> {
   const defaults = parseSettings({});
-  return Object.fromEntries(SETTING_NAMES.map((name) => [name, String(defaults[name])])) as Record<SettingName, string>;
+  const asString = (value: unknown) => (Array.isArray(value) ? value.join(",") : String(value));
+  return Object.fromEntries(SETTING_NAMES.map((name) => [name, asString(defaults[name])])) as Record<SettingName, string>;
 }

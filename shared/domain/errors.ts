@@ -56,12 +56,16 @@ export class VisionNotConfiguredError extends Error {
 
 /** 500 `{"error":"Photo analysis failed","detail":...}`: the provider failed or answered nonsense. `detail` is safe to show. */
 export class AnalysisFailedError extends Error {
+  /** True for failures worth retrying: rate limits, server errors, timeouts, dropped connections. */
+  readonly retryable: boolean;
+
   constructor(
     readonly detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(detail, options);
     this.name = "AnalysisFailedError";
+    this.retryable = options?.retryable ?? false;
   }
 }
 

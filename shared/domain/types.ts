@@ -39,7 +39,13 @@ export interface PhotoAnalysisRecord {
   labels: Label[];
   rawResponse: unknown;
   aiVisionModel: string;
+  /** The provider that answered: openai, anthropic, gemini, compatible or local. */
+  provider: string;
   tokenUsage: TokenUsage;
+  /** From the per-model price table; null when the model's price is unknown. */
+  estimatedCostUsd: number | null;
+  /** The requested style, if any: a cached answer is reused only for the same style. */
+  style: string | null;
   userId: string | null;
   username: string | null;
   fingerprint: string | null;

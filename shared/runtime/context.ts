@@ -35,6 +35,8 @@ export interface RuntimeEnvironment {
   ssmPrefix?: string;
   configFile?: string;
   openaiBaseUrl?: string;
+  anthropicBaseUrl?: string;
+  geminiBaseUrl?: string;
   /** Public origin for image_url when the request does not tell (e.g. behind a CDN). */
   publicBaseUrl?: string;
   /** Signed-in users: JWTs from this issuer are verified (JWKS at jwksUrl, default <issuer>/.well-known/jwks.json). */
@@ -55,9 +57,18 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
-    openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
+    ...providerUrlsFrom(env),
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     ...jwtSettingsFrom(env),
+  };
+}
+
+/** The provider SDKs' standard base-URL variables. */
+export function providerUrlsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironment, "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl"> {
+  return {
+    openaiBaseUrl: env.OPENAI_BASE_URL || undefined,
+    anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
+    geminiBaseUrl: env.GEMINI_BASE_URL || env.GOOGLE_GEMINI_BASE_URL || undefined,
   };
 }
 

@@ -39,7 +39,7 @@ function toItem(record: PhotoAnalysisRecord): Item {
     rawResponse: JSON.stringify(record.rawResponse ?? null),
   };
   // Index keys must be absent, not null, for sparse indexes.
-  for (const key of ["userId", "username", "fingerprint", "ipAddress", "expiresAt"] as const) {
+  for (const key of ["userId", "username", "fingerprint", "ipAddress", "expiresAt", "estimatedCostUsd", "style"] as const) {
     if (record[key] === null) delete item[key];
   }
   if (record.expiresAt) {
@@ -65,6 +65,9 @@ function fromItem(item: Item): PhotoAnalysisRecord {
     labels: (item.labels as PhotoAnalysisRecord["labels"] | undefined) ?? [],
     rawResponse: typeof item.rawResponse === "string" ? JSON.parse(item.rawResponse) : null,
     aiVisionModel: item.aiVisionModel as string,
+    provider: (item.provider as string | undefined) ?? "openai",
+    estimatedCostUsd: typeof item.estimatedCostUsd === "number" ? item.estimatedCostUsd : null,
+    style: str("style"),
     tokenUsage: item.tokenUsage as PhotoAnalysisRecord["tokenUsage"],
     userId: str("userId"),
     username: str("username"),

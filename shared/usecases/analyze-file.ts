@@ -1,6 +1,7 @@
 import type { Label, Suggestion } from "../domain/types.js";
 import { openImage, resizedJpeg } from "../image/decode.js";
 import type { AppDeps } from "./deps.js";
+import type { Style } from "../vision/instructions.js";
 
 export interface FileAnalysis {
   labels: Label[];
@@ -13,12 +14,12 @@ export interface FileAnalysis {
  * The main job without a server or a record: validate the photo, make the model's copy, ask the
  * configured provider. Shared by the `analyze` CLI and the evaluation script.
  */
-export async function analyzeImageBytes(deps: Pick<AppDeps, "settings" | "visionProvider">, bytes: Buffer): Promise<FileAnalysis> {
+export async function analyzeImageBytes(deps: Pick<AppDeps, "settings" | "visionProvider">, bytes: Buffer, style?: Style): Promise<FileAnalysis> {
   const settings = await deps.settings();
   const started = performance.now();
   const image = await openImage(bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   const provider = await deps.visionProvider(settings);
-  const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT });
+  const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style });
   return { labels: result.labels.slice(0, 5), suggestions: result.suggestions, model: result.model, ms: performance.now() - started };
 }

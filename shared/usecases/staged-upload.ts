@@ -4,6 +4,7 @@ import type { Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { AppDeps } from "./deps.js";
+import type { Style } from "../vision/instructions.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,7 +71,7 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
  * probed); an expired id or a missing or oversized object is a 400. The real size is checked
  * here, not trusted to the POST policy.
  */
-export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: string; caller: Caller }): Promise<UploadOutcome> {
+export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: string; caller: Caller; style?: Style }): Promise<UploadOutcome> {
   const settings = await deps.settings();
   if (!UUID_PATTERN.test(input.uploadId)) throw new NotFoundError();
   const intent = await deps.intents.get(input.uploadId.toLowerCase());
@@ -89,7 +90,7 @@ export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: stri
   }
   const bytes = await staging.read(intent.key);
   if (!bytes) throw ValidationError.field("upload_id", "No file has been uploaded for this upload_id yet.");
-  const outcome = await analyzeUpload(deps, { bytes, caller: input.caller, source: "staged" });
+  const outcome = await analyzeUpload(deps, { bytes, caller: input.caller, source: "staged", style: input.style });
   // The stored copy is the normalised one; the staged original is not kept.
   await staging.delete(intent.key).catch((error) => console.error("staging cleanup failed", error));
   await deps.intents.delete(intent.id);

@@ -4,12 +4,15 @@ import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
 import { normalizedForStorage, openImage, perceptualHash, resizedJpeg } from "../image/decode.js";
 import { imageStoreForWrites, type AppDeps } from "./deps.js";
+import type { Style } from "../vision/instructions.js";
+import { DEFAULT_MODEL_PRICES, estimateCostUsd } from "../vision/pricing.js";
 
 export interface UploadInput {
   bytes: Buffer;
   caller: Caller;
   /** "direct": the bytes came in the request body (capped for Lambda); "staged": uploaded to S3 with a presigned POST. */
   source?: "direct" | "staged";
+  style?: Style;
 }
 
 export interface UploadOutcome {
@@ -52,26 +55,30 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   // Exact duplicates first: the same bytes were fully validated when first analysed, so a hit
   // needs no decoding at all (the cheapest answer is also the most common one).
   const fileHash = md5Hex(input.bytes);
+  const style = input.style ?? null;
   const exact = await deps.records.findByFileHash(fileHash, deps.now());
-  const exactHit = exact && (await reuse(deps, exact.id, { type: "exact", distance: 0 }));
+  const exactHit = exact && exact.style === style && (await reuse(deps, exact.id, { type: "exact", distance: 0 }));
   if (exactHit) return exactHit;
 
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
   if (settings.PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING) {
     const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
-    const similarHit = similar && (await reuse(deps, similar.record.id, { type: "similar", distance: similar.distance }));
+    const similarHit =
+      similar && similar.record.style === style && (await reuse(deps, similar.record.id, { type: "similar", distance: similar.distance }));
     if (similarHit) return similarHit;
   }
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
   const provider = await deps.visionProvider(settings);
   const owner = deps.newId();
+  // One analysis per photo and style.
+  const claimKey = style ? `${fileHash}:${style}` : fileHash;
   const leaseMs = (settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * (settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES + 1) + 30) * 1000;
   const waitDeadline = performance.now() + leaseMs;
-  while (!(await deps.claims.acquire(fileHash, owner, deps.now().getTime() + leaseMs, deps.now().getTime()))) {
+  while (!(await deps.claims.acquire(claimKey, owner, deps.now().getTime() + leaseMs, deps.now().getTime()))) {
     // Someone else is analysing these bytes: wait for their record rather than pay twice.
-    const settled = await waitForClaim(deps, fileHash, waitDeadline);
+    const settled = await waitForClaim(deps, claimKey, waitDeadline);
     if (settled) return settled;
     if (performance.now() >= waitDeadline) throw new AnalysisFailedError(BUSY_MESSAGE);
   }
@@ -87,7 +94,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     }
 
     const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
-    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT });
+    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style: input.style });
 
     const id = deps.newId();
     const created = deps.now();
@@ -112,7 +119,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       labels: result.labels.slice(0, 5),
       rawResponse: result.raw,
       aiVisionModel: result.model,
+      provider: result.provider,
       tokenUsage: result.tokenUsage,
+      estimatedCostUsd: estimateCostUsd(result.model, result.tokenUsage, { ...DEFAULT_MODEL_PRICES, ...settings.PHOTO_ANALYSIS_MODEL_PRICES }),
+      style,
       userId: input.caller.userId,
       username: input.caller.username,
       fingerprint: input.caller.fingerprint,
@@ -128,10 +138,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       await store.delete(imagePath).catch(() => {});
       throw error;
     }
-    await deps.claims.complete(fileHash, owner, id, expiresAt.getTime());
+    await deps.claims.complete(claimKey, owner, id, expiresAt.getTime());
     return { cached: false, record, rateLimit };
   } catch (error) {
-    await deps.claims.release(fileHash, owner).catch((releaseError) => console.error("claim release failed", releaseError));
+    await deps.claims.release(claimKey, owner).catch((releaseError) => console.error("claim release failed", releaseError));
     await refund().catch((refundError) => console.error("rate-limit refund failed", refundError));
     throw error;
   }

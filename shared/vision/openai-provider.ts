@@ -1,64 +1,52 @@
 import OpenAI from "openai";
 import { AnalysisFailedError } from "../domain/errors.js";
-import { normaliseSuggestions, SUGGESTION_COUNT } from "../domain/suggestions.js";
+import { normaliseSuggestions } from "../domain/suggestions.js";
+import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
 
 export interface OpenAIProviderOptions {
-  apiKey: string;
+  /** "openai", or "compatible" for Ollama, vLLM, LM Studio, llama.cpp's server... */
+  name?: string;
+  /** Compatible servers usually need none. */
+  apiKey?: string;
   model: string;
   /** Defaults to the SDK's own (OPENAI_BASE_URL or api.openai.com). */
   baseURL?: string;
   timeoutMs: number;
-  maxRetries: number;
   /** "low" sends one 512 px tile (85 image tokens on GPT-4o): plenty to name a room after a photo. */
   imageDetail?: "low" | "high" | "auto";
+  /** json_schema (strict structured output) where supported; json_object for servers that only know JSON mode. */
+  responseFormat?: "json_schema" | "json_object";
 }
 
-/** Structured output: the model must answer with this JSON, which is then validated again. */
-const RESPONSE_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  required: ["suggestions"],
-  properties: {
-    suggestions: {
-      type: "array",
-      minItems: SUGGESTION_COUNT,
-      maxItems: SUGGESTION_COUNT,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["name", "description"],
-        properties: {
-          name: { type: "string", description: "Chat room name, 2-4 words, Title Case" },
-          description: { type: "string", description: "One line on who the room is for" },
-        },
-      },
-    },
-  },
-} as const;
-
-function describeFailure(error: unknown): string {
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return "OpenAI API error: request timed out";
-  if (error instanceof OpenAI.APIConnectionError) return "OpenAI API error: could not connect";
+/** Maps an SDK failure to a safe message (no keys, no org ids) and whether retrying could help. */
+function failure(error: unknown, label: string): AnalysisFailedError {
+  const fail = (detail: string, retryable: boolean) => new AnalysisFailedError(`${label} API error: ${detail}`, { cause: error, retryable });
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return fail("request timed out", true);
+  if (error instanceof OpenAI.APIConnectionError) return fail("could not connect", true);
   if (error instanceof OpenAI.APIError) {
-    if (error.status === 429) return "OpenAI API error: Rate limit exceeded";
-    if (error.status === 401 || error.status === 403) return "OpenAI API error: authentication failed";
-    if (error.status !== undefined && error.status >= 500) return `OpenAI API error: server error (${error.status})`;
-    return `OpenAI API error: request rejected (${error.status ?? "unknown status"})`;
+    if (error.status === 429) return fail("Rate limit exceeded", true);
+    if (error.status === 401 || error.status === 403) return fail("authentication failed", false);
+    if (error.status !== undefined && error.status >= 500) return fail(`server error (${error.status})`, true);
+    return fail(`request rejected (${error.status ?? "unknown status"})`, false);
   }
-  return "OpenAI API error: unexpected failure";
+  return fail("unexpected failure", false);
 }
 
 export class OpenAIVisionProvider implements VisionProvider {
-  readonly name = "openai";
+  readonly name: string;
   private readonly client: OpenAI;
+  private readonly label: string;
 
   constructor(private readonly options: OpenAIProviderOptions) {
+    this.name = options.name ?? "openai";
+    this.label = this.name === "openai" ? "OpenAI" : "OpenAI-compatible";
     this.client = new OpenAI({
-      apiKey: options.apiKey,
+      apiKey: options.apiKey || "not-needed",
       baseURL: options.baseURL,
       timeout: options.timeoutMs,
-      maxRetries: options.maxRetries,
+      // Retries are ours (shared/vision/retry.ts): one policy for every provider.
+      maxRetries: 0,
     });
   }
 
@@ -72,38 +60,36 @@ export class OpenAIVisionProvider implements VisionProvider {
           {
             role: "user",
             content: [
-              { type: "text", text: `Suggest ${SUGGESTION_COUNT} chat room names for this photo.` },
+              { type: "text", text: userInstruction(input.style) },
               {
                 type: "image_url",
-                image_url: {
-                  url: `data:image/jpeg;base64,${input.jpeg.toString("base64")}`,
-                  detail: this.options.imageDetail ?? "low",
-                },
+                image_url: { url: `data:image/jpeg;base64,${input.jpeg.toString("base64")}`, detail: this.options.imageDetail ?? "low" },
               },
             ],
           },
         ],
-        response_format: {
-          type: "json_schema",
-          json_schema: { name: "chat_room_suggestions", strict: true, schema: RESPONSE_SCHEMA },
-        },
+        response_format:
+          this.options.responseFormat === "json_object"
+            ? { type: "json_object" }
+            : { type: "json_schema", json_schema: { name: "chat_room_suggestions", strict: true, schema: SUGGESTIONS_JSON_SCHEMA } },
       });
     } catch (error) {
-      throw new AnalysisFailedError(describeFailure(error), { cause: error });
+      throw failure(error, this.label);
     }
 
     const choice = completion.choices[0];
-    if (choice?.message.refusal) throw new AnalysisFailedError("OpenAI declined to analyse this photo");
+    if (choice?.message.refusal) throw new AnalysisFailedError(`${this.label} declined to analyse this photo`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(choice?.message.content ?? "");
     } catch (error) {
-      throw new AnalysisFailedError("OpenAI returned a reply that is not valid JSON", { cause: error });
+      throw new AnalysisFailedError(`${this.label} returned a reply that is not valid JSON`, { cause: error });
     }
     const usage = completion.usage;
     return {
       suggestions: normaliseSuggestions(parsed),
       model: completion.model || this.options.model,
+      provider: this.name,
       tokenUsage: {
         prompt_tokens: usage?.prompt_tokens ?? 0,
         completion_tokens: usage?.completion_tokens ?? 0,

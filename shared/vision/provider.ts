@@ -1,5 +1,6 @@
 import type { Label, Suggestion, TokenUsage } from "../domain/types.js";
 import type { OpenedImage } from "../image/decode.js";
+import type { Style } from "./instructions.js";
 
 export interface VisionInput {
   /** The upright image, re-encoded as JPEG with the long edge capped: what a remote model receives. */
@@ -7,6 +8,8 @@ export interface VisionInput {
   /** The decoded upright image, for providers that run models in-process (no second JPEG generation). */
   image?: OpenedImage;
   prompt: string;
+  /** Optional per-request style, from a fixed list. */
+  style?: Style;
 }
 
 export interface VisionResult {
@@ -14,6 +17,8 @@ export interface VisionResult {
   suggestions: Suggestion[];
   /** The model(s) that produced them, e.g. "gpt-4o". */
   model: string;
+  /** The provider that answered (in a fallback chain, not necessarily the first). */
+  provider: string;
   tokenUsage: TokenUsage;
   /** What the provider saw, best first; empty when the provider does not say. */
   labels: Label[];

@@ -1,57 +1,152 @@
-import type { Settings } from "../config/settings.js";
-import { VisionNotConfiguredError } from "../domain/errors.js";
+import type { ConcreteProviderName, Settings } from "../config/settings.js";
+import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
+import { AnthropicVisionProvider } from "./anthropic-provider.js";
+import { GeminiVisionProvider } from "./gemini-provider.js";
 import { LocalVisionProvider } from "./local/provider.js";
 import { OpenAIVisionProvider } from "./openai-provider.js";
-import type { VisionProvider } from "./provider.js";
+import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { withRetries } from "./retry.js";
 
 /** Reads a secret (API key) by its SDK's standard name, e.g. OPENAI_API_KEY. */
 type SecretReader = (name: string) => Promise<string | undefined>;
 
 export interface ProviderEnvironment {
   secrets: SecretReader;
-  /** OpenAI-compatible base URL (OPENAI_BASE_URL), for proxies and local servers. */
+  /** The SDKs' standard base-URL variables, for proxies, gateways and tests. */
   openaiBaseUrl?: string;
+  anthropicBaseUrl?: string;
+  geminiBaseUrl?: string;
+}
+
+/** Retries the provider's retryable failures with jittered backoff (the one retry policy for every cloud provider). */
+class RetryingProvider implements VisionProvider {
+  constructor(
+    private readonly inner: VisionProvider,
+    private readonly maxRetries: number,
+  ) {}
+  get name() {
+    return this.inner.name;
+  }
+  analyze(input: VisionInput): Promise<VisionResult> {
+    return withRetries(() => this.inner.analyze(input), { maxRetries: this.maxRetries });
+  }
+  warmUp() {
+    return this.inner.warmUp?.() ?? Promise.resolve();
+  }
+}
+
+/** Tries each provider in order; the first success answers. All failing is the first provider's failure. */
+export class FallbackVisionProvider implements VisionProvider {
+  constructor(private readonly chain: VisionProvider[]) {}
+  get name() {
+    return this.chain.map((provider) => provider.name).join(">");
+  }
+  async analyze(input: VisionInput): Promise<VisionResult> {
+    const failures: AnalysisFailedError[] = [];
+    for (const provider of this.chain) {
+      try {
+        const result = await provider.analyze(input);
+        if (failures.length) console.warn(`vision: ${provider.name} answered after ${failures.map((f) => f.detail).join("; ")}`);
+        return result;
+      } catch (error) {
+        if (!(error instanceof AnalysisFailedError)) throw error;
+        failures.push(error);
+      }
+    }
+    const first = failures[0]!;
+    throw new AnalysisFailedError(
+      failures.length > 1 ? `${first.detail} (fallbacks failed too: ${failures.slice(1).map((f) => f.detail).join("; ")})` : first.detail,
+      { cause: first },
+    );
+  }
+  warmUp() {
+    return Promise.all(this.chain.map((provider) => provider.warmUp?.())).then(() => undefined);
+  }
 }
 
 /**
- * Picks the vision provider the settings ask for. `auto` means OpenAI when a key is present and
- * the local models otherwise (no key, no network); an explicitly chosen cloud provider without
- * its key is a configuration error (503), never a silent fallback.
- * Providers are cached by their options, so a client is built once per process unless
- * the live settings change.
+ * Picks the vision providers the settings ask for. `auto` means OpenAI when a key is present and
+ * the local models otherwise (no key, no network); an explicitly chosen provider without its key is
+ * a configuration error (503), never a silent switch. Fallbacks without keys are skipped. Providers
+ * are cached by their options, so a client is built once per process unless live settings change.
  */
 export function createProviderSelector(environment: ProviderEnvironment) {
   const cache = new Map<string, VisionProvider>();
-  return async function visionProvider(settings: Settings): Promise<VisionProvider> {
-    const choice = settings.PHOTO_ANALYSIS_VISION_PROVIDER;
-    const apiKey = choice === "local" ? undefined : await environment.secrets("OPENAI_API_KEY");
-    if (choice === "local" || (choice === "auto" && !apiKey)) {
-      const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
-      const cacheKey = `local:${modelDir ?? ""}`;
-      let local = cache.get(cacheKey);
-      if (!local) {
-        local = new LocalVisionProvider({ modelDir });
-        cache.set(cacheKey, local);
-      }
-      return local;
-    }
-    if (!apiKey) {
-      throw new VisionNotConfiguredError("OpenAI API not configured: set OPENAI_API_KEY");
-    }
-    const options = {
-      apiKey,
-      model: settings.PHOTO_ANALYSIS_OPENAI_MODEL,
-      baseURL: environment.openaiBaseUrl,
-      timeoutMs: settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000,
-      maxRetries: settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES,
-      imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
-    };
-    const cacheKey = JSON.stringify(options);
-    let provider = cache.get(cacheKey);
+  const cached = (key: string, make: () => VisionProvider) => {
+    let provider = cache.get(key);
     if (!provider) {
-      provider = new OpenAIVisionProvider(options);
-      cache.set(cacheKey, provider);
+      provider = make();
+      cache.set(key, provider);
     }
     return provider;
+  };
+
+  async function build(name: ConcreteProviderName, settings: Settings): Promise<VisionProvider> {
+    const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
+    const retries = settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES;
+    const key = async (variable: string, label: string) => {
+      const value = await environment.secrets(variable);
+      if (!value) throw new VisionNotConfiguredError(`${label} API not configured: set ${variable}`);
+      return value;
+    };
+    switch (name) {
+      case "local": {
+        const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
+        return cached(`local:${modelDir ?? ""}`, () => new LocalVisionProvider({ modelDir }));
+      }
+      case "openai": {
+        const options = {
+          apiKey: await key("OPENAI_API_KEY", "OpenAI"),
+          model: settings.PHOTO_ANALYSIS_OPENAI_MODEL,
+          baseURL: environment.openaiBaseUrl,
+          timeoutMs,
+          imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
+        };
+        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new OpenAIVisionProvider(options), retries));
+      }
+      case "compatible": {
+        const baseURL = settings.PHOTO_ANALYSIS_COMPATIBLE_BASE_URL;
+        if (!baseURL) throw new VisionNotConfiguredError("OpenAI-compatible server not configured: set PHOTO_ANALYSIS_COMPATIBLE_BASE_URL");
+        const options = {
+          name: "compatible",
+          apiKey: await environment.secrets("OPENAI_COMPATIBLE_API_KEY"),
+          model: settings.PHOTO_ANALYSIS_COMPATIBLE_MODEL,
+          baseURL,
+          timeoutMs,
+          imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
+          // JSON mode is what compatible servers broadly support; the reply is validated either way.
+          responseFormat: "json_object" as const,
+        };
+        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new OpenAIVisionProvider(options), retries));
+      }
+      case "anthropic": {
+        const options = { apiKey: await key("ANTHROPIC_API_KEY", "Anthropic"), model: settings.PHOTO_ANALYSIS_ANTHROPIC_MODEL, baseURL: environment.anthropicBaseUrl, timeoutMs };
+        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new AnthropicVisionProvider(options), retries));
+      }
+      case "gemini": {
+        const apiKey = (await environment.secrets("GEMINI_API_KEY")) ?? (await environment.secrets("GOOGLE_API_KEY"));
+        if (!apiKey) throw new VisionNotConfiguredError("Gemini API not configured: set GEMINI_API_KEY");
+        const options = { apiKey, model: settings.PHOTO_ANALYSIS_GEMINI_MODEL, baseUrl: environment.geminiBaseUrl, timeoutMs };
+        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new GeminiVisionProvider(options), retries));
+      }
+    }
+  }
+
+  return async function visionProvider(settings: Settings): Promise<VisionProvider> {
+    const choice = settings.PHOTO_ANALYSIS_VISION_PROVIDER;
+    const primaryName: ConcreteProviderName =
+      choice === "auto" ? ((await environment.secrets("OPENAI_API_KEY")) ? "openai" : "local") : choice;
+    const primary = await build(primaryName, settings);
+    const fallbacks: VisionProvider[] = [];
+    for (const name of settings.PHOTO_ANALYSIS_FALLBACK_PROVIDERS) {
+      if (name === primaryName) continue;
+      try {
+        fallbacks.push(await build(name, settings));
+      } catch (error) {
+        if (!(error instanceof VisionNotConfiguredError)) throw error;
+      }
+    }
+    // The wrapper holds no state: the (cached) providers inside it do.
+    return fallbacks.length === 0 ? primary : new FallbackVisionProvider([primary, ...fallbacks]);
   };
 }

@@ -5,7 +5,7 @@ import { Jimp } from "jimp";
 import { startLocalService } from "../../functions/local/service.js";
 import { openImage, perceptualHash } from "../../shared/image/decode.js";
 import { md5Hex } from "../../shared/image/hash.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { twelveMegapixelJpeg } from "./photos.js";
 import { median, report, timeRuns } from "./stats.js";
 

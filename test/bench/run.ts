@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize. No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens. No section named: all of them.
  */
 import { benchCleanup } from "./cleanup-bench.js";
 import { benchCore } from "./core.js";
 import { benchNearDuplicates } from "./near-duplicates-bench.js";
 import { benchNormalize } from "./normalize-bench.js";
 import { benchRateLimit } from "./ratelimit-bench.js";
+import { reportTokens } from "./tokens-report.js";
 
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
@@ -14,6 +15,7 @@ const sections: Record<string, () => Promise<void>> = {
   cleanup: () => benchCleanup(),
   ratelimit: benchRateLimit,
   normalize: benchNormalize,
+  tokens: reportTokens,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 
 export interface TestStack {
@@ -32,7 +32,7 @@ export async function startTestStack(): Promise<TestStack> {
         dynamodbEndpoint: aws.dynamodbEndpoint,
         s3Endpoint: aws.s3Endpoint,
         region: "us-east-1",
-        openaiBaseUrl: env.OPENAI_BASE_URL,
+        ...providerUrlsFrom(env),
       };
       const dynamo = createDynamoClient(runtime);
       await ensureTable(dynamo, runtime.tableName);

@@ -8,7 +8,7 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpEvent, HttpResult } from "../../functions/http.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 

@@ -7,7 +7,7 @@ import { createRecentHandler } from "../../functions/recent/handler.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { startTestStack, type TestStack } from "../helpers/stack.js";
 import { JwksTokenVerifier } from "../../shared/auth/tokens.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { MODEL_DIR } from "../eval/local-eval.js";
 
 const run = promisify(execFile);

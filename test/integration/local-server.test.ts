@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");

@@ -5,7 +5,7 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");

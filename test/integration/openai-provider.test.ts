@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import { OpenAIVisionProvider } from "../../shared/vision/openai-provider.js";
-import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-openai.js";
+import { withRetries } from "../../shared/vision/retry.js";
+import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
 
 const jpeg = await readFile("fixtures/photos/coffee-mug.jpg");
 let fake: FakeOpenAI;
@@ -16,7 +17,7 @@ beforeEach(() => {
 });
 
 function provider(overrides: Partial<ConstructorParameters<typeof OpenAIVisionProvider>[0]> = {}) {
-  return new OpenAIVisionProvider({ apiKey: "sk-test", model: "gpt-4o", baseURL: fake.baseUrl, timeoutMs: 2000, maxRetries: 0, ...overrides });
+  return new OpenAIVisionProvider({ apiKey: "sk-test", model: "gpt-4o", baseURL: fake.baseUrl, timeoutMs: 2000, ...overrides });
 }
 
 async function failure(promise: Promise<unknown>): Promise<AnalysisFailedError> {
@@ -63,10 +64,10 @@ describe("OpenAIVisionProvider against a server speaking OpenAI's wire format", 
     fake.behaviours = [{ kind: "status", status: 500 }];
     expect((await failure(provider().analyze({ jpeg, prompt: "p" }))).detail).toBe("OpenAI API error: server error (500)");
 
-    // One 503 then success: the SDK's retry recovers.
+    // One 503 then success: our retry (jittered backoff) recovers.
     fake.requests.length = 0;
     fake.behaviours = [{ kind: "status", status: 503 }, { kind: "suggestions" }];
-    const result = await provider({ maxRetries: 2 }).analyze({ jpeg, prompt: "p" });
+    const result = await withRetries(() => provider().analyze({ jpeg, prompt: "p" }), { maxRetries: 2, baseDelayMs: 1 });
     expect(result.suggestions).toHaveLength(10);
     expect(fake.requests).toHaveLength(2);
   });

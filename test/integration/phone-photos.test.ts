@@ -10,7 +10,7 @@ import { openImage, perceptualHash } from "../../shared/image/decode.js";
 import { hammingDistance } from "../../shared/image/hash.js";
 import { createS3Client } from "../../shared/runtime/context.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { manualClock, startTestStack, TEST_BUCKET, type TestStack } from "../helpers/stack.js";
 
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");

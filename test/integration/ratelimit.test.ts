@@ -5,7 +5,7 @@ import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.
 import { SlidingWindowRateLimiter } from "../../shared/ratelimit/rate-limiter.js";
 import { createDocumentClient } from "../../shared/runtime/context.js";
 import { parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-openai.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
 

@@ -3,6 +3,7 @@ import pluralize from "pluralize";
 import { normaliseSuggestions, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../../domain/suggestions.js";
 import type { Suggestion } from "../../domain/types.js";
 import { BLOCKED_WORDS, GENERIC_THEME, type Theme } from "./themes.js";
+import type { Style } from "../instructions.js";
 
 /** Something the local models saw, with the theme it belongs to. */
 export interface Concept {
@@ -138,12 +139,42 @@ function primary(scene: Scene): { label: string; theme: Theme } {
   return { label: "photo", theme: GENERIC_THEME };
 }
 
+/** Reorders (and for "professional" replaces) candidates to suit a requested style; the rules still apply after. */
+function styled(
+  candidates: Candidate[],
+  style: Style | undefined,
+  context: { nameSubject: string; subject: string; theme: Theme; nextDescription: () => string },
+): Candidate[] {
+  const { nameSubject, subject, theme, nextDescription } = context;
+  const isPlayful = (candidate: Candidate) => theme.names.includes(candidate.name) || GENERIC_THEME.names.includes(candidate.name);
+  const words = (candidate: Candidate) => wordCount(candidate.name);
+  switch (style) {
+    case "playful":
+      return [...candidates.filter(isPlayful), ...candidates.filter((c) => !isPlayful(c))];
+    case "short":
+      return [...candidates.filter((c) => words(c) <= 2), ...candidates.filter((c) => words(c) > 2)];
+    case "cozy":
+      return [
+        { name: `${nameSubject} Nook`, description: fill("A cozy nook for {subject} fans to unwind and chat", subject) },
+        { name: `Cozy ${nameSubject} Corner`, description: fill("Warm chats and friendly faces around the {subject}", subject) },
+        ...candidates,
+      ];
+    case "professional":
+      return [
+        ...candidates.filter((c) => !isPlayful(c)),
+        ...["Forum", "Network", "Discussion", "Community", "Exchange", "Roundtable"].map((word) => ({ name: `${nameSubject} ${word}`, description: nextDescription() })),
+      ];
+    default:
+      return candidates;
+  }
+}
+
 /**
  * Concepts → exactly 10 suggestions in distinct styles: plain, playful (the theme's curated names),
  * community, alliterative, theme-level, a second concept, and the scene (groups, portraits).
  * Every description names the subject or its theme, so the room is recognisably about this photo.
  */
-export function nameScene(scene: Scene): Suggestion[] {
+export function nameScene(scene: Scene, style?: Style): Suggestion[] {
   const { label, theme } = primary(scene);
   const random = seededRandom(`${label}|${theme.id}|${scene.people}|${scene.concepts.map((c) => c.label).join(",")}`);
   const nameSubject = titleCase(shortSubject(label));
@@ -205,7 +236,7 @@ export function nameScene(scene: Scene): Suggestion[] {
   );
 
   const accepted: Candidate[] = [];
-  for (const candidate of candidates) {
+  for (const candidate of styled(candidates, style, { nameSubject, subject, theme, nextDescription })) {
     const name = titleCase(candidate.name);
     const words = wordCount(name);
     if (words < 2 || words > 4 || name.length > NAME_MAX_LENGTH) continue;

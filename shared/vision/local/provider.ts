@@ -50,10 +50,11 @@ export class LocalVisionProvider implements VisionProvider {
     const classifications = models.classifier && small ? await models.classifier.classify(small, 5) : [];
     const detected = await models.detector.detect(full);
     const scene = mergeConcepts(classifications, detected.objects, detected.faces);
-    const suggestions = nameScene(scene);
+    const suggestions = nameScene(scene, input.style);
     return {
       suggestions,
       model: this.model,
+      provider: this.name,
       tokenUsage: { ...ZERO_USAGE },
       labels: scene.labels,
       raw: {

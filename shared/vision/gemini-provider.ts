@@ -1,0 +1,79 @@
+import { ApiError, GoogleGenAI, type GenerateContentResponse } from "@google/genai";
+import { AnalysisFailedError } from "../domain/errors.js";
+import { normaliseSuggestions } from "../domain/suggestions.js";
+import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
+import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+
+export interface GeminiProviderOptions {
+  apiKey: string;
+  model: string;
+  baseUrl?: string;
+  timeoutMs: number;
+}
+
+function failure(error: unknown): AnalysisFailedError {
+  const fail = (detail: string, retryable: boolean) => new AnalysisFailedError(`Gemini API error: ${detail}`, { cause: error, retryable });
+  if (error instanceof ApiError) {
+    if (error.status === 429) return fail("Rate limit exceeded", true);
+    if (error.status === 401 || error.status === 403) return fail("authentication failed", false);
+    if (error.status >= 500) return fail(`server error (${error.status})`, true);
+    return fail(`request rejected (${error.status})`, false);
+  }
+  const name = (error as { name?: string }).name ?? "";
+  if (/abort|timeout/i.test(name) || /timed? ?out|aborted/i.test(String((error as Error).message))) return fail("request timed out", true);
+  if (error instanceof TypeError) return fail("could not connect", true);
+  return fail("unexpected failure", false);
+}
+
+/** Gemini vision with a response schema (JSON mode). */
+export class GeminiVisionProvider implements VisionProvider {
+  readonly name = "gemini";
+  private readonly client: GoogleGenAI;
+
+  constructor(private readonly options: GeminiProviderOptions) {
+    this.client = new GoogleGenAI({
+      apiKey: options.apiKey,
+      httpOptions: { baseUrl: options.baseUrl, timeout: options.timeoutMs, retryOptions: { attempts: 1 } },
+    });
+  }
+
+  async analyze(input: VisionInput): Promise<VisionResult> {
+    let response: GenerateContentResponse;
+    try {
+      response = await this.client.models.generateContent({
+        model: this.options.model,
+        contents: [
+          {
+            role: "user",
+            parts: [{ inlineData: { mimeType: "image/jpeg", data: input.jpeg.toString("base64") } }, { text: userInstruction(input.style) }],
+          },
+        ],
+        config: {
+          systemInstruction: input.prompt,
+          responseMimeType: "application/json",
+          responseJsonSchema: SUGGESTIONS_JSON_SCHEMA,
+          maxOutputTokens: 1024,
+        },
+      });
+    } catch (error) {
+      throw failure(error);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.text ?? "");
+    } catch (error) {
+      throw new AnalysisFailedError("Gemini returned a reply that is not valid JSON", { cause: error });
+    }
+    const usage = response.usageMetadata;
+    const prompt = usage?.promptTokenCount ?? 0;
+    const completion = usage?.candidatesTokenCount ?? 0;
+    return {
+      suggestions: normaliseSuggestions(parsed),
+      model: response.modelVersion || this.options.model,
+      provider: this.name,
+      tokenUsage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage?.totalTokenCount ?? prompt + completion },
+      labels: [],
+      raw: response,
+    };
+  }
+}
