@@ -197,6 +197,31 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(parseJson(brokenJson).non_field_errors[0]).toMatch(/JSON parse error/);
   });
 
+  it("accepts a style from the fixed list, passes it to the model, and caches per style", async () => {
+    const { upload } = await api();
+    fake.requests.length = 0;
+    const withStyle = (style: string) => {
+      const event = uploadEvent(labrador, { fingerprint: "fp-style" });
+      const multipart = Buffer.from(event.body!, "base64").toString("latin1").replace(
+        /(--[^\r]+)\r\nContent-Disposition: form-data; name="fingerprint"/,
+        `$1\r\nContent-Disposition: form-data; name="style"\r\n\r\n${style}\r\n$1\r\nContent-Disposition: form-data; name="fingerprint"`,
+      );
+      event.body = Buffer.from(multipart, "latin1").toString("base64");
+      return upload(event);
+    };
+    const bad = await withStyle("shouty");
+    expect(bad.statusCode).toBe(400);
+    expect(parseJson(bad).style[0]).toMatch(/not a valid choice/);
+    const professional = await withStyle("professional");
+    expect(professional.statusCode).toBe(201);
+    expect(parseJson(professional).analysis.style).toBe("professional");
+    const userText = JSON.stringify((fake.requests.at(-1)!.body.messages as unknown[])[1]);
+    expect(userText).toContain("Professional");
+    expect((await withStyle("professional")).statusCode).toBe(200);
+    expect((await withStyle("playful")).statusCode).toBe(201);
+    expect(parseJson(await upload(uploadEvent(labrador))).analysis.estimated_cost_usd).toBeGreaterThan(0);
+  });
+
   it("answers 503 when OpenAI is chosen explicitly but has no key (no silent fallback)", async () => {
     const { upload } = await api({ OPENAI_API_KEY: "", PHOTO_ANALYSIS_VISION_PROVIDER: "openai" });
     const result = await upload(uploadEvent(motorcycle));

@@ -90,6 +90,24 @@ describe("naming engine rules", () => {
     expect(JSON.stringify(suggestions).toLowerCase()).not.toContain("rifle");
   });
 
+  it("follows a requested style and keeps every rule", () => {
+    const scene = scenes[0]!;
+    const curated = themeOf(["espresso"]).names;
+    const playful = nameScene(scene, "playful").map((s) => s.name);
+    expect(playful.slice(0, 4).every((name) => curated.includes(name))).toBe(true);
+    const professional = nameScene(scene, "professional").map((s) => s.name);
+    expect(professional.filter((name) => curated.includes(name))).toEqual([]);
+    const short = nameScene(scene, "short").map((s) => s.name);
+    expect(short.filter((name) => name.split(" ").length <= 2).length).toBeGreaterThanOrEqual(8);
+    const cozy = nameScene(scene, "cozy").map((s) => s.name);
+    expect(cozy.slice(0, 2)).toEqual(["Espresso Nook", "Cozy Espresso Corner"]);
+    for (const style of ["playful", "professional", "short", "cozy"] as const) {
+      const suggestions = nameScene(scenes[1]!, style);
+      expect(new Set(suggestions.map((s) => s.key)).size).toBe(10);
+      expect(suggestions.every((s) => s.name.length <= 40 && s.description.length <= 90)).toBe(true);
+    }
+  });
+
   it("shortens long labels for names and title-cases them", () => {
     expect(shortSubject("black and gold garden spider")).toBe("garden spider");
     expect(shortSubject("espresso")).toBe("espresso");
