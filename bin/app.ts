@@ -2,7 +2,8 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy`.
  * Context: -c stage=dev|prod (default dev), -c architecture=x86_64|arm64 (default x86_64),
- * -c jwtIssuer=https://... -c jwtAudience=... (signed-in users), -c nag=false to skip cdk-nag.
+ * -c jwtIssuer=https://... -c jwtAudience=... (signed-in users), -c adminGroup=admin (admin access),
+ * -c nag=false to skip cdk-nag.
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
@@ -21,6 +22,7 @@ const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   stage,
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
   jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience") } : undefined,
+  adminGroup: app.node.tryGetContext("adminGroup"),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: `Photo Analysis (${stage}): chat-room names for uploaded photos`,
 });

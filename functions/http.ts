@@ -5,6 +5,7 @@ import type { AppDeps } from "../shared/usecases/deps.js";
 import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
 import {
   AnalysisFailedError,
+  ForbiddenError,
   UnauthorizedError,
   ExpiredError,
   NotFoundError,
@@ -43,6 +44,7 @@ export function errorResponse(error: unknown): HttpResult {
   if (error instanceof PayloadTooLargeError) return json(413, error.fields);
   if (error instanceof ValidationError) return json(400, error.fields);
   if (error instanceof UnauthorizedError) return json(401, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
+  if (error instanceof ForbiddenError) return json(403, { detail: error.message });
   if (error instanceof NotFoundError) return json(404, { detail: "Not found." });
   if (error instanceof ExpiredError) return json(410, { error: error.message });
   if (error instanceof RateLimitedError) {
@@ -97,7 +99,7 @@ export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "token
   const anonymous: Caller = { userId: null, username: null, fingerprint, ipAddress: event.requestContext.http.sourceIp || null };
   const verified = authorizerClaims(event);
   const fromAuthorizer = verified && identityFromClaims(verified);
-  if (fromAuthorizer) return { ...anonymous, ...fromAuthorizer };
+  if (fromAuthorizer) return { ...anonymous, userId: fromAuthorizer.userId, username: fromAuthorizer.username };
 
   const header = event.headers?.authorization ?? event.headers?.Authorization;
   if (!header) return anonymous;
@@ -105,7 +107,8 @@ export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "token
   if (!token) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'.");
   if (!deps.tokens) throw new UnauthorizedError("This server does not accept sign-in tokens (no issuer configured).");
   try {
-    return { ...anonymous, ...(await deps.tokens.verify(token)) };
+    const identity = await deps.tokens.verify(token);
+    return { ...anonymous, userId: identity.userId, username: identity.username };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new UnauthorizedError("Given token not valid: it is expired, malformed or not from the configured issuer.");
     throw error;

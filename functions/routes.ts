@@ -5,7 +5,7 @@
  * send "/x/" to the "/x" route, so the stack registers them without it and both forms work.
  */
 
-export type TableAccess = "read" | "readwrite";
+export type TableAccess = "none" | "read" | "readwrite";
 export type BucketAccess = "none" | "read" | "readwrite" | "delete";
 /** Access to staged uploads (`uploads/`): signing presigned POSTs, or reading and removing them. */
 export type StagingAccess = "none" | "sign" | "consume";
@@ -20,6 +20,8 @@ export interface HttpRoute {
   memoryMb: number;
   timeoutSeconds: number;
   access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
+  /** Files copied next to the bundle (the admin page's static assets). */
+  staticAssets?: boolean;
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
@@ -67,6 +69,54 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     memoryMb: 512,
     timeoutSeconds: 15,
     access: { table: "read", bucket: "read", staging: "none", visionSecrets: false },
+  },
+  // Read-only admin: its own functions, never mixed into the public handlers.
+  {
+    id: "AdminList",
+    method: "GET",
+    path: "/api/admin/analyses/",
+    entry: "functions/admin-list/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    id: "AdminDetail",
+    method: "GET",
+    path: "/api/admin/analyses/{id}/",
+    entry: "functions/admin-detail/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    id: "AdminStats",
+    method: "GET",
+    path: "/api/admin/stats/",
+    entry: "functions/admin-stats/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    id: "AdminPage",
+    method: "GET",
+    path: "/admin/",
+    entry: "functions/admin-page/handler.ts",
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
+    staticAssets: true,
+  },
+  {
+    id: "AdminAssets",
+    method: "GET",
+    path: "/admin/assets/{file}",
+    entry: "functions/admin-page/handler.ts",
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
+    staticAssets: true,
   },
 ];
 

@@ -26,6 +26,8 @@ export interface PhotoAnalysisStackProps extends StackProps {
   cleanupSchedule?: Schedule;
   /** Signed-in users: tokens from this issuer (and audience) are verified by the functions. */
   jwt?: { issuer: string; audience?: string };
+  /** JWT group whose members may use the admin (default "admin"). */
+  adminGroup?: string;
 }
 
 /** Image keys live under this prefix (see shared/usecases/upload.ts). */
@@ -122,6 +124,7 @@ export class PhotoAnalysisStack extends Stack {
       memoryMb: number;
       timeoutSeconds: number;
       access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
+      staticAssets?: boolean;
     }) => {
       const needsVision = spec.access.visionSecrets;
       const fn = new NodejsFunction(this, `${spec.id}Function`, {
@@ -149,10 +152,22 @@ export class PhotoAnalysisStack extends Stack {
           // The AWS SDK v3 clients ship with the Node.js 22 runtime (helpers such as s3-presigned-post
           // do not, so they are bundled); the heavy packages come from the layer.
           externalModules: ["@aws-sdk/client-*", "@aws-sdk/lib-*", ...(needsVision ? RUNTIME_PACKAGES : [])],
+          // The admin page's HTML, CSS, JS and Chart.js travel inside its bundle (no CDN).
+          commandHooks: spec.staticAssets
+            ? {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `mkdir -p "${outputDir}/static"`,
+                  `cp "${inputDir}/functions/admin-page/static/"* "${outputDir}/static/"`,
+                  `cp "${inputDir}/node_modules/chart.js/dist/chart.umd.min.js" "${outputDir}/static/"`,
+                ],
+              }
+            : undefined,
         },
       });
       if (spec.access.table === "readwrite") this.table.grantReadWriteData(fn);
-      else this.table.grantReadData(fn);
+      else if (spec.access.table === "read") this.table.grantReadData(fn);
       // Exactly the object actions each function uses, on image keys only (the grant helpers add List*, GetBucket*, Abort*...).
       const objectActions = { none: [], read: ["s3:GetObject"], readwrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], delete: ["s3:DeleteObject"] }[spec.access.bucket];
       if (objectActions.length) {
@@ -163,7 +178,7 @@ export class PhotoAnalysisStack extends Stack {
       if (stagingActions.length) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: stagingActions, resources: [this.bucket.arnForObjects(`${STAGING_PREFIX}*`)] }));
       }
-      fn.addToRolePolicy(
+      if (spec.access.table !== "none") fn.addToRolePolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ["ssm:GetParametersByPath"],
@@ -203,6 +218,7 @@ export class PhotoAnalysisStack extends Stack {
     });
     for (const route of HTTP_ROUTES) {
       const fn = makeFunction(route);
+      if (route.id.startsWith("Admin")) fn.addEnvironment("PHOTO_ANALYSIS_ADMIN_GROUP", props.adminGroup ?? "admin");
       this.api.addRoutes({
         path: apiGatewayPath(route.path),
         methods: [route.method === "GET" ? HttpMethod.GET : HttpMethod.POST],

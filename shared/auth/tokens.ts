@@ -4,6 +4,8 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 export interface Identity {
   userId: string;
   username: string;
+  /** Groups or roles the token grants (Cognito's cognito:groups, else groups or roles). */
+  groups: string[];
 }
 
 /** Checks a bearer token; throws InvalidTokenError when it is not valid for this service. */
@@ -19,7 +21,14 @@ export class InvalidTokenError extends Error {
 export function identityFromClaims(claims: Record<string, unknown>): Identity | null {
   if (typeof claims.sub !== "string" || claims.sub === "") return null;
   const name = claims["cognito:username"] ?? claims.preferred_username ?? claims.username ?? claims.email;
-  return { userId: claims.sub, username: typeof name === "string" && name ? name : claims.sub };
+  const rawGroups = claims["cognito:groups"] ?? claims.groups ?? claims.roles;
+  // API Gateway's authorizer hands list claims over as a string like "[admin editors]".
+  const groups = Array.isArray(rawGroups)
+    ? rawGroups.filter((group): group is string => typeof group === "string")
+    : typeof rawGroups === "string"
+      ? rawGroups.replace(/^\[|\]$/g, "").split(/[\s,]+/).filter(Boolean)
+      : [];
+  return { userId: claims.sub, username: typeof name === "string" && name ? name : claims.sub, groups };
 }
 
 /**

@@ -30,6 +30,14 @@ export class PayloadTooLargeError extends ValidationError {
   }
 }
 
+/** 403: signed in, but not allowed (e.g. not an admin). */
+export class ForbiddenError extends Error {
+  constructor(message = "You do not have permission to perform this action.") {
+    super(message);
+    this.name = "ForbiddenError";
+  }
+}
+
 /** 404 `{"detail":"Not found."}`. */
 export class NotFoundError extends Error {
   constructor(message = "Not found.") {

@@ -40,3 +40,36 @@ export function presentRecentItem(record: PhotoAnalysisRecord) {
     created_at: record.createdAt,
   };
 }
+
+/** Admin list row: the seed admin's columns. */
+export function presentAdminRow(record: PhotoAnalysisRecord, baseUrl: string, now: Date) {
+  return {
+    id: record.id,
+    short_id: record.id.slice(0, 8),
+    created_at: record.createdAt,
+    ai_vision_model: record.aiVisionModel,
+    provider: record.provider,
+    suggestion_count: record.suggestions.length,
+    times_used: record.timesUsed,
+    username: record.username,
+    user_id: record.userId,
+    fingerprint: record.fingerprint,
+    storage_type: record.storageType,
+    expires_at: record.expiresAt,
+    is_expired: isExpired(record, now),
+    image_url: imageUrl(baseUrl, record.id),
+  };
+}
+
+/** Admin detail: everything the seed's detail view shows, raw provider reply included. */
+export function presentAdminDetail(record: PhotoAnalysisRecord, baseUrl: string, now: Date) {
+  return {
+    ...presentAnalysis(record, baseUrl, now),
+    user_id: record.userId,
+    fingerprint: record.fingerprint,
+    ip_address: record.ipAddress,
+    content_type: record.contentType,
+    updated_at: record.updatedAt,
+    raw_response: record.rawResponse,
+  };
+}

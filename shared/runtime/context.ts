@@ -13,6 +13,7 @@ import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { S3StagingStore } from "../stores/s3-staging-store.js";
 import { JwksTokenVerifier } from "../auth/tokens.js";
+import { DynamoStatsStore } from "../stats/dynamo-stats-store.js";
 import { LocalImageStore } from "../stores/local-image-store.js";
 import type { ImageStore } from "../stores/ports.js";
 import { S3ImageStore } from "../stores/s3-image-store.js";
@@ -43,6 +44,9 @@ export interface RuntimeEnvironment {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** Admin access: a static bearer token (for local use) and/or the JWT group that makes a user an admin. */
+  adminToken?: string;
+  adminGroup?: string;
 }
 
 export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
@@ -72,8 +76,10 @@ export function providerUrlsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironmen
   };
 }
 
-export function jwtSettingsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironment, "jwtIssuer" | "jwtAudience" | "jwksUrl"> {
+export function jwtSettingsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironment, "jwtIssuer" | "jwtAudience" | "jwksUrl" | "adminToken" | "adminGroup"> {
   return {
+    adminToken: env.PHOTO_ANALYSIS_ADMIN_TOKEN || undefined,
+    adminGroup: env.PHOTO_ANALYSIS_ADMIN_GROUP || undefined,
     jwtIssuer: env.PHOTO_ANALYSIS_JWT_ISSUER || undefined,
     jwtAudience: env.PHOTO_ANALYSIS_JWT_AUDIENCE || undefined,
     jwksUrl: env.PHOTO_ANALYSIS_JWKS_URL || undefined,
@@ -166,6 +172,8 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
     staging: s3 ? new S3StagingStore(s3, runtime.bucketName!) : undefined,
     intents: new DynamoUploadIntents(documents, runtime.tableName),
     imageStores,
+    stats: new DynamoStatsStore(documents, runtime.tableName),
+    admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
     now: () => new Date(),

@@ -12,7 +12,7 @@ import {
 import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { hammingDistance } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
-import type { RecordStore } from "./ports.js";
+import type { MonthPageOptions, RecordStore } from "./ports.js";
 import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
 
 /** DynamoDB deletes an item by TTL only this long after the image expired, so the cleanup job (which also deletes the image) runs first. */
@@ -37,6 +37,7 @@ function toItem(record: PhotoAnalysisRecord): Item {
     ...record,
     // Provider replies can hold empty strings and odd nesting; a string round-trips exactly.
     rawResponse: JSON.stringify(record.rawResponse ?? null),
+    createdMonth: record.createdAt.slice(0, 7),
   };
   // Index keys must be absent, not null, for sparse indexes.
   for (const key of ["userId", "username", "fingerprint", "ipAddress", "expiresAt", "estimatedCostUsd", "style"] as const) {
@@ -251,6 +252,85 @@ export class DynamoRecordStore implements RecordStore {
     }
     const more = position.shard < EXPIRY_SHARDS;
     return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
+  }
+
+  async pageByMonth(month: string, options: MonthPageOptions): Promise<{ records: PhotoAnalysisRecord[]; nextKey?: string }> {
+    const names: Record<string, string> = { "#month": INDEXES.byMonth.partitionKey, "#created": INDEXES.byMonth.sortKey };
+    const values: Record<string, unknown> = { ":month": month, ":from": options.fromIso ?? "0000", ":to": options.toIso ?? "9999" };
+    const filters: string[] = [];
+    const { filter } = options;
+    if (filter.model) {
+      names["#model"] = "aiVisionModel";
+      names["#provider"] = "provider";
+      values[":model"] = filter.model;
+      filters.push("(#provider = :model OR begins_with(#model, :model))");
+    }
+    if (filter.storageType) {
+      names["#storage"] = "storageType";
+      values[":storage"] = filter.storageType;
+      filters.push("#storage = :storage");
+    }
+    if (filter.expired !== undefined) {
+      names["#expires"] = "expiresAt";
+      values[":now"] = options.now.toISOString();
+      filters.push(filter.expired ? "#expires <= :now" : "(attribute_not_exists(#expires) OR #expires > :now)");
+    }
+    if (filter.signedIn !== undefined) {
+      names["#user"] = "userId";
+      filters.push(filter.signedIn ? "attribute_exists(#user)" : "attribute_not_exists(#user)");
+    }
+    const records: PhotoAnalysisRecord[] = [];
+    let startKey: Item | undefined = options.startKey ? JSON.parse(Buffer.from(options.startKey, "base64url").toString("utf8")) : undefined;
+    // DynamoDB applies Limit before the filter: keep reading pages until the page is full or the month ends.
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEXES.byMonth.name,
+          KeyConditionExpression: "#month = :month AND #created BETWEEN :from AND :to",
+          FilterExpression: filters.length ? filters.join(" AND ") : undefined,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: options.limit - records.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...(page.Items ?? []).filter(isRecordItem).map(fromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && records.length < options.limit);
+    return { records, nextKey: startKey ? Buffer.from(JSON.stringify(startKey)).toString("base64url") : undefined };
+  }
+
+  async findAllByFileHash(fileHash: string): Promise<PhotoAnalysisRecord[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.byFileHash.name,
+        KeyConditionExpression: "#hash = :hash",
+        ExpressionAttributeNames: { "#hash": INDEXES.byFileHash.partitionKey },
+        ExpressionAttributeValues: { ":hash": fileHash },
+        ScanIndexForward: false,
+        Limit: 50,
+      }),
+    );
+    return Items.filter(isRecordItem).map(fromItem);
+  }
+
+  async findAllByPhash(imagePhash: string): Promise<PhotoAnalysisRecord[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.byPhash.name,
+        KeyConditionExpression: "#hash = :hash",
+        ExpressionAttributeNames: { "#hash": INDEXES.byPhash.partitionKey },
+        ExpressionAttributeValues: { ":hash": imagePhash },
+        ScanIndexForward: false,
+        Limit: 50,
+      }),
+    );
+    const ids = Items.filter(isRecordItem).map((item) => (item[PARTITION_KEY] as string).replace(/^ANALYSIS#/, ""));
+    return (await Promise.all(ids.map((id) => this.get(id)))).filter((record): record is PhotoAnalysisRecord => record !== null);
   }
 
   async delete(record: PhotoAnalysisRecord): Promise<void> {

@@ -15,8 +15,31 @@ export interface RecordStore {
   listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<PhotoAnalysisRecord[]>;
   /** Records whose expiry is at or before `now`, a page at a time; pass the returned cursor for the next page. */
   listExpired(now: Date, limit: number, cursor?: string): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }>;
+  /** Admin: one page of a month's records, newest first, filtered; pass `nextKey` back for the next page. */
+  pageByMonth(month: string, options: MonthPageOptions): Promise<{ records: PhotoAnalysisRecord[]; nextKey?: string }>;
+  /** Admin lookups by hash, expired records included. */
+  findAllByFileHash(fileHash: string): Promise<PhotoAnalysisRecord[]>;
+  findAllByPhash(imagePhash: string): Promise<PhotoAnalysisRecord[]>;
   /** Removes the record and its index entries; deleting a missing record is not an error. */
   delete(record: PhotoAnalysisRecord): Promise<void>;
+}
+
+export interface AdminFilter {
+  /** Matches the provider, the exact model, or a model prefix ("gpt-4o"). */
+  model?: string;
+  storageType?: "s3" | "local";
+  expired?: boolean;
+  signedIn?: boolean;
+}
+
+export interface MonthPageOptions {
+  limit: number;
+  startKey?: string;
+  /** ISO timestamps bounding createdAt (inclusive). */
+  fromIso?: string;
+  toIso?: string;
+  filter: AdminFilter;
+  now: Date;
 }
 
 /** Who is analysing a photo right now, or which record answered it. */

@@ -21,6 +21,8 @@ export const INDEXES = {
   byPhash: { name: "byPhash", partitionKey: "imagePhash", sortKey: "createdAt", projection: "KEYS_ONLY" },
   byFingerprint: { name: "byFingerprint", partitionKey: "fingerprint", sortKey: "createdAt", projection: "ALL" },
   byUser: { name: "byUser", partitionKey: "userId", sortKey: "createdAt", projection: "ALL" },
+  /** Admin listing, newest first: one partition per month ("2026-11"), so a page is a Query, never a Scan. */
+  byMonth: { name: "byMonth", partitionKey: "createdMonth", sortKey: "createdAt", projection: "ALL" },
   /** Sparse: only records with an expiry. Sharded so no single partition takes every write. */
   byExpiry: { name: "byExpiry", partitionKey: "expiryShard", sortKey: "expiresAt", projection: "ALL" },
 } as const satisfies Record<string, IndexSpec>;

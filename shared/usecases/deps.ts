@@ -4,6 +4,8 @@ import type { ImageStore, RecordStore, StagingStore, UploadClaims, UploadIntents
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TokenVerifier } from "../auth/tokens.js";
+import type { StatsEvent, StatsStore } from "../stats/stats.js";
+import { dayOf } from "../stats/stats.js";
 
 /** Everything the use cases need, as ports. Built once per process by shared/runtime/context.ts. */
 export interface AppDeps {
@@ -18,6 +20,10 @@ export interface AppDeps {
   /** The provider the settings select; throws VisionNotConfiguredError when it cannot work. */
   visionProvider(settings: Settings): Promise<VisionProvider>;
   rateLimiter: RateLimiter;
+  /** Who may use the admin: a static token (local) and/or signed-in users in this group. */
+  admin: { token?: string; group: string };
+  /** Dashboard counters, maintained on write. */
+  stats: StatsStore;
   /** Verifies signed-in users' bearer tokens; absent when no issuer is configured. */
   tokens?: TokenVerifier;
   now(): Date;
@@ -31,4 +37,13 @@ export function imageStoreForWrites(deps: AppDeps, settings: Settings): ImageSto
   const store = (settings.PHOTO_ANALYSIS_USE_S3 ? deps.imageStores.s3 : undefined) ?? deps.imageStores.local;
   if (!store) throw new Error("No image store is configured (set PHOTO_ANALYSIS_BUCKET or a local image directory)");
   return store;
+}
+
+/** Counts an event for the dashboard; a counter failure is logged and never fails the request. */
+export async function countEvent(deps: Pick<AppDeps, "stats" | "now">, event: StatsEvent): Promise<void> {
+  try {
+    await deps.stats.record(dayOf(deps.now()), event);
+  } catch (error) {
+    console.error("stats update failed", error);
+  }
 }

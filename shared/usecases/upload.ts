@@ -3,7 +3,7 @@ import { AnalysisFailedError, PayloadTooLargeError, RateLimitedError, Validation
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
 import { normalizedForStorage, openImage, perceptualHash, resizedJpeg } from "../image/decode.js";
-import { imageStoreForWrites, type AppDeps } from "./deps.js";
+import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
 import type { Style } from "../vision/instructions.js";
 import { DEFAULT_MODEL_PRICES, estimateCostUsd } from "../vision/pricing.js";
 
@@ -52,13 +52,15 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     });
   }
 
+  await countEvent(deps, { kind: "upload" });
+
   // Exact duplicates first: the same bytes were fully validated when first analysed, so a hit
   // needs no decoding at all (the cheapest answer is also the most common one).
   const fileHash = md5Hex(input.bytes);
   const style = input.style ?? null;
   const exact = await deps.records.findByFileHash(fileHash, deps.now());
   const exactHit = exact && exact.style === style && (await reuse(deps, exact.id, { type: "exact", distance: 0 }));
-  if (exactHit) return exactHit;
+  if (exactHit) return counted(deps, exactHit);
 
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
@@ -66,7 +68,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
     const similarHit =
       similar && similar.record.style === style && (await reuse(deps, similar.record.id, { type: "similar", distance: similar.distance }));
-    if (similarHit) return similarHit;
+    if (similarHit) return counted(deps, similarHit);
   }
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
@@ -79,7 +81,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   while (!(await deps.claims.acquire(claimKey, owner, deps.now().getTime() + leaseMs, deps.now().getTime()))) {
     // Someone else is analysing these bytes: wait for their record rather than pay twice.
     const settled = await waitForClaim(deps, claimKey, waitDeadline);
-    if (settled) return settled;
+    if (settled) return counted(deps, settled);
     if (performance.now() >= waitDeadline) throw new AnalysisFailedError(BUSY_MESSAGE);
   }
 
@@ -88,7 +90,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   try {
     if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
       const decision = await deps.rateLimiter.acquire(rateLimitRules(input.caller, settings), deps.now());
-      if (!decision.allowed) throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
+      if (!decision.allowed) {
+        await countEvent(deps, { kind: "rate_limited" });
+        throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
+      }
       rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
       refund = decision.refund;
     }
@@ -139,12 +144,27 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       throw error;
     }
     await deps.claims.complete(claimKey, owner, id, expiresAt.getTime());
+    await countEvent(deps, {
+      kind: "analysis",
+      provider: record.provider,
+      model: record.aiVisionModel,
+      tokens: record.tokenUsage.total_tokens,
+      costUsd: record.estimatedCostUsd,
+      names: record.suggestions.map((suggestion) => suggestion.name),
+    });
     return { cached: false, record, rateLimit };
   } catch (error) {
+    if (error instanceof AnalysisFailedError) await countEvent(deps, { kind: "failed" });
     await deps.claims.release(claimKey, owner).catch((releaseError) => console.error("claim release failed", releaseError));
     await refund().catch((refundError) => console.error("rate-limit refund failed", refundError));
     throw error;
   }
+}
+
+/** Counts a cache hit (awaited: Lambda freezes the process once the response is returned). */
+async function counted(deps: AppDeps, outcome: UploadOutcome): Promise<UploadOutcome> {
+  await countEvent(deps, { kind: outcome.match?.type === "similar" ? "similar_hit" : "exact_hit" });
+  return outcome;
 }
 
 /** Counts a cache hit and returns the record; null if the record vanished meanwhile. */

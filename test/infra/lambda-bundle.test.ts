@@ -86,7 +86,10 @@ async function invoke(functionName: string, event: unknown, withLayer: boolean) 
 
 describe("bundled Lambda functions", () => {
   it("builds one self-contained bundle per function, and a layer with the native and wasm parts", () => {
-    expect(Object.keys(assets).sort()).toEqual(["Cleanup", "GetAnalysis", "Image", "Recent", "Upload", "UploadUrl"]);
+    expect(Object.keys(assets).sort()).toEqual(
+      ["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "GetAnalysis", "Image", "Recent", "Upload", "UploadUrl"].sort(),
+    );
+    for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"]) expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
     expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
     expect(existsSync(join(layerModules, "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"))).toBe(true);
@@ -113,8 +116,18 @@ describe("bundled Lambda functions", () => {
     expect(JSON.parse(recent.body).map((item: { id: string }) => item.id)).toEqual([body.analysis.id]);
   }, 60_000);
 
+  it("serves the admin page from its bundle with a strict CSP", async () => {
+    const page = await invoke("AdminPage", { ...JSON.parse(await readFile("fixtures/events/get-analysis.json", "utf8")), pathParameters: undefined, rawPath: "/admin/" }, false);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(page.body).toContain('<script src="/admin/assets/admin.js" defer></script>');
+    const chart = await invoke("AdminAssets", { ...JSON.parse(await readFile("fixtures/events/get-analysis.json", "utf8")), pathParameters: { file: "chart.umd.min.js" } }, false);
+    expect(chart.statusCode).toBe(200);
+    expect(chart.body).toContain("Chart");
+  });
+
   it("keeps sharp and the models out of the read-only bundles", async () => {
-    for (const name of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) {
+    for (const name of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl", "AdminList", "AdminDetail", "AdminStats", "AdminPage"]) {
       const code = await readFile(join(assets[name]!, "index.js"), "utf8");
       expect(code, name).not.toMatch(/require\("sharp"\)|tfjs-core|human\.node-wasm/);
     }

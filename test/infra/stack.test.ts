@@ -201,6 +201,19 @@ describe("least privilege per function", () => {
   });
 });
 
+describe("admin", () => {
+  it("gets its own read-only functions: no writes to the table, no bucket, no keys", () => {
+    for (const id of ["AdminList", "AdminDetail", "AdminStats"]) {
+      const actions = actionsOf(functionIdFor(id));
+      expect(actions).toContain("dynamodb:Query");
+      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)), id).toEqual([]);
+      expect(actions.filter((a) => a.startsWith("s3:") || a === "kms:Decrypt"), id).toEqual([]);
+      expect(resources[functionIdFor(id)]!.Properties.Environment.Variables.PHOTO_ANALYSIS_ADMIN_GROUP).toBe("admin");
+    }
+    expect(actionsOf(functionIdFor("AdminPage")).filter((a) => a.startsWith("dynamodb:") || a.startsWith("s3:"))).toEqual([]);
+  });
+});
+
 describe("cdk-nag AwsSolutions", () => {
   it("reports nothing beyond the acknowledged, reasoned findings", () => {
     for (const stage of ["dev", "prod"] as const) {

@@ -4,14 +4,25 @@ import { HANDLER_FACTORIES } from "../../functions/local/handler-factories.js";
 import { apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES } from "../../functions/routes.js";
 
 describe("route table", () => {
-  it("has the seed's four endpoints and the presigned-upload one", () => {
+  it("has the seed's four endpoints, the presigned-upload one and the read-only admin", () => {
     expect(HTTP_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
       "POST /api/photo-analysis/upload/",
       "POST /api/photo-analysis/upload-url/",
       "GET /api/photo-analysis/recent/",
       "GET /api/photo-analysis/{id}/",
       "GET /api/photo-analysis/{id}/image/",
+      "GET /api/admin/analyses/",
+      "GET /api/admin/analyses/{id}/",
+      "GET /api/admin/stats/",
+      "GET /admin/",
+      "GET /admin/assets/{file}",
     ]);
+    // The admin is read-only: no POST, no write access.
+    for (const route of HTTP_ROUTES.filter((r) => r.id.startsWith("Admin"))) {
+      expect(route.method).toBe("GET");
+      expect(route.access.table).not.toBe("readwrite");
+      expect(route.access.bucket).toBe("none");
+    }
   });
 
   it("matches with and without the trailing slash, literals before parameters", () => {

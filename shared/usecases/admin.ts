@@ -1,0 +1,107 @@
+import { ValidationError } from "../domain/errors.js";
+import type { PhotoAnalysisRecord } from "../domain/types.js";
+import { dayOf } from "../stats/stats.js";
+import type { AdminFilter } from "../stores/ports.js";
+import type { AppDeps } from "./deps.js";
+import { getAnalysis } from "./queries.js";
+
+/** Read-only views for operators. Every one is served by keys and indexes: no table scans. */
+
+export interface AdminListQuery {
+  limit: number;
+  cursor?: string;
+  filter: AdminFilter;
+  /** YYYY-MM-DD, inclusive. */
+  from?: string;
+  to?: string;
+  /** An analysis id, an MD5 (32 hex), a pHash (16 hex), a fingerprint or a user id. */
+  q?: string;
+}
+
+const MONTHS_BACK = 12;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function previousMonth(month: string): string {
+  const [year, number] = month.split("-").map(Number) as [number, number];
+  return number === 1 ? `${year - 1}-12` : `${year}-${String(number - 1).padStart(2, "0")}`;
+}
+
+function matchesFilter(record: PhotoAnalysisRecord, filter: AdminFilter, now: Date): boolean {
+  if (filter.model && record.provider !== filter.model && !record.aiVisionModel.startsWith(filter.model)) return false;
+  if (filter.storageType && record.storageType !== filter.storageType) return false;
+  const expired = record.expiresAt !== null && record.expiresAt <= now.toISOString();
+  if (filter.expired !== undefined && expired !== filter.expired) return false;
+  if (filter.signedIn !== undefined && (record.userId !== null) !== filter.signedIn) return false;
+  return true;
+}
+
+async function lookup(deps: AppDeps, q: string): Promise<PhotoAnalysisRecord[]> {
+  const term = q.trim();
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(term)) {
+    const record = await deps.records.get(term.toLowerCase());
+    return record ? [record] : [];
+  }
+  if (/^[0-9a-f]{32}$/i.test(term)) return deps.records.findAllByFileHash(term.toLowerCase());
+  if (/^[0-9a-f]{16}$/i.test(term)) return deps.records.findAllByPhash(term.toLowerCase());
+  const [byFingerprint, byUser] = await Promise.all([
+    deps.records.listRecent({ fingerprint: term }, 50),
+    deps.records.listRecent({ userId: term }, 50),
+  ]);
+  return [...byFingerprint, ...byUser];
+}
+
+/**
+ * Newest first, a page at a time. Months are read backwards through the month index; the cursor
+ * carries the month and DynamoDB's position in it. A search term is answered from the matching index.
+ */
+export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }> {
+  const now = deps.now();
+  for (const [field, value] of [["from", query.from], ["to", query.to]] as const) {
+    if (value !== undefined && !DAY.test(value)) throw ValidationError.field(field, "Use the date format YYYY-MM-DD.");
+  }
+  if (query.q) {
+    const found = (await lookup(deps, query.q))
+      .filter((record) => matchesFilter(record, query.filter, now))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const unique = [...new Map(found.map((record) => [record.id, record])).values()];
+    return { records: unique.slice(0, query.limit) };
+  }
+  const toDay = query.to ?? dayOf(now);
+  const fromDay = query.from;
+  let position: { month: string; key?: string } = query.cursor
+    ? JSON.parse(Buffer.from(query.cursor, "base64url").toString("utf8"))
+    : { month: toDay.slice(0, 7) };
+  const lastMonth = fromDay ? fromDay.slice(0, 7) : (() => {
+    let month = toDay.slice(0, 7);
+    for (let i = 0; i < MONTHS_BACK; i++) month = previousMonth(month);
+    return month;
+  })();
+  const records: PhotoAnalysisRecord[] = [];
+  while (records.length < query.limit && position.month >= lastMonth) {
+    const page = await deps.records.pageByMonth(position.month, {
+      limit: query.limit - records.length,
+      startKey: position.key,
+      fromIso: fromDay ? `${fromDay}T00:00:00.000Z` : undefined,
+      toIso: `${toDay}T23:59:59.999Z`,
+      filter: query.filter,
+      now,
+    });
+    records.push(...page.records);
+    position = page.nextKey ? { month: position.month, key: page.nextKey } : { month: previousMonth(position.month) };
+  }
+  const more = position.month >= lastMonth;
+  return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
+}
+
+export async function analysisForAdmin(deps: AppDeps, id: string): Promise<PhotoAnalysisRecord> {
+  return getAnalysis(deps, id);
+}
+
+/** The dashboard: per-day counters, provider/model mix and the most frequent suggestion names. */
+export async function dashboardStats(deps: AppDeps, days: number) {
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw ValidationError.field("days", "Choose between 1 and 366 days.");
+  const to = dayOf(deps.now());
+  const from = dayOf(new Date(deps.now().getTime() - (days - 1) * 86_400_000));
+  const [daily, models, topNames] = await Promise.all([deps.stats.daily(from, to), deps.stats.models(from, to), deps.stats.topNames(from, to, 15)]);
+  return { from, to, daily, models, top_names: topNames };
+}
