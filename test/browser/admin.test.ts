@@ -143,8 +143,9 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
   });
 
   it("renders hostile suggestion text as text: no script runs, no element is injected", async () => {
+    // Only the hash changes: the previous detail stays on screen until this one has rendered.
     await page.goto(`${service.url}/admin/#/detail/${hostileId}`);
-    await page.waitForSelector("#suggestions li");
+    await expect.poll(() => page.textContent("main")).toContain(hostileId);
     const first = await page.locator("#suggestions li").first().textContent();
     expect(first).toContain("<script>alert('pwned')</script>");
     expect(first).toContain("<img src=x onerror=alert(document.cookie)>");
