@@ -1,6 +1,7 @@
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import { AnalysisFailedError, PayloadTooLargeError, RateLimitedError, ValidationError } from "../domain/errors.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
+import type { Settings } from "../config/settings.js";
 import { md5Hex } from "../image/hash.js";
 import { normalizedForStorage, openImage, perceptualHash, resizedJpeg } from "../image/decode.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
@@ -60,7 +61,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const style = input.style ?? null;
   const exact = await deps.records.findByFileHash(fileHash, deps.now());
   const exactHit = exact && exact.style === style && (await reuse(deps, exact.id, { type: "exact", distance: 0 }));
-  if (exactHit) return counted(deps, exactHit);
+  if (exactHit) return cacheHit(deps, settings, input.caller, exactHit);
 
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
@@ -68,7 +69,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
     const similarHit =
       similar && similar.record.style === style && (await reuse(deps, similar.record.id, { type: "similar", distance: similar.distance }));
-    if (similarHit) return counted(deps, similarHit);
+    if (similarHit) return cacheHit(deps, settings, input.caller, similarHit);
   }
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
@@ -81,7 +82,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   while (!(await deps.claims.acquire(claimKey, owner, deps.now().getTime() + leaseMs, deps.now().getTime()))) {
     // Someone else is analysing these bytes: wait for their record rather than pay twice.
     const settled = await waitForClaim(deps, claimKey, waitDeadline);
-    if (settled) return counted(deps, settled);
+    if (settled) return cacheHit(deps, settings, input.caller, settled);
     if (performance.now() >= waitDeadline) throw new AnalysisFailedError(BUSY_MESSAGE);
   }
 
@@ -161,10 +162,15 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   }
 }
 
-/** Counts a cache hit (awaited: Lambda freezes the process once the response is returned). */
-async function counted(deps: AppDeps, outcome: UploadOutcome): Promise<UploadOutcome> {
+/**
+ * A cache hit costs no quota, but its response still says where the caller stands (a read-only peek).
+ * The dashboard counter is awaited: Lambda freezes the process once the response is returned.
+ */
+async function cacheHit(deps: AppDeps, settings: Settings, caller: Caller, outcome: UploadOutcome): Promise<UploadOutcome> {
   await countEvent(deps, { kind: outcome.match?.type === "similar" ? "similar_hit" : "exact_hit" });
-  return outcome;
+  if (!settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) return outcome;
+  const status = await deps.rateLimiter.peek(rateLimitRules(caller, settings), deps.now());
+  return { ...outcome, rateLimit: { limit: status.limit, remaining: status.remaining, resetSeconds: status.resetSeconds } };
 }
 
 /** Counts a cache hit and returns the record; null if the record vanished meanwhile. */
