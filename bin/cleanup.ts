@@ -5,12 +5,10 @@
  * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
  */
 import { parseArgs } from "node:util";
-import { startLocalAws, ensureTable } from "../shared/local/local-aws.js";
 import { palette, formatBytes } from "../shared/cli/output.js";
-import { createDeps, createDynamoClient, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
+import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
-import { LOCAL_BUCKET, LOCAL_TABLE } from "../functions/local/service.js";
-import { join, resolve } from "node:path";
+import { startLocalRuntime } from "../functions/local/service.js";
 
 const { values } = parseArgs({
   options: {
@@ -36,20 +34,9 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
   runtime = runtimeEnvironmentFrom(process.env);
 } else {
   // The same data `npm start` uses.
-  const dataDir = resolve(process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
-  const aws = await startLocalAws({ dataDir, bucket: LOCAL_BUCKET });
-  closeLocal = aws.close;
-  runtime = {
-    tableName: LOCAL_TABLE,
-    bucketName: LOCAL_BUCKET,
-    localImageDir: join(dataDir, "images"),
-    dynamodbEndpoint: aws.dynamodbEndpoint,
-    s3Endpoint: aws.s3Endpoint,
-    region: "us-east-1",
-  };
-  const dynamo = createDynamoClient(runtime);
-  await ensureTable(dynamo, LOCAL_TABLE);
-  dynamo.destroy();
+  const local = await startLocalRuntime();
+  runtime = local.runtime;
+  closeLocal = local.close;
 }
 
 const dryRun = values["dry-run"];

@@ -34,7 +34,11 @@ export interface LocalService {
  * The whole service on one machine: local DynamoDB and S3 servers, the table and bucket,
  * and the Lambda handlers behind an HTTP server. No AWS account, no Docker.
  */
-export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+/**
+ * The local DynamoDB and S3 servers with the table and bucket ready, and the runtime that points at
+ * them: what `npm start` and the `cleanup` command both use, over the same data folder.
+ */
+export async function startLocalRuntime(options: { dataDir?: string; persist?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const env = options.env ?? process.env;
   const dataDir = resolve(options.dataDir ?? env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
   const aws: LocalAws = await startLocalAws({ dataDir, bucket: LOCAL_BUCKET, persistDynamo: options.persist !== false });
@@ -50,11 +54,18 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     ...jwtSettingsFrom(env),
   };
-  const base = createDepsWithVision(runtime, env);
-  const deps = options.override ? options.override(base) : base;
   const dynamo = createDynamoClient(runtime);
   await ensureTable(dynamo, LOCAL_TABLE);
   dynamo.destroy();
+  return { runtime, close: aws.close };
+}
+
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  const env = options.env ?? process.env;
+  const local = await startLocalRuntime({ dataDir: options.dataDir, persist: options.persist, env });
+  const runtime = local.runtime;
+  const base = createDepsWithVision(runtime, env);
+  const deps = options.override ? options.override(base) : base;
   const handlers = new Map<string, RouteHandler>();
   const server: Server = createLocalApiServer(async (route) => {
     let handler = handlers.get(route.id);
@@ -77,7 +88,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     runtime,
     close: async () => {
       await new Promise<void>((done) => server.close(() => done()));
-      await aws.close();
+      await local.close();
     },
   };
 }

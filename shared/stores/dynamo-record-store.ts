@@ -13,7 +13,7 @@ import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { hammingDistance } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import type { MonthPageOptions, RecordStore } from "./ports.js";
-import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, type IndexSpec } from "./table-schema.js";
 
 /** DynamoDB deletes an item by TTL only this long after the image expired, so the cleanup job (which also deletes the image) runs first. */
 const TTL_GRACE_SECONDS = 3 * 24 * 3600;
@@ -172,21 +172,27 @@ export class DynamoRecordStore implements RecordStore {
     return Item ? fromItem(Item) : null;
   }
 
-  async findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null> {
-    // Newest first; expired ones are skipped here rather than trusted to TTL having run.
+  /** Items of one index partition, newest first. */
+  private async queryIndex(index: IndexSpec, value: string, limit: number): Promise<Item[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEXES.byFileHash.name,
-        KeyConditionExpression: "#hash = :hash",
-        ExpressionAttributeNames: { "#hash": INDEXES.byFileHash.partitionKey },
-        ExpressionAttributeValues: { ":hash": fileHash },
+        IndexName: index.name,
+        KeyConditionExpression: "#key = :value",
+        ExpressionAttributeNames: { "#key": index.partitionKey },
+        ExpressionAttributeValues: { ":value": value },
         ScanIndexForward: false,
-        Limit: 10,
+        Limit: limit,
       }),
     );
+    return Items.filter(isRecordItem);
+  }
+
+  async findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null> {
+    // Newest first; expired ones are skipped here rather than trusted to TTL having run.
+    const Items = await this.queryIndex(INDEXES.byFileHash, fileHash, 10);
     const nowMs = now.getTime();
-    const match = Items.filter(isRecordItem)
+    const match = Items
       .map(fromItem)
       .find((record) => record.expiresAt === null || Date.parse(record.expiresAt) > nowMs);
     return match ?? null;
@@ -213,20 +219,8 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<PhotoAnalysisRecord[]> {
-    const index = "userId" in owner ? INDEXES.byUser : INDEXES.byFingerprint;
-    const value = "userId" in owner ? owner.userId : owner.fingerprint;
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: "#owner = :owner",
-        ExpressionAttributeNames: { "#owner": index.partitionKey },
-        ExpressionAttributeValues: { ":owner": value },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return Items.filter(isRecordItem).map(fromItem);
+    const items = "userId" in owner ? await this.queryIndex(INDEXES.byUser, owner.userId, limit) : await this.queryIndex(INDEXES.byFingerprint, owner.fingerprint, limit);
+    return items.map(fromItem);
   }
 
   async listExpired(now: Date, limit: number, cursor?: string): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }> {
@@ -303,33 +297,12 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async findAllByFileHash(fileHash: string): Promise<PhotoAnalysisRecord[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEXES.byFileHash.name,
-        KeyConditionExpression: "#hash = :hash",
-        ExpressionAttributeNames: { "#hash": INDEXES.byFileHash.partitionKey },
-        ExpressionAttributeValues: { ":hash": fileHash },
-        ScanIndexForward: false,
-        Limit: 50,
-      }),
-    );
-    return Items.filter(isRecordItem).map(fromItem);
+    return (await this.queryIndex(INDEXES.byFileHash, fileHash, 50)).map(fromItem);
   }
 
   async findAllByPhash(imagePhash: string): Promise<PhotoAnalysisRecord[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEXES.byPhash.name,
-        KeyConditionExpression: "#hash = :hash",
-        ExpressionAttributeNames: { "#hash": INDEXES.byPhash.partitionKey },
-        ExpressionAttributeValues: { ":hash": imagePhash },
-        ScanIndexForward: false,
-        Limit: 50,
-      }),
-    );
-    const ids = Items.filter(isRecordItem).map((item) => (item[PARTITION_KEY] as string).replace(/^ANALYSIS#/, ""));
+    // A keys-only index: fetch the records themselves.
+    const ids = (await this.queryIndex(INDEXES.byPhash, imagePhash, 50)).map((item) => (item[PARTITION_KEY] as string).replace(/^ANALYSIS#/, ""));
     return (await Promise.all(ids.map((id) => this.get(id)))).filter((record): record is PhotoAnalysisRecord => record !== null);
   }
 

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
+import { FakeOpenAI } from "./fake-providers.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import { createDynamoClient, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
@@ -58,4 +60,21 @@ export function manualClock(start = new Date("2026-01-15T10:00:00.000Z")) {
       current = date.getTime();
     },
   };
+}
+
+/**
+ * Registers the usual suite hooks: local AWS servers and a loopback OpenAI server, started once for
+ * the file and stopped after it. Use the returned object's `stack` and `fake` inside tests.
+ */
+export function useLocalStack(): { stack: TestStack; fake: FakeOpenAI } {
+  const suite = {} as { stack: TestStack; fake: FakeOpenAI };
+  beforeAll(async () => {
+    suite.stack = await startTestStack();
+    suite.fake = await new FakeOpenAI().start();
+  });
+  afterAll(async () => {
+    await suite.fake?.close();
+    await suite.stack?.close();
+  });
+  return suite;
 }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAdminDetailHandler } from "../../functions/admin-detail/handler.js";
 import { createAdminListHandler } from "../../functions/admin-list/handler.js";
 import { createAdminStatsHandler } from "../../functions/admin-stats/handler.js";
@@ -7,22 +7,12 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { InvalidTokenError, type TokenVerifier } from "../../shared/auth/tokens.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
 import { seedRecord } from "../helpers/records.js";
-import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
+import { manualClock, useLocalStack } from "../helpers/stack.js";
 
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
-let stack: TestStack;
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  stack = await startTestStack();
-  fake = await new FakeOpenAI().start();
-});
-afterAll(async () => {
-  await fake.close();
-  await stack.close();
-});
+const suite = useLocalStack();
 
 /** JWT verification itself is tested in auth.test.ts; here a verifier that knows two tokens. */
 const verifier: TokenVerifier = {
@@ -35,7 +25,7 @@ const verifier: TokenVerifier = {
 
 async function setup(env: NodeJS.ProcessEnv = {}) {
   const clock = manualClock(new Date("2026-11-20T12:00:00.000Z"));
-  const deps = await stack.deps({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, ...env }, { now: clock.now, tokens: verifier, admin: { token: "admin-secret", group: "admin" } });
+  const deps = await suite.stack.deps({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, ...env }, { now: clock.now, tokens: verifier, admin: { token: "admin-secret", group: "admin" } });
   const get = (handler: (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>) => (path: string, query: Record<string, string> = {}, token = "admin-secret", pathParameters?: Record<string, string>) =>
     handler(httpEvent({ method: "GET", path, query, pathParameters, headers: token ? { authorization: `Bearer ${token}` } : {} }));
   const upload = createUploadHandler(() => deps);

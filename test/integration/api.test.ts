@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createGetAnalysisHandler } from "../../functions/get-analysis/handler.js";
 import { createImageHandler } from "../../functions/image/handler.js";
 import { createRecentHandler } from "../../functions/recent/handler.js";
@@ -8,8 +8,7 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpEvent, HttpResult } from "../../functions/http.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
+import { manualClock, useLocalStack } from "../helpers/stack.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
@@ -17,17 +16,7 @@ const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
 const motorcycle = await readFile("fixtures/photos/motorcycle.png");
 const labrador = await readFile("fixtures/photos/labrador.webp");
 
-let stack: TestStack;
-let fake: FakeOpenAI;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  fake = await new FakeOpenAI().start();
-});
-afterAll(async () => {
-  await fake.close();
-  await stack.close();
-});
+const suite = useLocalStack();
 
 interface Api {
   deps: AppDeps;
@@ -40,8 +29,8 @@ interface Api {
 
 async function api(env: NodeJS.ProcessEnv = {}): Promise<Api> {
   const clock = manualClock();
-  const deps = await stack.deps(
-    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", ...env },
+  const deps = await suite.stack.deps(
+    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", ...env },
     { now: clock.now },
   );
   const getDeps = () => deps;
@@ -61,13 +50,13 @@ async function api(env: NodeJS.ProcessEnv = {}): Promise<Api> {
 }
 
 beforeEach(() => {
-  fake.behaviours = [{ kind: "suggestions" }];
+  suite.fake.behaviours = [{ kind: "suggestions" }];
 });
 
 describe("POST /api/photo-analysis/upload/", () => {
   it("analyses a new photo: 201 with the seed's fields and 10 suggestions", async () => {
     const { upload, clock } = await api();
-    const callsBefore = fake.callCount;
+    const callsBefore = suite.fake.callCount;
     const result = await upload(uploadEvent(coffee, { fingerprint: "fp-new" }));
     expect(result.statusCode).toBe(201);
     const body = parseJson(result);
@@ -92,17 +81,17 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(analysis.created_at).toBe(clock.now().toISOString());
     expect(Date.parse(analysis.expires_at) - Date.parse(analysis.created_at)).toBe(168 * 3600 * 1000);
     expect(analysis.times_used).toBe(0);
-    expect(fake.callCount).toBe(callsBefore + 1);
+    expect(suite.fake.callCount).toBe(callsBefore + 1);
     expect(result.headers?.["ratelimit-limit"]).toBe("5");
     expect(result.headers?.["ratelimit-remaining"]).toBe("4");
   });
 
   it("sends the model a downscaled JPEG and asks for structured JSON", async () => {
     const { upload } = await api({ PHOTO_ANALYSIS_OPENAI_MODEL: "gpt-4o-mini" });
-    fake.requests.length = 0;
+    suite.fake.requests.length = 0;
     const big = await sharp(coffee).resize(1600).jpeg().toBuffer();
     expect((await upload(uploadEvent(big))).statusCode).toBe(201);
-    const request = fake.requests[0]!;
+    const request = suite.fake.requests[0]!;
     expect(request.path).toBe("/v1/chat/completions");
     expect(request.headers.authorization).toBe("Bearer sk-test");
     expect(request.body.model).toBe("gpt-4o-mini");
@@ -123,7 +112,7 @@ describe("POST /api/photo-analysis/upload/", () => {
   it("answers the same bytes again from the cache: 200, cached, times_used grows, no provider call", async () => {
     const { upload } = await api();
     const first = parseJson(await upload(uploadEvent(cat)));
-    const calls = fake.callCount;
+    const calls = suite.fake.callCount;
     const second = await upload(uploadEvent(cat));
     expect(second.statusCode).toBe(200);
     const body = parseJson(second);
@@ -132,7 +121,7 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(body.analysis.times_used).toBe(1);
     const third = parseJson(await upload(uploadEvent(cat)));
     expect(third.analysis.times_used).toBe(2);
-    expect(fake.callCount).toBe(calls);
+    expect(suite.fake.callCount).toBe(calls);
     // Cache hits are not counted against the rate limit, but still report it.
     expect(second.headers?.["ratelimit-limit"]).toBe("5");
     expect(second.headers?.["ratelimit-remaining"]).toBe("4");
@@ -200,7 +189,7 @@ describe("POST /api/photo-analysis/upload/", () => {
 
   it("accepts a style from the fixed list, passes it to the model, and caches per style", async () => {
     const { upload } = await api();
-    fake.requests.length = 0;
+    suite.fake.requests.length = 0;
     const withStyle = (style: string) => {
       const event = uploadEvent(labrador, { fingerprint: "fp-style" });
       const multipart = Buffer.from(event.body!, "base64").toString("latin1").replace(
@@ -216,7 +205,7 @@ describe("POST /api/photo-analysis/upload/", () => {
     const professional = await withStyle("professional");
     expect(professional.statusCode).toBe(201);
     expect(parseJson(professional).analysis.style).toBe("professional");
-    const userText = JSON.stringify((fake.requests.at(-1)!.body.messages as unknown[])[1]);
+    const userText = JSON.stringify((suite.fake.requests.at(-1)!.body.messages as unknown[])[1]);
     expect(userText).toContain("Professional");
     expect((await withStyle("professional")).statusCode).toBe(200);
     expect((await withStyle("playful")).statusCode).toBe(201);
@@ -232,7 +221,7 @@ describe("POST /api/photo-analysis/upload/", () => {
 
   it("answers 500 in the seed's shape when the provider fails, and stores nothing", async () => {
     const { upload, recent } = await api();
-    fake.behaviours = [{ kind: "status", status: 500 }];
+    suite.fake.behaviours = [{ kind: "status", status: 500 }];
     const result = await upload(uploadEvent(coffee, { fingerprint: "fp-fail" }));
     expect(result.statusCode).toBe(500);
     expect(parseJson(result)).toEqual({ error: "Photo analysis failed", detail: "OpenAI API error: server error (500)" });

@@ -1,34 +1,24 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { parseJson, uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
+import { manualClock, useLocalStack } from "../helpers/stack.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
 
-let stack: TestStack;
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  stack = await startTestStack();
-  fake = await new FakeOpenAI().start();
-});
-afterAll(async () => {
-  await fake.close();
-  await stack.close();
-});
+const suite = useLocalStack();
 beforeEach(() => {
-  fake.behaviours = [{ kind: "suggestions" }];
+  suite.fake.behaviours = [{ kind: "suggestions" }];
 });
 
 async function setup(env: NodeJS.ProcessEnv = {}) {
   const clock = manualClock();
-  const deps = await stack.deps(
-    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false", ...env },
+  const deps = await suite.stack.deps(
+    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false", ...env },
     { now: clock.now },
   );
   const handler = createUploadHandler(() => deps);
@@ -47,7 +37,7 @@ describe("exact and near-duplicate answers", () => {
   it("answers a resized, recompressed copy from the stored analysis without a vision call", async () => {
     const { upload } = await setup();
     const original = parseJson(await upload(coffee));
-    const calls = fake.callCount;
+    const calls = suite.fake.callCount;
     for (const [index, variant] of [
       await sharp(coffee).resize(200).jpeg({ quality: 70 }).toBuffer(),
       await sharp(coffee).png().toBuffer(),
@@ -62,7 +52,7 @@ describe("exact and near-duplicate answers", () => {
       expect(body.analysis.id).toBe(original.analysis.id);
       expect(body.analysis.times_used).toBe(index + 1);
     }
-    expect(fake.callCount).toBe(calls);
+    expect(suite.fake.callCount).toBe(calls);
   });
 
   it("analyses a different photo (miss)", async () => {
@@ -90,11 +80,11 @@ describe("exact and near-duplicate answers", () => {
 describe("one analysis per photo under concurrency", () => {
   it("10 identical uploads at once: one provider call, one record, times_used 9", async () => {
     const { upload, deps } = await setup();
-    fake.behaviours = [{ kind: "suggestions", delayMs: 400 }];
+    suite.fake.behaviours = [{ kind: "suggestions", delayMs: 400 }];
     const photo = await sharp(cat).resize(300).jpeg({ quality: 77 }).toBuffer();
-    const calls = fake.callCount;
+    const calls = suite.fake.callCount;
     const results = await Promise.all(Array.from({ length: 10 }, () => upload(photo, "fp-race")));
-    expect(fake.callCount - calls).toBe(1);
+    expect(suite.fake.callCount - calls).toBe(1);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     const ids = new Set(results.map((r) => parseJson(r).analysis.id));
     expect(ids.size).toBe(1);
@@ -119,7 +109,7 @@ describe("one analysis per photo under concurrency", () => {
   it("a failed analysis releases the claim so the next upload can try", async () => {
     const { upload } = await setup();
     const photo = await sharp(coffee).resize(222).jpeg({ quality: 73 }).toBuffer();
-    fake.behaviours = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
+    suite.fake.behaviours = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
     expect((await upload(photo)).statusCode).toBe(500);
     expect((await upload(photo)).statusCode).toBe(201);
   });
