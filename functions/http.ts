@@ -115,7 +115,7 @@ export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "token
   }
 }
 
-/** The API's public origin, for image_url. */
+/** The API's public origin, for image_url: PHOTO_ANALYSIS_PUBLIC_BASE_URL (e.g. behind a CDN), else what the request says. */
 export function publicBaseUrl(event: HttpEvent): string {
   if (process.env.PHOTO_ANALYSIS_PUBLIC_BASE_URL) return process.env.PHOTO_ANALYSIS_PUBLIC_BASE_URL;
   const headers = event.headers ?? {};

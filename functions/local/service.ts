@@ -51,7 +51,6 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
     region: "us-east-1",
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
     ...providerUrlsFrom(env),
-    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     ...jwtSettingsFrom(env),
   };
   const dynamo = createDynamoClient(runtime);

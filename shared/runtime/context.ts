@@ -38,8 +38,6 @@ export interface RuntimeEnvironment {
   openaiBaseUrl?: string;
   anthropicBaseUrl?: string;
   geminiBaseUrl?: string;
-  /** Public origin for image_url when the request does not tell (e.g. behind a CDN). */
-  publicBaseUrl?: string;
   /** Signed-in users: JWTs from this issuer are verified (JWKS at jwksUrl, default <issuer>/.well-known/jwks.json). */
   jwtIssuer?: string;
   jwtAudience?: string;
@@ -62,7 +60,6 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     ...providerUrlsFrom(env),
-    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     ...jwtSettingsFrom(env),
   };
 }
