@@ -21,7 +21,7 @@ export interface UploadOutcome {
   record: PhotoAnalysisRecord;
   /** How a cached answer was found: the same bytes, or a perceptually similar photo at `distance` bits. */
   match?: { type: "exact" | "similar"; distance: number };
-  /** Present when the upload was counted against a rate limit. */
+  /** The caller's rate-limit standing: after counting this analysis, or (cache hits) as it stands. */
   rateLimit?: RateLimitStatus;
 }
 
@@ -173,7 +173,7 @@ async function cacheHit(deps: AppDeps, settings: Settings, caller: Caller, outco
   return { ...outcome, rateLimit: { limit: status.limit, remaining: status.remaining, resetSeconds: status.resetSeconds } };
 }
 
-/** Counts a cache hit and returns the record; null if the record vanished meanwhile. */
+/** Records one more use of a stored analysis (times_used + 1); null if the record vanished meanwhile. */
 async function reuse(deps: AppDeps, id: string, match: NonNullable<UploadOutcome["match"]>): Promise<UploadOutcome | null> {
   const used = await deps.records.recordUse(id, deps.now());
   return used ? { cached: true, record: used, match } : null;
@@ -186,10 +186,10 @@ const BUSY_MESSAGE = "This photo is already being analysed by another request; t
  * Polls the claim until its owner finishes. Returns the cached outcome when a record appears, or
  * null when the claim was given up or its lease ran out (the caller then tries to take it).
  */
-async function waitForClaim(deps: AppDeps, fileHash: string, deadline: number): Promise<UploadOutcome | null> {
+async function waitForClaim(deps: AppDeps, claimKey: string, deadline: number): Promise<UploadOutcome | null> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   while (performance.now() < deadline) {
-    const claim = await deps.claims.read(fileHash);
+    const claim = await deps.claims.read(claimKey);
     if (!claim || claim.leaseUntil < deps.now().getTime()) return null;
     if (claim.recordId) {
       const hit = await reuse(deps, claim.recordId, { type: "exact", distance: 0 });
