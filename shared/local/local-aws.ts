@@ -58,7 +58,16 @@ export async function startLocalAws(options: { dataDir: string; dynamodbPort?: n
 /** Creates the table exactly as the CDK stack declares it (same keys and indexes), if missing. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // Data written by an older version may lack an index added since: say so rather than serve half-empty pages.
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const missing = Object.values(INDEXES).filter((index) => !present.has(index.name)).map((index) => index.name);
+    if (missing.length) {
+      throw new Error(
+        `The local table ${tableName} was created by an older version (missing index ${missing.join(", ")}). ` +
+          "Delete the local data folder (.data by default, or PHOTO_ANALYSIS_DATA_DIR) to start afresh.",
+      );
+    }
     return;
   } catch (error) {
     if ((error as { name?: string }).name !== "ResourceNotFoundException") throw error;

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
+import { createDynamoClient } from "../../shared/runtime/context.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
@@ -25,6 +28,29 @@ function form(bytes: Buffer, fingerprint?: string) {
   if (fingerprint) body.append("fingerprint", fingerprint);
   return body;
 }
+
+describe("local data from an older version", () => {
+  it("is refused with instructions when the table lacks an index this version queries", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "photo-analysis-old-"));
+    const aws = await startLocalAws({ dataDir: dir, bucket: "old-bucket", persistDynamo: false });
+    const client = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: aws.dynamodbEndpoint });
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: "old-table",
+          BillingMode: "PAY_PER_REQUEST",
+          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+        }),
+      );
+      await expect(ensureTable(client, "old-table")).rejects.toThrow(/created by an older version \(missing index byFileHash.*Delete the local data folder/s);
+    } finally {
+      client.destroy();
+      await aws.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("npm start's local service over real HTTP", () => {
   let service: LocalService;
