@@ -203,6 +203,8 @@ export function nameScene(scene: Scene, style?: Style): Suggestion[] {
   const secondary = scene.concepts.find(
     (concept) =>
       concept.label.toLowerCase() !== label.toLowerCase() &&
+      // "dog" beside a Tibetan terrier says nothing new: the theme already covers it.
+      concept.label.toLowerCase() !== theme.noun &&
       concept.theme.id !== "people" &&
       !isBlocked(concept.label) &&
       (concept.source === "detector" ? concept.score >= 0.5 : concept.score >= classifierFloor),
