@@ -119,9 +119,12 @@ export class SlidingWindowRateLimiter {
     const elapsedShare = (nowSeconds - windowStart) / this.windowSeconds;
     const resetSeconds = Math.max(1, Math.ceil(windowStart + this.windowSeconds - nowSeconds));
     let primary: RateLimitStatus | undefined;
-    for (const rule of rules) {
-      const previous = await this.counters.read(rule.key, windowStart - this.windowSeconds);
-      const current = await this.counters.read(rule.key, windowStart);
+    // Nothing is written, so every counter can be read at once.
+    const counts = await Promise.all(
+      rules.map((rule) => Promise.all([this.counters.read(rule.key, windowStart - this.windowSeconds), this.counters.read(rule.key, windowStart)])),
+    );
+    for (const [index, rule] of rules.entries()) {
+      const [previous, current] = counts[index]!;
       const carried = previous * (1 - elapsedShare);
       if (carried + current + 1 > rule.limit) {
         return {

@@ -53,13 +53,12 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     });
   }
 
-  await countEvent(deps, { kind: "upload" });
-
   // Exact duplicates first: the same bytes were fully validated when first analysed, so a hit
-  // needs no decoding at all (the cheapest answer is also the most common one).
+  // needs no decoding at all (the cheapest answer is also the most common one). The dashboard
+  // counter is written alongside, not in front of, the lookup.
   const fileHash = md5Hex(input.bytes);
   const style = input.style ?? null;
-  const exact = await deps.records.findByFileHash(fileHash, deps.now());
+  const [exact] = await Promise.all([deps.records.findByFileHash(fileHash, deps.now()), countEvent(deps, { kind: "upload" })]);
   const exactHit = exact && exact.style === style && (await reuse(deps, exact.id, { type: "exact", distance: 0 }));
   if (exactHit) return cacheHit(deps, settings, input.caller, exactHit);
 
@@ -167,9 +166,11 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
  * The dashboard counter is awaited: Lambda freezes the process once the response is returned.
  */
 async function cacheHit(deps: AppDeps, settings: Settings, caller: Caller, outcome: UploadOutcome): Promise<UploadOutcome> {
-  await countEvent(deps, { kind: outcome.match?.type === "similar" ? "similar_hit" : "exact_hit" });
-  if (!settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) return outcome;
-  const status = await deps.rateLimiter.peek(rateLimitRules(caller, settings), deps.now());
+  const [status] = await Promise.all([
+    settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(caller, settings), deps.now()) : undefined,
+    countEvent(deps, { kind: outcome.match?.type === "similar" ? "similar_hit" : "exact_hit" }),
+  ]);
+  if (!status) return outcome;
   return { ...outcome, rateLimit: { limit: status.limit, remaining: status.remaining, resetSeconds: status.resetSeconds } };
 }
 
