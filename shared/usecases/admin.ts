@@ -3,7 +3,6 @@ import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { dayOf } from "../stats/stats.js";
 import type { AdminFilter } from "../stores/ports.js";
 import type { AppDeps } from "./deps.js";
-import { getAnalysis } from "./queries.js";
 
 /** Read-only views for operators. Every one is served by keys and indexes: no table scans. */
 
@@ -91,10 +90,6 @@ export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery)
   }
   const more = position.month >= lastMonth;
   return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
-}
-
-export async function analysisForAdmin(deps: AppDeps, id: string): Promise<PhotoAnalysisRecord> {
-  return getAnalysis(deps, id);
 }
 
 /** The dashboard: per-day counters, provider/model mix and the most frequent suggestion names. */
