@@ -2,8 +2,8 @@ import { ValidationError } from "../../shared/domain/errors.js";
 import { presentAdminRow } from "../../shared/domain/present.js";
 import { listAnalysesForAdmin } from "../../shared/usecases/admin.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { httpHandler, publicBaseUrl, type HttpEvent } from "../http.js";
-import { adminJson, requireAdmin, withNoStore } from "../admin/auth.js";
+import { json, publicBaseUrl, type HttpEvent } from "../http.js";
+import { adminHandler } from "../admin/auth.js";
 
 function booleanParam(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;
@@ -14,9 +14,8 @@ function booleanParam(name: string, value: string | undefined): boolean | undefi
 
 /** GET /api/admin/analyses/?limit=&cursor=&model=&storage_type=&expired=&signed_in=&from=&to=&q= */
 export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
-  const handle = httpHandler(async (event: HttpEvent) => {
+  return adminHandler(getDeps, async (event: HttpEvent) => {
     const deps = getDeps();
-    await requireAdmin(event, deps);
     const query = event.queryStringParameters ?? {};
     const limit = query.limit ? Number(query.limit) : 25;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw ValidationError.field("limit", "Choose between 1 and 100.");
@@ -35,9 +34,8 @@ export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
       },
     });
     const baseUrl = publicBaseUrl(event);
-    return adminJson(200, { results: page.records.map((record) => presentAdminRow(record, baseUrl, deps.now())), next_cursor: page.cursor ?? null });
+    return json(200, { results: page.records.map((record) => presentAdminRow(record, baseUrl, deps.now())), next_cursor: page.cursor ?? null });
   });
-  return async (event: HttpEvent) => withNoStore(await handle(event));
 }
 
 export const handler = createAdminListHandler();

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailed } from "../stores/aws-errors.js";
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../stores/table-schema.js";
 import type { CounterStore } from "./rate-limiter.js";
 
@@ -36,7 +36,7 @@ export class DynamoCounterStore implements CounterStore {
       );
       return Number(Attributes?.count);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
+      if (isConditionFailed(error)) return null;
       throw error;
     }
   }
@@ -54,7 +54,7 @@ export class DynamoCounterStore implements CounterStore {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 }

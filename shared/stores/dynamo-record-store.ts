@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -12,6 +11,7 @@ import {
 import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { hammingDistance } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
+import { isConditionFailed } from "./aws-errors.js";
 import type { MonthPageOptions, RecordStore } from "./ports.js";
 import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, type IndexSpec } from "./table-schema.js";
 
@@ -213,7 +213,7 @@ export class DynamoRecordStore implements RecordStore {
       );
       return Attributes ? fromItem(Attributes) : null;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
+      if (isConditionFailed(error)) return null;
       throw error;
     }
   }

@@ -1,13 +1,10 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailed } from "./aws-errors.js";
 import type { ClaimState, UploadClaims } from "./ports.js";
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
 
 const CLAIM_SORT_KEY = "CLAIM";
 
-function conditionFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === "ConditionalCheckFailedException";
-}
 
 /** Claims as items of the main table: pk `CLAIM#<md5>`. */
 export class DynamoUploadClaims implements UploadClaims {
@@ -33,7 +30,7 @@ export class DynamoUploadClaims implements UploadClaims {
       );
       return true;
     } catch (error) {
-      if (conditionFailed(error)) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -58,7 +55,7 @@ export class DynamoUploadClaims implements UploadClaims {
       );
     } catch (error) {
       // Our lease ran out and someone took over: their result will stand; ours is stored anyway.
-      if (!conditionFailed(error)) throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 
@@ -74,7 +71,7 @@ export class DynamoUploadClaims implements UploadClaims {
         }),
       );
     } catch (error) {
-      if (!conditionFailed(error)) throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 }

@@ -1,4 +1,5 @@
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { isMissingObject } from "./aws-errors.js";
 import type { ImageStore, StoredImage } from "./ports.js";
 
 export class S3ImageStore implements ImageStore {
@@ -20,7 +21,7 @@ export class S3ImageStore implements ImageStore {
       const bytes = Buffer.from(await object.Body.transformToByteArray());
       return { bytes, contentType: object.ContentType ?? "application/octet-stream" };
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return null;
+      if (isMissingObject(error)) return null;
       throw error;
     }
   }

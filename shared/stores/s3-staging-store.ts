@@ -1,12 +1,8 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+import { isMissingObject } from "./aws-errors.js";
 import type { StagingStore } from "./ports.js";
 
-function missing(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return name === "NoSuchKey" || name === "NotFound" || status === 404;
-}
 
 /** Staging uploads in the image bucket under `uploads/` (a lifecycle rule removes leftovers). */
 export class S3StagingStore implements StagingStore {
@@ -33,7 +29,7 @@ export class S3StagingStore implements StagingStore {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return head.ContentLength ?? 0;
     } catch (error) {
-      if (missing(error)) return null;
+      if (isMissingObject(error)) return null;
       throw error;
     }
   }
@@ -43,7 +39,7 @@ export class S3StagingStore implements StagingStore {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return object.Body ? Buffer.from(await object.Body.transformToByteArray()) : null;
     } catch (error) {
-      if (missing(error)) return null;
+      if (isMissingObject(error)) return null;
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import { ValidationError } from "../domain/errors.js";
+import { isUuid } from "../domain/ids.js";
 import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { dayOf } from "../stats/stats.js";
 import type { AdminFilter } from "../stores/ports.js";
@@ -36,7 +37,7 @@ function matchesFilter(record: PhotoAnalysisRecord, filter: AdminFilter, now: Da
 
 async function lookup(deps: AppDeps, q: string): Promise<PhotoAnalysisRecord[]> {
   const term = q.trim();
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(term)) {
+  if (isUuid(term)) {
     const record = await deps.records.get(term.toLowerCase());
     return record ? [record] : [];
   }

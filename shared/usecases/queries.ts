@@ -1,15 +1,15 @@
+import { isUuid } from "../domain/ids.js";
 import { ExpiredError, NotFoundError, StorageError, ValidationError } from "../domain/errors.js";
 import { isExpired, type Caller, type PhotoAnalysisRecord } from "../domain/types.js";
 import type { StoredImage } from "../stores/ports.js";
 import type { AppDeps } from "./deps.js";
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const RECENT_DEFAULT_LIMIT = 10;
 export const RECENT_MAX_LIMIT = 50;
 
 /** A malformed id is simply not found (404), never a server error. */
 export async function getAnalysis(deps: AppDeps, id: string): Promise<PhotoAnalysisRecord> {
-  if (!UUID_PATTERN.test(id)) throw new NotFoundError();
+  if (!isUuid(id)) throw new NotFoundError();
   const record = await deps.records.get(id.toLowerCase());
   if (!record) throw new NotFoundError();
   return record;

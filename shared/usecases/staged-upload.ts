@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isUuid } from "../domain/ids.js";
 import { NotFoundError, RateLimitedError, ValidationError } from "../domain/errors.js";
 import type { Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
@@ -7,7 +8,6 @@ import type { AppDeps } from "./deps.js";
 import type { Style } from "../vision/instructions.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Content types a client may declare for a presigned upload (the file is still sniffed afterwards). */
 export const UPLOAD_CONTENT_TYPES = [...new Set([...Object.values(MIME_TYPES), "image/heif"])];
 
@@ -73,7 +73,7 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
  */
 export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: string; caller: Caller; style?: Style }): Promise<UploadOutcome> {
   const settings = await deps.settings();
-  if (!UUID_PATTERN.test(input.uploadId)) throw new NotFoundError();
+  if (!isUuid(input.uploadId)) throw new NotFoundError();
   const intent = await deps.intents.get(input.uploadId.toLowerCase());
   if (!intent || intent.owner !== ownerKey(input.caller)) throw new NotFoundError();
   const staging = stagingOf(deps);

@@ -3,6 +3,7 @@ import { AnalysisFailedError } from "../domain/errors.js";
 import { normaliseSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { providerFailure } from "./retry.js";
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -14,17 +15,15 @@ export interface AnthropicProviderOptions {
 const TOOL_NAME = "chat_room_suggestions";
 
 function failure(error: unknown): AnalysisFailedError {
-  const fail = (detail: string, retryable: boolean) => new AnalysisFailedError(`Anthropic API error: ${detail}`, { cause: error, retryable });
-  if (error instanceof Anthropic.APIConnectionTimeoutError) return fail("request timed out", true);
-  if (error instanceof Anthropic.APIConnectionError) return fail("could not connect", true);
-  if (error instanceof Anthropic.APIError) {
-    if (error.status === 429) return fail("Rate limit exceeded", true);
-    if (error.status === 529) return fail("overloaded", true);
-    if (error.status === 401 || error.status === 403) return fail("authentication failed", false);
-    if (error.status !== undefined && error.status >= 500) return fail(`server error (${error.status})`, true);
-    return fail(`request rejected (${error.status ?? "unknown status"})`, false);
-  }
-  return fail("unexpected failure", false);
+  return providerFailure(
+    "Anthropic",
+    {
+      timedOut: error instanceof Anthropic.APIConnectionTimeoutError,
+      unreachable: error instanceof Anthropic.APIConnectionError,
+      status: error instanceof Anthropic.APIError ? error.status : undefined,
+    },
+    error,
+  );
 }
 
 /** Claude vision: the answer is forced through a tool whose input schema is the suggestions schema. */

@@ -3,6 +3,7 @@ import { AnalysisFailedError } from "../domain/errors.js";
 import { normaliseSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { providerFailure } from "./retry.js";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -11,18 +12,18 @@ export interface GeminiProviderOptions {
   timeoutMs: number;
 }
 
+/** The Gemini SDK throws ApiError with a status; timeouts and network failures surface as fetch errors. */
 function failure(error: unknown): AnalysisFailedError {
-  const fail = (detail: string, retryable: boolean) => new AnalysisFailedError(`Gemini API error: ${detail}`, { cause: error, retryable });
-  if (error instanceof ApiError) {
-    if (error.status === 429) return fail("Rate limit exceeded", true);
-    if (error.status === 401 || error.status === 403) return fail("authentication failed", false);
-    if (error.status >= 500) return fail(`server error (${error.status})`, true);
-    return fail(`request rejected (${error.status})`, false);
-  }
   const name = (error as { name?: string }).name ?? "";
-  if (/abort|timeout/i.test(name) || /timed? ?out|aborted/i.test(String((error as Error).message))) return fail("request timed out", true);
-  if (error instanceof TypeError) return fail("could not connect", true);
-  return fail("unexpected failure", false);
+  return providerFailure(
+    "Gemini",
+    {
+      status: error instanceof ApiError ? error.status : undefined,
+      timedOut: !(error instanceof ApiError) && (/abort|timeout/i.test(name) || /timed? ?out|aborted/i.test(String((error as Error).message))),
+      unreachable: error instanceof TypeError,
+    },
+    error,
+  );
 }
 
 /** Gemini vision with a response schema (JSON mode). */

@@ -3,6 +3,7 @@ import { AnalysisFailedError } from "../domain/errors.js";
 import { normaliseSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { providerFailure } from "./retry.js";
 
 export interface OpenAIProviderOptions {
   /** "openai", or "compatible" for Ollama, vLLM, LM Studio, llama.cpp's server... */
@@ -19,18 +20,17 @@ export interface OpenAIProviderOptions {
   responseFormat?: "json_schema" | "json_object";
 }
 
-/** Maps an SDK failure to a safe message (no keys, no org ids) and whether retrying could help. */
+/** OpenAI's SDK errors, in the terms of the shared failure policy. */
 function failure(error: unknown, label: string): AnalysisFailedError {
-  const fail = (detail: string, retryable: boolean) => new AnalysisFailedError(`${label} API error: ${detail}`, { cause: error, retryable });
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return fail("request timed out", true);
-  if (error instanceof OpenAI.APIConnectionError) return fail("could not connect", true);
-  if (error instanceof OpenAI.APIError) {
-    if (error.status === 429) return fail("Rate limit exceeded", true);
-    if (error.status === 401 || error.status === 403) return fail("authentication failed", false);
-    if (error.status !== undefined && error.status >= 500) return fail(`server error (${error.status})`, true);
-    return fail(`request rejected (${error.status ?? "unknown status"})`, false);
-  }
-  return fail("unexpected failure", false);
+  return providerFailure(
+    label,
+    {
+      timedOut: error instanceof OpenAI.APIConnectionTimeoutError,
+      unreachable: error instanceof OpenAI.APIConnectionError,
+      status: error instanceof OpenAI.APIError ? error.status : undefined,
+    },
+    error,
+  );
 }
 
 export class OpenAIVisionProvider implements VisionProvider {

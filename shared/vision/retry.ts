@@ -27,3 +27,28 @@ export async function withRetries<T>(call: () => Promise<T>, options: RetryOptio
     }
   }
 }
+
+/** What went wrong with a provider call, independent of its SDK. */
+export interface CallFailure {
+  status?: number;
+  timedOut?: boolean;
+  unreachable?: boolean;
+}
+
+/**
+ * The one mapping from a failed call to the seed's 500 detail: a safe message (no keys or account
+ * ids from the provider's text) and whether retrying could help (429, 5xx incl. 529, timeouts,
+ * dropped connections).
+ */
+export function providerFailure(label: string, failure: CallFailure, cause: unknown): AnalysisFailedError {
+  const fail = (detail: string, retryable: boolean) => new AnalysisFailedError(`${label} API error: ${detail}`, { cause, retryable });
+  const { status } = failure;
+  if (failure.timedOut) return fail("request timed out", true);
+  if (failure.unreachable) return fail("could not connect", true);
+  if (status === 429) return fail("Rate limit exceeded", true);
+  if (status === 529) return fail("overloaded", true);
+  if (status === 401 || status === 403) return fail("authentication failed", false);
+  if (status !== undefined && status >= 500) return fail(`server error (${status})`, true);
+  if (status !== undefined) return fail(`request rejected (${status})`, false);
+  return fail("unexpected failure", false);
+}
