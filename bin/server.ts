@@ -20,7 +20,8 @@ if (!(chosen instanceof Error) && chosen.warmUp) {
   );
 }
 console.log(`Photo Analysis API listening on ${service.url}`);
-console.log(`  vision provider: ${provider}${provider === "local" && !settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR ? " (detector only; set PHOTO_ANALYSIS_LOCAL_MODEL_DIR to a TF.js ImageNet classifier for sharper labels)" : ""}`);
+const model = !(chosen instanceof Error) && "model" in chosen ? ` (${String(chosen.model)})` : "";
+console.log(`  vision provider: ${provider}${model}`);
 console.log(`  images: ${settings.PHOTO_ANALYSIS_USE_S3 ? "local S3 API" : "local disk"}; data in ${process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data"}/`);
 console.log(`  try: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
 console.log(

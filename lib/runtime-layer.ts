@@ -4,11 +4,23 @@ import { execFileSync } from "node:child_process";
 import type { Construct } from "constructs";
 import { AssetHashType, DockerImage } from "aws-cdk-lib";
 import { Architecture, Code, LayerVersion, Runtime } from "aws-cdk-lib/aws-lambda";
+import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { SHIPPED_CLASSIFIER } from "../shared/vision/local/models.js";
+
+/** Content hash of the shipped classifier: a new quantisation rebuilds the layer. */
+function modelsHash(root: string): string {
+  const dir = join(root, "models", SHIPPED_CLASSIFIER);
+  const hash = createHash("sha256");
+  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  return hash.digest("hex").slice(0, 16);
+}
 
 /**
  * Packages the upload function loads at run time instead of from its esbuild bundle: native
  * sharp, WebAssembly backends, model weights and WordNet's data files. They live in a layer under
- * /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on NODE_PATH.
+ * /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on NODE_PATH. The project's own
+ * classifier (models/) goes to /opt/models, where shippedClassifierDir() looks for it.
  */
 export const RUNTIME_PACKAGES = [
   "sharp",
@@ -96,7 +108,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
     code: Code.fromAsset(join(root, "lib"), {
       assetHashType: AssetHashType.CUSTOM,
       // Rebuilt when the packages, their versions, the architecture or the shipping rules change.
-      assetHash: `${architecture.name}:${installedVersion("sharp")}:${manifest}:${shipsFile.toString()}`,
+      assetHash: `${architecture.name}:${installedVersion("sharp")}:${manifest}:${shipsFile.toString()}:${modelsHash(root)}`,
       bundling: {
         image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
         local: {
@@ -116,6 +128,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
                 },
               });
             }
+            cpSync(join(root, "models", SHIPPED_CLASSIFIER), join(outputDir, "models", SHIPPED_CLASSIFIER), { recursive: true });
             if (architecture === Architecture.ARM_64) {
               execFileSync("npm", ["install", "--no-save", "--os=linux", "--cpu=arm64", "--libc=glibc", `sharp@${installedVersion("sharp")}`], {
                 cwd: join(outputDir, "nodejs"),

@@ -93,7 +93,7 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_FALLBACK_PROVIDERS: providerList.default([]),
   /** USD per million [input, output] tokens by model prefix, merged over the built-in table (shared/vision/pricing.ts). */
   PHOTO_ANALYSIS_MODEL_PRICES: priceTable.optional(),
-  /** Directory of a TF.js ImageNet classifier (e.g. mobilenet_v1_0.75_224) for the local provider; without it only the detector runs. */
+  /** Directory of a TF.js ImageNet classifier for the local provider instead of the shipped models/mobilenet_v1_0.75_224_quant. */
   PHOTO_ANALYSIS_LOCAL_MODEL_DIR: z.string().optional(),
   /** Seconds before a vision call is abandoned. */
   PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS: positiveNumber.default(30),

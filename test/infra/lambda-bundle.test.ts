@@ -94,6 +94,7 @@ describe("bundled Lambda functions", () => {
     expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
     expect(existsSync(join(layerModules, "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"))).toBe(true);
     expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
+    expect(existsSync(join(layerModules, "../../models/mobilenet_v1_0.75_224_quant/model.json"))).toBe(true);
   });
 
   it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {
@@ -101,7 +102,9 @@ describe("bundled Lambda functions", () => {
     const uploaded = await invoke("Upload", event, true);
     expect(uploaded.statusCode).toBe(201);
     const body = JSON.parse(uploaded.body);
-    expect(body.analysis.ai_vision_model).toBe("local:centernet");
+    // The classifier comes from the layer's /opt/models copy (here: the layer directory's models/).
+    expect(body.analysis.ai_vision_model).toBe("local:mobilenet_v1_0.75_224_quant+centernet");
+    expect(body.analysis.labels[0].label).toBe("coffee mug");
     expect(body.analysis.suggestions).toHaveLength(10);
 
     const imageEvent = JSON.parse(await readFile("fixtures/events/image.json", "utf8"));

@@ -6,7 +6,6 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { MODEL_DIR } from "../eval/local-eval.js";
 
 const run = promisify(execFile);
 const tsx = join("node_modules", ".bin", "tsx");
@@ -68,7 +67,7 @@ describe("npm run upload-test", () => {
 
 describe("npm run analyze", () => {
   it("prints JSON lines per image with labels, suggestions and timing; reports bad files and exits non-zero", async () => {
-    const { code, stdout } = await cli(["bin/analyze.ts", "fixtures/photos/labrador.webp", "package.json", "--json"], { PHOTO_ANALYSIS_LOCAL_MODEL_DIR: MODEL_DIR });
+    const { code, stdout } = await cli(["bin/analyze.ts", "fixtures/photos/labrador.webp", "package.json", "--json"]);
     expect(code).toBe(1);
     const [good, bad] = stdout.trim().split("\n").map((line) => JSON.parse(line));
     expect(good.file).toBe("fixtures/photos/labrador.webp");

@@ -2,14 +2,15 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Classification, Detection } from "./concepts.js";
 
 /**
  * The local models on TensorFlow.js's WebAssembly backend (the native tfjs-node cannot install
  * here). Everything comes from disk: the detector's weights ship inside @vladmandic/human, the
- * ImageNet classifier is read from a configured directory. Loaded once per process, lazily;
- * concurrent first requests share one load.
+ * ImageNet classifier is the project's quantised MobileNet (models/, made by bin/quantize-model.ts)
+ * unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names another TF.js ImageNet model. Loaded once per
+ * process, lazily; concurrent first requests share one load.
  */
 
 const require = createRequire(import.meta.url);
@@ -64,8 +65,29 @@ export interface RgbImage {
 
 // ---- ImageNet classifier (TF.js layers model from a directory) ----
 
+/** The classifier the project ships (see models/NOTICE). */
+export const SHIPPED_CLASSIFIER = "mobilenet_v1_0.75_224_quant";
+
+/**
+ * Where the shipped classifier is: models/ at the project root (found upwards from this module),
+ * or models/ at the root of the runtime layer, which is two levels above the layer's node_modules
+ * on NODE_PATH (/opt/nodejs/node_modules → /opt/models in Lambda).
+ */
+export function shippedClassifierDir(): string {
+  const candidates: string[] = [];
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    candidates.push(join(dir, "models", SHIPPED_CLASSIFIER));
+    if (dirname(dir) === dir) break;
+  }
+  for (const modules of (process.env.NODE_PATH ?? "").split(":").filter(Boolean)) candidates.push(join(modules, "..", "..", "models", SHIPPED_CLASSIFIER));
+  const found = candidates.find((dir) => existsSync(join(dir, "model.json")));
+  if (!found) throw new LocalModelError(`the shipped classifier models/${SHIPPED_CLASSIFIER} is missing (looked upwards from ${candidates.at(0)} and beside NODE_PATH)`);
+  return found;
+}
+
 export interface Classifier {
-  classify(image224: RgbImage, topK: number): Promise<Classification[]>;
+  /** Views of one photo (224×224 each, e.g. a crop and its mirror): their probabilities are averaged. */
+  classify(views: RgbImage[], topK: number): Promise<Classification[]>;
 }
 
 const IMAGENET_ANIMAL_CLASSES = 398; // classes 0-397 are animals (WordNet ids n01…/n02…)
@@ -118,11 +140,16 @@ async function loadClassifier(directory: string): Promise<Classifier> {
   if (outputs - offset !== 1000) throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${outputs}`);
 
   return {
-    async classify(image, topK) {
-      const input = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(image.data), [1, image.height, image.width, 3]), 127.5), 1));
-      const output = model.predict(input) as import("@tensorflow/tfjs-core").Tensor;
+    async classify(views, topK) {
+      const [first] = views;
+      if (!first) throw new LocalModelError("classify needs at least one view");
+      const pixels = new Float32Array(views.length * first.data.length);
+      views.forEach((view, i) => pixels.set(view.data, i * first.data.length));
+      const output = tf.tidy(() => {
+        const input = tf.sub(tf.div(tf.tensor4d(pixels, [views.length, first.height, first.width, 3]), 127.5), 1);
+        return tf.mean(model.predict(input) as import("@tensorflow/tfjs-core").Tensor, 0);
+      });
       const probabilities = await output.data();
-      input.dispose();
       output.dispose();
       const ranked = [...probabilities.slice(offset)].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
       return ranked.map(({ score, index }) => ({
@@ -196,21 +223,21 @@ async function loadDetector(): Promise<Detector> {
 }
 
 export interface LocalModels {
-  classifier?: Classifier;
+  classifier: Classifier;
   detector: Detector;
   loadMs: number;
 }
 
 const loaded = new Map<string, Promise<LocalModels>>();
 
-/** Loads (once per model directory) the detector and, when a directory is given, the classifier. */
-export function localModels(modelDir: string | undefined): Promise<LocalModels> {
-  const key = modelDir ? resolve(modelDir) : "";
+/** Loads (once per classifier directory) the detector and the classifier. */
+export function localModels(modelDir: string): Promise<LocalModels> {
+  const key = resolve(modelDir);
   let models = loaded.get(key);
   if (!models) {
     models = (async () => {
       const started = performance.now();
-      const [detector, classifier] = await Promise.all([loadDetector(), modelDir ? loadClassifier(modelDir) : undefined]);
+      const [detector, classifier] = await Promise.all([loadDetector(), loadClassifier(modelDir)]);
       return { detector, classifier, loadMs: performance.now() - started };
     })();
     // A failed load is not cached: fixing the directory and retrying must work without a restart.
