@@ -8,6 +8,8 @@ export interface FileAnalysis {
   suggestions: Suggestion[];
   model: string;
   ms: number;
+  /** What the provider reports of its work (the local provider: concepts by source, detections). */
+  raw: unknown;
 }
 
 /**
@@ -21,5 +23,5 @@ export async function analyzeImageBytes(deps: Pick<AppDeps, "settings" | "vision
   const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   const provider = await deps.visionProvider(settings);
   const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style });
-  return { labels: result.labels.slice(0, 5), suggestions: result.suggestions, model: result.model, ms: performance.now() - started };
+  return { labels: result.labels, suggestions: result.suggestions, model: result.model, ms: performance.now() - started, raw: result.raw };
 }

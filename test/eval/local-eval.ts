@@ -3,12 +3,14 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createVisionDeps } from "../../shared/runtime/vision-context.js";
 import { analyzeImageBytes, type FileAnalysis } from "../../shared/usecases/analyze-file.js";
-import { localModels } from "../../shared/vision/local/models.js";
+import { localModels, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { median, percentile } from "../bench/stats.js";
 import { relevance, subjectTerms } from "./relevance.js";
+import { sameness, type Sameness } from "./sameness.js";
 
 export const EVAL_DIR = "../shared/eval/imagenet-dev";
-export const MODEL_DIR = "../shared/models/mobilenet_v1_0.75_224";
+/** Google's float32 MobileNet, the reference the shipped quantised copy is measured against. */
+export const FLOAT_MODEL_DIR = "../shared/models/mobilenet_v1_0.75_224";
 
 interface Truth {
   file: string;
@@ -38,8 +40,14 @@ function classSynonyms(truth: Truth): { synonyms: string[]; isAnimalClass: boole
 
 export interface EvalResult {
   photos: number;
+  model: string;
+  /** The true class among the first five labels the provider reports. */
   top5Accuracy: number;
+  /** The same for the classifier's own five guesses, before the detector's evidence is merged. */
+  classifierTop5Accuracy: number;
+  top1Accuracy: number;
   meanRelevance: number;
+  sameness: { names: Sameness; descriptions: Sameness };
   medianMs: number;
   p95Ms: number;
   firstMs: number;
@@ -48,12 +56,14 @@ export interface EvalResult {
   examples: { file: string; labels: string[]; names: string[] }[];
 }
 
-/** Runs the local provider over the dev photos and scores it (see relevance.ts for the scorer). */
+/**
+ * Runs the local provider over the dev photos and scores it (relevance.ts and sameness.ts are the
+ * scorers). `modelDir`: a classifier other than the shipped one (e.g. FLOAT_MODEL_DIR).
+ */
 export async function evaluateLocal(options: { limit?: number; modelDir?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<EvalResult> {
-  const modelDir = options.modelDir ?? MODEL_DIR;
-  const deps = createVisionDeps({ region: "us-east-1" }, { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_MODEL_DIR: modelDir });
+  const deps = createVisionDeps({ region: "us-east-1" }, { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_MODEL_DIR: options.modelDir });
   const loadStarted = performance.now();
-  await localModels(modelDir);
+  await localModels(options.modelDir ?? shippedClassifierDir());
   const loadMs = performance.now() - loadStarted;
 
   let truths = await readTruth();
@@ -64,16 +74,26 @@ export async function evaluateLocal(options: { limit?: number; modelDir?: string
   }
   const times: number[] = [];
   let hits = 0;
+  let classifierHits = 0;
+  let top1Hits = 0;
   let relevanceSum = 0;
+  let model = "";
+  const outputs: { labels: string[]; suggestions: FileAnalysis["suggestions"] }[] = [];
   const examples: EvalResult["examples"] = [];
   for (const [index, truth] of truths.entries()) {
     const result: FileAnalysis = await analyzeImageBytes(deps, await readFile(join(EVAL_DIR, truth.file)));
     times.push(result.ms);
     const { synonyms, isAnimalClass } = classSynonyms(truth);
     const wanted = new Set(synonyms.map((name) => name.toLowerCase()));
-    if (result.labels.some((label) => wanted.has(label.label.toLowerCase()))) hits++;
+    const matches = (label: string) => wanted.has(label.toLowerCase());
+    if (result.labels.slice(0, 5).some((label) => matches(label.label))) hits++;
+    if (result.labels[0] && matches(result.labels[0].label)) top1Hits++;
+    const concepts = (result.raw as { concepts: { label: string; source: string }[] }).concepts;
+    if (concepts.filter((concept) => concept.source === "classifier").some((concept) => matches(concept.label))) classifierHits++;
+    model = result.model;
+    outputs.push({ labels: result.labels.map((label) => label.label), suggestions: result.suggestions });
     relevanceSum += relevance(result.suggestions, subjectTerms(synonyms, isAnimalClass));
-    if (examples.length < 5 && index % Math.max(1, Math.floor(truths.length / 5)) === 0) {
+    if (examples.length < 10 && index % Math.max(1, Math.floor(truths.length / 10)) === 0) {
       examples.push({ file: truth.file, labels: result.labels.map((l) => l.label), names: result.suggestions.map((s) => s.name) });
     }
     options.onProgress?.(index + 1, truths.length);
@@ -81,7 +101,11 @@ export async function evaluateLocal(options: { limit?: number; modelDir?: string
   const [first, ...warm] = times;
   return {
     photos: truths.length,
+    model,
     top5Accuracy: hits / truths.length,
+    classifierTop5Accuracy: classifierHits / truths.length,
+    top1Accuracy: top1Hits / truths.length,
+    sameness: { names: sameness(outputs, "name"), descriptions: sameness(outputs, "description") },
     meanRelevance: relevanceSum / truths.length,
     medianMs: median(warm.length ? warm : times),
     p95Ms: percentile(warm.length ? warm : times, 95),
