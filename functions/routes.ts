@@ -146,7 +146,11 @@ export function matchPath(routePath: string, requestPath: string): Record<string
     const parameter = /^\{(\w+)\}$/.exec(routePart);
     if (parameter) {
       if (!requestPart) return null;
-      parameters[parameter[1]!] = decodeURIComponent(requestPart);
+      try {
+        parameters[parameter[1]!] = decodeURIComponent(requestPart);
+      } catch {
+        return null; // malformed percent-encoding ("%E0%A4%A") matches nothing: a 404, not a 500
+      }
     } else if (routePart !== requestPart) {
       return null;
     }
@@ -161,4 +165,9 @@ export function findRoute(method: string, requestPath: string): { route: HttpRou
     .filter((match): match is { route: HttpRoute; pathParameters: Record<string, string> } => match.pathParameters !== null)
     .sort((a, b) => Object.keys(a.pathParameters).length - Object.keys(b.pathParameters).length);
   return candidates[0] ?? null;
+}
+
+/** The methods some route serves at this path: for a 405's Allow header when the method is wrong. */
+export function allowedMethods(requestPath: string): string[] {
+  return [...new Set(HTTP_ROUTES.filter((route) => matchPath(route.path, requestPath) !== null).map((route) => route.method))].sort();
 }

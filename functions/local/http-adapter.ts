@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { findRoute, type HttpRoute } from "../routes.js";
+import { allowedMethods, findRoute, type HttpRoute } from "../routes.js";
 import type { HttpEvent, HttpResult } from "../http.js";
 
 export type RouteHandler = (event: HttpEvent, context?: unknown) => Promise<HttpResult | void>;
@@ -81,8 +81,15 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
   const match = findRoute(request.method ?? "GET", path);
   if (!match) {
-    response.writeHead(404, { "content-type": "application/json" });
-    response.end(JSON.stringify({ detail: "Not found." }));
+    const allowed = allowedMethods(path);
+    request.resume(); // drain an unread body so the connection can be reused
+    if (allowed.length) {
+      response.writeHead(405, { "content-type": "application/json", allow: allowed.join(", ") });
+      response.end(JSON.stringify({ detail: `Method "${request.method}" not allowed.` }));
+    } else {
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end(JSON.stringify({ detail: "Not found." }));
+    }
     return;
   }
   const body = await readBody(request);

@@ -1,5 +1,4 @@
 import middy from "@middy/core";
-import multipartBodyParser from "@middy/http-multipart-body-parser";
 import { ValidationError } from "../../shared/domain/errors.js";
 import { presentAnalysis } from "../../shared/domain/present.js";
 import { runtimeEnvironmentFrom } from "../../shared/runtime/context.js";
@@ -23,23 +22,14 @@ import {
   type HttpResult,
 } from "../http.js";
 
-interface Attachment {
-  content: Buffer;
-  truncated?: boolean;
-}
+import { multipartForm, type FormEvent } from "../multipart.js";
 
-/** Hard ceiling for parsing; the configured maximum (default 10 MB) is enforced by the use case. */
-const PARSER_LIMIT_BYTES = 64 * 1024 * 1024;
-
-function firstAttachment(value: unknown): Attachment | undefined {
-  const candidate = Array.isArray(value) ? value[0] : value;
-  if (candidate && typeof candidate === "object" && Buffer.isBuffer((candidate as Attachment).content)) return candidate as Attachment;
-  return undefined;
-}
-
-function firstField(value: unknown): unknown {
-  return Array.isArray(value) ? value[0] : value;
-}
+/**
+ * Parser limits: one photo (a second `image` part is ignored, as DRF keeps the first), a few
+ * fields. The byte ceiling is only a backstop: the configured maximum (default 10 MB) and the
+ * direct-upload limit are enforced after parsing, with the seed's messages.
+ */
+const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: 2, fields: 10, fieldSize: 4096 };
 
 let uploadDeps: AppDeps | undefined;
 
@@ -55,19 +45,18 @@ export function createUploadHandler(getDeps: DepsProvider = defaultUploadDeps) {
 }
 
 function uploadHandler(getDeps: DepsProvider) {
-  return httpHandler(async (event: HttpEvent) => {
+  return httpHandler(async (event: FormEvent) => {
     const deps = getDeps();
     if (isJsonRequest(event)) return stagedUpload(event, deps);
-    const form = (typeof event.body === "object" && event.body !== null ? event.body : {}) as Record<string, unknown>;
-    const fingerprint = firstField(form.fingerprint);
-    const attachment = firstAttachment(form.image);
+    const fingerprint = event.form?.fields.get("fingerprint")?.[0];
+    const attachment = event.form?.files.get("image")?.[0];
 
     const errors: Record<string, string[]> = {};
     if (!attachment) errors.image = ["No file was submitted."];
     else if (attachment.truncated) errors.image = ["Image file too large."];
     const fingerprintProblems = fingerprintErrors(fingerprint);
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
-    const style = parseStyle(form.style, errors);
+    const style = parseStyle(event.form?.fields.get("style")?.[0], errors);
     if (Object.keys(errors).length) throw new ValidationError(errors);
 
     const outcome = await analyzeUpload(deps, {
@@ -107,20 +96,12 @@ function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome)
   );
 }
 
-function withMultipartBody(inner: ReturnType<typeof httpHandler<HttpEvent>>) {
-  return middy<HttpEvent, HttpResult>(inner)
-    .use(
-      multipartBodyParser({
-        busboy: { limits: { fileSize: PARSER_LIMIT_BYTES, files: 2, fields: 10 } },
-        // Other content types reach the handler unparsed and get the seed's "No file was submitted."
-        disableContentTypeError: true,
-      }) as unknown as middy.MiddlewareObj<HttpEvent, HttpResult>,
-    )
+function withMultipartBody(inner: (event: FormEvent) => Promise<HttpResult>) {
+  return middy<FormEvent, HttpResult>(inner)
+    .use(multipartForm(FORM_LIMITS, "image"))
     .onError(async (request) => {
-      // Only the parser throws here (the inner handler maps its own errors): malformed multipart is the client's fault.
-      request.response = request.error && "statusCode" in request.error && request.error.statusCode === 415
-        ? json(400, { image: ["Invalid or malformed multipart/form-data."] })
-        : errorResponse(request.error);
+      // Only the parser throws here (the inner handler maps its own errors).
+      request.response = errorResponse(request.error);
     });
 }
 
