@@ -5,6 +5,7 @@ import type { AppDeps } from "../shared/usecases/deps.js";
 import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
 import {
   AnalysisFailedError,
+  BusyError,
   ForbiddenError,
   UnauthorizedError,
   ExpiredError,
@@ -59,6 +60,9 @@ export function errorResponse(error: unknown): HttpResult {
       },
     );
   }
+  if (error instanceof BusyError) {
+    return json(503, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
+  }
   if (error instanceof VisionNotConfiguredError) {
     return json(503, { error: "Photo analysis unavailable", detail: error.detail });
   }
@@ -75,10 +79,10 @@ export function errorResponse(error: unknown): HttpResult {
 }
 
 /** Wraps a handler so every failure becomes one of the seed's JSON errors. */
-export function httpHandler<E extends HttpEvent>(handle: (event: E) => Promise<HttpResult>) {
-  return async (event: E): Promise<HttpResult> => {
+export function httpHandler<E extends HttpEvent, C = unknown>(handle: (event: E, context?: C) => Promise<HttpResult>) {
+  return async (event: E, context?: C): Promise<HttpResult> => {
     try {
-      return await handle(event);
+      return await handle(event, context);
     } catch (error) {
       return errorResponse(error);
     }

@@ -1,5 +1,5 @@
 import middy from "@middy/core";
-import { ValidationError } from "../../shared/domain/errors.js";
+import { PayloadTooLargeError, ValidationError } from "../../shared/domain/errors.js";
 import { presentAnalysis } from "../../shared/domain/present.js";
 import { runtimeEnvironmentFrom } from "../../shared/runtime/context.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
@@ -45,9 +45,9 @@ export function createUploadHandler(getDeps: DepsProvider = defaultUploadDeps) {
 }
 
 function uploadHandler(getDeps: DepsProvider) {
-  return httpHandler(async (event: FormEvent) => {
+  return httpHandler(async (event: FormEvent, context?: LambdaContext) => {
     const deps = getDeps();
-    if (isJsonRequest(event)) return stagedUpload(event, deps);
+    if (isJsonRequest(event)) return stagedUpload(event, deps, context);
     const fingerprint = event.form?.fields.get("fingerprint")?.[0];
     const attachment = event.form?.files.get("image")?.[0];
 
@@ -58,19 +58,20 @@ function uploadHandler(getDeps: DepsProvider) {
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
     const style = parseStyle(event.form?.fields.get("style")?.[0], errors);
     if (Object.keys(errors).length) throw new ValidationError(errors);
+    await checkDirectUploadSize(deps, attachment!.content.length);
 
     const outcome = await analyzeUpload(deps, {
       bytes: attachment!.content,
       caller: await resolveCaller(event, deps, typeof fingerprint === "string" ? fingerprint.trim() : null),
-      source: "direct",
       style,
+      deadline: deadlineOf(context),
     });
     return uploadResponse(event, deps, outcome);
   });
 }
 
 /** The second step of the presigned flow: `{"upload_id": "...", "fingerprint": "..."}`. */
-async function stagedUpload(event: HttpEvent, deps: AppDeps) {
+async function stagedUpload(event: HttpEvent, deps: AppDeps, context?: LambdaContext) {
   const body = jsonBody(event);
   const errors: Record<string, string[]> = {};
   if (typeof body.upload_id !== "string" || body.upload_id === "") errors.upload_id = ["This field is required."];
@@ -79,8 +80,32 @@ async function stagedUpload(event: HttpEvent, deps: AppDeps) {
   const style = parseStyle(body.style, errors);
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const fingerprint = typeof body.fingerprint === "string" ? body.fingerprint.trim() : null;
-  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller: await resolveCaller(event, deps, fingerprint), style });
+  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller: await resolveCaller(event, deps, fingerprint), style, deadline: deadlineOf(context) });
   return uploadResponse(event, deps, outcome);
+}
+
+type LambdaContext = { getRemainingTimeInMillis?: () => number };
+
+/** Lambda says how long this invocation has left; elsewhere the use case assumes the function's timeout. */
+function deadlineOf(context: LambdaContext | undefined): Date | undefined {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return remaining === undefined ? undefined : new Date(Date.now() + remaining);
+}
+
+/**
+ * Transport: a Lambda request body is capped (6 MB payload, base64 inflates by 4/3), so direct
+ * uploads are held to PHOTO_ANALYSIS_DIRECT_UPLOAD_MAX_MB and pointed at the presigned flow (413).
+ */
+async function checkDirectUploadSize(deps: AppDeps, bytes: number): Promise<void> {
+  const settings = await deps.settings();
+  const directMegabytes = settings.PHOTO_ANALYSIS_DIRECT_UPLOAD_MAX_MB;
+  const maxMegabytes = settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB;
+  if (bytes <= directMegabytes * 1024 * 1024 || bytes > maxMegabytes * 1024 * 1024) return; // over the maximum: the use case's 400
+  throw new PayloadTooLargeError({
+    image: [
+      `Image file too large for a direct upload (maximum ${directMegabytes}MB). Request an upload URL with POST /api/photo-analysis/upload-url/ to upload files up to ${maxMegabytes}MB.`,
+    ],
+  });
 }
 
 function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome) {

@@ -99,3 +99,14 @@ export class RateLimitedError extends Error {
     this.name = "RateLimitedError";
   }
 }
+
+/** 503 with Retry-After: the photo is being analysed by another request that has not finished within this request's time. */
+export class BusyError extends Error {
+  constructor(
+    readonly detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail);
+    this.name = "BusyError";
+  }
+}

@@ -21,39 +21,47 @@ export class DynamoCounterStore implements CounterStore {
     return Number(Item?.count ?? 0);
   }
 
-  async incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number): Promise<number | null> {
+  /**
+   * Each unit carries the request's token in a string set on the counter item: an SDK retry of an
+   * ADD whose response was lost meets its own token and is recognised, never counted twice; a
+   * refund removes exactly the token it added.
+   */
+  async incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number, token: string): Promise<number | null> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(key, windowStart),
-          UpdateExpression: "ADD #count :one SET #ttl = :ttl",
-          ConditionExpression: "attribute_not_exists(#count) OR #count < :max",
-          ExpressionAttributeNames: { "#count": "count", "#ttl": TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ":one": 1, ":max": max, ":ttl": expiresAtEpochSeconds },
+          UpdateExpression: "ADD #count :one, #tokens :tokenSet SET #ttl = :ttl",
+          ConditionExpression: "(attribute_not_exists(#count) OR #count < :max) AND NOT contains(#tokens, :token)",
+          ExpressionAttributeNames: { "#count": "count", "#tokens": "tokens", "#ttl": TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ":one": 1, ":max": max, ":ttl": expiresAtEpochSeconds, ":tokenSet": new Set([token]), ":token": token },
           ReturnValues: "UPDATED_NEW",
         }),
       );
       return Number(Attributes?.count);
     } catch (error) {
-      if (isConditionFailed(error)) return null;
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      // Refused, or our own earlier attempt already applied: the token tells which.
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(key, windowStart), ConsistentRead: true }));
+      return (Item?.tokens as Set<string> | undefined)?.has(token) ? Number(Item?.count) : null;
     }
   }
 
-  async decrement(key: string, windowStart: number): Promise<void> {
+  async decrement(key: string, windowStart: number, token: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(key, windowStart),
-          UpdateExpression: "ADD #count :minusOne",
-          ConditionExpression: "#count > :zero",
-          ExpressionAttributeNames: { "#count": "count" },
-          ExpressionAttributeValues: { ":minusOne": -1, ":zero": 0 },
+          UpdateExpression: "ADD #count :minusOne DELETE #tokens :tokenSet",
+          ConditionExpression: "contains(#tokens, :token)",
+          ExpressionAttributeNames: { "#count": "count", "#tokens": "tokens" },
+          ExpressionAttributeValues: { ":minusOne": -1, ":tokenSet": new Set([token]), ":token": token },
         }),
       );
     } catch (error) {
+      // Already refunded (a retried refund), or never counted.
       if (!isConditionFailed(error)) throw error;
     }
   }

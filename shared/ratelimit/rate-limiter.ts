@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import type { Caller } from "../domain/types.js";
 
@@ -5,10 +6,13 @@ import type { Caller } from "../domain/types.js";
 export interface CounterStore {
   /** Current count, 0 when absent (an expired-but-not-yet-deleted item still counts: it is read by window, not by TTL). */
   read(key: string, windowStart: number): Promise<number>;
-  /** Adds one if the count is below `max` and returns the new count; null (and nothing written) otherwise. */
-  incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number): Promise<number | null>;
-  /** Takes one back (refund); never below zero. */
-  decrement(key: string, windowStart: number): Promise<void>;
+  /**
+   * Adds one for `token` if the count is below `max` and returns the new count; null (and nothing
+   * written) otherwise. Idempotent per token: a repeated call returns the count without adding.
+   */
+  incrementIfBelow(key: string, windowStart: number, max: number, expiresAtEpochSeconds: number, token: string): Promise<number | null>;
+  /** Takes `token`'s unit back (refund); a second refund, or one for a token never counted, does nothing. */
+  decrement(key: string, windowStart: number, token: string): Promise<void>;
 }
 
 export interface RateLimitRule {
@@ -66,7 +70,8 @@ export class SlidingWindowRateLimiter {
     private readonly windowSeconds = WINDOW_SECONDS,
   ) {}
 
-  async acquire(rules: RateLimitRule[], now: Date): Promise<RateLimitDecision> {
+  /** `token` identifies the request: retries of its writes are recognised, so it is charged once. */
+  async acquire(rules: RateLimitRule[], now: Date, token: string = randomUUID()): Promise<RateLimitDecision> {
     const nowSeconds = now.getTime() / 1000;
     const windowStart = Math.floor(nowSeconds / this.windowSeconds) * this.windowSeconds;
     const elapsedShare = (nowSeconds - windowStart) / this.windowSeconds;
@@ -80,9 +85,9 @@ export class SlidingWindowRateLimiter {
       const carried = previous * (1 - elapsedShare);
       // Admit while carried + current + 1 <= limit, i.e. current < limit - carried.
       const maxCurrent = Math.floor(rule.limit - carried);
-      const current = maxCurrent > 0 ? await this.counters.incrementIfBelow(rule.key, windowStart, maxCurrent, expiresAt) : null;
+      const current = maxCurrent > 0 ? await this.counters.incrementIfBelow(rule.key, windowStart, maxCurrent, expiresAt, token) : null;
       if (current === null) {
-        await Promise.all(taken.map((done) => this.counters.decrement(done.key, windowStart)));
+        await Promise.all(taken.map((done) => this.counters.decrement(done.key, windowStart, token)));
         const count = await this.counters.read(rule.key, windowStart);
         const used = Math.ceil(carried + count) + 1;
         return {
@@ -104,7 +109,7 @@ export class SlidingWindowRateLimiter {
       refund: async () => {
         if (refunded) return;
         refunded = true;
-        await Promise.all(taken.map((rule) => this.counters.decrement(rule.key, windowStart)));
+        await Promise.all(taken.map((rule) => this.counters.decrement(rule.key, windowStart, token)));
       },
     };
   }

@@ -32,6 +32,8 @@ export interface RuntimeEnvironment {
   dynamodbEndpoint?: string;
   s3Endpoint?: string;
   region: string;
+  /** Time limit of one AWS call (DEFAULT_AWS_TIMEOUT_MS when unset). */
+  awsTimeoutMs?: number;
   /** SSM path holding live settings (AWS). Without it, settings come from a file and the environment. */
   ssmPrefix?: string;
   configFile?: string;
@@ -57,6 +59,7 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     dynamodbEndpoint: env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT || undefined,
     s3Endpoint: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     ...providerUrlsFrom(env),
@@ -83,25 +86,38 @@ export function jwtSettingsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironment
   };
 }
 
+/**
+ * Every AWS call has a time limit: a stalled connection fails after this long (and the SDK retries)
+ * instead of holding the request until the function times out. PHOTO_ANALYSIS_AWS_TIMEOUT_MS.
+ */
+export const DEFAULT_AWS_TIMEOUT_MS = 5_000;
+
+function awsTimeouts(runtime: Pick<RuntimeEnvironment, "awsTimeoutMs">) {
+  const ms = runtime.awsTimeoutMs ?? DEFAULT_AWS_TIMEOUT_MS;
+  return { requestHandler: { requestTimeout: ms, connectionTimeout: Math.min(ms, 3_000) } };
+}
+
 /** Local endpoints get s3rver's fixed key pair (dynalite accepts any); real AWS uses the default chain. */
 function localCredentials(endpoint: string | undefined) {
   return endpoint ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
 }
 
-export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint">): DynamoDBClient {
+export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs">): DynamoDBClient {
   return new DynamoDBClient({
+    ...awsTimeouts(runtime),
     region: runtime.region,
     endpoint: runtime.dynamodbEndpoint,
     ...localCredentials(runtime.dynamodbEndpoint),
   });
 }
 
-export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint">): DynamoDBDocumentClient {
+export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs">): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(createDynamoClient(runtime), { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3Endpoint">): S3Client {
+export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3Endpoint" | "awsTimeoutMs">): S3Client {
   return new S3Client({
+    ...awsTimeouts(runtime),
     region: runtime.region,
     endpoint: runtime.s3Endpoint,
     forcePathStyle: Boolean(runtime.s3Endpoint),
@@ -112,9 +128,9 @@ export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3E
 /** Secrets: SSM SecureStrings under `<prefix>/secrets/` in AWS (cached 5 minutes), else the environment. */
 export type SecretReader = (name: string) => Promise<string | undefined>;
 
-export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region">, env: NodeJS.ProcessEnv): SecretReader {
+export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): SecretReader {
   if (!runtime.ssmPrefix) return async (name) => env[name] || undefined;
-  const ssm = new SSMClient({ region: runtime.region });
+  const ssm = new SSMClient({ ...awsTimeouts(runtime), region: runtime.region });
   const cache = new Map<string, { value: string | undefined; at: number }>();
   return async (name) => {
     if (env[name]) return env[name];
@@ -134,8 +150,8 @@ export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix"
   };
 }
 
-export function createConfigSource(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "region">, env: NodeJS.ProcessEnv): ConfigSource {
-  if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ region: runtime.region }), runtime.ssmPrefix);
+export function createConfigSource(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): ConfigSource {
+  if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ ...awsTimeouts(runtime), region: runtime.region }), runtime.ssmPrefix);
   const layers: ConfigSource[] = [];
   if (runtime.configFile) layers.push(new JsonFileConfigSource(runtime.configFile));
   layers.push(new EnvConfigSource(env));

@@ -14,3 +14,13 @@ export function isMissingObject(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return name === "NoSuchKey" || name === "NotFound" || status === 404;
 }
+
+/**
+ * The service answered and said no (a 4xx such as a failed condition or a validation error): the
+ * write did not happen and never will. Timeouts, resets and 5xx answers are not refusals: the
+ * write may have applied, or may still apply.
+ */
+export function isDefiniteRefusal(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}

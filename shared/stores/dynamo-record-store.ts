@@ -9,7 +9,7 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import type { PhotoAnalysisRecord } from "../domain/types.js";
-import { hammingDistance } from "../image/hash.js";
+import { hammingDistance, isInformativeHash } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import { isConditionFailed } from "./aws-errors.js";
 import type { MonthPageOptions, RecordStore } from "./ports.js";
@@ -81,7 +81,9 @@ function fromItem(item: Item): PhotoAnalysisRecord {
 }
 
 /** One small item per pHash segment: pk `PHSEG#<segment>`, sk the record id. */
+/** Featureless images (see isInformativeHash) get no index entries: they match by exact bytes only. */
 function segmentItems(record: PhotoAnalysisRecord): Item[] {
+  if (!isInformativeHash(record.imagePhash)) return [];
   return phashSegments(record.imagePhash).map((segment) => ({
     [PARTITION_KEY]: `PHSEG#${segment}`,
     [SORT_KEY]: record.id,
@@ -101,18 +103,28 @@ export class DynamoRecordStore implements RecordStore {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * The commit point is the record's PutItem. Its pHash index entries go first: until the record
+   * exists they point at nothing and every lookup skips them (findSimilar reads the records). The
+   * put accepts the request's own earlier attempt (same id and creation time), so an SDK retry
+   * after a lost response succeeds instead of failing its own condition.
+   */
   async create(record: PhotoAnalysisRecord): Promise<void> {
+    await this.batchWrite(segmentItems(record).map((Item) => ({ PutRequest: { Item } })));
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: toItem(record),
-        ConditionExpression: "attribute_not_exists(#pk)",
+        ConditionExpression: "attribute_not_exists(#pk) OR createdAt = :createdAt",
         ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+        ExpressionAttributeValues: { ":createdAt": record.createdAt },
       }),
     );
-    // Index entries after the record: an entry never points at a record that does not exist yet
-    // (a reader following one that outlived its record simply finds nothing).
-    await this.batchWrite(segmentItems(record).map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  /** Removes index entries written for a record that was never committed. */
+  async abandon(record: PhotoAnalysisRecord): Promise<void> {
+    await this.batchWrite(segmentItems(record).map((item) => ({ DeleteRequest: { Key: { [PARTITION_KEY]: item[PARTITION_KEY], [SORT_KEY]: item[SORT_KEY] } } })));
   }
 
   private async batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string]) {

@@ -5,7 +5,6 @@ import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
 
 const CLAIM_SORT_KEY = "CLAIM";
 
-
 /** Claims as items of the main table: pk `CLAIM#<md5>`. */
 export class DynamoUploadClaims implements UploadClaims {
   constructor(
@@ -23,9 +22,11 @@ export class DynamoUploadClaims implements UploadClaims {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...this.key(fileHash), owner, leaseUntil, [TTL_ATTRIBUTE]: Math.ceil(leaseUntil / 1000) + 86_400 },
-          ConditionExpression: "attribute_not_exists(#pk) OR leaseUntil < :now",
-          ExpressionAttributeNames: { "#pk": PARTITION_KEY },
-          ExpressionAttributeValues: { ":now": now },
+          // Our own claim counts as free: when the SDK retries a put whose response was lost, the
+          // retry meets the item it wrote and must not mistake itself for another request.
+          ConditionExpression: "attribute_not_exists(#pk) OR leaseUntil < :now OR #owner = :owner",
+          ExpressionAttributeNames: { "#pk": PARTITION_KEY, "#owner": "owner" },
+          ExpressionAttributeValues: { ":now": now, ":owner": owner },
         }),
       );
       return true;

@@ -2,8 +2,13 @@ import type { PhotoAnalysisRecord, StorageType } from "../domain/types.js";
 
 /** Persistence of analysis records. The DynamoDB adapter is the production one. */
 export interface RecordStore {
-  /** Stores a new record; fails if the id exists. */
+  /**
+   * Stores a new record: its index entries first, then the record itself, the commit point.
+   * Repeating the same create (a retry) succeeds; another record with the id is refused.
+   */
   create(record: PhotoAnalysisRecord): Promise<void>;
+  /** Removes what a create that did not commit may have left (index entries); the record itself is untouched. */
+  abandon(record: PhotoAnalysisRecord): Promise<void>;
   get(id: string): Promise<PhotoAnalysisRecord | null>;
   /** Newest record for these exact bytes that has not expired at `now`. */
   findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null>;
@@ -56,10 +61,10 @@ export interface ClaimState {
  * claim runs out after its lease and is taken over.
  */
 export interface UploadClaims {
-  /** True if `owner` now holds the claim (it was free, released, or its lease ran out). */
+  /** True if `owner` now holds the claim (it was free, released, its lease ran out, or `owner` already held it). */
   acquire(fileHash: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
   read(fileHash: string): Promise<ClaimState | null>;
-  /** Records the result; the claim then points waiters at `recordId` until `keepUntil`. */
+  /** Records the result; the claim then points waiters at `recordId` until `keepUntil`. Repeating it is harmless. */
   complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void>;
   /** Gives the claim up after a failure, so a waiter can try. */
   release(fileHash: string, owner: string): Promise<void>;

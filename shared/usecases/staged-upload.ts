@@ -4,9 +4,13 @@ import { NotFoundError, RateLimitedError, ValidationError } from "../domain/erro
 import type { Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import { ensureStanding } from "./quota.js";
 import type { AppDeps } from "./deps.js";
 import type { Style } from "../vision/instructions.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
+
+/** Upload URLs a caller may request per analysis in its hourly allowance (a retry or a second try per photo). */
+export const TICKETS_PER_ANALYSIS = 2;
 
 /** Content types a client may declare for a presigned upload (the file is still sniffed afterwards). */
 export const UPLOAD_CONTENT_TYPES = [...new Set([...Object.values(MIME_TYPES), "image/heif"])];
@@ -44,13 +48,16 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
     throw ValidationError.field("content_type", `Unsupported content type "${input.contentType}". Use one of: ${UPLOAD_CONTENT_TYPES.join(", ")}.`);
   }
   const staging = stagingOf(deps);
-  let rateLimit: RateLimitStatus | undefined;
-  if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
-    const decision = await deps.rateLimiter.peek(rateLimitRules(input.caller, settings), deps.now());
-    if (!decision.allowed) throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
-    rateLimit = { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
-  }
   const id = randomUUID();
+  const rateLimit = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now() });
+  if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
+    // Tickets are counted too (each is a staging slot for a day): twice the caller's analyses per hour.
+    const [rule] = rateLimitRules(input.caller, settings);
+    if (rule) {
+      const ticket = await deps.rateLimiter.acquire([{ key: `ticket:${ownerKey(input.caller)}`, limit: rule.limit * TICKETS_PER_ANALYSIS }], deps.now(), id);
+      if (!ticket.allowed) throw new RateLimitedError(ticket.used, ticket.limit, ticket.retryAfterSeconds);
+    }
+  }
   const maxBytes = Math.floor(settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB * 1024 * 1024);
   const expiresIn = settings.PHOTO_ANALYSIS_UPLOAD_URL_EXPIRES_SECONDS;
   const key = `uploads/${id}`;
@@ -71,7 +78,7 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
  * probed); an expired id or a missing or oversized object is a 400. The real size is checked
  * here, not trusted to the POST policy.
  */
-export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: string; caller: Caller; style?: Style }): Promise<UploadOutcome> {
+export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: string; caller: Caller; style?: Style; deadline?: Date }): Promise<UploadOutcome> {
   const settings = await deps.settings();
   if (!isUuid(input.uploadId)) throw new NotFoundError();
   const intent = await deps.intents.get(input.uploadId.toLowerCase());
@@ -90,7 +97,7 @@ export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: stri
   }
   const bytes = await staging.read(intent.key);
   if (!bytes) throw ValidationError.field("upload_id", "No file has been uploaded for this upload_id yet.");
-  const outcome = await analyzeUpload(deps, { bytes, caller: input.caller, source: "staged", style: input.style });
+  const outcome = await analyzeUpload(deps, { bytes, caller: input.caller, style: input.style, deadline: input.deadline });
   // The stored copy is the normalised one; the staged original is not kept.
   await staging.delete(intent.key).catch((error) => console.error("staging cleanup failed", error));
   await deps.intents.delete(intent.id);

@@ -1,0 +1,82 @@
+import { BusyError } from "../domain/errors.js";
+import type { UploadClaims } from "../stores/ports.js";
+
+/**
+ * One analysis per photo under concurrency, as a wrapper around the work (the state machine of
+ * Powertools' idempotency utility, kept apart from the claim store that persists it):
+ *
+ *   acquire ──▶ work ──▶ complete(recordId)            the holder
+ *      │          └─ fails ──▶ release, rethrow
+ *      └─ held by another ──▶ poll: settled → its result; released or lease over → acquire again;
+ *                              own deadline reached → BusyError (503, Retry-After)
+ *
+ * The lease never outlives the request (it ends at the request's deadline), so a crashed holder's
+ * claim is taken over as soon as it could no longer be working, and a waiter never waits past
+ * its own deadline. The store recognises the owner's own earlier write, so a retried acquire is
+ * never blocked by itself.
+ */
+export interface ClaimOptions<T> {
+  claims: UploadClaims;
+  key: string;
+  /** Unique per request. */
+  owner: string;
+  /** Epoch ms by which this request must have answered (the function's timeout). */
+  deadline: number;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** What a finished holder's record gives this request (null if it has gone: try to claim again). */
+  settled(recordId: string): Promise<T | null>;
+}
+
+export interface ClaimedResult<T> {
+  value: T;
+  /** The record the work committed, and how long the claim should keep pointing at it. */
+  recordId: string;
+  keepUntil: number;
+}
+
+export const CLAIM_POLL_MS = 100;
+/** Time kept back from the deadline to answer after giving up waiting. */
+export const ANSWER_MARGIN_MS = 1_000;
+
+export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise<ClaimedResult<T>>): Promise<T> {
+  const { claims, key, owner } = options;
+  const giveUpAt = options.deadline - ANSWER_MARGIN_MS;
+  for (let round = 0; ; round++) {
+    if (round > 0 && options.now() >= giveUpAt) throw busy(options.now() + CLAIM_POLL_MS);
+    if (await claims.acquire(key, owner, options.deadline, options.now())) break;
+    const waited = await waitForHolder(options, giveUpAt);
+    if (waited.kind === "settled") return waited.value;
+    // Free again (released, lease over, or its record gone): a short pause before trying to take it.
+    if (round > 0) await options.sleep(CLAIM_POLL_MS);
+  }
+  let result: ClaimedResult<T>;
+  try {
+    result = await work();
+  } catch (error) {
+    await claims.release(key, owner).catch((releaseError) => console.error("claim release failed", releaseError));
+    throw error;
+  }
+  // The record is committed: a failure to point the claim at it only makes waiters wait for the
+  // lease (then they find the record); it must not turn a success into an error.
+  await claims.complete(key, owner, result.recordId, result.keepUntil).catch((completeError) => console.error("claim completion failed", completeError));
+  return result.value;
+}
+
+async function waitForHolder<T>(options: ClaimOptions<T>, giveUpAt: number): Promise<{ kind: "settled"; value: T } | { kind: "free" }> {
+  for (;;) {
+    const claim = await options.claims.read(options.key);
+    const now = options.now();
+    if (!claim || claim.leaseUntil < now) return { kind: "free" };
+    if (claim.recordId) {
+      const value = await options.settled(claim.recordId);
+      return value === null ? { kind: "free" } : { kind: "settled", value };
+    }
+    if (now + CLAIM_POLL_MS >= giveUpAt) throw busy(claim.leaseUntil, now);
+    await options.sleep(CLAIM_POLL_MS);
+  }
+}
+
+function busy(leaseUntil: number, now = leaseUntil - CLAIM_POLL_MS): BusyError {
+  return new BusyError("This photo is already being analysed by another request; try again in a moment.", Math.max(1, Math.ceil((leaseUntil - now) / 1000)));
+}
