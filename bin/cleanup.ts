@@ -55,6 +55,7 @@ try {
   line(dryRun ? "Images to delete:" : "Images deleted:", String(dryRun ? summary.found : summary.imagesDeleted));
   line(dryRun ? "Records to delete:" : "Records deleted:", String(dryRun ? summary.found : summary.recordsDeleted));
   line(dryRun ? "Space to free:" : "Space freed:", formatBytes(summary.bytesFreed));
+  line(dryRun ? "Orphan images to delete:" : "Orphan images deleted:", String(dryRun ? summary.orphansFound : summary.orphansDeleted));
   line("Failures:", summary.failures.length === 0 ? colours.green("0") : colours.red(String(summary.failures.length)));
   for (const failure of summary.failures) console.log(colours.red(`  ${failure.id}: ${failure.error}`));
   console.log(colours.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));

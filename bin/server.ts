@@ -8,7 +8,10 @@ import { startLocalService } from "../functions/local/service.js";
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
 
-const service = await startLocalService({ port, host });
+const service = await startLocalService({ port, host }).catch((error: Error) => {
+  console.error(`npm start: ${error.message}`);
+  process.exit(1);
+});
 const settings = await service.deps.settings();
 const chosen = await service.deps.visionProvider(settings).catch((error: Error) => error);
 const provider = chosen instanceof Error ? `none (${chosen.message})` : chosen.name;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { IMAGE_KEY_PREFIX } from "../shared/domain/image-keys.js";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { HttpApi, CorsHttpMethod, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
@@ -31,7 +32,7 @@ export interface PhotoAnalysisStackProps extends StackProps {
 }
 
 /** Image keys live under this prefix (see shared/usecases/upload.ts). */
-export const IMAGE_PREFIX = "photo_analysis/";
+export const IMAGE_PREFIX = IMAGE_KEY_PREFIX;
 /** Presigned uploads land here before analysis (see shared/usecases/staged-upload.ts). */
 export const STAGING_PREFIX = "uploads/";
 /** Days the bucket keeps an image: the seed's 168 h TTL plus a margin, a safety net behind the cleanup job. */
@@ -172,6 +173,12 @@ export class PhotoAnalysisStack extends Stack {
       const objectActions = { none: [], read: ["s3:GetObject"], readwrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], delete: ["s3:DeleteObject"] }[spec.access.bucket];
       if (objectActions.length) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_PREFIX}*`)] }));
+      }
+      // The cleanup's orphan sweep lists image keys (and only those) to find images no record points at.
+      if (spec.access.bucket === "delete") {
+        fn.addToRolePolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": `${IMAGE_PREFIX}*` } } }),
+        );
       }
       // A presigned POST carries its signer's rights: the signer may only put staged objects.
       const stagingActions = { none: [], sign: ["s3:PutObject"], consume: ["s3:GetObject", "s3:DeleteObject"] }[spec.access.staging];

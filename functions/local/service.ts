@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { startLocalAws, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
+import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { HANDLER_FACTORIES } from "./handler-factories.js";
 import { createLocalApiServer, type RouteHandler } from "./http-adapter.js";
@@ -41,22 +41,62 @@ export interface LocalService {
 export async function startLocalRuntime(options: { dataDir?: string; persist?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const env = options.env ?? process.env;
   const dataDir = resolve(options.dataDir ?? env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
-  const aws: LocalAws = await startLocalAws({ dataDir, bucket: LOCAL_BUCKET, persistDynamo: options.persist !== false });
+  // External servers when named (DynamoDB Local, LocalStack, a real account), else embedded ones.
+  const external = { dynamodb: env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT || undefined, s3: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined };
+  const aws: LocalAws = await startLocalAws({
+    dataDir,
+    bucket: LOCAL_BUCKET,
+    persistDynamo: options.persist !== false,
+    dynamodbEndpoint: external.dynamodb,
+    s3Endpoint: external.s3,
+  });
   const runtime: RuntimeEnvironment = {
-    tableName: LOCAL_TABLE,
-    bucketName: LOCAL_BUCKET,
+    tableName: env.PHOTO_ANALYSIS_TABLE || LOCAL_TABLE,
+    bucketName: env.PHOTO_ANALYSIS_BUCKET || LOCAL_BUCKET,
     localImageDir: join(dataDir, "images"),
     dynamodbEndpoint: aws.dynamodbEndpoint,
     s3Endpoint: aws.s3Endpoint,
-    region: "us-east-1",
+    localKeyPair: !external.s3,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
     ...providerUrlsFrom(env),
     ...jwtSettingsFrom(env),
   };
-  const dynamo = createDynamoClient(runtime);
-  await ensureTable(dynamo, LOCAL_TABLE);
-  dynamo.destroy();
+  try {
+    await reachable(`DynamoDB API at ${runtime.dynamodbEndpoint}`, async () => {
+      const dynamo = createDynamoClient(runtime);
+      try {
+        await ensureTable(dynamo, runtime.tableName);
+      } finally {
+        dynamo.destroy();
+      }
+    });
+    if (external.s3) {
+      await reachable(`S3 API at ${runtime.s3Endpoint}`, async () => {
+        const s3 = createS3Client(runtime);
+        try {
+          await ensureBucket(s3, runtime.bucketName!);
+        } finally {
+          s3.destroy();
+        }
+      });
+    }
+  } catch (error) {
+    await aws.close();
+    throw error;
+  }
   return { runtime, close: aws.close };
+}
+
+/** Turns a connection failure into one line that says which server and what to check. */
+async function reachable(what: string, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    const reason = (error as { code?: string; name?: string; message?: string }).code ?? (error as Error).name;
+    throw new Error(`Cannot use the ${what}: ${reason} (${(error as Error).message}). Is it running, and are AWS_REGION and the credentials right?`, { cause: error });
+  }
 }
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { INDEXES, PARTITION_KEY, SORT_KEY, keyAttributes } from "../stores/table-schema.js";
@@ -18,10 +19,35 @@ export interface LocalAws {
   close(): Promise<void>;
 }
 
-export async function startLocalAws(options: { dataDir: string; dynamodbPort?: number; s3Port?: number; bucket: string; persistDynamo?: boolean }): Promise<LocalAws> {
+/**
+ * Starts the embedded servers, or uses external ones: with `dynamodbEndpoint`/`s3Endpoint` given
+ * (PHOTO_ANALYSIS_DYNAMODB_ENDPOINT, PHOTO_ANALYSIS_S3_ENDPOINT) that server is not started here.
+ */
+export async function startLocalAws(options: {
+  dataDir: string;
+  dynamodbPort?: number;
+  s3Port?: number;
+  bucket: string;
+  persistDynamo?: boolean;
+  dynamodbEndpoint?: string;
+  s3Endpoint?: string;
+}): Promise<LocalAws> {
+  const [dynamo, s3] = await Promise.all([
+    options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint, close: async () => {} } : startDynalite(options),
+    options.s3Endpoint ? { endpoint: options.s3Endpoint, close: async () => {} } : startS3rver(options),
+  ]);
+  return {
+    dynamodbEndpoint: dynamo.endpoint,
+    s3Endpoint: s3.endpoint,
+    close: async () => {
+      await s3.close();
+      await dynamo.close();
+    },
+  };
+}
+
+async function startDynalite(options: { dataDir: string; dynamodbPort?: number; persistDynamo?: boolean }) {
   const dynamoDir = join(options.dataDir, "dynamodb");
-  const s3Dir = join(options.dataDir, "s3");
-  await mkdir(s3Dir, { recursive: true });
   if (options.persistDynamo !== false) await mkdir(dynamoDir, { recursive: true });
 
   const dynamo: Server = dynalite({
@@ -34,8 +60,13 @@ export async function startLocalAws(options: { dataDir: string; dynamodbPort?: n
     dynamo.once("error", reject);
     dynamo.listen(options.dynamodbPort ?? 0, "127.0.0.1", () => resolve());
   });
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const port = (dynamo.address() as AddressInfo).port;
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => dynamo.close(() => resolve())) };
+}
 
+async function startS3rver(options: { dataDir: string; s3Port?: number; bucket: string }) {
+  const s3Dir = join(options.dataDir, "s3");
+  await mkdir(s3Dir, { recursive: true });
   const s3 = new S3rver({
     address: "127.0.0.1",
     port: options.s3Port ?? 0,
@@ -44,15 +75,18 @@ export async function startLocalAws(options: { dataDir: string; dynamodbPort?: n
     configureBuckets: [{ name: options.bucket }],
   });
   const s3Address = await s3.run();
+  return { endpoint: `http://127.0.0.1:${s3Address.port}`, close: () => s3.close() };
+}
 
-  return {
-    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
-    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
-    close: async () => {
-      await s3.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-    },
-  };
+/** Creates the bucket if missing (external S3 APIs such as LocalStack start empty). */
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== 404) throw error;
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
 }
 
 /** Creates the table exactly as the CDK stack declares it (same keys and indexes), if missing. */

@@ -32,6 +32,8 @@ export interface RuntimeEnvironment {
   dynamodbEndpoint?: string;
   s3Endpoint?: string;
   region: string;
+  /** The endpoints are this process's embedded servers: use their fixed key pair whatever the environment holds. */
+  localKeyPair?: boolean;
   /** Time limit of one AWS call (DEFAULT_AWS_TIMEOUT_MS when unset). */
   awsTimeoutMs?: number;
   /** SSM path holding live settings (AWS). Without it, settings come from a file and the environment. */
@@ -97,31 +99,38 @@ function awsTimeouts(runtime: Pick<RuntimeEnvironment, "awsTimeoutMs">) {
   return { requestHandler: { requestTimeout: ms, connectionTimeout: Math.min(ms, 3_000) } };
 }
 
-/** Local endpoints get s3rver's fixed key pair (dynalite accepts any); real AWS uses the default chain. */
-function localCredentials(endpoint: string | undefined) {
-  return endpoint ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
+/**
+ * Credentials for a custom endpoint. The embedded servers of `npm start` and the tests take
+ * s3rver's fixed key pair (dynalite accepts any). An external endpoint (DynamoDB Local,
+ * LocalStack, a real account) uses the SDK's standard chain when AWS_ACCESS_KEY_ID or AWS_PROFILE
+ * is set, and the fixed pair otherwise (local emulators accept it). No endpoint: AWS, default chain.
+ */
+function endpointCredentials(endpoint: string | undefined, runtime: Pick<RuntimeEnvironment, "localKeyPair">) {
+  if (!endpoint) return {};
+  const standard = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+  return runtime.localKeyPair || !standard ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
 }
 
-export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs">): DynamoDBClient {
+export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBClient {
   return new DynamoDBClient({
     ...awsTimeouts(runtime),
     region: runtime.region,
     endpoint: runtime.dynamodbEndpoint,
-    ...localCredentials(runtime.dynamodbEndpoint),
+    ...endpointCredentials(runtime.dynamodbEndpoint, runtime),
   });
 }
 
-export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs">): DynamoDBDocumentClient {
+export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(createDynamoClient(runtime), { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3Endpoint" | "awsTimeoutMs">): S3Client {
+export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3Endpoint" | "awsTimeoutMs" | "localKeyPair">): S3Client {
   return new S3Client({
     ...awsTimeouts(runtime),
     region: runtime.region,
     endpoint: runtime.s3Endpoint,
     forcePathStyle: Boolean(runtime.s3Endpoint),
-    ...localCredentials(runtime.s3Endpoint),
+    ...endpointCredentials(runtime.s3Endpoint, runtime),
   });
 }
 

@@ -12,6 +12,7 @@ import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { hammingDistance, isInformativeHash } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import { isConditionFailed } from "./aws-errors.js";
+import { decodeCursor, encodeCursor, isRecordLike, isTableKey } from "../domain/cursor.js";
 import type { MonthPageOptions, RecordStore } from "./ports.js";
 import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, type IndexSpec } from "./table-schema.js";
 
@@ -91,6 +92,10 @@ function segmentItems(record: PhotoAnalysisRecord): Item[] {
     expiresAt: record.expiresAt ?? undefined,
     ...(record.expiresAt ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(record.expiresAt) / 1000) + TTL_GRACE_SECONDS } : {}),
   }));
+}
+
+function isExpiryPosition(value: unknown): value is { shard: number; key?: Item } {
+  return isRecordLike(value) && Number.isInteger(value.shard) && (value.shard as number) >= 0 && (value.key === undefined || isTableKey(value.key));
 }
 
 function isRecordItem(item: Item): boolean {
@@ -237,9 +242,7 @@ export class DynamoRecordStore implements RecordStore {
 
   async listExpired(now: Date, limit: number, cursor?: string): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }> {
     // The cursor is the shard being read and DynamoDB's own position inside it.
-    let position = cursor
-      ? (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { shard: number; key?: Item })
-      : { shard: 0 };
+    let position: { shard: number; key?: Item } = cursor ? decodeCursor(cursor, isExpiryPosition) : { shard: 0 };
     const records: PhotoAnalysisRecord[] = [];
     while (position.shard < EXPIRY_SHARDS && records.length < limit) {
       const { Items = [], LastEvaluatedKey } = await this.client.send(
@@ -257,7 +260,7 @@ export class DynamoRecordStore implements RecordStore {
       position = LastEvaluatedKey ? { shard: position.shard, key: LastEvaluatedKey } : { shard: position.shard + 1 };
     }
     const more = position.shard < EXPIRY_SHARDS;
-    return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
+    return { records, cursor: more ? encodeCursor(position) : undefined };
   }
 
   async pageByMonth(month: string, options: MonthPageOptions): Promise<{ records: PhotoAnalysisRecord[]; nextKey?: string }> {
@@ -286,7 +289,7 @@ export class DynamoRecordStore implements RecordStore {
       filters.push(filter.signedIn ? "attribute_exists(#user)" : "attribute_not_exists(#user)");
     }
     const records: PhotoAnalysisRecord[] = [];
-    let startKey: Item | undefined = options.startKey ? JSON.parse(Buffer.from(options.startKey, "base64url").toString("utf8")) : undefined;
+    let startKey: Item | undefined = options.startKey ? decodeCursor(options.startKey, isTableKey) : undefined;
     // DynamoDB applies Limit before the filter: keep reading pages until the page is full or the month ends.
     do {
       const page = await this.client.send(
@@ -305,7 +308,7 @@ export class DynamoRecordStore implements RecordStore {
       records.push(...(page.Items ?? []).filter(isRecordItem).map(fromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey && records.length < options.limit);
-    return { records, nextKey: startKey ? Buffer.from(JSON.stringify(startKey)).toString("base64url") : undefined };
+    return { records, nextKey: startKey ? encodeCursor(startKey) : undefined };
   }
 
   async findAllByFileHash(fileHash: string): Promise<PhotoAnalysisRecord[]> {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile, rename } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { ImageStore, StoredImage } from "./ports.js";
 
@@ -47,5 +47,22 @@ export class LocalImageStore implements ImageStore {
     const path = this.pathFor(key);
     await rm(path, { force: true });
     await rm(path + CONTENT_TYPE_SUFFIX, { force: true });
+  }
+
+  /** Keys in the prefix's directory (one level, as images are stored), sorted; the cursor is the last key returned. */
+  async list(prefix: string, options: { limit: number; cursor?: string }) {
+    const directory = this.pathFor(prefix.endsWith("/") ? `${prefix}.` : prefix);
+    const names = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [] as string[];
+      throw error;
+    });
+    const keys = names
+      .filter((name) => !name.endsWith(CONTENT_TYPE_SUFFIX) && !name.endsWith(".tmp"))
+      .map((name) => `${prefix}${name}`)
+      .sort()
+      .filter((key) => !options.cursor || key > options.cursor)
+      .slice(0, options.limit);
+    const objects = await Promise.all(keys.map(async (key) => ({ key, lastModified: (await stat(this.pathFor(key))).mtime })));
+    return { objects, cursor: keys.length === options.limit ? keys.at(-1) : undefined };
   }
 }

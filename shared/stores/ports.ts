@@ -83,6 +83,8 @@ export interface ImageStore {
   get(key: string): Promise<StoredImage | null>;
   /** Deleting a missing object is not an error (cleanup must be idempotent). */
   delete(key: string): Promise<void>;
+  /** Keys under `prefix`, a page at a time, with when each was last written. */
+  list(prefix: string, options: { limit: number; cursor?: string }): Promise<{ objects: { key: string; lastModified: Date }[]; cursor?: string }>;
 }
 
 /** Where large photos go first: a presigned browser upload straight to S3, then analysed from there. */

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isMissingObject } from "./aws-errors.js";
 import type { ImageStore, StoredImage } from "./ports.js";
 
@@ -29,5 +29,12 @@ export class S3ImageStore implements ImageStore {
   async delete(key: string): Promise<void> {
     // S3 answers 204 for a missing key too, which keeps cleanup idempotent.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** ListObjects (v1) with the last key as marker: s3rver, the local S3 API, fails truncated v2 listings. */
+  async list(prefix: string, options: { limit: number; cursor?: string }) {
+    const page = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, MaxKeys: options.limit, Marker: options.cursor }));
+    const objects = (page.Contents ?? []).map((object) => ({ key: object.Key!, lastModified: object.LastModified ?? new Date(0) }));
+    return { objects, cursor: page.IsTruncated ? objects.at(-1)?.key : undefined };
   }
 }

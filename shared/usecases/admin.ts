@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor, isRecordLike } from "../domain/cursor.js";
 import { ValidationError } from "../domain/errors.js";
 import { isUuid } from "../domain/ids.js";
 import type { PhotoAnalysisRecord } from "../domain/types.js";
@@ -19,7 +20,17 @@ export interface AdminListQuery {
 }
 
 const MONTHS_BACK = 12;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_ROUNDS = 200;
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+interface MonthPosition {
+  month: string;
+  key?: string;
+}
+
+function isMonthPosition(value: unknown): value is MonthPosition {
+  return isRecordLike(value) && typeof value.month === "string" && /^\d{4}-(0[1-9]|1[0-2])$/.test(value.month) && (value.key === undefined || typeof value.key === "string");
+}
 
 function previousMonth(month: string): string {
   const [year, number] = month.split("-").map(Number) as [number, number];
@@ -68,16 +79,15 @@ export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery)
   }
   const toDay = query.to ?? dayOf(now);
   const fromDay = query.from;
-  let position: { month: string; key?: string } = query.cursor
-    ? JSON.parse(Buffer.from(query.cursor, "base64url").toString("utf8"))
-    : { month: toDay.slice(0, 7) };
+  let position: MonthPosition = query.cursor ? decodeCursor(query.cursor, isMonthPosition) : { month: toDay.slice(0, 7) };
   const lastMonth = fromDay ? fromDay.slice(0, 7) : (() => {
     let month = toDay.slice(0, 7);
     for (let i = 0; i < MONTHS_BACK; i++) month = previousMonth(month);
     return month;
   })();
   const records: PhotoAnalysisRecord[] = [];
-  while (records.length < query.limit && position.month >= lastMonth) {
+  // Bounded: at most one page request per month of the range, plus one per page of results.
+  for (let round = 0; records.length < query.limit && position.month >= lastMonth && round < MAX_ROUNDS; round++) {
     const page = await deps.records.pageByMonth(position.month, {
       limit: query.limit - records.length,
       startKey: position.key,
@@ -90,7 +100,7 @@ export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery)
     position = page.nextKey ? { month: position.month, key: page.nextKey } : { month: previousMonth(position.month) };
   }
   const more = position.month >= lastMonth;
-  return { records, cursor: more ? Buffer.from(JSON.stringify(position)).toString("base64url") : undefined };
+  return { records, cursor: more ? encodeCursor(position) : undefined };
 }
 
 /** The dashboard: per-day counters, provider/model mix and the most frequent suggestion names. */

@@ -1,3 +1,4 @@
+import { IMAGE_KEY_PREFIX, recordIdOfImageKey } from "../domain/image-keys.js";
 import type { AppDeps } from "./deps.js";
 
 const CONCURRENCY = 8;
@@ -18,7 +19,13 @@ export interface CleanupSummary {
   failures: { id: string; error: string }[];
   /** Bytes of images deleted (or, in a dry run, that would be). */
   bytesFreed: number;
+  /** Images no record points at (left by a write that failed between image and record), older than ORPHAN_GRACE_MS. */
+  orphansFound: number;
+  orphansDeleted: number;
 }
+
+/** An image younger than this may belong to an upload still writing its record: the sweep leaves it. */
+export const ORPHAN_GRACE_MS = 3_600_000;
 
 /**
  * The seed's cleanup_expired_photos: expired records come a batch at a time from a sparse expiry
@@ -35,6 +42,8 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
     recordsDeleted: 0,
     failures: [],
     bytesFreed: 0,
+    orphansFound: 0,
+    orphansDeleted: 0,
   };
   const now = deps.now();
   let cursor: string | undefined;
@@ -70,5 +79,35 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, page.records.length) }, worker));
     options.onBatch?.(summary);
   } while (cursor);
+  await sweepOrphans(deps, options, summary);
   return summary;
+}
+
+/**
+ * Images whose record never committed (see persistAnalysis: after an ambiguous failure nothing is
+ * deleted on the request path). Listed by prefix, checked against the record by id, deleted when
+ * no record exists and the image is older than the grace period.
+ */
+async function sweepOrphans(deps: AppDeps, options: CleanupOptions, summary: CleanupSummary): Promise<void> {
+  const cutoff = deps.now().getTime() - ORPHAN_GRACE_MS;
+  for (const store of Object.values(deps.imageStores)) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.list(IMAGE_KEY_PREFIX, { limit: options.batchSize, cursor });
+      cursor = page.cursor;
+      for (const object of page.objects) {
+        const id = recordIdOfImageKey(object.key);
+        if (!id || object.lastModified.getTime() > cutoff) continue;
+        try {
+          if (await deps.records.get(id)) continue;
+          summary.orphansFound++;
+          if (options.dryRun) continue;
+          await store.delete(object.key);
+          summary.orphansDeleted++;
+        } catch (error) {
+          summary.failures.push({ id, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    } while (cursor);
+  }
 }

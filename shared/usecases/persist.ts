@@ -3,22 +3,9 @@ import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { normalizedForStorage, type OpenedImage } from "../image/decode.js";
 import { DEFAULT_MODEL_PRICES, estimateCostUsd } from "../vision/pricing.js";
 import type { VisionResult } from "../vision/provider.js";
+import { imageKey } from "../domain/image-keys.js";
 import { isDefiniteRefusal } from "../stores/aws-errors.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
-
-const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/webp": "webp" };
-
-/** Where a record's image lives: the stack's lifecycle rule and the cleanup's orphan sweep use the same prefix. */
-export const IMAGE_KEY_PREFIX = "photo_analysis/";
-
-export function imageKey(id: string, contentType: string): string {
-  return `${IMAGE_KEY_PREFIX}${id}.${EXTENSIONS[contentType] ?? "bin"}`;
-}
-
-/** The record id an image key belongs to ("photo_analysis/<id>.jpg" → id). */
-export function recordIdOfImageKey(key: string): string | undefined {
-  return key.startsWith(IMAGE_KEY_PREFIX) ? key.slice(IMAGE_KEY_PREFIX.length).replace(/\.[a-z]+$/, "") : undefined;
-}
 
 export interface NewAnalysis {
   image: OpenedImage;

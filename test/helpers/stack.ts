@@ -33,6 +33,7 @@ export async function startTestStack(): Promise<TestStack> {
         localImageDir: join(dataDir, "images"),
         dynamodbEndpoint: aws.dynamodbEndpoint,
         s3Endpoint: aws.s3Endpoint,
+        localKeyPair: true,
         region: "us-east-1",
         ...providerUrlsFrom(env),
       };

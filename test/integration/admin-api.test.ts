@@ -52,6 +52,16 @@ describe("admin access", () => {
 });
 
 describe("admin list", () => {
+  it("refuses forged and garbage cursors with a 400 on `cursor`", async () => {
+    const { list } = await setup();
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    for (const cursor of [forged({ month: "zzzz" }), forged({ month: "2026-13" }), forged({ month: "2026-01", key: 7 }), forged([1]), "%%%", "bm90IGpzb24"]) {
+      const result = await list("/api/admin/analyses/", { cursor });
+      expect(result.statusCode, cursor).toBe(400);
+      expect(parseJson(result), cursor).toEqual({ cursor: ["Invalid cursor: pass back the cursor of the previous page unchanged."] });
+    }
+  });
+
   it("pages newest first across months with a cursor, without repeats", async () => {
     const { deps, clock, list } = await setup();
     const created: string[] = [];

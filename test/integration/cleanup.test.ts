@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCleanupHandler } from "../../functions/cleanup/handler.js";
 import type { ImageStore } from "../../shared/stores/ports.js";
-import { cleanupExpired } from "../../shared/usecases/cleanup.js";
+import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
+import { LocalImageStore } from "../../shared/stores/local-image-store.js";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { seedRecord } from "../helpers/records.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
 
@@ -56,7 +61,7 @@ describe("cleanup of expired analyses", () => {
     const records = await Promise.all(Array.from({ length: 4 }, () => seedRecord(deps)));
     clock.advance(2 * 3600_000);
     const real = deps.imageStores.s3!;
-    const failing: ImageStore = { ...real, storageType: "s3", put: real.put.bind(real), get: real.get.bind(real),
+    const failing: ImageStore = { ...real, storageType: "s3", put: real.put.bind(real), get: real.get.bind(real), list: real.list.bind(real),
       delete: async (key) => {
         if (key === records[1]!.imagePath) throw new Error("S3 is having a bad day");
         return real.delete(key);
@@ -74,6 +79,29 @@ describe("cleanup of expired analyses", () => {
 
     const second = await cleanupExpired(deps, { dryRun: false, batchSize: 100 });
     expect(second).toMatchObject({ found: 1, recordsDeleted: 1, failures: [] });
+  });
+
+  it("sweeps images no record points at once they are past the grace period, and leaves recent ones and recorded ones", async () => {
+    const clock = manualClock(new Date());
+    const dir = await mkdtemp(join(tmpdir(), "photo-analysis-orphans-"));
+    try {
+      const local = new LocalImageStore(dir);
+      const deps = await stack.deps({ PHOTO_ANALYSIS_USE_S3: "false" }, { now: clock.now, imageStores: { local } });
+      const kept = await seedRecord(deps, { storageType: "local", expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+      await local.put(kept.imagePath, Buffer.from("recorded"), "image/jpeg");
+      const orphan = `photo_analysis/${randomUUID()}.jpg`;
+      await local.put(orphan, Buffer.from("no record"), "image/jpeg");
+      const early = await cleanupExpired(deps, { dryRun: false, batchSize: 1 });
+      expect(early).toMatchObject({ orphansFound: 0, orphansDeleted: 0 });
+      clock.advance(ORPHAN_GRACE_MS + 60_000);
+      expect(await cleanupExpired(deps, { dryRun: true, batchSize: 1 })).toMatchObject({ orphansFound: 1, orphansDeleted: 0 });
+      expect(await local.get(orphan)).not.toBeNull();
+      expect(await cleanupExpired(deps, { dryRun: false, batchSize: 1 })).toMatchObject({ orphansFound: 1, orphansDeleted: 1, failures: [] });
+      expect(await local.get(orphan)).toBeNull();
+      expect(await local.get(kept.imagePath)).not.toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("the scheduled Lambda handler runs the same use case and returns the summary", async () => {

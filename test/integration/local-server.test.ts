@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
@@ -95,5 +95,45 @@ describe("npm start's local service over real HTTP", () => {
     expect(after.map((item) => item.id)).toEqual(before.map((item) => item.id));
     const image = await fetch(`${service.url}/api/photo-analysis/${after[0]!.id}/image/`);
     expect(image.status).toBe(200);
+  });
+});
+
+describe("npm start on external DynamoDB and S3 servers (PHOTO_ANALYSIS_DYNAMODB_ENDPOINT, PHOTO_ANALYSIS_S3_ENDPOINT)", () => {
+  it("uses them instead of its own, creating the table and the bucket, and says clearly when one is unreachable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "photo-analysis-external-"));
+    // Stand-ins for DynamoDB Local and LocalStack: a separate pair of servers with no table and another bucket.
+    const external = await startLocalAws({ dataDir: dir, bucket: "unrelated", persistDynamo: false });
+    const env = {
+      OPENAI_API_KEY: "sk-local",
+      OPENAI_BASE_URL: fake.baseUrl,
+      PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: external.dynamodbEndpoint,
+      PHOTO_ANALYSIS_S3_ENDPOINT: external.s3Endpoint,
+      PHOTO_ANALYSIS_TABLE: "external-table",
+      PHOTO_ANALYSIS_BUCKET: "external-bucket",
+    };
+    try {
+      const service = await startLocalService({ dataDir: join(dir, "unused"), env });
+      try {
+        expect(service.runtime.dynamodbEndpoint).toBe(external.dynamodbEndpoint);
+        const created = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form(coffee, "fp-external") });
+        expect(created.status).toBe(201);
+        const { analysis } = (await created.json()) as { analysis: { id: string } };
+        // The record is in the external table and the image in the external bucket.
+        const client = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: external.dynamodbEndpoint });
+        const { Item } = await client.send(new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `ANALYSIS#${analysis.id}` }, sk: { S: "ANALYSIS" } } }));
+        client.destroy();
+        expect(Item?.id?.S).toBe(analysis.id);
+        const image = await fetch(`${external.s3Endpoint}/external-bucket/photo_analysis/${analysis.id}.jpg`);
+        expect(image.status).toBe(200);
+      } finally {
+        await service.close();
+      }
+      await expect(startLocalService({ dataDir: join(dir, "unused"), env: { ...env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: "http://127.0.0.1:9" } })).rejects.toThrow(
+        /Cannot use the DynamoDB API at http:\/\/127\.0\.0\.1:9: .*Is it running/,
+      );
+    } finally {
+      await external.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

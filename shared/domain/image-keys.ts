@@ -1,0 +1,17 @@
+/**
+ * Where a record's image lives. One definition for the use cases, the cleanup's orphan sweep and
+ * the CDK stack (its IAM grants and lifecycle rule cover exactly this prefix).
+ */
+export const IMAGE_KEY_PREFIX = "photo_analysis/";
+
+const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/webp": "webp" };
+
+export function imageKey(id: string, contentType: string): string {
+  return `${IMAGE_KEY_PREFIX}${id}.${EXTENSIONS[contentType] ?? "bin"}`;
+}
+
+/** The record id an image key belongs to ("photo_analysis/<id>.jpg" → id); undefined for other keys. */
+export function recordIdOfImageKey(key: string): string | undefined {
+  const match = /^photo_analysis\/([^/.]+)\.[a-z]+$/.exec(key);
+  return match?.[1];
+}
