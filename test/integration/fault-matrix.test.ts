@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HttpResult } from "../../functions/http.js";
+import { createUploadHandler } from "../../functions/upload/handler.js";
+import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { createDynamoClient, createS3Client, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { FaultProxy, type FaultKind, type Operation } from "../helpers/fault-proxy.js";
+import { uploadEvent } from "../helpers/events.js";
+import { distinctImages } from "../helpers/photos.js";
+
+/**
+ * Uploads under one injected fault at a time, between the service and its DynamoDB and S3 servers,
+ * for every fault kind × write the upload makes. After each, the table and the bucket are read
+ * directly and the invariants audited: no record without its image; no image without a record
+ * once cleanup has run; no claim left blocking the photo; units charged = analyses stored; the
+ * client got a 2xx or a 5xx JSON; the same photo uploads again. README has the resulting table.
+ */
+
+const OPERATIONS: Operation[] = ["record put", "index write", "claim put", "claim update", "counter update", "s3 put", "s3 delete"];
+const FAULTS: { label: string; kind: FaultKind; times: number }[] = [
+  { label: "error once", kind: "fail", times: 1 },
+  { label: "error always", kind: "fail", times: Infinity },
+  { label: "connection reset", kind: "reset", times: 1 },
+  { label: "lost response", kind: "lost-response", times: 1 },
+  { label: "stall past timeout", kind: "stall", times: 1 },
+];
+const AWS_TIMEOUT_MS = 700;
+
+let aws: LocalAws;
+let dynamoProxy: FaultProxy;
+let s3Proxy: FaultProxy;
+let fake: FakeOpenAI;
+let dataDir: string;
+let proxied: { dynamodb: string; s3: string };
+let photos: Buffer[];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-faults-"));
+  aws = await startLocalAws({ dataDir, bucket: "unused", persistDynamo: false });
+  dynamoProxy = new FaultProxy(aws.dynamodbEndpoint, "dynamodb", AWS_TIMEOUT_MS * 2);
+  s3Proxy = new FaultProxy(aws.s3Endpoint, "s3", AWS_TIMEOUT_MS * 2);
+  proxied = { dynamodb: await dynamoProxy.start(), s3: await s3Proxy.start() };
+  fake = await new FakeOpenAI().start();
+  photos = await distinctImages(OPERATIONS.length * FAULTS.length, 1313);
+});
+afterAll(async () => {
+  await fake?.close();
+  await dynamoProxy?.close();
+  await s3Proxy?.close();
+  await aws?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Audit {
+  status: number;
+  jsonBody: boolean;
+  faultedCalls: number;
+  records: number;
+  recordsWithoutImage: number;
+  imagesWithoutRecord: number;
+  blockingClaims: number;
+  unitsCharged: number;
+  retryStatus: number;
+}
+
+/** One table and one bucket per cell, so that audits and the orphan sweep see only that cell's data. */
+async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
+  const runtime: RuntimeEnvironment = {
+    tableName: `faults-${randomUUID()}`,
+    bucketName: `faults-${randomUUID().slice(0, 8)}`,
+    dynamodbEndpoint: proxied.dynamodb,
+    s3Endpoint: proxied.s3,
+    localKeyPair: true,
+    region: "us-east-1",
+    awsTimeoutMs: AWS_TIMEOUT_MS,
+    openaiBaseUrl: fake.baseUrl,
+  };
+  const direct = { ...runtime, dynamodbEndpoint: aws.dynamodbEndpoint, s3Endpoint: aws.s3Endpoint };
+  const dynamo = createDynamoClient(direct);
+  const s3 = createS3Client(direct);
+  await ensureTable(dynamo, runtime.tableName);
+  await s3.send(new CreateBucketCommand({ Bucket: runtime.bucketName }));
+  const deps = createDepsWithVision(runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
+  const upload = createUploadHandler(() => deps);
+  const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-faults", sourceIp: "198.51.100.77" }), {} as never)) as HttpResult;
+
+  dynamoProxy.clear();
+  s3Proxy.clear();
+  const proxy = operation.startsWith("s3") ? s3Proxy : dynamoProxy;
+  proxy.inject({ kind, operation, times });
+  const result = await send();
+  const faultedCalls = proxy.faulted(operation);
+  dynamoProxy.clear();
+  s3Proxy.clear();
+
+  let jsonBody = true;
+  try {
+    JSON.parse(result.body ?? "");
+  } catch {
+    jsonBody = false;
+  }
+  const items = async () => ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item));
+  const imageExists = (key: string) =>
+    s3.send(new HeadObjectCommand({ Bucket: runtime.bucketName, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  // The sweep runs as the hourly job would, later than the grace period.
+  await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
+  const all = await items();
+  const records = all.filter((item) => item.sk === "ANALYSIS");
+  const recordsWithoutImage = (await Promise.all(records.map((record) => imageExists(record.imagePath as string)))).filter((exists) => !exists).length;
+  const keys = ((await s3.send(new ListObjectsCommand({ Bucket: runtime.bucketName, Prefix: "photo_analysis/" }))).Contents ?? []).map((object) => object.Key!);
+  const imagesWithoutRecord = keys.filter((key) => !records.some((record) => record.imagePath === key)).length;
+  // A claim blocks the photo if it is in flight, still leased, and no record answers the photo.
+  const blockingClaims = all.filter((item) => item.sk === "CLAIM" && !item.recordId && Number(item.leaseUntil) > Date.now() && records.length === 0).length;
+  const unitsCharged = all.filter((item) => String(item.pk).startsWith("RATE#fp:")).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+  const retry = await send();
+  dynamo.destroy();
+  s3.destroy();
+  return { status: result.statusCode ?? 0, jsonBody, faultedCalls, records: records.length, recordsWithoutImage, imagesWithoutRecord, blockingClaims, unitsCharged, retryStatus: retry.statusCode ?? 0 };
+}
+
+describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
+  it(`holds every invariant for ${FAULTS.length} fault kinds × ${OPERATIONS.length} writes`, async () => {
+    const rows: string[] = [];
+    let index = 0;
+    const problems: string[] = [];
+    for (const fault of FAULTS) {
+      for (const operation of OPERATIONS) {
+        const audit = await cell(fault.kind, fault.times, operation, photos[index++]!);
+        const outcome = audit.faultedCalls === 0 ? "not on this path" : `${audit.status}`;
+        rows.push(
+          `| ${fault.label} | ${operation} | ${outcome} | ${audit.records} | ${audit.recordsWithoutImage} | ${audit.imagesWithoutRecord} | ${audit.blockingClaims} | ${Math.max(0, audit.unitsCharged - audit.records)} | ${audit.retryStatus} |`,
+        );
+        const where = `${fault.label} on ${operation}`;
+        if (!((audit.status >= 200 && audit.status < 300) || audit.status >= 500) || !audit.jsonBody) problems.push(`${where}: answered ${audit.status}`);
+        if (audit.recordsWithoutImage) problems.push(`${where}: ${audit.recordsWithoutImage} record(s) without image`);
+        if (audit.imagesWithoutRecord) problems.push(`${where}: ${audit.imagesWithoutRecord} image(s) without record after cleanup`);
+        if (audit.blockingClaims) problems.push(`${where}: a claim blocks the photo`);
+        if (audit.unitsCharged !== audit.records) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.records} analysis(es)`);
+        if (audit.records > 1) problems.push(`${where}: ${audit.records} records for one photo`);
+        if (![200, 201].includes(audit.retryStatus)) problems.push(`${where}: uploading again answered ${audit.retryStatus}`);
+      }
+    }
+    console.log(
+      ["| fault | operation | first answer | records | records without image | images without record | blocking claims | double charges | again |", "|---|---|---|---|---|---|---|---|---|", ...rows].join("\n"),
+    );
+    expect(problems).toEqual([]);
+    // Every write the upload makes on its success path was reached by the faults.
+    for (const operation of ["record put", "index write", "claim put", "claim update", "counter update", "s3 put"]) {
+      expect(rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")), operation).toBe(true);
+    }
+  }, 240_000);
+});
