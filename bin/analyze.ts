@@ -30,7 +30,9 @@ for (const [index, file] of files.entries()) {
     } else {
       console.log(`\n[${index + 1}/${files.length}] ${file}  (${result.model}, ${Math.round(result.ms)} ms)`);
       console.log(`  labels: ${result.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ") || "(none)"}`);
-      result.suggestions.forEach((suggestion, n) => console.log(`  ${String(n + 1).padStart(2)}. ${suggestion.name} (${suggestion.key})\n      ${suggestion.description}`));
+      for (const [n, suggestion] of result.suggestions.entries()) {
+        console.log(`  ${String(n + 1).padStart(2)}. ${suggestion.name} (${suggestion.key})\n      ${suggestion.description}`);
+      }
     }
   } catch (error) {
     failures++;

@@ -66,7 +66,7 @@ function encode(values: Float32Array, spec: WeightSpec, encoding: Encoding): Buf
   if (encoding === "float16") {
     spec.quantization = { dtype: "float16", original_dtype: "float32" };
     const out = Buffer.alloc(values.length * 2);
-    values.forEach((value, i) => out.writeUInt16LE(toFloat16(value), i * 2));
+    for (const [i, value] of values.entries()) out.writeUInt16LE(toFloat16(value), i * 2);
     return out;
   }
   let min = 0; // the range always holds 0, so zero weights stay exactly zero (as TF.js's converter nudges it)

@@ -70,6 +70,7 @@ try {
   process.exit(1);
 }
 const text = await response.text();
+// biome-ignore lint/suspicious/noExplicitAny: the server's JSON, printed field by field as the seed's report
 let body: any;
 try {
   body = JSON.parse(text);
@@ -96,9 +97,9 @@ if (response.ok && body?.analysis) {
   if (a.labels?.length) console.log(`Labels: ${a.labels.map((l: { label: string; score: number }) => `${l.label} (${(l.score * 100).toFixed(0)}%)`).join(", ")}`);
   console.log(`\nToken Usage:\n  Prompt: ${a.token_usage.prompt_tokens}\n  Completion: ${a.token_usage.completion_tokens}\n  Total: ${a.token_usage.total_tokens}`);
   console.log(`\nSuggestions Count: ${a.suggestions.length}\n\nChat Name Suggestions:`);
-  a.suggestions.forEach((s: { name: string; key: string; description: string }, i: number) =>
-    console.log(`  ${i + 1}. ${c.cyan(s.name)} (key: ${s.key})\n     ${s.description}`),
-  );
+  for (const [i, s] of (a.suggestions as { name: string; key: string; description: string }[]).entries()) {
+    console.log(`  ${i + 1}. ${c.cyan(s.name)} (key: ${s.key})\n     ${s.description}`);
+  }
 }
 const limit = response.headers.get("ratelimit-limit");
 const remaining = response.headers.get("ratelimit-remaining");

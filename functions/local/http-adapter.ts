@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { allowedMethods, findRoute, type HttpRoute } from "../routes.js";
 import type { HttpEvent, HttpResult } from "../http.js";
 
-export type RouteHandler = (event: HttpEvent, context?: unknown) => Promise<HttpResult | void>;
+export type RouteHandler = (event: HttpEvent, context?: unknown) => Promise<HttpResult | undefined>;
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/i;

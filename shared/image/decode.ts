@@ -87,7 +87,7 @@ async function openHeic(bytes: Buffer, maxPixels: number): Promise<OpenedImage> 
   try {
     const primary = images[0];
     // Dimensions come from the container: a decompression bomb is refused before any pixel is decoded.
-    if (!primary || !primary.width || !primary.height) throw invalid();
+    if (!primary?.width || !primary.height) throw invalid();
     if (primary.width * primary.height > maxPixels) throw invalid(tooManyPixels(maxPixels));
     let decoded: Awaited<ReturnType<HeicImage["decode"]>>;
     try {

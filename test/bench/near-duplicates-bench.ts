@@ -42,7 +42,10 @@ export async function benchNearDuplicates(options: { records?: number; threshold
     await ensureTable(dynamo, "bench");
     const documents = createDocumentClient(runtime);
     let seed = 42;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     const hashes: string[] = [];
     // Only the index entries are seeded: a lookup reads those, then fetches at most a few records.
     const started = performance.now();

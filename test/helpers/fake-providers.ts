@@ -123,7 +123,7 @@ export class FakeAnthropic extends ScriptedProviderServer {
     return path === "/v1/messages";
   }
   protected success(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>, request: RecordedRequest) {
-    const toolName = ((request.body.tool_choice as { name?: string }) ?? {}).name ?? "chat_room_suggestions";
+    const toolName = (request.body.tool_choice as { name?: string } | undefined)?.name ?? "chat_room_suggestions";
     const content =
       behaviour.kind === "content"
         ? [{ type: "text", text: behaviour.content }]

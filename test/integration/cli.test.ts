@@ -48,7 +48,7 @@ describe("npm run upload-test", () => {
     for (const section of ["PHOTO ANALYSIS END-TO-END TEST", "RESPONSE", "KEY INFORMATION", "Status Code: 201", "Cached: False", "Analysis ID:", "Model: gpt-4o-2024-08-06", "Image pHash:", "File MD5:", "Storage: s3", "Token Usage:", "Total: 533", "Suggestions Count: 10", "Chat Name Suggestions:", "1. Coffee Lovers (key: coffee-lovers)", "Rate Limit:", "Used: 1 / 5", "Remaining: 4", "✓ Upload successful!"]) {
       expect(first.stdout, section).toContain(section);
     }
-    expect(first.stdout).not.toMatch(/\x1b\[/);
+    expect(first.stdout).not.toContain("\u001b[");
     const second = await cli(["bin/upload-test.ts", "chelsea-cat.jpg", "--fingerprint", "cli-fp", "--url", service.url]);
     expect(second.stdout).toContain("Status Code: 200");
     expect(second.stdout).toContain("Cached: True (exact match, distance 0)");

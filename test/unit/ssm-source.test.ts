@@ -1,4 +1,4 @@
-import { GetParametersByPathCommand } from "@aws-sdk/client-ssm";
+import type { GetParametersByPathCommand } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../../shared/config/settings.js";
 import { LiveSettings } from "../../shared/config/sources.js";

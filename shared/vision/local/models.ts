@@ -144,7 +144,7 @@ async function loadClassifier(directory: string): Promise<Classifier> {
       const [first] = views;
       if (!first) throw new LocalModelError("classify needs at least one view");
       const pixels = new Float32Array(views.length * first.data.length);
-      views.forEach((view, i) => pixels.set(view.data, i * first.data.length));
+      for (const [i, view] of views.entries()) pixels.set(view.data, i * first.data.length);
       const output = tf.tidy(() => {
         const input = tf.sub(tf.div(tf.tensor4d(pixels, [views.length, first.height, first.width, 3]), 127.5), 1);
         return tf.mean(model.predict(input) as import("@tensorflow/tfjs-core").Tensor, 0);

@@ -68,7 +68,7 @@ export class LocalVisionProvider implements VisionProvider {
 
   async analyze(input: VisionInput): Promise<VisionResult> {
     const started = performance.now();
-    let models;
+    let models: Awaited<ReturnType<typeof localModels>>;
     try {
       models = await localModels(this.modelDir);
     } catch (error) {
