@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PhotoAnalysisRecord } from "../../shared/domain/types.js";
+import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
+import type { CounterStore } from "../../shared/ratelimit/rate-limiter.js";
+import { createDocumentClient } from "../../shared/runtime/context.js";
+import { DynamoUploadClaims } from "../../shared/stores/dynamo-upload-claims.js";
+import type { ImageStore, RecordStore, UploadClaims } from "../../shared/stores/ports.js";
+import { MemoryClaims, MemoryCounters, MemoryImageStore, MemoryRecordStore } from "../doubles/memory.js";
+import { startTestStack, type TestStack } from "../helpers/stack.js";
+
+/**
+ * One contract per port, run against the memory double and the production adapter (DynamoDB on
+ * dynalite, S3 on s3rver), so the doubles the use-case tests rely on cannot drift from the real
+ * thing. Each case states a behaviour a use case depends on.
+ */
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+const now = new Date("2026-06-01T12:00:00.000Z");
+
+function record(overrides: Partial<PhotoAnalysisRecord> = {}): PhotoAnalysisRecord {
+  const id = randomUUID();
+  return {
+    id,
+    imagePhash: "f0f0f0f00f0f0f0f",
+    fileHash: randomUUID().replace(/-/g, ""),
+    fileSize: 10,
+    storedSize: 10,
+    imagePath: `photo_analysis/${id}.jpg`,
+    storageType: "s3",
+    contentType: "image/jpeg",
+    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    suggestions: [],
+    labels: [],
+    rawResponse: null,
+    aiVisionModel: "m",
+    provider: "p",
+    estimatedCostUsd: null,
+    style: null,
+    tokenUsage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    userId: null,
+    username: null,
+    fingerprint: "fp",
+    ipAddress: null,
+    timesUsed: 0,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...overrides,
+  };
+}
+
+const adapters = {
+  records: [
+    ["memory", async (): Promise<RecordStore> => new MemoryRecordStore()],
+    ["DynamoDB", async (): Promise<RecordStore> => (await stack.deps()).records],
+  ],
+  claims: [
+    ["memory", async (): Promise<UploadClaims> => new MemoryClaims()],
+    ["DynamoDB", async (): Promise<UploadClaims> => new DynamoUploadClaims(createDocumentClient((await stack.deps()).runtime), (await stack.deps()).runtime.tableName)],
+  ],
+  counters: [
+    ["memory", async (): Promise<CounterStore> => new MemoryCounters()],
+    [
+      "DynamoDB",
+      async (): Promise<CounterStore> => {
+        const deps = await stack.deps();
+        return new DynamoCounterStore(createDocumentClient(deps.runtime), deps.runtime.tableName);
+      },
+    ],
+  ],
+  images: [
+    ["memory", async (): Promise<ImageStore> => new MemoryImageStore()],
+    ["S3", async (): Promise<ImageStore> => (await stack.deps()).imageStores.s3!],
+  ],
+} as const;
+
+describe.each(adapters.records)("RecordStore contract: %s", (_, make) => {
+  it("commits a record; repeating the same create (a retry) succeeds; another record with the id is refused", async () => {
+    const store = await make();
+    const first = record();
+    await store.create(first);
+    await store.create(first);
+    expect(await store.get(first.id)).toMatchObject({ id: first.id, fileHash: first.fileHash });
+    await expect(store.create({ ...first, createdAt: "2026-06-01T12:00:01.000Z" })).rejects.toThrow();
+  });
+
+  it("finds the newest unexpired record by file hash, and similar ones within the distance; index entries of abandoned creates lead nowhere", async () => {
+    const store = await make();
+    const stored = record({ imagePhash: "ffff0000ffff0000" });
+    await store.create(stored);
+    expect((await store.findByFileHash(stored.fileHash, now))?.id).toBe(stored.id);
+    expect(await store.findByFileHash(stored.fileHash, new Date(now.getTime() + 7_200_000))).toBeNull();
+    const near = await store.findSimilar("ffff0000ffff0003", 4, now);
+    expect(near).toMatchObject({ record: { id: stored.id }, distance: 2 });
+    expect(await store.findSimilar("0000ffff0000ffff", 4, now)).toBeNull();
+    const abandoned = record({ imagePhash: "aaaa5555aaaa5555" });
+    await store.abandon(abandoned);
+    expect(await store.findSimilar("aaaa5555aaaa5555", 4, now)).toBeNull();
+  });
+
+  it("never indexes a featureless pHash", async () => {
+    const store = await make();
+    const flat = record({ imagePhash: "0000000000000000" });
+    await store.create(flat);
+    expect(await store.findSimilar("0000000000000000", 4, now)).toBeNull();
+    expect((await store.findByFileHash(flat.fileHash, now))?.id).toBe(flat.id);
+  });
+
+  it("counts uses atomically and deletes idempotently", async () => {
+    const store = await make();
+    const stored = record();
+    await store.create(stored);
+    await Promise.all([store.recordUse(stored.id, now), store.recordUse(stored.id, now)]);
+    expect((await store.get(stored.id))?.timesUsed).toBe(2);
+    await store.delete(stored);
+    await store.delete(stored);
+    expect(await store.get(stored.id)).toBeNull();
+    expect(await store.recordUse(stored.id, now)).toBeNull();
+  });
+
+  it("pages expired records with a cursor and refuses a forged one", async () => {
+    const store = await make();
+    const expired = [1, 2, 3].map(() => record({ fingerprint: `fp-${randomUUID()}`, expiresAt: new Date(now.getTime() - 1000).toISOString() }));
+    for (const r of expired) await store.create(r);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listExpired(now, 2, cursor);
+      seen.push(...page.records.map((r) => r.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(expired.map((r) => r.id).sort());
+    await expect(store.listExpired(now, 2, Buffer.from('{"shard":"x"}').toString("base64url"))).rejects.toThrow(/Invalid cursor/);
+  });
+});
+
+describe.each(adapters.claims)("UploadClaims contract: %s", (_, make) => {
+  it("one holder at a time; the holder's own retry succeeds; a lapsed lease is taken over; release and complete are repeatable", async () => {
+    const claims = await make();
+    const key = randomUUID();
+    expect(await claims.acquire(key, "a", 1_000, 0)).toBe(true);
+    expect(await claims.acquire(key, "a", 1_000, 10)).toBe(true);
+    expect(await claims.acquire(key, "b", 2_000, 500)).toBe(false);
+    expect(await claims.read(key)).toMatchObject({ owner: "a", leaseUntil: 1_000 });
+    expect(await claims.acquire(key, "b", 5_000, 1_001)).toBe(true);
+    await claims.release(key, "a"); // not the holder any more: no effect
+    expect((await claims.read(key))?.owner).toBe("b");
+    await claims.complete(key, "b", "record-1", 9_000);
+    await claims.complete(key, "b", "record-1", 9_000);
+    expect(await claims.read(key)).toMatchObject({ owner: "b", recordId: "record-1", leaseUntil: 9_000 });
+    const other = randomUUID();
+    await claims.acquire(other, "c", 1_000, 0);
+    await claims.release(other, "c");
+    await claims.release(other, "c");
+    expect(await claims.read(other)).toBeNull();
+  });
+});
+
+describe.each(adapters.counters)("CounterStore contract: %s", (_, make) => {
+  it("admits up to the maximum, once per token however often it is retried, and refunds once per token", async () => {
+    const counters = await make();
+    const key = `fp:${randomUUID()}`;
+    expect(await counters.incrementIfBelow(key, 0, 2, 9_999_999_999, "t1")).toBe(1);
+    expect(await counters.incrementIfBelow(key, 0, 2, 9_999_999_999, "t1")).toBe(1);
+    expect(await counters.incrementIfBelow(key, 0, 2, 9_999_999_999, "t2")).toBe(2);
+    expect(await counters.incrementIfBelow(key, 0, 2, 9_999_999_999, "t3")).toBeNull();
+    await counters.decrement(key, 0, "t1");
+    await counters.decrement(key, 0, "t1");
+    await counters.decrement(key, 0, "never-counted");
+    expect(await counters.read(key, 0)).toBe(1);
+  });
+});
+
+describe.each(adapters.images)("ImageStore contract: %s", (_, make) => {
+  it("puts, gets, lists by prefix a page at a time, and deletes idempotently", async () => {
+    const images = await make();
+    const prefix = `photo_analysis/`;
+    const keys = [1, 2, 3].map(() => `${prefix}${randomUUID()}.jpg`);
+    for (const key of keys) await images.put(key, Buffer.from(key), "image/jpeg");
+    expect((await images.get(keys[0]!))?.bytes.toString()).toBe(keys[0]);
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await images.list(prefix, { limit: 2, cursor });
+      for (const object of page.objects) {
+        listed.push(object.key);
+        expect(object.lastModified).toBeInstanceOf(Date);
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    for (const key of keys) expect(listed).toContain(key);
+    await images.delete(keys[0]!);
+    await images.delete(keys[0]!);
+    expect(await images.get(keys[0]!)).toBeNull();
+  });
+});

@@ -1,0 +1,342 @@
+import { parseSettings, type Settings } from "../../shared/config/settings.js";
+import { decodeCursor, encodeCursor, isRecordLike } from "../../shared/domain/cursor.js";
+import type { PhotoAnalysisRecord } from "../../shared/domain/types.js";
+import { hammingDistance, isInformativeHash } from "../../shared/image/hash.js";
+import { MAX_INDEXED_DISTANCE } from "../../shared/image/phash-index.js";
+import { SlidingWindowRateLimiter, type CounterStore } from "../../shared/ratelimit/rate-limiter.js";
+import { daysBetween, type DailyStats, type StatsEvent, type StatsStore } from "../../shared/stats/stats.js";
+import type { ClaimState, ImageStore, MonthPageOptions, RecordStore, StagingStore, StoredImage, UploadClaims, UploadIntent, UploadIntents } from "../../shared/stores/ports.js";
+import type { AppDeps } from "../../shared/usecases/deps.js";
+import { AnalysisFailedError } from "../../shared/domain/errors.js";
+import type { VisionInput, VisionProvider, VisionResult } from "../../shared/vision/provider.js";
+import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
+import { normaliseSuggestions } from "../../shared/domain/suggestions.js";
+
+/**
+ * In-memory implementations of every port, for fast use-case tests without servers. Each keeps
+ * the semantics its production adapter promises (test/contract runs the same suite against both),
+ * and a `fail` hook lets a test make the next call of a method throw.
+ */
+
+type Failures = Map<string, unknown[]>;
+
+/** Queue an error for the next call of `method` (then it behaves normally again). */
+function failNext(failures: Failures, method: string, error: unknown) {
+  failures.set(method, [...(failures.get(method) ?? []), error]);
+}
+
+function takeFailure(failures: Failures, method: string) {
+  const queue = failures.get(method);
+  if (queue?.length) throw queue.shift();
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+const unexpired = (record: PhotoAnalysisRecord, now: Date) => !record.expiresAt || record.expiresAt > now.toISOString();
+
+export class MemoryRecordStore implements RecordStore {
+  readonly records = new Map<string, PhotoAnalysisRecord>();
+  /** Index entries by record id (written before the record, as the DynamoDB adapter does). */
+  readonly index = new Map<string, string>();
+  private readonly failures: Failures = new Map();
+  fail(method: keyof RecordStore, error: unknown) {
+    failNext(this.failures, method, error);
+  }
+
+  async create(record: PhotoAnalysisRecord) {
+    takeFailure(this.failures, "create");
+    if (isInformativeHash(record.imagePhash)) this.index.set(record.id, record.imagePhash);
+    const existing = this.records.get(record.id);
+    if (existing && existing.createdAt !== record.createdAt) throw Object.assign(new Error("conditional check failed"), { name: "ConditionalCheckFailedException" });
+    this.records.set(record.id, clone(record));
+  }
+  async abandon(record: PhotoAnalysisRecord) {
+    takeFailure(this.failures, "abandon");
+    this.index.delete(record.id);
+  }
+  async get(id: string) {
+    takeFailure(this.failures, "get");
+    const record = this.records.get(id);
+    return record ? clone(record) : null;
+  }
+  async findByFileHash(fileHash: string, now: Date) {
+    takeFailure(this.failures, "findByFileHash");
+    const matches = [...this.records.values()].filter((r) => r.fileHash === fileHash && unexpired(r, now)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return matches[0] ? clone(matches[0]) : null;
+  }
+  async findSimilar(imagePhash: string, maxDistance: number, now: Date) {
+    takeFailure(this.failures, "findSimilar");
+    if (maxDistance > MAX_INDEXED_DISTANCE) throw new Error(`the pHash index finds distances up to ${MAX_INDEXED_DISTANCE}`);
+    const ranked = [...this.index.entries()]
+      .map(([id, hash]) => ({ id, distance: hammingDistance(imagePhash, hash) }))
+      .filter((candidate) => candidate.distance <= maxDistance)
+      .sort((a, b) => a.distance - b.distance);
+    for (const candidate of ranked) {
+      const record = this.records.get(candidate.id);
+      if (record && unexpired(record, now)) return { record: clone(record), distance: candidate.distance };
+    }
+    return null;
+  }
+  async recordUse(id: string, now: Date) {
+    takeFailure(this.failures, "recordUse");
+    const record = this.records.get(id);
+    if (!record) return null;
+    record.timesUsed++;
+    record.updatedAt = now.toISOString();
+    return clone(record);
+  }
+  async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number) {
+    const mine = [...this.records.values()].filter((r) => ("userId" in owner ? r.userId === owner.userId : r.fingerprint === owner.fingerprint));
+    return mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map(clone);
+  }
+  async listExpired(now: Date, limit: number, cursor?: string) {
+    const offset = cursor ? decodeCursor(cursor, (v): v is { offset: number } => isRecordLike(v) && Number.isInteger(v.offset)).offset : 0;
+    const expired = [...this.records.values()].filter((r) => !unexpired(r, now)).sort((a, b) => a.id.localeCompare(b.id));
+    const page = expired.slice(offset, offset + limit);
+    return { records: page.map(clone), cursor: offset + limit < expired.length ? encodeCursor({ offset: offset + limit }) : undefined };
+  }
+  async pageByMonth(month: string, options: MonthPageOptions) {
+    const offset = options.startKey ? decodeCursor(options.startKey, (v): v is { offset: number } => isRecordLike(v) && Number.isInteger(v.offset)).offset : 0;
+    const inMonth = [...this.records.values()]
+      .filter((r) => r.createdAt.slice(0, 7) === month && (!options.fromIso || r.createdAt >= options.fromIso) && (!options.toIso || r.createdAt <= options.toIso))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const page = inMonth.slice(offset, offset + options.limit);
+    return { records: page.map(clone), nextKey: offset + options.limit < inMonth.length ? encodeCursor({ offset: offset + options.limit }) : undefined };
+  }
+  async findAllByFileHash(fileHash: string) {
+    return [...this.records.values()].filter((r) => r.fileHash === fileHash).map(clone);
+  }
+  async findAllByPhash(imagePhash: string) {
+    return [...this.records.values()].filter((r) => r.imagePhash === imagePhash).map(clone);
+  }
+  async delete(record: PhotoAnalysisRecord) {
+    takeFailure(this.failures, "delete");
+    this.records.delete(record.id);
+    this.index.delete(record.id);
+  }
+}
+
+export class MemoryClaims implements UploadClaims {
+  readonly claims = new Map<string, ClaimState>();
+  private readonly failures: Failures = new Map();
+  fail(method: keyof UploadClaims, error: unknown) {
+    failNext(this.failures, method, error);
+  }
+  async acquire(key: string, owner: string, leaseUntil: number, now: number) {
+    takeFailure(this.failures, "acquire");
+    const current = this.claims.get(key);
+    if (current && current.leaseUntil >= now && current.owner !== owner) return false;
+    this.claims.set(key, { owner, leaseUntil });
+    return true;
+  }
+  async read(key: string) {
+    takeFailure(this.failures, "read");
+    const claim = this.claims.get(key);
+    return claim ? { ...claim } : null;
+  }
+  async complete(key: string, owner: string, recordId: string, keepUntil: number) {
+    takeFailure(this.failures, "complete");
+    const claim = this.claims.get(key);
+    if (claim?.owner === owner) this.claims.set(key, { owner, leaseUntil: keepUntil, recordId });
+  }
+  async release(key: string, owner: string) {
+    takeFailure(this.failures, "release");
+    if (this.claims.get(key)?.owner === owner) this.claims.delete(key);
+  }
+}
+
+export class MemoryCounters implements CounterStore {
+  readonly windows = new Map<string, { count: number; tokens: Set<string> }>();
+  private readonly failures: Failures = new Map();
+  fail(method: keyof CounterStore, error: unknown) {
+    failNext(this.failures, method, error);
+  }
+  private window(key: string, windowStart: number) {
+    const id = `${key}@${windowStart}`;
+    let window = this.windows.get(id);
+    if (!window) {
+      window = { count: 0, tokens: new Set() };
+      this.windows.set(id, window);
+    }
+    return window;
+  }
+  async read(key: string, windowStart: number) {
+    takeFailure(this.failures, "read");
+    return this.windows.get(`${key}@${windowStart}`)?.count ?? 0;
+  }
+  async incrementIfBelow(key: string, windowStart: number, max: number, _expires: number, token: string) {
+    takeFailure(this.failures, "incrementIfBelow");
+    const window = this.window(key, windowStart);
+    if (window.tokens.has(token)) return window.count;
+    if (window.count >= max) return null;
+    window.count++;
+    window.tokens.add(token);
+    return window.count;
+  }
+  async decrement(key: string, windowStart: number, token: string) {
+    takeFailure(this.failures, "decrement");
+    const window = this.window(key, windowStart);
+    if (!window.tokens.delete(token)) return;
+    window.count--;
+  }
+  /** Units held across all windows of a key. */
+  total(keyPrefix: string): number {
+    return [...this.windows.entries()].filter(([id]) => id.startsWith(keyPrefix)).reduce((sum, [, window]) => sum + window.count, 0);
+  }
+}
+
+export class MemoryImageStore implements ImageStore {
+  readonly objects = new Map<string, StoredImage & { lastModified: Date }>();
+  private readonly failures: Failures = new Map();
+  constructor(
+    readonly storageType: "s3" | "local" = "s3",
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+  fail(method: keyof ImageStore, error: unknown) {
+    failNext(this.failures, method, error);
+  }
+  async put(key: string, bytes: Buffer, contentType: string) {
+    takeFailure(this.failures, "put");
+    this.objects.set(key, { bytes: Buffer.from(bytes), contentType, lastModified: this.now() });
+  }
+  async get(key: string) {
+    takeFailure(this.failures, "get");
+    const object = this.objects.get(key);
+    return object ? { bytes: Buffer.from(object.bytes), contentType: object.contentType } : null;
+  }
+  async delete(key: string) {
+    takeFailure(this.failures, "delete");
+    this.objects.delete(key);
+  }
+  async list(prefix: string, options: { limit: number; cursor?: string }) {
+    const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix) && (!options.cursor || key > options.cursor)).sort().slice(0, options.limit);
+    return { objects: keys.map((key) => ({ key, lastModified: this.objects.get(key)!.lastModified })), cursor: keys.length === options.limit ? keys.at(-1) : undefined };
+  }
+}
+
+export class MemoryStaging implements StagingStore {
+  readonly objects = new Map<string, Buffer>();
+  async createTarget(key: string) {
+    return { url: `memory://staging/${key}`, fields: { key } };
+  }
+  async size(key: string) {
+    return this.objects.get(key)?.length ?? null;
+  }
+  async read(key: string) {
+    return this.objects.get(key) ?? null;
+  }
+  async delete(key: string) {
+    this.objects.delete(key);
+  }
+}
+
+export class MemoryIntents implements UploadIntents {
+  readonly intents = new Map<string, UploadIntent>();
+  async create(intent: UploadIntent) {
+    this.intents.set(intent.id, { ...intent });
+  }
+  async get(id: string) {
+    return this.intents.get(id) ?? null;
+  }
+  async delete(id: string) {
+    this.intents.delete(id);
+  }
+}
+
+export class MemoryStats implements StatsStore {
+  readonly events: { day: string; event: StatsEvent }[] = [];
+  async record(day: string, event: StatsEvent) {
+    this.events.push({ day, event });
+  }
+  count(kind: StatsEvent["kind"]) {
+    return this.events.filter((entry) => entry.event.kind === kind).length;
+  }
+  async daily(fromDay: string, toDay: string): Promise<DailyStats[]> {
+    return daysBetween(fromDay, toDay).map((day) => {
+      const of = (kind: StatsEvent["kind"]) => this.events.filter((entry) => entry.day === day && entry.event.kind === kind).length;
+      return { day, uploads: of("upload"), analyses: of("analysis"), exactHits: of("exact_hit"), similarHits: of("similar_hit"), rateLimited: of("rate_limited"), failures: of("failed"), tokens: 0, costUsd: 0 };
+    });
+  }
+  async models() {
+    return [];
+  }
+  async topNames() {
+    return [];
+  }
+}
+
+/**
+ * A vision provider that answers from a script: each call takes the next step ("ok", or an error to
+ * throw), and waits for `gate` first when one is set, so tests can hold an analysis in flight.
+ */
+export class ScriptedVision implements VisionProvider {
+  readonly name: string;
+  calls = 0;
+  gate?: Promise<void>;
+  constructor(
+    private readonly script: ("ok" | Error)[] = [],
+    name = "scripted",
+  ) {
+    this.name = name;
+  }
+  async analyze(_input: VisionInput): Promise<VisionResult> {
+    this.calls++;
+    await this.gate;
+    const step = this.script.shift() ?? "ok";
+    if (step instanceof Error) throw step;
+    return {
+      suggestions: normaliseSuggestions({ suggestions: COFFEE_SUGGESTIONS }),
+      model: `${this.name}-model`,
+      provider: this.name,
+      tokenUsage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
+      labels: [{ label: "espresso", score: 0.9 }],
+      raw: { scripted: true },
+    };
+  }
+}
+
+export const providerFailure = (detail = "provider down") => new AnalysisFailedError(detail, { retryable: false });
+
+/** A clock tests move by hand. */
+export function memoryClock(start = Date.parse("2026-03-01T12:00:00.000Z")) {
+  let now = start;
+  return { now: () => new Date(now), advance: (ms: number) => (now += ms) };
+}
+
+/** AppDeps wired entirely to memory doubles. */
+export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: { settings?: Record<string, string>; vision?: V; clock?: ReturnType<typeof memoryClock> } = {}) {
+  const clock = options.clock ?? memoryClock();
+  const settings: Settings = parseSettings({ PHOTO_ANALYSIS_USE_S3: "true", ...options.settings });
+  const counters = new MemoryCounters();
+  let ids = 0;
+  const parts = {
+    records: new MemoryRecordStore(),
+    claims: new MemoryClaims(),
+    images: new MemoryImageStore("s3", clock.now),
+    staging: new MemoryStaging(),
+    intents: new MemoryIntents(),
+    stats: new MemoryStats(),
+    counters,
+    vision: (options.vision ?? new ScriptedVision()) as V,
+    clock,
+  };
+  const deps: AppDeps = {
+    settings: async () => settings,
+    records: parts.records,
+    claims: parts.claims,
+    staging: parts.staging,
+    intents: parts.intents,
+    imageStores: { s3: parts.images },
+    visionProvider: async () => parts.vision,
+    rateLimiter: new SlidingWindowRateLimiter(counters),
+    admin: { group: "admin" },
+    stats: parts.stats,
+    now: clock.now,
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`,
+    // Waiting moves the clock (and yields a millisecond of real time, so other requests progress).
+    sleep: async (ms: number) => {
+      clock.advance(ms);
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    },
+  };
+  return { deps, ...parts };
+}
