@@ -5,12 +5,14 @@ import type { AppDeps } from "../shared/usecases/deps.js";
 import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
 import {
   AnalysisFailedError,
+  AppError,
   BusyError,
+  InvalidInputError,
+  type InputSubject,
   ForbiddenError,
   UnauthorizedError,
   ExpiredError,
   NotFoundError,
-  PayloadTooLargeError,
   RateLimitedError,
   StorageError,
   ValidationError,
@@ -40,17 +42,40 @@ export function rateLimitHeaders(status: RateLimitStatus | undefined): Record<st
   };
 }
 
-/** Domain errors → the seed's responses. Anything unexpected is logged and answered without internals. */
+/** The request field each domain input is reported on (the seed's field-error shape). */
+const FIELD_OF: Record<InputSubject, string> = {
+  image: "image",
+  upload: "upload_id",
+  "content type": "content_type",
+  cursor: "cursor",
+  "from date": "from",
+  "to date": "to",
+  days: "days",
+  limit: "limit",
+  owner: "fingerprint",
+  "presigned uploads": "non_field_errors",
+  language: "language",
+};
+
+/**
+ * The one mapping from errors to the seed's responses (the pipeline's last step). AppErrors answer
+ * with their status and the seed's body for it; anything else is logged and answered as a 500
+ * without internals.
+ */
 export function errorResponse(error: unknown): HttpResult {
-  if (error instanceof PayloadTooLargeError) return json(413, error.fields);
-  if (error instanceof ValidationError) return json(400, error.fields);
-  if (error instanceof UnauthorizedError) return json(401, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
-  if (error instanceof ForbiddenError) return json(403, { detail: error.message });
-  if (error instanceof NotFoundError) return json(404, { detail: "Not found." });
-  if (error instanceof ExpiredError) return json(410, { error: error.message });
+  if (!(error instanceof AppError)) {
+    console.error("unhandled error", error);
+    return json(500, { error: "Internal server error" });
+  }
+  if (error instanceof InvalidInputError) return json(error.status, { [FIELD_OF[error.subject]]: [error.message] });
+  if (error instanceof ValidationError) return json(error.status, error.fields);
+  if (error instanceof UnauthorizedError) return json(error.status, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
+  if (error instanceof ForbiddenError) return json(error.status, { detail: error.message });
+  if (error instanceof NotFoundError) return json(error.status, { detail: "Not found." });
+  if (error instanceof ExpiredError) return json(error.status, { error: error.message });
   if (error instanceof RateLimitedError) {
     return json(
-      429,
+      error.status,
       { error: "Rate limit exceeded", detail: error.message, retry_after: error.retryAfterSeconds },
       {
         "retry-after": String(error.retryAfterSeconds),
@@ -61,32 +86,18 @@ export function errorResponse(error: unknown): HttpResult {
     );
   }
   if (error instanceof BusyError) {
-    return json(503, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
+    return json(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
   }
-  if (error instanceof VisionNotConfiguredError) {
-    return json(503, { error: "Photo analysis unavailable", detail: error.detail });
-  }
+  if (error instanceof VisionNotConfiguredError) return json(error.status, { error: "Photo analysis unavailable", detail: error.detail });
   if (error instanceof AnalysisFailedError) {
     console.error("photo analysis failed", error.detail, error.cause);
-    return json(500, { error: "Photo analysis failed", detail: error.detail });
+    return json(error.status, { error: "Photo analysis failed", detail: error.detail });
   }
   if (error instanceof StorageError) {
     console.error("storage failure", error.cause ?? error);
-    return json(500, { error: error.publicMessage });
+    return json(error.status, { error: error.publicMessage });
   }
-  console.error("unhandled error", error);
-  return json(500, { error: "Internal server error" });
-}
-
-/** Wraps a handler so every failure becomes one of the seed's JSON errors. */
-export function httpHandler<E extends HttpEvent, C = unknown>(handle: (event: E, context?: C) => Promise<HttpResult>) {
-  return async (event: E, context?: C): Promise<HttpResult> => {
-    try {
-      return await handle(event, context);
-    } catch (error) {
-      return errorResponse(error);
-    }
-  };
+  return json(error.status, error.expose ? { error: error.message, code: error.code } : { error: "Internal server error" });
 }
 
 function authorizerClaims(event: HttpEvent): Record<string, unknown> | undefined {

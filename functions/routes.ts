@@ -5,18 +5,26 @@
  * send "/x/" to the "/x" route, so the stack registers them without it and both forms work.
  */
 
+import type { DepsProvider } from "./deps.js";
+import type { HttpHandler } from "./pipeline.js";
+
 export type TableAccess = "none" | "read" | "readwrite";
 export type BucketAccess = "none" | "read" | "readwrite" | "delete";
 /** Access to staged uploads (`uploads/`): signing presigned POSTs, or reading and removing them. */
 export type StagingAccess = "none" | "sign" | "consume";
+
+/** A route's handler factory: the same one its Lambda module's `handler` export is made with. */
+export type HandlerFactory = (getDeps: DepsProvider) => HttpHandler;
 
 export interface HttpRoute {
   /** Stable identifier: CDK construct id and log name. */
   id: string;
   method: "GET" | "POST";
   path: string;
-  /** Handler module, relative to the project root; exports `handler`. */
+  /** Handler module, relative to the project root; exports `handler` (what the CDK stack bundles). */
   entry: string;
+  /** The same module's factory, imported only when called (the local server; the stack never loads handlers). */
+  factory: () => Promise<HandlerFactory>;
   memoryMb: number;
   timeoutSeconds: number;
   access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
@@ -30,6 +38,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "POST",
     path: "/api/photo-analysis/upload/",
     entry: "functions/upload/handler.ts",
+    factory: async () => (await import("./upload/handler.js")).createUploadHandler,
     memoryMb: 1769, // one full vCPU: image decoding and the local models are CPU-bound
     timeoutSeconds: 60,
     access: { table: "readwrite", bucket: "readwrite", staging: "consume", visionSecrets: true },
@@ -39,6 +48,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "POST",
     path: "/api/photo-analysis/upload-url/",
     entry: "functions/upload-url/handler.ts",
+    factory: async () => (await import("./upload-url/handler.js")).createUploadUrlHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
     access: { table: "readwrite", bucket: "none", staging: "sign", visionSecrets: false },
@@ -48,6 +58,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/api/photo-analysis/recent/",
     entry: "functions/recent/handler.ts",
+    factory: async () => (await import("./recent/handler.js")).createRecentHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
     access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
@@ -57,6 +68,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/api/photo-analysis/{id}/",
     entry: "functions/get-analysis/handler.ts",
+    factory: async () => (await import("./get-analysis/handler.js")).createGetAnalysisHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
     access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
@@ -66,6 +78,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/api/photo-analysis/{id}/image/",
     entry: "functions/image/handler.ts",
+    factory: async () => (await import("./image/handler.js")).createImageHandler,
     memoryMb: 512,
     timeoutSeconds: 15,
     access: { table: "read", bucket: "read", staging: "none", visionSecrets: false },
@@ -76,6 +89,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/api/admin/analyses/",
     entry: "functions/admin-list/handler.ts",
+    factory: async () => (await import("./admin-list/handler.js")).createAdminListHandler,
     memoryMb: 256,
     timeoutSeconds: 15,
     access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
@@ -85,6 +99,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/api/admin/analyses/{id}/",
     entry: "functions/admin-detail/handler.ts",
+    factory: async () => (await import("./admin-detail/handler.js")).createAdminDetailHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
     access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
@@ -94,6 +109,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/api/admin/stats/",
     entry: "functions/admin-stats/handler.ts",
+    factory: async () => (await import("./admin-stats/handler.js")).createAdminStatsHandler,
     memoryMb: 256,
     timeoutSeconds: 15,
     access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
@@ -103,6 +119,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/admin/",
     entry: "functions/admin-page/handler.ts",
+    factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
     access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
@@ -113,6 +130,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: "GET",
     path: "/admin/assets/{file}",
     entry: "functions/admin-page/handler.ts",
+    factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
     access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },

@@ -3,7 +3,7 @@ import { presentAdminRow } from "../../shared/domain/present.js";
 import { listAnalysesForAdmin } from "../../shared/usecases/admin.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import { json, publicBaseUrl, type HttpEvent } from "../http.js";
-import { adminHandler } from "../admin/auth.js";
+import { httpRoute } from "../pipeline.js";
 
 function booleanParam(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;
@@ -14,7 +14,7 @@ function booleanParam(name: string, value: string | undefined): boolean | undefi
 
 /** GET /api/admin/analyses/?limit=&cursor=&model=&storage_type=&expired=&signed_in=&from=&to=&q= */
 export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
-  return adminHandler(getDeps, async (event: HttpEvent) => {
+  return httpRoute(async (event: HttpEvent) => {
     const deps = getDeps();
     const query = event.queryStringParameters ?? {};
     const limit = query.limit ? Number(query.limit) : 25;
@@ -35,7 +35,7 @@ export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
     });
     const baseUrl = publicBaseUrl(event);
     return json(200, { results: page.records.map((record) => presentAdminRow(record, baseUrl, deps.now())), next_cursor: page.cursor ?? null });
-  });
+  }, { admin: getDeps });
 }
 
 export const handler = createAdminListHandler();

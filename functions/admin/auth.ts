@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { InvalidTokenError } from "../../shared/auth/tokens.js";
 import { ForbiddenError, UnauthorizedError } from "../../shared/domain/errors.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
-import { httpHandler, type HttpEvent, type HttpResult } from "../http.js";
+import type { HttpEvent } from "../http.js";
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -29,16 +29,4 @@ export async function requireAdmin(event: HttpEvent, deps: Pick<AppDeps, "admin"
     throw error;
   }
   if (!groups.includes(deps.admin.group)) throw new ForbiddenError();
-}
-
-/** An admin handler: admins only, and no answer (errors included) is ever cached anywhere. */
-export function adminHandler(getDeps: () => Pick<AppDeps, "admin" | "tokens">, handle: (event: HttpEvent) => Promise<HttpResult>) {
-  const guarded = httpHandler(async (event: HttpEvent) => {
-    await requireAdmin(event, getDeps());
-    return handle(event);
-  });
-  return async (event: HttpEvent): Promise<HttpResult> => {
-    const result = await guarded(event);
-    return { ...result, headers: { ...result.headers, "cache-control": "no-store", "x-content-type-options": "nosniff" } };
-  };
 }

@@ -1,11 +1,12 @@
 import { presentAnalysis } from "../../shared/domain/present.js";
 import { getAnalysis } from "../../shared/usecases/queries.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { httpHandler, json, publicBaseUrl, type HttpEvent } from "../http.js";
+import { httpRoute } from "../pipeline.js";
+import { json, publicBaseUrl, type HttpEvent } from "../http.js";
 
 /** GET /api/photo-analysis/{id}/ */
 export function createGetAnalysisHandler(getDeps: DepsProvider = defaultDeps) {
-  return httpHandler(async (event: HttpEvent) => {
+  return httpRoute(async (event: HttpEvent) => {
     const deps = getDeps();
     const record = await getAnalysis(deps, event.pathParameters?.id ?? "");
     return json(200, presentAnalysis(record, publicBaseUrl(event), deps.now()));

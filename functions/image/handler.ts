@@ -1,10 +1,11 @@
 import { getImage } from "../../shared/usecases/queries.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { httpHandler, type HttpEvent } from "../http.js";
+import { httpRoute } from "../pipeline.js";
+import type { HttpEvent } from "../http.js";
 
 /** GET /api/photo-analysis/{id}/image/ — the bytes through the API, never a storage path. */
 export function createImageHandler(getDeps: DepsProvider = defaultDeps) {
-  return httpHandler(async (event: HttpEvent) => {
+  return httpRoute(async (event: HttpEvent) => {
     const image = await getImage(getDeps(), event.pathParameters?.id ?? "");
     return {
       statusCode: 200,

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { allowedMethods, findRoute, type HttpRoute } from "../routes.js";
-import type { HttpEvent, HttpResult } from "../http.js";
+import type { HttpEvent } from "../http.js";
+import type { HttpHandler } from "../pipeline.js";
 
-export type RouteHandler = (event: HttpEvent, context?: unknown) => Promise<HttpResult | undefined>;
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/i;
@@ -13,7 +13,7 @@ const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencode
  * (payload 2.0) event a Lambda would get, calling the route's handler, and writing its result
  * back. Bodies are base64-encoded as API Gateway does for binary content.
  */
-export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<RouteHandler>): Server {
+export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<HttpHandler>): Server {
   return createServer((request, response) => {
     serve(request, response, handlerFor).catch((error) => {
       console.error("local server error", error);
@@ -77,7 +77,7 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
   };
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, handlerFor: (route: HttpRoute) => Promise<RouteHandler>) {
+async function serve(request: IncomingMessage, response: ServerResponse, handlerFor: (route: HttpRoute) => Promise<HttpHandler>) {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
   const match = findRoute(request.method ?? "GET", path);
   if (!match) {
@@ -100,7 +100,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
     return;
   }
   const handler = await handlerFor(match.route);
-  const result = (await handler(toEvent(request, body, match.route, match.pathParameters), {})) ?? { statusCode: 200 };
+  const result = await handler(toEvent(request, body, match.route, match.pathParameters));
   const payload = result.body ? Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
   response.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), "content-length": String(payload.length) });
   response.end(payload);

@@ -5,8 +5,8 @@ import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../s
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
-import { HANDLER_FACTORIES } from "./handler-factories.js";
-import { createLocalApiServer, type RouteHandler } from "./http-adapter.js";
+import type { HttpHandler } from "../pipeline.js";
+import { createLocalApiServer } from "./http-adapter.js";
 
 export const LOCAL_TABLE = "photo-analysis-local";
 export const LOCAL_BUCKET = "photo-analysis-local";
@@ -105,13 +105,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const runtime = local.runtime;
   const base = createDepsWithVision(runtime, env);
   const deps = options.override ? options.override(base) : base;
-  const handlers = new Map<string, RouteHandler>();
-  const server: Server = createLocalApiServer(async (route) => {
+  // The local composition root: one set of dependencies for every route, handlers made on first use.
+  const handlers = new Map<string, Promise<HttpHandler>>();
+  const server: Server = createLocalApiServer((route) => {
     let handler = handlers.get(route.id);
     if (!handler) {
-      const factory = HANDLER_FACTORIES[route.id];
-      if (!factory) throw new Error(`no handler factory for route ${route.id}`);
-      handler = factory(() => deps);
+      handler = route.factory().then((factory) => factory(() => deps));
       handlers.set(route.id, handler);
     }
     return handler;

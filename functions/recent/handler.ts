@@ -2,11 +2,12 @@ import { ValidationError } from "../../shared/domain/errors.js";
 import { presentRecentItem } from "../../shared/domain/present.js";
 import { listRecent, parseRecentLimit } from "../../shared/usecases/queries.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { resolveCaller, fingerprintErrors, httpHandler, json, type HttpEvent } from "../http.js";
+import { httpRoute } from "../pipeline.js";
+import { resolveCaller, fingerprintErrors, json, type HttpEvent } from "../http.js";
 
 /** GET /api/photo-analysis/recent/?fingerprint=&limit= */
 export function createRecentHandler(getDeps: DepsProvider = defaultDeps) {
-  return httpHandler(async (event: HttpEvent) => {
+  return httpRoute(async (event: HttpEvent) => {
     const query = event.queryStringParameters ?? {};
     const problems = fingerprintErrors(query.fingerprint);
     if (problems.length) throw new ValidationError({ fingerprint: problems });

@@ -1,7 +1,8 @@
 import { createUploadUrl } from "../../shared/usecases/staged-upload.js";
 import { ValidationError } from "../../shared/domain/errors.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { fingerprintErrors, httpHandler, json, jsonBody, rateLimitHeaders, resolveCaller, type HttpEvent } from "../http.js";
+import { httpRoute } from "../pipeline.js";
+import { fingerprintErrors, json, jsonBody, rateLimitHeaders, resolveCaller, type HttpEvent } from "../http.js";
 
 /**
  * POST /api/photo-analysis/upload-url/ — body (optional) `{"fingerprint": "...", "content_type": "image/heic"}`.
@@ -9,7 +10,7 @@ import { fingerprintErrors, httpHandler, json, jsonBody, rateLimitHeaders, resol
  * `fields` first and the file last (field name `file`), then POST `{"upload_id"}` to the upload endpoint.
  */
 export function createUploadUrlHandler(getDeps: DepsProvider = defaultDeps) {
-  return httpHandler(async (event: HttpEvent) => {
+  return httpRoute(async (event: HttpEvent) => {
     const deps = getDeps();
     const body = jsonBody(event);
     const problems = fingerprintErrors(body.fingerprint);

@@ -1,16 +1,12 @@
-import middy from "@middy/core";
 import { PayloadTooLargeError, ValidationError } from "../../shared/domain/errors.js";
 import { presentAnalysis } from "../../shared/domain/present.js";
-import { runtimeEnvironmentFrom } from "../../shared/runtime/context.js";
-import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { createVisionSelector } from "../../shared/runtime/vision-context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeStagedUpload } from "../../shared/usecases/staged-upload.js";
 import { analyzeUpload, type UploadOutcome } from "../../shared/usecases/upload.js";
-import type { DepsProvider } from "../deps.js";
+import { lambdaDeps, type DepsProvider } from "../deps.js";
 import {
-  errorResponse,
   fingerprintErrors,
-  httpHandler,
   isJsonRequest,
   json,
   jsonBody,
@@ -19,10 +15,9 @@ import {
   rateLimitHeaders,
   resolveCaller,
   type HttpEvent,
-  type HttpResult,
 } from "../http.js";
-
-import { multipartForm, type FormEvent } from "../multipart.js";
+import type { FormEvent } from "../multipart.js";
+import { httpRoute } from "../pipeline.js";
 
 /**
  * Parser limits: one photo (a second `image` part is ignored, as DRF keeps the first), a few
@@ -31,21 +26,12 @@ import { multipartForm, type FormEvent } from "../multipart.js";
  */
 const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: 2, fields: 10, fieldSize: 4096 };
 
-let uploadDeps: AppDeps | undefined;
-
-/** Built once per container; the vision models themselves load on first use. */
-function defaultUploadDeps(): AppDeps {
-  uploadDeps ??= createDepsWithVision(runtimeEnvironmentFrom(process.env));
-  return uploadDeps;
-}
+/** The Lambda's dependencies, with vision (only this function's bundle carries the vision code). */
+const uploadDeps: DepsProvider = () => lambdaDeps(createVisionSelector);
 
 /** POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`), or JSON `upload_id` after a presigned upload. */
-export function createUploadHandler(getDeps: DepsProvider = defaultUploadDeps) {
-  return withMultipartBody(uploadHandler(getDeps));
-}
-
-function uploadHandler(getDeps: DepsProvider) {
-  return httpHandler(async (event: FormEvent, context?: LambdaContext) => {
+export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
+  return httpRoute(async (event: FormEvent, context?: LambdaContext) => {
     const deps = getDeps();
     if (isJsonRequest(event)) return stagedUpload(event, deps, context);
     const fingerprint = event.form?.fields.get("fingerprint")?.[0];
@@ -67,7 +53,7 @@ function uploadHandler(getDeps: DepsProvider) {
       deadline: deadlineOf(context),
     });
     return uploadResponse(event, deps, outcome);
-  });
+  }, { form: { limits: FORM_LIMITS, errorField: "image" } });
 }
 
 /** The second step of the presigned flow: `{"upload_id": "...", "fingerprint": "..."}`. */
@@ -119,15 +105,6 @@ function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome)
     },
     rateLimitHeaders(outcome.rateLimit),
   );
-}
-
-function withMultipartBody(inner: (event: FormEvent) => Promise<HttpResult>) {
-  return middy<FormEvent, HttpResult>(inner)
-    .use(multipartForm(FORM_LIMITS, "image"))
-    .onError(async (request) => {
-      // Only the parser throws here (the inner handler maps its own errors).
-      request.response = errorResponse(request.error);
-    });
 }
 
 export const handler = createUploadHandler();

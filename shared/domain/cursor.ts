@@ -1,4 +1,4 @@
-import { ValidationError } from "./errors.js";
+import { InvalidInputError } from "./errors.js";
 
 /**
  * Page cursors: opaque base64url JSON for clients. Decoding validates the shape, so a forged
@@ -15,7 +15,7 @@ export function decodeCursor<T>(cursor: string, isValid: (value: unknown) => val
   } catch {
     value = undefined;
   }
-  if (!isValid(value)) throw ValidationError.field("cursor", "Invalid cursor: pass back the cursor of the previous page unchanged.");
+  if (!isValid(value)) throw new InvalidInputError("cursor", "Invalid cursor: pass back the cursor of the previous page unchanged.");
   return value;
 }
 

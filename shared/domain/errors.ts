@@ -1,10 +1,48 @@
 /**
- * Domain errors. Each maps to one of the seed's HTTP responses in the handlers
- * (functions/http.ts); the domain itself knows nothing of HTTP.
+ * Domain errors. Every error the service answers on purpose extends AppError, which carries the
+ * status the handlers answer with, a stable `code` for clients and logs, and whether its message
+ * may be shown (`expose`). The one mapping to the seed's JSON bodies is in functions/http.ts; the
+ * domain names no form fields: InvalidInputError says which input (`subject`) was wrong, and the
+ * handler layer turns that into the seed's field errors.
  */
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** The message is written for clients (never internals). */
+  readonly expose: boolean = true;
+}
 
-/** 400: field errors in the seed's shape, e.g. `{ image: ["Image file too large. ..."] }`. */
-export class ValidationError extends Error {
+/** What a client sent that was wrong, in domain words; functions/http.ts maps each to its request field. */
+export type InputSubject =
+  | "image"
+  | "upload"
+  | "content type"
+  | "cursor"
+  | "from date"
+  | "to date"
+  | "days"
+  | "limit"
+  | "owner"
+  | "presigned uploads"
+  | "language";
+
+/** 400: one input is invalid; the message is the seed's. */
+export class InvalidInputError extends AppError {
+  readonly status = 400;
+  readonly code = "invalid_input";
+  constructor(
+    readonly subject: InputSubject,
+    message: string,
+  ) {
+    super(message);
+    this.name = "InvalidInputError";
+  }
+}
+
+/** 400: field errors in the seed's shape, e.g. `{ image: ["No file was submitted."] }` (raised by handlers). */
+export class ValidationError extends AppError {
+  readonly status: number = 400;
+  readonly code: string = "invalid";
   constructor(readonly fields: Record<string, string[]>) {
     super(Object.entries(fields).map(([field, messages]) => `${field}: ${messages.join(" ")}`).join("; "));
     this.name = "ValidationError";
@@ -14,24 +52,30 @@ export class ValidationError extends Error {
   }
 }
 
-/** 401: a token was sent and is not valid (a request with a bad token is never treated as anonymous). */
-export class UnauthorizedError extends Error {
-  constructor(message = "Authentication credentials were not valid.") {
-    super(message);
-    this.name = "UnauthorizedError";
-  }
-}
-
 /** 413: the body is too big for a direct upload; field errors in the seed's shape, pointing at the presigned flow. */
 export class PayloadTooLargeError extends ValidationError {
+  override readonly status = 413;
+  override readonly code = "too_large";
   constructor(fields: Record<string, string[]>) {
     super(fields);
     this.name = "PayloadTooLargeError";
   }
 }
 
+/** 401: a token was sent and is not valid (a request with a bad token is never treated as anonymous). */
+export class UnauthorizedError extends AppError {
+  readonly status = 401;
+  readonly code = "unauthorized";
+  constructor(message = "Authentication credentials were not valid.") {
+    super(message);
+    this.name = "UnauthorizedError";
+  }
+}
+
 /** 403: signed in, but not allowed (e.g. not an admin). */
-export class ForbiddenError extends Error {
+export class ForbiddenError extends AppError {
+  readonly status = 403;
+  readonly code = "forbidden";
   constructor(message = "You do not have permission to perform this action.") {
     super(message);
     this.name = "ForbiddenError";
@@ -39,7 +83,9 @@ export class ForbiddenError extends Error {
 }
 
 /** 404 `{"detail":"Not found."}`. */
-export class NotFoundError extends Error {
+export class NotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = "not_found";
   constructor(message = "Not found.") {
     super(message);
     this.name = "NotFoundError";
@@ -47,7 +93,9 @@ export class NotFoundError extends Error {
 }
 
 /** 410 `{"error":"Image has expired"}`. */
-export class ExpiredError extends Error {
+export class ExpiredError extends AppError {
+  readonly status = 410;
+  readonly code = "expired";
   constructor(message = "Image has expired") {
     super(message);
     this.name = "ExpiredError";
@@ -55,7 +103,9 @@ export class ExpiredError extends Error {
 }
 
 /** 503: the vision provider that should run is not configured (e.g. no API key). */
-export class VisionNotConfiguredError extends Error {
+export class VisionNotConfiguredError extends AppError {
+  readonly status = 503;
+  readonly code = "vision_not_configured";
   constructor(readonly detail: string) {
     super(detail);
     this.name = "VisionNotConfiguredError";
@@ -63,7 +113,9 @@ export class VisionNotConfiguredError extends Error {
 }
 
 /** 500 `{"error":"Photo analysis failed","detail":...}`: the provider failed or answered nonsense. `detail` is safe to show. */
-export class AnalysisFailedError extends Error {
+export class AnalysisFailedError extends AppError {
+  readonly status = 500;
+  readonly code = "analysis_failed";
   /** True for failures worth retrying: rate limits, server errors, timeouts, dropped connections. */
   readonly retryable: boolean;
 
@@ -77,8 +129,10 @@ export class AnalysisFailedError extends Error {
   }
 }
 
-/** 500: the image store failed. */
-export class StorageError extends Error {
+/** 500: the image store failed; only `publicMessage` is shown. */
+export class StorageError extends AppError {
+  readonly status = 500;
+  readonly code = "storage_failed";
   constructor(
     readonly publicMessage: string,
     options?: { cause?: unknown },
@@ -89,7 +143,9 @@ export class StorageError extends Error {
 }
 
 /** 429 with the seed's body. */
-export class RateLimitedError extends Error {
+export class RateLimitedError extends AppError {
+  readonly status = 429;
+  readonly code = "rate_limited";
   constructor(
     readonly used: number,
     readonly limit: number,
@@ -101,7 +157,9 @@ export class RateLimitedError extends Error {
 }
 
 /** 503 with Retry-After: the photo is being analysed by another request that has not finished within this request's time. */
-export class BusyError extends Error {
+export class BusyError extends AppError {
+  readonly status = 503;
+  readonly code = "busy";
   constructor(
     readonly detail: string,
     readonly retryAfterSeconds: number,

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import sharp, { type Metadata, type Sharp } from "sharp";
-import { ValidationError } from "../domain/errors.js";
+import { InvalidInputError } from "../domain/errors.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
@@ -36,8 +36,8 @@ function loadHeicDecoder(): HeicDecoder {
   return heicDecoder;
 }
 
-function invalid(message = INVALID_IMAGE_MESSAGE): ValidationError {
-  return ValidationError.field("image", message);
+function invalid(message = INVALID_IMAGE_MESSAGE): InvalidInputError {
+  return new InvalidInputError("image", message);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor, isRecordLike } from "../domain/cursor.js";
-import { ValidationError } from "../domain/errors.js";
+import { InvalidInputError } from "../domain/errors.js";
 import { isUuid } from "../domain/ids.js";
 import type { PhotoAnalysisRecord } from "../domain/types.js";
 import { dayOf } from "../stats/stats.js";
@@ -68,7 +68,7 @@ async function lookup(deps: AppDeps, q: string): Promise<PhotoAnalysisRecord[]> 
 export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }> {
   const now = deps.now();
   for (const [field, value] of [["from", query.from], ["to", query.to]] as const) {
-    if (value !== undefined && !DAY.test(value)) throw ValidationError.field(field, "Use the date format YYYY-MM-DD.");
+    if (value !== undefined && !DAY.test(value)) throw new InvalidInputError(field === "from" ? "from date" : "to date", "Use the date format YYYY-MM-DD.");
   }
   if (query.q) {
     const found = (await lookup(deps, query.q))
@@ -105,7 +105,7 @@ export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery)
 
 /** The dashboard: per-day counters, provider/model mix and the most frequent suggestion names. */
 export async function dashboardStats(deps: AppDeps, days: number) {
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw ValidationError.field("days", "Choose between 1 and 366 days.");
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new InvalidInputError("days", "Choose between 1 and 366 days.");
   const to = dayOf(deps.now());
   const from = dayOf(new Date(deps.now().getTime() - (days - 1) * 86_400_000));
   const [daily, models, topNames] = await Promise.all([deps.stats.daily(from, to), deps.stats.models(from, to), deps.stats.topNames(from, to, 15)]);

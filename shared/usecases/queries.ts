@@ -1,5 +1,5 @@
 import { isUuid } from "../domain/ids.js";
-import { ExpiredError, NotFoundError, StorageError, ValidationError } from "../domain/errors.js";
+import { ExpiredError, InvalidInputError, NotFoundError, StorageError } from "../domain/errors.js";
 import { isExpired, type Caller, type PhotoAnalysisRecord } from "../domain/types.js";
 import type { StoredImage } from "../stores/ports.js";
 import type { AppDeps } from "./deps.js";
@@ -19,14 +19,14 @@ export async function getAnalysis(deps: AppDeps, id: string): Promise<PhotoAnaly
 export function parseRecentLimit(raw: string | undefined): number {
   if (raw === undefined || raw === "") return RECENT_DEFAULT_LIMIT;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw ValidationError.field("limit", "A valid integer of at least 1 is required.");
+  if (!Number.isInteger(value) || value < 1) throw new InvalidInputError("limit", "A valid integer of at least 1 is required.");
   return Math.min(value, RECENT_MAX_LIMIT);
 }
 
 /** Recent analyses of the signed-in user, or else of the browser fingerprint. */
 export async function listRecent(deps: AppDeps, caller: Caller, limit: number): Promise<PhotoAnalysisRecord[]> {
   if (caller.userId) return deps.records.listRecent({ userId: caller.userId }, limit);
-  if (!caller.fingerprint) throw ValidationError.field("fingerprint", "This field is required for anonymous users.");
+  if (!caller.fingerprint) throw new InvalidInputError("owner", "This field is required for anonymous users.");
   return deps.records.listRecent({ fingerprint: caller.fingerprint }, limit);
 }
 

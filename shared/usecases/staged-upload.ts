@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isUuid } from "../domain/ids.js";
-import { NotFoundError, RateLimitedError, ValidationError } from "../domain/errors.js";
+import { NotFoundError, RateLimitedError, InvalidInputError } from "../domain/errors.js";
 import type { Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
@@ -8,6 +8,8 @@ import { ensureStanding } from "./quota.js";
 import type { AppDeps } from "./deps.js";
 import type { Style } from "../vision/instructions.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
+
+const NOT_UPLOADED = "No file has been uploaded for this upload_id yet.";
 
 /** Upload URLs a caller may request per analysis in its hourly allowance (a retry or a second try per photo). */
 export const TICKETS_PER_ANALYSIS = 2;
@@ -32,7 +34,7 @@ export interface UploadTicket {
 }
 
 function stagingOf(deps: AppDeps) {
-  if (!deps.staging) throw new ValidationError({ non_field_errors: ["Presigned uploads need S3 storage, which is not configured on this server."] });
+  if (!deps.staging) throw new InvalidInputError("presigned uploads", "Presigned uploads need S3 storage, which is not configured on this server.");
   return deps.staging;
 }
 
@@ -45,7 +47,7 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
   const settings = await deps.settings();
   const contentType = (input.contentType ?? "image/jpeg").toLowerCase();
   if (!UPLOAD_CONTENT_TYPES.includes(contentType)) {
-    throw ValidationError.field("content_type", `Unsupported content type "${input.contentType}". Use one of: ${UPLOAD_CONTENT_TYPES.join(", ")}.`);
+    throw new InvalidInputError("content type", `Unsupported content type "${input.contentType}". Use one of: ${UPLOAD_CONTENT_TYPES.join(", ")}.`);
   }
   const staging = stagingOf(deps);
   const id = randomUUID();
@@ -87,16 +89,16 @@ export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: stri
   // The URL's lifetime bounds when the file may arrive; analysing it may come a little later.
   if (Date.parse(intent.expiresAt) + 3600_000 < deps.now().getTime()) {
     await staging.delete(intent.key).catch(() => {});
-    throw ValidationError.field("upload_id", "This upload has expired. Request a new upload URL.");
+    throw new InvalidInputError("upload", "This upload has expired. Request a new upload URL.");
   }
   const size = await staging.size(intent.key);
-  if (size === null) throw ValidationError.field("upload_id", "No file has been uploaded for this upload_id yet.");
+  if (size === null) throw new InvalidInputError("upload", NOT_UPLOADED);
   if (size > intent.maxBytes) {
     await staging.delete(intent.key).catch(() => {});
-    throw ValidationError.field("image", tooLargeMessage(settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB));
+    throw new InvalidInputError("image", tooLargeMessage(settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB));
   }
   const bytes = await staging.read(intent.key);
-  if (!bytes) throw ValidationError.field("upload_id", "No file has been uploaded for this upload_id yet.");
+  if (!bytes) throw new InvalidInputError("upload", NOT_UPLOADED);
   const outcome = await analyzeUpload(deps, { bytes, caller: input.caller, style: input.style, deadline: input.deadline });
   // The stored copy is the normalised one; the staged original is not kept.
   await staging.delete(intent.key).catch((error) => console.error("staging cleanup failed", error));

@@ -1,5 +1,5 @@
 import type { Settings } from "../config/settings.js";
-import { ValidationError } from "../domain/errors.js";
+import { InvalidInputError } from "../domain/errors.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { openImage, perceptualHash, resizedJpeg, type OpenedImage } from "../image/decode.js";
@@ -71,8 +71,8 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
 
 function checkSize(bytes: Buffer, settings: Settings): void {
   const maxMegabytes = settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB;
-  if (bytes.length === 0) throw ValidationError.field("image", "The submitted file is empty.");
-  if (bytes.length > maxMegabytes * 1024 * 1024) throw ValidationError.field("image", tooLargeMessage(maxMegabytes));
+  if (bytes.length === 0) throw new InvalidInputError("image", "The submitted file is empty.");
+  if (bytes.length > maxMegabytes * 1024 * 1024) throw new InvalidInputError("image", tooLargeMessage(maxMegabytes));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../shared/domain/errors.js";
+import { InvalidInputError } from "../../shared/domain/errors.js";
 import { openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
 import { sniffImageFormat } from "../../shared/image/format.js";
 import { hammingDistance, md5Hex, phashFromGrey32 } from "../../shared/image/hash.js";
@@ -86,8 +86,9 @@ describe("openImage validation", () => {
       (image) => perceptualHash(image).then(() => null),
       (caught: unknown) => caught,
     ).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).fields.image![0]!;
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).subject).toBe("image");
+    return (error as InvalidInputError).message;
   }
 
   it("rejects text, truncated files and too many pixels with a clear message", async () => {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { BusyError, RateLimitedError, ValidationError } from "../../shared/domain/errors.js";
+import { BusyError, InvalidInputError, RateLimitedError } from "../../shared/domain/errors.js";
 import type { Caller } from "../../shared/domain/types.js";
 import { FallbackVisionProvider } from "../../shared/vision/select.js";
 import { analyzeUpload } from "../../shared/usecases/upload.js";
@@ -162,7 +162,7 @@ describe("analyzeUpload", () => {
 
   it("rejects empty and oversized files with the seed's messages", async () => {
     const { deps } = memoryDeps({ settings: { PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: "0.001" } });
-    await expect(analyzeUpload(deps, { bytes: Buffer.alloc(0), caller })).rejects.toEqual(ValidationError.field("image", "The submitted file is empty."));
+    await expect(analyzeUpload(deps, { bytes: Buffer.alloc(0), caller })).rejects.toEqual(new InvalidInputError("image", "The submitted file is empty."));
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("Image file too large. Maximum size is 0.001MB.");
   });
 });
