@@ -28,6 +28,11 @@ export interface RateLimitStatus {
   resetSeconds: number;
 }
 
+/** The standing a response reports (RateLimit-* headers), from any decision. */
+export function statusOf(decision: RateLimitStatus): RateLimitStatus {
+  return { limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds };
+}
+
 export type RateLimitDecision =
   | (RateLimitStatus & { allowed: true; refund(): Promise<void> })
   | (RateLimitStatus & { allowed: false; used: number; retryAfterSeconds: number });

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import type { PhotoAnalysisRecord } from "../domain/types.js";
+import { isExpired, type PhotoAnalysisRecord } from "../domain/types.js";
 import { hammingDistance, isInformativeHash } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import { isConditionFailed } from "./aws-errors.js";
@@ -144,7 +144,6 @@ export class DynamoRecordStore implements RecordStore {
 
   async findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ record: PhotoAnalysisRecord; distance: number } | null> {
     if (maxDistance > MAX_INDEXED_DISTANCE) throw new Error(`the pHash index finds distances up to ${MAX_INDEXED_DISTANCE}`);
-    const nowIso = now.toISOString();
     const candidates = new Map<string, { hash: string; expiresAt?: string }>();
     await Promise.all(
       phashSegments(imagePhash).map(async (segment) => {
@@ -167,13 +166,13 @@ export class DynamoRecordStore implements RecordStore {
       }),
     );
     const ranked = [...candidates.entries()]
-      .filter(([, candidate]) => !candidate.expiresAt || candidate.expiresAt > nowIso)
+      .filter(([, candidate]) => !isExpired({ expiresAt: candidate.expiresAt ?? null }, now))
       .map(([id, candidate]) => ({ id, distance: hammingDistance(imagePhash, candidate.hash) }))
       .filter((candidate) => candidate.distance <= maxDistance)
       .sort((a, b) => a.distance - b.distance);
     for (const candidate of ranked) {
       const record = await this.get(candidate.id);
-      if (record && (!record.expiresAt || record.expiresAt > nowIso)) return { record, distance: candidate.distance };
+      if (record && !isExpired(record, now)) return { record, distance: candidate.distance };
     }
     return null;
   }
@@ -208,10 +207,9 @@ export class DynamoRecordStore implements RecordStore {
   async findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null> {
     // Newest first; expired ones are skipped here rather than trusted to TTL having run.
     const Items = await this.queryIndex(INDEXES.byFileHash, fileHash, 10);
-    const nowMs = now.getTime();
     const match = Items
       .map(fromItem)
-      .find((record) => record.expiresAt === null || Date.parse(record.expiresAt) > nowMs);
+      .find((record) => !isExpired(record, now));
     return match ?? null;
   }
 

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, isRecordLike } from "../domain/cursor.js";
 import { InvalidInputError } from "../domain/errors.js";
 import { isUuid } from "../domain/ids.js";
-import type { PhotoAnalysisRecord } from "../domain/types.js";
+import { isExpired, type PhotoAnalysisRecord } from "../domain/types.js";
 import { dayOf } from "../stats/stats.js";
 import type { AdminFilter } from "../stores/ports.js";
 import type { AppDeps } from "./deps.js";
@@ -40,8 +40,7 @@ function previousMonth(month: string): string {
 function matchesFilter(record: PhotoAnalysisRecord, filter: AdminFilter, now: Date): boolean {
   if (filter.model && record.provider !== filter.model && !record.aiVisionModel.startsWith(filter.model)) return false;
   if (filter.storageType && record.storageType !== filter.storageType) return false;
-  const expired = record.expiresAt !== null && record.expiresAt <= now.toISOString();
-  if (filter.expired !== undefined && expired !== filter.expired) return false;
+  if (filter.expired !== undefined && isExpired(record, now) !== filter.expired) return false;
   if (filter.signedIn !== undefined && (record.userId !== null) !== filter.signedIn) return false;
   return true;
 }

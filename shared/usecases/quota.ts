@@ -1,7 +1,7 @@
 import type { Settings } from "../config/settings.js";
 import { RateLimitedError } from "../domain/errors.js";
 import type { Caller } from "../domain/types.js";
-import { rateLimitRules, type RateLimiter, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import { rateLimitRules, statusOf, type RateLimiter, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 
 /**
  * The caller's allowance around one analysis: admit a unit (or refuse with the seed's 429), run
@@ -22,7 +22,7 @@ export async function withQuota<T>(
     throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
   }
   try {
-    return await work({ limit: decision.limit, remaining: decision.remaining, resetSeconds: decision.resetSeconds });
+    return await work(statusOf(decision));
   } catch (error) {
     await decision.refund().catch((refundError) => console.error("rate-limit refund failed", refundError));
     throw error;
@@ -45,5 +45,5 @@ export async function ensureStanding(
     await options.onRefused?.();
     throw new RateLimitedError(standing.used, standing.limit, standing.retryAfterSeconds);
   }
-  return { limit: standing.limit, remaining: standing.remaining, resetSeconds: standing.resetSeconds };
+  return statusOf(standing);
 }

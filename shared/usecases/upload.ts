@@ -3,7 +3,7 @@ import { InvalidInputError } from "../domain/errors.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { openImage, perceptualHash, resizedJpeg, type OpenedImage } from "../image/decode.js";
-import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
 import { withClaim } from "./claim.js";
@@ -128,7 +128,7 @@ async function cacheHit(deps: AppDeps, settings: Settings, caller: Caller, outco
     countEvent(deps, { kind: "exact_hit" }),
   ]);
   if (!status) return outcome;
-  return { ...outcome, rateLimit: { limit: status.limit, remaining: status.remaining, resetSeconds: status.resetSeconds } };
+  return { ...outcome, rateLimit: statusOf(status) };
 }
 
 /** Records one more use of a stored analysis (times_used + 1); null if the record vanished meanwhile. */

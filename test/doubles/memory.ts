@@ -1,6 +1,6 @@
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { decodeCursor, encodeCursor, isRecordLike } from "../../shared/domain/cursor.js";
-import type { PhotoAnalysisRecord } from "../../shared/domain/types.js";
+import { isExpired, type PhotoAnalysisRecord } from "../../shared/domain/types.js";
 import { hammingDistance, isInformativeHash } from "../../shared/image/hash.js";
 import { MAX_INDEXED_DISTANCE } from "../../shared/image/phash-index.js";
 import { SlidingWindowRateLimiter, type CounterStore } from "../../shared/ratelimit/rate-limiter.js";
@@ -31,7 +31,7 @@ function takeFailure(failures: Failures, method: string) {
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
-const unexpired = (record: PhotoAnalysisRecord, now: Date) => !record.expiresAt || record.expiresAt > now.toISOString();
+const unexpired = (record: PhotoAnalysisRecord, now: Date) => !isExpired(record, now);
 
 export class MemoryRecordStore implements RecordStore {
   readonly records = new Map<string, PhotoAnalysisRecord>();

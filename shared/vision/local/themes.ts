@@ -517,18 +517,8 @@ export const GENERIC_THEME: Theme = {
   nouns: "things",
   title: "Curious",
   names: ["Curious Minds", "Show and Tell", "Snapshot Stories", "Picture This", "The Hangout", "Good Finds", "Fresh Perspectives"],
-  descriptions: [
-    "Photos, stories and facts about the {subject}",
-    "Curious minds talking all things {subject}",
-    "Share your best {subject} finds",
-    "Questions, tips and {subject} trivia",
-    "Where the {subject} gets the attention it deserves",
-    "Snap it, share it, talk about the {subject}",
-    "Little-known facts and big opinions on the {subject}",
-    "For anyone who has ever stopped to look at a {subject}",
-    "Your first stop for {subject} chat",
-    "Collectors, fans and the plain curious: {subject} talk",
-  ],
+  // Its one-liners are the general pool every photo draws from (patterns.ts).
+  descriptions: [],
 };
 
 /** Names and words we never put in a suggestion. Labels that match are described by theme instead. */
