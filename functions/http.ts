@@ -130,9 +130,9 @@ export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "token
   }
 }
 
-/** The API's public origin, for image_url: PHOTO_ANALYSIS_PUBLIC_BASE_URL (e.g. behind a CDN), else what the request says. */
-export function publicBaseUrl(event: HttpEvent): string {
-  if (process.env.PHOTO_ANALYSIS_PUBLIC_BASE_URL) return process.env.PHOTO_ANALYSIS_PUBLIC_BASE_URL;
+/** The API's public origin, for image_url: the configured one (PHOTO_ANALYSIS_PUBLIC_BASE_URL, e.g. behind a CDN), else what the request says. */
+export function publicBaseUrl(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl">): string {
+  if (deps.publicBaseUrl) return deps.publicBaseUrl;
   const headers = event.headers ?? {};
   const proto = headers["x-forwarded-proto"] ?? "https";
   const host = headers.host ?? event.requestContext.domainName;

@@ -9,7 +9,7 @@ export function createAdminDetailHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event: HttpEvent) => {
     const deps = getDeps();
     const record = await getAnalysis(deps, event.pathParameters?.id ?? "");
-    return json(200, presentAdminDetail(record, publicBaseUrl(event), deps.now()));
+    return json(200, presentAdminDetail(record, publicBaseUrl(event, deps), deps.now()));
   }, { admin: getDeps });
 }
 

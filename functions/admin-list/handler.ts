@@ -33,7 +33,7 @@ export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
         signedIn: booleanParam("signed_in", query.signed_in),
       },
     });
-    const baseUrl = publicBaseUrl(event);
+    const baseUrl = publicBaseUrl(event, deps);
     return json(200, { results: page.records.map((record) => presentAdminRow(record, baseUrl, deps.now())), next_cursor: page.cursor ?? null });
   }, { admin: getDeps });
 }

@@ -9,7 +9,7 @@ export function createGetAnalysisHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event: HttpEvent) => {
     const deps = getDeps();
     const record = await getAnalysis(deps, event.pathParameters?.id ?? "");
-    return json(200, presentAnalysis(record, publicBaseUrl(event), deps.now()));
+    return json(200, presentAnalysis(record, publicBaseUrl(event, deps), deps.now()));
   });
 }
 

@@ -59,6 +59,7 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
     localKeyPair: !external.s3,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
+    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
     ...providerUrlsFrom(env),
     ...jwtSettingsFrom(env),

@@ -101,7 +101,7 @@ function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome)
       success: true,
       cached: outcome.cached,
       ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
-      analysis: presentAnalysis(outcome.record, publicBaseUrl(event), deps.now()),
+      analysis: presentAnalysis(outcome.record, publicBaseUrl(event, deps), deps.now()),
     },
     rateLimitHeaders(outcome.rateLimit),
   );

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { Refreshing } from "./refreshing.js";
 import { parseSettings, type Settings } from "./settings.js";
 
 /** A place settings come from: returns raw string values keyed by setting name. */
@@ -10,7 +11,7 @@ export interface ConfigSource {
 /** Environment variables (`PHOTO_ANALYSIS_*`). */
 export class EnvConfigSource implements ConfigSource {
   readonly description = "environment";
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
   async load() {
     return { ...this.env };
   }
@@ -61,34 +62,18 @@ export class LayeredConfigSource implements ConfigSource {
  * after a good load, the last good settings keep serving (and the error is reported once).
  */
 export class LiveSettings {
-  private current?: { settings: Settings; loadedAt: number };
-  private refreshing?: Promise<Settings>;
+  private readonly cache: Refreshing<Settings>;
 
   constructor(
-    private readonly source: ConfigSource,
-    private readonly ttlMs = 60_000,
-    private readonly now: () => number = Date.now,
-    private readonly onRefreshError: (error: unknown) => void = (error) => console.error("config refresh failed", error),
-  ) {}
-
-  async get(): Promise<Settings> {
-    if (this.current && this.now() - this.current.loadedAt < this.ttlMs) return this.current.settings;
-    this.refreshing ??= this.refresh().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
+    source: ConfigSource,
+    ttlMs = 60_000,
+    now: () => number = Date.now,
+    onRefreshError: (error: unknown) => void = (error) => console.error("config refresh failed", error),
+  ) {
+    this.cache = new Refreshing(async () => parseSettings(await source.load()), { ttlMs, now, onRefreshError });
   }
 
-  private async refresh(): Promise<Settings> {
-    try {
-      const settings = parseSettings(await this.source.load());
-      this.current = { settings, loadedAt: this.now() };
-      return settings;
-    } catch (error) {
-      if (!this.current) throw error;
-      this.onRefreshError(error);
-      this.current = { ...this.current, loadedAt: this.now() };
-      return this.current.settings;
-    }
+  get(): Promise<Settings> {
+    return this.cache.get();
   }
 }

@@ -4,6 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Refreshing } from "../config/refreshing.js";
 import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSettings, type ConfigSource } from "../config/sources.js";
 import { SsmConfigSource } from "../config/ssm-source.js";
 import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
@@ -46,6 +47,8 @@ export interface RuntimeEnvironment {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** The API's public origin for image URLs (PHOTO_ANALYSIS_PUBLIC_BASE_URL), when a CDN or proxy fronts it. */
+  publicBaseUrl?: string;
   /** Admin access: a static bearer token (for local use) and/or the JWT group that makes a user an admin. */
   adminToken?: string;
   adminGroup?: string;
@@ -62,6 +65,7 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     s3Endpoint: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
+    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     ...providerUrlsFrom(env),
@@ -140,22 +144,24 @@ export type SecretReader = (name: string) => Promise<string | undefined>;
 export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): SecretReader {
   if (!runtime.ssmPrefix) return async (name) => env[name] || undefined;
   const ssm = new SSMClient({ ...awsTimeouts(runtime), region: runtime.region });
-  const cache = new Map<string, { value: string | undefined; at: number }>();
+  const secrets = new Map<string, Refreshing<string | undefined>>();
+  const load = async (name: string) => {
+    try {
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: `${runtime.ssmPrefix!.replace(/\/+$/, "")}/secrets/${name}`, WithDecryption: true }));
+      return Parameter?.Value || undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ParameterNotFound") return undefined;
+      throw error;
+    }
+  };
   return async (name) => {
     if (env[name]) return env[name];
-    const hit = cache.get(name);
-    if (hit && Date.now() - hit.at < 300_000) return hit.value;
-    let value: string | undefined;
-    try {
-      const { Parameter } = await ssm.send(
-        new GetParameterCommand({ Name: `${runtime.ssmPrefix!.replace(/\/+$/, "")}/secrets/${name}`, WithDecryption: true }),
-      );
-      value = Parameter?.Value || undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name !== "ParameterNotFound") throw error;
+    let secret = secrets.get(name);
+    if (!secret) {
+      secret = new Refreshing(() => load(name), { ttlMs: 300_000, onRefreshError: (error) => console.error(`secret ${name} refresh failed`, error) });
+      secrets.set(name, secret);
     }
-    cache.set(name, { value, at: Date.now() });
-    return value;
+    return secret.get();
   };
 }
 
@@ -198,6 +204,7 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
+    publicBaseUrl: runtime.publicBaseUrl,
     now: () => new Date(),
     newId: () => randomUUID(),
   };

@@ -13,6 +13,7 @@ export function createVisionSelector(
     openaiBaseUrl: runtime.openaiBaseUrl,
     anthropicBaseUrl: runtime.anthropicBaseUrl,
     geminiBaseUrl: runtime.geminiBaseUrl,
+    modulePaths: (env.NODE_PATH ?? "").split(":").filter(Boolean),
   });
 }
 

@@ -26,6 +26,8 @@ export interface AppDeps {
   stats: StatsStore;
   /** Verifies signed-in users' bearer tokens; absent when no issuer is configured. */
   tokens?: TokenVerifier;
+  /** Where clients reach the API, when it is not what requests say (a CDN in front). */
+  publicBaseUrl?: string;
   now(): Date;
   newId(): string;
   /** Waits (real time); injectable so tests can observe polling. */

@@ -16,6 +16,8 @@ export interface ProviderEnvironment {
   openaiBaseUrl?: string;
   anthropicBaseUrl?: string;
   geminiBaseUrl?: string;
+  /** NODE_PATH entries: a runtime layer there may carry the local provider's classifier. */
+  modulePaths?: readonly string[];
 }
 
 /** Retries the provider's retryable failures with jittered backoff (the one retry policy for every cloud provider). */
@@ -92,7 +94,7 @@ export function createProviderSelector(environment: ProviderEnvironment) {
     switch (name) {
       case "local": {
         const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
-        return cached(`local:${modelDir ?? ""}`, () => new LocalVisionProvider({ modelDir }));
+        return cached(`local:${modelDir ?? ""}`, () => new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths }));
       }
       case "openai": {
         const options = {

@@ -71,15 +71,15 @@ export const SHIPPED_CLASSIFIER = "mobilenet_v1_0.75_224_quant";
 /**
  * Where the shipped classifier is: models/ at the project root (found upwards from this module),
  * or models/ at the root of the runtime layer, which is two levels above the layer's node_modules
- * on NODE_PATH (/opt/nodejs/node_modules → /opt/models in Lambda).
+ * among `modulePaths` (NODE_PATH: /opt/nodejs/node_modules → /opt/models in Lambda).
  */
-export function shippedClassifierDir(): string {
+export function shippedClassifierDir(modulePaths: readonly string[] = []): string {
   const candidates: string[] = [];
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     candidates.push(join(dir, "models", SHIPPED_CLASSIFIER));
     if (dirname(dir) === dir) break;
   }
-  for (const modules of (process.env.NODE_PATH ?? "").split(":").filter(Boolean)) candidates.push(join(modules, "..", "..", "models", SHIPPED_CLASSIFIER));
+  for (const modules of modulePaths) candidates.push(join(modules, "..", "..", "models", SHIPPED_CLASSIFIER));
   const found = candidates.find((dir) => existsSync(join(dir, "model.json")));
   if (!found) throw new LocalModelError(`the shipped classifier models/${SHIPPED_CLASSIFIER} is missing (looked upwards from ${candidates.at(0)} and beside NODE_PATH)`);
   return found;

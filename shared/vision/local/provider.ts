@@ -48,11 +48,11 @@ export class LocalVisionProvider implements VisionProvider {
 
   private resolvedModelDir?: string;
 
-  /** `modelDir`: a TF.js ImageNet classifier to use instead of the shipped one. */
-  constructor(private readonly options: { modelDir?: string }) {}
+  /** `modelDir`: a TF.js ImageNet classifier to use instead of the shipped one; `modulePaths`: NODE_PATH, where a runtime layer may carry it. */
+  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[] }) {}
 
   private get modelDir(): string {
-    this.resolvedModelDir ??= this.options.modelDir ?? shippedClassifierDir();
+    this.resolvedModelDir ??= this.options.modelDir ?? shippedClassifierDir(this.options.modulePaths);
     return this.resolvedModelDir;
   }
 
