@@ -1,4 +1,4 @@
-import { createUploadUrl } from "../../shared/usecases/staged-upload.js";
+import { createUploadUrl } from "../../shared/usecases/upload-url.js";
 import { ValidationError } from "../../shared/domain/errors.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import { httpRoute } from "../pipeline.js";

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { App } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HTTP_ROUTES } from "../../functions/routes.js";
 import { PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
 import { dependencyClosure } from "../../lib/runtime-layer.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
@@ -25,6 +26,8 @@ const run = promisify(execFile);
 let outdir: string;
 let aws: LocalAws;
 let assets: Record<string, string>;
+/** Per function, the layers the stack gives it (their node_modules folders). */
+let layersOf: Record<string, string[]>;
 let layerModules: string;
 /** Stands in for /var/runtime/node_modules: the AWS SDK v3 that Lambda's Node.js 22 runtime provides. */
 let runtimeModules: string;
@@ -40,9 +43,17 @@ beforeAll(async () => {
   const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
   const assetDir = (key: string) => join(assembly.directory, `asset.${key.replace(/\.zip$/, "")}`);
   assets = {};
+  layersOf = {};
+  const layerDirs: Record<string, string> = {};
   for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type === "AWS::Lambda::Function") assets[id.replace(/Function.*$/, "")] = assetDir(resource.Properties.Code.S3Key);
-    if (resource.Type === "AWS::Lambda::LayerVersion") layerModules = join(assetDir(resource.Properties.Content.S3Key), "nodejs", "node_modules");
+    if (resource.Type === "AWS::Lambda::LayerVersion") layerDirs[id] = join(assetDir(resource.Properties.Content.S3Key), "nodejs", "node_modules");
+  }
+  layerModules = Object.values(layerDirs)[0]!;
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== "AWS::Lambda::Function") continue;
+    const name = id.replace(/Function.*$/, "");
+    assets[name] = assetDir(resource.Properties.Code.S3Key);
+    layersOf[name] = (resource.Properties.Layers ?? []).map((layer: { Ref: string }) => layerDirs[layer.Ref]!);
   }
   runtimeModules = join(outdir, "lambda-runtime", "node_modules");
   const sdk = dependencyClosure(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-s3", "@aws-sdk/client-ssm"]);
@@ -63,25 +74,29 @@ afterAll(async () => {
   await rm(outdir, { recursive: true, force: true });
 });
 
-async function invoke(functionName: string, event: unknown, withLayer: boolean) {
+/** Runs a function's bundle with exactly the layers the stack gives it, as Lambda would. */
+async function invoke(functionName: string, event: unknown) {
   const eventFile = join(outdir, `${functionName}-event.json`);
   await writeFile(eventFile, JSON.stringify(event));
-  const script = `require(${JSON.stringify(join(assets[functionName]!, "index.js"))}).handler(require(${JSON.stringify(eventFile)}), {}).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
-  const { stdout } = await run(process.execPath, ["-e", script], {
+  const resultFile = join(outdir, `${functionName}-result.json`);
+  // The result goes to a file: a function's own log lines go to stdout, as in Lambda.
+  const script = `require(${JSON.stringify(join(assets[functionName]!, "index.js"))}).handler(require(${JSON.stringify(eventFile)}), {}).then((r) => require("fs").writeFileSync(${JSON.stringify(resultFile)}, JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
+  await run(process.execPath, ["-e", script], {
     cwd: outdir, // outside the project: no node_modules to fall back on
     maxBuffer: 64 * 1024 * 1024,
     env: {
       PATH: process.env.PATH,
-      NODE_PATH: withLayer ? `${layerModules}:${runtimeModules}` : runtimeModules,
+      NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
       AWS_REGION: "us-east-1",
       PHOTO_ANALYSIS_TABLE: table,
       PHOTO_ANALYSIS_BUCKET: bucket,
       PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
       PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
       PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+      PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
     },
   });
-  return JSON.parse(stdout) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean };
+  return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean };
 }
 
 describe("bundled Lambda functions", () => {
@@ -99,7 +114,7 @@ describe("bundled Lambda functions", () => {
 
   it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {
     const event = JSON.parse(await readFile("fixtures/events/upload.json", "utf8"));
-    const uploaded = await invoke("Upload", event, true);
+    const uploaded = await invoke("Upload", event);
     expect(uploaded.statusCode).toBe(201);
     const body = JSON.parse(uploaded.body);
     // The classifier comes from the layer's /opt/models copy (here: the layer directory's models/).
@@ -109,30 +124,58 @@ describe("bundled Lambda functions", () => {
 
     const imageEvent = JSON.parse(await readFile("fixtures/events/image.json", "utf8"));
     imageEvent.pathParameters.id = body.analysis.id;
-    // The read-only functions need no layer at all.
-    const image = await invoke("Image", imageEvent, false);
+    // The read-only functions have no layer at all.
+    expect(layersOf.Image).toEqual([]);
+    const image = await invoke("Image", imageEvent);
     expect(image.statusCode).toBe(200);
     expect(image.headers["content-type"]).toBe("image/jpeg");
     await expectNormalisedCopy(Buffer.from(image.body, "base64"), await readFile("fixtures/photos/imagenet-coffee-mug.jpg"));
 
-    const recent = await invoke("Recent", JSON.parse(await readFile("fixtures/events/recent.json", "utf8")), false);
+    const recent = await invoke("Recent", JSON.parse(await readFile("fixtures/events/recent.json", "utf8")));
     expect(JSON.parse(recent.body).map((item: { id: string }) => item.id)).toEqual([body.analysis.id]);
   }, 60_000);
 
+  it("starts every deployed function with exactly its layers and answers its fixture event", async () => {
+    const expected: Record<string, number> = {
+      UploadUrl: 201,
+      Recent: 200,
+      GetAnalysis: 404,
+      Image: 404,
+      AdminList: 200,
+      AdminDetail: 404,
+      AdminStats: 200,
+      AdminPage: 200,
+      AdminAssets: 200,
+    };
+    for (const route of HTTP_ROUTES.filter((r) => r.id !== "Upload")) {
+      const fixture = `fixtures/events/${route.entry.split("/")[1]}.json`;
+      const event = JSON.parse(await readFile(route.id === "AdminAssets" ? "fixtures/events/admin-assets.json" : fixture, "utf8"));
+      const result = await invoke(route.id, event);
+      expect(result.statusCode, `${route.id} (${fixture}): ${result.body?.slice(0, 200)}`).toBe(expected[route.id]);
+    }
+    const ticket = JSON.parse((await invoke("UploadUrl", JSON.parse(await readFile("fixtures/events/upload-url.json", "utf8")))).body);
+    expect(ticket).toMatchObject({ upload_id: expect.any(String), url: expect.stringContaining(bucket) });
+    const summary = await invoke("Cleanup", JSON.parse(await readFile("fixtures/events/cleanup.json", "utf8")));
+    expect(summary).toMatchObject({ failures: [] });
+  }, 120_000);
+
   it("serves the admin page from its bundle with a strict CSP", async () => {
-    const page = await invoke("AdminPage", { ...JSON.parse(await readFile("fixtures/events/get-analysis.json", "utf8")), pathParameters: undefined, rawPath: "/admin/" }, false);
+    const page = await invoke("AdminPage", JSON.parse(await readFile("fixtures/events/admin-page.json", "utf8")));
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(page.body).toContain('<script src="/admin/assets/admin.js" defer></script>');
-    const chart = await invoke("AdminAssets", { ...JSON.parse(await readFile("fixtures/events/get-analysis.json", "utf8")), pathParameters: { file: "chart.umd.min.js" } }, false);
+    const chart = await invoke("AdminAssets", { ...JSON.parse(await readFile("fixtures/events/admin-assets.json", "utf8")), pathParameters: { file: "chart.umd.min.js" } });
     expect(chart.statusCode).toBe(200);
     expect(chart.body).toContain("Chart");
   });
 
-  it("keeps sharp and the models out of the read-only bundles", async () => {
-    for (const name of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl", "AdminList", "AdminDetail", "AdminStats", "AdminPage"]) {
+  it("keeps sharp and the models out of every bundle but the upload function's (inlined or required)", async () => {
+    for (const name of Object.keys(assets).filter((id) => id !== "Upload")) {
       const code = await readFile(join(assets[name]!, "index.js"), "utf8");
-      expect(code, name).not.toMatch(/require\("sharp"\)|tfjs-core|human\.node-wasm/);
+      // sharp's JavaScript carries this message whether it is required or inlined.
+      expect(code, name).not.toMatch(/Could not load the "sharp" module|require\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);
+      expect(layersOf[name], name).toEqual([]);
     }
+    expect(layersOf.Upload).toHaveLength(1);
   });
 });
