@@ -125,8 +125,10 @@ export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | 
 }
 
 export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(createDynamoClient(runtime), { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(createDynamoClient(runtime), DOCUMENT_OPTIONS);
 }
+
+const DOCUMENT_OPTIONS = { marshallOptions: { removeUndefinedValues: true } };
 
 export function createS3Client(runtime: Pick<RuntimeEnvironment, "region" | "s3Endpoint" | "awsTimeoutMs" | "localKeyPair">): S3Client {
   return new S3Client({
@@ -185,10 +187,22 @@ const noVision: VisionSelector = async (): Promise<VisionProvider> => {
  * The vision selector is passed in (see vision-context.ts) so that only the upload function's
  * bundle contains the vision code.
  */
-export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env, visionProvider: VisionSelector = noVision): AppDeps {
-  const documents = createDocumentClient(runtime);
+export interface Instrumentation {
+  /** Wraps each AWS SDK client (X-Ray subsegments in Lambda). */
+  awsClient?: <T>(client: T) => T;
+  telemetry?: AppDeps["telemetry"];
+}
+
+export function createDeps(
+  runtime: RuntimeEnvironment,
+  env: NodeJS.ProcessEnv = process.env,
+  visionProvider: VisionSelector = noVision,
+  instrumentation: Instrumentation = {},
+): AppDeps {
+  const instrument = instrumentation.awsClient ?? (<T>(client: T) => client);
+  const documents = DynamoDBDocumentClient.from(instrument(createDynamoClient(runtime)), DOCUMENT_OPTIONS);
   const imageStores: Partial<Record<"s3" | "local", ImageStore>> = {};
-  const s3 = runtime.bucketName ? createS3Client(runtime) : undefined;
+  const s3 = runtime.bucketName ? instrument(createS3Client(runtime)) : undefined;
   if (s3) imageStores.s3 = new S3ImageStore(s3, runtime.bucketName!);
   if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
   const settings = new LiveSettings(createConfigSource(runtime, env));
@@ -205,6 +219,7 @@ export function createDeps(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv =
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
+    telemetry: instrumentation.telemetry,
     now: () => new Date(),
     newId: () => randomUUID(),
   };

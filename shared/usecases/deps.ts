@@ -24,6 +24,8 @@ export interface AppDeps {
   admin: { token?: string; group: string };
   /** Dashboard counters, maintained on write. */
   stats: StatsStore;
+  /** Operational metrics (CloudWatch in Lambda); absent locally. */
+  telemetry?: Telemetry;
   /** Verifies signed-in users' bearer tokens; absent when no issuer is configured. */
   tokens?: TokenVerifier;
   /** Where clients reach the API, when it is not what requests say (a CDN in front). */
@@ -41,8 +43,16 @@ export function imageStoreForWrites(deps: AppDeps, settings: Settings): ImageSto
   return store;
 }
 
-/** Counts an event for the dashboard; a counter failure is logged and never fails the request. */
-export async function countEvent(deps: Pick<AppDeps, "stats" | "now">, event: StatsEvent): Promise<void> {
+/** What operations watch: the dashboard's events, and each provider call's latency and outcome. */
+export type TelemetryEvent = StatsEvent | { kind: "provider_call"; provider: string; ms: number; ok: boolean };
+
+export interface Telemetry {
+  record(event: TelemetryEvent): void;
+}
+
+/** Counts an event for the dashboard (and metrics); a counter failure is logged and never fails the request. */
+export async function countEvent(deps: Pick<AppDeps, "stats" | "now" | "telemetry">, event: StatsEvent): Promise<void> {
+  deps.telemetry?.record(event);
   try {
     await deps.stats.record(dayOf(deps.now()), event);
   } catch (error) {

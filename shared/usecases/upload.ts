@@ -110,9 +110,13 @@ function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: str
 
 async function analyse(deps: AppDeps, provider: Awaited<ReturnType<AppDeps["visionProvider"]>>, image: OpenedImage, settings: Settings, style?: Style): Promise<VisionResult> {
   const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
+  const started = performance.now();
   try {
-    return await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style });
+    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style });
+    deps.telemetry?.record({ kind: "provider_call", provider: result.provider, ms: performance.now() - started, ok: true });
+    return result;
   } catch (error) {
+    deps.telemetry?.record({ kind: "provider_call", provider: provider.name, ms: performance.now() - started, ok: false });
     await countEvent(deps, { kind: "failed" });
     throw error;
   }

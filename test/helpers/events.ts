@@ -83,6 +83,16 @@ export function uploadEvent(bytes: Buffer | null, options: { fingerprint?: strin
   });
 }
 
-export function parseJson(result: { body?: string }) {
-  return JSON.parse(result.body ?? "null");
+/**
+ * The response's JSON. Error bodies carry `request_id`, which must equal the X-Request-Id header; it
+ * is checked and then removed, so tests compare the seed's own fields exactly.
+ */
+export function parseJson(result: { body?: string; headers?: Record<string, unknown> }) {
+  const body = JSON.parse(result.body ?? "null");
+  if (body && typeof body === "object" && !Array.isArray(body) && "request_id" in body) {
+    const header = result.headers?.["x-request-id"];
+    if (body.request_id !== header) throw new Error(`request_id ${body.request_id} differs from X-Request-Id ${String(header)}`);
+    delete body.request_id;
+  }
+  return body;
 }

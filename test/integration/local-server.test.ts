@@ -87,6 +87,19 @@ describe("npm start's local service over real HTTP", () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("names every answer with X-Request-Id and puts the same id in error bodies, leaving success bodies as the seed has them", async () => {
+    const ok = await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`);
+    expect(ok.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(await ok.json())).not.toContain("request_id");
+    const bad = await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http&limit=zero`);
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { limit: string[]; request_id: string };
+    expect(body.limit).toEqual(["A valid integer of at least 1 is required."]);
+    expect(body.request_id).toBe(bad.headers.get("x-request-id"));
+    const ids = new Set(await Promise.all([1, 2, 3].map(async () => (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).headers.get("x-request-id"))));
+    expect(ids.size).toBe(3);
+  });
+
   it("keeps data across a restart", async () => {
     const before = (await (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).json()) as { id: string }[];
     await service.close();

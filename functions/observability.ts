@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { TelemetryEvent, Telemetry } from "../shared/usecases/deps.js";
+
+/**
+ * Logs, metrics and traces for the functions, with Powertools for AWS Lambda:
+ * - one log line per request (route, status, ms, cached, provider, model, request ids; the client's
+ *   address only as a hash, no secrets): JSON through Powertools' Logger in Lambda (with cold start
+ *   and the Lambda request id), a readable line elsewhere (`npm start`, tests);
+ * - metrics as CloudWatch EMF (namespace PhotoAnalysis), flushed at the end of each request;
+ * - traces: the Lambda composition root wraps the AWS SDK clients and provider calls (tracing.ts).
+ */
+
+export const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+
+export interface RequestLog {
+  request(line: RequestLine): void;
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+export interface RequestLine {
+  route: string;
+  status: number;
+  ms: number;
+  requestId: string;
+  client?: string;
+  cached?: boolean;
+  provider?: string;
+  model?: string;
+  code?: string;
+}
+
+/** A short one-way hash: enough to follow one client across lines, useless to recover the address. */
+export function pseudonym(value: string | undefined | null): string | undefined {
+  return value ? createHash("sha256").update(`photo-analysis:${value}`).digest("hex").slice(0, 12) : undefined;
+}
+
+const powertoolsLogger = inLambda ? new Logger({ serviceName: "photo-analysis" }) : undefined;
+
+function readableLine(line: RequestLine): string {
+  const extras = Object.entries({ cached: line.cached, provider: line.provider, model: line.model, code: line.code, client: line.client })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${value}`);
+  return `${new Date().toISOString()} ${line.route} ${line.status} ${line.ms.toFixed(0)}ms ${extras.join(" ")} id=${line.requestId}`.replace(/\s+id=/, " id=");
+}
+
+export const requestLog: RequestLog = powertoolsLogger
+  ? {
+      request: (line) => (line.status >= 500 ? powertoolsLogger.error("request", { ...line }) : powertoolsLogger.info("request", { ...line })),
+      error: (message, details) => powertoolsLogger.error(message, details),
+    }
+  : {
+      // Local runs: quiet unless asked (PHOTO_ANALYSIS_LOG_REQUESTS=1), errors always.
+      request: (line) => {
+        if (process.env.PHOTO_ANALYSIS_LOG_REQUESTS === "1" || line.status >= 500) console.log(readableLine(line));
+      },
+      error: (message, details) => console.error(message, details),
+    };
+
+/** Adds the Lambda context (cold start, function name, Lambda request id) to every line. */
+export function logContext(context: { awsRequestId?: string; functionName?: string } | undefined): void {
+  if (powertoolsLogger && context?.awsRequestId) powertoolsLogger.addContext(context as never);
+}
+
+const metrics = inLambda ? new Metrics({ namespace: "PhotoAnalysis", serviceName: "photo-analysis" }) : undefined;
+
+/** Dashboard events become CloudWatch metrics (by provider and model where they have them). */
+export const cloudWatchTelemetry: Telemetry | undefined = metrics && {
+  record(event: TelemetryEvent) {
+    const names: Partial<Record<TelemetryEvent["kind"], string>> = {
+      upload: "Uploads",
+      exact_hit: "ExactHits",
+      similar_hit: "SimilarHits",
+      rate_limited: "RateLimited",
+      failed: "Failures",
+      analysis: "Analyses",
+    };
+    const name = names[event.kind];
+    if (name) metrics.addMetric(name, MetricUnit.Count, 1);
+    if (event.kind === "analysis") {
+      const perModel = metrics.singleMetric();
+      perModel.addDimensions({ provider: event.provider, model: event.model });
+      perModel.addMetric("Analyses", MetricUnit.Count, 1);
+      perModel.addMetric("Tokens", MetricUnit.Count, event.tokens);
+      if (event.costUsd !== null) perModel.addMetric("EstimatedCostUsd", MetricUnit.NoUnit, event.costUsd);
+    }
+    if (event.kind === "provider_call") {
+      const call = metrics.singleMetric();
+      call.addDimensions({ provider: event.provider });
+      call.addMetric("ProviderLatency", MetricUnit.Milliseconds, event.ms);
+      if (!event.ok) call.addMetric("ProviderFailures", MetricUnit.Count, 1);
+    }
+  },
+};
+
+/** Writes the request's metrics (EMF) to the log; a no-op outside Lambda. */
+export function flushMetrics(): void {
+  metrics?.publishStoredMetrics();
+}
