@@ -3,12 +3,15 @@
  * The CDK app: `npx cdk synth` / `npx cdk deploy`.
  * Context: -c stage=dev|prod (default dev), -c architecture=x86_64|arm64 (default x86_64),
  * -c jwtIssuer=https://... -c jwtAudience=... (signed-in users), -c adminGroup=admin (admin access),
- * -c nag=false to skip cdk-nag.
+ * -c nag=false to skip cdk-nag. Guardrails (defaults in lib/photo-analysis-stack.ts, guardrailDefaults):
+ * -c throttleRate=50 -c throttleBurst=100 (API stage), -c uploadConcurrency=50 (reserved; 0 = none),
+ * -c alarmEmail=ops@example.com, -c corsOrigins=https://app.example.com,https://admin.example.com,
+ * -c maxImageTtlHours=720 (the longest TTL the SSM setting may take; the bucket lifecycle follows it).
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { PhotoAnalysisStack, type Stage } from "../lib/photo-analysis-stack.js";
+import { type Guardrails, PhotoAnalysisStack, type Stage } from "../lib/photo-analysis-stack.js";
 import { acknowledgeFindings } from "../lib/nag-suppressions.js";
 
 const app = new App();
@@ -18,11 +21,29 @@ const architectureName = app.node.tryGetContext("architecture") ?? "x86_64";
 if (architectureName !== "x86_64" && architectureName !== "arm64") throw new Error(`architecture must be x86_64 or arm64, got ${architectureName}`);
 const jwtIssuer = app.node.tryGetContext("jwtIssuer") as string | undefined;
 
+/** Context values come as strings from the command line; each is checked, with a clear error. */
+function guardrailsFromContext(): Partial<Guardrails> {
+  const guardrails: Partial<Guardrails> = {};
+  for (const name of ["throttleRate", "throttleBurst", "uploadConcurrency", "maxImageTtlHours"] as const) {
+    const raw = app.node.tryGetContext(name);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`-c ${name} must be a non-negative number, got ${raw}`);
+    guardrails[name] = value;
+  }
+  const origins = app.node.tryGetContext("corsOrigins");
+  if (origins !== undefined) guardrails.corsOrigins = String(origins).split(",").map((origin) => origin.trim()).filter(Boolean);
+  const email = app.node.tryGetContext("alarmEmail");
+  if (email !== undefined) guardrails.alarmEmail = String(email);
+  return guardrails;
+}
+
 const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   stage,
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
   jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience") } : undefined,
   adminGroup: app.node.tryGetContext("adminGroup"),
+  guardrails: guardrailsFromContext(),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: `Photo Analysis (${stage}): chat-room names for uploaded photos`,
 });

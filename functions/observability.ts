@@ -89,7 +89,8 @@ export const cloudWatchTelemetry: Telemetry | undefined = metrics && {
       const call = metrics.singleMetric();
       call.addDimensions({ provider: event.provider });
       call.addMetric("ProviderLatency", MetricUnit.Milliseconds, event.ms);
-      if (!event.ok) call.addMetric("ProviderFailures", MetricUnit.Count, 1);
+      // Also without the provider dimension: the stack's alarm watches the total.
+      if (!event.ok) metrics.addMetric("ProviderFailures", MetricUnit.Count, 1);
     }
   },
 };

@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import { IMAGE_KEY_PREFIX } from "../shared/domain/image-keys.js";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
-import { HttpApi, CorsHttpMethod, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { CfnStage, HttpApi, CorsHttpMethod, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { Alarm, ComparisonOperator, type IMetric, MathExpression, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Alias } from "aws-cdk-lib/aws-kms";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -29,14 +34,46 @@ export interface PhotoAnalysisStackProps extends StackProps {
   jwt?: { issuer: string; audience?: string };
   /** JWT group whose members may use the admin (default "admin"). */
   adminGroup?: string;
+  /** Limits and alarms; every field has a default (see GUARDRAIL_DEFAULTS). */
+  guardrails?: Partial<Guardrails>;
+}
+
+export interface Guardrails {
+  /** API stage throttling: steady requests per second and burst. */
+  throttleRate: number;
+  throttleBurst: number;
+  /** Reserved concurrency of the upload function (1,769 MB, 60 s: the expensive one). 0: none reserved. */
+  uploadConcurrency: number;
+  /** Where alarms are emailed (an SNS subscription); alarms go to the topic either way. */
+  alarmEmail?: string;
+  /** Origins allowed by CORS (API and presigned bucket POSTs). Empty: no CORS. */
+  corsOrigins: string[];
+  /** The longest image TTL operators may set in SSM: the bucket's lifecycle is derived from it. */
+  maxImageTtlHours: number;
+}
+
+export function guardrailDefaults(stage: Stage): Guardrails {
+  return {
+    throttleRate: stage === "prod" ? 50 : 10,
+    throttleBurst: stage === "prod" ? 100 : 20,
+    uploadConcurrency: stage === "prod" ? 50 : 5,
+    corsOrigins: stage === "prod" ? [] : ["*"],
+    maxImageTtlHours: 720,
+  };
 }
 
 /** Image keys live under this prefix (see shared/usecases/upload.ts). */
 export const IMAGE_PREFIX = IMAGE_KEY_PREFIX;
 /** Presigned uploads land here before analysis (see shared/usecases/staged-upload.ts). */
 export const STAGING_PREFIX = "uploads/";
-/** Days the bucket keeps an image: the seed's 168 h TTL plus a margin, a safety net behind the cleanup job. */
-export const LIFECYCLE_DAYS = Math.ceil(168 / 24) + 2;
+/**
+ * Days the bucket keeps an image: the longest TTL operators may set plus a margin, a safety net
+ * behind the cleanup job. Derived from the ceiling, not from the current TTL, so raising the TTL in
+ * SSM never deletes an image before its record expires (the functions refuse TTLs over the ceiling).
+ */
+export function lifecycleDays(maxImageTtlHours: number): number {
+  return Math.ceil(maxImageTtlHours / 24) + 2;
+}
 
 const PROJECT_ROOT = process.cwd();
 
@@ -53,6 +90,7 @@ export class PhotoAnalysisStack extends Stack {
   constructor(scope: Construct, id: string, props: PhotoAnalysisStackProps) {
     super(scope, id, props);
     const { stage, architecture } = props;
+    const guardrails: Guardrails = { ...guardrailDefaults(stage), ...props.guardrails };
     const retain = stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const ssmPrefix = `/photo-analysis/${stage}`;
 
@@ -84,9 +122,9 @@ export class PhotoAnalysisStack extends Stack {
       removalPolicy: retain,
       autoDeleteObjects: false,
       // Browsers POST large photos straight to the bucket with a presigned form.
-      cors: [{ allowedMethods: [HttpMethods.POST], allowedOrigins: ["*"], allowedHeaders: ["*"], maxAge: 3600 }],
+      cors: guardrails.corsOrigins.length ? [{ allowedMethods: [HttpMethods.POST], allowedOrigins: guardrails.corsOrigins, allowedHeaders: ["*"], maxAge: 3600 }] : undefined,
       lifecycleRules: [
-        { id: "expire-images", prefix: IMAGE_PREFIX, expiration: Duration.days(LIFECYCLE_DAYS) },
+        { id: "expire-images", prefix: IMAGE_PREFIX, expiration: Duration.days(lifecycleDays(guardrails.maxImageTtlHours)) },
         // Staged uploads are deleted once analysed; ones never analysed go after a day.
         { id: "expire-staged-uploads", prefix: STAGING_PREFIX, expiration: Duration.days(1) },
         { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
@@ -111,6 +149,7 @@ export class PhotoAnalysisStack extends Stack {
       PHOTO_ANALYSIS_TABLE: this.table.tableName,
       PHOTO_ANALYSIS_BUCKET: this.bucket.bucketName,
       PHOTO_ANALYSIS_SSM_PREFIX: ssmPrefix,
+      PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS: String(guardrails.maxImageTtlHours),
       NODE_OPTIONS: "--enable-source-maps",
       ...(props.jwt ? { PHOTO_ANALYSIS_JWT_ISSUER: props.jwt.issuer } : {}),
       ...(props.jwt?.audience ? { PHOTO_ANALYSIS_JWT_AUDIENCE: props.jwt.audience } : {}),
@@ -140,6 +179,7 @@ export class PhotoAnalysisStack extends Stack {
         loggingFormat: LoggingFormat.JSON,
         logGroup: new LogGroup(this, `${spec.id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: retain }),
         layers: needsVision ? [layer] : [],
+        reservedConcurrentExecutions: spec.id === "Upload" && guardrails.uploadConcurrency > 0 ? guardrails.uploadConcurrency : undefined,
         projectRoot: PROJECT_ROOT,
         depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
         bundling: {
@@ -216,15 +256,68 @@ export class PhotoAnalysisStack extends Stack {
     this.api = new HttpApi(this, "Api", {
       apiName: `photo-analysis-${stage}`,
       description: "Photo Analysis: chat-room name suggestions for uploaded photos",
-      corsPreflight: {
-        allowOrigins: ["*"],
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-        allowHeaders: ["content-type", "authorization"],
-        exposeHeaders: ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
-      },
+      corsPreflight: guardrails.corsOrigins.length
+        ? {
+            allowOrigins: guardrails.corsOrigins,
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+            allowHeaders: ["content-type", "authorization", "prefer"],
+            exposeHeaders: ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "x-request-id"],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
     });
+    // Stage throttling and access logs (one JSON line per request, with API Gateway's request id:
+    // the X-Request-Id clients see).
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: RetentionDays.ONE_MONTH, removalPolicy: retain });
+    const stageResource = this.api.defaultStage!.node.defaultChild as CfnStage;
+    stageResource.defaultRouteSettings = { throttlingRateLimit: guardrails.throttleRate, throttlingBurstLimit: guardrails.throttleBurst };
+    stageResource.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: "$context.requestId",
+        routeKey: "$context.routeKey",
+        status: "$context.status",
+        latencyMs: "$context.responseLatency",
+        integrationError: "$context.integrationErrorMessage",
+        responseLength: "$context.responseLength",
+        time: "$context.requestTime",
+      }),
+    };
+
+    const alarms = new Topic(this, "Alarms", { displayName: `Photo Analysis ${stage} alarms`, enforceSSL: true, masterKey: Alias.fromAliasName(this, "SnsKey", "alias/aws/sns") });
+    if (guardrails.alarmEmail) alarms.addSubscription(new EmailSubscription(guardrails.alarmEmail));
+    const alarm = (id: string, description: string, metric: IMetric, threshold: number, periods = 1) => {
+      const created = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: periods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new SnsAction(alarms));
+      return created;
+    };
+    const fiveMinutes = Duration.minutes(5);
+    alarm("Api5xxRate", "More than 5 % of API requests answered 5xx over 5 minutes", new MathExpression({
+      expression: "100 * errors / MAX([requests, 1])",
+      usingMetrics: { errors: this.api.metricServerError({ period: fiveMinutes, statistic: "Sum" }), requests: this.api.metricCount({ period: fiveMinutes, statistic: "Sum" }) },
+      period: fiveMinutes,
+    }), 5);
+    alarm("ProviderFailures", "Vision provider calls failing (5 or more in 5 minutes)", new Metric({
+      namespace: "PhotoAnalysis",
+      metricName: "ProviderFailures",
+      dimensionsMap: { service: "photo-analysis" },
+      period: fiveMinutes,
+      statistic: "Sum",
+    }), 5);
     for (const route of HTTP_ROUTES) {
       const fn = makeFunction(route);
+      alarm(`${route.id}Errors`, `${route.id} function errors (uncaught) in 5 minutes`, fn.metricErrors({ period: fiveMinutes, statistic: "Sum" }), 1);
+      if (route.id === "Upload") {
+        alarm("UploadThrottles", "Upload function throttled (reserved concurrency reached)", fn.metricThrottles({ period: fiveMinutes, statistic: "Sum" }), 1);
+        alarm("UploadDurationNearTimeout", "Upload p99 duration above 80 % of its timeout", fn.metricDuration({ period: fiveMinutes, statistic: "p99" }), route.timeoutSeconds * 1000 * 0.8, 2);
+      }
       if (route.id.startsWith("Admin")) fn.addEnvironment("PHOTO_ANALYSIS_ADMIN_GROUP", props.adminGroup ?? "admin");
       this.api.addRoutes({
         path: apiGatewayPath(route.path),
@@ -244,5 +337,6 @@ export class PhotoAnalysisStack extends Stack {
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "BucketName", { value: this.bucket.bucketName });
     new CfnOutput(this, "SettingsPrefix", { value: ssmPrefix });
+    new CfnOutput(this, "AlarmTopic", { value: alarms.topicArn });
   }
 }

@@ -47,6 +47,8 @@ export interface RuntimeEnvironment {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** The longest image TTL the deployment allows (its bucket lifecycle is derived from it). */
+  maxImageTtlHours?: number;
   /** The API's public origin for image URLs (PHOTO_ANALYSIS_PUBLIC_BASE_URL), when a CDN or proxy fronts it. */
   publicBaseUrl?: string;
   /** Admin access: a static bearer token (for local use) and/or the JWT group that makes a user an admin. */
@@ -66,6 +68,7 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+    maxImageTtlHours: Number(env.PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS) || undefined,
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     ...providerUrlsFrom(env),
@@ -220,6 +223,7 @@ export function createDeps(
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
     telemetry: instrumentation.telemetry,
+    maxImageTtlHours: runtime.maxImageTtlHours,
     now: () => new Date(),
     newId: () => randomUUID(),
   };

@@ -7,6 +7,20 @@ import { imageKey } from "../domain/image-keys.js";
 import { isDefiniteRefusal } from "../stores/aws-errors.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
 
+/**
+ * The TTL in force: the setting, but never past the deployment's ceiling, after which the bucket's
+ * lifecycle deletes images (a record must not promise an image the bucket has already dropped).
+ */
+export function imageTtlHours(deps: Pick<AppDeps, "maxImageTtlHours">, settings: Settings): number {
+  const wanted = settings.PHOTO_ANALYSIS_IMAGE_TTL_HOURS;
+  const ceiling = deps.maxImageTtlHours;
+  if (ceiling === undefined || wanted <= ceiling) return wanted;
+  console.error(
+    `PHOTO_ANALYSIS_IMAGE_TTL_HOURS=${wanted} is over this deployment's ceiling of ${ceiling} h (the bucket lifecycle follows the ceiling): using ${ceiling}. Redeploy with -c maxImageTtlHours=${wanted} to allow it.`,
+  );
+  return ceiling;
+}
+
 export interface NewAnalysis {
   image: OpenedImage;
   result: VisionResult;
@@ -44,7 +58,7 @@ export async function persistAnalysis(deps: AppDeps, settings: Settings, analysi
     imagePath,
     storageType: store.storageType,
     contentType: stored.contentType,
-    expiresAt: new Date(created.getTime() + settings.PHOTO_ANALYSIS_IMAGE_TTL_HOURS * 3_600_000).toISOString(),
+    expiresAt: new Date(created.getTime() + imageTtlHours(deps, settings) * 3_600_000).toISOString(),
     suggestions: result.suggestions,
     labels: result.labels,
     rawResponse: result.raw,

@@ -42,6 +42,10 @@ export async function getImage(deps: AppDeps, id: string): Promise<StoredImage> 
   } catch (error) {
     throw new StorageError("Failed to retrieve image", { cause: error });
   }
-  if (!image) throw new NotFoundError();
+  if (!image) {
+    // The record says the image should be there: worth an operator's look (410 was answered above if expired).
+    console.error(JSON.stringify({ message: "image missing for an unexpired analysis", id: record.id, storageType: record.storageType }));
+    throw new NotFoundError();
+  }
   return { bytes: image.bytes, contentType: record.contentType || image.contentType };
 }

@@ -7,13 +7,13 @@ import { HTTP_ROUTES, apiGatewayPath } from "../../functions/routes.js";
 import { defaultSettingStrings } from "../../shared/config/settings.js";
 import { INDEXES } from "../../shared/stores/table-schema.js";
 import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
-import { LIFECYCLE_DAYS, PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
+import { type Guardrails, guardrailDefaults, lifecycleDays, PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
 import { dependencyClosure, shipsFile } from "../../lib/runtime-layer.js";
 
-function synth(stage: "dev" | "prod" = "dev", architecture = Architecture.X86_64) {
+function synth(stage: "dev" | "prod" = "dev", architecture = Architecture.X86_64, guardrails: Partial<Guardrails> = {}) {
   // Bundling is skipped here (it is exercised by lambda-bundle.test.ts); the template is the same.
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new PhotoAnalysisStack(app, `Test-${stage}`, { stage, architecture });
+  const stack = new PhotoAnalysisStack(app, `Test-${stage}`, { stage, architecture, guardrails });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -76,9 +76,10 @@ describe("API and functions", () => {
     for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();
   });
 
-  it("keeps logs for a month", () => {
+  it("keeps function and access logs for a month", () => {
     const groups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
-    expect(groups).toHaveLength(HTTP_ROUTES.length + 1);
+    // One per function (routes + cleanup) and one for the API access logs.
+    expect(groups).toHaveLength(HTTP_ROUTES.length + 2);
     expect(groups.every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
     for (const route of HTTP_ROUTES) expect(resources[functionIdFor(route.id)]!.Properties.LoggingConfig.LogGroup).toBeDefined();
   });
@@ -109,16 +110,63 @@ describe("DynamoDB table", () => {
   });
 });
 
+describe("guardrails", () => {
+  it("throttles the stage, reserves upload concurrency and writes access logs, each configurable", () => {
+    const defaults = guardrailDefaults("dev");
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      DefaultRouteSettings: { ThrottlingRateLimit: defaults.throttleRate, ThrottlingBurstLimit: defaults.throttleBurst },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+    });
+    expect(resources[functionIdFor("Upload")]!.Properties.ReservedConcurrentExecutions).toBe(defaults.uploadConcurrency);
+    expect(resources[functionIdFor("Recent")]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const tuned = synth("prod", Architecture.X86_64, { throttleRate: 7, throttleBurst: 9, uploadConcurrency: 3 });
+    tuned.template.hasResourceProperties("AWS::ApiGatewayV2::Stage", { DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 } });
+    const tunedResources = tuned.template.toJSON().Resources as Resources;
+    const upload = Object.entries(tunedResources).find(([key, r]) => key.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function")![1];
+    expect(upload.Properties.ReservedConcurrentExecutions).toBe(3);
+  });
+
+  it("alarms on 5xx rate, provider failures, throttles, every function's errors and upload duration, to an SNS topic that can email", () => {
+    const alarms = Object.values(resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm");
+    const descriptions = alarms.map((a) => a.Properties.AlarmDescription as string);
+    expect(descriptions.some((d) => /5xx/.test(d))).toBe(true);
+    expect(descriptions.some((d) => /provider/i.test(d))).toBe(true);
+    expect(descriptions.some((d) => /throttled/.test(d))).toBe(true);
+    expect(descriptions.some((d) => /timeout/.test(d))).toBe(true);
+    for (const route of HTTP_ROUTES) expect(descriptions.some((d) => d.startsWith(`${route.id} function errors`)), route.id).toBe(true);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    synth("dev", Architecture.X86_64, { alarmEmail: "ops@example.com" }).template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  });
+
+  it("allows CORS from the configured origins only (dev default any; prod none unless given)", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"] }) });
+    const prod = synth("prod").template.toJSON().Resources as Resources;
+    const prodApi = Object.values(prod).find((r) => r.Type === "AWS::ApiGatewayV2::Api")!;
+    expect(prodApi.Properties.CorsConfiguration).toBeUndefined();
+    const app = synth("prod", Architecture.X86_64, { corsOrigins: ["https://app.example.com"] }).template;
+    app.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://app.example.com"], ExposeHeaders: Match.arrayWith(["x-request-id"]) }) });
+    app.hasResourceProperties("AWS::S3::Bucket", { CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ["https://app.example.com"] })] } });
+  });
+});
+
 describe("S3 bucket", () => {
   it("is private, encrypted, TLS-only, and expires images as a safety net behind the cleanup", () => {
     template.hasResourceProperties("AWS::S3::Bucket", {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
       LifecycleConfiguration: {
-        Rules: Match.arrayWith([Match.objectLike({ Prefix: "photo_analysis/", ExpirationInDays: LIFECYCLE_DAYS, Status: "Enabled" })]),
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: "photo_analysis/", ExpirationInDays: lifecycleDays(720), Status: "Enabled" })]),
       },
     });
-    expect(LIFECYCLE_DAYS).toBeGreaterThan(168 / 24);
+    // Derived from the TTL ceiling, which the functions enforce: raising the TTL in SSM cannot outlive it.
+    expect(lifecycleDays(720)).toBeGreaterThan(720 / 24);
+    const fn = resources[functionIdFor("Upload")]!;
+    expect(fn.Properties.Environment.Variables.PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS).toBe("720");
+    const custom = synth("dev", Architecture.X86_64, { maxImageTtlHours: 24 * 90 }).template;
+    custom.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: "photo_analysis/", ExpirationInDays: 92 })]) },
+    });
     template.hasResourceProperties("AWS::S3::BucketPolicy", {
       PolicyDocument: {
         Statement: Match.arrayWith([

@@ -166,3 +166,14 @@ describe("analyzeUpload", () => {
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("Image file too large. Maximum size is 0.001MB.");
   });
 });
+
+describe("image TTL ceiling", () => {
+  it("never promises an image past the deployment's ceiling, whatever the live setting says", async () => {
+    const { deps } = memoryDeps({ settings: { PHOTO_ANALYSIS_IMAGE_TTL_HOURS: "2000" } });
+    const capped = { ...deps, maxImageTtlHours: 720 };
+    const outcome = await analyzeUpload(capped, { bytes: coffee, caller });
+    expect(Date.parse(outcome.record.expiresAt!) - Date.parse(outcome.record.createdAt)).toBe(720 * 3_600_000);
+    const uncapped = await analyzeUpload(deps, { bytes: photoA!, caller: { ...caller, fingerprint: "fp-2" } });
+    expect(Date.parse(uncapped.record.expiresAt!) - Date.parse(uncapped.record.createdAt)).toBe(2000 * 3_600_000);
+  });
+});
