@@ -13,9 +13,36 @@ const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencode
  * (payload 2.0) event a Lambda would get, calling the route's handler, and writing its result
  * back. Bodies are base64-encoded as API Gateway does for binary content.
  */
-export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<HttpHandler>): Server {
+/**
+ * CORS as API Gateway applies it in AWS (-c corsOrigins): for allowed origins, preflights are
+ * answered here and responses carry Access-Control-Allow-Origin. PHOTO_ANALYSIS_CORS_ORIGINS is a
+ * comma list of origins, or "*"; unset, any origin on loopback (localhost, 127.0.0.1, [::1], any port).
+ */
+export function corsPolicy(setting: string | undefined): (origin: string | undefined) => boolean {
+  const origins = (setting ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+  if (origins.includes("*")) return (origin) => Boolean(origin);
+  if (origins.length) return (origin) => origin !== undefined && origins.includes(origin);
+  return (origin) => origin !== undefined && /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin);
+}
+
+/** On preflights: what the browser may send. */
+const PREFLIGHT_HEADERS = {
+  "access-control-allow-headers": "content-type, authorization, prefer",
+  "access-control-max-age": "3600",
+};
+/** On responses: what the page's script may read. */
+const EXPOSED_HEADERS = "ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, x-request-id";
+
+export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<HttpHandler>, options: { corsOrigins?: string } = {}): Server {
+  const allowsOrigin = corsPolicy(options.corsOrigins);
   return createServer((request, response) => {
-    serve(request, response, handlerFor).catch((error) => {
+    const origin = request.headers.origin;
+    if (allowsOrigin(origin)) {
+      response.setHeader("access-control-allow-origin", origin!);
+      response.setHeader("access-control-expose-headers", EXPOSED_HEADERS);
+      response.setHeader("vary", "Origin");
+    }
+    serve(request, response, handlerFor, allowsOrigin(origin)).catch((error) => {
       console.error("local server error", error);
       if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
       response.end(JSON.stringify({ error: "Internal server error" }));
@@ -77,26 +104,34 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
   };
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, handlerFor: (route: HttpRoute) => Promise<HttpHandler>) {
+/** The server's own answers (no route reached): JSON, named like every other answer. */
+function answer(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const requestId = randomUUID();
+  response.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...headers });
+  response.end(JSON.stringify({ ...body, request_id: requestId }));
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, handlerFor: (route: HttpRoute) => Promise<HttpHandler>, corsAllowed: boolean) {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const allowed = allowedMethods(path);
+  if (request.method === "OPTIONS" && allowed.length) {
+    request.resume();
+    // A preflight: allowed origins get the methods and headers; others get no CORS headers (the browser refuses).
+    response.writeHead(204, corsAllowed ? { ...PREFLIGHT_HEADERS, "access-control-allow-methods": [...allowed, "OPTIONS"].join(", "), allow: [...allowed, "OPTIONS"].join(", ") } : { allow: [...allowed, "OPTIONS"].join(", ") });
+    response.end();
+    return;
+  }
   const match = findRoute(request.method ?? "GET", path);
   if (!match) {
-    const allowed = allowedMethods(path);
     request.resume(); // drain an unread body so the connection can be reused
-    if (allowed.length) {
-      response.writeHead(405, { "content-type": "application/json", allow: allowed.join(", ") });
-      response.end(JSON.stringify({ detail: `Method "${request.method}" not allowed.` }));
-    } else {
-      response.writeHead(404, { "content-type": "application/json" });
-      response.end(JSON.stringify({ detail: "Not found." }));
-    }
+    if (allowed.length) answer(response, 405, { detail: `Method "${request.method}" not allowed.` }, { allow: allowed.join(", ") });
+    else answer(response, 404, { detail: "Not found." });
     return;
   }
   const body = await readBody(request);
   if (body === null) {
     // API Gateway's own answer to an oversized payload.
-    response.writeHead(413, { "content-type": "application/json" });
-    response.end(JSON.stringify({ message: "Request Entity Too Large" }));
+    answer(response, 413, { message: "Request Entity Too Large" });
     return;
   }
   const handler = await handlerFor(match.route);

@@ -115,7 +115,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       handlers.set(route.id, handler);
     }
     return handler;
-  });
+  }, { corsOrigins: env.PHOTO_ANALYSIS_CORS_ORIGINS });
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());

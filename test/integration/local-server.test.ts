@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { corsPolicy } from "../../functions/local/http-adapter.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
@@ -85,6 +86,25 @@ describe("npm start's local service over real HTTP", () => {
 
     const unknown = await fetch(`${service.url}/api/nothing-here/`);
     expect(unknown.status).toBe(404);
+  });
+
+  it("answers CORS preflights for loopback origins (the default) and lets their responses through; other origins get no CORS headers", async () => {
+    const preflight = await fetch(`${service.url}/api/photo-analysis/upload/`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("content-type");
+    const get = await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`, { headers: { origin: "http://127.0.0.1:8080" } });
+    expect(get.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
+    expect(get.headers.get("access-control-expose-headers")).toContain("x-request-id");
+    const foreign = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    expect(corsPolicy("https://app.example.com")("https://app.example.com")).toBe(true);
+    expect(corsPolicy("https://app.example.com")("http://localhost:3000")).toBe(false);
+    expect(corsPolicy("*")("https://anything.example")).toBe(true);
   });
 
   it("names every answer with X-Request-Id and puts the same id in error bodies, leaving success bodies as the seed has them", async () => {
