@@ -27,7 +27,8 @@ export interface HttpRoute {
   factory: () => Promise<HandlerFactory>;
   memoryMb: number;
   timeoutSeconds: number;
-  access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
+  /** visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption). */
+  access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean; secretPresence?: boolean };
   /** Files copied next to the bundle (the admin page's static assets). */
   staticAssets?: boolean;
 }
@@ -52,6 +53,26 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     access: { table: "readwrite", bucket: "none", staging: "sign", visionSecrets: false },
+  },
+  {
+    id: "Health",
+    method: "GET",
+    path: "/api/photo-analysis/health/",
+    entry: "functions/health/handler.ts",
+    factory: async () => (await import("./health/handler.js")).createHealthHandler,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false, secretPresence: true },
+  },
+  {
+    id: "OpenApi",
+    method: "GET",
+    path: "/api/photo-analysis/openapi.json",
+    entry: "functions/openapi/handler.ts",
+    factory: async () => (await import("./openapi/handler.js")).createOpenApiHandler,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
   },
   {
     id: "Recent",

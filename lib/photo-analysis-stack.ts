@@ -163,7 +163,7 @@ export class PhotoAnalysisStack extends Stack {
       entry: string;
       memoryMb: number;
       timeoutSeconds: number;
-      access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean };
+      access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean; secretPresence?: boolean };
       staticAssets?: boolean;
     }) => {
       const needsVision = spec.access.visionSecrets;
@@ -232,6 +232,10 @@ export class PhotoAnalysisStack extends Stack {
           resources: [`${parameterArn}${ssmPrefix}`],
         }),
       );
+      if (spec.access.secretPresence) {
+        // Health learns whether API keys exist: GetParameter without decryption, and no KMS grant.
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:GetParameter"], resources: [`${parameterArn}${ssmPrefix}/secrets/*`] }));
+      }
       if (needsVision) {
         fn.addToRolePolicy(
           new PolicyStatement({

@@ -170,6 +170,25 @@ export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix"
   };
 }
 
+/**
+ * Whether a secret exists, never reading its value: the environment, or SSM's GetParameter without
+ * decryption (a SecureString then comes back encrypted, and no KMS permission is needed).
+ */
+export function createSecretPresence(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): (name: string) => Promise<boolean> {
+  if (!runtime.ssmPrefix) return async (name) => Boolean(env[name]);
+  const ssm = new SSMClient({ ...awsTimeouts(runtime), region: runtime.region });
+  return async (name) => {
+    if (env[name]) return true;
+    try {
+      await ssm.send(new GetParameterCommand({ Name: `${runtime.ssmPrefix!.replace(/\/+$/, "")}/secrets/${name}`, WithDecryption: false }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ParameterNotFound") return false;
+      throw error;
+    }
+  };
+}
+
 export function createConfigSource(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): ConfigSource {
   if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ ...awsTimeouts(runtime), region: runtime.region }), runtime.ssmPrefix);
   const layers: ConfigSource[] = [];
@@ -223,6 +242,7 @@ export function createDeps(
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
     telemetry: instrumentation.telemetry,
+    hasSecret: createSecretPresence(runtime, env),
     maxImageTtlHours: runtime.maxImageTtlHours,
     now: () => new Date(),
     newId: () => randomUUID(),

@@ -28,6 +28,8 @@ export interface AppDeps {
   telemetry?: Telemetry;
   /** Verifies signed-in users' bearer tokens; absent when no issuer is configured. */
   tokens?: TokenVerifier;
+  /** Whether a secret (an API key) is configured, without reading its value. */
+  hasSecret?(name: string): Promise<boolean>;
   /** Image TTLs above this are refused (the deployment's bucket deletes images after it); none locally. */
   maxImageTtlHours?: number;
   /** Where clients reach the API, when it is not what requests say (a CDN in front). */

@@ -5,6 +5,7 @@ import { GeminiVisionProvider } from "./gemini-provider.js";
 import { LocalVisionProvider } from "./local/provider.js";
 import { OpenAIVisionProvider } from "./openai-provider.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
 
 /** Reads a secret (API key) by its SDK's standard name, e.g. OPENAI_API_KEY. */
@@ -135,9 +136,7 @@ export function createProviderSelector(environment: ProviderEnvironment) {
   }
 
   return async function visionProvider(settings: Settings): Promise<VisionProvider> {
-    const choice = settings.PHOTO_ANALYSIS_VISION_PROVIDER;
-    const primaryName: ConcreteProviderName =
-      choice === "auto" ? ((await environment.secrets("OPENAI_API_KEY")) ? "openai" : "local") : choice;
+    const primaryName = await primaryProviderName(settings, environment.secrets);
     const primary = await build(primaryName, settings);
     const fallbacks: VisionProvider[] = [];
     for (const name of settings.PHOTO_ANALYSIS_FALLBACK_PROVIDERS) {

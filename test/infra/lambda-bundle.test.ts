@@ -102,7 +102,7 @@ async function invoke(functionName: string, event: unknown) {
 describe("bundled Lambda functions", () => {
   it("builds one self-contained bundle per function, and a layer with the native and wasm parts", () => {
     expect(Object.keys(assets).sort()).toEqual(
-      ["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "GetAnalysis", "Image", "Recent", "Upload", "UploadUrl"].sort(),
+      ["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"].sort(),
     );
     for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"]) expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
@@ -138,6 +138,9 @@ describe("bundled Lambda functions", () => {
   it("starts every deployed function with exactly its layers and answers its fixture event", async () => {
     const expected: Record<string, number> = {
       UploadUrl: 201,
+      // Health: the table and bucket answer, and the local provider needs no key.
+      Health: 200,
+      OpenApi: 200,
       Recent: 200,
       GetAnalysis: 404,
       Image: 404,

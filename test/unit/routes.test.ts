@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES } from "../../functions/routes.js";
 
 describe("route table", () => {
-  it("has the seed's four endpoints, the presigned-upload one and the read-only admin", () => {
+  it("has the seed's four endpoints, the presigned-upload one, health, the API document and the read-only admin", () => {
     expect(HTTP_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
       "POST /api/photo-analysis/upload/",
       "POST /api/photo-analysis/upload-url/",
+      "GET /api/photo-analysis/health/",
+      "GET /api/photo-analysis/openapi.json",
       "GET /api/photo-analysis/recent/",
       "GET /api/photo-analysis/{id}/",
       "GET /api/photo-analysis/{id}/image/",

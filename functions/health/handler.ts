@@ -1,0 +1,14 @@
+import { checkHealth } from "../../shared/usecases/health.js";
+import { defaultDeps, type DepsProvider } from "../deps.js";
+import { json } from "../http.js";
+import { httpRoute } from "../pipeline.js";
+
+/** GET /api/photo-analysis/health/ — 200 when ready, 503 otherwise; never cached. */
+export function createHealthHandler(getDeps: DepsProvider = defaultDeps) {
+  return httpRoute(async () => {
+    const health = await checkHealth(getDeps());
+    return json(health.ready ? 200 : 503, { status: health.ready ? "ok" : "unavailable", checks: health.checks }, { "cache-control": "no-store" });
+  });
+}
+
+export const handler = createHealthHandler();

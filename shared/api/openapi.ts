@@ -1,0 +1,137 @@
+import type { z } from "zod";
+import {
+  analysisSchema,
+  detailErrorSchema,
+  errorSchema,
+  fieldErrorsSchema,
+  healthSchema,
+  jsonSchemaOf,
+  recentItemSchema,
+  stagedUploadSchema,
+  uploadFormSchema,
+  uploadResponseSchema,
+  uploadTicketSchema,
+  uploadUrlRequestSchema,
+} from "./schemas.js";
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the zod schemas in schemas.ts.
+ * `npm run openapi` writes it to openapi.json (committed; a test keeps it current) and the API
+ * serves it at GET /api/photo-analysis/openapi.json.
+ */
+
+const component = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object, description: string, headers?: Record<string, object>) => ({ description, content: { "application/json": { schema } }, ...(headers ? { headers } : {}) });
+const header = (description: string) => ({ description, schema: { type: "string" } });
+const requestIdHeader = { "X-Request-Id": header("The request's id (also request_id in error bodies)") };
+const rateLimitHeaders = {
+  ...requestIdHeader,
+  "RateLimit-Limit": header("Analyses allowed per hour"),
+  "RateLimit-Remaining": header("Analyses left in the window"),
+  "RateLimit-Reset": header("Seconds until the window resets"),
+};
+
+const errors = {
+  400: json(component("FieldErrors"), "Invalid input, in the seed's field-error shape", requestIdHeader),
+  401: json(component("DetailError"), "A bearer token that does not verify", requestIdHeader),
+  404: json(component("DetailError"), "Not found (also for malformed ids)", requestIdHeader),
+  429: json(component("Error"), "Rate limit exceeded", { ...rateLimitHeaders, "Retry-After": header("Seconds to wait") }),
+  500: json(component("Error"), "Analysis or storage failed", requestIdHeader),
+  503: json(component("Error"), "No provider configured, or the photo is being analysed by another request (Retry-After)", requestIdHeader),
+};
+const pick = <K extends keyof typeof errors>(...codes: K[]) => Object.fromEntries(codes.map((code) => [code, errors[code]]));
+const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+
+const schemas: Record<string, z.ZodType> = {
+  Analysis: analysisSchema,
+  UploadResponse: uploadResponseSchema,
+  RecentItem: recentItemSchema,
+  UploadTicket: uploadTicketSchema,
+  Health: healthSchema,
+  FieldErrors: fieldErrorsSchema,
+  DetailError: detailErrorSchema,
+  Error: errorSchema,
+  UploadForm: uploadFormSchema,
+  StagedUpload: stagedUploadSchema,
+  UploadUrlRequest: uploadUrlRequestSchema,
+};
+
+export function openApiDocument(): Record<string, unknown> {
+  const components = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, jsonSchemaOf(schema)]));
+  // The multipart image part is binary.
+  (components.UploadForm as { properties: Record<string, object> }).properties.image = { type: "string", contentMediaType: "application/octet-stream", description: "The photo" };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Photo Analysis",
+      version: "1.0.0",
+      description: "Upload a photo, get 10 chat-room name suggestions (name, slug key, one-line description). Paths work with and without the trailing slash.",
+    },
+    paths: {
+      "/api/photo-analysis/upload/": {
+        post: {
+          operationId: "upload",
+          summary: "Analyse a photo (multipart), or a photo uploaded through the presigned flow (JSON)",
+          requestBody: {
+            required: true,
+            content: { "multipart/form-data": { schema: component("UploadForm") }, "application/json": { schema: component("StagedUpload") } },
+          },
+          responses: {
+            200: json(component("UploadResponse"), "Answered from the cache (the same bytes or a similar photo)", rateLimitHeaders),
+            201: json(component("UploadResponse"), "A new analysis", rateLimitHeaders),
+            ...pick(400, 401, 404, 429, 500, 503),
+            413: json(component("FieldErrors"), "Too large for a direct upload: use /upload-url/", requestIdHeader),
+          },
+        },
+      },
+      "/api/photo-analysis/upload-url/": {
+        post: {
+          operationId: "createUploadUrl",
+          summary: "A presigned S3 POST for photos over the direct-upload limit",
+          requestBody: { required: false, content: { "application/json": { schema: component("UploadUrlRequest") } } },
+          responses: { 201: json(component("UploadTicket"), "POST the file to url with fields, then POST upload_id to /upload/", rateLimitHeaders), ...pick(400, 401, 429) },
+        },
+      },
+      "/api/photo-analysis/recent/": {
+        get: {
+          operationId: "recent",
+          summary: "Recent analyses of the signed-in user or the fingerprint",
+          parameters: [
+            { name: "fingerprint", in: "query", required: false, schema: { type: "string", maxLength: 255 } },
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 50, default: 10 } },
+          ],
+          responses: { 200: json({ type: "array", items: component("RecentItem") }, "Newest first", requestIdHeader), ...pick(400, 401) },
+        },
+      },
+      "/api/photo-analysis/{id}/": {
+        get: {
+          operationId: "getAnalysis",
+          parameters: [idParameter],
+          responses: { 200: json(component("Analysis"), "One analysis", requestIdHeader), ...pick(404) },
+        },
+      },
+      "/api/photo-analysis/{id}/image/": {
+        get: {
+          operationId: "getImage",
+          parameters: [idParameter],
+          responses: {
+            200: { description: "The stored image (metadata-free, at most 2048 px)", content: { "image/jpeg": {}, "image/webp": {} } },
+            ...pick(404, 500),
+            410: json(component("Error"), "The image has expired", requestIdHeader),
+          },
+        },
+      },
+      "/api/photo-analysis/health/": {
+        get: {
+          operationId: "health",
+          summary: "Whether the table and the image store answer and a vision provider is configured (no secrets)",
+          responses: { 200: json(component("Health"), "Ready", requestIdHeader), 503: json(component("Health"), "Not ready: see checks", requestIdHeader) },
+        },
+      },
+      "/api/photo-analysis/openapi.json": {
+        get: { operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": {} } } } },
+      },
+    },
+    components: { schemas: components },
+  };
+}

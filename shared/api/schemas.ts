@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../domain/suggestions.js";
+import { STYLE_NAMES } from "../vision/styles.js";
+
+/**
+ * The API's shapes as zod schemas: one source for the provider's structured-output schema, the
+ * OpenAPI document (shared/api/openapi.ts) and the tests that check real responses against it.
+ */
+
+/** What every cloud model must return (structured output); the reply is then validated and cleaned again. */
+export const providerReplySchema = z
+  .object({
+    suggestions: z
+      .array(
+        z
+          .object({
+            name: z.string().describe(`Chat room name, 2-4 words, Title Case, at most ${NAME_MAX_LENGTH} characters`),
+            description: z.string().describe(`Who the room is for, at most ${DESCRIPTION_MAX_LENGTH} characters`),
+          })
+          .strict(),
+      )
+      .length(SUGGESTION_COUNT),
+  })
+  .strict();
+
+export const suggestionSchema = z.object({
+  name: z.string().max(NAME_MAX_LENGTH),
+  key: z.string().describe("URL-safe slug of the name, unique within the analysis"),
+  description: z.string().max(DESCRIPTION_MAX_LENGTH),
+});
+
+export const analysisSchema = z.object({
+  id: z.uuid(),
+  suggestions: z.array(suggestionSchema).length(SUGGESTION_COUNT),
+  labels: z.array(z.object({ label: z.string(), score: z.number() })).describe("What the vision model saw, best first (the local provider reports them)"),
+  ai_vision_model: z.string(),
+  provider: z.string(),
+  token_usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }),
+  estimated_cost_usd: z.number().nullable(),
+  style: z.enum(STYLE_NAMES).nullable(),
+  image_url: z.url(),
+  image_phash: z.string().regex(/^[0-9a-f]{16}$/),
+  file_hash: z.string().regex(/^[0-9a-f]{32}$/),
+  expires_at: z.string().nullable(),
+  is_expired: z.boolean(),
+  file_size: z.number().int(),
+  stored_size: z.number().int(),
+  storage_type: z.enum(["s3", "local"]),
+  times_used: z.number().int(),
+  username: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const uploadResponseSchema = z.object({
+  success: z.literal(true),
+  cached: z.boolean(),
+  match: z.enum(["exact", "similar"]).optional(),
+  match_distance: z.number().int().optional(),
+  analysis: analysisSchema,
+});
+
+export const recentItemSchema = z.object({
+  id: z.uuid(),
+  suggestion_count: z.number().int(),
+  ai_vision_model: z.string(),
+  times_used: z.number().int(),
+  username: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const uploadTicketSchema = z.object({
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  upload_id: z.uuid(),
+  max_bytes: z.number().int(),
+  expires_in: z.number().int(),
+});
+
+export const healthSchema = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  checks: z.object({ table: z.enum(["ok", "failed"]), images: z.enum(["ok", "failed"]), vision: z.string().describe("The provider that would answer, or why none can") }),
+});
+
+const requestId = z.string().describe("The request's id, as in the X-Request-Id header");
+/** 400/413: the seed's field errors, e.g. {"image": ["No file was submitted."]}. */
+export const fieldErrorsSchema = z.object({ request_id: requestId }).catchall(z.array(z.string()));
+export const detailErrorSchema = z.object({ detail: z.string(), request_id: requestId });
+export const errorSchema = z.object({ error: z.string(), detail: z.string().optional(), retry_after: z.number().int().optional(), request_id: requestId });
+
+export const uploadFormSchema = z.object({
+  image: z.string().describe("The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/"),
+  fingerprint: z.string().max(255).optional().describe("Anonymous browser fingerprint (rate limits and recent analyses)"),
+  style: z.enum(STYLE_NAMES).optional(),
+});
+export const stagedUploadSchema = z.object({ upload_id: z.uuid(), fingerprint: z.string().max(255).optional(), style: z.enum(STYLE_NAMES).optional() });
+export const uploadUrlRequestSchema = z.object({ fingerprint: z.string().max(255).optional(), content_type: z.string().optional() });
+
+/** JSON Schema (2020-12, as OpenAPI 3.1 and the providers take it) of a zod schema. */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return rest;
+}
