@@ -5,22 +5,23 @@
  * and prints, per image, the labels and the 10 suggestions. With --json: one JSON line per image.
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { fail, parseCommandLine } from "../shared/cli/args.js";
 import { expandImagePaths } from "../shared/cli/files.js";
 import { runtimeEnvironmentFrom } from "../shared/runtime/context.js";
 import { createVisionDeps } from "../shared/runtime/vision-context.js";
 import { analyzeImageBytes } from "../shared/usecases/analyze-file.js";
 import { ValidationError } from "../shared/domain/errors.js";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } });
+const USAGE = "usage: npm run analyze -- <image files or folders...> [--json]\n  settings from PHOTO_ANALYSIS_* (e.g. PHOTO_ANALYSIS_LOCAL_MODEL_DIR=<classifier dir>)";
+const { values, positionals } = parseCommandLine({ allowPositionals: true, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } }, USAGE);
 if (values.help || positionals.length === 0) {
-  console.log("usage: npm run analyze -- <image files or folders...> [--json]\n  settings from PHOTO_ANALYSIS_* (e.g. PHOTO_ANALYSIS_LOCAL_MODEL_DIR=<classifier dir>)");
+  console.log(USAGE);
   process.exit(positionals.length === 0 && !values.help ? 2 : 0);
 }
 
 const runtime = runtimeEnvironmentFrom({ PHOTO_ANALYSIS_TABLE: "unused", ...process.env });
 const deps = createVisionDeps(runtime);
-const files = await expandImagePaths(positionals);
+const files = await expandImagePaths(positionals).catch((error: Error) => fail(error.message));
 let failures = 0;
 for (const [index, file] of files.entries()) {
   try {

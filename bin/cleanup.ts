@@ -4,21 +4,26 @@
  * deletes expired analyses and their images. Runs against the local data in .data/ unless
  * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
  */
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { parseCommandLine } from "../shared/cli/args.js";
 import { palette, formatBytes } from "../shared/cli/output.js";
 import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
-import { startLocalRuntime } from "../functions/local/service.js";
+import { runningServer, startLocalRuntime } from "../functions/local/service.js";
 
-const { values } = parseArgs({
-  options: {
-    "dry-run": { type: "boolean", default: false },
-    "batch-size": { type: "string", default: "100" },
-    help: { type: "boolean", short: "h" },
+const USAGE = "usage: npm run cleanup -- [--dry-run] [--batch-size N]";
+const { values } = parseCommandLine(
+  {
+    options: {
+      "dry-run": { type: "boolean", default: false },
+      "batch-size": { type: "string", default: "100" },
+      help: { type: "boolean", short: "h" },
+    },
   },
-});
+  USAGE,
+);
 if (values.help) {
-  console.log("usage: npm run cleanup -- [--dry-run] [--batch-size N]");
+  console.log(USAGE);
   process.exit(0);
 }
 const batchSize = Number(values["batch-size"]);
@@ -33,8 +38,15 @@ let closeLocal = async () => {};
 if (process.env.PHOTO_ANALYSIS_TABLE) {
   runtime = runtimeEnvironmentFrom(process.env);
 } else {
-  // The same data `npm start` uses.
-  const local = await startLocalRuntime();
+  // The same data `npm start` uses. While it runs, its servers hold the files: use them rather than open the files twice.
+  const dataDir = resolve(process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
+  const server = await runningServer(dataDir);
+  if (server) console.log(`Using the running npm start's data servers (pid ${server.pid}, ${server.url}).`);
+  const env = server ? { ...process.env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: server.dynamodbEndpoint, PHOTO_ANALYSIS_S3_ENDPOINT: server.s3Endpoint } : process.env;
+  const local = await startLocalRuntime({ dataDir, env }).catch((error: Error) => {
+    console.error(`error: ${error.message}`);
+    process.exit(1);
+  });
   runtime = local.runtime;
   closeLocal = local.close;
 }
@@ -58,6 +70,16 @@ try {
   line(dryRun ? "Orphan images to delete:" : "Orphan images deleted:", String(dryRun ? summary.orphansFound : summary.orphansDeleted));
   line("Failures:", summary.failures.length === 0 ? colours.green("0") : colours.red(String(summary.failures.length)));
   for (const failure of summary.failures) console.log(colours.red(`  ${failure.id}: ${failure.error}`));
+  if (summary.wouldDelete) {
+    const shown = 20;
+    const items = [
+      ...summary.wouldDelete.analyses.map((item) => `analysis ${item.id} (expired ${item.expiresAt})`),
+      ...summary.wouldDelete.orphanImages.map((key) => `orphan image ${key}`),
+    ];
+    if (items.length) console.log("\nWould delete:");
+    for (const item of items.slice(0, shown)) console.log(`  ${item}`);
+    if (items.length > shown) console.log(`  … and ${items.length - shown} more`);
+  }
   console.log(colours.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));
   process.exitCode = summary.failures.length ? 1 : 0;
 } finally {

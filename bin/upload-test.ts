@@ -1,33 +1,42 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm run upload-test -- --list`
- * `npm run upload-test -- <fixture or path> [--fingerprint fp] [--url http://127.0.0.1:3000]`
+ * `npm run upload-test -- <fixture or path> [--fingerprint fp] [--token JWT] [--url http://127.0.0.1:3000]`
  * The seed's test_photo_upload: POSTs a photo to a running API (local by default, or a deployed
  * URL) and prints the full report: status, response, hashes, model, tokens, suggestions, rate limit.
+ * Photos over the direct-upload limit (4 MB) go through the presigned flow, as a phone app would.
  */
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../shared/cli/args.js";
 import { formatBytes, palette } from "../shared/cli/output.js";
 import { MIME_TYPES, sniffImageFormat } from "../shared/image/format.js";
 
 const FIXTURES = "fixtures/photos";
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    list: { type: "boolean", default: false },
-    fingerprint: { type: "string", default: "cli-test-fp" },
-    url: { type: "string", default: `http://127.0.0.1:${process.env.PORT ?? 3000}` },
-    help: { type: "boolean", short: "h" },
+/** Above this a photo goes through /upload-url/ (the default PHOTO_ANALYSIS_DIRECT_UPLOAD_MAX_MB). */
+const DIRECT_LIMIT_BYTES = 4 * 1024 * 1024;
+const USAGE = "usage: npm run upload-test -- --list\n       npm run upload-test -- <fixture or path> [--fingerprint fp] [--token JWT] [--url http://127.0.0.1:3000] [--presigned]";
+const { values, positionals } = parseCommandLine(
+  {
+    allowPositionals: true,
+    options: {
+      list: { type: "boolean", default: false },
+      fingerprint: { type: "string", default: "cli-test-fp" },
+      token: { type: "string" },
+      presigned: { type: "boolean", default: false },
+      url: { type: "string", default: `http://127.0.0.1:${process.env.PORT ?? 3000}` },
+      help: { type: "boolean", short: "h" },
+    },
   },
-});
+  USAGE,
+);
 const c = palette();
 const rule = "=".repeat(80);
 const heading = (title: string) => console.log(`\n${c.bold(rule)}\n${c.bold(title)}\n${c.bold(rule)}\n`);
 
 if (values.help || (!values.list && positionals.length !== 1)) {
-  console.log("usage: npm run upload-test -- --list\n       npm run upload-test -- <fixture or path> [--fingerprint fp] [--url http://127.0.0.1:3000]");
+  console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -49,21 +58,48 @@ if (!existsSync(path)) {
 const bytes = await readFile(path);
 const format = sniffImageFormat(bytes);
 const contentType = format ? MIME_TYPES[format] : "application/octet-stream";
-const endpoint = `${values.url!.replace(/\/+$/, "")}/api/photo-analysis/upload/`;
+const api = values.url!.replace(/\/+$/, "");
+const endpoint = `${api}/api/photo-analysis/upload/`;
+const auth: Record<string, string> = values.token ? { authorization: `Bearer ${values.token}` } : {};
+const presigned = values.presigned || bytes.length > DIRECT_LIMIT_BYTES;
 
 heading("PHOTO ANALYSIS END-TO-END TEST");
 console.log(`Image: ${basename(path)}`);
 console.log(`Size: ${formatBytes(bytes.length)}`);
 console.log(`Content-Type: ${contentType}`);
-console.log(`Fingerprint: ${values.fingerprint}`);
-console.log(`\nPOSTing to ${endpoint}...`);
+console.log(`Fingerprint: ${values.fingerprint}${values.token ? " (signed in with --token)" : ""}`);
 
-const form = new FormData();
-form.append("image", new Blob([bytes], { type: contentType }), basename(path));
-form.append("fingerprint", values.fingerprint!);
+/** The presigned flow: a ticket, the file straight to storage, then the analysis of the staged file. */
+async function uploadPresigned(): Promise<Response> {
+  console.log(`\n${formatBytes(bytes.length)} is over the direct limit: asking ${api}/api/photo-analysis/upload-url/ for an upload URL...`);
+  const ticketResponse = await fetch(`${api}/api/photo-analysis/upload-url/`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...auth },
+    body: JSON.stringify({ fingerprint: values.fingerprint, content_type: contentType }),
+  });
+  if (!ticketResponse.ok) return ticketResponse;
+  const ticket = (await ticketResponse.json()) as { url: string; fields: Record<string, string>; upload_id: string };
+  const staged = new FormData();
+  for (const [name, value] of Object.entries(ticket.fields)) staged.append(name, value);
+  staged.append("file", new Blob([bytes], { type: contentType }), basename(path));
+  console.log(`Uploading to storage (upload_id ${ticket.upload_id})...`);
+  const stored = await fetch(ticket.url, { method: "POST", body: staged });
+  if (!stored.ok) throw new Error(`storage refused the upload: HTTP ${stored.status} ${await stored.text()}`);
+  console.log(`POSTing {"upload_id"} to ${endpoint}...`);
+  return fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: values.fingerprint }) });
+}
+
 let response: Response;
 try {
-  response = await fetch(endpoint, { method: "POST", body: form });
+  if (presigned) {
+    response = await uploadPresigned();
+  } else {
+    console.log(`\nPOSTing to ${endpoint}...`);
+    const form = new FormData();
+    form.append("image", new Blob([bytes], { type: contentType }), basename(path));
+    form.append("fingerprint", values.fingerprint!);
+    response = await fetch(endpoint, { method: "POST", body: form, headers: auth });
+  }
 } catch (error) {
   console.error(c.red(`\nCould not reach ${endpoint}: ${(error as Error).cause ?? (error as Error).message}`));
   console.error("Is the API running? Start it with `npm start`, or pass --url.");

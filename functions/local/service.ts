@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
@@ -87,7 +88,30 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
     await aws.close();
     throw error;
   }
-  return { runtime, close: aws.close };
+  return { runtime, dataDir, embedded: !external.dynamodb && !external.s3, close: aws.close };
+}
+
+/** Where a running `npm start` says which servers hold its data, so other commands use them rather than open the files twice. */
+export function serverFile(dataDir: string): string {
+  return join(dataDir, "server.json");
+}
+
+export interface RunningServer {
+  pid: number;
+  url: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+}
+
+/** The `npm start` currently serving this data folder, if any (a stale file from a crashed one is ignored). */
+export async function runningServer(dataDir: string): Promise<RunningServer | undefined> {
+  try {
+    const server = JSON.parse(await readFile(serverFile(dataDir), "utf8")) as RunningServer;
+    process.kill(server.pid, 0); // throws when no such process
+    return server;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Turns a connection failure into one line that says which server and what to check. */
@@ -121,11 +145,19 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());
   });
   const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  // Announce the embedded servers of a persistent data folder, for `npm run cleanup` (and others) to share.
+  const announced = options.persist !== false && local.embedded ? serverFile(local.dataDir) : undefined;
+  if (announced) {
+    const running: RunningServer = { pid: process.pid, url, dynamodbEndpoint: runtime.dynamodbEndpoint!, s3Endpoint: runtime.s3Endpoint! };
+    await writeFile(announced, JSON.stringify(running));
+  }
   return {
-    url: `http://${address.address}:${address.port}`,
+    url,
     deps,
     runtime,
     close: async () => {
+      if (announced) await rm(announced, { force: true });
       await new Promise<void>((done) => server.close(() => done()));
       await local.close();
     },

@@ -22,6 +22,8 @@ export interface CleanupSummary {
   /** Images no record points at (left by a write that failed between image and record), older than ORPHAN_GRACE_MS. */
   orphansFound: number;
   orphansDeleted: number;
+  /** Dry runs: what would be deleted (expired analyses, then orphan image keys). */
+  wouldDelete?: { analyses: { id: string; expiresAt: string | null }[]; orphanImages: string[] };
 }
 
 /** An image younger than this may belong to an upload still writing its record: the sweep leaves it. */
@@ -44,6 +46,7 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
     bytesFreed: 0,
     orphansFound: 0,
     orphansDeleted: 0,
+    ...(options.dryRun ? { wouldDelete: { analyses: [], orphanImages: [] } } : {}),
   };
   const now = deps.now();
   let cursor: string | undefined;
@@ -54,7 +57,10 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
     summary.batches++;
     summary.found += page.records.length;
     if (options.dryRun) {
-      for (const record of page.records) summary.bytesFreed += record.fileSize;
+      for (const record of page.records) {
+        summary.bytesFreed += record.fileSize;
+        summary.wouldDelete?.analyses.push({ id: record.id, expiresAt: record.expiresAt });
+      }
       options.onBatch?.(summary);
       continue;
     }
@@ -101,7 +107,10 @@ async function sweepOrphans(deps: AppDeps, options: CleanupOptions, summary: Cle
         try {
           if (await deps.records.get(id)) continue;
           summary.orphansFound++;
-          if (options.dryRun) continue;
+          if (options.dryRun) {
+            summary.wouldDelete?.orphanImages.push(object.key);
+            continue;
+          }
           await store.delete(object.key);
           summary.orphansDeleted++;
         } catch (error) {

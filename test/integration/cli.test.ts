@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -89,6 +89,63 @@ describe("npm run cleanup", () => {
       const bad = await cli(["bin/cleanup.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir });
       expect(bad.code).toBe(2);
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("operator commands as a person uses them", () => {
+  it("answer unknown flags and missing files with one line and the usage, never a stack trace", async () => {
+    for (const args of [["bin/cleanup.ts", "--frobnicate"], ["bin/analyze.ts", "--nope", "x.jpg"], ["bin/upload-test.ts", "--bogus"], ["bin/analyze.ts", "no-such-photo.jpg"]]) {
+      const { code, stderr } = await cli(args);
+      expect(code, args.join(" ")).toBe(2);
+      expect(stderr, args.join(" ")).toMatch(/^error: /m);
+      expect(stderr, args.join(" ")).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("cleanup works while npm start runs on the same data (it uses the running servers) and a dry run lists what it would delete", async () => {
+    const fake = await new FakeOpenAI().start();
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-shared-data-"));
+    const service = await startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_IMAGE_TTL_HOURS: "0.0001" } });
+    try {
+      const form = new FormData();
+      form.append("image", new Blob([await readFile("fixtures/photos/coffee-mug.jpg")]), "mug.jpg");
+      const created = (await (await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form })).json()) as { analysis: { id: string } };
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the 0.36 s TTL runs out
+      const dry = await cli(["bin/cleanup.ts", "--dry-run"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain("Using the running npm start's data servers");
+      expect(dry.stdout).toMatch(/Expired analyses found:\s+1/);
+      expect(dry.stdout).toContain(`analysis ${created.analysis.id}`);
+      const real = await cli(["bin/cleanup.ts"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(real.code, real.stderr).toBe(0);
+      expect(real.stdout).toMatch(/Records deleted:\s+1/);
+      // The server is unharmed and sees the deletion.
+      expect((await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/`)).status).toBe(404);
+    } finally {
+      await service.close();
+      await fake.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("upload-test sends large photos through the presigned flow and signs in with --token", async () => {
+    const fake = await new FakeOpenAI().start();
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-presigned-cli-"));
+    const service = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl } });
+    try {
+      const { code, stdout } = await cli(["bin/upload-test.ts", "coffee-mug.jpg", "--presigned", "--url", service.url]);
+      expect(code, stdout).toBe(0);
+      expect(stdout).toContain("asking");
+      expect(stdout).toMatch(/Uploading to storage \(upload_id [0-9a-f-]{36}\)/);
+      expect(stdout).toContain("Upload successful");
+      const signed = await cli(["bin/upload-test.ts", "coffee-mug.jpg", "--token", "not-a-jwt", "--url", service.url]);
+      expect(signed.code).toBe(1);
+      expect(signed.stdout).toMatch(/Status Code: 401/);
+    } finally {
+      await service.close();
+      await fake.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
