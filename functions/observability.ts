@@ -68,8 +68,8 @@ const metrics = inLambda ? new Metrics({ namespace: "PhotoAnalysis", serviceName
 /** Dashboard events become CloudWatch metrics (by provider and model where they have them). */
 export const cloudWatchTelemetry: Telemetry | undefined = metrics && {
   record(event: TelemetryEvent) {
+    if (event.kind !== "provider_call") metrics.addMetric("Uploads", MetricUnit.Count, 1);
     const names: Partial<Record<TelemetryEvent["kind"], string>> = {
-      upload: "Uploads",
       exact_hit: "ExactHits",
       similar_hit: "SimilarHits",
       rate_limited: "RateLimited",

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { slugify } from "../domain/suggestions.js";
 import { PARTITION_KEY, SORT_KEY } from "../stores/table-schema.js";
@@ -5,19 +6,26 @@ import { daysBetween, type DailyStats, type ModelStats, type StatsEvent, type St
 
 const DAY_PARTITION = "STATS#DAY";
 const COUNTERS: Record<Exclude<StatsEvent["kind"], "analysis">, keyof DailyStats> = {
-  upload: "uploads",
   exact_hit: "exactHits",
   similar_hit: "similarHits",
   rate_limited: "rateLimited",
   failed: "failures",
 };
+/** Names of one analysis go to one of these items of the day, chosen by its first name: items stay small. */
+const NAME_SHARDS = 16;
+const MODEL_PREFIX = "model|";
+const NAME_COUNT_PREFIX = "n|";
+const NAME_LABEL_PREFIX = "label|";
 
 type Item = Record<string, unknown>;
 
 /**
- * Counters as items of the main table, updated with atomic ADDs:
- * `STATS#DAY / <day>` (totals), `STATS#MODEL#<day> / <provider>|<model>`, `STATS#NAMES#<day> / <name key>`.
- * Cost is kept in micro-dollars so that ADD stays exact. Reads are Queries over day ranges.
+ * Counters as items of the main table, each request's in at most two atomic UpdateItems:
+ * - `STATS#DAY / <day>`: uploads and its outcome (hits, refusals, failures, analyses, tokens, cost
+ *   in micro-dollars so that ADD stays exact), and per provider and model as flat attributes
+ *   `model|<provider>|<model>|<field>` (ADD needs top-level attributes; models are few);
+ * - `STATS#NAMES#<day> / <shard>`: the analysis's suggestion names (`n|<key>` counts, `label|<key>`).
+ * Reads are Queries over day ranges.
  */
 export class DynamoStatsStore implements StatsStore {
   constructor(
@@ -51,14 +59,21 @@ export class DynamoStatsStore implements StatsStore {
 
   async record(day: string, event: StatsEvent): Promise<void> {
     if (event.kind !== "analysis") {
-      await this.add(DAY_PARTITION, day, { [COUNTERS[event.kind]]: 1 });
+      await this.add(DAY_PARTITION, day, { uploads: 1, [COUNTERS[event.kind]]: 1 });
       return;
     }
     const costMicros = Math.round((event.costUsd ?? 0) * 1e6);
+    const model = `${MODEL_PREFIX}${event.provider}|${event.model}|`;
+    const nameCounts: Record<string, number> = {};
+    const nameLabels: Record<string, string> = {};
+    for (const name of event.names) {
+      nameCounts[`${NAME_COUNT_PREFIX}${slugify(name)}`] = (nameCounts[`${NAME_COUNT_PREFIX}${slugify(name)}`] ?? 0) + 1;
+      nameLabels[`${NAME_LABEL_PREFIX}${slugify(name)}`] = name;
+    }
+    const shard = String(createHash("md5").update(event.names[0] ?? "").digest()[0]! % NAME_SHARDS);
     await Promise.all([
-      this.add(DAY_PARTITION, day, { analyses: 1, tokens: event.tokens, costMicros }),
-      this.add(`STATS#MODEL#${day}`, `${event.provider}|${event.model}`, { analyses: 1, tokens: event.tokens, costMicros }, { provider: event.provider, model: event.model }),
-      ...event.names.map((name) => this.add(`STATS#NAMES#${day}`, slugify(name), { count: 1 }, { name })),
+      this.add(DAY_PARTITION, day, { uploads: 1, analyses: 1, tokens: event.tokens, costMicros, [`${model}analyses`]: 1, [`${model}tokens`]: event.tokens, [`${model}costMicros`]: costMicros }),
+      event.names.length ? this.add(`STATS#NAMES#${day}`, shard, nameCounts, nameLabels) : undefined,
     ]);
   }
 
@@ -102,13 +117,18 @@ export class DynamoStatsStore implements StatsStore {
 
   async models(fromDay: string, toDay: string): Promise<ModelStats[]> {
     const totals = new Map<string, ModelStats>();
-    for (const day of daysBetween(fromDay, toDay)) {
-      for (const item of await this.partition(`STATS#MODEL#${day}`)) {
-        const key = item[SORT_KEY] as string;
-        const entry = totals.get(key) ?? { provider: item.provider as string, model: item.model as string, analyses: 0, tokens: 0, costUsd: 0 };
-        entry.analyses += Number(item.analyses ?? 0);
-        entry.tokens += Number(item.tokens ?? 0);
-        entry.costUsd += Number(item.costMicros ?? 0) / 1e6;
+    for (const item of await this.partition(DAY_PARTITION, { from: fromDay, to: toDay })) {
+      for (const [attribute, value] of Object.entries(item)) {
+        if (!attribute.startsWith(MODEL_PREFIX)) continue;
+        const rest = attribute.slice(MODEL_PREFIX.length);
+        const provider = rest.slice(0, rest.indexOf("|"));
+        const field = rest.slice(rest.lastIndexOf("|") + 1);
+        const model = rest.slice(provider.length + 1, rest.lastIndexOf("|"));
+        const key = `${provider}|${model}`;
+        const entry = totals.get(key) ?? { provider, model, analyses: 0, tokens: 0, costUsd: 0 };
+        if (field === "analyses") entry.analyses += Number(value);
+        if (field === "tokens") entry.tokens += Number(value);
+        if (field === "costMicros") entry.costUsd += Number(value) / 1e6;
         totals.set(key, entry);
       }
     }
@@ -119,10 +139,13 @@ export class DynamoStatsStore implements StatsStore {
     const counts = new Map<string, { name: string; count: number }>();
     for (const day of daysBetween(fromDay, toDay)) {
       for (const item of await this.partition(`STATS#NAMES#${day}`)) {
-        const key = item[SORT_KEY] as string;
-        const entry = counts.get(key) ?? { name: item.name as string, count: 0 };
-        entry.count += Number(item.count ?? 0);
-        counts.set(key, entry);
+        for (const [attribute, value] of Object.entries(item)) {
+          if (!attribute.startsWith(NAME_COUNT_PREFIX)) continue;
+          const key = attribute.slice(NAME_COUNT_PREFIX.length);
+          const entry = counts.get(key) ?? { name: String(item[`${NAME_LABEL_PREFIX}${key}`] ?? key), count: 0 };
+          entry.count += Number(value);
+          counts.set(key, entry);
+        }
       }
     }
     return [...counts.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, limit);

@@ -1,7 +1,9 @@
-/** Usage counters for the admin dashboard, maintained on write (never computed by scanning records). */
+/**
+ * Usage counters for the admin dashboard, maintained on write (never computed by scanning records).
+ * Each upload that gets past validation records exactly one outcome event; each counts as an upload.
+ */
 
 export type StatsEvent =
-  | { kind: "upload" }
   | { kind: "exact_hit" }
   | { kind: "similar_hit" }
   | { kind: "rate_limited" }

@@ -77,10 +77,10 @@ function checkSize(bytes: Buffer, settings: Settings): void {
 
 /**
  * The same bytes, same style: fully validated when first analysed, so a hit needs no decoding at
- * all (the cheapest answer is also the most common one). The dashboard counter runs alongside.
+ * all (the cheapest answer is also the most common one).
  */
 async function findExact(deps: AppDeps, fileHash: string, style: string | null): Promise<UploadOutcome | null> {
-  const [exact] = await Promise.all([deps.records.findByFileHash(fileHash, deps.now()), countEvent(deps, { kind: "upload" })]);
+  const exact = await deps.records.findByFileHash(fileHash, deps.now());
   return exact && exact.style === style ? reuse(deps, exact.id, { type: "exact", distance: 0 }) : null;
 }
 

@@ -253,7 +253,7 @@ export class MemoryStats implements StatsStore {
   async daily(fromDay: string, toDay: string): Promise<DailyStats[]> {
     return daysBetween(fromDay, toDay).map((day) => {
       const of = (kind: StatsEvent["kind"]) => this.events.filter((entry) => entry.day === day && entry.event.kind === kind).length;
-      return { day, uploads: of("upload"), analyses: of("analysis"), exactHits: of("exact_hit"), similarHits: of("similar_hit"), rateLimited: of("rate_limited"), failures: of("failed"), tokens: 0, costUsd: 0 };
+      return { day, uploads: this.events.filter((entry) => entry.day === day).length, analyses: of("analysis"), exactHits: of("exact_hit"), similarHits: of("similar_hit"), rateLimited: of("rate_limited"), failures: of("failed"), tokens: 0, costUsd: 0 };
     });
   }
   async models() {

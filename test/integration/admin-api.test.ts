@@ -9,6 +9,8 @@ import { InvalidTokenError, type TokenVerifier } from "../../shared/auth/tokens.
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { distinctImages } from "../helpers/photos.js";
 import { seedRecord } from "../helpers/records.js";
+import { createDocumentClient } from "../../shared/runtime/context.js";
+import { DynamoStatsStore } from "../../shared/stats/dynamo-stats-store.js";
 import { manualClock, useLocalStack } from "../helpers/stack.js";
 
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
@@ -136,5 +138,32 @@ describe("dashboard counters, maintained on write", () => {
     expect(body.top_names[0]).toEqual({ name: "Bean Scene", count: 2 });
     expect(body.top_names).toHaveLength(10);
     expect((await stats("/api/admin/stats/", { days: "0" })).statusCode).toBe(400);
+  });
+});
+
+describe("dashboard counter cost", () => {
+  it("writes an upload's counters in at most two DynamoDB requests (one for a cache hit), and reads them back", async () => {
+    const { deps } = await setup();
+    const documents = createDocumentClient(deps.runtime);
+    let requests = 0;
+    const counted = new Proxy(documents, {
+      get: (target, property, receiver) =>
+        property === "send"
+          ? (...args: unknown[]) => {
+              requests++;
+              return (target.send as (...a: unknown[]) => unknown).apply(target, args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const stats = new DynamoStatsStore(counted as typeof documents, deps.runtime.tableName);
+    const names = Array.from({ length: 10 }, (_, i) => `Room Number ${i}`);
+    await stats.record("2026-11-20", { kind: "analysis", provider: "openai", model: "gpt-4o-2024-08-06", tokens: 500, costUsd: 0.003, names });
+    expect(requests).toBe(2);
+    requests = 0;
+    await stats.record("2026-11-20", { kind: "exact_hit" });
+    expect(requests).toBe(1);
+    expect((await stats.daily("2026-11-20", "2026-11-20"))[0]).toMatchObject({ uploads: 2, analyses: 1, exactHits: 1, tokens: 500, costUsd: 0.003 });
+    expect(await stats.models("2026-11-20", "2026-11-20")).toEqual([{ provider: "openai", model: "gpt-4o-2024-08-06", analyses: 1, tokens: 500, costUsd: 0.003 }]);
+    expect((await stats.topNames("2026-11-20", "2026-11-20", 3)).map((entry) => entry.count)).toEqual([1, 1, 1]);
   });
 });
