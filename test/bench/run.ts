@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens. No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart. No section named: all of them.
  */
 import { benchCleanup } from "./cleanup-bench.js";
+import { benchColdStart } from "./coldstart.js";
 import { benchCore } from "./core.js";
 import { benchNearDuplicates } from "./near-duplicates-bench.js";
 import { benchNormalize } from "./normalize-bench.js";
@@ -16,6 +17,7 @@ const sections: Record<string, () => Promise<void>> = {
   ratelimit: benchRateLimit,
   normalize: benchNormalize,
   tokens: reportTokens,
+  coldstart: benchColdStart,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

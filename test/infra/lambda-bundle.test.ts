@@ -1,19 +1,14 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { App } from "aws-cdk-lib";
-import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES } from "../../functions/routes.js";
-import { PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
-import { dependencyClosure } from "../../lib/runtime-layer.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
+import { synthesizeFunctions } from "../helpers/synth.js";
 
 const run = promisify(execFile);
 
@@ -35,34 +30,9 @@ const table = "bundle-test";
 const bucket = "bundle-test";
 
 beforeAll(async () => {
-  outdir = await mkdtemp(join(tmpdir(), "photo-analysis-cdk-"));
-  const app = new App({ outdir });
-  new PhotoAnalysisStack(app, "Bundle", { stage: "dev", architecture: Architecture.X86_64 });
-  const assembly = app.synth();
-  const template = JSON.parse(await readFile(join(assembly.directory, "Bundle.template.json"), "utf8"));
-  const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
-  const assetDir = (key: string) => join(assembly.directory, `asset.${key.replace(/\.zip$/, "")}`);
-  assets = {};
-  layersOf = {};
-  const layerDirs: Record<string, string> = {};
-  for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type === "AWS::Lambda::LayerVersion") layerDirs[id] = join(assetDir(resource.Properties.Content.S3Key), "nodejs", "node_modules");
-  }
-  layerModules = Object.values(layerDirs)[0]!;
-  for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type !== "AWS::Lambda::Function") continue;
-    const name = id.replace(/Function.*$/, "");
-    assets[name] = assetDir(resource.Properties.Code.S3Key);
-    layersOf[name] = (resource.Properties.Layers ?? []).map((layer: { Ref: string }) => layerDirs[layer.Ref]!);
-  }
-  runtimeModules = join(outdir, "lambda-runtime", "node_modules");
-  const sdk = dependencyClosure(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-s3", "@aws-sdk/client-ssm"]);
-  for (const [relative, dir] of sdk) {
-    if (relative.split("node_modules/").length > 2) continue; // nested copies resolve inside their parents
-    const target = join(runtimeModules, relative.replace(/^node_modules\//, ""));
-    await mkdir(dirname(target), { recursive: true });
-    await symlink(dir, target, "dir");
-  }
+  const synthesized = await synthesizeFunctions();
+  ({ outdir, assets, layersOf, runtimeModules } = synthesized);
+  layerModules = synthesized.layersOf.Upload![0]!;
   aws = await startLocalAws({ dataDir: join(outdir, "data"), bucket, persistDynamo: false });
   const dynamo = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: aws.dynamodbEndpoint });
   await ensureTable(dynamo, table);
