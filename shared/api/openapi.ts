@@ -131,7 +131,40 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/photo-analysis/openapi.json": {
         get: { operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": {} } } } },
       },
+      "/api/admin/analyses/": {
+        get: {
+          operationId: "adminList",
+          summary: "Admin: analyses newest first, with filters and a cursor",
+          security: [{ adminBearer: [] }],
+          parameters: ["limit", "cursor", "model", "storage_type", "expired", "signed_in", "from", "to", "q"].map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
+          responses: { 200: json({ type: "object", properties: { results: { type: "array", items: { type: "object" } }, next_cursor: { type: ["string", "null"] } } }, "One page", requestIdHeader), ...pick(400, 401), 403: errors[401] },
+        },
+      },
+      "/api/admin/analyses/{id}/": {
+        get: {
+          operationId: "adminDetail",
+          summary: "Admin: everything about one analysis, raw provider reply included",
+          security: [{ adminBearer: [] }],
+          parameters: [idParameter],
+          responses: { 200: json({ type: "object" }, "One analysis", requestIdHeader), ...pick(401, 404), 403: errors[401] },
+        },
+      },
+      "/api/admin/stats/": {
+        get: {
+          operationId: "adminStats",
+          summary: "Admin: dashboard counters per day, provider/model mix, frequent names",
+          security: [{ adminBearer: [] }],
+          parameters: [{ name: "days", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 366, default: 30 } }],
+          responses: { 200: json({ type: "object" }, "Counters", requestIdHeader), ...pick(400, 401), 403: errors[401] },
+        },
+      },
     },
-    components: { schemas: components },
+    components: {
+      schemas: components,
+      securitySchemes: {
+        userBearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Optional on public routes: a signed-in user (verified JWT)" },
+        adminBearer: { type: "http", scheme: "bearer", description: "PHOTO_ANALYSIS_ADMIN_TOKEN locally, or a JWT in the admin group" },
+      },
+    },
   };
 }
