@@ -1,9 +1,5 @@
 import type { ConcreteProviderName, Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
-import { AnthropicVisionProvider } from "./anthropic-provider.js";
-import { GeminiVisionProvider } from "./gemini-provider.js";
-import { LocalVisionProvider } from "./local/provider.js";
-import { OpenAIVisionProvider } from "./openai-provider.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
 import { primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
@@ -72,13 +68,17 @@ export class FallbackVisionProvider implements VisionProvider {
  * the local models otherwise (no key, no network); an explicitly chosen provider without its key is
  * a configuration error (503), never a silent switch. Fallbacks without keys are skipped. Providers
  * are cached by their options, so a client is built once per process unless live settings change.
+ * Each provider's module (and its SDK) is imported when that provider is first selected, not at
+ * start: a cold start pays only for the provider in use.
  */
 export function createProviderSelector(environment: ProviderEnvironment) {
-  const cache = new Map<string, VisionProvider>();
-  const cached = (key: string, make: () => VisionProvider) => {
+  const cache = new Map<string, Promise<VisionProvider>>();
+  const cached = (key: string, make: () => Promise<VisionProvider>) => {
     let provider = cache.get(key);
     if (!provider) {
       provider = make();
+      // A failed import or construction is not cached: the next request tries again.
+      provider.catch(() => cache.delete(key));
       cache.set(key, provider);
     }
     return provider;
@@ -95,7 +95,10 @@ export function createProviderSelector(environment: ProviderEnvironment) {
     switch (name) {
       case "local": {
         const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
-        return cached(`local:${modelDir ?? ""}`, () => new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths }));
+        return cached(`local:${modelDir ?? ""}`, async () => {
+          const { LocalVisionProvider } = await import("./local/provider.js");
+          return new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths });
+        });
       }
       case "openai": {
         const options = {
@@ -105,7 +108,7 @@ export function createProviderSelector(environment: ProviderEnvironment) {
           timeoutMs,
           imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
         };
-        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new OpenAIVisionProvider(options), retries));
+        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./openai-provider.js")).OpenAIVisionProvider(options), retries));
       }
       case "compatible": {
         const baseURL = settings.PHOTO_ANALYSIS_COMPATIBLE_BASE_URL;
@@ -120,17 +123,17 @@ export function createProviderSelector(environment: ProviderEnvironment) {
           // JSON mode is what compatible servers broadly support; the reply is validated either way.
           responseFormat: "json_object" as const,
         };
-        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new OpenAIVisionProvider(options), retries));
+        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./openai-provider.js")).OpenAIVisionProvider(options), retries));
       }
       case "anthropic": {
         const options = { apiKey: await key("ANTHROPIC_API_KEY", "Anthropic"), model: settings.PHOTO_ANALYSIS_ANTHROPIC_MODEL, baseURL: environment.anthropicBaseUrl, timeoutMs };
-        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new AnthropicVisionProvider(options), retries));
+        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./anthropic-provider.js")).AnthropicVisionProvider(options), retries));
       }
       case "gemini": {
         const apiKey = (await environment.secrets("GEMINI_API_KEY")) ?? (await environment.secrets("GOOGLE_API_KEY"));
         if (!apiKey) throw new VisionNotConfiguredError("Gemini API not configured: set GEMINI_API_KEY");
         const options = { apiKey, model: settings.PHOTO_ANALYSIS_GEMINI_MODEL, baseUrl: environment.geminiBaseUrl, timeoutMs };
-        return cached(JSON.stringify({ name, options, retries }), () => new RetryingProvider(new GeminiVisionProvider(options), retries));
+        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./gemini-provider.js")).GeminiVisionProvider(options), retries));
       }
     }
   }
