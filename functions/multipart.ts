@@ -45,10 +45,10 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
   return new Promise((resolve, reject) => {
     const form: MultipartForm = { fields: new Map(), files: new Map() };
     let settled = false;
-    const fail = (message = MALFORMED) => {
+    const fail = (message = MALFORMED, on = field) => {
       if (settled) return;
       settled = true;
-      reject(new ValidationError({ [field]: [message] }));
+      reject(new ValidationError({ [on]: [message] }));
     };
     let parser: ReturnType<typeof Busboy>;
     try {
@@ -77,7 +77,7 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
       );
     });
     parser.on("field", (name, value, _nameTruncated, valueTruncated) => {
-      if (valueTruncated) return fail(`A form field is longer than ${limits.fieldSize} bytes.`);
+      if (valueTruncated) return fail(`Ensure this field has no more than ${limits.fieldSize} characters.`, name);
       form.fields.set(name, [...(form.fields.get(name) ?? []), value]);
     });
     parser.on("partsLimit", () => fail(`Too many parts: at most ${limits.files} files and ${limits.fields} fields.`));

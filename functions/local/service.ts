@@ -44,6 +44,15 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
   const dataDir = resolve(options.dataDir ?? env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
   // External servers when named (DynamoDB Local, LocalStack, a real account), else embedded ones.
   const external = { dynamodb: env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT || undefined, s3: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined };
+  if (!external.dynamodb && options.persist !== false) {
+    // Two processes cannot open the same database files (the second would crash with "Database is closed").
+    const running = await runningServer(dataDir);
+    if (running) {
+      throw new Error(
+        `${dataDir} is in use by another npm start (pid ${running.pid}, ${running.url}). Stop it, use another folder (PHOTO_ANALYSIS_DATA_DIR), or point at its servers: PHOTO_ANALYSIS_DYNAMODB_ENDPOINT=${running.dynamodbEndpoint} PHOTO_ANALYSIS_S3_ENDPOINT=${running.s3Endpoint}`,
+      );
+    }
+  }
   const aws: LocalAws = await startLocalAws({
     dataDir,
     bucket: LOCAL_BUCKET,

@@ -24,7 +24,7 @@ import { httpRoute } from "../pipeline.js";
  * fields. The byte ceiling is only a backstop: the configured maximum (default 10 MB) and the
  * direct-upload limit are enforced after parsing, with the seed's messages.
  */
-const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: 2, fields: 10, fieldSize: 4096 };
+const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: 2, fields: 10, fieldSize: 64 * 1024 };
 
 /** The Lambda's dependencies, with vision (only this function's bundle carries the vision code). */
 const uploadDeps: DepsProvider = () => lambdaDeps(createVisionSelector);

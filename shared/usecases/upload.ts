@@ -103,8 +103,12 @@ function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: str
     deadline,
     now: () => deps.now().getTime(),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
-    // Another request analysed these bytes meanwhile: its record is this request's answer.
-    settled: (recordId: string) => reuse(deps, recordId, { type: "exact", distance: 0 }),
+    // Another request analysed these bytes meanwhile: its record is this request's answer (a cache hit).
+    settled: async (recordId: string) => {
+      const hit = await reuse(deps, recordId, { type: "exact", distance: 0 });
+      if (hit) await countEvent(deps, { kind: "exact_hit" });
+      return hit;
+    },
   };
 }
 

@@ -120,6 +120,12 @@ describe("npm start's local service over real HTTP", () => {
     expect(ids.size).toBe(3);
   });
 
+  it("refuses a second service on the same data folder with instructions instead of crashing on the locked database", async () => {
+    await expect(startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl } })).rejects.toThrow(
+      /is in use by another npm start \(pid \d+, http:\/\/127\.0\.0\.1:\d+\)\. Stop it, use another folder \(PHOTO_ANALYSIS_DATA_DIR\), or point at its servers: PHOTO_ANALYSIS_DYNAMODB_ENDPOINT=/,
+    );
+  });
+
   it("keeps data across a restart", async () => {
     const before = (await (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).json()) as { id: string }[];
     await service.close();
