@@ -16,6 +16,15 @@ export type StagingAccess = "none" | "sign" | "consume";
 /** A route's handler factory: the same one its Lambda module's `handler` export is made with. */
 export type HandlerFactory = (getDeps: DepsProvider) => HttpHandler;
 
+export interface RouteAccess {
+  table: TableAccess;
+  bucket: BucketAccess;
+  staging: StagingAccess;
+  visionSecrets: boolean;
+  secretPresence?: boolean;
+  listImages?: boolean;
+}
+
 export interface HttpRoute {
   /** Stable identifier: CDK construct id and log name. */
   id: string;
@@ -27,8 +36,11 @@ export interface HttpRoute {
   factory: () => Promise<HandlerFactory>;
   memoryMb: number;
   timeoutSeconds: number;
-  /** visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption). */
-  access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean; secretPresence?: boolean };
+  /**
+   * visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption);
+   * listImages: list image keys (without it S3 answers 403, not 404, for a missing key).
+   */
+  access: RouteAccess;
   /** Files copied next to the bundle (the admin page's static assets). */
   staticAssets?: boolean;
 }
@@ -62,7 +74,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./health/handler.js")).createHealthHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false, secretPresence: true },
+    // Its image probe reads a key that does not exist: listing lets S3 say 404 rather than 403.
+    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false, secretPresence: true, listImages: true },
   },
   {
     id: "OpenApi",
@@ -165,7 +178,7 @@ export const CLEANUP_FUNCTION = {
   entry: "functions/cleanup/handler.ts",
   memoryMb: 512,
   timeoutSeconds: 900,
-  access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false },
+  access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false, listImages: true },
 } as const;
 
 /** "/api/photo-analysis/{id}/" → "/api/photo-analysis/{id}": the form API Gateway accepts. */

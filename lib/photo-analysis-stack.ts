@@ -18,7 +18,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, type BucketAccess, type StagingAccess, type TableAccess } from "../functions/routes.js";
+import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, type RouteAccess } from "../functions/routes.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/stores/table-schema.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
@@ -168,7 +168,7 @@ export class PhotoAnalysisStack extends Stack {
       entry: string;
       memoryMb: number;
       timeoutSeconds: number;
-      access: { table: TableAccess; bucket: BucketAccess; staging: StagingAccess; visionSecrets: boolean; secretPresence?: boolean };
+      access: RouteAccess;
       staticAssets?: boolean;
     }) => {
       const needsVision = spec.access.visionSecrets;
@@ -219,8 +219,8 @@ export class PhotoAnalysisStack extends Stack {
       if (objectActions.length) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_PREFIX}*`)] }));
       }
-      // The cleanup's orphan sweep lists image keys (and only those) to find images no record points at.
-      if (spec.access.bucket === "delete") {
+      // The cleanup's orphan sweep lists image keys (and only those); health's probe needs a 404 for a missing key.
+      if (spec.access.listImages) {
         fn.addToRolePolicy(
           new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": `${IMAGE_PREFIX}*` } } }),
         );

@@ -244,6 +244,7 @@ describe("least privilege per function", () => {
     // The orphan sweep lists image keys only.
     expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     expect(s3Access("Recent")).toEqual([]);
+    expect(s3Access("Health")).toEqual(["s3:GetObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
   });
 
   it("lets browsers POST presigned uploads and expires staged files after a day", () => {
