@@ -22,7 +22,6 @@ export interface RouteAccess {
   staging: StagingAccess;
   visionSecrets: boolean;
   secretPresence?: boolean;
-  listImages?: boolean;
 }
 
 export interface HttpRoute {
@@ -36,10 +35,7 @@ export interface HttpRoute {
   factory: () => Promise<HandlerFactory>;
   memoryMb: number;
   timeoutSeconds: number;
-  /**
-   * visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption);
-   * listImages: list image keys (without it S3 answers 403, not 404, for a missing key).
-   */
+  /** visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption). */
   access: RouteAccess;
   /** Files copied next to the bundle (the admin page's static assets). */
   staticAssets?: boolean;
@@ -74,8 +70,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./health/handler.js")).createHealthHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    // Its image probe reads a key that does not exist: listing lets S3 say 404 rather than 403.
-    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false, secretPresence: true, listImages: true },
+    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false, secretPresence: true },
   },
   {
     id: "OpenApi",
@@ -178,7 +173,7 @@ export const CLEANUP_FUNCTION = {
   entry: "functions/cleanup/handler.ts",
   memoryMb: 512,
   timeoutSeconds: 900,
-  access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false, listImages: true },
+  access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false },
 } as const;
 
 /** "/api/photo-analysis/{id}/" → "/api/photo-analysis/{id}": the form API Gateway accepts. */

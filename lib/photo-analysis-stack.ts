@@ -219,10 +219,13 @@ export class PhotoAnalysisStack extends Stack {
       if (objectActions.length) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_PREFIX}*`)] }));
       }
-      // The cleanup's orphan sweep lists image keys (and only those); health's probe needs a 404 for a missing key.
-      if (spec.access.listImages) {
+      // Listing under the prefixes a function reads: without s3:ListBucket, S3 answers a missing key with
+      // 403 instead of 404 (an expired image, a staged upload not there yet, health's probe would be 500s),
+      // and the cleanup's orphan sweep lists image keys. Only those prefixes.
+      const listed = [...(spec.access.bucket === "none" ? [] : [`${IMAGE_PREFIX}*`]), ...(spec.access.staging === "consume" ? [`${STAGING_PREFIX}*`] : [])];
+      if (listed.length) {
         fn.addToRolePolicy(
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": `${IMAGE_PREFIX}*` } } }),
+          new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": listed } } }),
         );
       }
       // A presigned POST carries its signer's rights: the signer may only put staged objects.

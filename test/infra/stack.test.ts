@@ -233,14 +233,20 @@ describe("least privilege per function", () => {
       policyStatementsOf(functionIdFor(id))
         .filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")))
         .map((s) => {
-          const listing = s.Condition?.StringLike?.["s3:prefix"];
+          const prefixes = s.Condition?.StringLike?.["s3:prefix"];
+          const listing = prefixes && [prefixes].flat().join(" and ");
           const target = listing ? `the bucket, keys ${listing}` : JSON.stringify(s.Resource).includes("/uploads/*") ? "uploads/*" : JSON.stringify(s.Resource).includes("/photo_analysis/*") ? "photo_analysis/*" : "OTHER";
           return `${[s.Action].flat().sort().join(",")} on ${target}`;
         })
         .sort();
-    expect(s3Access("Upload")).toEqual(["s3:DeleteObject,s3:GetObject on uploads/*", "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*"]);
+    expect(s3Access("Upload")).toEqual([
+      "s3:DeleteObject,s3:GetObject on uploads/*",
+      "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
+      "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
+    ]);
     expect(s3Access("UploadUrl")).toEqual(["s3:PutObject on uploads/*"]);
-    expect(s3Access("Image")).toEqual(["s3:GetObject on photo_analysis/*"]);
+    // Listing lets S3 answer 404 (not 403) for a missing key: an expired image is a 410/404, never a 500.
+    expect(s3Access("Image")).toEqual(["s3:GetObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     // The orphan sweep lists image keys only.
     expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     expect(s3Access("Recent")).toEqual([]);
