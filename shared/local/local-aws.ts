@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { createRequire } from "node:module";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { INDEXES, PARTITION_KEY, SORT_KEY, keyAttributes } from "../stores/table-schema.js";
@@ -46,7 +47,29 @@ export async function startLocalAws(options: {
   };
 }
 
+/**
+ * dynalite 4 wraps LevelDB iterators (abstract-level 3) in streams whose destroy() calls
+ * `iterator.return()`, a method abstract-level 3 iterators do not have, so the iterator of every
+ * Query and Scan stayed open. An open iterator pins its snapshot: LevelDB could never delete the
+ * table files it had compacted away, and `npm start` grew by hundreds of MB per few thousand cached
+ * uploads (measured: 5 → 64 .ldb files, 259 → 694 MB RSS over 18,000 update+query pairs). Giving the
+ * iterators the `return()` dynalite expects, as an alias of close(), lets every finished or
+ * abandoned query release its iterator. Idempotent; affects only this process's local server.
+ */
+export function closeAbandonedLevelIterators(): void {
+  // The abstract-level dynalite itself loads (through level → classic-level).
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve("dynalite"));
+  const { AbstractIterator } = fromDynalite("abstract-level") as typeof import("abstract-level");
+  const common = Object.getPrototypeOf(AbstractIterator.prototype) as { return?: () => Promise<unknown>; close(): Promise<void> };
+  if (common.return) return;
+  common.return = async function (this: { close(): Promise<void> }) {
+    await this.close();
+    return { done: true, value: undefined };
+  };
+}
+
 async function startDynalite(options: { dataDir: string; dynamodbPort?: number; persistDynamo?: boolean }) {
+  closeAbandonedLevelIterators();
   const dynamoDir = join(options.dataDir, "dynamodb");
   if (options.persistDynamo !== false) await mkdir(dynamoDir, { recursive: true });
 

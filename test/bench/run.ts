@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart. No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart, soak. No section named: all of them.
  */
 import { benchCleanup } from "./cleanup-bench.js";
 import { benchColdStart } from "./coldstart.js";
@@ -8,6 +8,7 @@ import { benchCore } from "./core.js";
 import { benchNearDuplicates } from "./near-duplicates-bench.js";
 import { benchNormalize } from "./normalize-bench.js";
 import { benchRateLimit } from "./ratelimit-bench.js";
+import { benchSoak } from "./soak.js";
 import { reportTokens } from "./tokens-report.js";
 
 const sections: Record<string, () => Promise<void>> = {
@@ -18,6 +19,7 @@ const sections: Record<string, () => Promise<void>> = {
   normalize: benchNormalize,
   tokens: reportTokens,
   coldstart: benchColdStart,
+  soak: benchSoak,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
