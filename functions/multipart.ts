@@ -99,6 +99,21 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
   });
 }
 
+/**
+ * The local server hands the request body's bytes alongside the event (API Gateway can only send
+ * base64 text), so a local upload skips a base64 encode and decode of the whole photo.
+ */
+const RAW_BODY = Symbol.for("photo-analysis.rawBody");
+
+export function withRawBody<E extends object>(event: E, body: Buffer): E {
+  Object.defineProperty(event, RAW_BODY, { value: body, enumerable: false });
+  return event;
+}
+
+function rawBodyOf(event: object): Buffer | undefined {
+  return (event as { [RAW_BODY]?: Buffer })[RAW_BODY];
+}
+
 /** An API Gateway event whose multipart body (if any) has been parsed. */
 export type FormEvent = HttpEvent & { form?: MultipartForm };
 
@@ -112,7 +127,7 @@ export function multipartForm(limits: MultipartLimits, errorField: string): midd
       const event = request.event;
       const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
       if (!isMultipart(contentType)) return;
-      const body = typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+      const body = rawBodyOf(event) ?? (typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0));
       event.form = await parseMultipart(body, contentType!, limits, errorField);
     },
   };

@@ -15,6 +15,8 @@ import type { TelemetryEvent, Telemetry } from "../shared/usecases/deps.js";
 export const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 
 export interface RequestLog {
+  /** Whether a request with this status is logged (the line is only built then). */
+  logs(status: number): boolean;
   request(line: RequestLine): void;
   error(message: string, details: Record<string, unknown>): void;
 }
@@ -47,14 +49,14 @@ function readableLine(line: RequestLine): string {
 
 export const requestLog: RequestLog = powertoolsLogger
   ? {
+      logs: () => true,
       request: (line) => (line.status >= 500 ? powertoolsLogger.error("request", { ...line }) : powertoolsLogger.info("request", { ...line })),
       error: (message, details) => powertoolsLogger.error(message, details),
     }
   : {
       // Local runs: quiet unless asked (PHOTO_ANALYSIS_LOG_REQUESTS=1), errors always.
-      request: (line) => {
-        if (process.env.PHOTO_ANALYSIS_LOG_REQUESTS === "1" || line.status >= 500) console.log(readableLine(line));
-      },
+      logs: (status) => process.env.PHOTO_ANALYSIS_LOG_REQUESTS === "1" || status >= 500,
+      request: (line) => console.log(readableLine(line)),
       error: (message, details) => console.error(message, details),
     };
 

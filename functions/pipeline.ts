@@ -55,6 +55,8 @@ export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) 
     const requestId = request.event.requestContext?.requestId ?? "unknown";
     if (!request.response) return;
     request.response = withRequestId(request.response, requestId, isError);
+    flushMetrics();
+    if (!requestLog.logs(request.response.statusCode ?? 200)) return;
     requestLog.request({
       route: request.event.routeKey ?? `${request.event.requestContext?.http?.method} ${request.event.rawPath}`,
       status: request.response.statusCode ?? 200,
@@ -63,7 +65,6 @@ export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) 
       client: pseudonym(request.event.requestContext?.http?.sourceIp),
       ...describe(request.response),
     });
-    flushMetrics();
   };
   chain.use({
     before: async (request) => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { allowedMethods, findRoute, type HttpRoute } from "../routes.js";
 import type { HttpEvent } from "../http.js";
+import { withRawBody } from "../multipart.js";
 import type { HttpHandler } from "../pipeline.js";
 
 
@@ -73,7 +74,7 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
   const contentType = headers["content-type"] ?? "";
   const isText = TEXT_TYPES.test(contentType);
   const now = new Date();
-  return {
+  const event: HttpEvent = {
     version: "2.0",
     routeKey: `${route.method} ${route.path}`,
     rawPath: url.pathname,
@@ -99,9 +100,17 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    body: body.length ? (isText ? body.toString("utf8") : body.toString("base64")) : undefined,
+    body: body.length && isText ? body.toString("utf8") : undefined,
     isBase64Encoded: body.length > 0 && !isText,
   };
+  if (body.length && !isText) {
+    // Binary bodies: the parser reads the bytes directly; the base64 text API Gateway would send is
+    // made only if a handler asks for it.
+    let encoded: string | undefined;
+    Object.defineProperty(event, "body", { enumerable: true, get: () => (encoded ??= body.toString("base64")) });
+    withRawBody(event, body);
+  }
+  return event;
 }
 
 /** The server's own answers (no route reached): JSON, named like every other answer. */

@@ -47,8 +47,8 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   checkSize(input.bytes, settings);
   const fileHash = md5Hex(input.bytes);
   const style = input.style ?? null;
-  const exact = await findExact(deps, fileHash, style);
-  if (exact) return cacheHit(deps, settings, input.caller, exact);
+  const exact = await findExact(deps, settings, input.caller, fileHash, style);
+  if (exact) return exact;
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
@@ -79,9 +79,16 @@ function checkSize(bytes: Buffer, settings: Settings): void {
  * The same bytes, same style: fully validated when first analysed, so a hit needs no decoding at
  * all (the cheapest answer is also the most common one).
  */
-async function findExact(deps: AppDeps, fileHash: string, style: string | null): Promise<UploadOutcome | null> {
+async function findExact(deps: AppDeps, settings: Settings, caller: Caller, fileHash: string, style: string | null): Promise<UploadOutcome | null> {
   const exact = await deps.records.findByFileHash(fileHash, deps.now());
-  return exact && exact.style === style ? reuse(deps, exact.id, { type: "exact", distance: 0 }) : null;
+  if (!exact || exact.style !== style) return null;
+  // The use, the caller's standing (a read-only peek) and the dashboard counter in one round trip.
+  const [hit, status] = await Promise.all([
+    reuse(deps, exact.id, { type: "exact", distance: 0 }),
+    settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(caller, settings), deps.now()) : undefined,
+    countEvent(deps, { kind: "exact_hit" }),
+  ]);
+  return hit && status ? { ...hit, rateLimit: statusOf(status) } : hit;
 }
 
 /** A perceptually similar photo (featureless images never match this way: isInformativeHash). */
@@ -124,19 +131,6 @@ async function analyse(deps: AppDeps, provider: Awaited<ReturnType<AppDeps["visi
     await countEvent(deps, { kind: "failed" });
     throw error;
   }
-}
-
-/**
- * A cache hit costs no quota, but its response still says where the caller stands (a read-only peek).
- * The dashboard counter is awaited: Lambda freezes the process once the response is returned.
- */
-async function cacheHit(deps: AppDeps, settings: Settings, caller: Caller, outcome: UploadOutcome): Promise<UploadOutcome> {
-  const [status] = await Promise.all([
-    settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(caller, settings), deps.now()) : undefined,
-    countEvent(deps, { kind: "exact_hit" }),
-  ]);
-  if (!status) return outcome;
-  return { ...outcome, rateLimit: statusOf(status) };
 }
 
 /** Records one more use of a stored analysis (times_used + 1); null if the record vanished meanwhile. */
