@@ -1,7 +1,18 @@
+import { availableParallelism } from "node:os";
 import { LiveSettings } from "../config/sources.js";
 import type { AppDeps } from "../usecases/deps.js";
 import { createProviderSelector } from "../vision/select.js";
 import { createConfigSource, createDeps, createSecretReader, type RuntimeEnvironment, type VisionSelector } from "./context.js";
+
+/**
+ * Threads for local inference: PHOTO_ANALYSIS_LOCAL_WORKERS, else one per core up to two; none in
+ * Lambda (one vCPU at the upload function's memory, and a worker would only add start-up time).
+ */
+export function localWorkers(env: NodeJS.ProcessEnv): number {
+  if (env.PHOTO_ANALYSIS_LOCAL_WORKERS !== undefined && env.PHOTO_ANALYSIS_LOCAL_WORKERS !== "") return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_LOCAL_WORKERS)) || 0);
+  if (env.AWS_LAMBDA_FUNCTION_NAME) return 0;
+  return Math.min(2, availableParallelism());
+}
 
 /** The vision provider selector for this runtime: keys from SSM SecureStrings in AWS, else the environment. */
 export function createVisionSelector(
@@ -14,6 +25,7 @@ export function createVisionSelector(
     anthropicBaseUrl: runtime.anthropicBaseUrl,
     geminiBaseUrl: runtime.geminiBaseUrl,
     modulePaths: (env.NODE_PATH ?? "").split(":").filter(Boolean),
+    localWorkers: localWorkers(env),
   });
 }
 

@@ -15,6 +15,8 @@ export interface ProviderEnvironment {
   geminiBaseUrl?: string;
   /** NODE_PATH entries: a runtime layer there may carry the local provider's classifier. */
   modulePaths?: readonly string[];
+  /** Inference threads for the local provider (0: on the calling thread). */
+  localWorkers?: number;
 }
 
 /** Retries the provider's retryable failures with jittered backoff (the one retry policy for every cloud provider). */
@@ -97,7 +99,7 @@ export function createProviderSelector(environment: ProviderEnvironment) {
         const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
         return cached(`local:${modelDir ?? ""}`, async () => {
           const { LocalVisionProvider } = await import("./local/provider.js");
-          return new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths });
+          return new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, workers: environment.localWorkers });
         });
       }
       case "openai": {

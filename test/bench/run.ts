@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart, soak. No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart, soak, inference. No section named: all of them.
  */
 import { benchCleanup } from "./cleanup-bench.js";
 import { benchColdStart } from "./coldstart.js";
 import { benchCore } from "./core.js";
+import { benchInference } from "./inference-bench.js";
 import { benchNearDuplicates } from "./near-duplicates-bench.js";
 import { benchNormalize } from "./normalize-bench.js";
 import { benchRateLimit } from "./ratelimit-bench.js";
@@ -20,6 +21,7 @@ const sections: Record<string, () => Promise<void>> = {
   tokens: reportTokens,
   coldstart: benchColdStart,
   soak: benchSoak,
+  inference: benchInference,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -58,6 +58,8 @@ async function invoke(functionName: string, event: unknown) {
       PATH: process.env.PATH,
       NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
       AWS_REGION: "us-east-1",
+      // Set by Lambda in every function: Powertools then logs JSON and emits metrics, and inference stays on the one vCPU.
+      AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
       PHOTO_ANALYSIS_TABLE: table,
       PHOTO_ANALYSIS_BUCKET: bucket,
       PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSettings } from "../../shared/config/settings.js";
-import { AnalysisFailedError } from "../../shared/domain/errors.js";
+import { AnalysisFailedError, BusyError } from "../../shared/domain/errors.js";
 import { openImage, resizedJpeg } from "../../shared/image/decode.js";
 import { LocalModelError, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
@@ -137,5 +137,43 @@ describe("evaluation on a subset of the dev photos (quality regression guard; `n
     // On 25 photos one frame may legitimately recur a few times; the full run's figure is ~10 %.
     expect(result.sameness.names.share).toBeLessThanOrEqual(0.3);
     expect(result.sameness.descriptions.share).toBeLessThanOrEqual(0.3);
+  });
+});
+
+describe("local inference in worker threads", () => {
+  it("gives exactly the in-process answer, from a pool of workers that load the models once", async () => {
+    const inProcess = new LocalVisionProvider({ workers: 0 });
+    const pooled = new LocalVisionProvider({ workers: 2 });
+    try {
+      const photo = await input("fixtures/photos/coffee-mug.jpg");
+      const [here, there] = await Promise.all([inProcess.analyze(photo), pooled.analyze(await input("fixtures/photos/coffee-mug.jpg"))]);
+      expect(there.suggestions).toEqual(here.suggestions);
+      expect(there.labels).toEqual(here.labels);
+      const many = await Promise.all(["chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "coffee-mug.jpg"].map(async (file) => pooled.analyze(await input(join("fixtures/photos", file)))));
+      expect(many.map((result) => result.labels[0]!.label)).toEqual(["Egyptian cat", "Labrador retriever", "person", "espresso"]);
+    } finally {
+      await pooled.close();
+    }
+  });
+
+  it("refuses at once with 503 when its queue is full, and reports a missing model as unavailable", async () => {
+    const tiny = new LocalVisionProvider({ workers: 1, maxQueue: 1 });
+    try {
+      const photos = await Promise.all([1, 2, 3, 4].map(() => input("fixtures/photos/coffee-mug.jpg")));
+      const outcomes = await Promise.allSettled(photos.map((photo) => tiny.analyze(photo)));
+      expect(outcomes.filter((o) => o.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      for (const refusal of refused) expect(refusal.reason).toBeInstanceOf(BusyError);
+    } finally {
+      await tiny.close();
+    }
+    const broken = new LocalVisionProvider({ modelDir: "fixtures", workers: 1 });
+    try {
+      const error = await broken.analyze(await input("fixtures/photos/coffee-mug.jpg")).catch((caught: unknown) => caught);
+      expect((error as AnalysisFailedError).detail).toMatch(/Local vision model unavailable/);
+    } finally {
+      await broken.close();
+    }
   });
 });
