@@ -60,13 +60,15 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
   const provider = await deps.visionProvider(settings);
   const requestId = deps.newId();
-  return withClaim(claimOptions(deps, input, style ? `${fileHash}:${style}` : fileHash, requestId), () =>
+  const outcome = await withClaim(claimOptions(deps, input, style ? `${fileHash}:${style}` : fileHash, requestId), () =>
     withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: requestId, onRefused: refused }, async (rateLimit) => {
       const result = await analyse(deps, provider, image, settings, input.style);
       const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, style, caller: input.caller });
-      return { value: { cached: false, record, rateLimit }, recordId: record.id, keepUntil: Date.parse(record.expiresAt ?? record.createdAt) };
+      return { value: { cached: false, record, rateLimit } as UploadOutcome, recordId: record.id, keepUntil: Date.parse(record.expiresAt ?? record.createdAt) };
     }),
   );
+  // A waiter answered by another request's record still reports where its caller stands.
+  return { ...outcome, rateLimit: outcome.rateLimit ?? standing };
 }
 
 function checkSize(bytes: Buffer, settings: Settings): void {

@@ -117,6 +117,8 @@ describe("analyzeUpload", () => {
     expect(vision.calls).toBe(1);
     expect(records.records.size).toBe(1);
     expect(outcomes.filter((o) => o.cached)).toHaveLength(4);
+    // Every answer, the waiters' included, says where its caller stands (RateLimit-* headers).
+    expect(outcomes.every((o) => o.rateLimit !== undefined)).toBe(true);
   });
 
   it("takes over a crashed holder's claim once its lease has run out", async () => {
