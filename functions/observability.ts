@@ -66,10 +66,13 @@ export function logContext(context: { awsRequestId?: string; functionName?: stri
 }
 
 const metrics = inLambda ? new Metrics({ namespace: "PhotoAnalysis", serviceName: "photo-analysis" }) : undefined;
+/** Whether this request recorded any metric (flushing none makes Powertools log a warning per request). */
+let recorded = false;
 
 /** Dashboard events become CloudWatch metrics (by provider and model where they have them). */
 export const cloudWatchTelemetry: Telemetry | undefined = metrics && {
   record(event: TelemetryEvent) {
+    recorded = true;
     if (event.kind !== "provider_call") metrics.addMetric("Uploads", MetricUnit.Count, 1);
     const names: Partial<Record<TelemetryEvent["kind"], string>> = {
       exact_hit: "ExactHits",
@@ -99,5 +102,7 @@ export const cloudWatchTelemetry: Telemetry | undefined = metrics && {
 
 /** Writes the request's metrics (EMF) to the log; a no-op outside Lambda. */
 export function flushMetrics(): void {
-  metrics?.publishStoredMetrics();
+  if (!metrics || !recorded) return;
+  recorded = false;
+  metrics.publishStoredMetrics();
 }
