@@ -62,19 +62,21 @@ const FIELD_OF: Record<InputSubject, string> = {
  * with their status and the seed's body for it; anything else is logged and answered as a 500
  * without internals.
  */
-export function errorResponse(error: unknown): HttpResult {
+export function errorResponse(error: unknown, requestId: string): HttpResult {
+  // Every error body also names the request (the X-Request-Id header), beside the seed's fields.
+  const reply = (status: number, fields: object, headers?: Record<string, string>) => json(status, { ...fields, request_id: requestId }, headers);
   if (!(error instanceof AppError)) {
     console.error("unhandled error", error);
-    return json(500, { error: "Internal server error" });
+    return reply(500, { error: "Internal server error" });
   }
-  if (error instanceof InvalidInputError) return json(error.status, { [FIELD_OF[error.subject]]: [error.message] });
-  if (error instanceof ValidationError) return json(error.status, error.fields);
-  if (error instanceof UnauthorizedError) return json(error.status, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
-  if (error instanceof ForbiddenError) return json(error.status, { detail: error.message });
-  if (error instanceof NotFoundError) return json(error.status, { detail: "Not found." });
-  if (error instanceof ExpiredError) return json(error.status, { error: error.message });
+  if (error instanceof InvalidInputError) return reply(error.status, { [FIELD_OF[error.subject]]: [error.message] });
+  if (error instanceof ValidationError) return reply(error.status, error.fields);
+  if (error instanceof UnauthorizedError) return reply(error.status, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
+  if (error instanceof ForbiddenError) return reply(error.status, { detail: error.message });
+  if (error instanceof NotFoundError) return reply(error.status, { detail: "Not found." });
+  if (error instanceof ExpiredError) return reply(error.status, { error: error.message });
   if (error instanceof RateLimitedError) {
-    return json(
+    return reply(
       error.status,
       { error: "Rate limit exceeded", detail: error.message, retry_after: error.retryAfterSeconds },
       {
@@ -86,18 +88,18 @@ export function errorResponse(error: unknown): HttpResult {
     );
   }
   if (error instanceof BusyError) {
-    return json(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
+    return reply(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
   }
-  if (error instanceof VisionNotConfiguredError) return json(error.status, { error: "Photo analysis unavailable", detail: error.detail });
+  if (error instanceof VisionNotConfiguredError) return reply(error.status, { error: "Photo analysis unavailable", detail: error.detail });
   if (error instanceof AnalysisFailedError) {
     console.error("photo analysis failed", error.detail, error.cause);
-    return json(error.status, { error: "Photo analysis failed", detail: error.detail });
+    return reply(error.status, { error: "Photo analysis failed", detail: error.detail });
   }
   if (error instanceof StorageError) {
     console.error("storage failure", error.cause ?? error);
-    return json(error.status, { error: error.publicMessage });
+    return reply(error.status, { error: error.publicMessage });
   }
-  return json(error.status, error.expose ? { error: error.message, code: error.code } : { error: "Internal server error" });
+  return reply(error.status, error.expose ? { error: error.message, code: error.code } : { error: "Internal server error" });
 }
 
 function authorizerClaims(event: HttpEvent): Record<string, unknown> | undefined {

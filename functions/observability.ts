@@ -9,7 +9,7 @@ import type { TelemetryEvent, Telemetry } from "../shared/usecases/deps.js";
  *   address only as a hash, no secrets): JSON through Powertools' Logger in Lambda (with cold start
  *   and the Lambda request id), a readable line elsewhere (`npm start`, tests);
  * - metrics as CloudWatch EMF (namespace PhotoAnalysis), flushed at the end of each request;
- * - traces: the Lambda composition root wraps the AWS SDK clients and provider calls (tracing.ts).
+ * - traces: the Lambda composition root (deps.ts) wraps the AWS SDK clients and provider calls.
  */
 
 export const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
@@ -18,7 +18,6 @@ export interface RequestLog {
   /** Whether a request with this status is logged (the line is only built then). */
   logs(status: number): boolean;
   request(line: RequestLine): void;
-  error(message: string, details: Record<string, unknown>): void;
 }
 
 export interface RequestLine {
@@ -31,6 +30,18 @@ export interface RequestLine {
   provider?: string;
   model?: string;
   code?: string;
+}
+
+const annotations = new WeakMap<object, Pick<RequestLine, "cached" | "provider" | "model">>();
+
+/** What a handler tells the request line about its answer (cache, provider, model), without the log re-reading the body. */
+export function withLogFields<T extends object>(result: T, fields: Pick<RequestLine, "cached" | "provider" | "model">): T {
+  annotations.set(result, fields);
+  return result;
+}
+
+export function logFieldsOf(result: object): Pick<RequestLine, "cached" | "provider" | "model"> {
+  return annotations.get(result) ?? {};
 }
 
 /** A short one-way hash: enough to follow one client across lines, useless to recover the address. */
@@ -51,13 +62,11 @@ export const requestLog: RequestLog = powertoolsLogger
   ? {
       logs: () => true,
       request: (line) => (line.status >= 500 ? powertoolsLogger.error("request", { ...line }) : powertoolsLogger.info("request", { ...line })),
-      error: (message, details) => powertoolsLogger.error(message, details),
     }
   : {
       // Local runs: quiet unless asked (PHOTO_ANALYSIS_LOG_REQUESTS=1), errors always.
       logs: (status) => process.env.PHOTO_ANALYSIS_LOG_REQUESTS === "1" || status >= 500,
       request: (line) => console.log(readableLine(line)),
-      error: (message, details) => console.error(message, details),
     };
 
 /** Adds the Lambda context (cold start, function name, Lambda request id) to every line. */

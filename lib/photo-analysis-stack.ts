@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { IMAGE_KEY_PREFIX } from "../shared/domain/image-keys.js";
+import { IMAGE_KEY_PREFIX, STAGING_KEY_PREFIX } from "../shared/domain/image-keys.js";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { type CfnStage, HttpApi, CorsHttpMethod, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { Alarm, ComparisonOperator, type IMetric, MathExpression, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
@@ -67,10 +67,6 @@ export function guardrailDefaults(stage: Stage): Guardrails {
   };
 }
 
-/** Image keys live under this prefix (see shared/usecases/upload.ts). */
-export const IMAGE_PREFIX = IMAGE_KEY_PREFIX;
-/** Presigned uploads land here before analysis (see shared/usecases/staged-upload.ts). */
-export const STAGING_PREFIX = "uploads/";
 /**
  * Days the bucket keeps an image: the longest TTL operators may set plus a margin, a safety net
  * behind the cleanup job. Derived from the ceiling, not from the current TTL, so raising the TTL in
@@ -129,9 +125,9 @@ export class PhotoAnalysisStack extends Stack {
       // Browsers POST large photos straight to the bucket with a presigned form.
       cors: guardrails.corsOrigins.length ? [{ allowedMethods: [HttpMethods.POST], allowedOrigins: guardrails.corsOrigins, allowedHeaders: ["*"], maxAge: 3600 }] : undefined,
       lifecycleRules: [
-        { id: "expire-images", prefix: IMAGE_PREFIX, expiration: Duration.days(lifecycleDays(guardrails.maxImageTtlHours)) },
+        { id: "expire-images", prefix: IMAGE_KEY_PREFIX, expiration: Duration.days(lifecycleDays(guardrails.maxImageTtlHours)) },
         // Staged uploads are deleted once analysed; ones never analysed go after a day.
-        { id: "expire-staged-uploads", prefix: STAGING_PREFIX, expiration: Duration.days(1) },
+        { id: "expire-staged-uploads", prefix: STAGING_KEY_PREFIX, expiration: Duration.days(1) },
         { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
@@ -217,12 +213,12 @@ export class PhotoAnalysisStack extends Stack {
       // Exactly the object actions each function uses, on image keys only (the grant helpers add List*, GetBucket*, Abort*...).
       const objectActions = { none: [], read: ["s3:GetObject"], readwrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], delete: ["s3:DeleteObject"] }[spec.access.bucket];
       if (objectActions.length) {
-        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_PREFIX}*`)] }));
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] }));
       }
       // Listing under the prefixes a function reads: without s3:ListBucket, S3 answers a missing key with
       // 403 instead of 404 (an expired image, a staged upload not there yet, health's probe would be 500s),
       // and the cleanup's orphan sweep lists image keys. Only those prefixes.
-      const listed = [...(spec.access.bucket === "none" ? [] : [`${IMAGE_PREFIX}*`]), ...(spec.access.staging === "consume" ? [`${STAGING_PREFIX}*`] : [])];
+      const listed = [...(spec.access.bucket === "none" ? [] : [`${IMAGE_KEY_PREFIX}*`]), ...(spec.access.staging === "consume" ? [`${STAGING_KEY_PREFIX}*`] : [])];
       if (listed.length) {
         fn.addToRolePolicy(
           new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": listed } } }),
@@ -231,7 +227,7 @@ export class PhotoAnalysisStack extends Stack {
       // A presigned POST carries its signer's rights: the signer may only put staged objects.
       const stagingActions = { none: [], sign: ["s3:PutObject"], consume: ["s3:GetObject", "s3:DeleteObject"] }[spec.access.staging];
       if (stagingActions.length) {
-        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: stagingActions, resources: [this.bucket.arnForObjects(`${STAGING_PREFIX}*`)] }));
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: stagingActions, resources: [this.bucket.arnForObjects(`${STAGING_KEY_PREFIX}*`)] }));
       }
       if (spec.access.table !== "none") fn.addToRolePolicy(
         new PolicyStatement({

@@ -17,6 +17,7 @@ import {
   type HttpEvent,
 } from "../http.js";
 import type { FormEvent } from "../multipart.js";
+import { withLogFields } from "../observability.js";
 import { httpRoute } from "../pipeline.js";
 
 /**
@@ -95,16 +96,14 @@ async function checkDirectUploadSize(deps: AppDeps, bytes: number): Promise<void
 }
 
 function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome) {
-  return json(
-    outcome.cached ? 200 : 201,
-    {
-      success: true,
-      cached: outcome.cached,
-      ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
-      analysis: presentAnalysis(outcome.record, publicBaseUrl(event, deps), deps.now()),
-    },
-    rateLimitHeaders(outcome.rateLimit),
-  );
+  const body = {
+    success: true,
+    cached: outcome.cached,
+    ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
+    analysis: presentAnalysis(outcome.record, publicBaseUrl(event, deps), deps.now()),
+  };
+  const response = json(outcome.cached ? 200 : 201, body, rateLimitHeaders(outcome.rateLimit));
+  return withLogFields(response, { cached: outcome.cached, provider: outcome.record.provider, model: outcome.record.aiVisionModel });
 }
 
 export const handler = createUploadHandler();

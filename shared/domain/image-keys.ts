@@ -1,8 +1,10 @@
 /**
- * Where a record's image lives. One definition for the use cases, the cleanup's orphan sweep and
- * the CDK stack (its IAM grants and lifecycle rule cover exactly this prefix).
+ * Where objects live in the bucket. One definition for the use cases, the cleanup's orphan sweep and
+ * the CDK stack (its IAM grants and lifecycle rules cover exactly these prefixes).
  */
 export const IMAGE_KEY_PREFIX = "photo_analysis/";
+/** Presigned uploads land here before analysis. */
+export const STAGING_KEY_PREFIX = "uploads/";
 
 const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/webp": "webp" };
 

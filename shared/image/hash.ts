@@ -49,16 +49,20 @@ export function phashFromGrey32(pixels: Uint8Array): string {
   return hash.toString(16).padStart(16, "0");
 }
 
-/** Number of differing bits between two hex hashes of equal length. */
-export function hammingDistance(a: string, b: string): number {
-  if (a.length !== b.length) throw new Error("hashes differ in length");
-  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
+function bitsSet(value: bigint): number {
+  let x = value;
   let count = 0;
   while (x) {
     x &= x - 1n;
     count++;
   }
   return count;
+}
+
+/** Number of differing bits between two hex hashes of equal length. */
+export function hammingDistance(a: string, b: string): number {
+  if (a.length !== b.length) throw new Error("hashes differ in length");
+  return bitsSet(BigInt(`0x${a}`) ^ BigInt(`0x${b}`));
 }
 
 /**
@@ -71,11 +75,5 @@ export const MIN_INFORMATIVE_BITS = 8;
 
 /** False for hashes of near-featureless images: those are matched by exact bytes (MD5) only. */
 export function isInformativeHash(phash: string): boolean {
-  let x = BigInt(`0x${phash}`);
-  let count = 0;
-  while (x) {
-    x &= x - 1n;
-    count++;
-  }
-  return count >= MIN_INFORMATIVE_BITS;
+  return bitsSet(BigInt(`0x${phash}`)) >= MIN_INFORMATIVE_BITS;
 }

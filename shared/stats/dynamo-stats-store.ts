@@ -67,8 +67,9 @@ export class DynamoStatsStore implements StatsStore {
     const nameCounts: Record<string, number> = {};
     const nameLabels: Record<string, string> = {};
     for (const name of event.names) {
-      nameCounts[`${NAME_COUNT_PREFIX}${slugify(name)}`] = (nameCounts[`${NAME_COUNT_PREFIX}${slugify(name)}`] ?? 0) + 1;
-      nameLabels[`${NAME_LABEL_PREFIX}${slugify(name)}`] = name;
+      const key = slugify(name);
+      nameCounts[`${NAME_COUNT_PREFIX}${key}`] = (nameCounts[`${NAME_COUNT_PREFIX}${key}`] ?? 0) + 1;
+      nameLabels[`${NAME_LABEL_PREFIX}${key}`] = name;
     }
     const shard = String(createHash("md5").update(event.names[0] ?? "").digest()[0]! % NAME_SHARDS);
     await Promise.all([

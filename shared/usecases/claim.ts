@@ -43,7 +43,7 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
   const { claims, key, owner } = options;
   const giveUpAt = options.deadline - ANSWER_MARGIN_MS;
   for (let round = 0; ; round++) {
-    if (round > 0 && options.now() >= giveUpAt) throw busy(options.now() + CLAIM_POLL_MS);
+    if (round > 0 && options.now() >= giveUpAt) throw busy(CLAIM_POLL_MS);
     if (await claims.acquire(key, owner, options.deadline, options.now())) break;
     const waited = await waitForHolder(options, giveUpAt);
     if (waited.kind === "settled") return waited.value;
@@ -72,11 +72,12 @@ async function waitForHolder<T>(options: ClaimOptions<T>, giveUpAt: number): Pro
       const value = await options.settled(claim.recordId);
       return value === null ? { kind: "free" } : { kind: "settled", value };
     }
-    if (now + CLAIM_POLL_MS >= giveUpAt) throw busy(claim.leaseUntil, now);
+    if (now + CLAIM_POLL_MS >= giveUpAt) throw busy(claim.leaseUntil - now);
     await options.sleep(CLAIM_POLL_MS);
   }
 }
 
-function busy(leaseUntil: number, now = leaseUntil - CLAIM_POLL_MS): BusyError {
-  return new BusyError("This photo is already being analysed by another request; try again in a moment.", Math.max(1, Math.ceil((leaseUntil - now) / 1000)));
+/** `retryAfterMs`: when the holder's lease ends, the earliest a retry could take the photo over. */
+function busy(retryAfterMs: number): BusyError {
+  return new BusyError("This photo is already being analysed by another request; try again in a moment.", Math.max(1, Math.ceil(retryAfterMs / 1000)));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InvalidInputError, RateLimitedError } from "../domain/errors.js";
+import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import type { Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
@@ -63,7 +64,7 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
   }
   const maxBytes = Math.floor(settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB * 1024 * 1024);
   const expiresIn = settings.PHOTO_ANALYSIS_UPLOAD_URL_EXPIRES_SECONDS;
-  const key = `uploads/${id}`;
+  const key = `${STAGING_KEY_PREFIX}${id}`;
   const target = await staging.createTarget(key, { maxBytes, contentType, expiresInSeconds: expiresIn });
   await deps.intents.create({
     id,

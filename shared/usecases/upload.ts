@@ -98,9 +98,7 @@ async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string
   if (!settings.PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING || !isInformativeHash(imagePhash)) return null;
   const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
   if (!similar || similar.record.style !== style) return null;
-  const hit = await reuse(deps, similar.record.id, { type: "similar", distance: similar.distance });
-  if (hit) await countEvent(deps, { kind: "similar_hit" });
-  return hit;
+  return countedHit(deps, similar.record.id, { type: "similar", distance: similar.distance });
 }
 
 function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: string) {
@@ -113,11 +111,7 @@ function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: str
     now: () => deps.now().getTime(),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     // Another request analysed these bytes meanwhile: its record is this request's answer (a cache hit).
-    settled: async (recordId: string) => {
-      const hit = await reuse(deps, recordId, { type: "exact", distance: 0 });
-      if (hit) await countEvent(deps, { kind: "exact_hit" });
-      return hit;
-    },
+    settled: (recordId: string) => countedHit(deps, recordId, { type: "exact", distance: 0 }),
   };
 }
 
@@ -133,6 +127,13 @@ async function analyse(deps: AppDeps, provider: Awaited<ReturnType<AppDeps["visi
     await countEvent(deps, { kind: "failed" });
     throw error;
   }
+}
+
+/** A cache hit on a stored analysis: one more use, then the dashboard's counter. */
+async function countedHit(deps: AppDeps, id: string, match: NonNullable<UploadOutcome["match"]>): Promise<UploadOutcome | null> {
+  const hit = await reuse(deps, id, match);
+  if (hit) await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
+  return hit;
 }
 
 /** Records one more use of a stored analysis (times_used + 1); null if the record vanished meanwhile. */

@@ -1,7 +1,7 @@
 import type { ConcreteProviderName, Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
-import { primaryProviderName } from "./readiness.js";
+import { PROVIDER_REQUIREMENTS, primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
 
 /** Reads a secret (API key) by its SDK's standard name, e.g. OPENAI_API_KEY. */
@@ -89,10 +89,14 @@ export function createProviderSelector(environment: ProviderEnvironment) {
   async function build(name: ConcreteProviderName, settings: Settings): Promise<VisionProvider> {
     const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
     const retries = settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES;
-    const key = async (variable: string, label: string) => {
-      const value = await environment.secrets(variable);
-      if (!value) throw new VisionNotConfiguredError(`${label} API not configured: set ${variable}`);
-      return value;
+    // The secrets each provider needs are listed once, in readiness.ts (health reads the same list).
+    const key = async (provider: "openai" | "anthropic" | "gemini", label: string) => {
+      const names = PROVIDER_REQUIREMENTS[provider].secrets ?? [];
+      for (const variable of names) {
+        const value = await environment.secrets(variable);
+        if (value) return value;
+      }
+      throw new VisionNotConfiguredError(`${label} API not configured: set ${names[0]}`);
     };
     switch (name) {
       case "local": {
@@ -104,7 +108,7 @@ export function createProviderSelector(environment: ProviderEnvironment) {
       }
       case "openai": {
         const options = {
-          apiKey: await key("OPENAI_API_KEY", "OpenAI"),
+          apiKey: await key("openai", "OpenAI"),
           model: settings.PHOTO_ANALYSIS_OPENAI_MODEL,
           baseURL: environment.openaiBaseUrl,
           timeoutMs,
@@ -128,13 +132,11 @@ export function createProviderSelector(environment: ProviderEnvironment) {
         return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./openai-provider.js")).OpenAIVisionProvider(options), retries));
       }
       case "anthropic": {
-        const options = { apiKey: await key("ANTHROPIC_API_KEY", "Anthropic"), model: settings.PHOTO_ANALYSIS_ANTHROPIC_MODEL, baseURL: environment.anthropicBaseUrl, timeoutMs };
+        const options = { apiKey: await key("anthropic", "Anthropic"), model: settings.PHOTO_ANALYSIS_ANTHROPIC_MODEL, baseURL: environment.anthropicBaseUrl, timeoutMs };
         return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./anthropic-provider.js")).AnthropicVisionProvider(options), retries));
       }
       case "gemini": {
-        const apiKey = (await environment.secrets("GEMINI_API_KEY")) ?? (await environment.secrets("GOOGLE_API_KEY"));
-        if (!apiKey) throw new VisionNotConfiguredError("Gemini API not configured: set GEMINI_API_KEY");
-        const options = { apiKey, model: settings.PHOTO_ANALYSIS_GEMINI_MODEL, baseUrl: environment.geminiBaseUrl, timeoutMs };
+        const options = { apiKey: await key("gemini", "Gemini"), model: settings.PHOTO_ANALYSIS_GEMINI_MODEL, baseUrl: environment.geminiBaseUrl, timeoutMs };
         return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./gemini-provider.js")).GeminiVisionProvider(options), retries));
       }
     }
