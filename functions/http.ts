@@ -180,3 +180,25 @@ export function parseStyle(value: unknown, errors: Record<string, string[]>): St
   errors.style = [`"${String(first)}" is not a valid choice. Choose one of: ${STYLE_NAMES.join(", ")}.`];
   return undefined;
 }
+
+/** Where a caller follows its async work: the status URL (carrying the fingerprint that owns it) and the WebSocket. */
+export function asyncLinks(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "eventsUrl">, path: string, fingerprint: string | null) {
+  const query = fingerprint ? `?fingerprint=${encodeURIComponent(fingerprint)}` : "";
+  const base = publicBaseUrl(event, deps);
+  const events = deps.eventsUrl ?? `${base.replace(/^http/, "ws")}/api/photo-analysis/events/`;
+  return { status_url: `${base}${path}${query}`, events_url: `${events}${query}` };
+}
+
+/** The fingerprint a GET names (`?fingerprint=`), validated like the upload field. */
+export function queryFingerprint(event: HttpEvent): string | null {
+  const value = event.queryStringParameters?.fingerprint;
+  const problems = fingerprintErrors(value);
+  if (problems.length) throw new ValidationError({ fingerprint: problems });
+  return value ? value.trim() : null;
+}
+
+/** RFC 7240: `Prefer: respond-async` asks for a 202 and a job instead of waiting for the answer. */
+export function prefersAsync(event: HttpEvent): boolean {
+  const prefer = event.headers?.prefer ?? event.headers?.Prefer ?? "";
+  return prefer.split(",").some((preference) => preference.trim().toLowerCase().split(/\s*;/)[0] === "respond-async");
+}

@@ -30,17 +30,22 @@ export interface RequestLine {
   provider?: string;
   model?: string;
   code?: string;
+  /** Async work: the job or batch the request queued. */
+  job?: string;
+  batch?: string;
 }
 
-const annotations = new WeakMap<object, Pick<RequestLine, "cached" | "provider" | "model">>();
+type LogFields = Pick<RequestLine, "cached" | "provider" | "model" | "job" | "batch">;
+
+const annotations = new WeakMap<object, LogFields>();
 
 /** What a handler tells the request line about its answer (cache, provider, model), without the log re-reading the body. */
-export function withLogFields<T extends object>(result: T, fields: Pick<RequestLine, "cached" | "provider" | "model">): T {
+export function withLogFields<T extends object>(result: T, fields: LogFields): T {
   annotations.set(result, fields);
   return result;
 }
 
-export function logFieldsOf(result: object): Pick<RequestLine, "cached" | "provider" | "model"> {
+export function logFieldsOf(result: object): LogFields {
   return annotations.get(result) ?? {};
 }
 
@@ -52,7 +57,7 @@ export function pseudonym(value: string | undefined | null): string | undefined 
 const powertoolsLogger = inLambda ? new Logger({ serviceName: "photo-analysis" }) : undefined;
 
 function readableLine(line: RequestLine): string {
-  const extras = Object.entries({ cached: line.cached, provider: line.provider, model: line.model, code: line.code, client: line.client })
+  const extras = Object.entries({ cached: line.cached, provider: line.provider, model: line.model, job: line.job, batch: line.batch, code: line.code, client: line.client })
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${value}`);
   return `${new Date().toISOString()} ${line.route} ${line.status} ${line.ms.toFixed(0)}ms ${extras.join(" ")} id=${line.requestId}`.replace(/\s+id=/, " id=");

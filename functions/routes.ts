@@ -7,11 +7,12 @@
 
 import type { DepsProvider } from "./deps.js";
 import type { HttpHandler } from "./pipeline.js";
+import type { WebSocketHandler } from "./websocket.js";
 
 export type TableAccess = "none" | "read" | "readwrite";
 export type BucketAccess = "none" | "read" | "readwrite" | "delete";
-/** Access to staged uploads (`uploads/`): signing presigned POSTs, or reading and removing them. */
-export type StagingAccess = "none" | "sign" | "consume";
+/** Access to staged uploads (`uploads/`): signing presigned POSTs; reading and removing them; all of that plus storing photos for jobs. */
+export type StagingAccess = "none" | "sign" | "consume" | "stage";
 
 /** A route's handler factory: the same one its Lambda module's `handler` export is made with. */
 export type HandlerFactory = (getDeps: DepsProvider) => HttpHandler;
@@ -22,6 +23,10 @@ export interface RouteAccess {
   staging: StagingAccess;
   visionSecrets: boolean;
   secretPresence?: boolean;
+  /** Queues jobs for the worker (SQS SendMessage). */
+  queue?: boolean;
+  /** Posts progress to WebSocket connections (API Gateway's management API). */
+  events?: boolean;
 }
 
 export interface HttpRoute {
@@ -50,7 +55,38 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./upload/handler.js")).createUploadHandler,
     memoryMb: 1769, // one full vCPU: image decoding and the local models are CPU-bound
     timeoutSeconds: 60,
-    access: { table: "readwrite", bucket: "readwrite", staging: "consume", visionSecrets: true },
+    access: { table: "readwrite", bucket: "readwrite", staging: "stage", visionSecrets: true, queue: true },
+  },
+  // Async analysis: these only stage photos and queue jobs (the worker below analyses them).
+  {
+    id: "Batch",
+    method: "POST",
+    path: "/api/photo-analysis/batch/",
+    entry: "functions/batch/handler.ts",
+    factory: async () => (await import("./batch/handler.js")).createBatchHandler,
+    memoryMb: 512,
+    timeoutSeconds: 20,
+    access: { table: "readwrite", bucket: "none", staging: "stage", visionSecrets: false, queue: true },
+  },
+  {
+    id: "BatchStatus",
+    method: "GET",
+    path: "/api/photo-analysis/batch/{batch_id}/",
+    entry: "functions/batch-status/handler.ts",
+    factory: async () => (await import("./batch-status/handler.js")).createBatchStatusHandler,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    id: "Job",
+    method: "GET",
+    path: "/api/photo-analysis/jobs/{job_id}/",
+    entry: "functions/job/handler.ts",
+    factory: async () => (await import("./job/handler.js")).createJobHandler,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
   },
   {
     id: "UploadUrl",
@@ -175,6 +211,59 @@ export const CLEANUP_FUNCTION = {
   timeoutSeconds: 900,
   access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false },
 } as const;
+
+/**
+ * The queue's consumer: runs each job through the upload steps (so it has the upload function's
+ * memory, vision and storage rights) and posts progress to WebSocket subscribers.
+ */
+export const WORKER_FUNCTION = {
+  id: "Worker",
+  entry: "functions/worker/handler.ts",
+  memoryMb: 1769,
+  timeoutSeconds: 120,
+  access: { table: "readwrite", bucket: "readwrite", staging: "consume", visionSecrets: true, events: true },
+} as const satisfies { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: RouteAccess };
+
+/** Where the local server serves the progress WebSocket (in AWS: the WebSocket API's own URL). */
+export const EVENTS_PATH = "/api/photo-analysis/events/";
+
+export type WebSocketFactory = (getDeps: DepsProvider) => WebSocketHandler;
+
+/** The WebSocket API's routes (selected by `$request.body.action`), one function each; the local server dispatches the same way. */
+export const WEBSOCKET_ROUTES: readonly {
+  id: string;
+  routeKeys: readonly string[];
+  entry: string;
+  factory: () => Promise<WebSocketFactory>;
+  access: RouteAccess;
+}[] = [
+  {
+    id: "EventsConnect",
+    routeKeys: ["$connect"],
+    entry: "functions/events-connect/handler.ts",
+    factory: async () => (await import("./events-connect/handler.js")).createEventsConnectHandler,
+    access: { table: "readwrite", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    id: "EventsDisconnect",
+    routeKeys: ["$disconnect"],
+    entry: "functions/events-disconnect/handler.ts",
+    factory: async () => (await import("./events-disconnect/handler.js")).createEventsDisconnectHandler,
+    access: { table: "readwrite", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    id: "EventsMessage",
+    routeKeys: ["subscribe", "$default"],
+    entry: "functions/events-message/handler.ts",
+    factory: async () => (await import("./events-message/handler.js")).createEventsMessageHandler,
+    access: { table: "readwrite", bucket: "none", staging: "none", visionSecrets: false, events: true },
+  },
+];
+
+/** The route a WebSocket message goes to: its `action` when a route has that key, else `$default`. */
+export function websocketRouteFor(routeKey: string) {
+  return WEBSOCKET_ROUTES.find((route) => route.routeKeys.includes(routeKey)) ?? WEBSOCKET_ROUTES.find((route) => route.routeKeys.includes("$default"))!;
+}
 
 /** "/api/photo-analysis/{id}/" → "/api/photo-analysis/{id}": the form API Gateway accepts. */
 export function apiGatewayPath(path: string): string {

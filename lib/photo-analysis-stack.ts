@@ -1,13 +1,15 @@
 import { join } from "node:path";
 import { IMAGE_KEY_PREFIX, STAGING_KEY_PREFIX } from "../shared/domain/image-keys.js";
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
-import { type CfnStage, HttpApi, CorsHttpMethod, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { type CfnStage, HttpApi, CorsHttpMethod, HttpMethod, WebSocketApi, WebSocketStage } from "aws-cdk-lib/aws-apigatewayv2";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Alarm, ComparisonOperator, type IMetric, MathExpression, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Alias } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
@@ -18,7 +20,8 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, type RouteAccess } from "../functions/routes.js";
+import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, type RouteAccess } from "../functions/routes.js";
+import { DEFAULT_MAX_RECEIVES } from "../shared/queue/delivery.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/stores/table-schema.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
@@ -218,14 +221,14 @@ export class PhotoAnalysisStack extends Stack {
       // Listing under the prefixes a function reads: without s3:ListBucket, S3 answers a missing key with
       // 403 instead of 404 (an expired image, a staged upload not there yet, health's probe would be 500s),
       // and the cleanup's orphan sweep lists image keys. Only those prefixes.
-      const listed = [...(spec.access.bucket === "none" ? [] : [`${IMAGE_KEY_PREFIX}*`]), ...(spec.access.staging === "consume" ? [`${STAGING_KEY_PREFIX}*`] : [])];
+      const listed = [...(spec.access.bucket === "none" ? [] : [`${IMAGE_KEY_PREFIX}*`]), ...(["consume", "stage"].includes(spec.access.staging) ? [`${STAGING_KEY_PREFIX}*`] : [])];
       if (listed.length) {
         fn.addToRolePolicy(
           new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": listed } } }),
         );
       }
       // A presigned POST carries its signer's rights: the signer may only put staged objects.
-      const stagingActions = { none: [], sign: ["s3:PutObject"], consume: ["s3:GetObject", "s3:DeleteObject"] }[spec.access.staging];
+      const stagingActions = { none: [], sign: ["s3:PutObject"], consume: ["s3:GetObject", "s3:DeleteObject"], stage: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] }[spec.access.staging];
       if (stagingActions.length) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: stagingActions, resources: [this.bucket.arnForObjects(`${STAGING_KEY_PREFIX}*`)] }));
       }
@@ -319,8 +322,56 @@ export class PhotoAnalysisStack extends Stack {
       period: fiveMinutes,
       statistic: "Sum",
     }), 5);
+    // Async analysis: a queue with a dead-letter queue for the worker, and the progress WebSocket API.
+    const deadLetters = new Queue(this, "JobsDeadLetters", { retentionPeriod: Duration.days(14), enforceSSL: true, encryption: QueueEncryption.SQS_MANAGED });
+    const jobs = new Queue(this, "Jobs", {
+      // Above the worker's timeout (AWS advises six times it), so a running job is never handed out twice.
+      visibilityTimeout: Duration.seconds(WORKER_FUNCTION.timeoutSeconds * 6),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: DEFAULT_MAX_RECEIVES },
+      enforceSSL: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+    });
+    alarm("JobsDeadLettered", "Async analysis jobs reached the dead-letter queue", deadLetters.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: "Maximum" }), 1);
+    const events = new WebSocketApi(this, "Events", {
+      apiName: `photo-analysis-events-${stage}`,
+      description: "Photo Analysis progress: subscribe to jobs and batches",
+      routeSelectionExpression: "$request.body.action",
+    });
+    const eventsStage = new WebSocketStage(this, "EventsStage", {
+      webSocketApi: events,
+      stageName: stage,
+      autoDeploy: true,
+      throttle: { rateLimit: guardrails.throttleRate, burstLimit: guardrails.throttleBurst },
+    });
+    (eventsStage.node.defaultChild as CfnStage).accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: "$context.requestId",
+        routeKey: "$context.routeKey",
+        eventType: "$context.eventType",
+        connectionId: "$context.connectionId",
+        status: "$context.status",
+        integrationError: "$context.integrationErrorMessage",
+        time: "$context.requestTime",
+      }),
+    };
+    /** Queue and WebSocket rights and settings, for the functions whose access asks for them. */
+    const wireAsync = (fn: NodejsFunction, access: RouteAccess) => {
+      if (access.queue) {
+        jobs.grantSendMessages(fn);
+        fn.addEnvironment("PHOTO_ANALYSIS_QUEUE_URL", jobs.queueUrl);
+        fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_URL", eventsStage.url);
+      }
+      if (access.events) {
+        eventsStage.grantManagementApiAccess(fn);
+        fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_CALLBACK_URL", eventsStage.callbackUrl);
+      }
+    };
+
     for (const route of HTTP_ROUTES) {
       const fn = makeFunction(route);
+      wireAsync(fn, route.access);
       alarm(`${route.id}Errors`, `${route.id} function errors (uncaught) in 5 minutes`, fn.metricErrors({ period: fiveMinutes, statistic: "Sum" }), 1);
       if (route.id === "Upload") {
         alarm("UploadThrottles", "Upload function throttled (reserved concurrency reached)", fn.metricThrottles({ period: fiveMinutes, statistic: "Sum" }), 1);
@@ -334,6 +385,20 @@ export class PhotoAnalysisStack extends Stack {
       });
     }
 
+    const worker = makeFunction(WORKER_FUNCTION);
+    wireAsync(worker, WORKER_FUNCTION.access);
+    worker.addEnvironment("PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES", String(DEFAULT_MAX_RECEIVES));
+    // Partial batch responses: only the failed messages come back (Powertools' batch processing in the handler).
+    worker.addEventSource(new SqsEventSource(jobs, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: Math.max(2, guardrails.uploadConcurrency) }));
+    alarm("WorkerErrors", "Worker function errors (uncaught) in 5 minutes", worker.metricErrors({ period: fiveMinutes, statistic: "Sum" }), 1);
+
+    for (const route of WEBSOCKET_ROUTES) {
+      const fn = makeFunction({ ...route, memoryMb: 256, timeoutSeconds: 10 });
+      wireAsync(fn, route.access);
+      const integration = new WebSocketLambdaIntegration(`${route.id}Integration`, fn);
+      for (const routeKey of route.routeKeys) events.addRoute(routeKey, { integration });
+    }
+
     const cleanup = makeFunction(CLEANUP_FUNCTION);
     new Rule(this, "CleanupSchedule", {
       description: "Deletes expired photo analyses and their images",
@@ -342,6 +407,8 @@ export class PhotoAnalysisStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
+    new CfnOutput(this, "EventsUrl", { value: eventsStage.url });
+    new CfnOutput(this, "JobsQueueUrl", { value: jobs.queueUrl });
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "BucketName", { value: this.bucket.bucketName });
     new CfnOutput(this, "SettingsPrefix", { value: ssmPrefix });

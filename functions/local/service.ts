@@ -6,7 +6,12 @@ import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../s
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
+import { LocalJobQueue, type LocalQueueOptions } from "../../shared/local/local-queue.js";
 import type { HttpHandler } from "../pipeline.js";
+import { WEBSOCKET_ROUTES } from "../routes.js";
+import type { WebSocketHandler } from "../websocket.js";
+import { createWorkerHandler } from "../worker/handler.js";
+import { attachEventsServer } from "./events-server.js";
 import { createLocalApiServer } from "./http-adapter.js";
 
 export const LOCAL_TABLE = "photo-analysis-local";
@@ -22,12 +27,16 @@ export interface LocalServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Replace parts of the wiring (tests use this to inject a provider or a clock). */
   override?: (deps: AppDeps) => AppDeps;
+  /** The in-process job queue's timings (tests shorten the visibility timeout). */
+  queue?: LocalQueueOptions;
 }
 
 export interface LocalService {
   url: string;
   deps: AppDeps;
   runtime: RuntimeEnvironment;
+  /** The in-process job queue the worker consumes. */
+  queue: LocalJobQueue;
   close(): Promise<void>;
 }
 
@@ -137,8 +146,6 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const env = options.env ?? process.env;
   const local = await startLocalRuntime({ dataDir: options.dataDir, persist: options.persist, env });
   const runtime = local.runtime;
-  const base = createDepsWithVision(runtime, env);
-  const deps = options.override ? options.override(base) : base;
   // The local composition root: one set of dependencies for every route, handlers made on first use.
   const handlers = new Map<string, Promise<HttpHandler>>();
   const server: Server = createLocalApiServer((route) => {
@@ -149,6 +156,21 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     }
     return handler;
   }, { corsOrigins: env.PHOTO_ANALYSIS_CORS_ORIGINS });
+  // Async analysis: the WebSocket API on the same port, and the worker behind an in-process queue.
+  const socketHandlers = new Map<string, Promise<WebSocketHandler>>();
+  const events = attachEventsServer(server, (routeId) => {
+    let handler = socketHandlers.get(routeId);
+    if (!handler) {
+      const route = WEBSOCKET_ROUTES.find((candidate) => candidate.id === routeId)!;
+      handler = route.factory().then((factory) => factory(() => deps));
+      socketHandlers.set(routeId, handler);
+    }
+    return handler;
+  });
+  const queue = new LocalJobQueue(options.queue);
+  const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway };
+  const deps = options.override ? options.override(base) : base;
+  queue.attach(createWorkerHandler(() => deps, env));
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());
@@ -165,8 +187,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     url,
     deps,
     runtime,
+    queue,
     close: async () => {
       if (announced) await rm(announced, { force: true });
+      queue.close();
+      events.close();
       await new Promise<void>((done) => server.close(() => done()));
       await local.close();
     },

@@ -5,8 +5,13 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeStagedUpload } from "../../shared/usecases/staged-upload.js";
 import { analyzeUpload, type UploadOutcome } from "../../shared/usecases/upload.js";
 import { lambdaDeps, type DepsProvider } from "../deps.js";
+import type { Caller } from "../../shared/domain/types.js";
+import { submitJobs, type JobPhoto } from "../../shared/usecases/jobs.js";
+import type { Style } from "../../shared/vision/instructions.js";
 import {
+  asyncLinks,
   fingerprintErrors,
+  prefersAsync,
   isJsonRequest,
   json,
   jsonBody,
@@ -30,7 +35,10 @@ const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: 2, fields: 10, fieldSiz
 /** The Lambda's dependencies, with vision (only this function's bundle carries the vision code). */
 const uploadDeps: DepsProvider = () => lambdaDeps(createVisionSelector);
 
-/** POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`), or JSON `upload_id` after a presigned upload. */
+/**
+ * POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`), or JSON `upload_id`
+ * after a presigned upload. With `Prefer: respond-async`, a 202 and a job instead of the answer.
+ */
 export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
   return httpRoute(async (event: FormEvent, context?: LambdaContext) => {
     const deps = getDeps();
@@ -46,13 +54,11 @@ export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
     const style = parseStyle(event.form?.fields.get("style")?.[0], errors);
     if (Object.keys(errors).length) throw new ValidationError(errors);
     await checkDirectUploadSize(deps, attachment!.content.length);
+    const trimmed = typeof fingerprint === "string" ? fingerprint.trim() : null;
+    const caller = await resolveCaller(event, deps, trimmed);
+    if (prefersAsync(event)) return accepted(event, deps, { bytes: attachment!.content }, caller, trimmed, style);
 
-    const outcome = await analyzeUpload(deps, {
-      bytes: attachment!.content,
-      caller: await resolveCaller(event, deps, typeof fingerprint === "string" ? fingerprint.trim() : null),
-      style,
-      deadline: deadlineOf(context),
-    });
+    const outcome = await analyzeUpload(deps, { bytes: attachment!.content, caller, style, deadline: deadlineOf(context) });
     return uploadResponse(event, deps, outcome);
   }, { form: { limits: FORM_LIMITS, errorField: "image" } });
 }
@@ -67,8 +73,18 @@ async function stagedUpload(event: HttpEvent, deps: AppDeps, context?: LambdaCon
   const style = parseStyle(body.style, errors);
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const fingerprint = typeof body.fingerprint === "string" ? body.fingerprint.trim() : null;
-  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller: await resolveCaller(event, deps, fingerprint), style, deadline: deadlineOf(context) });
+  const caller = await resolveCaller(event, deps, fingerprint);
+  if (prefersAsync(event)) return accepted(event, deps, { uploadId: body.upload_id as string }, caller, fingerprint, style);
+  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller, style, deadline: deadlineOf(context) });
   return uploadResponse(event, deps, outcome);
+}
+
+/** `Prefer: respond-async`: the photo is staged and queued; 202 with where to follow it. */
+async function accepted(event: HttpEvent, deps: AppDeps, photo: JobPhoto, caller: Caller, fingerprint: string | null, style: Style | undefined) {
+  const { jobs } = await submitJobs(deps, { caller, photos: [photo], style, batch: false, baseUrl: publicBaseUrl(event, deps) });
+  const job = jobs[0]!;
+  const body = { job_id: job.id, status: "queued", ...asyncLinks(event, deps, `/api/photo-analysis/jobs/${job.id}/`, fingerprint) };
+  return withLogFields(json(202, body, { location: body.status_url, "preference-applied": "respond-async" }), { job: job.id });
 }
 
 type LambdaContext = { getRemainingTimeInMillis?: () => number };

@@ -4,6 +4,12 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { ApiGatewayConnections } from "../notifications/api-gateway-connections.js";
+import { SqsJobQueue } from "../queue/sqs-job-queue.js";
+import { DynamoConnectionStore } from "../stores/dynamo-connection-store.js";
+import { DynamoJobStore } from "../stores/dynamo-job-store.js";
 import { Refreshing } from "../config/refreshing.js";
 import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSettings, type ConfigSource } from "../config/sources.js";
 import { SsmConfigSource } from "../config/ssm-source.js";
@@ -51,6 +57,10 @@ export interface RuntimeEnvironment {
   maxImageTtlHours?: number;
   /** The API's public origin for image URLs (PHOTO_ANALYSIS_PUBLIC_BASE_URL), when a CDN or proxy fronts it. */
   publicBaseUrl?: string;
+  /** Async analyses (AWS): the SQS queue the worker consumes, the WebSocket URL clients open, and its management endpoint. */
+  queueUrl?: string;
+  eventsUrl?: string;
+  eventsCallbackUrl?: string;
   /** Admin access: a static bearer token (for local use) and/or the JWT group that makes a user an admin. */
   adminToken?: string;
   adminGroup?: string;
@@ -70,6 +80,9 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     maxImageTtlHours: Number(env.PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS) || undefined,
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
+    queueUrl: env.PHOTO_ANALYSIS_QUEUE_URL || undefined,
+    eventsUrl: env.PHOTO_ANALYSIS_EVENTS_URL || undefined,
+    eventsCallbackUrl: env.PHOTO_ANALYSIS_EVENTS_CALLBACK_URL || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     ...providerUrlsFrom(env),
     ...jwtSettingsFrom(env),
@@ -235,6 +248,14 @@ export function createDeps(
     claims: new DynamoUploadClaims(documents, runtime.tableName),
     staging: s3 ? new S3StagingStore(s3, runtime.bucketName!) : undefined,
     intents: new DynamoUploadIntents(documents, runtime.tableName),
+    jobs: new DynamoJobStore(documents, runtime.tableName),
+    connections: new DynamoConnectionStore(documents, runtime.tableName),
+    // SQS sends to the queue URL's own host, so a URL on a local server needs no other setting.
+    queue: runtime.queueUrl ? new SqsJobQueue(instrument(new SQSClient({ ...awsTimeouts(runtime), region: runtime.region })), runtime.queueUrl) : undefined,
+    gateway: runtime.eventsCallbackUrl
+      ? new ApiGatewayConnections(instrument(new ApiGatewayManagementApiClient({ ...awsTimeouts(runtime), region: runtime.region, endpoint: runtime.eventsCallbackUrl })))
+      : undefined,
+    eventsUrl: runtime.eventsUrl,
     imageStores,
     stats: new DynamoStatsStore(documents, runtime.tableName),
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },

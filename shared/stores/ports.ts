@@ -1,3 +1,4 @@
+import type { Batch, Job, JobFailure, JobStage } from "../domain/jobs.js";
 import type { PhotoAnalysisRecord, StorageType } from "../domain/types.js";
 
 /** Persistence of analysis records. The DynamoDB adapter is the production one. */
@@ -94,6 +95,8 @@ export interface StagingStore {
   /** Size of the uploaded object, null if nothing was uploaded (yet). */
   size(key: string): Promise<number | null>;
   read(key: string): Promise<Buffer | null>;
+  /** Stores a photo for later analysis (an async upload or a batch part). */
+  put(key: string, bytes: Buffer): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
@@ -111,4 +114,42 @@ export interface UploadIntents {
   create(intent: UploadIntent): Promise<void>;
   get(id: string): Promise<UploadIntent | null>;
   delete(id: string): Promise<void>;
+}
+
+/** Async analyses and batches. The DynamoDB adapter keeps them as items of the main table with a TTL. */
+export interface JobStore {
+  /** Writes the jobs, then the batch (the commit point: a batch is visible only with all its jobs). */
+  create(jobs: Job[], batch?: Batch): Promise<void>;
+  get(id: string): Promise<Job | null>;
+  getBatch(id: string): Promise<{ batch: Batch; jobs: Job[] } | null>;
+  /**
+   * Moves a job forward to `stage` with the outcome fields; a job already at that stage or
+   * further (or final) is left alone and null returned, so stages never go back and a final
+   * answer is never replaced.
+   */
+  advance(id: string, stage: JobStage, outcome?: { cached?: boolean; recordId?: string; error?: JobFailure }, now?: Date): Promise<Job | null>;
+  /** Removes jobs (and a batch) that were never queued. */
+  remove(jobIds: string[], batchId?: string): Promise<void>;
+}
+
+/** Hands jobs to the worker: SQS in AWS, an in-process queue with the same semantics locally. */
+export interface JobQueue {
+  enqueue(jobIds: string[]): Promise<void>;
+}
+
+/** Who listens for progress: WebSocket connections and their subscriptions (items with a TTL). */
+export interface ConnectionStore {
+  open(connection: { id: string; owner: string; expiresAt: string }): Promise<void>;
+  owner(connectionId: string): Promise<string | null>;
+  close(connectionId: string): Promise<void>;
+  /** `topic` is a job id or a batch id. */
+  subscribe(topic: string, connectionId: string, expiresAt: string): Promise<void>;
+  subscribers(topic: string): Promise<string[]>;
+  unsubscribe(topic: string, connectionId: string): Promise<void>;
+}
+
+/** Sends a message down a connection (API Gateway's management API, or the local WebSocket server). */
+export interface ConnectionGateway {
+  /** False when the connection is gone (closed by the client): its subscriptions can go. */
+  post(connectionId: string, message: unknown): Promise<boolean>;
 }

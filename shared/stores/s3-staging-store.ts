@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { isMissingObject } from "./aws-errors.js";
 import type { StagingStore } from "./ports.js";
@@ -42,6 +42,10 @@ export class S3StagingStore implements StagingStore {
       if (isMissingObject(error)) return null;
       throw error;
     }
+  }
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: "application/octet-stream" }));
   }
 
   async delete(key: string): Promise<void> {

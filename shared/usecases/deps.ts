@@ -1,6 +1,6 @@
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
-import type { ImageStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
+import type { ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TokenVerifier } from "../auth/tokens.js";
@@ -36,6 +36,14 @@ export interface AppDeps {
   publicBaseUrl?: string;
   now(): Date;
   newId(): string;
+  /** Async analyses: their state, the queue that hands them to the worker, and who watches them. */
+  jobs?: JobStore;
+  queue?: JobQueue;
+  connections?: ConnectionStore;
+  /** Posts progress to WebSocket connections (absent in functions that never notify). */
+  gateway?: ConnectionGateway;
+  /** Where clients open the progress WebSocket, when the deployment says (API Gateway's WebSocket URL). */
+  eventsUrl?: string;
   /** Waits (real time); injectable so tests can observe polling. */
   sleep?(ms: number): Promise<void>;
 }

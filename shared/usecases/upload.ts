@@ -17,6 +17,13 @@ export interface UploadInput {
   style?: Style;
   /** When this request must have answered (the function's timeout); claims and waits never outlast it. */
   deadline?: Date;
+  /**
+   * Identifies the request to the rate limiter (default: a new id): a redelivered job passes the
+   * same token on every attempt, so its unit is charged once however often it runs.
+   */
+  quotaToken?: string;
+  /** Told as the work reaches each stage (async jobs report progress with it). */
+  onStage?: (stage: "matching" | "analysing" | "storing") => Promise<void>;
 }
 
 export interface UploadOutcome {
@@ -47,6 +54,8 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   checkSize(input.bytes, settings);
   const fileHash = md5Hex(input.bytes);
   const style = input.style ?? null;
+  const stage = input.onStage ?? (async () => {});
+  await stage("matching");
   const exact = await findExact(deps, settings, input.caller, fileHash, style);
   if (exact) return exact;
 
@@ -61,8 +70,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const provider = await deps.visionProvider(settings);
   const requestId = deps.newId();
   const outcome = await withClaim(claimOptions(deps, input, style ? `${fileHash}:${style}` : fileHash, requestId), () =>
-    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: requestId, onRefused: refused }, async (rateLimit) => {
+    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: input.quotaToken ?? requestId, onRefused: refused }, async (rateLimit) => {
+      await stage("analysing");
       const result = await analyse(deps, provider, image, settings, input.style);
+      await stage("storing");
       const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, style, caller: input.caller });
       return { value: { cached: false, record, rateLimit } as UploadOutcome, recordId: record.id, keepUntil: Date.parse(record.expiresAt ?? record.createdAt) };
     }),

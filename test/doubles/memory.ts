@@ -5,7 +5,22 @@ import { hammingDistance, isInformativeHash } from "../../shared/image/hash.js";
 import { MAX_INDEXED_DISTANCE } from "../../shared/image/phash-index.js";
 import { SlidingWindowRateLimiter, type CounterStore } from "../../shared/ratelimit/rate-limiter.js";
 import { daysBetween, type DailyStats, type StatsEvent, type StatsStore } from "../../shared/stats/stats.js";
-import type { ClaimState, ImageStore, MonthPageOptions, RecordStore, StagingStore, StoredImage, UploadClaims, UploadIntent, UploadIntents } from "../../shared/stores/ports.js";
+import type {
+  ClaimState,
+  ConnectionGateway,
+  ConnectionStore,
+  ImageStore,
+  JobQueue,
+  JobStore,
+  MonthPageOptions,
+  RecordStore,
+  StagingStore,
+  StoredImage,
+  UploadClaims,
+  UploadIntent,
+  UploadIntents,
+} from "../../shared/stores/ports.js";
+import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../../shared/domain/jobs.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "../../shared/vision/provider.js";
@@ -224,8 +239,93 @@ export class MemoryStaging implements StagingStore {
   async read(key: string) {
     return this.objects.get(key) ?? null;
   }
+  async put(key: string, bytes: Buffer) {
+    this.objects.set(key, Buffer.from(bytes));
+  }
   async delete(key: string) {
     this.objects.delete(key);
+  }
+}
+
+export class MemoryJobStore implements JobStore {
+  readonly jobs = new Map<string, Job>();
+  readonly batches = new Map<string, Batch>();
+  readonly failures: Failures = new Map();
+  fail(method: keyof JobStore, error: unknown) {
+    failNext(this.failures, method, error);
+  }
+  async create(jobs: Job[], batch?: Batch) {
+    takeFailure(this.failures, "create");
+    for (const job of jobs) this.jobs.set(job.id, clone(job));
+    if (batch) this.batches.set(batch.id, clone(batch));
+  }
+  async get(id: string) {
+    const job = this.jobs.get(id);
+    return job ? clone(job) : null;
+  }
+  async getBatch(id: string) {
+    const batch = this.batches.get(id);
+    if (!batch) return null;
+    return { batch: clone(batch), jobs: batch.jobIds.map((jobId) => this.jobs.get(jobId)).filter((job): job is Job => job !== undefined).map(clone) };
+  }
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; recordId?: string; error?: JobFailure } = {}, now = new Date()) {
+    takeFailure(this.failures, "advance");
+    const job = this.jobs.get(id);
+    if (!job || stageRank(job.stage) >= stageRank(stage)) return null;
+    const defined = Object.fromEntries(Object.entries(outcome).filter(([, value]) => value !== undefined));
+    const next: Job = { ...job, ...clone(defined), stage, updatedAt: now.toISOString() };
+    this.jobs.set(id, next);
+    return clone(next);
+  }
+  async remove(jobIds: string[], batchId?: string) {
+    if (batchId) this.batches.delete(batchId);
+    for (const jobId of jobIds) this.jobs.delete(jobId);
+  }
+}
+
+export class MemoryQueue implements JobQueue {
+  readonly sent: string[] = [];
+  readonly failures: Failures = new Map();
+  fail(error: unknown) {
+    failNext(this.failures, "enqueue", error);
+  }
+  async enqueue(jobIds: string[]) {
+    takeFailure(this.failures, "enqueue");
+    this.sent.push(...jobIds);
+  }
+}
+
+export class MemoryConnections implements ConnectionStore {
+  readonly owners = new Map<string, string>();
+  readonly topics = new Map<string, Set<string>>();
+  async open(connection: { id: string; owner: string }) {
+    this.owners.set(connection.id, connection.owner);
+  }
+  async owner(connectionId: string) {
+    return this.owners.get(connectionId) ?? null;
+  }
+  async close(connectionId: string) {
+    this.owners.delete(connectionId);
+  }
+  async subscribe(topic: string, connectionId: string) {
+    this.topics.set(topic, new Set([...(this.topics.get(topic) ?? []), connectionId]));
+  }
+  async subscribers(topic: string) {
+    return [...(this.topics.get(topic) ?? [])];
+  }
+  async unsubscribe(topic: string, connectionId: string) {
+    this.topics.get(topic)?.delete(connectionId);
+  }
+}
+
+/** Collects what each connection was sent; connections in `gone` answer as closed ones do. */
+export class MemoryGateway implements ConnectionGateway {
+  readonly sent = new Map<string, unknown[]>();
+  readonly gone = new Set<string>();
+  async post(connectionId: string, message: unknown) {
+    if (this.gone.has(connectionId)) return false;
+    this.sent.set(connectionId, [...(this.sent.get(connectionId) ?? []), clone(message)]);
+    return true;
   }
 }
 
@@ -314,6 +414,10 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     images: new MemoryImageStore("s3", clock.now),
     staging: new MemoryStaging(),
     intents: new MemoryIntents(),
+    jobs: new MemoryJobStore(),
+    queue: new MemoryQueue(),
+    connections: new MemoryConnections(),
+    gateway: new MemoryGateway(),
     stats: new MemoryStats(),
     counters,
     vision: (options.vision ?? new ScriptedVision()) as V,
@@ -325,6 +429,10 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     claims: parts.claims,
     staging: parts.staging,
     intents: parts.intents,
+    jobs: parts.jobs,
+    queue: parts.queue,
+    connections: parts.connections,
+    gateway: parts.gateway,
     imageStores: { s3: parts.images },
     visionProvider: async () => parts.vision,
     rateLimiter: new SlidingWindowRateLimiter(counters),

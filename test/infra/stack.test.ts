@@ -3,7 +3,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES, apiGatewayPath } from "../../functions/routes.js";
+import { HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, apiGatewayPath } from "../../functions/routes.js";
 import { defaultSettingStrings } from "../../shared/config/settings.js";
 import { INDEXES } from "../../shared/stores/table-schema.js";
 import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
@@ -54,7 +54,8 @@ describe("API and functions", () => {
       const integrationUri = resources[integrationId]!.Properties.IntegrationUri["Fn::GetAtt"][0];
       expect(integrationUri).toBe(functionIdFor(route.id));
     }
-    template.resourceCountIs("AWS::Lambda::Function", HTTP_ROUTES.length + 1);
+    // Plus the cleanup, the queue's worker and one per WebSocket route.
+    template.resourceCountIs("AWS::Lambda::Function", HTTP_ROUTES.length + 2 + WEBSOCKET_ROUTES.length);
   });
 
   it("runs Node.js 22 with the configured architecture, memory, timeout and live-config environment", () => {
@@ -78,8 +79,8 @@ describe("API and functions", () => {
 
   it("keeps function and access logs for a month", () => {
     const groups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
-    // One per function (routes + cleanup) and one for the API access logs.
-    expect(groups).toHaveLength(HTTP_ROUTES.length + 2);
+    // One per function (routes, cleanup, worker, WebSocket routes) and one for both APIs' access logs.
+    expect(groups).toHaveLength(HTTP_ROUTES.length + 2 + WEBSOCKET_ROUTES.length + 1);
     expect(groups.every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
     for (const route of HTTP_ROUTES) expect(resources[functionIdFor(route.id)]!.Properties.LoggingConfig.LogGroup).toBeDefined();
   });
@@ -240,8 +241,8 @@ describe("least privilege per function", () => {
         })
         .sort();
     expect(s3Access("Upload")).toEqual([
-      "s3:DeleteObject,s3:GetObject on uploads/*",
       "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
+      "s3:DeleteObject,s3:GetObject,s3:PutObject on uploads/*",
       "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
     ]);
     expect(s3Access("UploadUrl")).toEqual(["s3:PutObject on uploads/*"]);
@@ -250,6 +251,14 @@ describe("least privilege per function", () => {
     // The orphan sweep lists image keys only.
     expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     expect(s3Access("Recent")).toEqual([]);
+    // Async analysis: the batch function only stages photos; the worker consumes them and writes images.
+    expect(s3Access("Batch")).toEqual(["s3:DeleteObject,s3:GetObject,s3:PutObject on uploads/*", "s3:ListBucket on the bucket, keys uploads/*"]);
+    expect(s3Access("Worker")).toEqual([
+      "s3:DeleteObject,s3:GetObject on uploads/*",
+      "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
+      "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
+    ]);
+    for (const route of WEBSOCKET_ROUTES) expect(s3Access(route.id)).toEqual([]);
     expect(s3Access("Health")).toEqual(["s3:GetObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
   });
 
@@ -258,6 +267,65 @@ describe("least privilege per function", () => {
       CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ["POST"] })] },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: "uploads/", ExpirationInDays: 1 })]) },
     });
+  });
+});
+
+describe("async analysis: queue, worker and progress WebSocket", () => {
+  const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  it("queues jobs on SQS with a dead-letter queue, a visibility timeout above the worker's timeout, and an alarm on dead letters", () => {
+    const queues = byType("AWS::SQS::Queue");
+    expect(queues).toHaveLength(2);
+    const [jobsId, jobs] = queues.find(([, r]) => r.Properties.RedrivePolicy)!;
+    const [deadLettersId] = queues.find(([id]) => id !== jobsId)!;
+    expect(jobs.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { "Fn::GetAtt": [deadLettersId, "Arn"] }, maxReceiveCount: 3 });
+    expect(jobs.Properties.VisibilityTimeout).toBeGreaterThan(WORKER_FUNCTION.timeoutSeconds);
+    const alarm = byType("AWS::CloudWatch::Alarm").find(([id]) => id.startsWith("JobsDeadLettered"))![1];
+    expect(alarm.Properties).toMatchObject({ MetricName: "ApproximateNumberOfMessagesVisible", Namespace: "AWS/SQS", Threshold: 1 });
+    expect(alarm.Properties.Dimensions).toEqual([{ Name: "QueueName", Value: { "Fn::GetAtt": [deadLettersId, "QueueName"] } }]);
+  });
+
+  it("has the worker consume the queue with partial batch responses, the vision layer and the upload's rights", () => {
+    const [, mapping] = byType("AWS::Lambda::EventSourceMapping")[0]!;
+    expect(mapping.Properties.FunctionName).toEqual({ Ref: functionIdFor("Worker") });
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    const worker = resources[functionIdFor("Worker")]!.Properties;
+    expect(worker.Layers).toHaveLength(1);
+    expect(worker.Timeout).toBe(WORKER_FUNCTION.timeoutSeconds);
+    expect(worker.Environment.Variables.PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES).toBe("3");
+    expect(worker.Environment.Variables.PHOTO_ANALYSIS_EVENTS_CALLBACK_URL).toBeDefined();
+    const actions = actionsOf(functionIdFor("Worker"));
+    expect(actions).toEqual(expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "execute-api:ManageConnections", "kms:Decrypt"]));
+    expect(actions).not.toContain("sqs:SendMessage");
+  });
+
+  it("lets only the upload and batch functions queue jobs, and only the worker and the message route post to connections", () => {
+    for (const route of HTTP_ROUTES) {
+      const actions = actionsOf(functionIdFor(route.id));
+      const variables = resources[functionIdFor(route.id)]!.Properties.Environment.Variables;
+      const queues = ["Upload", "Batch"].includes(route.id);
+      expect(actions.includes("sqs:SendMessage"), route.id).toBe(queues);
+      expect(variables.PHOTO_ANALYSIS_QUEUE_URL !== undefined, route.id).toBe(queues);
+      expect(variables.PHOTO_ANALYSIS_EVENTS_URL !== undefined, route.id).toBe(queues);
+      expect(actions, route.id).not.toContain("execute-api:ManageConnections");
+    }
+    for (const route of WEBSOCKET_ROUTES) expect(actionsOf(functionIdFor(route.id)).includes("execute-api:ManageConnections"), route.id).toBe(route.id === "EventsMessage");
+  });
+
+  it("serves a WebSocket API whose $connect, $disconnect, subscribe and $default routes reach their functions, throttled and logged", () => {
+    const [apiId, api] = byType("AWS::ApiGatewayV2::Api").find(([, r]) => r.Properties.ProtocolType === "WEBSOCKET")!;
+    expect(api.Properties.RouteSelectionExpression).toBe("$request.body.action");
+    for (const route of WEBSOCKET_ROUTES) {
+      for (const routeKey of route.routeKeys) {
+        const [, resource] = byType("AWS::ApiGatewayV2::Route").find(([, r]) => r.Properties.RouteKey === routeKey && r.Properties.ApiId.Ref === apiId)!;
+        const integrationId = resource.Properties.Target["Fn::Join"][1][1].Ref as string;
+        expect(JSON.stringify(resources[integrationId]!.Properties.IntegrationUri), routeKey).toContain(functionIdFor(route.id));
+      }
+    }
+    const [, stage] = byType("AWS::ApiGatewayV2::Stage").find(([, r]) => r.Properties.ApiId.Ref === apiId)!;
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: guardrailDefaults("dev").throttleRate });
+    expect(stage.Properties.AccessLogSettings.Format).toContain("connectionId");
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining(["EventsUrl", "JobsQueueUrl"]));
   });
 });
 

@@ -1,0 +1,89 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { ConnectionGateway } from "../../shared/stores/ports.js";
+import { EVENTS_PATH, websocketRouteFor } from "../routes.js";
+import type { WebSocketEvent, WebSocketHandler } from "../websocket.js";
+
+/** API Gateway's limit on one WebSocket frame (128 KB); larger messages close the connection there too. */
+const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/**
+ * The WebSocket API on the local server's own port: each upgrade, message and close becomes the
+ * event API Gateway would send to the route's function ($connect, the `action` route or $default,
+ * $disconnect), and the gateway below plays the management API's PostToConnection.
+ */
+export function attachEventsServer(server: Server, handlerFor: (routeId: string) => Promise<WebSocketHandler>) {
+  const sockets = new Map<string, WebSocket>();
+  const sockServer = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const routeHandler = (routeKey: string) => handlerFor(websocketRouteFor(routeKey).id);
+
+  const gateway: ConnectionGateway = {
+    async post(connectionId, message) {
+      const socket = sockets.get(connectionId);
+      if (!socket || socket.readyState !== socket.OPEN) return false;
+      await new Promise<void>((resolve, reject) => socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve())));
+      return true;
+    },
+  };
+
+  const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? "/", "http://local");
+    if (url.pathname.replace(/\/?$/, "/") !== EVENTS_PATH) return refuse(socket, 404, { detail: "Not found." });
+    // API Gateway's connection ids look like this (12 random bytes, base64).
+    const connectionId = randomBytes(12).toString("base64");
+    const base = { connectionId, identity: { sourceIp: request.socket.remoteAddress ?? "" } };
+    try {
+      const connected = await routeHandler("$connect").then((handle) =>
+        handle({ requestContext: { ...base, routeKey: "$connect", eventType: "CONNECT" }, queryStringParameters: Object.fromEntries(url.searchParams), headers: flatHeaders(request) }),
+      );
+      if (connected.statusCode !== 200) return refuse(socket, connected.statusCode, connected.body ? JSON.parse(connected.body) : {});
+    } catch (error) {
+      console.error("websocket connect failed", error);
+      return refuse(socket, 500, { error: "Internal server error" });
+    }
+    sockServer.handleUpgrade(request, socket, head, (ws) => {
+      sockets.set(connectionId, ws);
+      ws.on("message", async (data, isBinary) => {
+        const body = isBinary ? Buffer.from(data as Buffer).toString("base64") : data.toString();
+        let action = "$default";
+        try {
+          const parsed = JSON.parse(body) as { action?: unknown };
+          if (typeof parsed?.action === "string") action = parsed.action;
+        } catch {
+          // not JSON: $default answers it
+        }
+        const event: WebSocketEvent = { requestContext: { ...base, routeKey: action, eventType: "MESSAGE" }, body, isBase64Encoded: isBinary };
+        await routeHandler(action)
+          .then((handle) => handle(event))
+          .catch((error) => console.error("websocket message failed", error));
+      });
+      ws.on("close", () => {
+        sockets.delete(connectionId);
+        routeHandler("$disconnect")
+          .then((handle) => handle({ requestContext: { ...base, routeKey: "$disconnect", eventType: "DISCONNECT" } }))
+          .catch((error) => console.error("websocket disconnect failed", error));
+      });
+    });
+  };
+  server.on("upgrade", (request, socket, head) => void onUpgrade(request, socket, head));
+
+  return {
+    gateway,
+    close: () => {
+      for (const socket of sockets.values()) socket.terminate();
+      sockServer.close();
+    },
+  };
+}
+
+function flatHeaders(request: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]));
+}
+
+/** A refused handshake: the HTTP answer $connect gave (as API Gateway returns it). */
+function refuse(socket: Duplex, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${status === 404 ? "Not Found" : "Refused"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+}

@@ -1,0 +1,63 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ConnectionStore } from "./ports.js";
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+
+/**
+ * WebSocket connections (pk `CONN#<id>`) and subscriptions (pk `SUB#<job or batch id>`, sk the
+ * connection id: one Query finds a topic's listeners), all with a TTL so abandoned ones go.
+ */
+export class DynamoConnectionStore implements ConnectionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private connectionKey(id: string) {
+    return { [PARTITION_KEY]: `CONN#${id}`, [SORT_KEY]: "CONN" };
+  }
+
+  async open(connection: { id: string; owner: string; expiresAt: string }): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.connectionKey(connection.id), ...connection, [TTL_ATTRIBUTE]: ttlOf(connection.expiresAt) } }));
+  }
+
+  async owner(connectionId: string): Promise<string | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.connectionKey(connectionId), ConsistentRead: true }));
+    return (Item?.owner as string | undefined) ?? null;
+  }
+
+  async close(connectionId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.connectionKey(connectionId) }));
+  }
+
+  async subscribe(topic: string, connectionId: string, expiresAt: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId, [TTL_ATTRIBUTE]: ttlOf(expiresAt) } }));
+  }
+
+  async subscribers(topic: string): Promise<string[]> {
+    const connections: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+          ExpressionAttributeValues: { ":pk": `SUB#${topic}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) connections.push(item[SORT_KEY] as string);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return connections;
+  }
+
+  async unsubscribe(topic: string, connectionId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId } }));
+  }
+}
+
+function ttlOf(expiresAt: string): number {
+  return Math.floor(Date.parse(expiresAt) / 1000);
+}

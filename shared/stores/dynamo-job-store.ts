@@ -1,0 +1,95 @@
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../domain/jobs.js";
+import { isConditionFailed } from "./aws-errors.js";
+import type { JobStore } from "./ports.js";
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+
+const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "stage", "cached", "recordId", "error", "baseUrl", "createdAt", "updatedAt", "expiresAt"] as const;
+
+/** Jobs (pk `JOB#<id>`) and batches (pk `BATCH#<id>`) as items of the main table, removed by TTL after expiry. */
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private jobKey(id: string) {
+    return { [PARTITION_KEY]: `JOB#${id}`, [SORT_KEY]: "JOB" };
+  }
+
+  private batchKey(id: string) {
+    return { [PARTITION_KEY]: `BATCH#${id}`, [SORT_KEY]: "BATCH" };
+  }
+
+  async create(jobs: Job[], batch?: Batch): Promise<void> {
+    await Promise.all(
+      jobs.map((job) =>
+        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.jobKey(job.id), ...job, stageRank: stageRank(job.stage), [TTL_ATTRIBUTE]: ttlOf(job.expiresAt) } })),
+      ),
+    );
+    if (batch) await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.batchKey(batch.id), ...batch, [TTL_ATTRIBUTE]: ttlOf(batch.expiresAt) } }));
+  }
+
+  async get(id: string): Promise<Job | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.jobKey(id), ConsistentRead: true }));
+    return Item ? jobOf(Item) : null;
+  }
+
+  async getBatch(id: string): Promise<{ batch: Batch; jobs: Job[] } | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.batchKey(id), ConsistentRead: true }));
+    if (!Item) return null;
+    const batch: Batch = { id: Item.id, owner: Item.owner, jobIds: Item.jobIds, createdAt: Item.createdAt, expiresAt: Item.expiresAt };
+    const found = new Map<string, Job>();
+    let keys: Record<string, unknown>[] = batch.jobIds.map((jobId) => this.jobKey(jobId));
+    // BatchGetItem may leave keys unprocessed under load: ask again for those.
+    for (let round = 0; keys.length && round < 5; round++) {
+      const answer = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of answer.Responses?.[this.tableName] ?? []) found.set(item.id as string, jobOf(item));
+      keys = (answer.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+    return { batch, jobs: batch.jobIds.map((jobId) => found.get(jobId)).filter((job): job is Job => job !== undefined) };
+  }
+
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; recordId?: string; error?: JobFailure } = {}, now = new Date()): Promise<Job | null> {
+    const values: Record<string, unknown> = { ":stage": stage, ":rank": stageRank(stage), ":now": now.toISOString() };
+    const sets = ["stage = :stage", "stageRank = :rank", "updatedAt = :now"];
+    for (const [name, value] of Object.entries(outcome)) {
+      if (value === undefined) continue;
+      sets.push(`#${name} = :${name}`);
+      values[`:${name}`] = value;
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.jobKey(id),
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "attribute_exists(#pk) AND stageRank < :rank",
+          ExpressionAttributeNames: { "#pk": PARTITION_KEY, ...Object.fromEntries(Object.keys(outcome).filter((name) => outcome[name as keyof typeof outcome] !== undefined).map((name) => [`#${name}`, name])) },
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? jobOf(Attributes) : null;
+    } catch (error) {
+      if (isConditionFailed(error)) return null;
+      throw error;
+    }
+  }
+
+  async remove(jobIds: string[], batchId?: string): Promise<void> {
+    if (batchId) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.batchKey(batchId) }));
+    await Promise.all(jobIds.map((jobId) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.jobKey(jobId) }))));
+  }
+}
+
+function ttlOf(expiresAt: string): number {
+  return Math.floor(Date.parse(expiresAt) / 1000) + 3_600;
+}
+
+function jobOf(item: Record<string, unknown>): Job {
+  const job: Record<string, unknown> = {};
+  for (const field of JOB_FIELDS) if (item[field] !== undefined) job[field] = item[field];
+  if (job.index !== undefined) job.index = Number(job.index);
+  return job as unknown as Job;
+}

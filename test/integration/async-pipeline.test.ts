@@ -1,0 +1,336 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { md5Hex } from "../../shared/image/hash.js";
+import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
+import type { AppDeps } from "../../shared/usecases/deps.js";
+import { STYLE_NAMES } from "../../shared/vision/instructions.js";
+import type { VisionProvider } from "../../shared/vision/provider.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { distinctImages } from "../helpers/photos.js";
+import { openWatcher, refusedHandshake, type SocketMessage } from "../helpers/socket.js";
+
+/**
+ * The async pipeline end to end on `npm start`'s local service: real HTTP, a real WebSocket client,
+ * the in-process queue running the worker handler, local DynamoDB and S3.
+ */
+
+const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
+const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
+let fake: FakeOpenAI;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  fake = await new FakeOpenAI().start();
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await fake.close();
+});
+
+async function service(options: { env?: NodeJS.ProcessEnv; override?: (deps: AppDeps) => AppDeps; visibilityTimeoutMs?: number } = {}): Promise<LocalService> {
+  const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-async-"));
+  const started = await startLocalService({
+    dataDir,
+    persist: false,
+    env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "100", ...options.env },
+    override: options.override,
+    queue: { visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000 },
+  });
+  cleanups.push(async () => {
+    await started.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return started;
+}
+
+function form(parts: { bytes: Buffer; type?: string; name?: string }[], fields: Record<string, string> = {}) {
+  const body = new FormData();
+  for (const [index, part] of parts.entries()) body.append("image", new Blob([part.bytes], { type: part.type ?? "image/jpeg" }), part.name ?? `photo-${index}.jpg`);
+  for (const [name, value] of Object.entries(fields)) body.append(name, value);
+  return body;
+}
+
+interface Accepted {
+  job_id: string;
+  batch_id: string;
+  status: string;
+  status_url: string;
+  events_url: string;
+  items: { index: number; job_id: string; status: string }[];
+}
+
+async function accepted(response: Response): Promise<Accepted> {
+  expect(response.status, await response.clone().text()).toBe(202);
+  return (await response.json()) as Accepted;
+}
+
+const isFinal = (message: SocketMessage) => message.type === "progress" && (message.stage === "done" || message.stage === "failed");
+
+describe("async upload and batches on the local service", () => {
+  let local: LocalService;
+  beforeAll(async () => {
+    local = await service();
+  });
+
+  it("Prefer: respond-async answers 202 and a subscriber sees every stage in order, then the stored analysis", async () => {
+    local.queue.pause(); // subscribe before the worker starts, to see every stage
+    const response = await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-async" }), headers: { prefer: "respond-async" } });
+    expect(response.headers.get("preference-applied")).toBe("respond-async");
+    const job = await accepted(response);
+    expect(job).toEqual({
+      job_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: "queued",
+      status_url: `${local.url}/api/photo-analysis/jobs/${job.job_id}/?fingerprint=fp-async`,
+      events_url: `${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=fp-async`,
+    });
+    expect(response.headers.get("location")).toBe(job.status_url);
+
+    const watcher = await openWatcher(job.events_url);
+    watcher.send({ action: "subscribe", job_id: job.job_id });
+    await watcher.next((message) => message.stage === "queued");
+    local.queue.resume();
+    const done = await watcher.next(isFinal);
+    watcher.close();
+    expect(watcher.messages.map((message) => message.stage)).toEqual(["queued", "decoding", "matching", "analysing", "storing", "done"]);
+    expect(watcher.messages.every((message) => message.type === "progress" && message.job_id === job.job_id && typeof message.at === "string")).toBe(true);
+    expect(done.cached).toBe(false);
+    expect(done.analysis?.suggestions).toHaveLength(10);
+
+    // The status URL and the stored record say the same; the record is there when `done` is sent.
+    const status = (await (await fetch(job.status_url)).json()) as { status: string; stage: string; analysis: { id: string } };
+    expect(status).toMatchObject({ job_id: job.job_id, status: "done", stage: "done", cached: false });
+    expect(status.analysis.id).toBe(done.analysis!.id);
+    expect((await fetch(`${local.url}/api/photo-analysis/${done.analysis!.id}/`)).status).toBe(200);
+    // Without the header, the same upload is the seed's synchronous cached answer.
+    const sync = await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-async" }) });
+    expect(sync.status).toBe(200);
+    expect(((await sync.json()) as { analysis: { id: string } }).analysis.id).toBe(done.analysis!.id);
+  });
+
+  it("a batch of 10 with 2 parts that are not images: 8 analyses done, 2 items failed with the upload's 400 body; a late subscriber gets every current state", async () => {
+    const photos = await distinctImages(8, 41);
+    const parts = photos.map((bytes) => ({ bytes, type: "image/png" }));
+    parts.splice(3, 0, { bytes: Buffer.from("just some text"), type: "text/plain" });
+    parts.splice(7, 0, { bytes: Buffer.from("%PDF-1.4 not a photo"), type: "application/pdf" });
+    local.queue.pause();
+    const batch = await accepted(await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form(parts, { fingerprint: "fp-batch" }) }));
+    expect(batch.status).toBe("queued");
+    expect(batch.items.map((item) => [item.index, item.status])).toEqual(parts.map((_, index) => [index, "queued"]));
+    expect(batch.status_url).toBe(`${local.url}/api/photo-analysis/batch/${batch.batch_id}/?fingerprint=fp-batch`);
+
+    const watcher = await openWatcher(batch.events_url);
+    watcher.send({ action: "subscribe", batch_id: batch.batch_id });
+    await watcher.until((message) => message.stage === "queued", 10);
+    local.queue.resume();
+    const finals = await watcher.until(isFinal, 10, 30_000);
+    watcher.close();
+    expect(finals.every((message) => message.batch_id === batch.batch_id)).toBe(true);
+    const failed = finals.filter((message) => message.stage === "failed");
+    expect(failed.map((message) => message.index).sort()).toEqual([3, 7]);
+    for (const message of failed) {
+      expect(message.error).toEqual({ status: 400, body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF or HEIC image."], request_id: message.job_id } });
+    }
+    expect(finals.filter((message) => message.stage === "done")).toHaveLength(8);
+    // Each job's stages arrive in order.
+    for (const item of batch.items) {
+      const stages = watcher.messages.filter((message) => message.job_id === item.job_id).map((message) => message.stage!);
+      const order = ["queued", "decoding", "matching", "analysing", "storing", "done", "failed"];
+      expect(stages.map((stage) => order.indexOf(stage))).toEqual([...stages.map((stage) => order.indexOf(stage))].sort((a, b) => a - b));
+    }
+
+    const status = (await (await fetch(batch.status_url)).json()) as { status: string; items: { index: number; status: string; analysis?: { id: string } }[] };
+    expect(status.status).toBe("done");
+    expect(status.items.map((item) => item.status)).toEqual(parts.map((_, index) => ([3, 7].includes(index) ? "failed" : "done")));
+    const ids = status.items.flatMap((item) => (item.analysis ? [item.analysis.id] : []));
+    expect(new Set(ids).size).toBe(8);
+
+    const late = await openWatcher(batch.events_url);
+    late.send({ action: "subscribe", batch_id: batch.batch_id });
+    const current = await late.until(isFinal, 10);
+    late.close();
+    expect(current.map((message) => message.index).sort((a, b) => a! - b!)).toEqual(parts.map((_, index) => index));
+    expect(current.find((message) => message.index === 0)?.analysis?.id).toBe(status.items[0]!.analysis!.id);
+    // Nothing of the batch is left in staging.
+    expect(await Promise.all(batch.items.map((item) => local.deps.staging!.size(`uploads/job-${item.job_id}`)))).toEqual(batch.items.map(() => null));
+  });
+
+  it("refuses other callers' jobs and batches: 404 over HTTP, 'Not found.' on the socket", async () => {
+    local.queue.pause();
+    const job = await accepted(await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: cat }], { fingerprint: "fp-owner" }), headers: { prefer: "respond-async" } }));
+    const batch = await accepted(await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: cat }], { fingerprint: "fp-owner" }) }));
+    local.queue.resume();
+    for (const url of [
+      `${local.url}/api/photo-analysis/jobs/${job.job_id}/?fingerprint=fp-stranger`,
+      `${local.url}/api/photo-analysis/jobs/${job.job_id}/`,
+      `${local.url}/api/photo-analysis/batch/${batch.batch_id}/?fingerprint=fp-stranger`,
+      `${local.url}/api/photo-analysis/jobs/not-a-uuid/?fingerprint=fp-owner`,
+    ]) {
+      const response = await fetch(url);
+      expect(response.status, url).toBe(404);
+      expect(((await response.json()) as { detail: string }).detail).toBe("Not found.");
+    }
+    expect((await fetch(job.status_url)).status).toBe(200);
+
+    const stranger = await openWatcher(`${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=fp-stranger`);
+    stranger.send({ action: "subscribe", job_id: job.job_id });
+    stranger.send({ action: "subscribe", batch_id: batch.batch_id });
+    stranger.send({ action: "subscribe" });
+    stranger.send("not json");
+    // Messages are handled as they come (as API Gateway invokes a function per message): answers in any order.
+    const errors = (await stranger.until((message) => message.type === "error", 4)).map((message) => String(message.error)).sort();
+    expect(errors).toEqual(["Name one job_id or one batch_id. Send {\"action\": \"subscribe\", \"job_id\": \"…\"} or {\"action\": \"subscribe\", \"batch_id\": \"…\"}.", "Not found.", "Not found.", expect.stringMatching(/^Unknown message\. Send/)]);
+    stranger.close();
+    expect(stranger.messages.filter((message) => message.type === "progress")).toEqual([]);
+
+    const refused = await refusedHandshake(`${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=${"x".repeat(300)}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ fingerprint: ["Ensure this field has no more than 255 characters."] });
+    const badToken = await refusedHandshake(`${local.url.replace("http", "ws")}/api/photo-analysis/events/?access_token=not-a-jwt`);
+    expect(badToken.status).toBe(401);
+    await local.queue.idle();
+  });
+
+  it("answers malformed batches with the seed's field errors and queues nothing", async () => {
+    const url = `${local.url}/api/photo-analysis/batch/`;
+    const eleven = await distinctImages(11, 77);
+    const cases: [RequestInit, Record<string, unknown>][] = [
+      [{ body: form([]) }, { image: ["No file was submitted."] }],
+      [{ body: form(eleven.map((bytes) => ({ bytes }))) }, { image: ["Too many files: at most 10."] }],
+      [{ body: JSON.stringify({ upload_ids: [] }), headers: { "content-type": "application/json" } }, { upload_ids: ["This list may not be empty."] }],
+      [{ body: JSON.stringify({ upload_ids: "abc" }), headers: { "content-type": "application/json" } }, { upload_ids: ['Expected a list of upload ids: {"upload_ids": ["…"]}.'] }],
+      [
+        { body: JSON.stringify({ upload_ids: ["6f1e1c5e-1111-4111-8111-111111111111"] }), headers: { "content-type": "application/json" } },
+        { upload_id: ['Unknown upload_id "6f1e1c5e-1111-4111-8111-111111111111".'] },
+      ],
+      [{ body: form([{ bytes: coffee }], { style: "loud" }) }, { style: [`"loud" is not a valid choice. Choose one of: ${STYLE_NAMES.join(", ")}.`] }],
+    ];
+    const depthBefore = local.queue.depth;
+    for (const [init, errors] of cases) {
+      const response = await fetch(url, { method: "POST", ...init });
+      expect(response.status, JSON.stringify(errors)).toBe(400);
+      expect(await response.json()).toMatchObject(errors);
+    }
+    expect(local.queue.depth).toBe(depthBefore);
+  });
+
+  it("analyses presigned uploads named by upload_ids", async () => {
+    const ticket = (await (await fetch(`${local.url}/api/photo-analysis/upload-url/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint: "fp-presigned" }) })).json()) as {
+      url: string;
+      fields: Record<string, string>;
+      upload_id: string;
+    };
+    const post = new FormData();
+    for (const [name, value] of Object.entries(ticket.fields)) post.append(name, value);
+    const [photo] = await distinctImages(1, 5);
+    post.append("file", new Blob([photo!], { type: "image/jpeg" }));
+    expect((await fetch(ticket.url, { method: "POST", body: post })).status).toBeLessThan(300);
+    const batch = await accepted(
+      await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upload_ids: [ticket.upload_id], fingerprint: "fp-presigned" }) }),
+    );
+    await local.queue.idle();
+    const status = (await (await fetch(batch.status_url)).json()) as { status: string; items: { status: string; analysis: { file_hash: string } }[] };
+    expect(status.status).toBe("done");
+    expect(status.items[0]!.analysis.file_hash).toBe(md5Hex(photo!));
+    // The upload was consumed by the batch: it cannot be analysed a second time.
+    const again = await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: "fp-presigned" }) });
+    expect(again.status).toBe(404);
+  });
+});
+
+describe("rate limiting of batches", () => {
+  it("charges one unit per photo that needs a vision call: past the allowance only the excess fails with the upload's 429, cache hits are free", async () => {
+    const local = await service({ env: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "3" } });
+    // One unit spent synchronously: 2 remain.
+    expect((await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-limited" }) })).status).toBe(201);
+    const fresh = await distinctImages(4, 99);
+    const batch = await accepted(
+      await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: coffee }, ...fresh.map((bytes) => ({ bytes, type: "image/png" }))], { fingerprint: "fp-limited" }) }),
+    );
+    await local.queue.idle();
+    const status = (await (await fetch(batch.status_url)).json()) as { items: { index: number; status: string; cached?: boolean; error?: { status: number; body: Record<string, unknown> } }[] };
+    expect(status.items[0]).toMatchObject({ status: "done", cached: true }); // the same coffee photo: free
+    const fresh429 = status.items.slice(1).filter((item) => item.status === "failed");
+    expect(status.items.slice(1).filter((item) => item.status === "done")).toHaveLength(2);
+    expect(fresh429).toHaveLength(2);
+    for (const item of fresh429) expect(item.error).toMatchObject({ status: 429, body: { error: "Rate limit exceeded", retry_after: expect.any(Number) } });
+    const settings = await local.deps.settings();
+    const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-limited", ipAddress: "127.0.0.1" }, settings), new Date());
+    // The allowance is spent, by exactly 3 units (a refused peek's `used` counts the request it imagines).
+    expect(standing).toMatchObject({ allowed: false, used: 4 });
+  });
+});
+
+describe("at-least-once delivery", () => {
+  function countingVision(deps: AppDeps, behaviour: (call: number, real: VisionProvider, input: Parameters<VisionProvider["analyze"]>[0]) => ReturnType<VisionProvider["analyze"]>) {
+    let calls = 0;
+    return {
+      get calls() {
+        return calls;
+      },
+      deps: {
+        ...deps,
+        visionProvider: async (settings: Parameters<AppDeps["visionProvider"]>[0]) => {
+          const real = await deps.visionProvider(settings);
+          return { ...real, name: real.name, analyze: (input: Parameters<VisionProvider["analyze"]>[0]) => behaviour(++calls, real, input) } as VisionProvider;
+        },
+      } satisfies AppDeps,
+    };
+  }
+
+  it("a worker killed mid-analysis is delivered again after the visibility timeout and the photo gets exactly one record, charged once", async () => {
+    let vision: ReturnType<typeof countingVision> | undefined;
+    // The first delivery's provider call never returns: that worker is dead as far as the queue can tell.
+    const local = await service({
+      visibilityTimeoutMs: 2_500,
+      override: (deps) => {
+        vision = countingVision(deps, (call, real, input) => (call === 1 ? new Promise(() => {}) : real.analyze(input)));
+        return vision.deps;
+      },
+    });
+    const [photo] = await distinctImages(1, 1234);
+    const job = await accepted(await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: photo!, type: "image/png" }], { fingerprint: "fp-killed" }), headers: { prefer: "respond-async" } }));
+    await local.queue.idle();
+    const status = (await (await fetch(job.status_url)).json()) as { status: string; cached: boolean; analysis: { id: string } };
+    expect(status.status).toBe("done");
+    expect(vision!.calls).toBe(2);
+    expect((await local.deps.records.findAllByFileHash(md5Hex(photo!))).map((record) => record.id)).toEqual([status.analysis.id]);
+    const settings = await local.deps.settings();
+    const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-killed", ipAddress: "127.0.0.1" }, settings), new Date());
+    expect(standing.remaining).toBe(settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS - 1);
+    expect(local.queue.deadLetters).toEqual([]);
+  });
+
+  it("a worker that dies after the record is committed but before the job says done finishes the job from that record", async () => {
+    let failedOnce = false;
+    const local = await service({
+      visibilityTimeoutMs: 1_500,
+      override: (deps) => ({
+        ...deps,
+        jobs: {
+          ...deps.jobs!,
+          get: deps.jobs!.get.bind(deps.jobs),
+          getBatch: deps.jobs!.getBatch.bind(deps.jobs),
+          create: deps.jobs!.create.bind(deps.jobs),
+          remove: deps.jobs!.remove.bind(deps.jobs),
+          advance: async (id, stage, outcome, now) => {
+            if (stage === "done" && !failedOnce) {
+              failedOnce = true;
+              throw Object.assign(new Error("connection reset"), { code: "ECONNRESET" });
+            }
+            return deps.jobs!.advance(id, stage, outcome, now);
+          },
+        },
+      }),
+    });
+    const [photo] = await distinctImages(1, 4321);
+    const job = await accepted(await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: photo!, type: "image/png" }], { fingerprint: "fp-lost" }), headers: { prefer: "respond-async" } }));
+    await local.queue.idle();
+    expect(failedOnce).toBe(true);
+    const status = (await (await fetch(job.status_url)).json()) as { status: string; analysis: { id: string } };
+    expect(status.status).toBe("done");
+    expect((await local.deps.records.findAllByFileHash(md5Hex(photo!))).map((record) => record.id)).toEqual([status.analysis.id]);
+  });
+});
