@@ -5,7 +5,7 @@ import type { JobFailure } from "../../shared/domain/jobs.js";
 import { maxReceivesFrom } from "../../shared/queue/delivery.js";
 import { jobIdOf } from "../../shared/queue/sqs-job-queue.js";
 import { createVisionSelector } from "../../shared/runtime/vision-context.js";
-import { runJob } from "../../shared/usecases/jobs.js";
+import { runJob } from "../../shared/usecases/run-job.js";
 import { lambdaDeps, type DepsProvider } from "../deps.js";
 import { errorResponse } from "../http.js";
 

@@ -1,20 +1,18 @@
 import { isUuid } from "../domain/ids.js";
 import { InvalidInputError, NotFoundError, StorageError } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
-import { batchStatus, isFinal, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job, type JobFailure, type JobStage } from "../domain/jobs.js";
+import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
 import { presentAnalysis } from "../domain/present.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
-import { analyzeUpload, type UploadOutcome } from "./upload.js";
 import { ownerKey, stagingOf } from "./upload-url.js";
 
 /*
  * Analyses off the request path. Submitting stores each photo (staging), writes the jobs (the
- * commit point), then queues them; the worker runs each job through the upload use case and moves
- * it forward stage by stage, telling subscribers as it goes. Delivery is at least once, so a job
- * is idempotent: a final job is only re-announced, the quota token is the job's id (charged once
- * however often it runs), and the photo's claim turns a second analysis into a cache hit.
+ * commit point), then queues them; the worker (run-job.ts) runs each through the upload steps and
+ * tells subscribers as it goes. Kept apart from run-job.ts so that the functions that only queue,
+ * read or subscribe carry no image decoding (no sharp, which only the analysing functions' layer ships).
  */
 
 /** A photo to analyse: bytes from the request, or a presigned upload already in staging. */
@@ -72,73 +70,28 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
       expiresAt,
     };
   });
-  // Photos first: one written without its job is only a staging leftover (the bucket's lifecycle rule removes it).
-  await Promise.all(input.photos.map((photo, index) => ("bytes" in photo ? staging.put(jobs[index]!.stagingKey, photo.bytes) : undefined)));
+  // Photos first: one written without its job is only a staging leftover (removed here, else by the bucket's lifecycle rule).
+  const unstage = () => Promise.all(jobs.map((job, index) => ("bytes" in input.photos[index]! ? staging.delete(job.stagingKey).catch(() => {}) : undefined)));
   const batch: Batch | undefined = batchId ? { id: batchId, owner, jobIds: jobs.map((job) => job.id), createdAt: now.toISOString(), expiresAt } : undefined;
-  await store.create(jobs, batch);
+  try {
+    await Promise.all(input.photos.map((photo, index) => ("bytes" in photo ? staging.put(jobs[index]!.stagingKey, photo.bytes) : undefined)));
+    await store.create(jobs, batch);
+  } catch (error) {
+    await store.remove(jobs.map((job) => job.id), batchId).catch(() => {});
+    await unstage();
+    throw new StorageError("The photos could not be stored for analysis; try again.", { cause: error });
+  }
   try {
     await queue.enqueue(jobs.map((job) => job.id));
   } catch (error) {
     // Not queued: nothing may claim to be waiting. (A message that did arrive finds no job and is dropped.)
     await store.remove(jobs.map((job) => job.id), batchId).catch((removeError) => console.error("job removal failed", removeError));
-    await Promise.all(jobs.map((job, index) => ("bytes" in input.photos[index]! ? staging.delete(job.stagingKey).catch(() => {}) : undefined)));
+    await unstage();
     throw new StorageError("The analysis could not be queued; try again.", { cause: error });
   }
   // The jobs own the staged uploads now; a leftover intent only expires.
   await Promise.all(intents.map((intent) => (intent ? deps.intents.delete(intent.id).catch(() => {}) : undefined)));
   return { batch, jobs };
-}
-
-export interface RunOptions {
-  /** When this attempt must have finished (the worker's timeout). */
-  deadline?: Date;
-  /**
-   * What a failure means for the job: its final answer, or null to let the queue deliver it
-   * again (a transient fault, while attempts remain).
-   */
-  failureOf(error: unknown): JobFailure | null;
-}
-
-/** One delivery of a job. Throws only when the job should be delivered again. */
-export async function runJob(deps: AppDeps, jobId: string, options: RunOptions): Promise<void> {
-  const { jobs: store } = jobsOf(deps);
-  const job = await store.get(jobId);
-  if (!job) return; // expired, or never committed: nothing to do
-  if (isFinal(job.stage)) {
-    // A redelivery after the answer was stored: announce it again (a subscriber may have missed it) and tidy up.
-    await announce(deps, job);
-    await stagingOf(deps).delete(job.stagingKey).catch(() => {});
-    return;
-  }
-  const advance = async (stage: JobStage) => {
-    const moved = await store.advance(job.id, stage, {}, deps.now());
-    if (moved) await announce(deps, moved);
-  };
-  let outcome: UploadOutcome;
-  try {
-    await advance("decoding");
-    const bytes = await stagingOf(deps).read(job.stagingKey);
-    if (!bytes) throw new InvalidInputError("upload", "No file has been uploaded for this upload_id yet.");
-    outcome = await analyzeUpload(deps, {
-      bytes,
-      caller: job.caller,
-      style: (job.style ?? undefined) as Style | undefined,
-      deadline: options.deadline,
-      quotaToken: `job:${job.id}`,
-      onStage: advance,
-    });
-  } catch (error) {
-    const failure = options.failureOf(error);
-    if (!failure) throw error;
-    const failed = await store.advance(job.id, "failed", { error: failure }, deps.now());
-    if (failed) await announce(deps, failed);
-    await stagingOf(deps).delete(job.stagingKey).catch(() => {});
-    return;
-  }
-  // The record is durable (persist's commit point) before the job says done.
-  const done = await store.advance(job.id, "done", { cached: outcome.cached, recordId: outcome.record.id }, deps.now());
-  if (done) await announce(deps, done, outcome.record);
-  await stagingOf(deps).delete(job.stagingKey).catch((error) => console.error("staging cleanup failed", error));
 }
 
 /** One job as the API shows it (GET, and each WebSocket progress message). */
@@ -155,7 +108,7 @@ export function presentJob(job: Job, record: PhotoAnalysisRecord | null, now: Da
 
 export type PresentedJob = ReturnType<typeof presentJob>;
 
-async function recordOf(deps: AppDeps, job: Job): Promise<PhotoAnalysisRecord | null> {
+export async function recordOf(deps: AppDeps, job: Job): Promise<PhotoAnalysisRecord | null> {
   return job.stage === "done" && job.recordId ? deps.records.get(job.recordId) : null;
 }
 

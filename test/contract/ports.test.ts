@@ -5,8 +5,9 @@ import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.
 import type { CounterStore } from "../../shared/ratelimit/rate-limiter.js";
 import { createDocumentClient } from "../../shared/runtime/context.js";
 import { DynamoUploadClaims } from "../../shared/stores/dynamo-upload-claims.js";
-import type { ImageStore, RecordStore, UploadClaims } from "../../shared/stores/ports.js";
-import { MemoryClaims, MemoryCounters, MemoryImageStore, MemoryRecordStore } from "../doubles/memory.js";
+import type { ConnectionStore, ImageStore, JobStore, RecordStore, UploadClaims } from "../../shared/stores/ports.js";
+import type { Job } from "../../shared/domain/jobs.js";
+import { MemoryClaims, MemoryConnections, MemoryCounters, MemoryImageStore, MemoryJobStore, MemoryRecordStore } from "../doubles/memory.js";
 import { startTestStack, type TestStack } from "../helpers/stack.js";
 
 /**
@@ -77,7 +78,75 @@ const adapters = {
     ["memory", async (): Promise<ImageStore> => new MemoryImageStore()],
     ["S3", async (): Promise<ImageStore> => (await stack.deps()).imageStores.s3!],
   ],
+  jobs: [
+    ["memory", async (): Promise<JobStore> => new MemoryJobStore()],
+    ["DynamoDB", async (): Promise<JobStore> => (await stack.deps()).jobs!],
+  ],
+  connections: [
+    ["memory", async (): Promise<ConnectionStore> => new MemoryConnections()],
+    ["DynamoDB", async (): Promise<ConnectionStore> => (await stack.deps()).connections!],
+  ],
 } as const;
+
+function job(overrides: Partial<Job> = {}): Job {
+  return {
+    id: randomUUID(),
+    owner: "fp:owner",
+    caller: { userId: null, username: null, fingerprint: "owner", ipAddress: "127.0.0.1" },
+    stagingKey: "uploads/job-x",
+    style: null,
+    stage: "queued",
+    baseUrl: "http://127.0.0.1:3000",
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 86_400_000).toISOString(),
+    ...overrides,
+  };
+}
+
+describe.each(adapters.jobs)("JobStore contract: %s", (_, make) => {
+  it("keeps a batch's jobs in index order; stages only move forward and a final answer is never replaced", async () => {
+    const store = await make();
+    const batchId = randomUUID();
+    const jobs = [0, 1, 2].map((index) => job({ batchId, index }));
+    await store.create(jobs, { id: batchId, owner: "fp:owner", jobIds: jobs.map((j) => j.id), createdAt: now.toISOString(), expiresAt: jobs[0]!.expiresAt });
+    expect((await store.getBatch(batchId))!.jobs.map((j) => [j.index, j.stage])).toEqual([[0, "queued"], [1, "queued"], [2, "queued"]]);
+    expect(await store.getBatch(randomUUID())).toBeNull();
+
+    const id = jobs[1]!.id;
+    const later = new Date(now.getTime() + 5_000);
+    expect((await store.advance(id, "analysing", {}, later))).toMatchObject({ stage: "analysing", updatedAt: later.toISOString() });
+    expect(await store.advance(id, "decoding", {}, later)).toBeNull(); // a redelivery's earlier stage
+    expect(await store.advance(id, "done", { cached: false, recordId: "r-1" }, later)).toMatchObject({ stage: "done", cached: false, recordId: "r-1" });
+    expect(await store.advance(id, "failed", { error: { status: 500, body: {} } }, later)).toBeNull();
+    expect(await store.advance(id, "done", { cached: true, recordId: "r-2" }, later)).toBeNull();
+    expect(await store.get(id)).toMatchObject({ stage: "done", recordId: "r-1", cached: false, caller: jobs[1]!.caller, index: 1, batchId });
+    expect(await store.advance(randomUUID(), "decoding")).toBeNull();
+
+    await store.remove(jobs.map((j) => j.id), batchId);
+    expect(await store.getBatch(batchId)).toBeNull();
+    expect(await store.get(id)).toBeNull();
+  });
+});
+
+describe.each(adapters.connections)("ConnectionStore contract: %s", (_, make) => {
+  it("remembers whose a connection is and who listens to a topic, and forgets both", async () => {
+    const store = await make();
+    const expiresAt = new Date(now.getTime() + 3_600_000).toISOString();
+    await store.open({ id: "c1", owner: "fp:a", expiresAt });
+    await store.open({ id: "c2", owner: "user:b", expiresAt });
+    expect(await store.owner("c1")).toBe("fp:a");
+    await store.subscribe("topic-1", "c1", expiresAt);
+    await store.subscribe("topic-1", "c2", expiresAt);
+    await store.subscribe("topic-1", "c2", expiresAt); // twice is once
+    expect((await store.subscribers("topic-1")).sort()).toEqual(["c1", "c2"]);
+    expect(await store.subscribers("topic-2")).toEqual([]);
+    await store.unsubscribe("topic-1", "c1");
+    await store.close("c1");
+    expect(await store.subscribers("topic-1")).toEqual(["c2"]);
+    expect(await store.owner("c1")).toBeNull();
+  });
+});
 
 describe.each(adapters.records)("RecordStore contract: %s", (_, make) => {
   it("commits a record; repeating the same create (a retry) succeeds; another record with the id is refused", async () => {

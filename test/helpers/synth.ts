@@ -9,7 +9,7 @@ import { dependencyClosure } from "../../lib/runtime-layer.js";
 /** A synthesized stack with real bundling, as `cdk synth` makes it: what the bundle test and the cold-start benchmark run. */
 export interface SynthesizedFunctions {
   outdir: string;
-  /** Function id (route id, or Cleanup) → its bundle folder. */
+  /** Function id (route id, Cleanup, Worker or a WebSocket route id) → its bundle folder. */
   assets: Record<string, string>;
   /** Function id → the node_modules folders of the layers the stack gives it. */
   layersOf: Record<string, string[]>;
@@ -43,7 +43,14 @@ export async function synthesizeFunctions(): Promise<SynthesizedFunctions> {
     environmentOf[name] = resource.Properties.Environment?.Variables ?? {};
   }
   const runtimeModules = join(outdir, "lambda-runtime", "node_modules");
-  const sdk = dependencyClosure(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-s3", "@aws-sdk/client-ssm"]);
+  const sdk = dependencyClosure([
+    "@aws-sdk/client-dynamodb",
+    "@aws-sdk/lib-dynamodb",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/client-ssm",
+    "@aws-sdk/client-sqs",
+    "@aws-sdk/client-apigatewaymanagementapi",
+  ]);
   for (const [relative, dir] of sdk) {
     if (relative.split("node_modules/").length > 2) continue; // nested copies resolve inside their parents
     const target = join(runtimeModules, relative.replace(/^node_modules\//, ""));

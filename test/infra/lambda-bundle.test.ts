@@ -4,7 +4,8 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES } from "../../functions/routes.js";
+import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
+import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
@@ -26,6 +27,9 @@ let layersOf: Record<string, string[]>;
 let layerModules: string;
 /** Stands in for /var/runtime/node_modules: the AWS SDK v3 that Lambda's Node.js 22 runtime provides. */
 let runtimeModules: string;
+/** The queue and the WebSocket management API the async functions talk to (their wire formats, on loopback). */
+let sqs: FakeSqs;
+let connections: FakeConnectionsApi;
 const table = "bundle-test";
 const bucket = "bundle-test";
 
@@ -37,9 +41,13 @@ beforeAll(async () => {
   const dynamo = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: aws.dynamodbEndpoint });
   await ensureTable(dynamo, table);
   dynamo.destroy();
+  sqs = await new FakeSqs().start();
+  connections = await new FakeConnectionsApi().start();
 }, 120_000);
 
 afterAll(async () => {
+  await sqs?.close();
+  await connections?.close();
   await aws?.close();
   await rm(outdir, { recursive: true, force: true });
 });
@@ -66,15 +74,24 @@ async function invoke(functionName: string, event: unknown) {
       PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
       PHOTO_ANALYSIS_VISION_PROVIDER: "local",
       PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
+      PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
+      PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
+      PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
+      // SQS and the management API take the standard chain; the embedded S3 server accepts only its own pair.
+      AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER",
     },
   });
-  return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean };
+  return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean; batchItemFailures?: unknown[] };
 }
 
 describe("bundled Lambda functions", () => {
   it("builds one self-contained bundle per function, and a layer with the native and wasm parts", () => {
     expect(Object.keys(assets).sort()).toEqual(
-      ["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"].sort(),
+      [
+        ...["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"],
+        ...["Batch", "BatchStatus", "Job", "Worker", "EventsConnect", "EventsDisconnect", "EventsMessage"],
+      ].sort(),
     );
     for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"]) expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
@@ -121,6 +138,9 @@ describe("bundled Lambda functions", () => {
       AdminStats: 200,
       AdminPage: 200,
       AdminAssets: 200,
+      Batch: 202,
+      BatchStatus: 404,
+      Job: 404,
     };
     for (const route of HTTP_ROUTES.filter((r) => r.id !== "Upload")) {
       const fixture = `fixtures/events/${route.entry.split("/")[1]}.json`;
@@ -132,6 +152,48 @@ describe("bundled Lambda functions", () => {
     expect(ticket).toMatchObject({ upload_id: expect.any(String), url: expect.stringContaining(bucket) });
     const summary = await invoke("Cleanup", JSON.parse(await readFile("fixtures/events/cleanup.json", "utf8")));
     expect(summary).toMatchObject({ failures: [] });
+    // A message for a job that does not exist (expired) is consumed, not retried.
+    expect(await invoke("Worker", JSON.parse(await readFile("fixtures/events/worker.json", "utf8")))).toEqual({ batchItemFailures: [] });
+    for (const route of WEBSOCKET_ROUTES) {
+      const result = await invoke(route.id, JSON.parse(await readFile(`fixtures/events/${route.entry.split("/")[1]}.json`, "utf8")));
+      expect(result.statusCode, route.id).toBe(200);
+    }
+  }, 120_000);
+
+  it("runs a batch through the deployed functions: batch queues on SQS, the worker (with the layer) analyses, the job and the subscriber see it done", async () => {
+    const connect = JSON.parse(await readFile("fixtures/events/events-connect.json", "utf8"));
+    connect.requestContext.connectionId = "bundle-conn=";
+    expect((await invoke("EventsConnect", connect)).statusCode).toBe(200);
+
+    const accepted = await invoke("Batch", JSON.parse(await readFile("fixtures/events/batch.json", "utf8")));
+    expect(accepted.statusCode).toBe(202);
+    const batch = JSON.parse(accepted.body) as { batch_id: string; items: { job_id: string }[]; events_url: string; status_url: string };
+    expect(batch.events_url).toBe("wss://events.example.test/dev?fingerprint=sam-local-fp");
+    const jobId = batch.items[0]!.job_id;
+    const sent = sqs.received.flatMap((call) => call.entries).filter((entry) => entry.MessageBody.includes(jobId));
+    expect(sent).toHaveLength(1);
+
+    const message = JSON.parse(await readFile("fixtures/events/events-message.json", "utf8"));
+    message.requestContext.connectionId = "bundle-conn=";
+    message.body = JSON.stringify({ action: "subscribe", batch_id: batch.batch_id });
+    expect((await invoke("EventsMessage", message)).statusCode).toBe(200);
+    expect(connections.posted.get("bundle-conn=")).toEqual([expect.objectContaining({ type: "progress", job_id: jobId, stage: "queued" })]);
+
+    const delivery = JSON.parse(await readFile("fixtures/events/worker.json", "utf8"));
+    delivery.Records[0].body = sent[0]!.MessageBody;
+    expect(layersOf.Worker).toHaveLength(1);
+    expect(await invoke("Worker", delivery)).toEqual({ batchItemFailures: [] });
+    const stages = (connections.posted.get("bundle-conn=") as { stage: string }[]).map((posted) => posted.stage);
+    const done = connections.posted.get("bundle-conn=")!.at(-1) as { cached: boolean; analysis: { labels: { label: string }[]; suggestions: unknown[] } };
+    // The fixture photo is the upload test's: when that ran first, the worker answers it from the cache.
+    expect(stages).toEqual(done.cached ? ["queued", "decoding", "matching", "done"] : ["queued", "decoding", "matching", "analysing", "storing", "done"]);
+    expect(done.analysis.labels[0]!.label).toBe("coffee mug");
+    expect(done.analysis.suggestions).toHaveLength(10);
+
+    const jobEvent = JSON.parse(await readFile("fixtures/events/job.json", "utf8"));
+    jobEvent.pathParameters.job_id = jobId;
+    const job = await invoke("Job", jobEvent);
+    expect(JSON.parse(job.body)).toMatchObject({ job_id: jobId, status: "done", stage: "done" });
   }, 120_000);
 
   it("serves the admin page from its bundle with a strict CSP", async () => {
@@ -144,8 +206,8 @@ describe("bundled Lambda functions", () => {
     expect(chart.body).toContain("Chart");
   });
 
-  it("keeps sharp and the models out of every bundle but the upload function's (inlined or required)", async () => {
-    for (const name of Object.keys(assets).filter((id) => id !== "Upload")) {
+  it("keeps sharp and the models out of every bundle but the upload function's and the worker's (inlined or required)", async () => {
+    for (const name of Object.keys(assets).filter((id) => id !== "Upload" && id !== "Worker")) {
       const code = await readFile(join(assets[name]!, "index.js"), "utf8");
       // sharp's JavaScript carries this message whether it is required or inlined.
       expect(code, name).not.toMatch(/Could not load the "sharp" module|require\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);

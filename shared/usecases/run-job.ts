@@ -1,0 +1,66 @@
+import { InvalidInputError } from "../domain/errors.js";
+import { isFinal, type JobFailure, type JobStage } from "../domain/jobs.js";
+import type { Style } from "../vision/instructions.js";
+import type { AppDeps } from "./deps.js";
+import { announce, jobsOf } from "./jobs.js";
+import { analyzeUpload, type UploadOutcome } from "./upload.js";
+import { stagingOf } from "./upload-url.js";
+
+/*
+ * One delivery of a job, by the queue's worker. Delivery is at least once, so a job is idempotent:
+ * a final job is only announced again, the quota token is the job's id (charged once however often
+ * it runs), and the photo's claim and the exact-match cache turn a second analysis into a cache hit.
+ */
+
+export interface RunOptions {
+  /** When this attempt must have finished (the worker's timeout). */
+  deadline?: Date;
+  /**
+   * What a failure means for the job: its final answer, or null to let the queue deliver it
+   * again (a transient fault, while attempts remain).
+   */
+  failureOf(error: unknown): JobFailure | null;
+}
+
+/** One delivery of a job. Throws only when the job should be delivered again. */
+export async function runJob(deps: AppDeps, jobId: string, options: RunOptions): Promise<void> {
+  const { jobs: store } = jobsOf(deps);
+  const job = await store.get(jobId);
+  if (!job) return; // expired, or never committed: nothing to do
+  if (isFinal(job.stage)) {
+    // A redelivery after the answer was stored: announce it again (a subscriber may have missed it) and tidy up.
+    await announce(deps, job);
+    await stagingOf(deps).delete(job.stagingKey).catch(() => {});
+    return;
+  }
+  const advance = async (stage: JobStage) => {
+    const moved = await store.advance(job.id, stage, {}, deps.now());
+    if (moved) await announce(deps, moved);
+  };
+  let outcome: UploadOutcome;
+  try {
+    await advance("decoding");
+    const bytes = await stagingOf(deps).read(job.stagingKey);
+    if (!bytes) throw new InvalidInputError("upload", "No file has been uploaded for this upload_id yet.");
+    outcome = await analyzeUpload(deps, {
+      bytes,
+      caller: job.caller,
+      style: (job.style ?? undefined) as Style | undefined,
+      deadline: options.deadline,
+      quotaToken: `job:${job.id}`,
+      onStage: advance,
+    });
+  } catch (error) {
+    const failure = options.failureOf(error);
+    if (!failure) throw error;
+    const failed = await store.advance(job.id, "failed", { error: failure }, deps.now());
+    if (failed) await announce(deps, failed);
+    await stagingOf(deps).delete(job.stagingKey).catch(() => {});
+    return;
+  }
+  // The record is durable (persist's commit point) before the job says done.
+  const done = await store.advance(job.id, "done", { cached: outcome.cached, recordId: outcome.record.id }, deps.now());
+  if (done) await announce(deps, done, outcome.record);
+  await stagingOf(deps).delete(job.stagingKey).catch((error) => console.error("staging cleanup failed", error));
+}
+

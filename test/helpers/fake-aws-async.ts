@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+async function bodyOf(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * SQS's wire format (AWS JSON 1.0, `X-Amz-Target: AmazonSQS.SendMessageBatch`), enough for the job
+ * queue: it keeps what it was sent and can refuse chosen entries (SQS's per-entry `Failed`).
+ */
+export class FakeSqs {
+  readonly received: { target: string; queueUrl: string; entries: { Id: string; MessageBody: string }[] }[] = [];
+  /** Entries whose body contains one of these strings are refused, each once per listed occurrence. */
+  refuse: string[] = [];
+  private server = createServer(async (request, response) => {
+    const body = JSON.parse((await bodyOf(request)).toString()) as { QueueUrl: string; Entries: { Id: string; MessageBody: string }[] };
+    const target = String(request.headers["x-amz-target"]);
+    this.received.push({ target, queueUrl: body.QueueUrl, entries: body.Entries });
+    const successful = [];
+    const failed = [];
+    for (const entry of body.Entries) {
+      const refusal = this.refuse.findIndex((text) => entry.MessageBody.includes(text));
+      if (refusal >= 0) {
+        this.refuse.splice(refusal, 1);
+        failed.push({ Id: entry.Id, SenderFault: false, Code: "InternalError", Message: "try again" });
+      } else {
+        successful.push({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: createHash("md5").update(entry.MessageBody).digest("hex") });
+      }
+    }
+    response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+    response.end(JSON.stringify({ Successful: successful, Failed: failed }));
+  });
+  url = "";
+
+  async start() {
+    this.url = await listen(this.server);
+    return this;
+  }
+
+  get queueUrl() {
+    return `${this.url}/000000000000/photo-analysis-jobs`;
+  }
+
+  close() {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * API Gateway's management API (`POST /@connections/{id}`): records what each live connection was
+ * sent; connections in `gone` answer 410 GoneException as closed ones do, `broken` ones 500.
+ */
+export class FakeConnectionsApi {
+  readonly posted = new Map<string, unknown[]>();
+  readonly gone = new Set<string>();
+  readonly broken = new Set<string>();
+  private server = createServer(async (request, response) => {
+    const match = /^(?:\/[^/@]+)?\/@connections\/([^/?]+)/.exec(request.url ?? "");
+    const body = await bodyOf(request);
+    const id = match ? decodeURIComponent(match[1]!) : "";
+    if (!match || request.method !== "POST") {
+      response.writeHead(404).end();
+      return;
+    }
+    if (this.gone.has(id) || this.broken.has(id)) {
+      const type = this.gone.has(id) ? "GoneException" : "InternalServerErrorException";
+      response.writeHead(this.gone.has(id) ? 410 : 500, { "content-type": "application/json", "x-amzn-errortype": type });
+      response.end(JSON.stringify({ message: type }));
+      return;
+    }
+    this.posted.set(id, [...(this.posted.get(id) ?? []), JSON.parse(body.toString())]);
+    response.writeHead(200).end();
+  });
+  url = "";
+
+  async start() {
+    this.url = await listen(this.server);
+    return this;
+  }
+
+  close() {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

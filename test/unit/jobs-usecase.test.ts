@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import type { SQSEvent } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { createWorkerHandler, jobFailureOf } from "../../functions/worker/handler.js";
+import { BusyError, StorageError } from "../../shared/domain/errors.js";
+import type { Caller } from "../../shared/domain/types.js";
+import { announce, submitJobs, subscribe } from "../../shared/usecases/jobs.js";
+import { runJob } from "../../shared/usecases/run-job.js";
+import { memoryDeps, providerFailure, ScriptedVision } from "../doubles/memory.js";
+import { distinctImages } from "../helpers/photos.js";
+
+/** The async use cases on memory doubles: submission's commit point, the worker's failure policy, notifications. */
+
+const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
+const caller: Caller = { userId: null, username: null, fingerprint: "fp-jobs", ipAddress: "198.51.100.7" };
+const [photoA, photoB] = await distinctImages(2, 777);
+const retryNever = () => ({ status: 500, body: {} });
+
+function sqsEvent(jobIds: string[], receiveCount = 1): SQSEvent {
+  return {
+    Records: jobIds.map((jobId, index) => ({
+      messageId: `m-${index}`,
+      receiptHandle: `r-${index}`,
+      body: JSON.stringify({ job_id: jobId }),
+      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: "0", SenderId: "x", ApproximateFirstReceiveTimestamp: "0" },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:jobs",
+      awsRegion: "us-east-1",
+    })),
+  };
+}
+
+describe("submitJobs", () => {
+  it("stages each photo, writes the jobs and the batch, then queues them", async () => {
+    const { deps, jobs, queue, staging } = memoryDeps();
+    const { batch, jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true, baseUrl: "http://api.test" });
+    expect(created.map((job) => [job.index, job.stage, job.batchId])).toEqual([
+      [0, "queued", batch!.id],
+      [1, "queued", batch!.id],
+    ]);
+    expect(queue.sent).toEqual(created.map((job) => job.id));
+    expect(jobs.batches.get(batch!.id)!.jobIds).toEqual(created.map((job) => job.id));
+    expect(created.map((job) => staging.objects.get(job.stagingKey))).toEqual([photoA, photoB]);
+  });
+
+  it("leaves nothing behind when the queue refuses: no jobs, no batch, no staged photos, nothing charged", async () => {
+    const { deps, jobs, queue, staging, counters } = memoryDeps();
+    queue.fail(new Error("SQS unavailable"));
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true, baseUrl: "http://api.test" })).rejects.toThrow(StorageError);
+    expect([jobs.jobs.size, jobs.batches.size, staging.objects.size, counters.total("fp:fp-jobs")]).toEqual([0, 0, 0, 0]);
+  });
+
+  it("leaves nothing behind when the jobs cannot be written", async () => {
+    const { deps, jobs, queue, staging } = memoryDeps();
+    jobs.fail("create", new Error("throttled"));
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }], batch: false, baseUrl: "http://api.test" })).rejects.toThrow(StorageError);
+    expect([jobs.jobs.size, staging.objects.size, queue.sent.length]).toEqual([0, 0, 0]);
+  });
+});
+
+describe("runJob", () => {
+  it("moves a job through every stage to done after the record is committed, and tells subscribers each step", async () => {
+    const { deps, jobs, records, gateway, connections, staging } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    await connections.open({ id: "c1", owner: "fp:fp-jobs" });
+    await subscribe(deps, "c1", { jobId: job!.id });
+    await runJob(deps, job!.id, { failureOf: retryNever });
+    const sent = gateway.sent.get("c1") as { stage: string; analysis?: { id: string } }[];
+    expect(sent.map((message) => message.stage)).toEqual(["queued", "decoding", "matching", "analysing", "storing", "done"]);
+    const done = jobs.jobs.get(job!.id)!;
+    expect(done).toMatchObject({ stage: "done", cached: false });
+    expect(records.records.has(done.recordId!)).toBe(true);
+    expect(sent.at(-1)!.analysis!.id).toBe(done.recordId);
+    expect(staging.objects.size).toBe(0);
+  });
+
+  it("lets a transient fault be delivered again while deliveries remain; the last delivery makes it the job's answer", async () => {
+    const busy = new BusyError("held", 2);
+    expect(jobFailureOf(busy, "j", false)).toBeNull();
+    expect(jobFailureOf(new Error("socket hang up"), "j", false)).toBeNull();
+    expect(jobFailureOf(new Error("socket hang up"), "j", true)).toEqual({ status: 500, body: { error: "Internal server error", request_id: "j" } });
+    expect(jobFailureOf(busy, "j", true)).toMatchObject({ status: 503, body: { error: "Photo analysis busy" } });
+    // A provider's failure is the upload's answer at once: another delivery would fail the same way.
+    expect(jobFailureOf(providerFailure("bad reply"), "j", false)).toMatchObject({ status: 500, body: { error: "Photo analysis failed", detail: "bad reply" } });
+
+    const { deps, jobs, staging } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    deps.records.findByFileHash = async () => {
+      throw new Error("ECONNRESET");
+    };
+    await expect(runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, false) })).rejects.toThrow("ECONNRESET");
+    expect(jobs.jobs.get(job!.id)!.stage).toBe("matching");
+    expect(staging.objects.size).toBe(1); // kept for the next delivery
+    await runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, true) });
+    expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "failed", error: { status: 500 } });
+    expect(staging.objects.size).toBe(0);
+  });
+
+  it("a redelivered final job is only announced again: no second analysis", async () => {
+    const { deps, vision, gateway, connections } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    await runJob(deps, job!.id, { failureOf: retryNever });
+    await connections.open({ id: "late", owner: "fp:fp-jobs" });
+    await connections.subscribe(job!.id, "late");
+    await runJob(deps, job!.id, { failureOf: retryNever });
+    expect(vision.calls).toBe(1);
+    expect((gateway.sent.get("late") as { stage: string }[]).map((message) => message.stage)).toEqual(["done"]);
+  });
+});
+
+describe("the worker handler", () => {
+  it("reports only the message that should run again (partial batch response)", async () => {
+    const { deps, jobs } = memoryDeps({ vision: new ScriptedVision(["ok", "ok"]) });
+    const { jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true, baseUrl: "http://api.test" });
+    const flaky = created[1]!.id;
+    const advance = deps.jobs!.advance.bind(deps.jobs);
+    deps.jobs!.advance = async (id, stage, outcome, now) => {
+      if (id === flaky && stage === "decoding") throw new Error("throttled");
+      return advance(id, stage, outcome, now);
+    };
+    const result = await createWorkerHandler(() => deps, {})(sqsEvent(created.map((job) => job.id)));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "m-1" }]);
+    expect(jobs.jobs.get(created[0]!.id)!.stage).toBe("done");
+    expect(jobs.jobs.get(flaky)!.stage).toBe("queued");
+    // Malformed messages are dropped, not retried forever.
+    expect((await createWorkerHandler(() => deps, {})({ Records: [{ ...sqsEvent(["x"]).Records[0]!, body: "{" }] })).batchItemFailures).toEqual([]);
+  });
+});
+
+describe("announce", () => {
+  it("forgets connections that have gone and still tells the others", async () => {
+    const { deps, gateway, connections } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    for (const id of ["alive", "gone"]) {
+      await connections.open({ id, owner: "fp:fp-jobs" });
+      await connections.subscribe(job!.id, id);
+    }
+    gateway.gone.add("gone");
+    await announce(deps, job!);
+    expect(gateway.sent.get("alive")).toHaveLength(1);
+    expect(await connections.subscribers(job!.id)).toEqual(["alive"]);
+    expect(await connections.owner("gone")).toBeNull();
+  });
+});
