@@ -1,6 +1,13 @@
 import type { z } from "zod";
 import {
+  acceptedBatchSchema,
+  acceptedJobSchema,
   analysisSchema,
+  batchFormSchema,
+  batchSchema,
+  batchUploadsSchema,
+  jobSchema,
+  progressMessageSchema,
   detailErrorSchema,
   errorSchema,
   fieldErrorsSchema,
@@ -40,6 +47,7 @@ const errors = {
   503: json(component("Error"), "No provider configured, or the photo is being analysed by another request (Retry-After)", requestIdHeader),
 };
 const pick = <K extends keyof typeof errors>(...codes: K[]) => Object.fromEntries(codes.map((code) => [code, errors[code]]));
+const fingerprintQuery = { name: "fingerprint", in: "query", required: false, schema: { type: "string", maxLength: 255 }, description: "The fingerprint the work was submitted with" };
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 
 const schemas: Record<string, z.ZodType> = {
@@ -54,12 +62,26 @@ const schemas: Record<string, z.ZodType> = {
   UploadForm: uploadFormSchema,
   StagedUpload: stagedUploadSchema,
   UploadUrlRequest: uploadUrlRequestSchema,
+  AcceptedJob: acceptedJobSchema,
+  AcceptedBatch: acceptedBatchSchema,
+  Job: jobSchema,
+  Batch: batchSchema,
+  BatchForm: batchFormSchema,
+  BatchUploads: batchUploadsSchema,
+  ProgressMessage: progressMessageSchema,
 };
 
 export function openApiDocument(): Record<string, unknown> {
   const components = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, jsonSchemaOf(schema)]));
   // The multipart image part is binary.
   (components.UploadForm as { properties: Record<string, object> }).properties.image = { type: "string", contentMediaType: "application/octet-stream", description: "The photo" };
+  (components.BatchForm as { properties: Record<string, object> }).properties.image = {
+    type: "array",
+    minItems: 1,
+    maxItems: 10,
+    items: { type: "string", contentMediaType: "application/octet-stream" },
+    description: "1 to 10 photos, each an `image` part",
+  };
   return {
     openapi: "3.1.0",
     info: {
@@ -72,6 +94,8 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: "upload",
           summary: "Analyse a photo (multipart), or a photo uploaded through the presigned flow (JSON)",
+          description: "With `Prefer: respond-async` the photo is queued instead: 202 with a job to follow (GET status_url, or the events_url WebSocket).",
+          parameters: [{ name: "Prefer", in: "header", required: false, schema: { type: "string", enum: ["respond-async"] } }],
           requestBody: {
             required: true,
             content: { "multipart/form-data": { schema: component("UploadForm") }, "application/json": { schema: component("StagedUpload") } },
@@ -79,9 +103,39 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             200: json(component("UploadResponse"), "Answered from the cache (the same bytes or a similar photo)", rateLimitHeaders),
             201: json(component("UploadResponse"), "A new analysis", rateLimitHeaders),
+            202: json(component("AcceptedJob"), "Queued (Prefer: respond-async)", { ...requestIdHeader, "Preference-Applied": header("respond-async"), Location: header("The status URL") }),
             ...pick(400, 401, 404, 429, 500, 503),
             413: json(component("FieldErrors"), "Too large for a direct upload: use /upload-url/", requestIdHeader),
           },
+        },
+      },
+      "/api/photo-analysis/batch/": {
+        post: {
+          operationId: "batch",
+          summary: "Queue 1 to 10 photos for analysis; follow them with GET status_url or the events_url WebSocket",
+          description:
+            "A part that is not a usable photo fails its own item (with the 400 the upload would answer), not the batch. Each photo that needs a vision call takes one unit of the caller's hourly allowance; past it, those photos fail with the upload's 429.",
+          requestBody: {
+            required: true,
+            content: { "multipart/form-data": { schema: component("BatchForm") }, "application/json": { schema: component("BatchUploads") } },
+          },
+          responses: { 202: json(component("AcceptedBatch"), "Queued", { ...requestIdHeader, Location: header("The status URL") }), ...pick(400, 401, 500) },
+        },
+      },
+      "/api/photo-analysis/batch/{batch_id}/": {
+        get: {
+          operationId: "getBatch",
+          summary: "A batch and each photo's state (the caller's own: ?fingerprint= or a bearer token)",
+          parameters: [{ name: "batch_id", in: "path", required: true, schema: { type: "string", format: "uuid" } }, fingerprintQuery],
+          responses: { 200: json(component("Batch"), "Current state", requestIdHeader), ...pick(400, 401, 404) },
+        },
+      },
+      "/api/photo-analysis/jobs/{job_id}/": {
+        get: {
+          operationId: "getJob",
+          summary: "One async analysis (the caller's own)",
+          parameters: [{ name: "job_id", in: "path", required: true, schema: { type: "string", format: "uuid" } }, fingerprintQuery],
+          responses: { 200: json(component("Job"), "Current state", requestIdHeader), ...pick(400, 401, 404) },
         },
       },
       "/api/photo-analysis/upload-url/": {

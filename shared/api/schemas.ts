@@ -1,3 +1,4 @@
+import { JOB_STAGES, MAX_BATCH_PHOTOS } from "../domain/jobs.js";
 import { z } from "zod";
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../domain/suggestions.js";
 import { STYLE_NAMES } from "../vision/styles.js";
@@ -87,6 +88,11 @@ export const fieldErrorsSchema = z.object({ request_id: requestId }).catchall(z.
 export const detailErrorSchema = z.object({ detail: z.string(), request_id: requestId });
 export const errorSchema = z.object({ error: z.string(), detail: z.string().optional(), retry_after: z.number().int().optional(), request_id: requestId });
 
+export const batchFormSchema = z.object({
+  image: z.string().describe(`1 to ${MAX_BATCH_PHOTOS} photos, each an \`image\` part (large photos: upload_ids)`),
+  fingerprint: z.string().max(255).optional(),
+  style: z.enum(STYLE_NAMES).optional(),
+});
 export const uploadFormSchema = z.object({
   image: z.string().describe("The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/"),
   fingerprint: z.string().max(255).optional().describe("Anonymous browser fingerprint (rate limits and recent analyses)"),
@@ -94,6 +100,41 @@ export const uploadFormSchema = z.object({
 });
 export const stagedUploadSchema = z.object({ upload_id: z.uuid(), fingerprint: z.string().max(255).optional(), style: z.enum(STYLE_NAMES).optional() });
 export const uploadUrlRequestSchema = z.object({ fingerprint: z.string().max(255).optional(), content_type: z.string().optional() });
+
+/** Async analysis: the 202 answers, one job's state (GET and each WebSocket progress message), a batch. */
+const jobStage = z.enum(JOB_STAGES);
+const jobFailureSchema = z
+  .object({ status: z.number().int().describe("What the synchronous upload would have answered"), body: z.record(z.string(), z.unknown()).describe("That answer's JSON body") })
+  .strict();
+export const jobSchema = z
+  .object({
+    index: z.number().int().min(0).optional().describe("The photo's position in its batch"),
+    job_id: z.uuid(),
+    status: z.enum(["queued", "running", "done", "failed"]),
+    stage: jobStage,
+    cached: z.boolean().optional(),
+    analysis: analysisSchema.nullable().optional().describe("When done (null if the analysis has since been deleted)"),
+    error: jobFailureSchema.optional().describe("When failed"),
+  })
+  .strict();
+const asyncLinks = {
+  status_url: z.url().describe("GET it for the current state (carries the fingerprint that owns the work)"),
+  events_url: z.string().describe("The progress WebSocket: connect, then send {\"action\": \"subscribe\", ...}"),
+};
+export const acceptedJobSchema = z.object({ job_id: z.uuid(), status: z.literal("queued"), ...asyncLinks }).strict();
+export const acceptedBatchSchema = z
+  .object({ batch_id: z.uuid(), status: z.literal("queued"), items: z.array(z.object({ index: z.number().int(), job_id: z.uuid(), status: z.literal("queued") }).strict()), ...asyncLinks })
+  .strict();
+export const batchSchema = z.object({ batch_id: z.uuid(), status: z.enum(["queued", "running", "done"]), items: z.array(jobSchema) }).strict();
+export const batchUploadsSchema = z.object({
+  upload_ids: z.array(z.uuid()).min(1).max(MAX_BATCH_PHOTOS).describe("Presigned uploads (POST /upload-url/ first)"),
+  fingerprint: z.string().max(255).optional(),
+  style: z.enum(STYLE_NAMES).optional(),
+});
+export const progressMessageSchema = jobSchema
+  .omit({ status: true })
+  .extend({ type: z.literal("progress"), batch_id: z.uuid().optional(), at: z.iso.datetime().describe("When the job reached this stage") })
+  .strict();
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 and the providers take it) of a zod schema. */
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {

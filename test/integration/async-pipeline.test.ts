@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { acceptedBatchSchema, acceptedJobSchema, batchSchema, jobSchema, progressMessageSchema } from "../../shared/api/schemas.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -87,6 +88,7 @@ describe("async upload and batches on the local service", () => {
       events_url: `${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=fp-async`,
     });
     expect(response.headers.get("location")).toBe(job.status_url);
+    expect(acceptedJobSchema.safeParse(job).error).toBeUndefined();
 
     const watcher = await openWatcher(job.events_url);
     watcher.send({ action: "subscribe", job_id: job.job_id });
@@ -98,9 +100,12 @@ describe("async upload and batches on the local service", () => {
     expect(watcher.messages.every((message) => message.type === "progress" && message.job_id === job.job_id && typeof message.at === "string")).toBe(true);
     expect(done.cached).toBe(false);
     expect(done.analysis?.suggestions).toHaveLength(10);
+    // Every message, and the status answer below, match the published schemas (openapi.json).
+    for (const message of watcher.messages) expect(progressMessageSchema.safeParse(message).error, message.stage).toBeUndefined();
 
     // The status URL and the stored record say the same; the record is there when `done` is sent.
     const status = (await (await fetch(job.status_url)).json()) as { status: string; stage: string; analysis: { id: string } };
+    expect(jobSchema.safeParse(status).error).toBeUndefined();
     expect(status).toMatchObject({ job_id: job.job_id, status: "done", stage: "done", cached: false });
     expect(status.analysis.id).toBe(done.analysis!.id);
     expect((await fetch(`${local.url}/api/photo-analysis/${done.analysis!.id}/`)).status).toBe(200);
@@ -118,6 +123,7 @@ describe("async upload and batches on the local service", () => {
     local.queue.pause();
     const batch = await accepted(await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form(parts, { fingerprint: "fp-batch" }) }));
     expect(batch.status).toBe("queued");
+    expect(acceptedBatchSchema.safeParse(batch).error).toBeUndefined();
     expect(batch.items.map((item) => [item.index, item.status])).toEqual(parts.map((_, index) => [index, "queued"]));
     expect(batch.status_url).toBe(`${local.url}/api/photo-analysis/batch/${batch.batch_id}/?fingerprint=fp-batch`);
 
@@ -142,6 +148,8 @@ describe("async upload and batches on the local service", () => {
     }
 
     const status = (await (await fetch(batch.status_url)).json()) as { status: string; items: { index: number; status: string; analysis?: { id: string } }[] };
+    expect(batchSchema.safeParse(status).error).toBeUndefined();
+    expect(finals.every((message) => progressMessageSchema.safeParse(message).success)).toBe(true);
     expect(status.status).toBe("done");
     expect(status.items.map((item) => item.status)).toEqual(parts.map((_, index) => ([3, 7].includes(index) ? "failed" : "done")));
     const ids = status.items.flatMap((item) => (item.analysis ? [item.analysis.id] : []));

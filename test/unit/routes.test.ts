@@ -1,11 +1,14 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES } from "../../functions/routes.js";
+import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, websocketRouteFor } from "../../functions/routes.js";
 
 describe("route table", () => {
-  it("has the seed's four endpoints, the presigned-upload one, health, the API document and the read-only admin", () => {
+  it("has the seed's four endpoints, the presigned-upload one, the async ones, health, the API document and the read-only admin", () => {
     expect(HTTP_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
       "POST /api/photo-analysis/upload/",
+      "POST /api/photo-analysis/batch/",
+      "GET /api/photo-analysis/batch/{batch_id}/",
+      "GET /api/photo-analysis/jobs/{job_id}/",
       "POST /api/photo-analysis/upload-url/",
       "GET /api/photo-analysis/health/",
       "GET /api/photo-analysis/openapi.json",
@@ -32,8 +35,19 @@ describe("route table", () => {
     expect(findRoute("GET", "/api/photo-analysis/abc/")).toMatchObject({ route: { id: "GetAnalysis" }, pathParameters: { id: "abc" } });
     expect(findRoute("GET", "/api/photo-analysis/abc/image")?.route.id).toBe("Image");
     expect(findRoute("POST", "/api/photo-analysis/upload")?.route.id).toBe("Upload");
+    expect(findRoute("GET", "/api/photo-analysis/batch/abc/")).toMatchObject({ route: { id: "BatchStatus" }, pathParameters: { batch_id: "abc" } });
+    expect(findRoute("GET", "/api/photo-analysis/jobs/abc")).toMatchObject({ route: { id: "Job" }, pathParameters: { job_id: "abc" } });
+    expect(findRoute("POST", "/api/photo-analysis/batch/")?.route.id).toBe("Batch");
     expect(findRoute("DELETE", "/api/photo-analysis/abc/")).toBeNull();
     expect(findRoute("GET", "/api/other/")).toBeNull();
+  });
+
+  it("sends WebSocket messages to the route their action names, anything else to $default", () => {
+    expect(websocketRouteFor("$connect").id).toBe("EventsConnect");
+    expect(websocketRouteFor("$disconnect").id).toBe("EventsDisconnect");
+    expect(websocketRouteFor("subscribe").id).toBe("EventsMessage");
+    expect(websocketRouteFor("unsubscribe").id).toBe("EventsMessage");
+    expect(WEBSOCKET_ROUTES.flatMap((route) => route.routeKeys).sort()).toEqual(["$connect", "$default", "$disconnect", "subscribe"]);
   });
 
   it("gives API Gateway paths without a trailing slash", () => {
@@ -41,12 +55,12 @@ describe("route table", () => {
   });
 
   it("points every route at an existing handler module whose factory is the route's own", async () => {
-    for (const entry of [...HTTP_ROUTES.map((route) => route.entry), CLEANUP_FUNCTION.entry]) {
+    for (const entry of [...HTTP_ROUTES.map((route) => route.entry), CLEANUP_FUNCTION.entry, WORKER_FUNCTION.entry, ...WEBSOCKET_ROUTES.map((route) => route.entry)]) {
       expect(existsSync(entry), entry).toBe(true);
       const module = (await import(`../../${entry}`)) as { handler?: unknown };
       expect(typeof module.handler, entry).toBe("function");
     }
-    for (const route of HTTP_ROUTES) {
+    for (const route of [...HTTP_ROUTES, ...WEBSOCKET_ROUTES]) {
       const module = (await import(`../../${route.entry}`)) as Record<string, unknown>;
       // The factory the local server calls is exported by the module the stack bundles.
       expect(Object.values(module), route.id).toContain(await route.factory());
