@@ -5,6 +5,8 @@
  * The seed's test_photo_upload: POSTs a photo to a running API (local by default, or a deployed
  * URL) and prints the full report: status, response, hashes, model, tokens, suggestions, rate limit.
  * Photos over the direct-upload limit (4 MB) go through the presigned flow, as a phone app would.
+ * `npm run upload-test -- --batch a.jpg b.jpg … [--watch]` queues up to 10 as one batch and, with
+ * --watch, shows each photo's progress live over the events WebSocket.
  */
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -12,11 +14,13 @@ import { basename, join } from "node:path";
 import { parseCommandLine } from "../shared/cli/args.js";
 import { formatBytes, palette } from "../shared/cli/output.js";
 import { MIME_TYPES, sniffImageFormat } from "../shared/image/format.js";
+import { uploadBatch } from "./upload-batch.js";
 
 const FIXTURES = "fixtures/photos";
 /** Above this a photo goes through /upload-url/ (the default PHOTO_ANALYSIS_DIRECT_UPLOAD_MAX_MB). */
 const DIRECT_LIMIT_BYTES = 4 * 1024 * 1024;
-const USAGE = "usage: npm run upload-test -- --list\n       npm run upload-test -- <fixture or path> [--fingerprint fp] [--token JWT] [--url http://127.0.0.1:3000] [--presigned]";
+const USAGE =
+  "usage: npm run upload-test -- --list\n       npm run upload-test -- <fixture or path> [--fingerprint fp] [--token JWT] [--url http://127.0.0.1:3000] [--presigned]\n       npm run upload-test -- --batch <photo> <photo>… [--watch] [--fingerprint fp] [--token JWT] [--url …]";
 const { values, positionals } = parseCommandLine(
   {
     allowPositionals: true,
@@ -25,6 +29,8 @@ const { values, positionals } = parseCommandLine(
       fingerprint: { type: "string", default: "cli-test-fp" },
       token: { type: "string" },
       presigned: { type: "boolean", default: false },
+      batch: { type: "boolean", default: false },
+      watch: { type: "boolean", default: false },
       url: { type: "string", default: `http://127.0.0.1:${process.env.PORT ?? 3000}` },
       help: { type: "boolean", short: "h" },
     },
@@ -35,7 +41,9 @@ const c = palette();
 const rule = "=".repeat(80);
 const heading = (title: string) => console.log(`\n${c.bold(rule)}\n${c.bold(title)}\n${c.bold(rule)}\n`);
 
-if (values.help || (!values.list && positionals.length !== 1)) {
+const photoCount = positionals.length;
+if (values.help || (!values.list && (values.batch ? photoCount < 1 || photoCount > 10 : photoCount !== 1))) {
+  if (values.batch && photoCount > 10) console.error(c.red(`A batch holds at most 10 photos (got ${photoCount}).`));
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -49,12 +57,24 @@ if (values.list) {
   process.exit(0);
 }
 
-const argument = positionals[0]!;
-const path = existsSync(argument) ? argument : join(FIXTURES, argument);
-if (!existsSync(path)) {
-  console.error(c.red(`No such image: ${argument} (see --list)`));
-  process.exit(2);
+/** A path, or the name of a photo in fixtures/photos. */
+function photoPath(argument: string): string {
+  const path = existsSync(argument) ? argument : join(FIXTURES, argument);
+  if (!existsSync(path)) {
+    console.error(c.red(`No such image: ${argument} (see --list)`));
+    process.exit(2);
+  }
+  return path;
 }
+
+if (values.batch) {
+  const auth: Record<string, string> = values.token ? { authorization: `Bearer ${values.token}` } : {};
+  heading("PHOTO ANALYSIS BATCH TEST");
+  const code = await uploadBatch({ api: values.url!.replace(/\/+$/, ""), paths: positionals.map(photoPath), fingerprint: values.fingerprint!, auth, watch: values.watch! });
+  process.exit(code);
+}
+
+const path = photoPath(positionals[0]!);
 const bytes = await readFile(path);
 const format = sniffImageFormat(bytes);
 const contentType = format ? MIME_TYPES[format] : "application/octet-stream";

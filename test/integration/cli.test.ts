@@ -55,6 +55,21 @@ describe("npm run upload-test", () => {
     expect(second.stdout).toContain("Times Used: 1");
   });
 
+  it("--batch --watch queues photos as one batch and prints each photo's progress and names live, failing a non-photo on its own", async () => {
+    const { code, stdout } = await cli(["bin/upload-test.ts", "--batch", "coffee-mug.jpg", "labrador.webp", "package.json", "--watch", "--fingerprint", "cli-batch", "--url", service.url]);
+    expect(stdout).toContain("PHOTO ANALYSIS BATCH TEST");
+    expect(stdout).toMatch(/Batch [0-9a-f-]{36}: 3 photo\(s\) queued/);
+    expect(stdout).toMatch(/\[1\/3\] coffee-mug\.jpg: (decoding|matching|analysing)…/);
+    expect(stdout).toMatch(/✓ \[1\/3\] coffee-mug\.jpg: Coffee Lovers, Brew Crew, Morning Mug Club…/);
+    expect(stdout).toMatch(/✓ \[2\/3\] labrador\.webp/);
+    expect(stdout).toMatch(/✗ \[3\/3\] package\.json: HTTP 400 \{"image":\["Unsupported image format/);
+    expect(stdout).toContain("✗ 2 of 3 analysed, 1 failed");
+    expect(code).toBe(1);
+    const tooMany = await cli(["bin/upload-test.ts", "--batch", ...Array.from({ length: 11 }, () => "coffee-mug.jpg")]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain("A batch holds at most 10 photos (got 11).");
+  });
+
   it("explains an unreachable API and a missing image", async () => {
     const down = await cli(["bin/upload-test.ts", "coffee-mug.jpg", "--url", "http://127.0.0.1:9"]);
     expect(down.code).toBe(1);
