@@ -18,6 +18,7 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
   const sockets = new Map<string, WebSocket>();
   const sockServer = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const routeHandler = (routeKey: string) => handlerFor(websocketRouteFor(routeKey).id);
+  let closing = false;
 
   const gateway: ConnectionGateway = {
     async post(connectionId, message) {
@@ -61,6 +62,7 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
       });
       ws.on("close", () => {
         sockets.delete(connectionId);
+        if (closing) return; // the server is stopping: its table goes with it
         routeHandler("$disconnect")
           .then((handle) => handle({ requestContext: { ...base, routeKey: "$disconnect", eventType: "DISCONNECT" } }))
           .catch((error) => console.error("websocket disconnect failed", error));
@@ -72,6 +74,7 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
   return {
     gateway,
     close: () => {
+      closing = true;
       for (const socket of sockets.values()) socket.terminate();
       sockServer.close();
     },

@@ -190,8 +190,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     queue,
     close: async () => {
       if (announced) await rm(announced, { force: true });
-      queue.close();
       events.close();
+      await queue.close();
       await new Promise<void>((done) => server.close(() => done()));
       await local.close();
     },

@@ -46,6 +46,7 @@ export class LocalJobQueue implements JobQueue {
   private closed = false;
   private timer?: NodeJS.Timeout;
   private idleWaiters: (() => void)[] = [];
+  private readonly running = new Set<Promise<void>>();
 
   constructor(options: LocalQueueOptions = {}) {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 150_000;
@@ -88,9 +89,13 @@ export class LocalJobQueue implements JobQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  close(): void {
+  /** Stops delivering; resolves when the deliveries under way have finished (or after `graceMs`). Undelivered messages are dropped, as a stopped server's would be. */
+  async close(graceMs = 10_000): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs).unref()))]);
+    clearTimeout(timer);
   }
 
   private pump(): void {
@@ -99,7 +104,10 @@ export class LocalJobQueue implements JobQueue {
     const now = Date.now();
     for (const message of this.messages) {
       if (this.inFlight >= this.concurrency) break;
-      if (message.visibleAt <= now) void this.deliver(message, this.consumer);
+      if (message.visibleAt > now) continue;
+      const delivery = this.deliver(message, this.consumer);
+      this.running.add(delivery);
+      void delivery.finally(() => this.running.delete(delivery));
     }
     // Wake up when the next hidden message becomes visible again.
     const next = Math.min(...this.messages.filter((message) => message.visibleAt > now).map((message) => message.visibleAt));
@@ -137,7 +145,7 @@ export class LocalJobQueue implements JobQueue {
         console.error(`job message ${message.messageId} moved to the dead letters after ${message.receiveCount} deliveries`);
       }
     }
-    this.pump();
+    if (!this.closed) this.pump();
   }
 
   private remove(message: Message): void {
