@@ -24,6 +24,11 @@ export type Operation =
   | "counter update"
   | "s3 put"
   | "s3 delete"
+  | "job put"
+  | "batch put"
+  | "job update"
+  | "staging put"
+  | "staging delete"
   | "other";
 
 export interface FaultRule {
@@ -49,10 +54,14 @@ function dynamoOperation(target: string, body: string): Operation {
   if (action === "UpdateItem" && touches("CLAIM")) return "claim update";
   if (action === "DeleteItem" && touches("CLAIM")) return "claim delete";
   if (action === "UpdateItem" && touches("RATE")) return "counter update";
+  if (action === "PutItem" && touches("JOB")) return "job put";
+  if (action === "PutItem" && touches("BATCH")) return "batch put";
+  if (action === "UpdateItem" && touches("JOB")) return "job update";
   return "other";
 }
 
 function s3Operation(method: string, path: string): Operation {
+  if (path.includes("/uploads/")) return method === "PUT" ? "staging put" : method === "DELETE" ? "staging delete" : "other";
   if (!path.includes("/photo_analysis/")) return "other";
   if (method === "PUT") return "s3 put";
   if (method === "DELETE") return "s3 delete";

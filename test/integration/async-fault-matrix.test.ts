@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBatchHandler } from "../../functions/batch/handler.js";
+import type { HttpResult } from "../../functions/http.js";
+import { createWorkerHandler } from "../../functions/worker/handler.js";
+import { LocalJobQueue } from "../../shared/local/local-queue.js";
+import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { createDynamoClient, createS3Client, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
+import type { AppDeps } from "../../shared/usecases/deps.js";
+import { uploadEvent } from "../helpers/events.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { FaultProxy, type FaultKind, type Operation } from "../helpers/fault-proxy.js";
+import { distinctImages } from "../helpers/photos.js";
+
+/**
+ * The async path under one injected fault at a time: a batch submitted through the batch handler,
+ * run by the worker handler behind the local queue (visibility timeout, redelivery, dead letters),
+ * with one DynamoDB or S3 call kind faulted. Then the table and bucket are audited: the submission
+ * answered 202 or a 5xx; a queued job ends final (or dead-lettered, when its state can never be
+ * written); one record per photo, each with its image; no image without a record once cleanup ran;
+ * no staged photo left behind; units charged = analyses stored; and the same photo goes through again.
+ */
+
+const OPERATIONS: Operation[] = ["staging put", "job put", "batch put", "job update", "record put", "counter update", "staging delete"];
+const FAULTS: { label: string; kind: FaultKind; times: number }[] = [
+  { label: "error once", kind: "fail", times: 1 },
+  { label: "error always", kind: "fail", times: Infinity },
+  { label: "connection reset", kind: "reset", times: 1 },
+  { label: "lost response", kind: "lost-response", times: 1 },
+  { label: "stall past timeout", kind: "stall", times: 1 },
+];
+const AWS_TIMEOUT_MS = 700;
+/** Short, so that redeliveries happen within the test; above one job's worst case here (a stall and its retry). */
+const VISIBILITY_MS = 2_500;
+
+let aws: LocalAws;
+let dynamoProxy: FaultProxy;
+let s3Proxy: FaultProxy;
+let fake: FakeOpenAI;
+let dataDir: string;
+let proxied: { dynamodb: string; s3: string };
+let photos: Buffer[];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-async-faults-"));
+  aws = await startLocalAws({ dataDir, bucket: "unused", persistDynamo: false });
+  dynamoProxy = new FaultProxy(aws.dynamodbEndpoint, "dynamodb", AWS_TIMEOUT_MS * 2);
+  s3Proxy = new FaultProxy(aws.s3Endpoint, "s3", AWS_TIMEOUT_MS * 2);
+  proxied = { dynamodb: await dynamoProxy.start(), s3: await s3Proxy.start() };
+  fake = await new FakeOpenAI().start();
+  photos = await distinctImages(OPERATIONS.length * FAULTS.length, 2626);
+});
+afterAll(async () => {
+  await fake?.close();
+  await dynamoProxy?.close();
+  await s3Proxy?.close();
+  await aws?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Audit {
+  status: number;
+  faultedCalls: number;
+  jobStage: string;
+  deadLettered: number;
+  records: number;
+  recordsWithoutImage: number;
+  imagesWithoutRecord: number;
+  stagedLeft: number;
+  unitsCharged: number;
+  again: string;
+}
+
+async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
+  const runtime: RuntimeEnvironment = {
+    tableName: `async-faults-${randomUUID()}`,
+    bucketName: `async-faults-${randomUUID().slice(0, 8)}`,
+    dynamodbEndpoint: proxied.dynamodb,
+    s3Endpoint: proxied.s3,
+    localKeyPair: true,
+    region: "us-east-1",
+    awsTimeoutMs: AWS_TIMEOUT_MS,
+    openaiBaseUrl: fake.baseUrl,
+  };
+  const direct = { ...runtime, dynamodbEndpoint: aws.dynamodbEndpoint, s3Endpoint: aws.s3Endpoint };
+  const dynamo = createDynamoClient(direct);
+  const s3 = createS3Client(direct);
+  await ensureTable(dynamo, runtime.tableName);
+  await s3.send(new CreateBucketCommand({ Bucket: runtime.bucketName }));
+  const queue = new LocalJobQueue({ visibilityTimeoutMs: VISIBILITY_MS, concurrency: 2 });
+  const base = createDepsWithVision(runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
+  const deps: AppDeps = { ...base, queue };
+  queue.attach(createWorkerHandler(() => deps, {}));
+  const submit = async () => (await createBatchHandler(() => deps)(uploadEvent(photo, { fingerprint: "fp-async-faults", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;
+  const settle = () => Promise.race([queue.idle(), new Promise((resolve) => setTimeout(resolve, 4 * VISIBILITY_MS * 3))]);
+  const items = async () => ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item));
+  const jobStage = async (id: string) => (await items()).find((item) => item.pk === `JOB#${id}`)?.stage ?? "missing";
+
+  dynamoProxy.clear();
+  s3Proxy.clear();
+  const proxy = ["staging put", "staging delete"].includes(operation) ? s3Proxy : dynamoProxy;
+  proxy.inject({ kind, operation, times });
+  const result = await submit();
+  await settle();
+  const faultedCalls = proxy.faulted(operation);
+  dynamoProxy.clear();
+  s3Proxy.clear();
+
+  const accepted = result.statusCode === 202 ? (JSON.parse(result.body ?? "{}") as { items: { job_id: string }[] }) : null;
+  const stage = accepted ? await jobStage(accepted.items[0]!.job_id) : "none (not queued)";
+  const deadLettered = queue.deadLetters.length;
+  await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
+  const all = await items();
+  const records = all.filter((item) => item.sk === "ANALYSIS");
+  const exists = (key: string) =>
+    s3.send(new HeadObjectCommand({ Bucket: runtime.bucketName, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  const list = async (prefix: string) => ((await s3.send(new ListObjectsCommand({ Bucket: runtime.bucketName, Prefix: prefix }))).Contents ?? []).map((object) => object.Key!);
+  const recordsWithoutImage = (await Promise.all(records.map((record) => exists(record.imagePath as string)))).filter((found) => !found).length;
+  const imagesWithoutRecord = (await list("photo_analysis/")).filter((key) => !records.some((record) => record.imagePath === key)).length;
+  const stagedLeft = (await list("uploads/")).length;
+  const unitsCharged = all.filter((item) => String(item.pk).startsWith("RATE#fp:")).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+
+  const retry = await submit();
+  await settle();
+  const again = retry.statusCode === 202 ? await jobStage((JSON.parse(retry.body ?? "{}") as { items: { job_id: string }[] }).items[0]!.job_id) : `HTTP ${retry.statusCode}`;
+  await queue.close();
+  dynamo.destroy();
+  s3.destroy();
+  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, records: records.length, recordsWithoutImage, imagesWithoutRecord, stagedLeft, unitsCharged, again };
+}
+
+describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () => {
+  it(`holds every invariant for ${FAULTS.length} fault kinds × ${OPERATIONS.length} calls`, async () => {
+    const rows: string[] = [];
+    const problems: string[] = [];
+    let index = 0;
+    for (const fault of FAULTS) {
+      for (const operation of OPERATIONS) {
+        const audit = await cell(fault.kind, fault.times, operation, photos[index++]!);
+        const where = `${fault.label} on ${operation}`;
+        const answered = audit.faultedCalls === 0 ? "not on this path" : String(audit.status);
+        rows.push(
+          `| ${fault.label} | ${operation} | ${answered} | ${audit.jobStage}${audit.deadLettered ? " (dead-lettered)" : ""} | ${audit.records} | ${audit.recordsWithoutImage} | ${audit.imagesWithoutRecord} | ${audit.stagedLeft} | ${Math.max(0, audit.unitsCharged - audit.records)} | ${audit.again} |`,
+        );
+        if (audit.status !== 202 && audit.status < 500) problems.push(`${where}: answered ${audit.status}`);
+        // A queued job ends with an answer, unless its state can never be written (then the queue dead-letters it, alarmed in AWS).
+        const stuckAllowed = fault.times === Infinity && operation === "job update";
+        if (audit.status === 202 && !["done", "failed"].includes(audit.jobStage) && !(stuckAllowed && audit.deadLettered)) problems.push(`${where}: job left ${audit.jobStage}`);
+        if (audit.deadLettered && !stuckAllowed) problems.push(`${where}: ${audit.deadLettered} message(s) dead-lettered`);
+        if (audit.records > 1) problems.push(`${where}: ${audit.records} records for one photo`);
+        if (audit.recordsWithoutImage) problems.push(`${where}: record without image`);
+        if (audit.imagesWithoutRecord) problems.push(`${where}: image without record after cleanup`);
+        // A staged photo outlives its job only when deleting it always fails, or its job never ends: the lifecycle rule's case.
+        if (audit.stagedLeft && !(fault.times === Infinity && ["staging delete", "job update"].includes(operation))) problems.push(`${where}: ${audit.stagedLeft} staged photo(s) left`);
+        if (audit.unitsCharged !== audit.records) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.records} analysis(es)`);
+        if (audit.again !== "done") problems.push(`${where}: submitting again ended ${audit.again}`);
+      }
+    }
+    console.log(
+      [
+        "| fault | call | submission | job | records | records without image | images without record | staged left | double charges | again |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        ...rows,
+      ].join("\n"),
+    );
+    expect(problems).toEqual([]);
+    for (const operation of OPERATIONS) expect(rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")), operation).toBe(true);
+  }, 300_000);
+});
