@@ -1,5 +1,5 @@
 import { isUuid } from "../domain/ids.js";
-import { InvalidInputError, NotFoundError, StorageError } from "../domain/errors.js";
+import { InvalidInputError, NotFoundError, StorageError, VisionNotConfiguredError } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
 import { presentAnalysis } from "../domain/present.js";
@@ -32,13 +32,21 @@ export interface Submitted {
   jobs: Job[];
 }
 
-export function jobsOf(deps: AppDeps) {
-  if (!deps.jobs || !deps.queue) throw new InvalidInputError("presigned uploads", "Asynchronous analysis needs a job queue, which is not configured on this server.");
-  return { jobs: deps.jobs, queue: deps.queue };
+/** The job store (every async function has one: it is the main table). */
+export function jobStoreOf(deps: AppDeps) {
+  if (!deps.jobs) throw new Error("No job store is configured");
+  return deps.jobs;
+}
+
+/** Only the functions that submit work have the queue (the stack gives them PHOTO_ANALYSIS_QUEUE_URL). */
+function queueOf(deps: AppDeps) {
+  if (!deps.queue) throw new VisionNotConfiguredError("Asynchronous analysis needs a job queue, which is not configured on this server (PHOTO_ANALYSIS_QUEUE_URL).");
+  return deps.queue;
 }
 
 export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Submitted> {
-  const { jobs: store, queue } = jobsOf(deps);
+  const store = jobStoreOf(deps);
+  const queue = queueOf(deps);
   const staging = stagingOf(deps);
   const owner = ownerKey(input.caller);
   const now = deps.now();
@@ -114,14 +122,14 @@ export async function recordOf(deps: AppDeps, job: Job): Promise<PhotoAnalysisRe
 
 /** GET /jobs/{id}/: the caller's own job (anyone else's is indistinguishable from a missing one). */
 export async function readJob(deps: AppDeps, id: string, caller: Caller): Promise<PresentedJob> {
-  const { jobs: store } = jobsOf(deps);
+  const store = jobStoreOf(deps);
   const job = isUuid(id) ? await store.get(id.toLowerCase()) : null;
   if (!job || job.owner !== ownerKey(caller)) throw new NotFoundError();
   return presentJob(job, await recordOf(deps, job), deps.now());
 }
 
 export async function readBatch(deps: AppDeps, id: string, caller: Caller) {
-  const { jobs: store } = jobsOf(deps);
+  const store = jobStoreOf(deps);
   const found = isUuid(id) ? await store.getBatch(id.toLowerCase()) : null;
   if (!found || found.batch.owner !== ownerKey(caller)) throw new NotFoundError();
   const items = await Promise.all(found.jobs.map(async (job) => presentJob(job, await recordOf(deps, job), deps.now())));
@@ -178,7 +186,7 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
   const connections = connectionsOf(deps);
   const gateway = deps.gateway;
   if (!gateway) throw new Error("No connection gateway is configured");
-  const { jobs: store } = jobsOf(deps);
+  const store = jobStoreOf(deps);
   const owner = await connections.owner(connectionId);
   const id = ("jobId" in topic ? topic.jobId : topic.batchId).toLowerCase();
   let jobs: Job[] = [];

@@ -2,7 +2,7 @@ import { InvalidInputError } from "../domain/errors.js";
 import { isFinal, type JobFailure, type JobStage } from "../domain/jobs.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
-import { announce, jobsOf } from "./jobs.js";
+import { announce, jobStoreOf } from "./jobs.js";
 import { analyzeUpload, type UploadOutcome } from "./upload.js";
 import { stagingOf } from "./upload-url.js";
 
@@ -24,7 +24,7 @@ export interface RunOptions {
 
 /** One delivery of a job. Throws only when the job should be delivered again. */
 export async function runJob(deps: AppDeps, jobId: string, options: RunOptions): Promise<void> {
-  const { jobs: store } = jobsOf(deps);
+  const store = jobStoreOf(deps);
   const job = await store.get(jobId);
   if (!job) return; // expired, or never committed: nothing to do
   if (isFinal(job.stage)) {

@@ -22,6 +22,8 @@ const run = promisify(execFile);
 let outdir: string;
 let aws: LocalAws;
 let assets: Record<string, string>;
+/** Per function, the environment variables the stack sets (which async settings it gets). */
+let environmentOf: Record<string, Record<string, unknown>>;
 /** Per function, the layers the stack gives it (their node_modules folders). */
 let layersOf: Record<string, string[]>;
 let layerModules: string;
@@ -35,7 +37,7 @@ const bucket = "bundle-test";
 
 beforeAll(async () => {
   const synthesized = await synthesizeFunctions();
-  ({ outdir, assets, layersOf, runtimeModules } = synthesized);
+  ({ outdir, assets, layersOf, runtimeModules, environmentOf } = synthesized);
   layerModules = synthesized.layersOf.Upload![0]!;
   aws = await startLocalAws({ dataDir: join(outdir, "data"), bucket, persistDynamo: false });
   const dynamo = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: aws.dynamodbEndpoint });
@@ -51,6 +53,11 @@ afterAll(async () => {
   await aws?.close();
   await rm(outdir, { recursive: true, force: true });
 });
+
+/** The variables among `values` that the stack sets on this function. */
+function only(functionName: string, values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => name in environmentOf[functionName]!));
+}
 
 /** Runs a function's bundle with exactly the layers the stack gives it, as Lambda would. */
 async function invoke(functionName: string, event: unknown) {
@@ -74,9 +81,13 @@ async function invoke(functionName: string, event: unknown) {
       PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
       PHOTO_ANALYSIS_VISION_PROVIDER: "local",
       PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
-      PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
-      PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
-      PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
+      // The async settings only where the stack sets them, pointed at the loopback queue and management API.
+      ...only(functionName, {
+        PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
+        PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
+        PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
+        PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES: "3",
+      }),
       // SQS and the management API take the standard chain; the embedded S3 server accepts only its own pair.
       AWS_ACCESS_KEY_ID: "S3RVER",
       AWS_SECRET_ACCESS_KEY: "S3RVER",
