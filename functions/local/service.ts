@@ -192,6 +192,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       if (announced) await rm(announced, { force: true });
       events.close();
       await queue.close();
+      await deps.dispose?.();
       await new Promise<void>((done) => server.close(() => done()));
       await local.close();
     },

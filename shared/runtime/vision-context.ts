@@ -18,7 +18,7 @@ export function localWorkers(env: NodeJS.ProcessEnv): number {
 export function createVisionSelector(
   runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl">,
   env: NodeJS.ProcessEnv = process.env,
-): VisionSelector {
+): VisionSelector & { dispose(): Promise<void> } {
   return createProviderSelector({
     secrets: createSecretReader(runtime, env),
     openaiBaseUrl: runtime.openaiBaseUrl,
@@ -31,7 +31,8 @@ export function createVisionSelector(
 
 /** Everything, vision included: the upload function, the local server and the tests. */
 export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): AppDeps {
-  return createDeps(runtime, env, createVisionSelector(runtime, env));
+  const selector = createVisionSelector(runtime, env);
+  return { ...createDeps(runtime, env, selector), dispose: selector.dispose };
 }
 
 /** Settings and the vision provider alone: enough for the `analyze` CLI, which stores nothing. */

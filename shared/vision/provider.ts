@@ -32,6 +32,8 @@ export interface VisionProvider {
   analyze(input: VisionInput): Promise<VisionResult>;
   /** Loads whatever the first analysis would otherwise wait for (in-process models). */
   warmUp?(): Promise<void>;
+  /** Releases what it holds (the local models' worker threads), so the process can exit. */
+  close?(): Promise<void>;
 }
 
 export const ZERO_USAGE: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };

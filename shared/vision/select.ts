@@ -142,7 +142,14 @@ export function createProviderSelector(environment: ProviderEnvironment) {
     }
   }
 
-  return async function visionProvider(settings: Settings): Promise<VisionProvider> {
+  /** Closes every provider built so far (a stopping server's worker threads). */
+  const dispose = async () => {
+    const built = await Promise.all([...cache.values()].map((provider) => provider.catch(() => undefined)));
+    cache.clear();
+    await Promise.all(built.map((provider) => provider?.close?.()));
+  };
+
+  return Object.assign(async function visionProvider(settings: Settings): Promise<VisionProvider> {
     const primaryName = await primaryProviderName(settings, environment.secrets);
     const primary = await build(primaryName, settings);
     const fallbacks: VisionProvider[] = [];
@@ -156,5 +163,5 @@ export function createProviderSelector(environment: ProviderEnvironment) {
     }
     // The wrapper holds no state: the (cached) providers inside it do.
     return fallbacks.length === 0 ? primary : new FallbackVisionProvider([primary, ...fallbacks]);
-  };
+  }, { dispose });
 }

@@ -74,7 +74,6 @@ export async function benchInference(): Promise<void> {
       );
     } finally {
       await service.close();
-      await (service.deps.visionProvider(await service.deps.settings()) as Promise<{ close?: () => Promise<void> }>).then((p) => p.close?.());
       await rm(dataDir, { recursive: true, force: true });
     }
   }

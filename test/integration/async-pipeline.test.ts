@@ -1,4 +1,7 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -245,6 +248,42 @@ describe("async upload and batches on the local service", () => {
     // The upload was consumed by the batch: it cannot be analysed a second time.
     const again = await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: "fp-presigned" }) });
     expect(again.status).toBe(404);
+  });
+});
+
+describe("signed-in callers", () => {
+  it("own their batches by user: the bearer token over HTTP, access_token on the WebSocket (browsers cannot set headers there)", async () => {
+    const pair = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    const jwks = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
+    const issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
+    const token = await new SignJWT({ username: "ana" }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(issuer).setAudience("photo-app").setSubject("user-ana").setExpirationTime("10m").sign(pair.privateKey);
+    const local = await service({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_AUDIENCE: "photo-app", PHOTO_ANALYSIS_JWKS_URL: `${issuer}/jwks.json` } });
+    const signedIn = { authorization: `Bearer ${token}` };
+    local.queue.pause();
+    const batch = await accepted(await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: cat }]), headers: signedIn }));
+    // No fingerprint in the links: the token is the credential, and it is never put in a URL by the server.
+    expect(batch.status_url).toBe(`${local.url}/api/photo-analysis/batch/${batch.batch_id}/`);
+    expect(batch.events_url).toBe(`${local.url.replace("http", "ws")}/api/photo-analysis/events/`);
+    expect((await fetch(batch.status_url, { headers: signedIn })).status).toBe(200);
+    expect((await fetch(batch.status_url)).status).toBe(404);
+
+    const owner = await openWatcher(`${batch.events_url}?access_token=${token}`);
+    const anonymous = await openWatcher(batch.events_url);
+    owner.send({ action: "subscribe", batch_id: batch.batch_id });
+    anonymous.send({ action: "subscribe", batch_id: batch.batch_id });
+    await owner.next((message) => message.stage === "queued");
+    expect((await anonymous.next((message) => message.type === "error")).error).toBe("Not found.");
+    local.queue.resume();
+    const done = await owner.next(isFinal);
+    owner.close();
+    anonymous.close();
+    expect(done).toMatchObject({ stage: "done", analysis: { username: "ana" } });
   });
 });
 
