@@ -27,6 +27,7 @@ const model = !(chosen instanceof Error) && "model" in chosen ? ` (${String(chos
 console.log(`  vision provider: ${provider}${model}`);
 console.log(`  images: ${settings.PHOTO_ANALYSIS_USE_S3 ? "local S3 API" : "local disk"}; data in ${process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data"}/`);
 console.log(`  try: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
+console.log(`  async: POST ${service.url}/api/photo-analysis/batch/ (or Prefer: respond-async); progress on ${service.url.replace(/^http/, "ws")}/api/photo-analysis/events/`);
 console.log(
   service.runtime.adminToken
     ? `  admin: ${service.url}/admin/ (sign in with PHOTO_ANALYSIS_ADMIN_TOKEN)`
