@@ -14,7 +14,9 @@ function tracedProvider(provider: VisionProvider, active: Tracer): VisionProvide
     get name() {
       return provider.name;
     },
+    englishOnly: provider.englishOnly,
     warmUp: provider.warmUp?.bind(provider),
+    close: provider.close?.bind(provider),
     async analyze(input) {
       const parent = active.getSegment();
       const subsegment = parent?.addNewSubsegment(`vision ${provider.name}`);

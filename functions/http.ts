@@ -15,9 +15,11 @@ import {
   NotFoundError,
   RateLimitedError,
   StorageError,
+  UnprocessableInputError,
   ValidationError,
   VisionNotConfiguredError,
 } from "../shared/domain/errors.js";
+import { canonicalLanguage, MAX_CONTEXT_LENGTH, normaliseContext } from "../shared/domain/prompt.js";
 import type { Caller } from "../shared/domain/types.js";
 import type { RateLimitStatus } from "../shared/ratelimit/rate-limiter.js";
 
@@ -69,7 +71,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     console.error("unhandled error", error);
     return reply(500, { error: "Internal server error" });
   }
-  if (error instanceof InvalidInputError) return reply(error.status, { [FIELD_OF[error.subject]]: [error.message] });
+  if (error instanceof InvalidInputError || error instanceof UnprocessableInputError) return reply(error.status, { [FIELD_OF[error.subject]]: [error.message] });
   if (error instanceof ValidationError) return reply(error.status, error.fields);
   if (error instanceof UnauthorizedError) return reply(error.status, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
   if (error instanceof ForbiddenError) return reply(error.status, { detail: error.message });
@@ -170,6 +172,36 @@ export function jsonBody(event: HttpEvent): Record<string, unknown> {
 export function isJsonRequest(event: HttpEvent): boolean {
   const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"] ?? "";
   return /^application\/json\b/i.test(contentType);
+}
+
+/** What a caller may add to an analysis: style, context and language (validated; absent when not given). */
+export interface PromptFields {
+  style?: Style;
+  context?: string;
+  language?: string;
+}
+
+/** Reads and validates the optional prompt fields from a form or a JSON body; problems go into `errors`. */
+export function parsePromptFields(field: (name: string) => unknown, errors: Record<string, string[]>): PromptFields {
+  return { style: parseStyle(field("style"), errors), context: parseContext(field("context"), errors), language: parseLanguage(field("language"), errors) };
+}
+
+function parseContext(value: unknown, errors: Record<string, string[]>): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") {
+    errors.context = ["Not a valid string."];
+    return undefined;
+  }
+  const context = normaliseContext(value);
+  if (context.length > MAX_CONTEXT_LENGTH) errors.context = [`Ensure this field has no more than ${MAX_CONTEXT_LENGTH} characters.`];
+  return context || undefined;
+}
+
+function parseLanguage(value: unknown, errors: Record<string, string[]>): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const language = typeof value === "string" ? canonicalLanguage(value.trim()) : null;
+  if (!language) errors.language = [`"${String(value).slice(0, 40)}" is not a valid BCP 47 language tag (for example en, es, pt-BR).`];
+  return language ?? undefined;
 }
 
 /** Validates the optional `style` field against the fixed list; returns it or collects an error. */

@@ -2,9 +2,8 @@ import { ValidationError } from "../../shared/domain/errors.js";
 import { MAX_BATCH_PHOTOS } from "../../shared/domain/jobs.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { submitJobs, type JobPhoto } from "../../shared/usecases/jobs.js";
-import type { Style } from "../../shared/vision/instructions.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { asyncLinks, fingerprintErrors, isJsonRequest, json, jsonBody, parseStyle, publicBaseUrl, resolveCaller, type HttpEvent } from "../http.js";
+import { asyncLinks, fingerprintErrors, isJsonRequest, json, jsonBody, parsePromptFields, publicBaseUrl, type PromptFields, resolveCaller, type HttpEvent } from "../http.js";
 import type { FormEvent } from "../multipart.js";
 import { withLogFields } from "../observability.js";
 import { httpRoute } from "../pipeline.js";
@@ -22,11 +21,11 @@ export function createBatchHandler(getDeps: DepsProvider = defaultDeps) {
     const errors: Record<string, string[]> = {};
     let photos: JobPhoto[];
     let fingerprint: unknown;
-    let style: Style | undefined;
+    let prompt: PromptFields;
     if (isJsonRequest(event)) {
       const body = jsonBody(event);
       fingerprint = body.fingerprint;
-      style = parseStyle(body.style, errors);
+      prompt = parsePromptFields((name) => body[name], errors);
       const ids = body.upload_ids;
       if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string" || id === "")) {
         errors.upload_ids = ['Expected a list of upload ids: {"upload_ids": ["…"]}.'];
@@ -38,7 +37,7 @@ export function createBatchHandler(getDeps: DepsProvider = defaultDeps) {
       }
     } else {
       fingerprint = event.form?.fields.get("fingerprint")?.[0];
-      style = parseStyle(event.form?.fields.get("style")?.[0], errors);
+      prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);
       const parts = event.form?.files.get("image") ?? [];
       photos = parts.map((part) => ({ bytes: part.content }));
       const countProblem = countError(parts.length, "photo");
@@ -48,7 +47,7 @@ export function createBatchHandler(getDeps: DepsProvider = defaultDeps) {
     const fingerprintProblems = fingerprintErrors(fingerprint);
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
     if (Object.keys(errors).length) throw new ValidationError(errors);
-    return queued(event, deps, photos, typeof fingerprint === "string" ? fingerprint.trim() : null, style);
+    return queued(event, deps, photos, typeof fingerprint === "string" ? fingerprint.trim() : null, prompt);
   }, { form: { limits: FORM_LIMITS, errorField: "image" } });
 }
 
@@ -58,9 +57,9 @@ function countError(count: number, what: string): string | null {
   return null;
 }
 
-async function queued(event: HttpEvent, deps: AppDeps, photos: JobPhoto[], fingerprint: string | null, style: Style | undefined) {
+async function queued(event: HttpEvent, deps: AppDeps, photos: JobPhoto[], fingerprint: string | null, prompt: PromptFields) {
   const caller = await resolveCaller(event, deps, fingerprint);
-  const { batch, jobs } = await submitJobs(deps, { caller, photos, style, batch: true, baseUrl: publicBaseUrl(event, deps) });
+  const { batch, jobs } = await submitJobs(deps, { caller, photos, ...prompt, batch: true, baseUrl: publicBaseUrl(event, deps) });
   const body = {
     batch_id: batch!.id,
     status: "queued",

@@ -7,7 +7,6 @@ import { analyzeUpload, type UploadOutcome } from "../../shared/usecases/upload.
 import { lambdaDeps, type DepsProvider } from "../deps.js";
 import type { Caller } from "../../shared/domain/types.js";
 import { submitJobs, type JobPhoto } from "../../shared/usecases/jobs.js";
-import type { Style } from "../../shared/vision/instructions.js";
 import {
   asyncLinks,
   fingerprintErrors,
@@ -15,7 +14,8 @@ import {
   isJsonRequest,
   json,
   jsonBody,
-  parseStyle,
+  parsePromptFields,
+  type PromptFields,
   publicBaseUrl,
   rateLimitHeaders,
   resolveCaller,
@@ -51,14 +51,14 @@ export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
     else if (attachment.truncated) errors.image = ["Image file too large."];
     const fingerprintProblems = fingerprintErrors(fingerprint);
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
-    const style = parseStyle(event.form?.fields.get("style")?.[0], errors);
+    const prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);
     if (Object.keys(errors).length) throw new ValidationError(errors);
     await checkDirectUploadSize(deps, attachment!.content.length);
     const trimmed = typeof fingerprint === "string" ? fingerprint.trim() : null;
     const caller = await resolveCaller(event, deps, trimmed);
-    if (prefersAsync(event)) return accepted(event, deps, { bytes: attachment!.content }, caller, trimmed, style);
+    if (prefersAsync(event)) return accepted(event, deps, { bytes: attachment!.content }, caller, trimmed, prompt);
 
-    const outcome = await analyzeUpload(deps, { bytes: attachment!.content, caller, style, deadline: deadlineOf(context) });
+    const outcome = await analyzeUpload(deps, { bytes: attachment!.content, caller, ...prompt, deadline: deadlineOf(context) });
     return uploadResponse(event, deps, outcome);
   }, { form: { limits: FORM_LIMITS, errorField: "image" } });
 }
@@ -70,18 +70,18 @@ async function stagedUpload(event: HttpEvent, deps: AppDeps, context?: LambdaCon
   if (typeof body.upload_id !== "string" || body.upload_id === "") errors.upload_id = ["This field is required."];
   const fingerprintProblems = fingerprintErrors(body.fingerprint);
   if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
-  const style = parseStyle(body.style, errors);
+  const prompt = parsePromptFields((name) => body[name], errors);
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const fingerprint = typeof body.fingerprint === "string" ? body.fingerprint.trim() : null;
   const caller = await resolveCaller(event, deps, fingerprint);
-  if (prefersAsync(event)) return accepted(event, deps, { uploadId: body.upload_id as string }, caller, fingerprint, style);
-  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller, style, deadline: deadlineOf(context) });
+  if (prefersAsync(event)) return accepted(event, deps, { uploadId: body.upload_id as string }, caller, fingerprint, prompt);
+  const outcome = await analyzeStagedUpload(deps, { uploadId: body.upload_id as string, caller, ...prompt, deadline: deadlineOf(context) });
   return uploadResponse(event, deps, outcome);
 }
 
 /** `Prefer: respond-async`: the photo is staged and queued; 202 with where to follow it. */
-async function accepted(event: HttpEvent, deps: AppDeps, photo: JobPhoto, caller: Caller, fingerprint: string | null, style: Style | undefined) {
-  const { jobs } = await submitJobs(deps, { caller, photos: [photo], style, batch: false, baseUrl: publicBaseUrl(event, deps) });
+async function accepted(event: HttpEvent, deps: AppDeps, photo: JobPhoto, caller: Caller, fingerprint: string | null, prompt: PromptFields) {
+  const { jobs } = await submitJobs(deps, { caller, photos: [photo], ...prompt, batch: false, baseUrl: publicBaseUrl(event, deps) });
   const job = jobs[0]!;
   const body = { job_id: job.id, status: "queued", ...asyncLinks(event, deps, `/api/photo-analysis/jobs/${job.id}/`, fingerprint) };
   return withLogFields(json(202, body, { location: body.status_url, "preference-applied": "respond-async" }), { job: job.id });

@@ -1,4 +1,5 @@
 import { JOB_STAGES, MAX_BATCH_PHOTOS } from "../domain/jobs.js";
+import { MAX_CONTEXT_LENGTH } from "../domain/prompt.js";
 import { z } from "zod";
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../domain/suggestions.js";
 import { STYLE_NAMES } from "../vision/styles.js";
@@ -39,6 +40,8 @@ export const analysisSchema = z.object({
   token_usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }),
   estimated_cost_usd: z.number().nullable(),
   style: z.enum(STYLE_NAMES).nullable(),
+  context: z.string().max(MAX_CONTEXT_LENGTH).nullable().describe("The caller's description of the room, if given"),
+  language: z.string().describe("BCP 47 tag of the names' language"),
   image_url: z.url(),
   image_phash: z.string().regex(/^[0-9a-f]{16}$/),
   file_hash: z.string().regex(/^[0-9a-f]{32}$/),
@@ -92,13 +95,23 @@ export const batchFormSchema = z.object({
   image: z.string().describe(`1 to ${MAX_BATCH_PHOTOS} photos, each an \`image\` part (large photos: upload_ids)`),
   fingerprint: z.string().max(255).optional(),
   style: z.enum(STYLE_NAMES).optional(),
+  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
 export const uploadFormSchema = z.object({
   image: z.string().describe("The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/"),
   fingerprint: z.string().max(255).optional().describe("Anonymous browser fingerprint (rate limits and recent analyses)"),
   style: z.enum(STYLE_NAMES).optional(),
+  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
-export const stagedUploadSchema = z.object({ upload_id: z.uuid(), fingerprint: z.string().max(255).optional(), style: z.enum(STYLE_NAMES).optional() });
+export const stagedUploadSchema = z.object({
+  upload_id: z.uuid(),
+  fingerprint: z.string().max(255).optional(),
+  style: z.enum(STYLE_NAMES).optional(),
+  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
+});
 export const uploadUrlRequestSchema = z.object({ fingerprint: z.string().max(255).optional(), content_type: z.string().optional() });
 
 /** Async analysis: the 202 answers, one job's state (GET and each WebSocket progress message), a batch. */
@@ -130,6 +143,8 @@ export const batchUploadsSchema = z.object({
   upload_ids: z.array(z.uuid()).min(1).max(MAX_BATCH_PHOTOS).describe("Presigned uploads (POST /upload-url/ first)"),
   fingerprint: z.string().max(255).optional(),
   style: z.enum(STYLE_NAMES).optional(),
+  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
 export const progressMessageSchema = jobSchema
   .omit({ status: true })

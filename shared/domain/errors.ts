@@ -26,6 +26,19 @@ export type InputSubject =
   | "presigned uploads"
   | "language";
 
+/** 422: a well-formed input this server cannot serve (e.g. a language its provider does not write). */
+export class UnprocessableInputError extends AppError {
+  readonly status = 422;
+  readonly code = "unprocessable";
+  constructor(
+    readonly subject: InputSubject,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UnprocessableInputError";
+  }
+}
+
 /** 400: one input is invalid; the message is the seed's. */
 export class InvalidInputError extends AppError {
   readonly status = 400;

@@ -30,6 +30,9 @@ export interface Job {
   /** Where the photo waits (staging) until the job is final. */
   stagingKey: string;
   style: string | null;
+  /** The prompt fields of the request (see domain/prompt.ts). */
+  context?: string;
+  language?: string;
   stage: JobStage;
   cached?: boolean;
   recordId?: string;

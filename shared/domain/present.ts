@@ -1,3 +1,4 @@
+import { DEFAULT_LANGUAGE } from "./prompt.js";
 import { isExpired, type PhotoAnalysisRecord } from "./types.js";
 
 /** The seed's JSON shapes. `baseUrl` is the public origin of the API (e.g. https://api.example.com). */
@@ -16,6 +17,8 @@ export function presentAnalysis(record: PhotoAnalysisRecord, baseUrl: string, no
     token_usage: record.tokenUsage,
     estimated_cost_usd: record.estimatedCostUsd,
     style: record.style,
+    context: record.context ?? null,
+    language: record.language ?? DEFAULT_LANGUAGE,
     image_url: imageUrl(baseUrl, record.id),
     image_phash: record.imagePhash,
     file_hash: record.fileHash,

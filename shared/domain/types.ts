@@ -44,8 +44,12 @@ export interface PhotoAnalysisRecord {
   tokenUsage: TokenUsage;
   /** From the per-model price table; null when the model's price is unknown. */
   estimatedCostUsd: number | null;
-  /** The requested style, if any: a cached answer is reused only for the same style. */
+  /** The requested style, if any: a cached answer is reused only for the same style, context and language. */
   style: string | null;
+  /** The caller's description of the room ("names for my hiking club"), if any. */
+  context?: string | null;
+  /** BCP 47 tag of the names' language; absent on records from before languages ("en"). */
+  language?: string;
   userId: string | null;
   username: string | null;
   fingerprint: string | null;

@@ -4,7 +4,7 @@ import { isConditionFailed } from "./aws-errors.js";
 import type { JobStore } from "./ports.js";
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
 
-const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "stage", "cached", "recordId", "error", "baseUrl", "createdAt", "updatedAt", "expiresAt"] as const;
+const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "recordId", "error", "baseUrl", "createdAt", "updatedAt", "expiresAt"] as const;
 
 /** Jobs (pk `JOB#<id>`) and batches (pk `BATCH#<id>`) as items of the main table, removed by TTL after expiry. */
 export class DynamoJobStore implements JobStore {

@@ -1,3 +1,4 @@
+import { DEFAULT_LANGUAGE } from "../domain/prompt.js";
 import { createHash } from "node:crypto";
 import {
   BatchWriteCommand,
@@ -41,7 +42,7 @@ function toItem(record: PhotoAnalysisRecord): Item {
     createdMonth: record.createdAt.slice(0, 7),
   };
   // Index keys must be absent, not null, for sparse indexes.
-  for (const key of ["userId", "username", "fingerprint", "ipAddress", "expiresAt", "estimatedCostUsd", "style"] as const) {
+  for (const key of ["userId", "username", "fingerprint", "ipAddress", "expiresAt", "estimatedCostUsd", "style", "context"] as const) {
     if (record[key] === null) delete item[key];
   }
   if (record.expiresAt) {
@@ -70,6 +71,8 @@ function fromItem(item: Item): PhotoAnalysisRecord {
     provider: (item.provider as string | undefined) ?? "openai",
     estimatedCostUsd: typeof item.estimatedCostUsd === "number" ? item.estimatedCostUsd : null,
     style: str("style"),
+    context: str("context"),
+    language: str("language") ?? DEFAULT_LANGUAGE,
     tokenUsage: item.tokenUsage as PhotoAnalysisRecord["tokenUsage"],
     userId: str("userId"),
     username: str("username"),
@@ -204,12 +207,12 @@ export class DynamoRecordStore implements RecordStore {
     return Items.filter(isRecordItem);
   }
 
-  async findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null> {
+  async findByFileHash(fileHash: string, now: Date, accept: (record: PhotoAnalysisRecord) => boolean = () => true): Promise<PhotoAnalysisRecord | null> {
     // Newest first; expired ones are skipped here rather than trusted to TTL having run.
     const Items = await this.queryIndex(INDEXES.byFileHash, fileHash, 10);
     const match = Items
       .map(fromItem)
-      .find((record) => !isExpired(record, now));
+      .find((record) => !isExpired(record, now) && accept(record));
     return match ?? null;
   }
 

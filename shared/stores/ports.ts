@@ -11,8 +11,8 @@ export interface RecordStore {
   /** Removes what a create that did not commit may have left (index entries); the record itself is untouched. */
   abandon(record: PhotoAnalysisRecord): Promise<void>;
   get(id: string): Promise<PhotoAnalysisRecord | null>;
-  /** Newest record for these exact bytes that has not expired at `now`. */
-  findByFileHash(fileHash: string, now: Date): Promise<PhotoAnalysisRecord | null>;
+  /** Newest record for these exact bytes that has not expired at `now` (and that `accept` accepts, among the newest few). */
+  findByFileHash(fileHash: string, now: Date, accept?: (record: PhotoAnalysisRecord) => boolean): Promise<PhotoAnalysisRecord | null>;
   /** The closest unexpired record whose pHash is within `maxDistance` bits (at most MAX_INDEXED_DISTANCE). */
   findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ record: PhotoAnalysisRecord; distance: number } | null>;
   /** Atomically adds one to `times_used`; null if the record is gone. */

@@ -22,6 +22,8 @@ export interface SubmitInput {
   caller: Caller;
   photos: JobPhoto[];
   style?: Style;
+  context?: string;
+  language?: string;
   /** A batch (items with an index) or one async upload. */
   batch: boolean;
   baseUrl: string;
@@ -71,6 +73,8 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
       caller: input.caller,
       stagingKey: intents[index]?.key ?? `${STAGING_KEY_PREFIX}job-${id}`,
       style: input.style ?? null,
+      ...(input.context ? { context: input.context } : {}),
+      ...(input.language ? { language: input.language } : {}),
       stage: "queued",
       baseUrl: input.baseUrl,
       createdAt: now.toISOString(),

@@ -1,3 +1,4 @@
+import type { PromptVariant } from "../domain/prompt.js";
 import type { Settings } from "../config/settings.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { normalizedForStorage, type OpenedImage } from "../image/decode.js";
@@ -27,7 +28,7 @@ export interface NewAnalysis {
   fileHash: string;
   imagePhash: string;
   fileSize: number;
-  style: string | null;
+  variant: PromptVariant;
   caller: Caller;
 }
 
@@ -66,7 +67,9 @@ export async function persistAnalysis(deps: AppDeps, settings: Settings, analysi
     provider: result.provider,
     tokenUsage: result.tokenUsage,
     estimatedCostUsd: estimateCostUsd(result.model, result.tokenUsage, { ...DEFAULT_MODEL_PRICES, ...settings.PHOTO_ANALYSIS_MODEL_PRICES }),
-    style: analysis.style,
+    style: analysis.variant.style,
+    context: analysis.variant.context,
+    language: analysis.variant.language,
     userId: caller.userId,
     username: caller.username,
     fingerprint: caller.fingerprint,

@@ -46,6 +46,8 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
       bytes,
       caller: job.caller,
       style: (job.style ?? undefined) as Style | undefined,
+      context: job.context,
+      language: job.language,
       deadline: options.deadline,
       quotaToken: `job:${job.id}`,
       onStage: advance,

@@ -15,7 +15,10 @@ const NOT_UPLOADED = "No file has been uploaded for this upload_id yet.";
  * probed); an expired id or a missing or oversized object is a 400. The real size is checked
  * here, not trusted to the POST policy.
  */
-export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: string; caller: Caller; style?: Style; deadline?: Date }): Promise<UploadOutcome> {
+export async function analyzeStagedUpload(
+  deps: AppDeps,
+  input: { uploadId: string; caller: Caller; style?: Style; context?: string; language?: string; deadline?: Date },
+): Promise<UploadOutcome> {
   const settings = await deps.settings();
   if (!isUuid(input.uploadId)) throw new NotFoundError();
   const intent = await deps.intents.get(input.uploadId.toLowerCase());
@@ -34,7 +37,8 @@ export async function analyzeStagedUpload(deps: AppDeps, input: { uploadId: stri
   }
   const bytes = await staging.read(intent.key);
   if (!bytes) throw new InvalidInputError("upload", NOT_UPLOADED);
-  const outcome = await analyzeUpload(deps, { bytes, caller: input.caller, style: input.style, deadline: input.deadline });
+  const { uploadId: _, ...request } = input;
+  const outcome = await analyzeUpload(deps, { ...request, bytes });
   // The stored copy is the normalised one; the staged original is not kept.
   await staging.delete(intent.key).catch((error) => console.error("staging cleanup failed", error));
   await deps.intents.delete(intent.id);

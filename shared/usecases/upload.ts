@@ -1,5 +1,6 @@
 import type { Settings } from "../config/settings.js";
-import { InvalidInputError } from "../domain/errors.js";
+import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
+import { DEFAULT_LANGUAGE, isEnglish, sameVariant, variantSuffix, type PromptVariant } from "../domain/prompt.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { openImage, perceptualHash, resizedJpeg, type OpenedImage } from "../image/decode.js";
@@ -15,6 +16,10 @@ export interface UploadInput {
   bytes: Buffer;
   caller: Caller;
   style?: Style;
+  /** The caller's description of the room (normalised, at most MAX_CONTEXT_LENGTH characters). */
+  context?: string;
+  /** Canonical BCP 47 tag of the names' language (default "en"). */
+  language?: string;
   /** When this request must have answered (the function's timeout); claims and waits never outlast it. */
   deadline?: Date;
   /**
@@ -53,28 +58,31 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const settings = await deps.settings();
   checkSize(input.bytes, settings);
   const fileHash = md5Hex(input.bytes);
-  const style = input.style ?? null;
+  const variant: PromptVariant = { style: input.style ?? null, context: input.context || null, language: input.language ?? DEFAULT_LANGUAGE };
   const stage = input.onStage ?? (async () => {});
   await stage("matching");
-  const exact = await findExact(deps, settings, input.caller, fileHash, style);
+  const exact = await findExact(deps, settings, input.caller, fileHash, variant);
   if (exact) return exact;
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
-  const similar = await findSimilar(deps, settings, imagePhash, style);
+  const similar = await findSimilar(deps, settings, imagePhash, variant);
   if (similar) return { ...similar, rateLimit: standing };
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
   const provider = await deps.visionProvider(settings);
+  if (provider.englishOnly && !isEnglish(variant.language)) {
+    throw new UnprocessableInputError("language", `The local vision provider writes English names only; configure a cloud provider for '${variant.language}'.`);
+  }
   const requestId = deps.newId();
-  const outcome = await withClaim(claimOptions(deps, input, style ? `${fileHash}:${style}` : fileHash, requestId), () =>
+  const outcome = await withClaim(claimOptions(deps, input, fileHash + variantSuffix(variant), requestId), () =>
     withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: input.quotaToken ?? requestId, onRefused: refused }, async (rateLimit) => {
       await stage("analysing");
-      const result = await analyse(deps, provider, image, settings, input.style);
+      const result = await analyse(deps, provider, image, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
       await stage("storing");
-      const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, style, caller: input.caller });
+      const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, variant, caller: input.caller });
       return { value: { cached: false, record, rateLimit } as UploadOutcome, recordId: record.id, keepUntil: Date.parse(record.expiresAt ?? record.createdAt) };
     }),
   );
@@ -92,9 +100,9 @@ function checkSize(bytes: Buffer, settings: Settings): void {
  * The same bytes, same style: fully validated when first analysed, so a hit needs no decoding at
  * all (the cheapest answer is also the most common one).
  */
-async function findExact(deps: AppDeps, settings: Settings, caller: Caller, fileHash: string, style: string | null): Promise<UploadOutcome | null> {
-  const exact = await deps.records.findByFileHash(fileHash, deps.now());
-  if (!exact || exact.style !== style) return null;
+async function findExact(deps: AppDeps, settings: Settings, caller: Caller, fileHash: string, variant: PromptVariant): Promise<UploadOutcome | null> {
+  const exact = await deps.records.findByFileHash(fileHash, deps.now(), (record) => sameVariant(record, variant));
+  if (!exact) return null;
   // The use, the caller's standing (a read-only peek) and the dashboard counter in one round trip.
   const [hit, status] = await Promise.all([
     reuse(deps, exact.id, { type: "exact", distance: 0 }),
@@ -105,10 +113,10 @@ async function findExact(deps: AppDeps, settings: Settings, caller: Caller, file
 }
 
 /** A perceptually similar photo (featureless images never match this way: isInformativeHash). */
-async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string, style: string | null): Promise<UploadOutcome | null> {
+async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string, variant: PromptVariant): Promise<UploadOutcome | null> {
   if (!settings.PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING || !isInformativeHash(imagePhash)) return null;
   const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
-  if (!similar || similar.record.style !== style) return null;
+  if (!similar || !sameVariant(similar.record, variant)) return null;
   return countedHit(deps, similar.record.id, { type: "similar", distance: similar.distance });
 }
 
@@ -126,11 +134,17 @@ function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: str
   };
 }
 
-async function analyse(deps: AppDeps, provider: Awaited<ReturnType<AppDeps["visionProvider"]>>, image: OpenedImage, settings: Settings, style?: Style): Promise<VisionResult> {
+async function analyse(
+  deps: AppDeps,
+  provider: Awaited<ReturnType<AppDeps["visionProvider"]>>,
+  image: OpenedImage,
+  settings: Settings,
+  request: { style?: Style; context?: string; language: string },
+): Promise<VisionResult> {
   const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   const started = performance.now();
   try {
-    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style });
+    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, ...request });
     deps.telemetry?.record({ kind: "provider_call", provider: result.provider, ms: performance.now() - started, ok: true });
     return result;
   } catch (error) {

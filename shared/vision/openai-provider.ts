@@ -60,7 +60,7 @@ export class OpenAIVisionProvider implements VisionProvider {
           {
             role: "user",
             content: [
-              { type: "text", text: userInstruction(input.style) },
+              { type: "text", text: userInstruction(input) },
               {
                 type: "image_url",
                 image_url: { url: `data:image/jpeg;base64,${input.jpeg.toString("base64")}`, detail: this.options.imageDetail ?? "low" },

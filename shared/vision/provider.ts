@@ -10,6 +10,10 @@ export interface VisionInput {
   prompt: string;
   /** Optional per-request style, from a fixed list. */
   style?: Style;
+  /** The caller's description of the room: data to consider, never instructions. */
+  context?: string;
+  /** BCP 47 tag of the language to write in (default "en"). */
+  language?: string;
 }
 
 export interface VisionResult {
@@ -29,6 +33,8 @@ export interface VisionResult {
 /** Image in, 10 validated chat-room suggestions out. Throws AnalysisFailedError on failure. */
 export interface VisionProvider {
   readonly name: string;
+  /** Writes English only (the local provider): another language is refused before any work. */
+  readonly englishOnly?: boolean;
   analyze(input: VisionInput): Promise<VisionResult>;
   /** Loads whatever the first analysis would otherwise wait for (in-process models). */
   warmUp?(): Promise<void>;

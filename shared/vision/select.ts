@@ -1,3 +1,4 @@
+import { isEnglish } from "../domain/prompt.js";
 import type { ConcreteProviderName, Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
@@ -42,9 +43,14 @@ export class FallbackVisionProvider implements VisionProvider {
   get name() {
     return this.chain.map((provider) => provider.name).join(">");
   }
+  get englishOnly() {
+    return this.chain.every((provider) => provider.englishOnly);
+  }
   async analyze(input: VisionInput): Promise<VisionResult> {
     const failures: AnalysisFailedError[] = [];
-    for (const provider of this.chain) {
+    // A fallback that writes English only cannot answer a request for another language.
+    const able = this.chain.filter((provider) => !provider.englishOnly || !input.language || isEnglish(input.language));
+    for (const provider of able) {
       try {
         const result = await provider.analyze(input);
         if (failures.length) console.warn(`vision: ${provider.name} answered after ${failures.map((f) => f.detail).join("; ")}`);

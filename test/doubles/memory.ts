@@ -73,9 +73,9 @@ export class MemoryRecordStore implements RecordStore {
     const record = this.records.get(id);
     return record ? clone(record) : null;
   }
-  async findByFileHash(fileHash: string, now: Date) {
+  async findByFileHash(fileHash: string, now: Date, accept: (record: PhotoAnalysisRecord) => boolean = () => true) {
     takeFailure(this.failures, "findByFileHash");
-    const matches = [...this.records.values()].filter((r) => r.fileHash === fileHash && unexpired(r, now)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const matches = [...this.records.values()].filter((r) => r.fileHash === fileHash && unexpired(r, now) && accept(r)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return matches[0] ? clone(matches[0]) : null;
   }
   async findSimilar(imagePhash: string, maxDistance: number, now: Date) {

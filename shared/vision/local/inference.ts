@@ -11,6 +11,8 @@ export interface InferenceTask {
   crop: RgbImage;
   mirrored: RgbImage;
   style?: Style;
+  /** The caller's description of the room: its words steer the themes where they match (purposes.ts). */
+  context?: string;
 }
 
 export interface InferenceResult {
@@ -47,7 +49,7 @@ export async function runInference(task: InferenceTask): Promise<InferenceResult
   const detected = await models.detector.detect(task.full);
   const scene = { ...mergeConcepts(classifications, detected.objects, detected.faces), palette: palette(task.full) };
   return {
-    suggestions: nameScene(scene, task.style),
+    suggestions: nameScene(scene, task.style, task.context),
     labels: scene.labels,
     raw: {
       provider: "local",

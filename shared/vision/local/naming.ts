@@ -1,3 +1,4 @@
+import { purposesIn } from "./purposes.js";
 import { createHash } from "node:crypto";
 import pluralize from "pluralize";
 import { normaliseSuggestions, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../../domain/suggestions.js";
@@ -115,7 +116,7 @@ function wordCount(name: string): number {
   return name.split(/\s+/).filter(Boolean).length;
 }
 
-type Kind = "subject" | "curated" | "rhyme" | "alliterative" | "parent" | "secondary" | "people" | "uncertain";
+type Kind = "context" | "subject" | "curated" | "rhyme" | "alliterative" | "parent" | "secondary" | "people" | "uncertain";
 
 interface Candidate {
   name: string;
@@ -230,9 +231,9 @@ function styled(candidates: Candidate[], style: Style | undefined): Candidate[] 
  * different photos rarely share a frame. Descriptions name the subject (or, for an uncertain
  * photo, the colour and the best guess), and one may quote WordNet's gloss of it.
  */
-export function nameScene(scene: Scene, style?: Style): Suggestion[] {
+export function nameScene(scene: Scene, style?: Style, context?: string): Suggestion[] {
   const { label, theme, concept } = primary(scene);
-  const random = seededRandom(`${label}|${theme.id}|${scene.people}|${scene.concepts.map((c) => c.label).join(",")}`);
+  const random = seededRandom(`${label}|${theme.id}|${scene.people}|${scene.concepts.map((c) => c.label).join(",")}${context ? `|${context}` : ""}`);
   const pick = <T>(items: readonly T[]): T[] => shuffled(items, random);
   const nameSubject = shortSubject(label);
   const subject = label.length > 30 ? shortSubject(label) : label;
@@ -305,11 +306,19 @@ export function nameScene(scene: Scene, style?: Style): Suggestion[] {
     candidates.push(...patterns.slice(guesses.length).map((pattern) => subjectName(pattern)), ...uncertain.slice(5));
   }
 
+  // The caller's purpose leads: up to four of its names, the photo's subject in them where they ask for it.
+  const purposes = purposesIn(context);
+  const contextual: Candidate[] = purposes.flatMap((purpose) => {
+    const descriptions = pick(purpose.descriptions).map((text) => text.replaceAll("{subject}", subject));
+    return pick(purpose.names).map((text, i) => ({ name: text.replaceAll("{S}", titleCase(nameSubject)), kind: "context" as const, formal: true, description: descriptions[i % descriptions.length] }));
+  });
+  const ordered = [...contextual.slice(0, 4), ...styled(candidates, style), ...contextual.slice(4)];
+
   const gloss = confident ? glossDescription(concept, subject) : undefined;
   const deck = [...(gloss ? [gloss] : []), ...interleave(pick(theme.descriptions), pick(GENERAL_DESCRIPTIONS)).map((text) => fill(text, subject))];
   const accepted: { name: string; description: string }[] = [];
   const usedDescriptions = new Set<string>();
-  for (const candidate of styled(candidates, style)) {
+  for (const candidate of ordered) {
     const name = titleCase(candidate.name);
     const words = wordCount(name);
     if (words < 2 || words > 4 || name.length > NAME_MAX_LENGTH || isBlocked(name)) continue;

@@ -30,6 +30,8 @@ async function rgb(input: VisionInput, options: { size?: number; mirror?: boolea
  */
 export class LocalVisionProvider implements VisionProvider {
   readonly name = "local";
+  /** The naming engine writes English. */
+  readonly englishOnly = true;
 
   private resolvedModelDir?: string;
   private readonly pool?: InferencePool;
@@ -74,7 +76,7 @@ export class LocalVisionProvider implements VisionProvider {
     }
     // Pixels are prepared here (sharp works off the event loop); the models run in a worker when there are workers.
     const [full, crop, mirrored] = await Promise.all([rgb(input), rgb(input, { size: CLASSIFIER_INPUT }), rgb(input, { size: CLASSIFIER_INPUT, mirror: true })]);
-    const task: InferenceTask = { modelDir, full, crop, mirrored, style: input.style };
+    const task: InferenceTask = { modelDir, full, crop, mirrored, style: input.style, context: input.context };
     let result: InferenceResult;
     try {
       result = this.pool ? await this.pool.run(task) : await runInference(task);
