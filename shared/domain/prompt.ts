@@ -25,11 +25,17 @@ export function normaliseContext(text: string): string {
     .trim();
 }
 
-/** The canonical BCP 47 tag ("PT-br" → "pt-BR"), or null for something that is not one. */
+/**
+ * The canonical BCP 47 tag ("PT-br" → "pt-BR"), or null for something that is not one, or whose
+ * language (ISO 639: two or three letters) is not one ICU knows ("zz", "english").
+ */
 export function canonicalLanguage(tag: string): string | null {
-  if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return null;
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return null;
   try {
-    return Intl.getCanonicalLocales(tag)[0] ?? null;
+    const canonical = Intl.getCanonicalLocales(tag)[0];
+    if (!canonical) return null;
+    const known = new Intl.DisplayNames(["en"], { type: "language", fallback: "none" }).of(canonical.split("-")[0]!);
+    return known ? canonical : null;
   } catch {
     return null;
   }

@@ -98,6 +98,13 @@ describe("runJob", () => {
     expect(staging.objects.size).toBe(0);
   });
 
+  it("carries the request's context and language to the analysis", async () => {
+    const { deps, records } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test", context: "for our office book swap", language: "pt-BR" });
+    await runJob(deps, job!.id, { failureOf: retryNever });
+    expect([...records.records.values()].map((record) => [record.context, record.language])).toEqual([["for our office book swap", "pt-BR"]]);
+  });
+
   it("a redelivered final job is only announced again: no second analysis", async () => {
     const { deps, vision, gateway, connections } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { BusyError, InvalidInputError, RateLimitedError } from "../../shared/domain/errors.js";
+import { BusyError, InvalidInputError, RateLimitedError, UnprocessableInputError } from "../../shared/domain/errors.js";
+import { parsePromptFields } from "../../functions/http.js";
+import type { VisionInput } from "../../shared/vision/provider.js";
 import type { Caller } from "../../shared/domain/types.js";
 import { FallbackVisionProvider } from "../../shared/vision/select.js";
 import { analyzeUpload } from "../../shared/usecases/upload.js";
@@ -177,5 +179,71 @@ describe("image TTL ceiling", () => {
     expect(Date.parse(outcome.record.expiresAt!) - Date.parse(outcome.record.createdAt)).toBe(720 * 3_600_000);
     const uncapped = await analyzeUpload(deps, { bytes: photoA!, caller: { ...caller, fingerprint: "fp-2" } });
     expect(Date.parse(uncapped.record.expiresAt!) - Date.parse(uncapped.record.createdAt)).toBe(2000 * 3_600_000);
+  });
+});
+
+describe("custom prompts: context and language", () => {
+  it("reuses an analysis only for the same style, context and language, and hands them to the provider", async () => {
+    const seen: VisionInput[] = [];
+    const vision = new ScriptedVision();
+    const analyze = vision.analyze.bind(vision);
+    vision.analyze = async (input) => {
+      seen.push(input);
+      return analyze(input);
+    };
+    const { deps, records } = memoryDeps({ vision });
+    const hiking = await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club" });
+    expect(hiking).toMatchObject({ cached: false, record: { context: "names for my hiking club", language: "en", style: null } });
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club" })).cached).toBe(true);
+    expect((await analyzeUpload(deps, { bytes: coffee, caller })).cached).toBe(false);
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "a room for our office book swap" })).cached).toBe(false);
+    const spanish = await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club", language: "es" });
+    expect(spanish).toMatchObject({ cached: false, record: { language: "es" } });
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club", language: "es" })).record.id).toBe(spanish.record.id);
+    expect(records.records.size).toBe(4);
+    expect(seen.map((input) => [input.context, input.language])).toEqual([
+      ["names for my hiking club", "en"],
+      [undefined, "en"],
+      ["a room for our office book swap", "en"],
+      ["names for my hiking club", "es"],
+    ]);
+  });
+
+  it("answers 422 for a language an English-only provider cannot write, before any unit is charged or anything stored", async () => {
+    const englishOnly = Object.assign(new ScriptedVision(), { englishOnly: true });
+    const { deps, records, counters, images } = memoryDeps({ vision: englishOnly });
+    const refusal = await analyzeUpload(deps, { bytes: coffee, caller, language: "es" }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(UnprocessableInputError);
+    expect(refusal).toMatchObject({ status: 422, subject: "language", message: "The local vision provider writes English names only; configure a cloud provider for 'es'." });
+    expect([englishOnly.calls, records.records.size, images.objects.size, counters.total("fp:fp-unit")]).toEqual([0, 0, 0, 0]);
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, language: "en-GB" })).record.language).toBe("en-GB");
+  });
+
+  it("skips an English-only fallback for another language: the cloud provider's failure is the answer", async () => {
+    const cloud = new ScriptedVision([providerFailure("cloud down")], "cloud");
+    const local = Object.assign(new ScriptedVision([], "local"), { englishOnly: true });
+    const chain = new FallbackVisionProvider([cloud, local]);
+    expect(chain.englishOnly).toBe(false);
+    const { deps } = memoryDeps({ vision: chain });
+    await expect(analyzeUpload(deps, { bytes: coffee, caller, language: "fr" })).rejects.toThrow("cloud down");
+    expect(local.calls).toBe(0);
+  });
+});
+
+describe("prompt fields from a request", () => {
+  it("validates context and language as the seed validates fields, and normalises them", () => {
+    const parse = (fields: Record<string, unknown>) => {
+      const errors: Record<string, string[]> = {};
+      return { ...parsePromptFields((name) => fields[name], errors), errors };
+    };
+    expect(parse({ context: "  names for\nmy  hiking club ", language: "PT-br" })).toEqual({ style: undefined, context: "names for my hiking club", language: "pt-BR", errors: {} });
+    expect(parse({ context: "", language: "" })).toEqual({ style: undefined, context: undefined, language: undefined, errors: {} });
+    expect(parse({ context: "x".repeat(201) }).errors).toEqual({ context: ["Ensure this field has no more than 200 characters."] });
+    expect(parse({ context: "x".repeat(200) }).errors).toEqual({});
+    expect(parse({ context: 42 }).errors).toEqual({ context: ["Not a valid string."] });
+    for (const bad of ["english", "e", "zz", "es_ES", "en--US", "123", "<script>", 7]) {
+      expect(parse({ language: bad }).errors, String(bad)).toEqual({ language: [`"${String(bad)}" is not a valid BCP 47 language tag (for example en, es, pt-BR).`] });
+    }
+    expect(parse({ language: "zh-Hant-TW" }).language).toBe("zh-Hant-TW");
   });
 });
