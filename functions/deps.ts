@@ -39,7 +39,10 @@ function tracedProvider(provider: VisionProvider, active: Tracer): VisionProvide
  * and kept for the life of the container, with tracing and CloudWatch metrics. The upload function
  * passes its vision selector (only its bundle carries the vision code); every other function gets none.
  */
-export function lambdaDeps(vision?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => VisionSelector): AppDeps {
+export function lambdaDeps(
+  vision?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => VisionSelector,
+  moderation?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => NonNullable<AppDeps["moderator"]>,
+): AppDeps {
   if (!deps) {
     const runtime = runtimeEnvironmentFrom(process.env);
     const selector = vision?.(runtime, process.env);
@@ -49,6 +52,7 @@ export function lambdaDeps(vision?: (runtime: RuntimeEnvironment, env: NodeJS.Pr
       awsClient: active ? (client) => active.captureAWSv3Client(client as never) as typeof client : undefined,
       telemetry: cloudWatchTelemetry,
     });
+    if (moderation) deps.moderator = moderation(runtime, process.env);
   }
   return deps;
 }

@@ -92,6 +92,7 @@ export const cloudWatchTelemetry: Telemetry | undefined = metrics && {
       exact_hit: "ExactHits",
       similar_hit: "SimilarHits",
       rate_limited: "RateLimited",
+      moderated: "Moderated",
       failed: "Failures",
       analysis: "Analyses",
     };

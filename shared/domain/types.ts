@@ -50,6 +50,8 @@ export interface PhotoAnalysisRecord {
   context?: string | null;
   /** BCP 47 tag of the names' language; absent on records from before languages ("en"). */
   language?: string;
+  /** Set when moderation flagged the photo (suggestive but allowed): its decision, labels and moderator. */
+  moderation?: { decision: "allow" | "flag" | "block"; labels: { label: string; score: number }[]; provider: string };
   userId: string | null;
   username: string | null;
   fingerprint: string | null;

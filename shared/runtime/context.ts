@@ -10,6 +10,7 @@ import { ApiGatewayConnections } from "../notifications/api-gateway-connections.
 import { SqsJobQueue } from "../queue/sqs-job-queue.js";
 import { DynamoConnectionStore } from "../stores/dynamo-connection-store.js";
 import { DynamoJobStore } from "../stores/dynamo-job-store.js";
+import { DynamoBlockedPhotos } from "../stores/dynamo-blocked-photos.js";
 import { Refreshing } from "../config/refreshing.js";
 import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSettings, type ConfigSource } from "../config/sources.js";
 import { SsmConfigSource } from "../config/ssm-source.js";
@@ -248,6 +249,7 @@ export function createDeps(
     claims: new DynamoUploadClaims(documents, runtime.tableName),
     staging: s3 ? new S3StagingStore(s3, runtime.bucketName!) : undefined,
     intents: new DynamoUploadIntents(documents, runtime.tableName),
+    blockedPhotos: new DynamoBlockedPhotos(documents, runtime.tableName),
     jobs: new DynamoJobStore(documents, runtime.tableName),
     connections: new DynamoConnectionStore(documents, runtime.tableName),
     // SQS sends to the queue URL's own host, so a URL on a local server needs no other setting.

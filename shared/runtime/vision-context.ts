@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { LiveSettings } from "../config/sources.js";
 import type { AppDeps } from "../usecases/deps.js";
+import { createModeratorSelector, type ModeratorSelector } from "../moderation/select.js";
 import { createProviderSelector } from "../vision/select.js";
 import { createConfigSource, createDeps, createSecretReader, type RuntimeEnvironment, type VisionSelector } from "./context.js";
 
@@ -29,10 +30,22 @@ export function createVisionSelector(
   });
 }
 
-/** Everything, vision included: the upload function, the local server and the tests. */
+/** The content moderator for this runtime: `auto` means Rekognition when deployed by the stack (live settings in SSM). */
+export function createModeration(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "awsTimeoutMs">, env: NodeJS.ProcessEnv = process.env): ModeratorSelector {
+  return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl, inAws: Boolean(runtime.ssmPrefix), region: runtime.region });
+}
+
+/** Everything, vision and moderation included: the upload function, the local server and the tests. */
 export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): AppDeps {
   const selector = createVisionSelector(runtime, env);
-  return { ...createDeps(runtime, env, selector), dispose: selector.dispose };
+  const moderator = createModeration(runtime, env);
+  return {
+    ...createDeps(runtime, env, selector),
+    moderator,
+    dispose: async () => {
+      await Promise.all([selector.dispose(), moderator.dispose()]);
+    },
+  };
 }
 
 /** Settings and the vision provider alone: enough for the `analyze` CLI, which stores nothing. */

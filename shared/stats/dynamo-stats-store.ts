@@ -9,6 +9,7 @@ const COUNTERS: Record<Exclude<StatsEvent["kind"], "analysis">, keyof DailyStats
   exact_hit: "exactHits",
   similar_hit: "similarHits",
   rate_limited: "rateLimited",
+  moderated: "moderated",
   failed: "failures",
 };
 /** Names of one analysis go to one of these items of the day, chosen by its first name: items stay small. */
@@ -109,6 +110,7 @@ export class DynamoStatsStore implements StatsStore {
         exactHits: n("exactHits"),
         similarHits: n("similarHits"),
         rateLimited: n("rateLimited"),
+        moderated: n("moderated"),
         failures: n("failures"),
         tokens: n("tokens"),
         costUsd: n("costMicros") / 1e6,

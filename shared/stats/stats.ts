@@ -7,6 +7,7 @@ export type StatsEvent =
   | { kind: "exact_hit" }
   | { kind: "similar_hit" }
   | { kind: "rate_limited" }
+  | { kind: "moderated" }
   | { kind: "failed" }
   | { kind: "analysis"; provider: string; model: string; tokens: number; costUsd: number | null; names: string[] };
 
@@ -17,6 +18,8 @@ export interface DailyStats {
   exactHits: number;
   similarHits: number;
   rateLimited: number;
+  /** Photos refused by content moderation (explicit content). */
+  moderated: number;
   failures: number;
   tokens: number;
   costUsd: number;

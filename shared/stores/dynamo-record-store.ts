@@ -72,6 +72,7 @@ function fromItem(item: Item): PhotoAnalysisRecord {
     estimatedCostUsd: typeof item.estimatedCostUsd === "number" ? item.estimatedCostUsd : null,
     style: str("style"),
     context: str("context"),
+    ...(item.moderation ? { moderation: item.moderation as PhotoAnalysisRecord["moderation"] } : {}),
     language: str("language") ?? DEFAULT_LANGUAGE,
     tokenUsage: item.tokenUsage as PhotoAnalysisRecord["tokenUsage"],
     userId: str("userId"),

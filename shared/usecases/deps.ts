@@ -1,3 +1,4 @@
+import type { BlockedPhotos, Moderator } from "../moderation/moderation.js";
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
 import type { ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
@@ -19,6 +20,10 @@ export interface AppDeps {
   imageStores: Partial<Record<StorageType, ImageStore>>;
   /** The provider the settings select; throws VisionNotConfiguredError when it cannot work. */
   visionProvider(settings: Settings): Promise<VisionProvider>;
+  /** The content moderator the settings select (the analysing functions only). */
+  moderator?(settings: Settings): Promise<Moderator>;
+  /** Photos moderation refused, by MD5. */
+  blockedPhotos?: BlockedPhotos;
   rateLimiter: RateLimiter;
   /** Who may use the admin: a static token (local) and/or signed-in users in this group. */
   admin: { token?: string; group: string };

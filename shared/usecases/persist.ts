@@ -1,3 +1,4 @@
+import type { ModerationVerdict } from "../moderation/moderation.js";
 import type { PromptVariant } from "../domain/prompt.js";
 import type { Settings } from "../config/settings.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
@@ -30,6 +31,8 @@ export interface NewAnalysis {
   fileSize: number;
   variant: PromptVariant;
   caller: Caller;
+  /** Moderation's labels when the photo was flagged (suggestive but allowed). */
+  moderation?: ModerationVerdict;
 }
 
 /**
@@ -70,6 +73,7 @@ export async function persistAnalysis(deps: AppDeps, settings: Settings, analysi
     style: analysis.variant.style,
     context: analysis.variant.context,
     language: analysis.variant.language,
+    ...(analysis.moderation ? { moderation: analysis.moderation } : {}),
     userId: caller.userId,
     username: caller.username,
     fingerprint: caller.fingerprint,

@@ -10,6 +10,7 @@ import type { VisionResult } from "../vision/provider.js";
 import { withClaim } from "./claim.js";
 import { countEvent, type AppDeps } from "./deps.js";
 import { persistAnalysis } from "./persist.js";
+import { moderatePhoto, refuseKnownBlocked, screenSuggestions } from "./moderate.js";
 import { ensureStanding, withQuota } from "./quota.js";
 
 export interface UploadInput {
@@ -60,6 +61,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const fileHash = md5Hex(input.bytes);
   const variant: PromptVariant = { style: input.style ?? null, context: input.context || null, language: input.language ?? DEFAULT_LANGUAGE };
   const stage = input.onStage ?? (async () => {});
+  // One id per request: the claim's owner and (unless the caller names one) the token of its allowance unit.
+  const requestId = deps.newId();
+  const quotaToken = input.quotaToken ?? requestId;
+  await refuseKnownBlocked(deps, settings, input.caller, fileHash, quotaToken);
   await stage("matching");
   const exact = await findExact(deps, settings, input.caller, fileHash, variant);
   if (exact) return exact;
@@ -68,6 +73,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
+  const moderation = await moderatePhoto(deps, settings, { image, fileHash, caller: input.caller, token: quotaToken });
   const similar = await findSimilar(deps, settings, imagePhash, variant);
   if (similar) return { ...similar, rateLimit: standing };
 
@@ -76,13 +82,14 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   if (provider.englishOnly && !isEnglish(variant.language)) {
     throw new UnprocessableInputError("language", `The local vision provider writes English names only; configure a cloud provider for '${variant.language}'.`);
   }
-  const requestId = deps.newId();
   const outcome = await withClaim(claimOptions(deps, input, fileHash + variantSuffix(variant), requestId), () =>
-    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: input.quotaToken ?? requestId, onRefused: refused }, async (rateLimit) => {
+    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused }, async (rateLimit) => {
       await stage("analysing");
       const result = await analyse(deps, provider, image, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
+      await screenSuggestions(deps, settings, result);
       await stage("storing");
-      const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, variant, caller: input.caller });
+      const flagged = moderation?.decision === "flag" ? moderation : undefined;
+      const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, variant, caller: input.caller, moderation: flagged });
       return { value: { cached: false, record, rateLimit } as UploadOutcome, recordId: record.id, keepUntil: Date.parse(record.expiresAt ?? record.createdAt) };
     }),
   );

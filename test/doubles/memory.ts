@@ -21,6 +21,7 @@ import type {
   UploadIntents,
 } from "../../shared/stores/ports.js";
 import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../../shared/domain/jobs.js";
+import type { BlockedPhotos, ModerationScores, ModerationVerdict, Moderator } from "../../shared/moderation/moderation.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "../../shared/vision/provider.js";
@@ -247,6 +248,27 @@ export class MemoryStaging implements StagingStore {
   }
 }
 
+export class MemoryBlockedPhotos implements BlockedPhotos {
+  readonly blocked = new Map<string, ModerationVerdict>();
+  async isBlocked(fileHash: string) {
+    return this.blocked.has(fileHash);
+  }
+  async remember(fileHash: string, verdict: ModerationVerdict) {
+    this.blocked.set(fileHash, clone(verdict));
+  }
+}
+
+/** A moderator whose scores a test sets; it counts the photos it judged. */
+export class ScriptedModerator implements Moderator {
+  readonly name = "scripted";
+  calls = 0;
+  constructor(public scores: ModerationScores = { labels: [{ label: "neutral", score: 0.99 }], explicit: 0.01, suggestive: 0.01 }) {}
+  async moderateImage() {
+    this.calls++;
+    return clone(this.scores);
+  }
+}
+
 export class MemoryJobStore implements JobStore {
   readonly jobs = new Map<string, Job>();
   readonly batches = new Map<string, Batch>();
@@ -353,7 +375,7 @@ export class MemoryStats implements StatsStore {
   async daily(fromDay: string, toDay: string): Promise<DailyStats[]> {
     return daysBetween(fromDay, toDay).map((day) => {
       const of = (kind: StatsEvent["kind"]) => this.events.filter((entry) => entry.day === day && entry.event.kind === kind).length;
-      return { day, uploads: this.events.filter((entry) => entry.day === day).length, analyses: of("analysis"), exactHits: of("exact_hit"), similarHits: of("similar_hit"), rateLimited: of("rate_limited"), failures: of("failed"), tokens: 0, costUsd: 0 };
+      return { day, uploads: this.events.filter((entry) => entry.day === day).length, analyses: of("analysis"), exactHits: of("exact_hit"), similarHits: of("similar_hit"), rateLimited: of("rate_limited"), moderated: of("moderated"), failures: of("failed"), tokens: 0, costUsd: 0 };
     });
   }
   async models() {
@@ -414,6 +436,8 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     images: new MemoryImageStore("s3", clock.now),
     staging: new MemoryStaging(),
     intents: new MemoryIntents(),
+    blockedPhotos: new MemoryBlockedPhotos(),
+    moderator: new ScriptedModerator(),
     jobs: new MemoryJobStore(),
     queue: new MemoryQueue(),
     connections: new MemoryConnections(),
@@ -429,6 +453,8 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     claims: parts.claims,
     staging: parts.staging,
     intents: parts.intents,
+    blockedPhotos: parts.blockedPhotos,
+    moderator: async () => parts.moderator,
     jobs: parts.jobs,
     queue: parts.queue,
     connections: parts.connections,

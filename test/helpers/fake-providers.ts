@@ -53,6 +53,10 @@ abstract class ScriptedProviderServer {
   }
 
   protected abstract accepts(path: string): boolean;
+  /** Requests outside the script (e.g. OpenAI's moderation endpoint): answered here, not recorded or counted. */
+  protected sideRoute(_path: string, _body: Record<string, unknown>): unknown | undefined {
+    return undefined;
+  }
   protected abstract success(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>, request: RecordedRequest): unknown;
   protected abstract error(status: number, message: string): unknown;
 
@@ -61,6 +65,8 @@ abstract class ScriptedProviderServer {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+      const side = this.sideRoute(request.url ?? "", body);
+      if (side !== undefined) return send(response, 200, side);
       const recorded = { path: request.url ?? "", headers: request.headers, body };
       this.requests.push(recorded);
       const behaviour = this.script[Math.min(this.sinceScript, this.script.length - 1)]!;
@@ -91,8 +97,34 @@ function suggestionsJson(behaviour: Extract<FakeBehaviour, { kind: "suggestions"
   return behaviour.kind === "content" ? behaviour.content : JSON.stringify({ suggestions: behaviour.suggestions ?? COFFEE_SUGGESTIONS });
 }
 
-/** OpenAI's Chat Completions: POST /v1/chat/completions → `chat.completion`. Also what compatible servers speak. */
+/**
+ * OpenAI's Chat Completions: POST /v1/chat/completions → `chat.completion`. Also what compatible servers
+ * speak. Its moderation endpoint (POST /v1/moderations) answers outside the script: images get
+ * `moderationScores` (all zero unless a test sets some), texts are flagged when `flagText` says so.
+ */
 export class FakeOpenAI extends ScriptedProviderServer {
+  readonly moderationRequests: Record<string, unknown>[] = [];
+  moderationScores: Record<string, number> = {};
+  flagText: (text: string) => boolean = () => false;
+
+  protected override sideRoute(path: string, body: Record<string, unknown>) {
+    if (path !== "/v1/moderations") return undefined;
+    this.moderationRequests.push(body);
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const categories = ["sexual", "sexual/minors", "harassment", "hate", "illicit", "self-harm", "violence", "violence/graphic"];
+    const isImage = inputs.some((entry) => typeof entry === "object" && entry !== null);
+    const result = (flagged: boolean, scores: Record<string, number>) => ({
+      flagged,
+      categories: Object.fromEntries(categories.map((name) => [name, (scores[name] ?? 0) >= 0.5])),
+      category_scores: Object.fromEntries(categories.map((name) => [name, scores[name] ?? 0])),
+      category_applied_input_types: {},
+    });
+    const results = isImage
+      ? [result(Object.values(this.moderationScores).some((score) => score >= 0.5), this.moderationScores)]
+      : inputs.map((text) => result(this.flagText(String(text)), {}));
+    return { id: `modr-${this.moderationRequests.length}`, model: "omni-moderation-latest", results };
+  }
+
   get baseUrl(): string {
     return `${this.origin}/v1`;
   }

@@ -50,6 +50,7 @@ export async function synthesizeFunctions(): Promise<SynthesizedFunctions> {
     "@aws-sdk/client-ssm",
     "@aws-sdk/client-sqs",
     "@aws-sdk/client-apigatewaymanagementapi",
+    "@aws-sdk/client-rekognition",
   ]);
   for (const [relative, dir] of sdk) {
     if (relative.split("node_modules/").length > 2) continue; // nested copies resolve inside their parents

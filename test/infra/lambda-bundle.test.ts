@@ -115,7 +115,7 @@ describe("bundled Lambda functions", () => {
   it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {
     const event = JSON.parse(await readFile("fixtures/events/upload.json", "utf8"));
     const uploaded = await invoke("Upload", event);
-    expect(uploaded.statusCode).toBe(201);
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
     const body = JSON.parse(uploaded.body);
     // The classifier comes from the layer's /opt/models copy (here: the layer directory's models/).
     expect(body.analysis.ai_vision_model).toBe("local:mobilenet_v1_0.75_224_quant+centernet");

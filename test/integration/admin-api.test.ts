@@ -133,7 +133,7 @@ describe("dashboard counters, maintained on write", () => {
     const body = parseJson(await stats("/api/admin/stats/", { days: "7" }));
     expect(body.daily).toHaveLength(7);
     const today = body.daily.at(-1);
-    expect(today).toEqual({ day: "2026-11-20", uploads: 4, analyses: 2, exactHits: 1, similarHits: 0, rateLimited: 1, failures: 0, tokens: 1066, costUsd: expect.closeTo(2 * (312 * 2.5 + 221 * 10) / 1e6, 8) });
+    expect(today).toEqual({ day: "2026-11-20", uploads: 4, analyses: 2, exactHits: 1, similarHits: 0, rateLimited: 1, moderated: 0, failures: 0, tokens: 1066, costUsd: expect.closeTo(2 * (312 * 2.5 + 221 * 10) / 1e6, 8) });
     expect(body.models).toEqual([{ provider: "openai", model: "gpt-4o-2024-08-06", analyses: 2, tokens: 1066, costUsd: expect.any(Number) }]);
     expect(body.top_names[0]).toEqual({ name: "Bean Scene", count: 2 });
     expect(body.top_names).toHaveLength(10);

@@ -190,7 +190,7 @@
     const box = el("div", { class: "charts", id: "charts" });
     main.replaceChildren(
       el("div", { class: "card totals", id: "totals" },
-        [["Uploads", sum("uploads")], ["Analyses", sum("analyses")], ["Cache hits", sum("exactHits") + sum("similarHits")], ["Rate limited", sum("rateLimited")], ["Tokens", sum("tokens")], ["Cost", `$${sum("costUsd").toFixed(4)}`]]
+        [["Uploads", sum("uploads")], ["Analyses", sum("analyses")], ["Cache hits", sum("exactHits") + sum("similarHits")], ["Rate limited", sum("rateLimited")], ["Moderated", sum("moderated")], ["Tokens", sum("tokens")], ["Cost", `$${sum("costUsd").toFixed(4)}`]]
           .map(([label, value]) => el("div", {}, el("strong", { text: value }), el("span", { class: "muted", text: label })))),
       box,
     );

@@ -1,9 +1,9 @@
 import { purposesIn } from "./purposes.js";
 import { createHash } from "node:crypto";
 import pluralize from "pluralize";
-import { normaliseSuggestions, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../../domain/suggestions.js";
+import { isBlocked, normaliseSuggestions, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../../domain/suggestions.js";
 import type { Suggestion } from "../../domain/types.js";
-import { BLOCKED_WORDS, GENERIC_THEME, type Theme } from "./themes.js";
+import { GENERIC_THEME, type Theme } from "./themes.js";
 import type { Style } from "../instructions.js";
 import {
   ALLITERATION, ALTERNATIVE_DESCRIPTIONS, COLOURS, GENERAL_DESCRIPTIONS, PAIR_DESCRIPTIONS, PAIR_PATTERNS, HEDGED_DESCRIPTIONS, PARENT_DESCRIPTIONS, SUBJECT_PATTERNS, UNCERTAIN_DESCRIPTIONS, UNCERTAIN_NAMES, type NamePattern,
@@ -72,13 +72,6 @@ export function titleCase(text: string): string {
     .join(" ");
 }
 
-export function isBlocked(text: string): boolean {
-  const lower = text.toLowerCase();
-  for (const blocked of BLOCKED_WORDS) {
-    if (new RegExp(`\\b${blocked.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(lower)) return true;
-  }
-  return false;
-}
 
 /** "black and gold garden spider" → "garden spider": short enough for a name of at most 4 words. */
 export function shortSubject(label: string): string {

@@ -1,0 +1,59 @@
+import type { Settings } from "../config/settings.js";
+import type { Moderator } from "./moderation.js";
+
+export interface ModerationEnvironment {
+  secrets(name: string): Promise<string | undefined>;
+  openaiBaseUrl?: string;
+  /** Running in AWS (the stack's functions): `auto` means Rekognition there. */
+  inAws: boolean;
+  region: string;
+}
+
+export type ModeratorSelector = ((settings: Settings) => Promise<Moderator>) & { dispose(): Promise<void> };
+
+/**
+ * Picks the moderator the settings ask for. `auto`: Rekognition in AWS; OpenAI's moderation when
+ * OpenAI analyses the photos (its key is there and the vision provider is OpenAI or auto); the local
+ * model otherwise (no key, no network). Each is built once, its SDK imported only when chosen.
+ */
+export function createModeratorSelector(environment: ModerationEnvironment): ModeratorSelector {
+  const cache = new Map<string, Promise<Moderator>>();
+  const cached = (key: string, make: () => Promise<Moderator>) => {
+    let moderator = cache.get(key);
+    if (!moderator) {
+      moderator = make();
+      moderator.catch(() => cache.delete(key));
+      cache.set(key, moderator);
+    }
+    return moderator;
+  };
+  const openaiKey = () => environment.secrets("OPENAI_API_KEY");
+  const select = async (settings: Settings): Promise<Moderator> => {
+    let name = settings.PHOTO_ANALYSIS_MODERATION_PROVIDER;
+    if (name === "auto") {
+      const openaiAnalyses = ["openai", "auto"].includes(settings.PHOTO_ANALYSIS_VISION_PROVIDER) && Boolean(await openaiKey());
+      name = environment.inAws ? "rekognition" : openaiAnalyses ? "openai" : "local";
+    }
+    switch (name) {
+      case "rekognition":
+        return cached("rekognition", async () => {
+          const [{ RekognitionClient }, { RekognitionModerator }] = await Promise.all([import("@aws-sdk/client-rekognition"), import("./rekognition-moderator.js")]);
+          return new RekognitionModerator(new RekognitionClient({ region: environment.region }));
+        });
+      case "openai": {
+        const apiKey = await openaiKey();
+        if (!apiKey) throw new Error("PHOTO_ANALYSIS_MODERATION_PROVIDER=openai needs OPENAI_API_KEY");
+        const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
+        return cached(`openai:${environment.openaiBaseUrl ?? ""}:${timeoutMs}`, async () => new (await import("./openai-moderator.js")).OpenAIModerator({ apiKey, baseURL: environment.openaiBaseUrl, timeoutMs }));
+      }
+      default:
+        return cached("local", async () => new (await import("./local-moderator.js")).LocalModerator());
+    }
+  };
+  const dispose = async () => {
+    const built = await Promise.all([...cache.values()].map((moderator) => moderator.catch(() => undefined)));
+    cache.clear();
+    await Promise.all(built.map((moderator) => moderator?.close?.()));
+  };
+  return Object.assign(select, { dispose });
+}

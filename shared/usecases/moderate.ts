@@ -1,0 +1,65 @@
+import type { Settings } from "../config/settings.js";
+import { AnalysisFailedError, UnprocessableInputError } from "../domain/errors.js";
+import type { Caller } from "../domain/types.js";
+import type { OpenedImage } from "../image/decode.js";
+import { moderationInput } from "../moderation/input.js";
+import { BLOCKED_MESSAGE, decide, type ModerationVerdict } from "../moderation/moderation.js";
+import { rateLimitRules } from "../ratelimit/rate-limiter.js";
+import type { VisionResult } from "../vision/provider.js";
+import { countEvent, type AppDeps } from "./deps.js";
+
+/*
+ * Content safety in the upload: the same bytes once refused are refused by their MD5 before
+ * anything else (no model, no cache: a blocked photo never reaches the exact-match cache); every
+ * other photo is judged after decoding, before the near-duplicate lookup and any vision call, and
+ * before anything is stored. A refusal takes a unit of the caller's allowance (so refusals cannot
+ * be probed for free) and counts on the dashboard.
+ */
+
+function moderating(deps: AppDeps, settings: Settings): boolean {
+  return settings.PHOTO_ANALYSIS_MODERATION !== "off" && Boolean(deps.moderator);
+}
+
+/** Refuses bytes refused before. */
+export async function refuseKnownBlocked(deps: AppDeps, settings: Settings, caller: Caller, fileHash: string, token: string): Promise<void> {
+  if (settings.PHOTO_ANALYSIS_MODERATION !== "block" || !deps.blockedPhotos) return;
+  if (await deps.blockedPhotos.isBlocked(fileHash)) await refuse(deps, settings, caller, token);
+}
+
+/** Judges a decoded photo; a blocked one is remembered and refused (422). Undefined when moderation is off. */
+export async function moderatePhoto(deps: AppDeps, settings: Settings, request: { image: OpenedImage; fileHash: string; caller: Caller; token: string }): Promise<ModerationVerdict | undefined> {
+  if (!moderating(deps, settings)) return undefined;
+  let verdict: ModerationVerdict;
+  try {
+    const moderator = await deps.moderator!(settings);
+    const scores = await moderator.moderateImage(await moderationInput(request.image));
+    verdict = { decision: decide(scores, settings), labels: scores.labels, provider: moderator.name };
+  } catch (error) {
+    // Fail closed: a photo that could not be checked is not analysed.
+    throw new AnalysisFailedError(`Content moderation failed: ${(error as Error).message}`, { cause: error, retryable: true });
+  }
+  if (verdict.decision === "block") {
+    await deps.blockedPhotos?.remember(request.fileHash, verdict, deps.now());
+    await refuse(deps, settings, request.caller, request.token);
+  }
+  return verdict;
+}
+
+/** Generated names and descriptions through the moderator's text check, when it has one; a rejected suggestion fails the analysis (10 are required). */
+export async function screenSuggestions(deps: AppDeps, settings: Settings, result: VisionResult): Promise<void> {
+  if (!moderating(deps, settings)) return;
+  const moderator = await deps.moderator!(settings);
+  if (!moderator.moderateTexts) return;
+  const texts = result.suggestions.map((suggestion) => `${suggestion.name}: ${suggestion.description}`);
+  const rejected = (await moderator.moderateTexts(texts)).filter(Boolean).length;
+  if (rejected) throw new AnalysisFailedError(`Vision provider returned ${result.suggestions.length - rejected} usable suggestions; ${result.suggestions.length} are required (${rejected} rejected by moderation)`);
+}
+
+async function refuse(deps: AppDeps, settings: Settings, caller: Caller, token: string): Promise<never> {
+  if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
+    // Charged whatever the standing (a refusal is not an analysis that could be refused for being over the limit).
+    await deps.rateLimiter.acquire(rateLimitRules(caller, settings), deps.now(), token).catch((error) => console.error("moderation charge failed", error));
+  }
+  await countEvent(deps, { kind: "moderated" });
+  throw new UnprocessableInputError("image", BLOCKED_MESSAGE);
+}
