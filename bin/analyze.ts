@@ -26,11 +26,15 @@ let failures = 0;
 for (const [index, file] of files.entries()) {
   try {
     const result = await analyzeImageBytes(deps, await readFile(file));
+    if (result.moderation?.decision === "block") failures++;
     if (values.json) {
-      console.log(JSON.stringify({ file, labels: result.labels, suggestions: result.suggestions, model: result.model, ms: Math.round(result.ms) }));
+      console.log(JSON.stringify({ file, ...(result.moderation ? { moderation: result.moderation } : {}), labels: result.labels, suggestions: result.suggestions, model: result.model, ms: Math.round(result.ms) }));
+    } else if (result.moderation?.decision === "block") {
+      console.error(`\n[${index + 1}/${files.length}] ${file}: blocked by moderation (${result.moderation.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ")})`);
     } else {
       console.log(`\n[${index + 1}/${files.length}] ${file}  (${result.model}, ${Math.round(result.ms)} ms)`);
       console.log(`  labels: ${result.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ") || "(none)"}`);
+      if (result.moderation?.decision === "flag") console.log(`  moderation: flagged (${result.moderation.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ")})`);
       for (const [n, suggestion] of result.suggestions.entries()) {
         console.log(`  ${String(n + 1).padStart(2)}. ${suggestion.name} (${suggestion.key})\n      ${suggestion.description}`);
       }

@@ -12,7 +12,7 @@ function booleanParam(name: string, value: string | undefined): boolean | undefi
   throw ValidationError.field(name, "Use true or false.");
 }
 
-/** GET /api/admin/analyses/?limit=&cursor=&model=&storage_type=&expired=&signed_in=&from=&to=&q= */
+/** GET /api/admin/analyses/?limit=&cursor=&model=&storage_type=&expired=&signed_in=&flagged=&from=&to=&q= */
 export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event: HttpEvent) => {
     const deps = getDeps();
@@ -31,6 +31,7 @@ export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
         storageType: (query.storage_type || undefined) as "s3" | "local" | undefined,
         expired: booleanParam("expired", query.expired),
         signedIn: booleanParam("signed_in", query.signed_in),
+        flagged: booleanParam("flagged", query.flagged),
       },
     });
     const baseUrl = publicBaseUrl(event, deps);

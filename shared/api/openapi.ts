@@ -105,6 +105,11 @@ export function openApiDocument(): Record<string, unknown> {
             201: json(component("UploadResponse"), "A new analysis", rateLimitHeaders),
             202: json(component("AcceptedJob"), "Queued (Prefer: respond-async)", { ...requestIdHeader, "Preference-Applied": header("respond-async"), Location: header("The status URL") }),
             ...pick(400, 401, 404, 429, 500, 503),
+            422: json(
+              component("FieldErrors"),
+              'Refused: {"image": ["This photo can\'t be analysed: it appears to contain explicit content."]} (moderation), or {"language": [...]} when the provider writes English only',
+              requestIdHeader,
+            ),
             413: json(component("FieldErrors"), "Too large for a direct upload: use /upload-url/", requestIdHeader),
           },
         },

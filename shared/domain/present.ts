@@ -47,6 +47,7 @@ export function presentRecentItem(record: PhotoAnalysisRecord) {
 /** Admin list row: the seed admin's columns. */
 export function presentAdminRow(record: PhotoAnalysisRecord, baseUrl: string, now: Date) {
   return {
+    flagged: record.moderation?.decision === "flag",
     id: record.id,
     short_id: record.id.slice(0, 8),
     created_at: record.createdAt,
@@ -74,5 +75,6 @@ export function presentAdminDetail(record: PhotoAnalysisRecord, baseUrl: string,
     content_type: record.contentType,
     updated_at: record.updatedAt,
     raw_response: record.rawResponse,
+    moderation: record.moderation ?? null,
   };
 }

@@ -52,7 +52,7 @@ export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.Pr
 export function createVisionDeps(
   runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl" | "region">,
   env: NodeJS.ProcessEnv = process.env,
-): Pick<AppDeps, "settings" | "visionProvider"> {
+): Pick<AppDeps, "settings" | "visionProvider" | "moderator"> {
   const settings = new LiveSettings(createConfigSource(runtime, env));
-  return { settings: () => settings.get(), visionProvider: createVisionSelector(runtime, env) };
+  return { settings: () => settings.get(), visionProvider: createVisionSelector(runtime, env), moderator: createModeration({ ...runtime, awsTimeoutMs: undefined }, env) };
 }

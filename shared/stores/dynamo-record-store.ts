@@ -290,6 +290,10 @@ export class DynamoRecordStore implements RecordStore {
       names["#user"] = "userId";
       filters.push(filter.signedIn ? "attribute_exists(#user)" : "attribute_not_exists(#user)");
     }
+    if (filter.flagged !== undefined) {
+      names["#moderation"] = "moderation";
+      filters.push(filter.flagged ? "attribute_exists(#moderation)" : "attribute_not_exists(#moderation)");
+    }
     const records: PhotoAnalysisRecord[] = [];
     let startKey: Item | undefined = options.startKey ? decodeCursor(options.startKey, isTableKey) : undefined;
     // DynamoDB applies Limit before the filter: keep reading pages until the page is full or the month ends.

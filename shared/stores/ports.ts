@@ -36,6 +36,8 @@ export interface AdminFilter {
   storageType?: "s3" | "local";
   expired?: boolean;
   signedIn?: boolean;
+  /** Analyses moderation flagged (suggestive but allowed). */
+  flagged?: boolean;
 }
 
 export interface MonthPageOptions {

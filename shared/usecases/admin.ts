@@ -42,6 +42,7 @@ function matchesFilter(record: PhotoAnalysisRecord, filter: AdminFilter, now: Da
   if (filter.storageType && record.storageType !== filter.storageType) return false;
   if (filter.expired !== undefined && isExpired(record, now) !== filter.expired) return false;
   if (filter.signedIn !== undefined && (record.userId !== null) !== filter.signedIn) return false;
+  if (filter.flagged !== undefined && (record.moderation?.decision === "flag") !== filter.flagged) return false;
   return true;
 }
 

@@ -1,0 +1,162 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RekognitionClient } from "@aws-sdk/client-rekognition";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { BLOCKED_MESSAGE } from "../../shared/moderation/moderation.js";
+import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
+import { OpenAIModerator } from "../../shared/moderation/openai-moderator.js";
+import { RekognitionModerator } from "../../shared/moderation/rekognition-moderator.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
+
+/**
+ * The moderators against loopback servers speaking Rekognition's and OpenAI's wire formats, and the
+ * whole path on `npm start`'s service: the local model with thresholds lowered on a real photo (no
+ * explicit image ships with the project), refusals, flags and the admin's view of them.
+ */
+
+const photo = await readFile("fixtures/photos/labrador.webp");
+const jpeg = await readFile("fixtures/photos/coffee-mug.jpg");
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function body(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+describe("Rekognition DetectModerationLabels (AWS JSON 1.1 on loopback)", () => {
+  let labels: object[] = [];
+  const requests: { target: string; body: { Image?: { Bytes?: string }; MinConfidence?: number } }[] = [];
+  let endpoint: string;
+  beforeAll(async () => {
+    const server = createServer(async (request, response) => {
+      requests.push({ target: String(request.headers["x-amz-target"]), body: JSON.parse(await body(request)) });
+      response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify({ ModerationLabels: labels, ModerationModelVersion: "7.0" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  });
+
+  it("sends the photo's bytes and reads explicit and suggestive categories from the labels and their parents", async () => {
+    const moderator = new RekognitionModerator(new RekognitionClient({ region: "us-east-1", endpoint, credentials: { accessKeyId: "a", secretAccessKey: "b" } }));
+    labels = [
+      { Name: "Explicit", ParentName: "", Confidence: 96.5, TaxonomyLevel: 1 },
+      { Name: "Explicit Sexual Activity", ParentName: "Explicit", Confidence: 91.2, TaxonomyLevel: 2 },
+    ];
+    const blocked = await moderator.moderateImage({ jpeg });
+    expect(requests.at(-1)!.target).toBe("RekognitionService.DetectModerationLabels");
+    expect(Buffer.from(requests.at(-1)!.body.Image!.Bytes!, "base64").equals(jpeg)).toBe(true);
+    expect(blocked).toMatchObject({ explicit: 0.965, suggestive: 0, labels: [{ label: "Explicit", score: 0.965 }, { label: "Explicit Sexual Activity", score: 0.912 }] });
+
+    labels = [{ Name: "Female Swimwear or Underwear", ParentName: "Swimwear or Underwear", Confidence: 88, TaxonomyLevel: 3 }];
+    expect(await moderator.moderateImage({ jpeg })).toMatchObject({ explicit: 0, suggestive: 0.88 });
+    labels = [];
+    expect(await moderator.moderateImage({ jpeg })).toEqual({ labels: [], explicit: 0, suggestive: 0 });
+  });
+});
+
+describe("OpenAI moderation (omni-moderation-latest)", () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await new FakeOpenAI().start();
+    cleanups.push(() => fake.close());
+  });
+
+  it("sends the photo as a data URL and reads the sexual scores; screens texts one result each", async () => {
+    const moderator = new OpenAIModerator({ apiKey: "sk-test", baseURL: fake.baseUrl, timeoutMs: 2000 });
+    fake.moderationScores = { sexual: 0.93, violence: 0.2 };
+    const scores = await moderator.moderateImage({ jpeg });
+    expect(fake.moderationRequests.at(-1)).toEqual({ model: "omni-moderation-latest", input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${jpeg.toString("base64")}` } }] });
+    expect(scores).toMatchObject({ explicit: 0.93, suggestive: 0 });
+    expect(scores.labels[0]).toEqual({ label: "sexual", score: 0.93 });
+    fake.flagText = (text) => text.includes("Hate");
+    expect(await moderator.moderateTexts(["Brew Crew: beans", "Hate Club: no", "Bean Scene: roasts"])).toEqual([false, true, false]);
+    fake.moderationScores = {};
+    fake.flagText = () => false;
+  });
+
+  it("on the service with an OpenAI key: an explicit photo is 422, and a rejected generated name fails the analysis", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-moderation-openai-"));
+    const service = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
+    cleanups.push(async () => {
+      await service.close();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    const upload = (bytes: Buffer) => {
+      const form = new FormData();
+      form.append("image", new Blob([bytes]), "photo.jpg");
+      form.append("fingerprint", "fp-openai-moderation");
+      return fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
+    };
+    fake.moderationScores = { sexual: 0.97 };
+    const calls = fake.callCount;
+    const refused = await upload(jpeg);
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ image: [BLOCKED_MESSAGE] });
+    expect(fake.callCount).toBe(calls); // no vision call
+    fake.moderationScores = {};
+    fake.flagText = (text) => text.startsWith("Daily Grind");
+    const rejected = await upload(photo);
+    expect(rejected.status).toBe(500);
+    expect(await rejected.json()).toMatchObject({ error: "Photo analysis failed", detail: "Vision provider returned 9 usable suggestions; 10 are required (1 rejected by moderation)" });
+    fake.flagText = () => false;
+    expect((await upload(photo)).status).toBe(201);
+  });
+});
+
+describe("the local model on npm start's service (no key)", () => {
+  async function service(env: NodeJS.ProcessEnv): Promise<LocalService> {
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-moderation-"));
+    const started = await startLocalService({ dataDir, persist: false, env: { PHOTO_ANALYSIS_ADMIN_TOKEN: "admin-secret", ...env } });
+    cleanups.push(async () => {
+      await started.close();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    return started;
+  }
+  const upload = (local: LocalService, bytes: Buffer, fingerprint: string) => {
+    const form = new FormData();
+    form.append("image", new Blob([bytes]), "photo.webp");
+    form.append("fingerprint", fingerprint);
+    return fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
+  };
+  const admin = (local: LocalService, path: string) => fetch(`${local.url}${path}`, { headers: { authorization: "Bearer admin-secret" } }).then((response) => response.json());
+
+  it("blocks a real photo when the block threshold is lowered to 0: 422, nothing stored, charged, counted, refused again by its bytes", async () => {
+    const local = await service({ PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD: "0" });
+    const refused = await upload(local, photo, "fp-blocked");
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ image: ["This photo can't be analysed: it appears to contain explicit content."] });
+    const again = await upload(local, photo, "fp-blocked");
+    expect(again.status).toBe(422);
+    const stats = (await admin(local, "/api/admin/stats/?days=1")) as { daily: { moderated: number; analyses: number }[] };
+    expect(stats.daily.at(-1)).toMatchObject({ moderated: 2, analyses: 0 });
+    expect(((await admin(local, "/api/admin/analyses/")) as { results: unknown[] }).results).toEqual([]);
+    // Each refusal took a unit of the caller's allowance (5 an hour): refusals cannot be probed for free.
+    const settings = await local.deps.settings();
+    const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-blocked", ipAddress: "127.0.0.1" }, settings), new Date());
+    expect(standing.remaining).toBe(3);
+  });
+
+  it("flags a real photo when the flag threshold is lowered: analysed, labels on the record, the admin filters and shows it", async () => {
+    const local = await service({ PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD: "1", PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD: "0" });
+    const flagged = await upload(local, photo, "fp-flagged");
+    expect(flagged.status).toBe(201);
+    const id = ((await flagged.json()) as { analysis: { id: string } }).analysis.id;
+    const list = (await admin(local, "/api/admin/analyses/?flagged=true")) as { results: { id: string; flagged: boolean }[] };
+    expect(list.results.map((row) => [row.id, row.flagged])).toEqual([[id, true]]);
+    expect(((await admin(local, "/api/admin/analyses/?flagged=false")) as { results: unknown[] }).results).toEqual([]);
+    const detail = (await admin(local, `/api/admin/analyses/${id}/`)) as { moderation: { decision: string; provider: string; labels: { label: string }[] } };
+    expect(detail.moderation).toMatchObject({ decision: "flag", provider: "local" });
+    expect(detail.moderation.labels.map((label) => label.label).sort()).toEqual(["Drawing", "Hentai", "Neutral", "Porn", "Sexy"]);
+  });
+});
