@@ -1,12 +1,17 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
-import { BLOCKED_MESSAGE } from "../../shared/moderation/moderation.js";
+import { parseSettings } from "../../shared/config/settings.js";
+import { openImage } from "../../shared/image/decode.js";
+import { moderationInput } from "../../shared/moderation/input.js";
+import { LocalModerator } from "../../shared/moderation/local-moderator.js";
+import { BLOCKED_MESSAGE, decide } from "../../shared/moderation/moderation.js";
+import { hasSharedFolder } from "../helpers/shared-folder.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
 import { OpenAIModerator } from "../../shared/moderation/openai-moderator.js";
 import { RekognitionModerator } from "../../shared/moderation/rekognition-moderator.js";
@@ -111,6 +116,27 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
     fake.flagText = () => false;
     expect((await upload(photo)).status).toBe(201);
   });
+});
+
+describe("the local model's false blocks", () => {
+  const dev = "../shared/eval/imagenet-dev";
+  const judge = async (file: string) => {
+    const image = await openImage(await readFile(file), { maxPixels: 1e8 });
+    return decide(await moderator.moderateImage(await moderationInput(image)), parseSettings({}));
+  };
+  const moderator = new LocalModerator();
+
+  it("allows every fixture photo under the default policy", async () => {
+    for (const file of ["coffee-mug.jpg", "chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "motorcycle.png", "cat-portrait.heic"]) expect(await judge(join("fixtures/photos", file)), file).toBe("allow");
+  });
+
+  it("blocks at most 1 % of the 250 ordinary dev photos (`npm run eval-moderation` prints which)", async (context) => {
+    if (!hasSharedFolder(dev, "the dev photos")) return context.skip();
+    const files = (await readdir(dev)).filter((name) => /\.jpe?g$/i.test(name));
+    const decisions = await Promise.all(files.map((file) => judge(join(dev, file))));
+    expect(files.length).toBe(250);
+    expect(decisions.filter((decision) => decision === "block").length).toBeLessThanOrEqual(2);
+  }, 120_000);
 });
 
 describe("the local model on npm start's service (no key)", () => {
