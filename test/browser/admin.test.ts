@@ -58,7 +58,10 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
       return (await (await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form })).json()) as { analysis: { id: string } };
     };
     await upload("fixtures/photos/coffee-mug.jpg", "browser-fp-1");
+    // Suggestive (over the flag threshold, under the block one): analysed and flagged by OpenAI's moderation.
+    fake.moderationScores = { sexual: 0.6 };
     await upload("fixtures/photos/motorcycle.png", "browser-fp-2");
+    fake.moderationScores = {};
     fake.behaviours = [{ kind: "suggestions", suggestions: HOSTILE }];
     hostileId = (await upload("fixtures/photos/labrador.webp", "browser-fp-3")).analysis.id;
     fake.behaviours = [{ kind: "suggestions" }];
@@ -174,5 +177,17 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     expect(totals).toMatch(/3\s*Analyses/);
     expect(totals).toMatch(/1\s*Cache hits/);
     await page.screenshot({ path: join(SCREENSHOTS, "admin-dashboard.png"), fullPage: true });
+  });
+
+  it("filters the analyses moderation flagged and shows moderation's labels in the detail", async () => {
+    await page.click("#nav-list");
+    await page.waitForSelector("#f-flagged");
+    await page.selectOption("#f-flagged", "true");
+    await page.click("#filters button");
+    await expect.poll(() => page.locator("#rows tr").count()).toBe(1);
+    await page.locator("#rows tr").first().locator("a").first().click();
+    await page.waitForSelector("#moderation");
+    expect(await page.textContent("#moderation")).toMatch(/Moderation: flag \(openai\).*sexual \(60%\)/);
+    await page.screenshot({ path: join(SCREENSHOTS, "admin-flagged.png"), fullPage: true });
   });
 });

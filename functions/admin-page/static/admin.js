@@ -65,7 +65,7 @@
 
   // ---- list ----
 
-  const FILTERS = ["q", "model", "storage_type", "expired", "signed_in", "from", "to"];
+  const FILTERS = ["q", "model", "storage_type", "expired", "signed_in", "flagged", "from", "to"];
 
   function filterForm(values) {
     const select = (name, label, options) =>
@@ -85,6 +85,7 @@
       select("storage_type", "Storage", [["", "any"], ["s3", "s3"], ["local", "local"]]),
       select("expired", "Expiry", [["", "any"], ["false", "active"], ["true", "expired"]]),
       select("signed_in", "User", [["", "any"], ["true", "signed in"], ["false", "anonymous"]]),
+      select("flagged", "Moderation", [["", "any"], ["true", "flagged"], ["false", "not flagged"]]),
       input("from", "From", "date"),
       input("to", "To", "date"),
       el("div", {}, el("button", { type: "submit", text: "Apply" })),
@@ -167,6 +168,9 @@
             el("dl", {}, ["prompt_tokens", "completion_tokens", "total_tokens"].map((k) => [el("dt", { text: k.replace("_tokens", "") }), el("dd", { text: usage[k] ?? 0 })]),
               el("dt", { text: "estimated cost" }), el("dd", { text: a.estimated_cost_usd === null ? "unknown" : `$${Number(a.estimated_cost_usd).toFixed(6)}` }))),
           el("div", { class: "card" }, el("h2", { text: "Labels" }), el("p", { text: (a.labels || []).map((l) => `${l.label} (${Math.round(l.score * 100)}%)`).join(", ") || "—" })),
+          a.moderation
+            ? el("div", { class: "card", id: "moderation" }, el("h2", { text: `Moderation: ${a.moderation.decision} (${a.moderation.provider})` }), el("p", { text: a.moderation.labels.map((l) => `${l.label} (${Math.round(l.score * 100)}%)`).join(", ") }))
+            : null,
           el("div", { class: "card" }, el("h2", { text: "Details" }), el("dl", {}, facts.map(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]))),
           el("details", { class: "card", id: "raw" }, el("summary", { text: "Raw provider response" }), el("pre", { text: JSON.stringify(a.raw_response, null, 2) })),
         ),
