@@ -1,3 +1,4 @@
+import anyAscii from "any-ascii";
 import { z } from "zod";
 import { AnalysisFailedError } from "./errors.js";
 import type { Suggestion } from "./types.js";
@@ -54,6 +55,14 @@ export function slugify(text: string): string {
     .replace(/-+$/g, "");
 }
 
+/**
+ * A suggestion's key: the name's slug, or for names in scripts without Latin letters ("コーヒー愛好家",
+ * "Кофеманы") the slug of its transliteration ("kohiaihaojia", "kofemany"), so keys stay ASCII in any language.
+ */
+export function suggestionKey(name: string): string {
+  return slugify(name) || slugify(anyAscii(name));
+}
+
 function cleanText(text: string): string {
   return text.replace(UNSAFE_CHARACTERS, " ").replace(/\s+/g, " ").trim();
 }
@@ -87,7 +96,7 @@ export function normaliseSuggestions(raw: unknown): Suggestion[] {
     if (URL_PATTERN.test(name) || URL_PATTERN.test(description)) continue;
     // The blocklist applies to every provider's names, not only the local engine's.
     if (isBlocked(name) || isBlocked(description)) continue;
-    const key = slugify(name);
+    const key = suggestionKey(name);
     if (!key || seenKeys.has(key)) continue;
     seenKeys.add(key);
     suggestions.push({ name, key, description });

@@ -68,7 +68,8 @@ export class DynamoStatsStore implements StatsStore {
     const nameCounts: Record<string, number> = {};
     const nameLabels: Record<string, string> = {};
     for (const name of event.names) {
-      const key = slugify(name);
+      // Names in scripts without Latin letters slug to nothing: they are counted by a hash of the name.
+      const key = slugify(name) || `u-${createHash("sha256").update(name).digest("hex").slice(0, 16)}`;
       nameCounts[`${NAME_COUNT_PREFIX}${key}`] = (nameCounts[`${NAME_COUNT_PREFIX}${key}`] ?? 0) + 1;
       nameLabels[`${NAME_LABEL_PREFIX}${key}`] = name;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import { normaliseSuggestions, slugify, truncate } from "../../shared/domain/suggestions.js";
+import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 
 const ten = (prefix = "Room") =>
   Array.from({ length: 10 }, (_, i) => ({ name: `${prefix} Number ${i + 1}`, description: `Description ${i + 1}` }));
@@ -49,6 +50,17 @@ describe("normaliseSuggestions", () => {
     expect(first!.name.length).toBeLessThanOrEqual(40);
     expect(first!.name).not.toContain("\u0007");
     expect(first!.description.length).toBeLessThanOrEqual(90);
+  });
+
+  it("gives names in any script an ASCII key (transliterated), and drops blocked words for every provider", () => {
+    const japanese = ["コーヒー愛好家", "ラテアート部", "朝のコーヒー", "豆の話", "カフェ巡り", "エスプレッソ研究会", "ハンドドリップ倶楽部", "焙煎ラボ", "喫茶店めぐり", "コーヒー日記"];
+    const result = normaliseSuggestions({ suggestions: japanese.map((name) => ({ name, description: "コーヒー好きのための部屋" })) });
+    expect(result.map((s) => s.name)).toEqual(japanese);
+    expect(result[0]!.key).toBe("kohiaihaojia");
+    for (const suggestion of result) expect(suggestion.key).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    expect(normaliseSuggestions({ suggestions: ["Кофеманы", ...COFFEE_SUGGESTIONS.map((s) => s.name)].map((name) => ({ name, description: "d" })) })[0]!.key).toBe("kofemany");
+    const blocked = [{ name: "Dead Sea Scrolls", description: "Old texts" }, ...COFFEE_SUGGESTIONS];
+    expect(normaliseSuggestions({ suggestions: blocked }).map((s) => s.name)).not.toContain("Dead Sea Scrolls");
   });
 
   it("rejects replies of the wrong shape", () => {
