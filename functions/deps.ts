@@ -1,5 +1,6 @@
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment, type VisionSelector } from "../shared/runtime/context.js";
+import type { ModeratorSelector } from "../shared/moderation/select.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
 import type { VisionProvider } from "../shared/vision/provider.js";
 import { cloudWatchTelemetry, inLambda } from "./observability.js";
@@ -41,7 +42,7 @@ function tracedProvider(provider: VisionProvider, active: Tracer): VisionProvide
  */
 export function lambdaDeps(
   vision?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => VisionSelector,
-  moderation?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => NonNullable<AppDeps["moderator"]>,
+  moderation?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => ModeratorSelector,
 ): AppDeps {
   if (!deps) {
     const runtime = runtimeEnvironmentFrom(process.env);
@@ -52,7 +53,11 @@ export function lambdaDeps(
       awsClient: active ? (client) => active.captureAWSv3Client(client as never) as typeof client : undefined,
       telemetry: cloudWatchTelemetry,
     });
-    if (moderation) deps.moderator = moderation(runtime, process.env);
+    if (moderation) {
+      const moderator = moderation(runtime, process.env);
+      deps.moderator = moderator;
+      deps.textModerator = moderator.texts;
+    }
   }
   return deps;
 }

@@ -9,7 +9,11 @@ export interface ModerationEnvironment {
   region: string;
 }
 
-export type ModeratorSelector = ((settings: Settings) => Promise<Moderator>) & { dispose(): Promise<void> };
+export type ModeratorSelector = ((settings: Settings) => Promise<Moderator>) & {
+  /** Who screens generated names: OpenAI's moderation whenever an OpenAI key is configured (whatever moderates photos). */
+  texts(settings: Settings): Promise<Moderator | undefined>;
+  dispose(): Promise<void>;
+};
 
 /**
  * Picks the moderator the settings ask for. `auto`: Rekognition in AWS; OpenAI's moderation when
@@ -28,6 +32,12 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
     return moderator;
   };
   const openaiKey = () => environment.secrets("OPENAI_API_KEY");
+  const openai = async (settings: Settings): Promise<Moderator | undefined> => {
+    const apiKey = await openaiKey();
+    if (!apiKey) return undefined;
+    const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
+    return cached(`openai:${environment.openaiBaseUrl ?? ""}:${timeoutMs}`, async () => new (await import("./openai-moderator.js")).OpenAIModerator({ apiKey, baseURL: environment.openaiBaseUrl, timeoutMs }));
+  };
   const select = async (settings: Settings): Promise<Moderator> => {
     let name = settings.PHOTO_ANALYSIS_MODERATION_PROVIDER;
     if (name === "auto") {
@@ -41,10 +51,9 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
           return new RekognitionModerator(new RekognitionClient({ region: environment.region }));
         });
       case "openai": {
-        const apiKey = await openaiKey();
-        if (!apiKey) throw new Error("PHOTO_ANALYSIS_MODERATION_PROVIDER=openai needs OPENAI_API_KEY");
-        const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
-        return cached(`openai:${environment.openaiBaseUrl ?? ""}:${timeoutMs}`, async () => new (await import("./openai-moderator.js")).OpenAIModerator({ apiKey, baseURL: environment.openaiBaseUrl, timeoutMs }));
+        const moderator = await openai(settings);
+        if (!moderator) throw new Error("PHOTO_ANALYSIS_MODERATION_PROVIDER=openai needs OPENAI_API_KEY");
+        return moderator;
       }
       default:
         return cached("local", async () => new (await import("./local-moderator.js")).LocalModerator());
@@ -55,5 +64,5 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
     cache.clear();
     await Promise.all(built.map((moderator) => moderator?.close?.()));
   };
-  return Object.assign(select, { dispose });
+  return Object.assign(select, { dispose, texts: openai });
 }

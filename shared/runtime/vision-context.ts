@@ -42,6 +42,7 @@ export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.Pr
   return {
     ...createDeps(runtime, env, selector),
     moderator,
+    textModerator: moderator.texts,
     dispose: async () => {
       await Promise.all([selector.dispose(), moderator.dispose()]);
     },

@@ -22,6 +22,8 @@ export interface AppDeps {
   visionProvider(settings: Settings): Promise<VisionProvider>;
   /** The content moderator the settings select (the analysing functions only). */
   moderator?(settings: Settings): Promise<Moderator>;
+  /** Who screens generated names, when someone does (OpenAI's moderation when a key is configured). */
+  textModerator?(settings: Settings): Promise<Moderator | undefined>;
   /** Photos moderation refused, by MD5. */
   blockedPhotos?: BlockedPhotos;
   rateLimiter: RateLimiter;

@@ -45,11 +45,11 @@ export async function moderatePhoto(deps: AppDeps, settings: Settings, request: 
   return verdict;
 }
 
-/** Generated names and descriptions through the moderator's text check, when it has one; a rejected suggestion fails the analysis (10 are required). */
+/** Generated names and descriptions through a text moderator, when one is configured; a rejected suggestion fails the analysis (10 are required). */
 export async function screenSuggestions(deps: AppDeps, settings: Settings, result: VisionResult): Promise<void> {
-  if (!moderating(deps, settings)) return;
-  const moderator = await deps.moderator!(settings);
-  if (!moderator.moderateTexts) return;
+  if (settings.PHOTO_ANALYSIS_MODERATION === "off" || !deps.textModerator) return;
+  const moderator = await deps.textModerator(settings);
+  if (!moderator?.moderateTexts) return;
   const texts = result.suggestions.map((suggestion) => `${suggestion.name}: ${suggestion.description}`);
   const rejected = (await moderator.moderateTexts(texts)).filter(Boolean).length;
   if (rejected) throw new AnalysisFailedError(`Vision provider returned ${result.suggestions.length - rejected} usable suggestions; ${result.suggestions.length} are required (${rejected} rejected by moderation)`);

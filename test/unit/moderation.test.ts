@@ -41,6 +41,9 @@ describe("the policy", () => {
     expect((await select(true, "sk-x")(parseSettings({}))).name).toBe("rekognition");
     expect((await select(true)(parseSettings({ PHOTO_ANALYSIS_MODERATION_PROVIDER: "local" }))).name).toBe("local");
     await expect(select(false)(parseSettings({ PHOTO_ANALYSIS_MODERATION_PROVIDER: "openai" }))).rejects.toThrow(/needs OPENAI_API_KEY/);
+    // Generated names are screened by OpenAI whenever its key is there, whoever moderates the photos.
+    expect((await select(true, "sk-x").texts(parseSettings({})))?.name).toBe("openai");
+    expect(await select(false).texts(parseSettings({}))).toBeUndefined();
   });
 });
 
@@ -100,7 +103,8 @@ describe("moderation in the upload", () => {
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow(/Content moderation failed: connect ECONNREFUSED/);
 
     const screened = memoryDeps();
-    Object.assign(screened.moderator, { moderateTexts: async (texts: string[]) => texts.map((text) => text.startsWith("Brew Crew")) });
+    const textModerator = { name: "text", moderateImage: async () => ({ labels: [], explicit: 0, suggestive: 0 }), moderateTexts: async (texts: string[]) => texts.map((text) => text.startsWith("Brew Crew")) };
+    screened.deps.textModerator = async () => textModerator;
     const failure = await analyzeUpload(screened.deps, { bytes: coffee, caller }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AnalysisFailedError);
     expect((failure as AnalysisFailedError).detail).toBe("Vision provider returned 9 usable suggestions; 10 are required (1 rejected by moderation)");
