@@ -1,4 +1,4 @@
-import { DetectModerationLabelsCommand, type RekognitionClient } from "@aws-sdk/client-rekognition";
+import { DetectModerationLabelsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { topLabels, type ModerationScores, type Moderator } from "./moderation.js";
 
 /** Rekognition's top-level categories (taxonomy v6 and v7 names) that count as explicit, or as suggestive. */
@@ -16,4 +16,8 @@ export class RekognitionModerator implements Moderator {
     const highest = (categories: Set<string>) => Math.max(0, ...labels.filter((label) => categories.has(label.label) || categories.has(label.parent)).map((label) => label.score));
     return { labels: topLabels(labels.map(({ label, score }) => ({ label, score }))), explicit: highest(EXPLICIT), suggestive: highest(SUGGESTIVE) };
   }
+}
+
+export function rekognitionModerator(region: string): RekognitionModerator {
+  return new RekognitionModerator(new RekognitionClient({ region }));
 }

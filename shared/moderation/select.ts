@@ -47,8 +47,8 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
     switch (name) {
       case "rekognition":
         return cached("rekognition", async () => {
-          const [{ RekognitionClient }, { RekognitionModerator }] = await Promise.all([import("@aws-sdk/client-rekognition"), import("./rekognition-moderator.js")]);
-          return new RekognitionModerator(new RekognitionClient({ region: environment.region }));
+          // The module (bundled) requires the SDK (from the Lambda runtime, through NODE_PATH) when first loaded.
+          return (await import("./rekognition-moderator.js")).rekognitionModerator(environment.region);
         });
       case "openai": {
         const moderator = await openai(settings);

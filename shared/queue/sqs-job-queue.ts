@@ -1,5 +1,13 @@
-import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { createRequire } from "node:module";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { JobQueue } from "../stores/ports.js";
+
+type SqsSdk = typeof import("@aws-sdk/client-sqs");
+
+// require, not import(): in the Lambda bundle (CommonJS) the SDK resolves from the runtime's modules
+// through NODE_PATH, which a dynamic import() would not consult.
+const require = createRequire(import.meta.url);
+const sqsSdk = () => require("@aws-sdk/client-sqs") as SqsSdk;
 
 /** SQS takes at most 10 messages per SendMessageBatch. */
 const SQS_BATCH_LIMIT = 10;
@@ -9,18 +17,27 @@ export interface JobMessage {
   job_id: string;
 }
 
-/** Jobs to the worker through SQS; entries SQS reports as failed are sent once more, then it is an error. */
+/**
+ * Jobs to the worker through SQS; entries SQS reports as failed are sent once more, then it is an
+ * error. The SDK is loaded on first use: only the functions that queue pay for it at start.
+ */
 export class SqsJobQueue implements JobQueue {
+  private client?: SQSClient;
+
   constructor(
-    private readonly client: SQSClient,
+    private readonly makeClient: (sdk: SqsSdk) => SQSClient,
     private readonly queueUrl: string,
   ) {}
 
   async enqueue(jobIds: string[]): Promise<void> {
+    const sdk = sqsSdk();
+    this.client ??= this.makeClient(sdk);
+    const client = this.client;
+    const { SendMessageBatchCommand } = sdk;
     for (let start = 0; start < jobIds.length; start += SQS_BATCH_LIMIT) {
       let pending = jobIds.slice(start, start + SQS_BATCH_LIMIT);
       for (let attempt = 0; pending.length; attempt++) {
-        const answer = await this.client.send(
+        const answer = await client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
             Entries: pending.map((jobId) => ({ Id: jobId.replace(/[^\w-]/g, "_"), MessageBody: JSON.stringify({ job_id: jobId } satisfies JobMessage) })),

@@ -4,8 +4,6 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { ApiGatewayConnections } from "../notifications/api-gateway-connections.js";
 import { SqsJobQueue } from "../queue/sqs-job-queue.js";
 import { DynamoConnectionStore } from "../stores/dynamo-connection-store.js";
@@ -253,9 +251,10 @@ export function createDeps(
     jobs: new DynamoJobStore(documents, runtime.tableName),
     connections: new DynamoConnectionStore(documents, runtime.tableName),
     // SQS sends to the queue URL's own host, so a URL on a local server needs no other setting.
-    queue: runtime.queueUrl ? new SqsJobQueue(instrument(new SQSClient({ ...awsTimeouts(runtime), region: runtime.region })), runtime.queueUrl) : undefined,
+    // Their SDKs load on first use: most functions never queue or post.
+    queue: runtime.queueUrl ? new SqsJobQueue((sdk) => instrument(new sdk.SQSClient({ ...awsTimeouts(runtime), region: runtime.region })), runtime.queueUrl) : undefined,
     gateway: runtime.eventsCallbackUrl
-      ? new ApiGatewayConnections(instrument(new ApiGatewayManagementApiClient({ ...awsTimeouts(runtime), region: runtime.region, endpoint: runtime.eventsCallbackUrl })))
+      ? new ApiGatewayConnections((sdk) => instrument(new sdk.ApiGatewayManagementApiClient({ ...awsTimeouts(runtime), region: runtime.region, endpoint: runtime.eventsCallbackUrl })))
       : undefined,
     eventsUrl: runtime.eventsUrl,
     imageStores,

@@ -91,3 +91,25 @@ export class FakeConnectionsApi {
     return new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** Rekognition's DetectModerationLabels (AWS JSON 1.1): answers with `labels`, records what it was sent. */
+export class FakeRekognition {
+  labels: { Name: string; ParentName: string; Confidence: number; TaxonomyLevel: number }[] = [];
+  readonly received: { target: string; bytes: number }[] = [];
+  private server = createServer(async (request, response) => {
+    const body = JSON.parse((await bodyOf(request)).toString()) as { Image?: { Bytes?: string } };
+    this.received.push({ target: String(request.headers["x-amz-target"]), bytes: Buffer.from(body.Image?.Bytes ?? "", "base64").length });
+    response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+    response.end(JSON.stringify({ ModerationLabels: this.labels, ModerationModelVersion: "7.0" }));
+  });
+  url = "";
+
+  async start() {
+    this.url = await listen(this.server);
+    return this;
+  }
+
+  close() {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

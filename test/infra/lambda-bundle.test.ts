@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
-import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
+import { FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
+import { uploadEvent } from "../helpers/events.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 import { synthesizeFunctions } from "../helpers/synth.js";
 
@@ -60,7 +61,7 @@ function only(functionName: string, values: Record<string, string>): Record<stri
 }
 
 /** Runs a function's bundle with exactly the layers the stack gives it, as Lambda would. */
-async function invoke(functionName: string, event: unknown) {
+async function invoke(functionName: string, event: unknown, extraEnv: Record<string, string> = {}) {
   const eventFile = join(outdir, `${functionName}-event.json`);
   await writeFile(eventFile, JSON.stringify(event));
   const resultFile = join(outdir, `${functionName}-result.json`);
@@ -81,6 +82,7 @@ async function invoke(functionName: string, event: unknown) {
       PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
       PHOTO_ANALYSIS_VISION_PROVIDER: "local",
       PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
+      ...extraEnv,
       // The async settings only where the stack sets them, pointed at the loopback queue and management API.
       ...only(functionName, {
         PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
@@ -206,6 +208,23 @@ describe("bundled Lambda functions", () => {
     const job = await invoke("Job", jobEvent);
     expect(JSON.parse(job.body)).toMatchObject({ job_id: jobId, status: "done", stage: "done" });
   }, 120_000);
+
+  it("moderates with Rekognition from the upload bundle (the SDK from the runtime's modules): an explicit photo is 422", async () => {
+    const rekognition = await new FakeRekognition().start();
+    try {
+      rekognition.labels = [{ Name: "Explicit", ParentName: "", Confidence: 99, TaxonomyLevel: 1 }];
+      // A photo no earlier test uploaded (an exact cache hit would be answered before any moderation).
+      const event = uploadEvent(await readFile("fixtures/photos/labrador.webp"), { fingerprint: "bundle-moderation", contentType: "image/webp" });
+      // The SDK's standard per-service endpoint variable points it at the loopback server.
+      const refused = await invoke("Upload", event, { PHOTO_ANALYSIS_MODERATION_PROVIDER: "rekognition", AWS_ENDPOINT_URL_REKOGNITION: rekognition.url });
+      expect(refused.statusCode, refused.body).toBe(422);
+      expect(JSON.parse(refused.body)).toMatchObject({ image: ["This photo can't be analysed: it appears to contain explicit content."] });
+      expect(rekognition.received).toEqual([{ target: "RekognitionService.DetectModerationLabels", bytes: expect.any(Number) }]);
+      expect(rekognition.received[0]!.bytes).toBeGreaterThan(1000);
+    } finally {
+      await rekognition.close();
+    }
+  }, 60_000);
 
   it("serves the admin page from its bundle with a strict CSP", async () => {
     const page = await invoke("AdminPage", JSON.parse(await readFile("fixtures/events/admin-page.json", "utf8")));

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe("SqsJobQueue", () => {
   it("sends jobs in SendMessageBatch calls of at most 10 to the queue URL's host, and resends only the entries SQS refused", async () => {
-    const queue = new SqsJobQueue(new SQSClient({ region: "us-east-1", credentials }), sqs.queueUrl);
+    const queue = new SqsJobQueue(() => new SQSClient({ region: "us-east-1", credentials }), sqs.queueUrl);
     const ids = Array.from({ length: 23 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
     sqs.refuse = [ids[4]!];
     await queue.enqueue(ids);
@@ -37,14 +37,14 @@ describe("SqsJobQueue", () => {
   });
 
   it("fails (so nothing claims to be queued) when SQS refuses an entry twice", async () => {
-    const queue = new SqsJobQueue(new SQSClient({ region: "us-east-1", credentials }), sqs.queueUrl);
+    const queue = new SqsJobQueue(() => new SQSClient({ region: "us-east-1", credentials }), sqs.queueUrl);
     sqs.refuse = ["job-twice", "job-twice"];
     await expect(queue.enqueue(["job-twice"])).rejects.toThrow(/SQS refused 1 message\(s\): InternalError/);
   });
 });
 
 describe("ApiGatewayConnections", () => {
-  const gateway = () => new ApiGatewayConnections(new ApiGatewayManagementApiClient({ region: "us-east-1", credentials, endpoint: `${connections.url}/dev`, maxAttempts: 1 }));
+  const gateway = () => new ApiGatewayConnections(() => new ApiGatewayManagementApiClient({ region: "us-east-1", credentials, endpoint: `${connections.url}/dev`, maxAttempts: 1 }));
 
   it("posts JSON to a live connection, reports a gone one (410) as false, and throws on other failures", async () => {
     connections.gone.add("gone=");
