@@ -30,6 +30,9 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
   };
 
   const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node's HTTP server stops watching an upgraded socket for errors: a client that resets while
+    // $connect runs would otherwise crash the process.
+    socket.on("error", () => socket.destroy());
     const url = new URL(request.url ?? "/", "http://local");
     if (url.pathname.replace(/\/?$/, "/") !== EVENTS_PATH) return refuse(socket, 404, { detail: "Not found." });
     // API Gateway's connection ids look like this (12 random bytes, base64).
@@ -46,12 +49,15 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
     }
     sockServer.handleUpgrade(request, socket, head, (ws) => {
       sockets.set(connectionId, ws);
+      // A frame over the limit, or a broken one, closes this connection (1009, 1002), never the server.
+      ws.on("error", (error) => console.error(`websocket ${connectionId} closed: ${error.message}`));
       ws.on("message", async (data, isBinary) => {
         const body = isBinary ? Buffer.from(data as Buffer).toString("base64") : data.toString();
         let action = "$default";
         try {
           const parsed = JSON.parse(body) as { action?: unknown };
-          if (typeof parsed?.action === "string") action = parsed.action;
+          // A message can name a message route only: $connect and $disconnect are the gateway's own (as API Gateway routes them).
+          if (typeof parsed?.action === "string" && !parsed.action.startsWith("$")) action = parsed.action;
         } catch {
           // not JSON: $default answers it
         }
