@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { DEFAULT_MAX_RECEIVES } from "../queue/delivery.js";
 import type { JobMessage } from "../queue/sqs-job-queue.js";
@@ -14,6 +17,23 @@ export interface LocalQueueOptions {
   maxReceives?: number;
   /** Deliveries running at once (default 4: decoding overlaps the inference workers). */
   concurrency?: number;
+  /**
+   * Where the messages are kept across restarts (npm start's data folder), as SQS keeps them
+   * whatever happens to its consumers; none: in memory only.
+   */
+  file?: string;
+}
+
+/** What the queue's file holds. */
+interface QueueFile {
+  messages: Message[];
+  deadLetters: DeadLetter[];
+}
+
+interface DeadLetter {
+  messageId: string;
+  body: string;
+  receiveCount: number;
 }
 
 interface Message {
@@ -32,10 +52,12 @@ interface Message {
  * delivery, a visibility timeout (a failed or timed-out delivery is hidden until it ends, then
  * delivered again), partial batch responses, and dead letters after `maxReceives` deliveries.
  * A consumer that never answers (a "killed" worker) is abandoned at the timeout, as Lambda's
- * would be, and its message delivered again.
+ * would be, and its message delivered again. With a `file`, messages outlive the process: a
+ * server stopped or killed with jobs waiting or running delivers them when it starts again
+ * (a delivery under way when it died is hidden until its visibility timeout ends, as in SQS).
  */
 export class LocalJobQueue implements JobQueue {
-  readonly deadLetters: { messageId: string; body: string; receiveCount: number }[] = [];
+  readonly deadLetters: DeadLetter[] = [];
   private readonly messages: Message[] = [];
   private readonly visibilityTimeoutMs: number;
   private readonly maxReceives: number;
@@ -47,11 +69,23 @@ export class LocalJobQueue implements JobQueue {
   private timer?: NodeJS.Timeout;
   private idleWaiters: (() => void)[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly file?: string;
+  /** The write of the file under way, and whether the queue changed since it began. */
+  private saving?: Promise<void>;
+  private changed = false;
+  /** Set when close() has written the file for the last time: from then on the next process owns it. */
+  private released = false;
 
   constructor(options: LocalQueueOptions = {}) {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 150_000;
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
     this.concurrency = options.concurrency ?? 4;
+    this.file = options.file;
+    if (this.file) {
+      const saved = readQueueFile(this.file);
+      this.messages.push(...saved.messages);
+      this.deadLetters.push(...saved.deadLetters);
+    }
   }
 
   /** The worker, set once the dependencies it needs (this queue among them) exist. */
@@ -60,11 +94,13 @@ export class LocalJobQueue implements JobQueue {
     this.pump();
   }
 
+  /** Resolves once the messages are kept (written to the file, when there is one), as SendMessage does. */
   async enqueue(jobIds: string[]): Promise<void> {
     if (this.closed) throw new Error("The local job queue is closed");
     for (const jobId of jobIds) {
       this.messages.push({ messageId: randomUUID(), body: JSON.stringify({ job_id: jobId } satisfies JobMessage), sentAt: Date.now(), receiveCount: 0, visibleAt: 0 });
     }
+    await this.save();
     queueMicrotask(() => this.pump());
   }
 
@@ -89,13 +125,19 @@ export class LocalJobQueue implements JobQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops delivering; resolves when the deliveries under way have finished (or after `graceMs`). Undelivered messages are dropped, as a stopped server's would be. */
+  /**
+   * Stops delivering; resolves when the deliveries under way have finished (or after `graceMs`)
+   * and the file is written. Undelivered messages wait in the file for the next start (without
+   * a file they are dropped).
+   */
   async close(graceMs = 10_000): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs).unref()))]);
     clearTimeout(timer);
+    await this.save().catch((error) => console.error("job queue file not written", error));
+    this.released = true;
   }
 
   private pump(): void {
@@ -121,6 +163,8 @@ export class LocalJobQueue implements JobQueue {
     message.receiveCount += 1;
     message.visibleAt = deadline;
     this.inFlight += 1;
+    // Kept before the consumer runs: a server killed now redelivers after the timeout and counts this delivery.
+    await this.save().catch((error) => console.error("job queue file not written", error));
     let failed = true;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -144,14 +188,53 @@ export class LocalJobQueue implements JobQueue {
         this.deadLetters.push({ messageId: message.messageId, body: message.body, receiveCount: message.receiveCount });
         console.error(`job message ${message.messageId} moved to the dead letters after ${message.receiveCount} deliveries`);
       }
+      // A deletion not yet written is at worst one more delivery of a finished job (only announced again).
+      void this.save().catch((error) => console.error("job queue file not written", error));
     }
     if (!this.closed) this.pump();
+  }
+
+  /**
+   * Writes the messages to the file (a new file renamed over the old, so a crash leaves one or the
+   * other whole). Writes never overlap: changes made during one are written by the next.
+   */
+  private async save(): Promise<void> {
+    if (!this.file || this.released) return;
+    this.changed = true;
+    while (this.saving) await this.saving;
+    if (!this.changed) return; // another caller's write, begun after this change, has it
+    this.changed = false;
+    const file = this.file;
+    const snapshot: QueueFile = { messages: this.messages.map((message) => ({ ...message })), deadLetters: this.deadLetters };
+    this.saving = (async () => {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(`${file}.tmp`, JSON.stringify(snapshot));
+      await rename(`${file}.tmp`, file);
+    })().finally(() => (this.saving = undefined));
+    await this.saving;
   }
 
   private remove(message: Message): void {
     const index = this.messages.indexOf(message);
     if (index >= 0) this.messages.splice(index, 1);
     if (!this.messages.length) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** The saved queue, or an empty one (no file yet). An unreadable file is an error worth stopping for: it holds jobs. */
+function readQueueFile(file: string): QueueFile {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { messages: [], deadLetters: [] };
+    throw error;
+  }
+  try {
+    const saved = JSON.parse(text) as Partial<QueueFile>;
+    return { messages: (saved.messages ?? []).map(({ receipt: _receipt, ...message }) => message), deadLetters: saved.deadLetters ?? [] };
+  } catch (error) {
+    throw new Error(`The local job queue's file ${file} is not readable JSON (${(error as Error).message}); move it away to start with an empty queue.`);
   }
 }
 
