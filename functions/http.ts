@@ -48,6 +48,7 @@ export function rateLimitHeaders(status: RateLimitStatus | undefined): Record<st
 const FIELD_OF: Record<InputSubject, string> = {
   image: "image",
   upload: "upload_id",
+  "batch upload": "upload_ids",
   "content type": "content_type",
   cursor: "cursor",
   "from date": "from",

@@ -16,6 +16,7 @@ export abstract class AppError extends Error {
 export type InputSubject =
   | "image"
   | "upload"
+  | "batch upload"
   | "content type"
   | "cursor"
   | "from date"

@@ -54,12 +54,13 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
   const now = deps.now();
   const expiresAt = new Date(now.getTime() + JOB_RETENTION_HOURS * 3600_000).toISOString();
   // Presigned uploads must be the caller's own; their staged object becomes the job's photo.
+  const subject = input.batch ? "batch upload" : "upload";
   const intents = await Promise.all(
     input.photos.map(async (photo) => {
       if (!("uploadId" in photo)) return null;
       const intent = isUuid(photo.uploadId) ? await deps.intents.get(photo.uploadId.toLowerCase()) : null;
-      if (!intent || intent.owner !== owner) throw new InvalidInputError("upload", `Unknown upload_id "${photo.uploadId}".`);
-      if (Date.parse(intent.expiresAt) + 3600_000 < now.getTime()) throw new InvalidInputError("upload", `Upload ${photo.uploadId} has expired. Request a new upload URL.`);
+      if (!intent || intent.owner !== owner) throw new InvalidInputError(subject, `Unknown upload_id "${photo.uploadId}".`);
+      if (Date.parse(intent.expiresAt) + 3600_000 < now.getTime()) throw new InvalidInputError(subject, `Upload ${photo.uploadId} has expired. Request a new upload URL.`);
       return intent;
     }),
   );

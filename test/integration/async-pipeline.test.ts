@@ -214,7 +214,7 @@ describe("async upload and batches on the local service", () => {
       [{ body: JSON.stringify({ upload_ids: "abc" }), headers: { "content-type": "application/json" } }, { upload_ids: ['Expected a list of upload ids: {"upload_ids": ["…"]}.'] }],
       [
         { body: JSON.stringify({ upload_ids: ["6f1e1c5e-1111-4111-8111-111111111111"] }), headers: { "content-type": "application/json" } },
-        { upload_id: ['Unknown upload_id "6f1e1c5e-1111-4111-8111-111111111111".'] },
+        { upload_ids: ['Unknown upload_id "6f1e1c5e-1111-4111-8111-111111111111".'] },
       ],
       [{ body: form([{ bytes: coffee }], { style: "loud" }) }, { style: [`"loud" is not a valid choice. Choose one of: ${STYLE_NAMES.join(", ")}.`] }],
     ];
