@@ -22,6 +22,11 @@ if (!(chosen instanceof Error) && chosen.warmUp) {
     (error: Error) => console.error(`  local vision models failed to load: ${error.message}`),
   );
 }
+// The local moderation model too (in the same worker threads), unless moderation is off or done by a cloud service.
+if (settings.PHOTO_ANALYSIS_MODERATION !== "off") {
+  const moderator = await service.deps.moderator?.(settings).catch(() => undefined);
+  moderator?.warmUp?.().catch((error: Error) => console.error(`  local moderation model failed to load: ${error.message}`));
+}
 console.log(`Photo Analysis API listening on ${service.url}`);
 const model = !(chosen instanceof Error) && "model" in chosen ? ` (${String(chosen.model)})` : "";
 console.log(`  vision provider: ${provider}${model}`);

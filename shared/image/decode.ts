@@ -142,6 +142,12 @@ export async function perceptualHash(image: OpenedImage): Promise<string> {
   return phashFromGrey32(pixels);
 }
 
+/** A JPEG copy made when first asked for, then shared (moderation and the vision call may both want it; the local models want none). */
+export function lazyJpeg(image: OpenedImage, maxEdge: number): () => Promise<Buffer> {
+  let copy: Promise<Buffer> | undefined;
+  return () => (copy ??= resizedJpeg(image, maxEdge));
+}
+
 /** A JPEG copy with the long edge capped: what a cloud vision model receives. */
 export async function resizedJpeg(image: OpenedImage, maxEdge: number, quality = 85): Promise<Buffer> {
   return image

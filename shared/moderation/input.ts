@@ -1,10 +1,14 @@
-import { resizedJpeg, type OpenedImage } from "../image/decode.js";
+import { lazyJpeg, type OpenedImage } from "../image/decode.js";
+import type { ModerationInput } from "./moderation.js";
 
-/** What moderators look at: a small JPEG (cloud moderators) and square RGB pixels (the local model), made on demand. */
-export async function moderationInput(image: OpenedImage): Promise<{ jpeg: Buffer; rgb(size: number): Promise<Uint8Array> }> {
+/**
+ * What moderators look at, made only when asked for: a small JPEG for cloud moderators (the copy a
+ * cloud vision model sees, when the upload passes it: made once for both), square RGB pixels for the
+ * local model.
+ */
+export function moderationInput(image: OpenedImage, jpeg: () => Promise<Buffer> = lazyJpeg(image, 512)): ModerationInput {
   return {
-    // Cloud moderators see the same 512 px copy a cloud vision model would.
-    jpeg: await resizedJpeg(image, 512),
+    jpeg,
     rgb: async (size) => new Uint8Array(await image.pipeline().flatten({ background: "#ffffff" }).removeAlpha().resize(size, size, { fit: "fill" }).raw().toBuffer()),
   };
 }

@@ -28,12 +28,22 @@ export interface ModerationVerdict {
   provider: string;
 }
 
+/** A photo as moderators take it, each form made on demand (see input.ts). */
+export interface ModerationInput {
+  /** A small JPEG (cloud moderators). */
+  jpeg(): Promise<Buffer>;
+  /** Square RGB pixels of the given side (a local model). */
+  rgb(size: number): Promise<Uint8Array>;
+}
+
 /** Scores a photo; a cloud moderator may also check text (generated names). */
 export interface Moderator {
   readonly name: string;
-  moderateImage(input: { jpeg: Buffer; rgb(size: number): Promise<Uint8Array> }): Promise<ModerationScores>;
+  moderateImage(input: ModerationInput): Promise<ModerationScores>;
   /** For each text, whether it is unacceptable. */
   moderateTexts?(texts: string[]): Promise<boolean[]>;
+  /** Loads what the first photo would otherwise wait for (an in-process model). */
+  warmUp?(): Promise<void>;
   close?(): Promise<void>;
 }
 

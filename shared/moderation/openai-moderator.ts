@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import { topLabels, type ModerationScores, type Moderator } from "./moderation.js";
+import { topLabels, type ModerationInput, type ModerationScores, type Moderator } from "./moderation.js";
 
 const MODEL = "omni-moderation-latest";
 
@@ -12,8 +12,8 @@ export class OpenAIModerator implements Moderator {
     this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 1 });
   }
 
-  async moderateImage(input: { jpeg: Buffer }): Promise<ModerationScores> {
-    const answer = await this.client.moderations.create({ model: MODEL, input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${input.jpeg.toString("base64")}` } }] });
+  async moderateImage(input: Pick<ModerationInput, "jpeg">): Promise<ModerationScores> {
+    const answer = await this.client.moderations.create({ model: MODEL, input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${(await input.jpeg()).toString("base64")}` } }] });
     const scores = (answer.results[0]?.category_scores ?? {}) as unknown as Record<string, number>;
     const labels = Object.entries(scores).map(([label, score]) => ({ label, score: Number(score) || 0 }));
     // No "suggestive" category: a sexual score between the thresholds is what gets flagged.

@@ -1,4 +1,5 @@
 import type { Settings } from "../config/settings.js";
+import type { InferencePool } from "../vision/local/pool.js";
 import type { Moderator } from "./moderation.js";
 
 export interface ModerationEnvironment {
@@ -7,6 +8,8 @@ export interface ModerationEnvironment {
   /** Running in AWS (the stack's functions): `auto` means Rekognition there. */
   inAws: boolean;
   region: string;
+  /** The local models' inference threads, shared with the local vision provider (none: on the calling thread). */
+  localPool?: InferencePool;
 }
 
 export type ModeratorSelector = ((settings: Settings) => Promise<Moderator>) & {
@@ -56,7 +59,7 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
         return moderator;
       }
       default:
-        return cached("local", async () => new (await import("./local-moderator.js")).LocalModerator());
+        return cached("local", async () => new (await import("./local-moderator.js")).LocalModerator({ pool: environment.localPool }));
     }
   };
   const dispose = async () => {

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { LiveSettings } from "../config/sources.js";
 import type { AppDeps } from "../usecases/deps.js";
 import { createModeratorSelector, type ModeratorSelector } from "../moderation/select.js";
+import { createInferencePool, type InferencePool } from "../vision/local/pool.js";
 import { createProviderSelector } from "../vision/select.js";
 import { createConfigSource, createDeps, createSecretReader, type RuntimeEnvironment, type VisionSelector } from "./context.js";
 
@@ -15,10 +16,17 @@ export function localWorkers(env: NodeJS.ProcessEnv): number {
   return Math.min(2, availableParallelism());
 }
 
+/** The local models' worker threads (started on first use), or none when they run on the calling thread. */
+export function localInferencePool(env: NodeJS.ProcessEnv): InferencePool | undefined {
+  const workers = localWorkers(env);
+  return workers > 0 ? createInferencePool(workers) : undefined;
+}
+
 /** The vision provider selector for this runtime: keys from SSM SecureStrings in AWS, else the environment. */
 export function createVisionSelector(
   runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl">,
   env: NodeJS.ProcessEnv = process.env,
+  localPool: InferencePool | undefined = localInferencePool(env),
 ): VisionSelector & { dispose(): Promise<void> } {
   return createProviderSelector({
     secrets: createSecretReader(runtime, env),
@@ -26,25 +34,34 @@ export function createVisionSelector(
     anthropicBaseUrl: runtime.anthropicBaseUrl,
     geminiBaseUrl: runtime.geminiBaseUrl,
     modulePaths: (env.NODE_PATH ?? "").split(":").filter(Boolean),
-    localWorkers: localWorkers(env),
+    localPool,
   });
 }
 
 /** The content moderator for this runtime: `auto` means Rekognition when deployed by the stack (live settings in SSM). */
-export function createModeration(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "awsTimeoutMs">, env: NodeJS.ProcessEnv = process.env): ModeratorSelector {
-  return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl, inAws: Boolean(runtime.ssmPrefix), region: runtime.region });
+export function createModeration(
+  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "awsTimeoutMs">,
+  env: NodeJS.ProcessEnv = process.env,
+  localPool: InferencePool | undefined = localInferencePool(env),
+): ModeratorSelector {
+  return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl, inAws: Boolean(runtime.ssmPrefix), region: runtime.region, localPool });
 }
 
-/** Everything, vision and moderation included: the upload function, the local server and the tests. */
+/**
+ * Everything, vision and moderation included: the upload function, the local server and the tests.
+ * The local vision models and the local moderation model share one pool of threads.
+ */
 export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): AppDeps {
-  const selector = createVisionSelector(runtime, env);
-  const moderator = createModeration(runtime, env);
+  const pool = localInferencePool(env);
+  const selector = createVisionSelector(runtime, env, pool);
+  const moderator = createModeration(runtime, env, pool);
   return {
     ...createDeps(runtime, env, selector),
     moderator,
     textModerator: moderator.texts,
     dispose: async () => {
       await Promise.all([selector.dispose(), moderator.dispose()]);
+      await pool?.close();
     },
   };
 }
@@ -55,5 +72,6 @@ export function createVisionDeps(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<AppDeps, "settings" | "visionProvider" | "moderator"> {
   const settings = new LiveSettings(createConfigSource(runtime, env));
-  return { settings: () => settings.get(), visionProvider: createVisionSelector(runtime, env), moderator: createModeration({ ...runtime, awsTimeoutMs: undefined }, env) };
+  const pool = localInferencePool(env);
+  return { settings: () => settings.get(), visionProvider: createVisionSelector(runtime, env, pool), moderator: createModeration({ ...runtime, awsTimeoutMs: undefined }, env, pool) };
 }

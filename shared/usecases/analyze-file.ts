@@ -1,5 +1,5 @@
 import type { Label, Suggestion } from "../domain/types.js";
-import { openImage, resizedJpeg } from "../image/decode.js";
+import { lazyJpeg, openImage } from "../image/decode.js";
 import { moderationInput } from "../moderation/input.js";
 import { decide } from "../moderation/moderation.js";
 import type { AppDeps } from "./deps.js";
@@ -24,13 +24,13 @@ export async function analyzeImageBytes(deps: Pick<AppDeps, "settings" | "vision
   const settings = await deps.settings();
   const started = performance.now();
   const image = await openImage(bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   let moderation: FileAnalysis["moderation"];
   if (deps.moderator && settings.PHOTO_ANALYSIS_MODERATION !== "off") {
-    const scores = await (await deps.moderator(settings)).moderateImage(await moderationInput(image));
+    const scores = await (await deps.moderator(settings)).moderateImage(moderationInput(image, jpeg));
     moderation = { decision: decide(scores, settings), labels: scores.labels };
     if (moderation.decision === "block") return { moderation, labels: [], suggestions: [], model: "", ms: performance.now() - started, raw: null };
   }
-  const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   const provider = await deps.visionProvider(settings);
   const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, style });
   return { moderation, labels: result.labels, suggestions: result.suggestions, model: result.model, ms: performance.now() - started, raw: result.raw };

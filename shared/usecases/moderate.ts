@@ -27,12 +27,16 @@ export async function refuseKnownBlocked(deps: AppDeps, settings: Settings, call
 }
 
 /** Judges a decoded photo; a blocked one is remembered and refused (422). Undefined when moderation is off. */
-export async function moderatePhoto(deps: AppDeps, settings: Settings, request: { image: OpenedImage; fileHash: string; caller: Caller; token: string }): Promise<ModerationVerdict | undefined> {
+export async function moderatePhoto(
+  deps: AppDeps,
+  settings: Settings,
+  request: { image: OpenedImage; jpeg(): Promise<Buffer>; fileHash: string; caller: Caller; token: string },
+): Promise<ModerationVerdict | undefined> {
   if (!moderating(deps, settings)) return undefined;
   let verdict: ModerationVerdict;
   try {
     const moderator = await deps.moderator!(settings);
-    const scores = await moderator.moderateImage(await moderationInput(request.image));
+    const scores = await moderator.moderateImage(moderationInput(request.image, request.jpeg));
     verdict = { decision: decide(scores, settings), labels: scores.labels, provider: moderator.name };
   } catch (error) {
     // Fail closed: a photo that could not be checked is not analysed.

@@ -3,7 +3,7 @@ import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js"
 import { DEFAULT_LANGUAGE, isEnglish, sameVariant, variantSuffix, type PromptVariant } from "../domain/prompt.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
-import { openImage, perceptualHash, resizedJpeg, type OpenedImage } from "../image/decode.js";
+import { lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
@@ -73,7 +73,9 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
-  const moderation = await moderatePhoto(deps, settings, { image, fileHash, caller: input.caller, token: quotaToken });
+  // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
+  const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
+  const moderation = await moderatePhoto(deps, settings, { image, jpeg, fileHash, caller: input.caller, token: quotaToken });
   const similar = await findSimilar(deps, settings, imagePhash, variant);
   if (similar) return { ...similar, rateLimit: standing };
 
@@ -85,7 +87,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const outcome = await withClaim(claimOptions(deps, input, fileHash + variantSuffix(variant), requestId), () =>
     withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused }, async (rateLimit) => {
       await stage("analysing");
-      const result = await analyse(deps, provider, image, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
+      const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
       await screenSuggestions(deps, settings, result);
       await stage("storing");
       const flagged = moderation?.decision === "flag" ? moderation : undefined;
@@ -144,14 +146,13 @@ function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: str
 async function analyse(
   deps: AppDeps,
   provider: Awaited<ReturnType<AppDeps["visionProvider"]>>,
-  image: OpenedImage,
+  photo: { image: OpenedImage; jpeg(): Promise<Buffer> },
   settings: Settings,
   request: { style?: Style; context?: string; language: string },
 ): Promise<VisionResult> {
-  const jpeg = await resizedJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   const started = performance.now();
   try {
-    const result = await provider.analyze({ jpeg, image, prompt: settings.PHOTO_ANALYSIS_PROMPT, ...request });
+    const result = await provider.analyze({ ...photo, prompt: settings.PHOTO_ANALYSIS_PROMPT, ...request });
     deps.telemetry?.record({ kind: "provider_call", provider: result.provider, ms: performance.now() - started, ok: true });
     return result;
   } catch (error) {

@@ -48,7 +48,7 @@ export class AnthropicVisionProvider implements VisionProvider {
           {
             role: "user",
             content: [
-              { type: "image", source: { type: "base64", media_type: "image/jpeg", data: input.jpeg.toString("base64") } },
+              { type: "image", source: { type: "base64", media_type: "image/jpeg", data: (await input.jpeg()).toString("base64") } },
               { type: "text", text: userInstruction(input) },
             ],
           },

@@ -46,7 +46,7 @@ export class GeminiVisionProvider implements VisionProvider {
         contents: [
           {
             role: "user",
-            parts: [{ inlineData: { mimeType: "image/jpeg", data: input.jpeg.toString("base64") } }, { text: userInstruction(input) }],
+            parts: [{ inlineData: { mimeType: "image/jpeg", data: (await input.jpeg()).toString("base64") } }, { text: userInstruction(input) }],
           },
         ],
         config: {

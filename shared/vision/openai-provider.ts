@@ -63,7 +63,7 @@ export class OpenAIVisionProvider implements VisionProvider {
               { type: "text", text: userInstruction(input) },
               {
                 type: "image_url",
-                image_url: { url: `data:image/jpeg;base64,${input.jpeg.toString("base64")}`, detail: this.options.imageDetail ?? "low" },
+                image_url: { url: `data:image/jpeg;base64,${(await input.jpeg()).toString("base64")}`, detail: this.options.imageDetail ?? "low" },
               },
             ],
           },

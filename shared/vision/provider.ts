@@ -3,8 +3,8 @@ import type { OpenedImage } from "../image/decode.js";
 import type { Style } from "./instructions.js";
 
 export interface VisionInput {
-  /** The upright image, re-encoded as JPEG with the long edge capped: what a remote model receives. */
-  jpeg: Buffer;
+  /** The upright image, re-encoded as JPEG with the long edge capped: what a remote model receives (made on first request). */
+  jpeg(): Promise<Buffer>;
   /** The decoded upright image, for providers that run models in-process (no second JPEG generation). */
   image?: OpenedImage;
   prompt: string;

@@ -1,6 +1,7 @@
 import { isEnglish } from "../domain/prompt.js";
 import type { ConcreteProviderName, Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
+import type { InferencePool } from "./local/pool.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
 import { PROVIDER_REQUIREMENTS, primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
@@ -16,8 +17,8 @@ export interface ProviderEnvironment {
   geminiBaseUrl?: string;
   /** NODE_PATH entries: a runtime layer there may carry the local provider's classifier. */
   modulePaths?: readonly string[];
-  /** Inference threads for the local provider (0: on the calling thread). */
-  localWorkers?: number;
+  /** The local models' inference threads (none: on the calling thread). */
+  localPool?: InferencePool;
 }
 
 /** Retries the provider's retryable failures with jittered backoff (the one retry policy for every cloud provider). */
@@ -109,7 +110,7 @@ export function createProviderSelector(environment: ProviderEnvironment) {
         const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
         return cached(`local:${modelDir ?? ""}`, async () => {
           const { LocalVisionProvider } = await import("./local/provider.js");
-          return new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, workers: environment.localWorkers });
+          return new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, pool: environment.localPool });
         });
       }
       case "openai": {

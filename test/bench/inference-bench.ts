@@ -7,20 +7,21 @@ import { distinctImages } from "../helpers/photos.js";
 import { median, percentile } from "./stats.js";
 
 /**
- * `npm run bench -- inference`: the local provider in the main thread (workers 0) against the
- * worker pool (2 on this machine), in one run: cached-upload latency while idle and while a stream
+ * `npm run bench -- inference`: the local provider and the local moderation model in the main
+ * thread (workers 0) against the worker pool (2 on this machine), and the pool with moderation off
+ * (what judging each photo costs), in one run: cached-upload latency while idle and while a stream
  * of fresh local analyses runs, the event loop's longest stall, and fresh-analysis throughput at
  * concurrency 1 and 4.
  */
 export async function benchInference(): Promise<void> {
   console.log("\n## local inference: main thread vs worker pool");
   const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
-  for (const workers of [0, 2]) {
+  for (const [workers, moderation] of [[0, "block"], [2, "block"], [2, "off"]] as const) {
     const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-inference-"));
     const service = await startLocalService({
       dataDir,
       persist: false,
-      env: { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_WORKERS: String(workers), PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false" },
+      env: { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_WORKERS: String(workers), PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false", PHOTO_ANALYSIS_MODERATION: moderation },
     });
     const upload = async (bytes: Buffer) => {
       const form = new FormData();
@@ -32,8 +33,11 @@ export async function benchInference(): Promise<void> {
       return performance.now() - started;
     };
     try {
-      const chosen = await service.deps.visionProvider(await service.deps.settings());
+      const settings = await service.deps.settings();
+      const chosen = await service.deps.visionProvider(settings);
       await chosen.warmUp?.();
+      // The moderation model too (in every worker), as npm start does: no model load inside the timings.
+      if (moderation !== "off") await (await service.deps.moderator?.(settings))?.warmUp?.();
       await upload(coffee);
       const cached = async (count: number) => {
         const times: number[] = [];
@@ -68,7 +72,7 @@ export async function benchInference(): Promise<void> {
       const one = await throughput(1, 12);
       const four = await throughput(4, 12);
       console.log(
-        `workers ${workers}: cached upload idle p50 ${median(idle).toFixed(1)} / p99 ${percentile(idle, 99).toFixed(1)} ms; ` +
+        `workers ${workers}, moderation ${moderation}: cached upload idle p50 ${median(idle).toFixed(1)} / p99 ${percentile(idle, 99).toFixed(1)} ms; ` +
           `during analyses p50 ${median(busy).toFixed(1)} / p99 ${percentile(busy, 99).toFixed(1)} ms (${(percentile(busy, 99) / percentile(idle, 99)).toFixed(1)}x idle p99); ` +
           `longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms; fresh analyses/s at concurrency 1: ${one.toFixed(2)}, at 4: ${four.toFixed(2)} (${(four / one).toFixed(2)}x)`,
       );

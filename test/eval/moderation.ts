@@ -29,7 +29,7 @@ const outcomes = { allow: [] as string[], flag: [] as string[], block: [] as str
 for (const file of files) {
   const image = await openImage(await readFile(join(DEV, file)), { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const t = performance.now();
-  const scores = await moderator.moderateImage(await moderationInput(image));
+  const scores = await moderator.moderateImage(moderationInput(image));
   times.push(performance.now() - t);
   const decision = decide(scores, settings);
   outcomes[decision].push(decision === "allow" ? file : `${file} (explicit ${scores.explicit.toFixed(2)}, suggestive ${scores.suggestive.toFixed(2)})`);

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSettings } from "../../shared/config/settings.js";
 import { AnalysisFailedError, BusyError } from "../../shared/domain/errors.js";
-import { openImage, resizedJpeg } from "../../shared/image/decode.js";
+import { openImage, lazyJpeg } from "../../shared/image/decode.js";
 import { LocalModelError, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
 import { THEMES } from "../../shared/vision/local/themes.js";
@@ -18,7 +18,7 @@ const coffeeTheme = THEMES.find((theme) => theme.id === "coffee")!;
 
 async function input(path: string) {
   const image = await openImage(await readFile(path), { maxPixels: 1e8 });
-  return { jpeg: await resizedJpeg(image, 512), image, prompt: "unused by the local provider" };
+  return { jpeg: lazyJpeg(image, 512), image, prompt: "unused by the local provider" };
 }
 
 describe("model loading", () => {

@@ -10,6 +10,7 @@ import { parseSettings } from "../../shared/config/settings.js";
 import { openImage } from "../../shared/image/decode.js";
 import { moderationInput } from "../../shared/moderation/input.js";
 import { LocalModerator } from "../../shared/moderation/local-moderator.js";
+import { createInferencePool } from "../../shared/vision/local/pool.js";
 import { BLOCKED_MESSAGE, decide } from "../../shared/moderation/moderation.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
@@ -57,15 +58,15 @@ describe("Rekognition DetectModerationLabels (AWS JSON 1.1 on loopback)", () => 
       { Name: "Explicit", ParentName: "", Confidence: 96.5, TaxonomyLevel: 1 },
       { Name: "Explicit Sexual Activity", ParentName: "Explicit", Confidence: 91.2, TaxonomyLevel: 2 },
     ];
-    const blocked = await moderator.moderateImage({ jpeg });
+    const blocked = await moderator.moderateImage({ jpeg: async () => jpeg });
     expect(requests.at(-1)!.target).toBe("RekognitionService.DetectModerationLabels");
     expect(Buffer.from(requests.at(-1)!.body.Image!.Bytes!, "base64").equals(jpeg)).toBe(true);
     expect(blocked).toMatchObject({ explicit: 0.965, suggestive: 0, labels: [{ label: "Explicit", score: 0.965 }, { label: "Explicit Sexual Activity", score: 0.912 }] });
 
     labels = [{ Name: "Female Swimwear or Underwear", ParentName: "Swimwear or Underwear", Confidence: 88, TaxonomyLevel: 3 }];
-    expect(await moderator.moderateImage({ jpeg })).toMatchObject({ explicit: 0, suggestive: 0.88 });
+    expect(await moderator.moderateImage({ jpeg: async () => jpeg })).toMatchObject({ explicit: 0, suggestive: 0.88 });
     labels = [];
-    expect(await moderator.moderateImage({ jpeg })).toEqual({ labels: [], explicit: 0, suggestive: 0 });
+    expect(await moderator.moderateImage({ jpeg: async () => jpeg })).toEqual({ labels: [], explicit: 0, suggestive: 0 });
   });
 });
 
@@ -79,7 +80,7 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
   it("sends the photo as a data URL and reads the sexual scores; screens texts one result each", async () => {
     const moderator = new OpenAIModerator({ apiKey: "sk-test", baseURL: fake.baseUrl, timeoutMs: 2000 });
     fake.moderationScores = { sexual: 0.93, violence: 0.2 };
-    const scores = await moderator.moderateImage({ jpeg });
+    const scores = await moderator.moderateImage({ jpeg: async () => jpeg });
     expect(fake.moderationRequests.at(-1)).toEqual({ model: "omni-moderation-latest", input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${jpeg.toString("base64")}` } }] });
     expect(scores).toMatchObject({ explicit: 0.93, suggestive: 0 });
     expect(scores.labels[0]).toEqual({ label: "sexual", score: 0.93 });
@@ -122,12 +123,28 @@ describe("the local model's false blocks", () => {
   const dev = "../shared/eval/imagenet-dev";
   const judge = async (file: string) => {
     const image = await openImage(await readFile(file), { maxPixels: 1e8 });
-    return decide(await moderator.moderateImage(await moderationInput(image)), parseSettings({}));
+    return decide(await moderator.moderateImage(moderationInput(image)), parseSettings({}));
   };
   const moderator = new LocalModerator();
 
   it("allows every fixture photo under the default policy", async () => {
     for (const file of ["coffee-mug.jpg", "chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "motorcycle.png", "cat-portrait.heic"]) expect(await judge(join("fixtures/photos", file)), file).toBe("allow");
+  });
+
+  it("judges in the inference pool's worker threads (as npm start does) exactly as on the calling thread", async () => {
+    const pool = createInferencePool(2);
+    try {
+      const pooled = new LocalModerator({ pool });
+      const files = ["coffee-mug.jpg", "chelsea-cat.jpg", "labrador.webp", "astronaut.jpg"].map((file) => join("fixtures/photos", file));
+      const inputs = await Promise.all(files.map(async (file) => moderationInput(await openImage(await readFile(file), { maxPixels: 1e8 }))));
+      const here = [];
+      for (const input of inputs) here.push(await moderator.moderateImage(input));
+      // Side by side in the two workers, in any order: the same scores.
+      expect(await Promise.all(inputs.map((input) => pooled.moderateImage(input)))).toEqual(here);
+      expect(here.every((scores) => scores.explicit < 0.5)).toBe(true);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("blocks at most 1 % of the 250 ordinary dev photos (`npm run eval-moderation` prints which)", async (context) => {

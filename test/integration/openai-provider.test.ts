@@ -5,7 +5,8 @@ import { OpenAIVisionProvider } from "../../shared/vision/openai-provider.js";
 import { withRetries } from "../../shared/vision/retry.js";
 import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
 
-const jpeg = await readFile("fixtures/photos/coffee-mug.jpg");
+const photo = await readFile("fixtures/photos/coffee-mug.jpg");
+const jpeg = async () => photo;
 let fake: FakeOpenAI;
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import type { VisionProvider } from "../../shared/vision/provider.js";
 import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../helpers/fake-providers.js";
 
 const jpeg = await readFile("fixtures/photos/imagenet-coffee-mug.jpg");
-const input = { jpeg, prompt: "You name chat rooms.", style: "playful" as const };
+const input = { jpeg: async () => jpeg, prompt: "You name chat rooms.", style: "playful" as const };
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
 let compatible: FakeOpenAI;

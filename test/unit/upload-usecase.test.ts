@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BusyError, InvalidInputError, RateLimitedError, UnprocessableInputError } from "../../shared/domain/errors.js";
 import { parsePromptFields } from "../../functions/http.js";
 import type { VisionInput } from "../../shared/vision/provider.js";
@@ -31,6 +31,42 @@ describe("analyzeUpload", () => {
     expect(counters.total("fp:fp-unit")).toBe(1);
     expect([...claims.claims.values()][0]).toMatchObject({ recordId: outcome.record.id });
     expect(outcome.rateLimit).toEqual({ limit: 5, remaining: 4, resetSeconds: expect.any(Number) });
+  });
+
+  it("makes the cloud model's JPEG copy once when a cloud moderator and a cloud provider both send it, and none for pixel models", async () => {
+    /** A provider that sends the JPEG copy, as the cloud ones do, and keeps what it was given. */
+    class JpegVision extends ScriptedVision {
+      readonly sent: Buffer[] = [];
+      override async analyze(input: VisionInput) {
+        this.sent.push(await input.jpeg());
+        return super.analyze(input);
+      }
+    }
+    const vision = new JpegVision();
+    const { deps } = memoryDeps({ vision });
+    const moderated: Buffer[] = [];
+    deps.moderator = async () => ({ name: "cloud", moderateImage: async (input) => (moderated.push(await input.jpeg()), { labels: [], explicit: 0, suggestive: 0 }) });
+    await analyzeUpload(deps, { bytes: coffee, caller });
+    expect(moderated).toHaveLength(1);
+    expect(vision.sent).toHaveLength(1);
+    expect(vision.sent[0]).toBe(moderated[0]); // the same copy, not a second encode
+    expect((await sharp(vision.sent[0]!).metadata()).width).toBe(512);
+
+    // Pixel models (the local ones) ask for no JPEG: none is made.
+    const local = memoryDeps();
+    let pixelsAsked = 0;
+    local.deps.moderator = async () => ({ name: "local", moderateImage: async (input) => (pixelsAsked += (await input.rgb(8)).length, { labels: [], explicit: 0, suggestive: 0 }) });
+    const encodes = vi.spyOn(sharp.prototype, "jpeg");
+    try {
+      await analyzeUpload(local.deps, { bytes: coffee, caller });
+      // The stored copy is the only JPEG encoded (normalisation for storage); no 512 px copy.
+      const options = encodes.mock.calls.map(([given]) => given as { quality?: number; mozjpeg?: boolean } | undefined);
+      expect(options.map((given) => given?.quality)).toEqual([85]);
+      expect(options.some((given) => given?.mozjpeg === false)).toBe(false);
+    } finally {
+      encodes.mockRestore();
+    }
+    expect(pixelsAsked).toBe(8 * 8 * 3);
   });
 
   it("answers the same bytes from the cache: no provider call, no unit, times_used + 1", async () => {

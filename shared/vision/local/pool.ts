@@ -4,14 +4,20 @@ import type { InferenceResult, InferenceTask } from "./inference.js";
 
 /**
  * Local inference off the event loop: a small pool of worker threads, each loading the models once.
- * The event loop then keeps answering (cache hits, other routes) while photos are analysed, and on
- * several cores analyses run side by side. Tasks wait in a bounded queue; when it is full the
- * request is refused at once (503 with Retry-After) rather than queued without limit.
+ * The event loop then keeps answering (cache hits, other routes) while photos are analysed (and
+ * judged by the local moderation model), and on several cores analyses run side by side. Tasks wait
+ * in a bounded queue; when it is full the request is refused at once (503 with Retry-After) rather
+ * than queued without limit.
  */
 
+/** What a worker is asked to do (inference-worker.ts answers each kind). */
+export type WorkerRequest = { kind: "warm"; modelDir: string } | { kind: "warm-moderation" } | { kind: "run"; task: InferenceTask } | { kind: "moderate"; pixels: Uint8Array };
+
 interface Pending {
-  task: InferenceTask;
-  resolve(result: InferenceResult): void;
+  request: WorkerRequest;
+  /** Buffers handed to the worker without copying. */
+  transfer: ArrayBuffer[];
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
@@ -37,25 +43,46 @@ export class InferencePool {
     return this.options.size;
   }
 
-  /** Runs a task on the first free worker; waits in the queue when all are busy; refuses when the queue is full. */
+  /** Analyses a photo's pixels on the first free worker (see enqueue). */
   run(task: InferenceTask): Promise<InferenceResult> {
-    if (this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(new BusyError("The local vision models are busy with other photos; try again in a moment.", 2));
-    }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
-      this.dispatch();
-    });
+    return this.enqueue({ kind: "run", task }, [task.full.data.buffer, task.crop.data.buffer, task.mirrored.data.buffer] as ArrayBuffer[]) as Promise<InferenceResult>;
   }
 
-  /** Starts every worker and loads the models in each (they otherwise start with the first tasks). */
+  /** The moderation model's probabilities for a photo's square RGB pixels (see nsfw-model.ts). */
+  moderate(pixels: Uint8Array): Promise<number[]> {
+    // Transferred only when the view owns its whole buffer (a pooled Buffer's slab must not be detached).
+    const own = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength ? pixels : pixels.slice();
+    return this.enqueue({ kind: "moderate", pixels: own }, [own.buffer as ArrayBuffer]) as Promise<number[]>;
+  }
+
+  /** Starts every worker and loads the vision models in each (they otherwise start with the first tasks). */
   async warmUp(modelDir: string): Promise<void> {
-    while (this.slots.length < this.options.size) this.slots.push(this.startWorker());
-    await Promise.all(this.slots.map((slot) => this.send(slot, { kind: "warm", modelDir })));
+    await this.everyWorker({ kind: "warm", modelDir });
+  }
+
+  /** Starts every worker and loads the moderation model in each. */
+  async warmModeration(): Promise<void> {
+    await this.everyWorker({ kind: "warm-moderation" });
   }
 
   async close(): Promise<void> {
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+  }
+
+  /** Runs on the first free worker; waits in the queue when all are busy; refuses when the queue is full. */
+  private enqueue(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<unknown> {
+    if (this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(new BusyError("The local vision models are busy with other photos; try again in a moment.", 2));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, transfer, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private async everyWorker(request: WorkerRequest): Promise<void> {
+    while (this.slots.length < this.options.size) this.slots.push(this.startWorker());
+    await Promise.all(this.slots.map((slot) => this.send(slot, request)));
   }
 
   private dispatch(): void {
@@ -68,19 +95,14 @@ export class InferencePool {
       if (!slot) return;
       const pending = this.queue.shift()!;
       slot.busy = true;
-      const { task } = pending;
-      const transfer = [task.full.data.buffer, task.crop.data.buffer, task.mirrored.data.buffer] as ArrayBuffer[];
-      this.send(slot, { kind: "run", task }, transfer).then(
-        (result) => pending.resolve(result as InferenceResult),
-        (error: Error) => pending.reject(error),
-      ).finally(() => {
+      this.send(slot, pending.request, pending.transfer).then(pending.resolve, pending.reject).finally(() => {
         slot.busy = false;
         this.dispatch();
       });
     }
   }
 
-  private send(slot: Slot, message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  private send(slot: Slot, message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.waiting.set(id, { resolve, reject });
@@ -112,4 +134,9 @@ export class InferencePool {
     worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
     return slot;
   }
+}
+
+/** A pool of `workers` threads with room for `maxQueue` waiting tasks (default 8 per worker). */
+export function createInferencePool(workers: number, maxQueue = workers * 8): InferencePool {
+  return new InferencePool({ size: workers, maxQueue });
 }

@@ -4,7 +4,7 @@ import { AnalysisFailedError, BusyError } from "../../domain/errors.js";
 import { ZERO_USAGE, type VisionInput, type VisionProvider, type VisionResult } from "../provider.js";
 import { runInference, type InferenceResult, type InferenceTask } from "./inference.js";
 import { localModels, SHIPPED_CLASSIFIER, shippedClassifierDir, type RgbImage } from "./models.js";
-import { InferencePool } from "./pool.js";
+import { createInferencePool, type InferencePool } from "./pool.js";
 
 const CLASSIFIER_INPUT = 224;
 
@@ -12,7 +12,7 @@ const CLASSIFIER_INPUT = 224;
 const DETECTOR_MAX_EDGE = 512;
 
 async function rgb(input: VisionInput, options: { size?: number; mirror?: boolean } = {}): Promise<RgbImage> {
-  const pipeline = (input.image ? input.image.pipeline() : sharp(input.jpeg)).flatten({ background: "#ffffff" }).removeAlpha();
+  const pipeline = (input.image ? input.image.pipeline() : sharp(await input.jpeg())).flatten({ background: "#ffffff" }).removeAlpha();
   if (options.mirror) pipeline.flop();
   // Centre crop, as ImageNet classifiers are evaluated: measured 94.4 % top-5 on the dev photos against 92.4 % for a squashed full frame.
   if (options.size) pipeline.resize(options.size, options.size, { fit: "cover" });
@@ -35,14 +35,18 @@ export class LocalVisionProvider implements VisionProvider {
 
   private resolvedModelDir?: string;
   private readonly pool?: InferencePool;
+  /** A pool this provider made (and closes), rather than one it was given to share. */
+  private readonly ownPool: boolean;
 
   /**
    * `modelDir`: a TF.js ImageNet classifier to use instead of the shipped one; `modulePaths`: NODE_PATH,
-   * where a runtime layer may carry it; `workers`: inference threads (0: on the calling thread, as in
-   * Lambda's single vCPU), with at most `maxQueue` photos waiting for one.
+   * where a runtime layer may carry it; `pool`: the inference threads to use (shared with the local
+   * moderator), or `workers`: how many to start (0: on the calling thread, as in Lambda's single
+   * vCPU), with at most `maxQueue` photos waiting for one.
    */
-  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[]; workers?: number; maxQueue?: number }) {
-    if (options.workers && options.workers > 0) this.pool = new InferencePool({ size: options.workers, maxQueue: options.maxQueue ?? options.workers * 8 });
+  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[]; pool?: InferencePool; workers?: number; maxQueue?: number }) {
+    this.ownPool = !options.pool && Boolean(options.workers && options.workers > 0);
+    this.pool = options.pool ?? (this.ownPool ? createInferencePool(options.workers!, options.maxQueue) : undefined);
   }
 
   private get modelDir(): string {
@@ -61,9 +65,9 @@ export class LocalVisionProvider implements VisionProvider {
     else await localModels(this.modelDir);
   }
 
-  /** Stops the workers (tests; the pool never keeps a process alive anyway). */
+  /** Stops the workers it started (tests; the pool never keeps a process alive anyway). */
   async close(): Promise<void> {
-    await this.pool?.close();
+    if (this.ownPool) await this.pool?.close();
   }
 
   async analyze(input: VisionInput): Promise<VisionResult> {
