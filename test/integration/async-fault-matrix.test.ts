@@ -1,24 +1,14 @@
-import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatchHandler } from "../../functions/batch/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { createWorkerHandler } from "../../functions/worker/handler.js";
 import { LocalJobQueue } from "../../shared/local/local-queue.js";
-import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDynamoClient, createS3Client, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { uploadEvent } from "../helpers/events.js";
-import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { FaultProxy, type FaultKind, type Operation } from "../helpers/fault-proxy.js";
-import { distinctImages } from "../helpers/photos.js";
+import { FAULTS, startFaultLab, unitsCharged, type FaultLab } from "../helpers/fault-lab.js";
+import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
 
 /**
  * The async path under one injected fault at a time: a batch submitted through the batch handler,
@@ -30,40 +20,16 @@ import { distinctImages } from "../helpers/photos.js";
  */
 
 const OPERATIONS: Operation[] = ["staging put", "job put", "batch put", "job update", "record put", "counter update", "staging delete"];
-const FAULTS: { label: string; kind: FaultKind; times: number }[] = [
-  { label: "error once", kind: "fail", times: 1 },
-  { label: "error always", kind: "fail", times: Infinity },
-  { label: "connection reset", kind: "reset", times: 1 },
-  { label: "lost response", kind: "lost-response", times: 1 },
-  { label: "stall past timeout", kind: "stall", times: 1 },
-];
-const AWS_TIMEOUT_MS = 700;
 /** Short, so that redeliveries happen within the test; above one job's worst case here (a stall and its retry). */
 const VISIBILITY_MS = 2_500;
 
-let aws: LocalAws;
-let dynamoProxy: FaultProxy;
-let s3Proxy: FaultProxy;
-let fake: FakeOpenAI;
-let dataDir: string;
-let proxied: { dynamodb: string; s3: string };
-let photos: Buffer[];
+let lab: FaultLab;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-async-faults-"));
-  aws = await startLocalAws({ dataDir, bucket: "unused", persistDynamo: false });
-  dynamoProxy = new FaultProxy(aws.dynamodbEndpoint, "dynamodb", AWS_TIMEOUT_MS * 2);
-  s3Proxy = new FaultProxy(aws.s3Endpoint, "s3", AWS_TIMEOUT_MS * 2);
-  proxied = { dynamodb: await dynamoProxy.start(), s3: await s3Proxy.start() };
-  fake = await new FakeOpenAI().start();
-  photos = await distinctImages(OPERATIONS.length * FAULTS.length, 2626);
+  lab = await startFaultLab(OPERATIONS.length * FAULTS.length, 2626);
 });
 afterAll(async () => {
-  await fake?.close();
-  await dynamoProxy?.close();
-  await s3Proxy?.close();
-  await aws?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await lab?.close();
 });
 
 interface Audit {
@@ -80,64 +46,38 @@ interface Audit {
 }
 
 async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
-  const runtime: RuntimeEnvironment = {
-    tableName: `async-faults-${randomUUID()}`,
-    bucketName: `async-faults-${randomUUID().slice(0, 8)}`,
-    dynamodbEndpoint: proxied.dynamodb,
-    s3Endpoint: proxied.s3,
-    localKeyPair: true,
-    region: "us-east-1",
-    awsTimeoutMs: AWS_TIMEOUT_MS,
-    openaiBaseUrl: fake.baseUrl,
-  };
-  const direct = { ...runtime, dynamodbEndpoint: aws.dynamodbEndpoint, s3Endpoint: aws.s3Endpoint };
-  const dynamo = createDynamoClient(direct);
-  const s3 = createS3Client(direct);
-  await ensureTable(dynamo, runtime.tableName);
-  await s3.send(new CreateBucketCommand({ Bucket: runtime.bucketName }));
+  const storage = await lab.cellStorage("async-faults");
+  const runtime = storage.runtime;
   const queue = new LocalJobQueue({ visibilityTimeoutMs: VISIBILITY_MS, concurrency: 2 });
   const base = createDepsWithVision(runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
   const deps: AppDeps = { ...base, queue };
   queue.attach(createWorkerHandler(() => deps, {}));
   const submit = async () => (await createBatchHandler(() => deps)(uploadEvent(photo, { fingerprint: "fp-async-faults", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;
   const settle = () => Promise.race([queue.idle(), new Promise((resolve) => setTimeout(resolve, 4 * VISIBILITY_MS * 3))]);
-  const items = async () => ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item));
-  const jobStage = async (id: string) => (await items()).find((item) => item.pk === `JOB#${id}`)?.stage ?? "missing";
+  const jobStage = async (id: string) => ((await storage.items()).find((item) => item.pk === `JOB#${id}`)?.stage as string | undefined) ?? "missing";
 
-  dynamoProxy.clear();
-  s3Proxy.clear();
-  const proxy = ["staging put", "staging delete"].includes(operation) ? s3Proxy : dynamoProxy;
-  proxy.inject({ kind, operation, times });
+  const proxy = lab.inject(operation, { kind, times }, ["staging put", "staging delete"].includes(operation));
   const result = await submit();
   await settle();
   const faultedCalls = proxy.faulted(operation);
-  dynamoProxy.clear();
-  s3Proxy.clear();
+  lab.clear();
 
   const accepted = result.statusCode === 202 ? (JSON.parse(result.body ?? "{}") as { items: { job_id: string }[] }) : null;
   const stage = accepted ? await jobStage(accepted.items[0]!.job_id) : "none (not queued)";
   const deadLettered = queue.deadLetters.length;
   await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
-  const all = await items();
+  const all = await storage.items();
   const records = all.filter((item) => item.sk === "ANALYSIS");
-  const exists = (key: string) =>
-    s3.send(new HeadObjectCommand({ Bucket: runtime.bucketName, Key: key })).then(
-      () => true,
-      () => false,
-    );
-  const list = async (prefix: string) => ((await s3.send(new ListObjectsCommand({ Bucket: runtime.bucketName, Prefix: prefix }))).Contents ?? []).map((object) => object.Key!);
-  const recordsWithoutImage = (await Promise.all(records.map((record) => exists(record.imagePath as string)))).filter((found) => !found).length;
-  const imagesWithoutRecord = (await list("photo_analysis/")).filter((key) => !records.some((record) => record.imagePath === key)).length;
-  const stagedLeft = (await list("uploads/")).length;
-  const unitsCharged = all.filter((item) => String(item.pk).startsWith("RATE#fp:")).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+  const recordsWithoutImage = (await Promise.all(records.map((record) => storage.imageExists(record.imagePath as string)))).filter((found) => !found).length;
+  const imagesWithoutRecord = (await storage.listKeys("photo_analysis/")).filter((key) => !records.some((record) => record.imagePath === key)).length;
+  const stagedLeft = (await storage.listKeys("uploads/")).length;
 
   const retry = await submit();
   await settle();
   const again = retry.statusCode === 202 ? await jobStage((JSON.parse(retry.body ?? "{}") as { items: { job_id: string }[] }).items[0]!.job_id) : `HTTP ${retry.statusCode}`;
   await queue.close();
-  dynamo.destroy();
-  s3.destroy();
-  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, records: records.length, recordsWithoutImage, imagesWithoutRecord, stagedLeft, unitsCharged, again };
+  storage.destroy();
+  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, records: records.length, recordsWithoutImage, imagesWithoutRecord, stagedLeft, unitsCharged: unitsCharged(all), again };
 }
 
 describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () => {
@@ -147,7 +87,7 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
     let index = 0;
     for (const fault of FAULTS) {
       for (const operation of OPERATIONS) {
-        const audit = await cell(fault.kind, fault.times, operation, photos[index++]!);
+        const audit = await cell(fault.kind, fault.times, operation, lab.photos[index++]!);
         const where = `${fault.label} on ${operation}`;
         const answered = audit.faultedCalls === 0 ? "not on this path" : String(audit.status);
         rows.push(

@@ -1,21 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpResult } from "../../functions/http.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
-import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDynamoClient, createS3Client, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
-import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { FaultProxy, type FaultKind, type Operation } from "../helpers/fault-proxy.js";
+import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
+import { FAULTS, startFaultLab, unitsCharged, type FaultLab } from "../helpers/fault-lab.js";
 import { uploadEvent } from "../helpers/events.js";
-import { distinctImages } from "../helpers/photos.js";
 
 /**
  * Uploads under one injected fault at a time, between the service and its DynamoDB and S3 servers,
@@ -26,38 +16,13 @@ import { distinctImages } from "../helpers/photos.js";
  */
 
 const OPERATIONS: Operation[] = ["record put", "index write", "claim put", "claim update", "counter update", "s3 put", "s3 delete"];
-const FAULTS: { label: string; kind: FaultKind; times: number }[] = [
-  { label: "error once", kind: "fail", times: 1 },
-  { label: "error always", kind: "fail", times: Infinity },
-  { label: "connection reset", kind: "reset", times: 1 },
-  { label: "lost response", kind: "lost-response", times: 1 },
-  { label: "stall past timeout", kind: "stall", times: 1 },
-];
-const AWS_TIMEOUT_MS = 700;
-
-let aws: LocalAws;
-let dynamoProxy: FaultProxy;
-let s3Proxy: FaultProxy;
-let fake: FakeOpenAI;
-let dataDir: string;
-let proxied: { dynamodb: string; s3: string };
-let photos: Buffer[];
+let lab: FaultLab;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-faults-"));
-  aws = await startLocalAws({ dataDir, bucket: "unused", persistDynamo: false });
-  dynamoProxy = new FaultProxy(aws.dynamodbEndpoint, "dynamodb", AWS_TIMEOUT_MS * 2);
-  s3Proxy = new FaultProxy(aws.s3Endpoint, "s3", AWS_TIMEOUT_MS * 2);
-  proxied = { dynamodb: await dynamoProxy.start(), s3: await s3Proxy.start() };
-  fake = await new FakeOpenAI().start();
-  photos = await distinctImages(OPERATIONS.length * FAULTS.length, 1313);
+  lab = await startFaultLab(OPERATIONS.length * FAULTS.length, 1313);
 });
 afterAll(async () => {
-  await fake?.close();
-  await dynamoProxy?.close();
-  await s3Proxy?.close();
-  await aws?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await lab?.close();
 });
 
 interface Audit {
@@ -74,33 +39,15 @@ interface Audit {
 
 /** One table and one bucket per cell, so that audits and the orphan sweep see only that cell's data. */
 async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
-  const runtime: RuntimeEnvironment = {
-    tableName: `faults-${randomUUID()}`,
-    bucketName: `faults-${randomUUID().slice(0, 8)}`,
-    dynamodbEndpoint: proxied.dynamodb,
-    s3Endpoint: proxied.s3,
-    localKeyPair: true,
-    region: "us-east-1",
-    awsTimeoutMs: AWS_TIMEOUT_MS,
-    openaiBaseUrl: fake.baseUrl,
-  };
-  const direct = { ...runtime, dynamodbEndpoint: aws.dynamodbEndpoint, s3Endpoint: aws.s3Endpoint };
-  const dynamo = createDynamoClient(direct);
-  const s3 = createS3Client(direct);
-  await ensureTable(dynamo, runtime.tableName);
-  await s3.send(new CreateBucketCommand({ Bucket: runtime.bucketName }));
-  const deps = createDepsWithVision(runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
+  const storage = await lab.cellStorage("faults");
+  const deps = createDepsWithVision(storage.runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
   const upload = createUploadHandler(() => deps);
   const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-faults", sourceIp: "198.51.100.77" }), {} as never)) as HttpResult;
 
-  dynamoProxy.clear();
-  s3Proxy.clear();
-  const proxy = operation.startsWith("s3") ? s3Proxy : dynamoProxy;
-  proxy.inject({ kind, operation, times });
+  const proxy = lab.inject(operation, { kind, times }, operation.startsWith("s3"));
   const result = await send();
   const faultedCalls = proxy.faulted(operation);
-  dynamoProxy.clear();
-  s3Proxy.clear();
+  lab.clear();
 
   let jsonBody = true;
   try {
@@ -108,26 +55,28 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   } catch {
     jsonBody = false;
   }
-  const items = async () => ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item));
-  const imageExists = (key: string) =>
-    s3.send(new HeadObjectCommand({ Bucket: runtime.bucketName, Key: key })).then(
-      () => true,
-      () => false,
-    );
   // The sweep runs as the hourly job would, later than the grace period.
   await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
-  const all = await items();
+  const all = await storage.items();
   const records = all.filter((item) => item.sk === "ANALYSIS");
-  const recordsWithoutImage = (await Promise.all(records.map((record) => imageExists(record.imagePath as string)))).filter((exists) => !exists).length;
-  const keys = ((await s3.send(new ListObjectsCommand({ Bucket: runtime.bucketName, Prefix: "photo_analysis/" }))).Contents ?? []).map((object) => object.Key!);
+  const recordsWithoutImage = (await Promise.all(records.map((record) => storage.imageExists(record.imagePath as string)))).filter((exists) => !exists).length;
+  const keys = await storage.listKeys("photo_analysis/");
   const imagesWithoutRecord = keys.filter((key) => !records.some((record) => record.imagePath === key)).length;
   // A claim blocks the photo if it is in flight, still leased, and no record answers the photo.
   const blockingClaims = all.filter((item) => item.sk === "CLAIM" && !item.recordId && Number(item.leaseUntil) > Date.now() && records.length === 0).length;
-  const unitsCharged = all.filter((item) => String(item.pk).startsWith("RATE#fp:")).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
   const retry = await send();
-  dynamo.destroy();
-  s3.destroy();
-  return { status: result.statusCode ?? 0, jsonBody, faultedCalls, records: records.length, recordsWithoutImage, imagesWithoutRecord, blockingClaims, unitsCharged, retryStatus: retry.statusCode ?? 0 };
+  storage.destroy();
+  return {
+    status: result.statusCode ?? 0,
+    jsonBody,
+    faultedCalls,
+    records: records.length,
+    recordsWithoutImage,
+    imagesWithoutRecord,
+    blockingClaims,
+    unitsCharged: unitsCharged(all),
+    retryStatus: retry.statusCode ?? 0,
+  };
 }
 
 describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
@@ -137,7 +86,7 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
     const problems: string[] = [];
     for (const fault of FAULTS) {
       for (const operation of OPERATIONS) {
-        const audit = await cell(fault.kind, fault.times, operation, photos[index++]!);
+        const audit = await cell(fault.kind, fault.times, operation, lab.photos[index++]!);
         const outcome = audit.faultedCalls === 0 ? "not on this path" : `${audit.status}`;
         rows.push(
           `| ${fault.label} | ${operation} | ${outcome} | ${audit.records} | ${audit.recordsWithoutImage} | ${audit.imagesWithoutRecord} | ${audit.blockingClaims} | ${Math.max(0, audit.unitsCharged - audit.records)} | ${audit.retryStatus} |`,

@@ -45,7 +45,14 @@ describe("analyzeUpload", () => {
     const vision = new JpegVision();
     const { deps } = memoryDeps({ vision });
     const moderated: Buffer[] = [];
-    deps.moderator = async () => ({ name: "cloud", moderateImage: async (input) => (moderated.push(await input.jpeg()), { labels: [], explicit: 0, suggestive: 0 }) });
+    const clean = { labels: [], explicit: 0, suggestive: 0 };
+    deps.moderator = async () => ({
+      name: "cloud",
+      moderateImage: async (input) => {
+        moderated.push(await input.jpeg());
+        return clean;
+      },
+    });
     await analyzeUpload(deps, { bytes: coffee, caller });
     expect(moderated).toHaveLength(1);
     expect(vision.sent).toHaveLength(1);
@@ -55,7 +62,13 @@ describe("analyzeUpload", () => {
     // Pixel models (the local ones) ask for no JPEG: none is made.
     const local = memoryDeps();
     let pixelsAsked = 0;
-    local.deps.moderator = async () => ({ name: "local", moderateImage: async (input) => (pixelsAsked += (await input.rgb(8)).length, { labels: [], explicit: 0, suggestive: 0 }) });
+    local.deps.moderator = async () => ({
+      name: "local",
+      moderateImage: async (input) => {
+        pixelsAsked += (await input.rgb(8)).length;
+        return clean;
+      },
+    });
     const encodes = vi.spyOn(sharp.prototype, "jpeg");
     try {
       await analyzeUpload(local.deps, { bytes: coffee, caller });
