@@ -8,20 +8,31 @@ async function bodyOf(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** A fake AWS service on a loopback port: its `url` once started. */
+abstract class LoopbackFake {
+  protected abstract readonly server: Server;
+  url = "";
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
 }
 
 /**
  * SQS's wire format (AWS JSON 1.0, `X-Amz-Target: AmazonSQS.SendMessageBatch`), enough for the job
  * queue: it keeps what it was sent and can refuse chosen entries (SQS's per-entry `Failed`).
  */
-export class FakeSqs {
+export class FakeSqs extends LoopbackFake {
   readonly received: { target: string; queueUrl: string; entries: { Id: string; MessageBody: string }[] }[] = [];
   /** Entries whose body contains one of these strings are refused, each once per listed occurrence. */
   refuse: string[] = [];
-  private server = createServer(async (request, response) => {
+  protected readonly server = createServer(async (request, response) => {
     const body = JSON.parse((await bodyOf(request)).toString()) as { QueueUrl: string; Entries: { Id: string; MessageBody: string }[] };
     const target = String(request.headers["x-amz-target"]);
     this.received.push({ target, queueUrl: body.QueueUrl, entries: body.Entries });
@@ -39,19 +50,9 @@ export class FakeSqs {
     response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
     response.end(JSON.stringify({ Successful: successful, Failed: failed }));
   });
-  url = "";
-
-  async start() {
-    this.url = await listen(this.server);
-    return this;
-  }
 
   get queueUrl() {
     return `${this.url}/000000000000/photo-analysis-jobs`;
-  }
-
-  close() {
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
@@ -59,11 +60,11 @@ export class FakeSqs {
  * API Gateway's management API (`POST /@connections/{id}`): records what each live connection was
  * sent; connections in `gone` answer 410 GoneException as closed ones do, `broken` ones 500.
  */
-export class FakeConnectionsApi {
+export class FakeConnectionsApi extends LoopbackFake {
   readonly posted = new Map<string, unknown[]>();
   readonly gone = new Set<string>();
   readonly broken = new Set<string>();
-  private server = createServer(async (request, response) => {
+  protected readonly server = createServer(async (request, response) => {
     const match = /^(?:\/[^/@]+)?\/@connections\/([^/?]+)/.exec(request.url ?? "");
     const body = await bodyOf(request);
     const id = match ? decodeURIComponent(match[1]!) : "";
@@ -80,36 +81,16 @@ export class FakeConnectionsApi {
     this.posted.set(id, [...(this.posted.get(id) ?? []), JSON.parse(body.toString())]);
     response.writeHead(200).end();
   });
-  url = "";
-
-  async start() {
-    this.url = await listen(this.server);
-    return this;
-  }
-
-  close() {
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 /** Rekognition's DetectModerationLabels (AWS JSON 1.1): answers with `labels`, records what it was sent. */
-export class FakeRekognition {
+export class FakeRekognition extends LoopbackFake {
   labels: { Name: string; ParentName: string; Confidence: number; TaxonomyLevel: number }[] = [];
   readonly received: { target: string; bytes: number }[] = [];
-  private server = createServer(async (request, response) => {
+  protected readonly server = createServer(async (request, response) => {
     const body = JSON.parse((await bodyOf(request)).toString()) as { Image?: { Bytes?: string } };
     this.received.push({ target: String(request.headers["x-amz-target"]), bytes: Buffer.from(body.Image?.Bytes ?? "", "base64").length });
     response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
     response.end(JSON.stringify({ ModerationLabels: this.labels, ModerationModelVersion: "7.0" }));
   });
-  url = "";
-
-  async start() {
-    this.url = await listen(this.server);
-    return this;
-  }
-
-  close() {
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
