@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ConnectionStore } from "./ports.js";
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-schema.js";
 
 /**
  * WebSocket connections (pk `CONN#<id>`) and subscriptions (pk `SUB#<job or batch id>`, sk the
@@ -17,7 +17,7 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async open(connection: { id: string; owner: string; expiresAt: string }): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.connectionKey(connection.id), ...connection, [TTL_ATTRIBUTE]: ttlOf(connection.expiresAt) } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.connectionKey(connection.id), ...connection, [TTL_ATTRIBUTE]: ttlSeconds(connection.expiresAt) } }));
   }
 
   async owner(connectionId: string): Promise<string | null> {
@@ -30,7 +30,7 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async subscribe(topic: string, connectionId: string, expiresAt: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId, [TTL_ATTRIBUTE]: ttlOf(expiresAt) } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId, [TTL_ATTRIBUTE]: ttlSeconds(expiresAt) } }));
   }
 
   async subscribers(topic: string): Promise<string[]> {
@@ -56,8 +56,4 @@ export class DynamoConnectionStore implements ConnectionStore {
   async unsubscribe(topic: string, connectionId: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId } }));
   }
-}
-
-function ttlOf(expiresAt: string): number {
-  return Math.floor(Date.parse(expiresAt) / 1000);
 }

@@ -2,7 +2,10 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, 
 import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../domain/jobs.js";
 import { isConditionFailed } from "./aws-errors.js";
 import type { JobStore } from "./ports.js";
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-schema.js";
+
+/** Jobs and batches outlive their expiry by an hour in the table (a late status read still finds them). */
+const JOB_TTL_GRACE_SECONDS = 3_600;
 
 const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "recordId", "error", "baseUrl", "createdAt", "updatedAt", "expiresAt"] as const;
 
@@ -24,10 +27,10 @@ export class DynamoJobStore implements JobStore {
   async create(jobs: Job[], batch?: Batch): Promise<void> {
     await Promise.all(
       jobs.map((job) =>
-        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.jobKey(job.id), ...job, stageRank: stageRank(job.stage), [TTL_ATTRIBUTE]: ttlOf(job.expiresAt) } })),
+        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.jobKey(job.id), ...job, stageRank: stageRank(job.stage), [TTL_ATTRIBUTE]: ttlSeconds(job.expiresAt, JOB_TTL_GRACE_SECONDS) } })),
       ),
     );
-    if (batch) await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.batchKey(batch.id), ...batch, [TTL_ATTRIBUTE]: ttlOf(batch.expiresAt) } }));
+    if (batch) await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.batchKey(batch.id), ...batch, [TTL_ATTRIBUTE]: ttlSeconds(batch.expiresAt, JOB_TTL_GRACE_SECONDS) } }));
   }
 
   async get(id: string): Promise<Job | null> {
@@ -81,10 +84,6 @@ export class DynamoJobStore implements JobStore {
     if (batchId) await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.batchKey(batchId) }));
     await Promise.all(jobIds.map((jobId) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.jobKey(jobId) }))));
   }
-}
-
-function ttlOf(expiresAt: string): number {
-  return Math.floor(Date.parse(expiresAt) / 1000) + 3_600;
 }
 
 function jobOf(item: Record<string, unknown>): Job {

@@ -15,7 +15,7 @@ import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import { isConditionFailed } from "./aws-errors.js";
 import { decodeCursor, encodeCursor, isRecordLike, isTableKey } from "../domain/cursor.js";
 import type { MonthPageOptions, RecordStore } from "./ports.js";
-import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, type IndexSpec } from "./table-schema.js";
+import { EXPIRY_SHARDS, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds, type IndexSpec } from "./table-schema.js";
 
 /** DynamoDB deletes an item by TTL only this long after the image expired, so the cleanup job (which also deletes the image) runs first. */
 const TTL_GRACE_SECONDS = 3 * 24 * 3600;
@@ -47,7 +47,7 @@ function toItem(record: PhotoAnalysisRecord): Item {
   }
   if (record.expiresAt) {
     item.expiryShard = expiryShard(record.id);
-    item[TTL_ATTRIBUTE] = Math.floor(Date.parse(record.expiresAt) / 1000) + TTL_GRACE_SECONDS;
+    item[TTL_ATTRIBUTE] = ttlSeconds(record.expiresAt, TTL_GRACE_SECONDS);
   }
   return item;
 }
@@ -94,7 +94,7 @@ function segmentItems(record: PhotoAnalysisRecord): Item[] {
     [SORT_KEY]: record.id,
     imagePhash: record.imagePhash,
     expiresAt: record.expiresAt ?? undefined,
-    ...(record.expiresAt ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(record.expiresAt) / 1000) + TTL_GRACE_SECONDS } : {}),
+    ...(record.expiresAt ? { [TTL_ATTRIBUTE]: ttlSeconds(record.expiresAt, TTL_GRACE_SECONDS) } : {}),
   }));
 }
 

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionFailed } from "./aws-errors.js";
 import type { ClaimState, UploadClaims } from "./ports.js";
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-schema.js";
 
 const CLAIM_SORT_KEY = "CLAIM";
 
@@ -21,7 +21,7 @@ export class DynamoUploadClaims implements UploadClaims {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(fileHash), owner, leaseUntil, [TTL_ATTRIBUTE]: Math.ceil(leaseUntil / 1000) + 86_400 },
+          Item: { ...this.key(fileHash), owner, leaseUntil, [TTL_ATTRIBUTE]: ttlSeconds(leaseUntil, 86_400) },
           // Our own claim counts as free: when the SDK retries a put whose response was lost, the
           // retry meets the item it wrote and must not mistake itself for another request.
           ConditionExpression: "attribute_not_exists(#pk) OR leaseUntil < :now OR #owner = :owner",

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { UploadIntent, UploadIntents } from "./ports.js";
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "./table-schema.js";
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-schema.js";
 
 /** Upload intents as items of the main table: pk `UPLOAD#<id>`, removed by TTL a day after expiry. */
 export class DynamoUploadIntents implements UploadIntents {
@@ -17,7 +17,7 @@ export class DynamoUploadIntents implements UploadIntents {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...this.key(intent.id), ...intent, [TTL_ATTRIBUTE]: Math.floor(Date.parse(intent.expiresAt) / 1000) + 86_400 },
+        Item: { ...this.key(intent.id), ...intent, [TTL_ATTRIBUTE]: ttlSeconds(intent.expiresAt, 86_400) },
         ConditionExpression: "attribute_not_exists(#pk)",
         ExpressionAttributeNames: { "#pk": PARTITION_KEY },
       }),

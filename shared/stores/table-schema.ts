@@ -8,6 +8,11 @@ export const SORT_KEY = "sk";
 /** Epoch seconds; DynamoDB's TTL deletes items some time after it (never relied on: reads filter by expiresAt). */
 export const TTL_ATTRIBUTE = "ttl";
 
+/** The TTL attribute's value for an item that expires at `at` (ISO time or epoch ms), kept `graceSeconds` longer. */
+export function ttlSeconds(at: string | number, graceSeconds = 0): number {
+  return Math.ceil((typeof at === "string" ? Date.parse(at) : at) / 1000) + graceSeconds;
+}
+
 export interface IndexSpec {
   name: string;
   partitionKey: string;
