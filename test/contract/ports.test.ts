@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PhotoAnalysisRecord } from "../../shared/domain/types.js";
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
@@ -266,5 +267,32 @@ describe.each(adapters.images)("ImageStore contract: %s", (_, make) => {
     await images.delete(keys[0]!);
     await images.delete(keys[0]!);
     expect(await images.get(keys[0]!)).toBeNull();
+  });
+});
+
+describe("DynamoDB items of the async path", () => {
+  it("carry a TTL at or after their expiry (jobs, batches, connections, subscriptions), so abandoned ones go", async () => {
+    const deps = await stack.deps();
+    const client = createDocumentClient(deps.runtime);
+    const item = async (pk: string, sk: string) => (await client.send(new GetCommand({ TableName: deps.runtime.tableName, Key: { pk, sk } }))).Item!;
+    const batchId = randomUUID();
+    const queued = job({ batchId, index: 0 });
+    await deps.jobs!.create([queued], { id: batchId, owner: "fp:owner", jobIds: [queued.id], createdAt: now.toISOString(), expiresAt: queued.expiresAt });
+    const connectionExpiry = new Date(now.getTime() + 3_600_000).toISOString();
+    await deps.connections!.open({ id: "c-ttl", owner: "fp:owner", expiresAt: connectionExpiry });
+    await deps.connections!.subscribe(batchId, "c-ttl", queued.expiresAt);
+    const expiry = (iso: string) => Date.parse(iso) / 1000;
+    for (const [pk, sk, expiresAt] of [
+      [`JOB#${queued.id}`, "JOB", queued.expiresAt],
+      [`BATCH#${batchId}`, "BATCH", queued.expiresAt],
+      ["CONN#c-ttl", "CONN", connectionExpiry],
+      [`SUB#${batchId}`, "c-ttl", queued.expiresAt],
+    ] as const) {
+      const { ttl } = await item(pk, sk);
+      expect(typeof ttl, pk).toBe("number");
+      expect(ttl, pk).toBeGreaterThanOrEqual(expiry(expiresAt));
+      expect(ttl, pk).toBeLessThanOrEqual(expiry(expiresAt) + 3_600);
+    }
+    client.destroy();
   });
 });
