@@ -67,7 +67,8 @@ export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
 async function stagedUpload(event: HttpEvent, deps: AppDeps, context?: LambdaContext) {
   const body = jsonBody(event);
   const errors: Record<string, string[]> = {};
-  if (typeof body.upload_id !== "string" || body.upload_id === "") errors.upload_id = ["This field is required."];
+  if (body.upload_id === undefined || body.upload_id === null || body.upload_id === "") errors.upload_id = ["This field is required."];
+  else if (typeof body.upload_id !== "string") errors.upload_id = ["Not a valid string."];
   const fingerprintProblems = fingerprintErrors(body.fingerprint);
   if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
   const prompt = parsePromptFields((name) => body[name], errors);

@@ -121,6 +121,7 @@ describe("presigned uploads for files past the Lambda limit", () => {
     expect(notYet.statusCode).toBe(400);
     expect(parseJson(notYet).upload_id[0]).toMatch(/No file has been uploaded/);
     expect(parseJson(await staged({ fingerprint: "owner" }))).toEqual({ upload_id: ["This field is required."] });
+    expect(parseJson(await staged({ upload_id: 5, fingerprint: "owner" }))).toEqual({ upload_id: ["Not a valid string."] });
 
     // The local S3 server does not enforce the policy's size range: the real size is checked before analysis.
     await createS3Client({ region: "us-east-1", s3Endpoint: stack.aws.s3Endpoint }).send(
