@@ -22,14 +22,13 @@ if (!(chosen instanceof Error) && chosen.warmUp) {
     (error: Error) => console.error(`  local vision models failed to load: ${error.message}`),
   );
 }
-// The local moderation model too (in the same worker threads), unless moderation is off or done by a cloud service.
-if (settings.PHOTO_ANALYSIS_MODERATION !== "off") {
-  const moderator = await service.deps.moderator?.(settings).catch(() => undefined);
-  moderator?.warmUp?.().catch((error: Error) => console.error(`  local moderation model failed to load: ${error.message}`));
-}
+// The moderator too: the local model loads now (in the same worker threads); a cloud one has nothing to load.
+const moderator = settings.PHOTO_ANALYSIS_MODERATION === "off" ? undefined : await service.deps.moderator?.(settings).catch((error: Error) => error);
+if (moderator && !(moderator instanceof Error)) moderator.warmUp?.().catch((error: Error) => console.error(`  local moderation model failed to load: ${error.message}`));
 console.log(`Photo Analysis API listening on ${service.url}`);
 const model = !(chosen instanceof Error) && "model" in chosen ? ` (${String(chosen.model)})` : "";
 console.log(`  vision provider: ${provider}${model}`);
+console.log(`  moderation: ${settings.PHOTO_ANALYSIS_MODERATION}${moderator instanceof Error ? ` (no moderator: ${moderator.message}; new photos fail with 500 until it is fixed)` : moderator ? ` by ${moderator.name}` : ""}`);
 console.log(`  images: ${settings.PHOTO_ANALYSIS_USE_S3 ? "local S3 API" : "local disk"}; data in ${process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data"}/`);
 console.log(`  try: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
 console.log(`  async: POST ${service.url}/api/photo-analysis/batch/ (or Prefer: respond-async); progress on ${service.url.replace(/^http/, "ws")}/api/photo-analysis/events/`);

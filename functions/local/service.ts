@@ -7,7 +7,7 @@ import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
 import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { LocalJobQueue, type LocalQueueOptions } from "../../shared/local/local-queue.js";
-import { maxReceivesFrom } from "../../shared/queue/delivery.js";
+import { maxReceivesFrom, visibilityTimeoutMsFrom } from "../../shared/queue/delivery.js";
 import type { HttpHandler } from "../pipeline.js";
 import { WEBSOCKET_ROUTES } from "../routes.js";
 import type { WebSocketHandler } from "../websocket.js";
@@ -143,12 +143,6 @@ async function reachable(what: string, check: () => Promise<void>): Promise<void
   }
 }
 
-/** The local queue's visibility timeout: PHOTO_ANALYSIS_QUEUE_VISIBILITY_TIMEOUT_SECONDS, else the queue's default (150 s). */
-function visibilityTimeoutFrom(env: NodeJS.ProcessEnv): number | undefined {
-  const seconds = Number(env.PHOTO_ANALYSIS_QUEUE_VISIBILITY_TIMEOUT_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
-
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const env = options.env ?? process.env;
   const local = await startLocalRuntime({ dataDir: options.dataDir, persist: options.persist, env });
@@ -177,7 +171,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   // Jobs outlive the process, as SQS keeps them: a persistent data folder keeps the queue too.
   const queue = new LocalJobQueue({
     maxReceives: maxReceivesFrom(env),
-    visibilityTimeoutMs: visibilityTimeoutFrom(env),
+    visibilityTimeoutMs: visibilityTimeoutMsFrom(env),
     file: options.persist !== false ? join(local.dataDir, "queue.json") : undefined,
     ...options.queue,
   });
