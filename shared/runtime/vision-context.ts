@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { LiveSettings } from "../config/sources.js";
 import type { AppDeps } from "../usecases/deps.js";
 import { createModeratorSelector, type ModeratorSelector } from "../moderation/select.js";
-import { createInferencePool, type InferencePool } from "../vision/local/pool.js";
+import { InferencePool } from "../vision/local/pool.js";
 import { createProviderSelector } from "../vision/select.js";
 import { createConfigSource, createDeps, createSecretReader, type RuntimeEnvironment, type VisionSelector } from "./context.js";
 
@@ -17,16 +17,19 @@ export function localWorkers(env: NodeJS.ProcessEnv): number {
 }
 
 /** The local models' worker threads (started on first use), or none when they run on the calling thread. */
-export function localInferencePool(env: NodeJS.ProcessEnv): InferencePool | undefined {
+function localInferencePool(env: NodeJS.ProcessEnv): InferencePool | undefined {
   const workers = localWorkers(env);
-  return workers > 0 ? createInferencePool(workers) : undefined;
+  return workers > 0 ? new InferencePool({ size: workers }) : undefined;
 }
 
-/** The vision provider selector for this runtime: keys from SSM SecureStrings in AWS, else the environment. */
+/**
+ * The vision provider selector for this runtime: keys from SSM SecureStrings in AWS, else the
+ * environment. `localPool`: the threads the local models run in (none: the calling thread, as in Lambda).
+ */
 export function createVisionSelector(
   runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl">,
   env: NodeJS.ProcessEnv = process.env,
-  localPool: InferencePool | undefined = localInferencePool(env),
+  localPool?: InferencePool,
 ): VisionSelector & { dispose(): Promise<void> } {
   return createProviderSelector({
     secrets: createSecretReader(runtime, env),
@@ -38,11 +41,14 @@ export function createVisionSelector(
   });
 }
 
-/** The content moderator for this runtime: `auto` means Rekognition when deployed by the stack (live settings in SSM). */
+/**
+ * The content moderator for this runtime: `auto` means Rekognition when deployed by the stack (live
+ * settings in SSM). `localPool`: as for createVisionSelector, shared with it where both run locally.
+ */
 export function createModeration(
   runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "awsTimeoutMs">,
   env: NodeJS.ProcessEnv = process.env,
-  localPool: InferencePool | undefined = localInferencePool(env),
+  localPool?: InferencePool,
 ): ModeratorSelector {
   return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl, inAws: Boolean(runtime.ssmPrefix), region: runtime.region, localPool });
 }

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { startScratchService } from "../helpers/local-service.js";
+import type { LocalService } from "../../functions/local/service.js";
 import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
 
 /**
@@ -39,16 +39,12 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
   let fake: FakeOpenAI;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
   const dialogs: string[] = [];
   let hostileId = "";
 
   beforeAll(async () => {
     fake = await new FakeOpenAI().start();
-    dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-browser-"));
-    service = await startLocalService({
-      dataDir,
-      persist: false,
+    service = await startScratchService({
       env: { OPENAI_API_KEY: "sk-browser", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_ADMIN_TOKEN: ADMIN_TOKEN },
     });
     const upload = async (file: string, fingerprint: string) => {
@@ -83,7 +79,6 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     await browser?.close();
     await service?.close();
     await fake?.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("refuses a wrong token, and the page carries a strict CSP", async () => {

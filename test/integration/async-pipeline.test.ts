@@ -1,11 +1,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { startScratchService } from "../helpers/local-service.js";
+import type { LocalService } from "../../functions/local/service.js";
 import { acceptedBatchSchema, acceptedJobSchema, batchSchema, jobSchema, progressMessageSchema } from "../../shared/api/schemas.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
@@ -35,18 +34,12 @@ afterAll(async () => {
 });
 
 async function service(options: { env?: NodeJS.ProcessEnv; override?: (deps: AppDeps) => AppDeps; visibilityTimeoutMs?: number } = {}): Promise<LocalService> {
-  const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-async-"));
-  const started = await startLocalService({
-    dataDir,
-    persist: false,
+  const started = await startScratchService({
     env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "100", ...options.env },
     override: options.override,
     queue: { visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000 },
   });
-  cleanups.push(async () => {
-    await started.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  cleanups.push(() => started.close());
   return started;
 }
 

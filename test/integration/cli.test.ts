@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startScratchService } from "../helpers/local-service.js";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 
@@ -23,16 +24,13 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 describe("npm run upload-test", () => {
   let service: LocalService;
   let fake: FakeOpenAI;
-  let dataDir: string;
   beforeAll(async () => {
     fake = await new FakeOpenAI().start();
-    dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-cli-"));
-    service = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl } });
+    service = await startScratchService({ env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl } });
   });
   afterAll(async () => {
     await service.close();
     await fake.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("lists the fixtures", async () => {

@@ -1,11 +1,9 @@
 import { connect } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { startScratchService } from "../helpers/local-service.js";
+import type { LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { openWatcher } from "../helpers/socket.js";
 
@@ -16,14 +14,12 @@ import { openWatcher } from "../helpers/socket.js";
 
 let fake: FakeOpenAI;
 let local: LocalService;
-let dataDir: string;
 let eventsUrl: string;
 let ownJob: string;
 
 beforeAll(async () => {
   fake = await new FakeOpenAI().start();
-  dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-events-"));
-  local = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-events", OPENAI_BASE_URL: fake.baseUrl } });
+  local = await startScratchService({ env: { OPENAI_API_KEY: "sk-events", OPENAI_BASE_URL: fake.baseUrl } });
   eventsUrl = `${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=fp-hostile`;
   local.queue.pause(); // the job stays queued: its state is all a subscriber needs here
   const body = new FormData();
@@ -36,7 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await local.close();
   await fake.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function serverAlive(): Promise<void> {

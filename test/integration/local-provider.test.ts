@@ -1,17 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startScratchService } from "../helpers/local-service.js";
 import { parseSettings } from "../../shared/config/settings.js";
 import { AnalysisFailedError, BusyError } from "../../shared/domain/errors.js";
 import { openImage, lazyJpeg } from "../../shared/image/decode.js";
 import { LocalModelError, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir } from "../../shared/vision/local/models.js";
+import { InferencePool } from "../../shared/vision/local/pool.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
 import { THEMES } from "../../shared/vision/local/themes.js";
 import { createProviderSelector } from "../../shared/vision/select.js";
 import { evaluateLocal, FLOAT_MODEL_DIR } from "../eval/local-eval.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import type { LocalService } from "../../functions/local/service.js";
 import { join } from "node:path";
 
 const coffeeTheme = THEMES.find((theme) => theme.id === "coffee")!;
@@ -119,14 +119,11 @@ describe("provider selection", () => {
 
 describe("npm start with nothing configured", () => {
   let service: LocalService;
-  let dataDir: string;
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-zero-config-"));
-    service = await startLocalService({ dataDir, persist: false, env: {} });
+    service = await startScratchService({ env: {} });
   });
   afterAll(async () => {
     await service.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("answers another language with 422 before any analysis, and English variants and context as usual", async () => {
@@ -184,8 +181,9 @@ describe("evaluation on a subset of the dev photos (quality regression guard; `n
 
 describe("local inference in worker threads", () => {
   it("gives exactly the in-process answer, from a pool of workers that load the models once", async () => {
-    const inProcess = new LocalVisionProvider({ workers: 0 });
-    const pooled = new LocalVisionProvider({ workers: 2 });
+    const inProcess = new LocalVisionProvider({});
+    const pool = new InferencePool({ size: 2 });
+    const pooled = new LocalVisionProvider({ pool });
     try {
       const photo = await input("fixtures/photos/coffee-mug.jpg");
       const [here, there] = await Promise.all([inProcess.analyze(photo), pooled.analyze(await input("fixtures/photos/coffee-mug.jpg"))]);
@@ -194,12 +192,13 @@ describe("local inference in worker threads", () => {
       const many = await Promise.all(["chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "coffee-mug.jpg"].map(async (file) => pooled.analyze(await input(join("fixtures/photos", file)))));
       expect(many.map((result) => result.labels[0]!.label)).toEqual(["Egyptian cat", "Labrador retriever", "person", "espresso"]);
     } finally {
-      await pooled.close();
+      await pool.close();
     }
   });
 
   it("refuses at once with 503 when its queue is full, and reports a missing model as unavailable", async () => {
-    const tiny = new LocalVisionProvider({ workers: 1, maxQueue: 1 });
+    const tinyPool = new InferencePool({ size: 1, maxQueue: 1 });
+    const tiny = new LocalVisionProvider({ pool: tinyPool });
     try {
       const photos = await Promise.all([1, 2, 3, 4].map(() => input("fixtures/photos/coffee-mug.jpg")));
       const outcomes = await Promise.allSettled(photos.map((photo) => tiny.analyze(photo)));
@@ -208,14 +207,15 @@ describe("local inference in worker threads", () => {
       expect(refused.length).toBeGreaterThanOrEqual(1);
       for (const refusal of refused) expect(refusal.reason).toBeInstanceOf(BusyError);
     } finally {
-      await tiny.close();
+      await tinyPool.close();
     }
-    const broken = new LocalVisionProvider({ modelDir: "fixtures", workers: 1 });
+    const brokenPool = new InferencePool({ size: 1 });
+    const broken = new LocalVisionProvider({ modelDir: "fixtures", pool: brokenPool });
     try {
       const error = await broken.analyze(await input("fixtures/photos/coffee-mug.jpg")).catch((caught: unknown) => caught);
       expect((error as AnalysisFailedError).detail).toMatch(/Local vision model unavailable/);
     } finally {
-      await broken.close();
+      await brokenPool.close();
     }
   });
 });

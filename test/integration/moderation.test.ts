@@ -1,16 +1,16 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { startScratchService } from "../helpers/local-service.js";
+import type { LocalService } from "../../functions/local/service.js";
 import { parseSettings } from "../../shared/config/settings.js";
 import { openImage } from "../../shared/image/decode.js";
 import { moderationInput } from "../../shared/moderation/input.js";
 import { LocalModerator } from "../../shared/moderation/local-moderator.js";
-import { createInferencePool } from "../../shared/vision/local/pool.js";
+import { InferencePool } from "../../shared/vision/local/pool.js";
 import { BLOCKED_MESSAGE, decide } from "../../shared/moderation/moderation.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
@@ -91,12 +91,8 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
   });
 
   it("on the service with an OpenAI key: an explicit photo is 422, and a rejected generated name fails the analysis", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-moderation-openai-"));
-    const service = await startLocalService({ dataDir, persist: false, env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
-    cleanups.push(async () => {
-      await service.close();
-      await rm(dataDir, { recursive: true, force: true });
-    });
+    const service = await startScratchService({ env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
+    cleanups.push(() => service.close());
     const upload = (bytes: Buffer) => {
       const form = new FormData();
       form.append("image", new Blob([bytes]), "photo.jpg");
@@ -132,7 +128,7 @@ describe("the local model's false blocks", () => {
   });
 
   it("judges in the inference pool's worker threads (as npm start does) exactly as on the calling thread", async () => {
-    const pool = createInferencePool(2);
+    const pool = new InferencePool({ size: 2 });
     try {
       const pooled = new LocalModerator({ pool });
       const files = ["coffee-mug.jpg", "chelsea-cat.jpg", "labrador.webp", "astronaut.jpg"].map((file) => join("fixtures/photos", file));
@@ -158,12 +154,8 @@ describe("the local model's false blocks", () => {
 
 describe("the local model on npm start's service (no key)", () => {
   async function service(env: NodeJS.ProcessEnv): Promise<LocalService> {
-    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-moderation-"));
-    const started = await startLocalService({ dataDir, persist: false, env: { PHOTO_ANALYSIS_ADMIN_TOKEN: "admin-secret", ...env } });
-    cleanups.push(async () => {
-      await started.close();
-      await rm(dataDir, { recursive: true, force: true });
-    });
+    const started = await startScratchService({ env: { PHOTO_ANALYSIS_ADMIN_TOKEN: "admin-secret", ...env } });
+    cleanups.push(() => started.close());
     return started;
   }
   const upload = (local: LocalService, bytes: Buffer, fingerprint: string) => {

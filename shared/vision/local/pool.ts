@@ -37,7 +37,12 @@ export class InferencePool {
   private readonly queue: Pending[] = [];
   private nextId = 1;
 
-  constructor(private readonly options: { size: number; maxQueue: number }) {}
+  private readonly maxQueue: number;
+
+  /** `size` threads, started on first use, with room for `maxQueue` waiting tasks (default 8 per thread). */
+  constructor(private readonly options: { size: number; maxQueue?: number }) {
+    this.maxQueue = options.maxQueue ?? options.size * 8;
+  }
 
   get size(): number {
     return this.options.size;
@@ -71,7 +76,7 @@ export class InferencePool {
 
   /** Runs on the first free worker; waits in the queue when all are busy; refuses when the queue is full. */
   private enqueue(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<unknown> {
-    if (this.queue.length >= this.options.maxQueue) {
+    if (this.queue.length >= this.maxQueue) {
       return Promise.reject(new BusyError("The local vision models are busy with other photos; try again in a moment.", 2));
     }
     return new Promise((resolve, reject) => {
@@ -134,9 +139,4 @@ export class InferencePool {
     worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
     return slot;
   }
-}
-
-/** A pool of `workers` threads with room for `maxQueue` waiting tasks (default 8 per worker). */
-export function createInferencePool(workers: number, maxQueue = workers * 8): InferencePool {
-  return new InferencePool({ size: workers, maxQueue });
 }

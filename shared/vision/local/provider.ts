@@ -4,7 +4,7 @@ import { AnalysisFailedError, BusyError } from "../../domain/errors.js";
 import { ZERO_USAGE, type VisionInput, type VisionProvider, type VisionResult } from "../provider.js";
 import { runInference, type InferenceResult, type InferenceTask } from "./inference.js";
 import { localModels, SHIPPED_CLASSIFIER, shippedClassifierDir, type RgbImage } from "./models.js";
-import { createInferencePool, type InferencePool } from "./pool.js";
+import type { InferencePool } from "./pool.js";
 
 const CLASSIFIER_INPUT = 224;
 
@@ -34,20 +34,14 @@ export class LocalVisionProvider implements VisionProvider {
   readonly englishOnly = true;
 
   private resolvedModelDir?: string;
-  private readonly pool?: InferencePool;
-  /** A pool this provider made (and closes), rather than one it was given to share. */
-  private readonly ownPool: boolean;
 
   /**
    * `modelDir`: a TF.js ImageNet classifier to use instead of the shipped one; `modulePaths`: NODE_PATH,
-   * where a runtime layer may carry it; `pool`: the inference threads to use (shared with the local
-   * moderator), or `workers`: how many to start (0: on the calling thread, as in Lambda's single
-   * vCPU), with at most `maxQueue` photos waiting for one.
+   * where a runtime layer may carry it; `pool`: the inference threads to run the models in (shared
+   * with the local moderator; its owner closes it), or none: on the calling thread, as in Lambda's
+   * single vCPU.
    */
-  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[]; pool?: InferencePool; workers?: number; maxQueue?: number }) {
-    this.ownPool = !options.pool && Boolean(options.workers && options.workers > 0);
-    this.pool = options.pool ?? (this.ownPool ? createInferencePool(options.workers!, options.maxQueue) : undefined);
-  }
+  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[]; pool?: InferencePool }) {}
 
   private get modelDir(): string {
     this.resolvedModelDir ??= this.options.modelDir ?? shippedClassifierDir(this.options.modulePaths);
@@ -61,13 +55,8 @@ export class LocalVisionProvider implements VisionProvider {
 
   /** Loads the models now (in every worker, when there are workers); they otherwise load on the first analysis. */
   async warmUp(): Promise<void> {
-    if (this.pool) await this.pool.warmUp(this.modelDir);
+    if (this.options.pool) await this.options.pool.warmUp(this.modelDir);
     else await localModels(this.modelDir);
-  }
-
-  /** Stops the workers it started (tests; the pool never keeps a process alive anyway). */
-  async close(): Promise<void> {
-    if (this.ownPool) await this.pool?.close();
   }
 
   async analyze(input: VisionInput): Promise<VisionResult> {
@@ -83,7 +72,7 @@ export class LocalVisionProvider implements VisionProvider {
     const task: InferenceTask = { modelDir, full, crop, mirrored, style: input.style, context: input.context };
     let result: InferenceResult;
     try {
-      result = this.pool ? await this.pool.run(task) : await runInference(task);
+      result = this.options.pool ? await this.options.pool.run(task) : await runInference(task);
     } catch (error) {
       if (error instanceof BusyError) throw error;
       const cause = (error as { cause?: { name?: string } }).cause;
