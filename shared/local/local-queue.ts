@@ -97,10 +97,15 @@ export class LocalJobQueue implements JobQueue {
   /** Resolves once the messages are kept (written to the file, when there is one), as SendMessage does. */
   async enqueue(jobIds: string[]): Promise<void> {
     if (this.closed) throw new Error("The local job queue is closed");
-    for (const jobId of jobIds) {
-      this.messages.push({ messageId: randomUUID(), body: JSON.stringify({ job_id: jobId } satisfies JobMessage), sentAt: Date.now(), receiveCount: 0, visibleAt: 0 });
+    const sent = jobIds.map((jobId): Message => ({ messageId: randomUUID(), body: JSON.stringify({ job_id: jobId } satisfies JobMessage), sentAt: Date.now(), receiveCount: 0, visibleAt: 0 }));
+    this.messages.push(...sent);
+    try {
+      await this.save();
+    } catch (error) {
+      // Not kept, so not sent: the caller is told and nothing of this call is delivered.
+      for (const message of sent) this.remove(message);
+      throw error;
     }
-    await this.save();
     queueMicrotask(() => this.pump());
   }
 

@@ -170,6 +170,19 @@ describe("LocalJobQueue", () => {
       expect(new LocalJobQueue({ file }).deadLetters).toEqual([{ messageId: expect.any(String), body: JSON.stringify({ job_id: "poison" }), receiveCount: 2 }]);
     });
 
+    it("fails the send when the file cannot be written, and delivers nothing of it (SendMessage failed)", async () => {
+      const folder = join(dir, "not-a-folder");
+      const queue = new LocalJobQueue({ file: join(folder, "queue.json") });
+      await writeFile(folder, "a file where the queue's folder should be"); // the disk goes bad after the start
+      const { deliveries, consume } = consumer(() => "ok");
+      queue.attach(consume);
+      await expect(queue.enqueue(["lost"])).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(deliveries).toEqual([]);
+      expect(queue.depth).toBe(0);
+      await silenced(() => queue.close());
+    });
+
     it("refuses to start on a file it cannot read, saying what to do (it may hold jobs)", async () => {
       const file = join(dir, "queue.json");
       await writeFile(file, "{not json");
