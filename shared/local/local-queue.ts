@@ -235,12 +235,17 @@ function readQueueFile(file: string): QueueFile {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { messages: [], deadLetters: [] };
     throw error;
   }
+  let saved: Partial<QueueFile> | null;
   try {
-    const saved = JSON.parse(text) as Partial<QueueFile>;
-    return { messages: (saved.messages ?? []).map(({ receipt: _receipt, ...message }) => message), deadLetters: saved.deadLetters ?? [] };
+    saved = JSON.parse(text) as Partial<QueueFile> | null;
   } catch (error) {
     throw new Error(`The local job queue's file ${file} is not readable JSON (${(error as Error).message}); move it away to start with an empty queue.`);
   }
+  const isMessage = (entry: unknown) => typeof (entry as Message)?.messageId === "string" && typeof (entry as Message)?.body === "string";
+  if (!saved || !Array.isArray(saved.messages) || !Array.isArray(saved.deadLetters) || !saved.messages.every(isMessage) || !saved.deadLetters.every(isMessage)) {
+    throw new Error(`The local job queue's file ${file} does not hold a job queue ({"messages": [...], "deadLetters": [...]}); move it away to start with an empty queue.`);
+  }
+  return { messages: saved.messages.map(({ receipt: _receipt, ...message }) => ({ ...message, receiveCount: Number(message.receiveCount) || 0, visibleAt: Number(message.visibleAt) || 0 })), deadLetters: saved.deadLetters };
 }
 
 function recordOf(message: Message, receipt: string): SQSRecord {

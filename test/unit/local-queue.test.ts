@@ -183,10 +183,14 @@ describe("LocalJobQueue", () => {
       await silenced(() => queue.close());
     });
 
-    it("refuses to start on a file it cannot read, saying what to do (it may hold jobs)", async () => {
+    it("refuses to start on a file it cannot read or that holds something else, saying what to do (it may hold jobs)", async () => {
       const file = join(dir, "queue.json");
       await writeFile(file, "{not json");
       expect(() => new LocalJobQueue({ file })).toThrow(/not readable JSON.*move it away/);
+      for (const wrong of ["[1, 2]", '{"messages": 5, "deadLetters": []}', '{"messages": [{"body": 3}], "deadLetters": []}', "null"]) {
+        await writeFile(file, wrong);
+        expect(() => new LocalJobQueue({ file }), wrong).toThrow(/does not hold a job queue.*move it away/);
+      }
     });
   });
 });
