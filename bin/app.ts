@@ -2,7 +2,8 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy`.
  * Context: -c stage=dev|prod (default dev), -c architecture=x86_64|arm64 (default x86_64),
- * -c jwtIssuer=https://... -c jwtAudience=... (signed-in users), -c adminGroup=admin (admin access),
+ * -c jwtIssuer=https://... with -c jwtAudience=... or -c jwtClientId=<Cognito app client> [-c jwtTokenUse=id|access]
+ * (signed-in users; an issuer alone is refused), -c adminGroup=admin (admin access),
  * -c nag=false to skip cdk-nag. Guardrails (defaults in lib/photo-analysis-stack.ts, guardrailDefaults):
  * -c throttleRate=50 -c throttleBurst=100 (API stage), -c uploadConcurrency=50 (reserved; 0 = none),
  * -c alarmEmail=ops@example.com, -c corsOrigins=https://app.example.com,https://admin.example.com,
@@ -21,6 +22,11 @@ if (stage !== "dev" && stage !== "prod") throw new Error(`stage must be dev or p
 const architectureName = app.node.tryGetContext("architecture") ?? "x86_64";
 if (architectureName !== "x86_64" && architectureName !== "arm64") throw new Error(`architecture must be x86_64 or arm64, got ${architectureName}`);
 const jwtIssuer = app.node.tryGetContext("jwtIssuer") as string | undefined;
+if (jwtIssuer && !app.node.tryGetContext("jwtAudience") && !app.node.tryGetContext("jwtClientId")) {
+  throw new Error(
+    `-c jwtIssuer=${jwtIssuer} needs -c jwtAudience=<the tokens' aud> or -c jwtClientId=<a Cognito app client id> (optionally -c jwtTokenUse=id|access): without one, any token of that issuer would sign in, another app's included.`,
+  );
+}
 
 /** Context values come as strings from the command line; each is checked, with a clear error. */
 function guardrailsFromContext(): Partial<Guardrails> {
@@ -42,7 +48,7 @@ function guardrailsFromContext(): Partial<Guardrails> {
 const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   stage,
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
-  jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience") } : undefined,
+  jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience"), clientId: app.node.tryGetContext("jwtClientId"), tokenUse: app.node.tryGetContext("jwtTokenUse") } : undefined,
   adminGroup: app.node.tryGetContext("adminGroup"),
   guardrails: guardrailsFromContext(),
   sourceMaps: String(app.node.tryGetContext("sourceMaps")) === "true",

@@ -10,6 +10,8 @@ import { palette, formatBytes } from "../shared/cli/output.js";
 import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
 import { runningServer, startLocalRuntime } from "../functions/local/service.js";
+import { CLEANUP_FUNCTION } from "../functions/routes.js";
+import { withTableGrant } from "../shared/runtime/table-access.js";
 
 const USAGE = "usage: npm run cleanup -- [--dry-run] [--batch-size N]";
 const { values } = parseCommandLine(
@@ -55,12 +57,15 @@ const dryRun = values["dry-run"];
 console.log(colours.bold(`${dryRun ? "DRY RUN: nothing will be deleted. " : ""}Cleaning up expired photo analyses in ${runtime.tableName} (batches of ${batchSize})`));
 const started = performance.now();
 try {
-  const summary = await cleanupExpired(createDeps(runtime), {
-    dryRun,
-    batchSize,
-    onBatch: (progress) =>
-      console.log(colours.dim(`  batch ${progress.batches}: ${progress.found} found, ${progress.recordsDeleted} deleted, ${progress.failures.length} failed so far`)),
-  });
+  // With the cleanup function's table grant: what the command may do is what the deployed function may.
+  const summary = await withTableGrant(CLEANUP_FUNCTION.id, CLEANUP_FUNCTION.access, () =>
+    cleanupExpired(createDeps(runtime), {
+      dryRun,
+      batchSize,
+      onBatch: (progress) =>
+        console.log(colours.dim(`  batch ${progress.batches}: ${progress.found} found, ${progress.recordsDeleted} deleted, ${progress.failures.length} failed so far`)),
+    }),
+  );
   const line = (label: string, value: string) => console.log(`${label.padEnd(26)}${value}`);
   console.log("");
   line("Expired analyses found:", String(summary.found));

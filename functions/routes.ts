@@ -5,29 +5,78 @@
  * send "/x/" to the "/x" route, so the stack registers them without it and both forms work.
  */
 
+import type { BucketArea } from "../shared/domain/image-keys.js";
+import type { IndexName, ItemKind } from "../shared/stores/table-schema.js";
 import type { DepsProvider } from "./deps.js";
 import type { HttpHandler } from "./pipeline.js";
 import type { WebSocketHandler } from "./websocket.js";
 
-export type TableAccess = "none" | "read" | "readwrite";
-export type BucketAccess = "none" | "read" | "readwrite" | "delete";
-/** Access to staged uploads (`uploads/`): signing presigned POSTs; reading and removing them; all of that plus storing photos for jobs. */
-export type StagingAccess = "none" | "sign" | "consume" | "stage";
-
 /** A route's handler factory: the same one its Lambda module's `handler` export is made with. */
 export type HandlerFactory = (getDeps: DepsProvider) => HttpHandler;
 
-export interface RouteAccess {
-  table: TableAccess;
-  bucket: BucketAccess;
-  staging: StagingAccess;
-  visionSecrets: boolean;
-  secretPresence?: boolean;
+/** DynamoDB item actions (each the IAM action `dynamodb:<name>`), granted per item kind. Scan is not one of them. */
+export type ItemAction = "GetItem" | "BatchGetItem" | "Query" | "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem";
+/** S3 actions on one key prefix; ListBucket is granted on the bucket for that prefix only (a missing key then answers 404, not 403). */
+export type ObjectAction = "GetObject" | "PutObject" | "DeleteObject" | "ListBucket";
+
+/**
+ * What one function may touch, and nothing more: the stack turns it into the function's IAM policy
+ * (see "Least privilege" in the README for the whole table), `npm start` enforces the table part
+ * locally. Read from the adapters each use case calls (shared/stores, shared/ratelimit, shared/stats).
+ */
+export interface FunctionAccess {
+  /** Item kinds (ITEM_KINDS in shared/stores/table-schema.ts) and the actions on each, limited by `dynamodb:LeadingKeys`. */
+  items?: Partial<Record<ItemKind, readonly ItemAction[]>>;
+  /** Global secondary indexes it queries (Query only). */
+  indexes?: readonly IndexName[];
+  /** Object actions per bucket area (BUCKET_AREAS: images, staging). A presigned POST carries its signer's PutObject. */
+  objects?: Partial<Record<BucketArea, readonly ObjectAction[]>>;
+  /** Reads live settings (SSM `<prefix>/settings`); "seed": creates them, from their old place when there is one (the stack's settings seeder). */
+  settings?: boolean | "seed";
+  /** API keys: "read" decrypts them (SSM `<prefix>/secrets/*` under the stack's key); "presence" learns only their names. */
+  secrets?: "read" | "presence";
+  /** Analyses photos: the vision runtime layer and Rekognition's DetectModerationLabels. */
+  vision?: boolean;
   /** Queues jobs for the worker (SQS SendMessage). */
   queue?: boolean;
   /** Posts progress to WebSocket connections (API Gateway's management API). */
   events?: boolean;
 }
+
+/** Both access declarations together (the union of item kinds, actions, indexes and object actions). */
+export function withAccess(base: FunctionAccess, extra: FunctionAccess): FunctionAccess {
+  const union = <T>(a: readonly T[] = [], b: readonly T[] = []) => [...new Set([...a, ...b])];
+  const merged = <K extends string, V>(a: Partial<Record<K, readonly V[]>> = {}, b: Partial<Record<K, readonly V[]>> = {}) =>
+    Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [key, union(a[key as K], b[key as K])])) as unknown as Partial<Record<K, readonly V[]>>;
+  return {
+    ...base,
+    ...extra,
+    items: merged(base.items, extra.items),
+    indexes: union(base.indexes, extra.indexes),
+    objects: merged(base.objects, extra.objects),
+  };
+}
+
+/**
+ * Analysing one photo (shared/usecases/upload.ts and what it calls): the blocked-photo check, the
+ * exact-match index and its use count, the caller's counters, the claim, the near-duplicate index,
+ * the image and the record, the dashboard counters. The upload function and the worker both run it.
+ */
+const ANALYSIS: FunctionAccess = {
+  items: {
+    analysis: ["GetItem", "PutItem", "UpdateItem"],
+    phashSegment: ["Query", "BatchWriteItem"],
+    claim: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
+    counter: ["GetItem", "UpdateItem"],
+    blocked: ["GetItem", "PutItem"],
+    stats: ["UpdateItem"],
+  },
+  indexes: ["byFileHash"],
+  objects: { images: ["PutObject", "DeleteObject"] },
+  settings: true,
+  secrets: "read",
+  vision: true,
+};
 
 export interface HttpRoute {
   /** Stable identifier: CDK construct id and log name. */
@@ -40,8 +89,7 @@ export interface HttpRoute {
   factory: () => Promise<HandlerFactory>;
   memoryMb: number;
   timeoutSeconds: number;
-  /** visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption). */
-  access: RouteAccess;
+  access: FunctionAccess;
   /** Files copied next to the bundle (the admin page's static assets). */
   staticAssets?: boolean;
 }
@@ -55,7 +103,12 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./upload/handler.js")).createUploadHandler,
     memoryMb: 1769, // one full vCPU: image decoding and the local models are CPU-bound
     timeoutSeconds: 60,
-    access: { table: "readwrite", bucket: "readwrite", staging: "stage", visionSecrets: true, queue: true },
+    access: withAccess(ANALYSIS, {
+      // The presigned flow's intent and staged photo; `Prefer: respond-async` stages the photo and writes its job.
+      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"] },
+      objects: { staging: ["GetObject", "PutObject", "DeleteObject", "ListBucket"] },
+      queue: true,
+    }),
   },
   // Async analysis: these only stage photos and queue jobs (the worker below analyses them).
   {
@@ -66,7 +119,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./batch/handler.js")).createBatchHandler,
     memoryMb: 512,
     timeoutSeconds: 20,
-    access: { table: "readwrite", bucket: "none", staging: "stage", visionSecrets: false, queue: true },
+    access: {
+      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"], batch: ["PutItem", "DeleteItem"] },
+      objects: { staging: ["PutObject", "DeleteObject"] },
+      queue: true,
+    },
   },
   {
     id: "BatchStatus",
@@ -76,7 +133,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./batch-status/handler.js")).createBatchStatusHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { batch: ["GetItem"], job: ["BatchGetItem"], analysis: ["GetItem"] } },
   },
   {
     id: "Job",
@@ -86,7 +143,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./job/handler.js")).createJobHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { job: ["GetItem"], analysis: ["GetItem"] } },
   },
   {
     id: "UploadUrl",
@@ -96,7 +153,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./upload-url/handler.js")).createUploadUrlHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "readwrite", bucket: "none", staging: "sign", visionSecrets: false },
+    access: { items: { counter: ["GetItem", "UpdateItem"], intent: ["PutItem"] }, objects: { staging: ["PutObject"] }, settings: true },
   },
   {
     id: "Health",
@@ -106,7 +163,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./health/handler.js")).createHealthHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false, secretPresence: true },
+    access: { items: { analysis: ["GetItem"] }, objects: { images: ["GetObject", "ListBucket"] }, settings: true, secrets: "presence" },
   },
   {
     id: "OpenApi",
@@ -116,7 +173,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./openapi/handler.js")).createOpenApiHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
+    access: {},
   },
   {
     id: "Recent",
@@ -126,7 +183,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./recent/handler.js")).createRecentHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { indexes: ["byUser", "byFingerprint"] },
   },
   {
     id: "GetAnalysis",
@@ -136,7 +193,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./get-analysis/handler.js")).createGetAnalysisHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { analysis: ["GetItem"] } },
   },
   {
     id: "Image",
@@ -146,7 +203,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./image/handler.js")).createImageHandler,
     memoryMb: 512,
     timeoutSeconds: 15,
-    access: { table: "read", bucket: "read", staging: "none", visionSecrets: false },
+    access: { items: { analysis: ["GetItem"] }, objects: { images: ["GetObject", "ListBucket"] } },
   },
   // Read-only admin: its own functions, never mixed into the public handlers.
   {
@@ -157,7 +214,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-list/handler.js")).createAdminListHandler,
     memoryMb: 256,
     timeoutSeconds: 15,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { analysis: ["GetItem"] }, indexes: ["byMonth", "byFileHash", "byPhash", "byFingerprint", "byUser"] },
   },
   {
     id: "AdminDetail",
@@ -167,7 +224,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-detail/handler.js")).createAdminDetailHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { analysis: ["GetItem"] } },
   },
   {
     id: "AdminStats",
@@ -177,7 +234,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-stats/handler.js")).createAdminStatsHandler,
     memoryMb: 256,
     timeoutSeconds: 15,
-    access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { stats: ["Query"] } },
   },
   {
     id: "AdminPage",
@@ -187,7 +244,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
-    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
+    access: {},
     staticAssets: true,
   },
   {
@@ -198,7 +255,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
-    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
+    access: {},
     staticAssets: true,
   },
 ];
@@ -209,8 +266,9 @@ export const CLEANUP_FUNCTION = {
   entry: "functions/cleanup/handler.ts",
   memoryMb: 512,
   timeoutSeconds: 900,
-  access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false },
-} as const;
+  // Expired records come from the sparse expiry index; the orphan sweep lists image keys and looks records up by id.
+  access: { items: { analysis: ["GetItem", "DeleteItem"], phashSegment: ["BatchWriteItem"] }, indexes: ["byExpiry"], objects: { images: ["DeleteObject", "ListBucket"] } },
+} as const satisfies { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess };
 
 /**
  * The queue's consumer: runs each job through the upload steps (so it has the upload function's
@@ -221,8 +279,25 @@ export const WORKER_FUNCTION = {
   entry: "functions/worker/handler.ts",
   memoryMb: 1769,
   timeoutSeconds: 120,
-  access: { table: "readwrite", bucket: "readwrite", staging: "consume", visionSecrets: true, events: true },
-} as const satisfies { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: RouteAccess };
+  access: withAccess(ANALYSIS, {
+    // The job's state, its staged photo, and who listens (gone connections are forgotten).
+    items: { job: ["GetItem", "UpdateItem"], subscription: ["Query", "DeleteItem"], connection: ["DeleteItem"] },
+    objects: { staging: ["GetObject", "DeleteObject", "ListBucket"] },
+    events: true,
+  }),
+} satisfies { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess };
+
+/**
+ * The settings under `<prefix>/settings/`, created at deploy (a CloudFormation custom resource):
+ * missing ones from their old place or their default, never replacing an operator's value.
+ */
+export const SETTINGS_SEEDER_FUNCTION = {
+  id: "SettingsSeeder",
+  entry: "functions/settings-seeder/handler.ts",
+  memoryMb: 256,
+  timeoutSeconds: 300,
+  access: { settings: "seed" },
+} as const satisfies { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess };
 
 /** Where the local server serves the progress WebSocket (in AWS: the WebSocket API's own URL). */
 export const EVENTS_PATH = "/api/photo-analysis/events/";
@@ -235,28 +310,29 @@ export const WEBSOCKET_ROUTES: readonly {
   routeKeys: readonly string[];
   entry: string;
   factory: () => Promise<WebSocketFactory>;
-  access: RouteAccess;
+  access: FunctionAccess;
 }[] = [
   {
     id: "EventsConnect",
     routeKeys: ["$connect"],
     entry: "functions/events-connect/handler.ts",
     factory: async () => (await import("./events-connect/handler.js")).createEventsConnectHandler,
-    access: { table: "readwrite", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { connection: ["PutItem"] } },
   },
   {
     id: "EventsDisconnect",
     routeKeys: ["$disconnect"],
     entry: "functions/events-disconnect/handler.ts",
     factory: async () => (await import("./events-disconnect/handler.js")).createEventsDisconnectHandler,
-    access: { table: "readwrite", bucket: "none", staging: "none", visionSecrets: false },
+    access: { items: { connection: ["DeleteItem"] } },
   },
   {
     id: "EventsMessage",
     routeKeys: ["subscribe", "$default"],
     entry: "functions/events-message/handler.ts",
     factory: async () => (await import("./events-message/handler.js")).createEventsMessageHandler,
-    access: { table: "readwrite", bucket: "none", staging: "none", visionSecrets: false, events: true },
+    // The connection's owner, the job or batch it names (and their records), then the subscription.
+    access: { items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"] }, events: true },
   },
 ];
 

@@ -1,18 +1,19 @@
-import { Validations, type Stack } from "aws-cdk-lib";
+import { type CfnElement, Validations, type Stack } from "aws-cdk-lib";
+import { legacySettingParameter, secretsPath, settingsPath } from "../shared/config/ssm-layout.js";
+import type { PhotoAnalysisStack } from "./photo-analysis-stack.js";
 
 /**
  * Every cdk-nag AwsSolutions finding we accept, with the reason (cdk-nag v3 acknowledges through
  * CDK's own Validations API). Anything not listed here is reported as an error at synthesis.
+ * Resources in findings are written as cdk-nag renders the template: every ARN the stack writes
+ * uses pseudo parameters (`<AWS::Region>`), never the region it is synthesized for, so the same
+ * acknowledgements hold in every region and account (and with none).
  */
 export const ACKNOWLEDGED_FINDINGS: { id: string; reason: string }[] = [
   {
     id: "AwsSolutions-IAM5[Resource::*]",
     reason:
-      "X-Ray's PutTraceSegments and PutTelemetryRecords (the tracing statement CDK adds for active tracing) and Rekognition's DetectModerationLabels (the analysing functions' content moderation) take no resource.",
-  },
-  {
-    id: "AwsSolutions-IAM5[Resource::<TableCD117FA1.Arn>/index/*]",
-    reason: "Queries use the table's own global secondary indexes (file hash, pHash, fingerprint, user, expiry).",
+      "Take no resource: X-Ray's PutTraceSegments and PutTelemetryRecords (the tracing statement CDK adds for active tracing), Rekognition's DetectModerationLabels (the analysing functions' content moderation) and SSM's DescribeParameters (health learns which API keys exist: names, never values).",
   },
   {
     id: "AwsSolutions-IAM5[Resource::<Images2D38C313.Arn>/photo_analysis/*]",
@@ -21,26 +22,6 @@ export const ACKNOWLEDGED_FINDINGS: { id: string; reason: string }[] = [
   {
     id: "AwsSolutions-IAM5[Resource::<Images2D38C313.Arn>/uploads/*]",
     reason: "Staged uploads are keyed by upload id under one prefix; only the signer may put and only the upload function may read and delete there.",
-  },
-  {
-    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/photo-analysis/dev/secrets/*]",
-    reason: "The upload function reads provider API keys (SecureStrings) of its own stage by their SDK names.",
-  },
-  {
-    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/photo-analysis/prod/secrets/*]",
-    reason: "The upload function reads provider API keys (SecureStrings) of its own stage by their SDK names.",
-  },
-  {
-    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
-    reason: "kms:Decrypt is conditioned on kms:ViaService=ssm: it only decrypts SecureString parameters read through SSM.",
-  },
-  {
-    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/dev/*/@connections/*]",
-    reason: "Progress is posted to WebSocket connections by their runtime ids, on this stage's own API only (grantManagementApiAccess).",
-  },
-  {
-    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/prod/*/@connections/*]",
-    reason: "Progress is posted to WebSocket connections by their runtime ids, on this stage's own API only (grantManagementApiAccess).",
   },
   {
     id: "AwsSolutions-L1",
@@ -60,6 +41,34 @@ export const ACKNOWLEDGED_FINDINGS: { id: string; reason: string }[] = [
   },
 ];
 
-export function acknowledgeFindings(stack: Stack, extra: { id: string; reason: string }[] = []) {
-  for (const finding of [...ACKNOWLEDGED_FINDINGS, ...extra]) Validations.of(stack).acknowledge(finding);
+/** The findings that name this stack's own resources (its stage, its WebSocket API's logical id). */
+export function stackFindings(stack: PhotoAnalysisStack): { id: string; reason: string }[] {
+  const pseudo = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:";
+  const eventsApi = stack.getLogicalId(stack.events.node.defaultChild as CfnElement);
+  return [
+    {
+      id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "ssm")}parameter${secretsPath(stack.ssmPrefix)}/*]`,
+      reason: "The analysing functions (upload, worker) read provider API keys (SecureStrings under the stack's key) of their own stage by their SDK names.",
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "ssm")}parameter${settingsPath(stack.ssmPrefix)}/*]`,
+      reason: "The settings seeder (a custom resource run at deploy) creates and reads the stage's settings, one parameter per setting name under the stage's settings path.",
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "ssm")}parameter${legacySettingParameter(stack.ssmPrefix, "PHOTO_ANALYSIS_*")}]`,
+      reason: "The settings seeder reads the settings' old places (directly under the stage's prefix, named PHOTO_ANALYSIS_*) to move operators' values; never the secrets path.",
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "execute-api")}<${eventsApi}>/${stack.stage}/POST/@connections/*]`,
+      reason: "Progress is posted to WebSocket connections by their runtime ids, on this stage's own API only, POST (PostToConnection) only.",
+    },
+  ];
+}
+
+export function acknowledgeFindings(stack: PhotoAnalysisStack, extra: { id: string; reason: string }[] = []) {
+  acknowledge(stack, [...ACKNOWLEDGED_FINDINGS, ...stackFindings(stack), ...extra]);
+}
+
+export function acknowledge(stack: Stack, findings: { id: string; reason: string }[]) {
+  for (const finding of findings) Validations.of(stack).acknowledge(finding);
 }

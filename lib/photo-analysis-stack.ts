@@ -1,30 +1,34 @@
 import { join } from "node:path";
 import { IMAGE_KEY_PREFIX, STAGING_KEY_PREFIX } from "../shared/domain/image-keys.js";
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { type CfnStage, HttpApi, CorsHttpMethod, HttpMethod, WebSocketApi, WebSocketStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Alarm, ComparisonOperator, type IMetric, MathExpression, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
-import { Alias } from "aws-cdk-lib/aws-kms";
+import { Alias, type CfnKey } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { HttpLambdaIntegration, WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Effect, type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { type Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
-import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
-import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, type RouteAccess } from "../functions/routes.js";
+import { apiGatewayPath, CLEANUP_FUNCTION, type FunctionAccess, HTTP_ROUTES, SETTINGS_SEEDER_FUNCTION, WEBSOCKET_ROUTES, WORKER_FUNCTION } from "../functions/routes.js";
+import type { SeederProperties } from "../functions/settings-seeder/handler.js";
 import { DEFAULT_MAX_RECEIVES } from "../shared/queue/delivery.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/stores/table-schema.js";
+import { secretsKeyAlias, secretsPath, settingsPath } from "../shared/config/ssm-layout.js";
+import { requireAudience, type TokenAudience } from "../shared/auth/tokens.js";
+import { accessStatements } from "./access.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
+import { secretsKey } from "./secrets-key.js";
 
 export type Stage = "dev" | "prod";
 
@@ -33,8 +37,8 @@ export interface PhotoAnalysisStackProps extends StackProps {
   architecture: Architecture;
   /** EventBridge schedule of the cleanup (default: hourly). */
   cleanupSchedule?: Schedule;
-  /** Signed-in users: tokens from this issuer (and audience) are verified by the functions. */
-  jwt?: { issuer: string; audience?: string };
+  /** Signed-in users: tokens from this issuer, for this API (an audience or a Cognito app client id is required), verified by the functions. */
+  jwt?: { issuer: string } & TokenAudience;
   /** JWT group whose members may use the admin (default "admin"). */
   adminGroup?: string;
   /** Limits and alarms; every field has a default (see GUARDRAIL_DEFAULTS). */
@@ -90,13 +94,21 @@ export class PhotoAnalysisStack extends Stack {
   readonly api: HttpApi;
   readonly table: Table;
   readonly bucket: Bucket;
+  readonly secretsKey: CfnKey;
+  readonly events: WebSocketApi;
+  readonly stage: Stage;
+  /** Where its parameters live: `/photo-analysis/<stage>` (shared/config/ssm-layout.ts). */
+  readonly ssmPrefix: string;
 
   constructor(scope: Construct, id: string, props: PhotoAnalysisStackProps) {
     super(scope, id, props);
     const { stage, architecture } = props;
+    if (props.jwt) requireAudience(props.jwt.issuer, props.jwt);
     const guardrails: Guardrails = { ...guardrailDefaults(stage), ...props.guardrails };
     const retain = stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const ssmPrefix = `/photo-analysis/${stage}`;
+    this.stage = stage;
+    this.ssmPrefix = ssmPrefix;
 
     this.table = new Table(this, "Table", {
       partitionKey: { name: PARTITION_KEY, type: AttributeType.STRING },
@@ -135,20 +147,6 @@ export class PhotoAnalysisStack extends Stack {
       ],
     });
 
-    // Live settings: one parameter per seed setting, with the seed defaults. Operators change
-    // them in SSM; functions re-read them within a minute. API keys are SecureStrings created by
-    // the operator under <prefix>/secrets/ (CloudFormation cannot create SecureStrings).
-    const defaults = defaultSettingStrings();
-    for (const name of SETTING_NAMES) {
-      const value = defaults[name];
-      if (value === "undefined" || value === "") continue; // optional settings without a default (SSM refuses empty values)
-      new StringParameter(this, `Setting${name}`, {
-        parameterName: `${ssmPrefix}/${name}`,
-        stringValue: value,
-        description: `Photo Analysis setting ${name} (${stage})`,
-      });
-    }
-
     const environment: Record<string, string> = {
       PHOTO_ANALYSIS_TABLE: this.table.tableName,
       PHOTO_ANALYSIS_BUCKET: this.bucket.bucketName,
@@ -157,20 +155,17 @@ export class PhotoAnalysisStack extends Stack {
       ...(props.sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
       ...(props.jwt ? { PHOTO_ANALYSIS_JWT_ISSUER: props.jwt.issuer } : {}),
       ...(props.jwt?.audience ? { PHOTO_ANALYSIS_JWT_AUDIENCE: props.jwt.audience } : {}),
+      ...(props.jwt?.clientId ? { PHOTO_ANALYSIS_JWT_CLIENT_ID: props.jwt.clientId } : {}),
+      ...(props.jwt?.tokenUse ? { PHOTO_ANALYSIS_JWT_TOKEN_USE: props.jwt.tokenUse } : {}),
     };
     const layer = runtimeLayer(this, "VisionRuntime", architecture);
-    // Pseudo parameters keep the template region- and account-agnostic.
+    // Pseudo parameters keep the template, and so its cdk-nag acknowledgements, the same in every region and account.
     const parameterArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter`;
+    /** The roles that decrypt API keys (FunctionAccess.secrets "read"): the secrets key's policy names them. */
+    const secretReaders: IRole[] = [];
 
-    const makeFunction = (spec: {
-      id: string;
-      entry: string;
-      memoryMb: number;
-      timeoutSeconds: number;
-      access: RouteAccess;
-      staticAssets?: boolean;
-    }) => {
-      const needsVision = spec.access.visionSecrets;
+    const makeFunction = (spec: { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess; staticAssets?: boolean }) => {
+      const needsVision = spec.access.vision === true;
       const fn = new NodejsFunction(this, `${spec.id}Function`, {
         entry: join(PROJECT_ROOT, spec.entry),
         handler: "handler",
@@ -211,57 +206,11 @@ export class PhotoAnalysisStack extends Stack {
             : undefined,
         },
       });
-      if (spec.access.table === "readwrite") this.table.grantReadWriteData(fn);
-      else if (spec.access.table === "read") this.table.grantReadData(fn);
-      // Exactly the object actions each function uses, on image keys only (the grant helpers add List*, GetBucket*, Abort*...).
-      const objectActions = { none: [], read: ["s3:GetObject"], readwrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], delete: ["s3:DeleteObject"] }[spec.access.bucket];
-      if (objectActions.length) {
-        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions, resources: [this.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] }));
-      }
-      // Listing under the prefixes a function reads: without s3:ListBucket, S3 answers a missing key with
-      // 403 instead of 404 (an expired image, a staged upload not there yet, health's probe would be 500s),
-      // and the cleanup's orphan sweep lists image keys. Only those prefixes.
-      const listed = [...(spec.access.bucket === "none" ? [] : [`${IMAGE_KEY_PREFIX}*`]), ...(["consume", "stage"].includes(spec.access.staging) ? [`${STAGING_KEY_PREFIX}*`] : [])];
-      if (listed.length) {
-        fn.addToRolePolicy(
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": listed } } }),
-        );
-      }
-      // A presigned POST carries its signer's rights: the signer may only put staged objects.
-      const stagingActions = { none: [], sign: ["s3:PutObject"], consume: ["s3:GetObject", "s3:DeleteObject"], stage: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] }[spec.access.staging];
-      if (stagingActions.length) {
-        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: stagingActions, resources: [this.bucket.arnForObjects(`${STAGING_KEY_PREFIX}*`)] }));
-      }
-      if (spec.access.table !== "none") fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["ssm:GetParametersByPath"],
-          resources: [`${parameterArn}${ssmPrefix}`],
-        }),
-      );
-      if (spec.access.secretPresence) {
-        // Health learns whether API keys exist: GetParameter without decryption, and no KMS grant.
-        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:GetParameter"], resources: [`${parameterArn}${ssmPrefix}/secrets/*`] }));
-      }
+      for (const statement of accessStatements(spec.access, { table: this.table, bucket: this.bucket, parameterArn, ssmPrefix })) fn.addToRolePolicy(statement);
+      if (spec.access.secrets === "read") secretReaders.push(fn.role!);
       if (needsVision) {
         // Content moderation (PHOTO_ANALYSIS_MODERATION_PROVIDER auto/rekognition): DetectModerationLabels has no resource to scope to.
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["rekognition:DetectModerationLabels"], resources: ["*"] }));
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: ["ssm:GetParameter"],
-            resources: [`${parameterArn}${ssmPrefix}/secrets/*`],
-          }),
-        );
-        // SecureStrings under the default aws/ssm key, decrypted only through SSM.
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: ["kms:Decrypt"],
-            resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
-            conditions: { StringEquals: { "kms:ViaService": `ssm.${Aws.REGION}.amazonaws.com` } },
-          }),
-        );
       }
       return fn;
     };
@@ -340,6 +289,7 @@ export class PhotoAnalysisStack extends Stack {
       description: "Photo Analysis progress: subscribe to jobs and batches",
       routeSelectionExpression: "$request.body.action",
     });
+    this.events = events;
     const eventsStage = new WebSocketStage(this, "EventsStage", {
       webSocketApi: events,
       stageName: stage,
@@ -359,14 +309,23 @@ export class PhotoAnalysisStack extends Stack {
       }),
     };
     /** Queue and WebSocket rights and settings, for the functions whose access asks for them. */
-    const wireAsync = (fn: NodejsFunction, access: RouteAccess) => {
+    const wireAsync = (fn: NodejsFunction, access: FunctionAccess) => {
       if (access.queue) {
-        jobs.grantSendMessages(fn);
+        // SendMessage(Batch) only (grantSendMessages would add GetQueueAttributes and GetQueueUrl, which nothing calls).
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["sqs:SendMessage"], resources: [jobs.queueArn] }));
         fn.addEnvironment("PHOTO_ANALYSIS_QUEUE_URL", jobs.queueUrl);
         fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_URL", eventsStage.url);
       }
       if (access.events) {
-        eventsStage.grantManagementApiAccess(fn);
+        // PostToConnection on this stage's connections only. Written with pseudo parameters (not the
+        // stack's region) so that the template, and the cdk-nag acknowledgement, are the same in every region.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["execute-api:ManageConnections"],
+            resources: [`arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${events.apiId}/${eventsStage.stageName}/POST/@connections/*`],
+          }),
+        );
         fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_CALLBACK_URL", eventsStage.callbackUrl);
       }
     };
@@ -401,6 +360,24 @@ export class PhotoAnalysisStack extends Stack {
       for (const routeKey of route.routeKeys) events.addRoute(routeKey, { integration });
     }
 
+    // Live settings: one parameter per seed setting under <prefix>/settings/, created by the settings
+    // seeder at deploy (missing ones from their old place or the seed default; an operator's value is
+    // never replaced). Operators change them in SSM; functions re-read them within a minute. API keys
+    // are SecureStrings the operator creates under <prefix>/secrets/ with the stack's key.
+    const seeder = makeFunction(SETTINGS_SEEDER_FUNCTION);
+    const defaults = defaultSettingStrings();
+    new CustomResource(this, "Settings", {
+      serviceToken: seeder.functionArn,
+      resourceType: "Custom::PhotoAnalysisSettings",
+      properties: {
+        Prefix: ssmPrefix,
+        Names: SETTING_NAMES,
+        // Optional settings without a default are not created (SSM refuses empty values).
+        Defaults: Object.fromEntries(SETTING_NAMES.filter((name) => defaults[name] !== "undefined" && defaults[name] !== "").map((name) => [name, defaults[name]])),
+        RemoveOnDelete: String(stage !== "prod"),
+      } satisfies SeederProperties,
+    });
+
     const cleanup = makeFunction(CLEANUP_FUNCTION);
     new Rule(this, "CleanupSchedule", {
       description: "Deletes expired photo analyses and their images",
@@ -408,12 +385,16 @@ export class PhotoAnalysisStack extends Stack {
       targets: [new LambdaFunction(cleanup, { retryAttempts: 2 })],
     });
 
+    this.secretsKey = secretsKey(this, { ssmPrefix, parameterArn, decrypters: secretReaders, removalPolicy: retain });
+
     new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
     new CfnOutput(this, "EventsUrl", { value: eventsStage.url });
     new CfnOutput(this, "JobsQueueUrl", { value: jobs.queueUrl });
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "BucketName", { value: this.bucket.bucketName });
-    new CfnOutput(this, "SettingsPrefix", { value: ssmPrefix });
+    new CfnOutput(this, "SettingsPath", { value: settingsPath(ssmPrefix) });
+    new CfnOutput(this, "SecretsPath", { value: secretsPath(ssmPrefix) });
+    new CfnOutput(this, "SecretsKeyAliasName", { value: secretsKeyAlias(ssmPrefix) });
     new CfnOutput(this, "AlarmTopic", { value: alarms.topicArn });
   }
 }

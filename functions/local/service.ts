@@ -9,7 +9,8 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { LocalJobQueue, type LocalQueueOptions } from "../../shared/local/local-queue.js";
 import { maxReceivesFrom, visibilityTimeoutMsFrom } from "../../shared/queue/delivery.js";
 import type { HttpHandler } from "../pipeline.js";
-import { WEBSOCKET_ROUTES } from "../routes.js";
+import { WEBSOCKET_ROUTES, WORKER_FUNCTION } from "../routes.js";
+import { withTableGrant } from "../../shared/runtime/table-access.js";
 import type { WebSocketHandler } from "../websocket.js";
 import { createWorkerHandler } from "../worker/handler.js";
 import { attachEventsServer } from "./events-server.js";
@@ -51,6 +52,8 @@ export interface LocalService {
  */
 export async function startLocalRuntime(options: { dataDir?: string; persist?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const env = options.env ?? process.env;
+  // Refused before any server starts: an issuer without an audience would let any of its tokens sign in.
+  const signIn = jwtSettingsFrom(env);
   const dataDir = resolve(options.dataDir ?? env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
   // External servers when named (DynamoDB Local, LocalStack, a real account), else embedded ones.
   const external = { dynamodb: env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT || undefined, s3: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined };
@@ -82,7 +85,7 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
     publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
     ...providerUrlsFrom(env),
-    ...jwtSettingsFrom(env),
+    ...signIn,
   };
   try {
     await reachable(`DynamoDB API at ${runtime.dynamodbEndpoint}`, async () => {
@@ -148,11 +151,15 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const local = await startLocalRuntime({ dataDir: options.dataDir, persist: options.persist, env });
   const runtime = local.runtime;
   // The local composition root: one set of dependencies for every route, handlers made on first use.
+  // Each handler runs inside its function's table grant, as its IAM policy would hold it in AWS.
   const handlers = new Map<string, Promise<HttpHandler>>();
   const server: Server = createLocalApiServer((route) => {
     let handler = handlers.get(route.id);
     if (!handler) {
-      handler = route.factory().then((factory) => factory(() => deps));
+      handler = route.factory().then((factory) => {
+        const handle = factory(() => deps);
+        return (event, context) => withTableGrant(route.id, route.access, () => handle(event, context));
+      });
       handlers.set(route.id, handler);
     }
     return handler;
@@ -163,7 +170,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     let handler = socketHandlers.get(routeId);
     if (!handler) {
       const route = WEBSOCKET_ROUTES.find((candidate) => candidate.id === routeId)!;
-      handler = route.factory().then((factory) => factory(() => deps));
+      handler = route.factory().then((factory) => {
+        const handle = factory(() => deps);
+        return (event) => withTableGrant(route.id, route.access, () => handle(event));
+      });
       socketHandlers.set(routeId, handler);
     }
     return handler;
@@ -177,7 +187,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   });
   const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway };
   const deps = options.override ? options.override(base) : base;
-  queue.attach(createWorkerHandler(() => deps, env));
+  const worker = createWorkerHandler(() => deps, env);
+  queue.attach((event, context) => withTableGrant(WORKER_FUNCTION.id, WORKER_FUNCTION.access, () => worker(event, context)));
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());

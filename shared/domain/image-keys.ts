@@ -6,6 +6,10 @@ export const IMAGE_KEY_PREFIX = "photo_analysis/";
 /** Presigned uploads land here before analysis. */
 export const STAGING_KEY_PREFIX = "uploads/";
 
+/** The bucket's areas by key prefix: what the stack grants per function (functions/routes.ts, FunctionAccess.objects). */
+export const BUCKET_AREAS = { images: IMAGE_KEY_PREFIX, staging: STAGING_KEY_PREFIX } as const;
+export type BucketArea = keyof typeof BUCKET_AREAS;
+
 const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/webp": "webp" };
 
 export function imageKey(id: string, contentType: string): string {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ApiGatewayConnections } from "../notifications/api-gateway-connections.js";
 import { SqsJobQueue } from "../queue/sqs-job-queue.js";
@@ -12,13 +12,15 @@ import { DynamoBlockedPhotos } from "../stores/dynamo-blocked-photos.js";
 import { Refreshing } from "../config/refreshing.js";
 import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSettings, type ConfigSource } from "../config/sources.js";
 import { SsmConfigSource } from "../config/ssm-source.js";
+import { secretParameter, secretsKeyAlias, settingsPath } from "../config/ssm-layout.js";
+import { enforceTableGrants } from "./table-access.js";
 import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
 import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { S3StagingStore } from "../stores/s3-staging-store.js";
-import { JwksTokenVerifier } from "../auth/tokens.js";
+import { JwksTokenVerifier, requireAudience } from "../auth/tokens.js";
 import { DynamoStatsStore } from "../stats/dynamo-stats-store.js";
 import { LocalImageStore } from "../stores/local-image-store.js";
 import type { ImageStore } from "../stores/ports.js";
@@ -51,6 +53,9 @@ export interface RuntimeEnvironment {
   /** Signed-in users: JWTs from this issuer are verified (JWKS at jwksUrl, default <issuer>/.well-known/jwks.json). */
   jwtIssuer?: string;
   jwtAudience?: string;
+  /** A Cognito app client id (its ID and access tokens, told apart by token_use), instead of or beside an audience. */
+  jwtClientId?: string;
+  jwtTokenUse?: "id" | "access";
   jwksUrl?: string;
   /** The longest image TTL the deployment allows (its bucket lifecycle is derived from it). */
   maxImageTtlHours?: number;
@@ -97,14 +102,21 @@ export function providerUrlsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironmen
   };
 }
 
-export function jwtSettingsFrom(env: NodeJS.ProcessEnv): Pick<RuntimeEnvironment, "jwtIssuer" | "jwtAudience" | "jwksUrl" | "adminToken" | "adminGroup"> {
-  return {
+/** Sign-in and admin settings; an issuer without an audience or client id is refused here, at start. */
+export function jwtSettingsFrom(
+  env: NodeJS.ProcessEnv,
+): Pick<RuntimeEnvironment, "jwtIssuer" | "jwtAudience" | "jwtClientId" | "jwtTokenUse" | "jwksUrl" | "adminToken" | "adminGroup"> {
+  const settings = {
     adminToken: env.PHOTO_ANALYSIS_ADMIN_TOKEN || undefined,
     adminGroup: env.PHOTO_ANALYSIS_ADMIN_GROUP || undefined,
     jwtIssuer: env.PHOTO_ANALYSIS_JWT_ISSUER || undefined,
     jwtAudience: env.PHOTO_ANALYSIS_JWT_AUDIENCE || undefined,
+    jwtClientId: env.PHOTO_ANALYSIS_JWT_CLIENT_ID || undefined,
+    jwtTokenUse: (env.PHOTO_ANALYSIS_JWT_TOKEN_USE || undefined) as RuntimeEnvironment["jwtTokenUse"],
     jwksUrl: env.PHOTO_ANALYSIS_JWKS_URL || undefined,
   };
+  if (settings.jwtIssuer) requireAudience(settings.jwtIssuer, { audience: settings.jwtAudience, clientId: settings.jwtClientId, tokenUse: settings.jwtTokenUse });
+  return settings;
 }
 
 /**
@@ -130,13 +142,16 @@ function endpointCredentials(endpoint: string | undefined, runtime: Pick<Runtime
   return runtime.localKeyPair || !standard ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
 }
 
+/** A DynamoDB client; inside a function's grant (table-access.ts: npm start, tests) it refuses what the function's IAM policy would. */
 export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBClient {
-  return new DynamoDBClient({
-    ...awsTimeouts(runtime),
-    region: runtime.region,
-    endpoint: runtime.dynamodbEndpoint,
-    ...endpointCredentials(runtime.dynamodbEndpoint, runtime),
-  });
+  return enforceTableGrants(
+    new DynamoDBClient({
+      ...awsTimeouts(runtime),
+      region: runtime.region,
+      endpoint: runtime.dynamodbEndpoint,
+      ...endpointCredentials(runtime.dynamodbEndpoint, runtime),
+    }),
+  );
 }
 
 export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBDocumentClient {
@@ -160,49 +175,57 @@ export type SecretReader = (name: string) => Promise<string | undefined>;
 
 export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): SecretReader {
   if (!runtime.ssmPrefix) return async (name) => env[name] || undefined;
+  const prefix = runtime.ssmPrefix;
   const ssm = new SSMClient({ ...awsTimeouts(runtime), region: runtime.region });
-  const secrets = new Map<string, Refreshing<string | undefined>>();
   const load = async (name: string) => {
     try {
-      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: `${runtime.ssmPrefix!.replace(/\/+$/, "")}/secrets/${name}`, WithDecryption: true }));
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: secretParameter(prefix, name), WithDecryption: true }));
       return Parameter?.Value || undefined;
     } catch (error) {
       if ((error as { name?: string }).name === "ParameterNotFound") return undefined;
+      // Only the stack's key may protect a secret: one put without --key-id (under aws/ssm) cannot be read here.
+      if (/kms/i.test(`${(error as Error).name} ${(error as Error).message}`)) {
+        throw new Error(`${secretParameter(prefix, name)} cannot be decrypted by this function: put it again with --key-id ${secretsKeyAlias(prefix)} (docs/operations.md, "Secrets")`, { cause: error });
+      }
       throw error;
     }
   };
-  return async (name) => {
-    if (env[name]) return env[name];
-    let secret = secrets.get(name);
-    if (!secret) {
-      secret = new Refreshing(() => load(name), { ttlMs: 300_000, onRefreshError: (error) => console.error(`secret ${name} refresh failed`, error) });
-      secrets.set(name, secret);
-    }
-    return secret.get();
-  };
+  return cachedPerName((name) => env[name] || undefined, load, 300_000, "secret");
 }
 
 /**
- * Whether a secret exists, never reading its value: the environment, or SSM's GetParameter without
- * decryption (a SecureString then comes back encrypted, and no KMS permission is needed).
+ * Whether a secret exists, never reading its value: the environment, or SSM's DescribeParameters
+ * (names and metadata only, so the caller needs neither GetParameter on secrets nor the key).
  */
 export function createSecretPresence(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): (name: string) => Promise<boolean> {
   if (!runtime.ssmPrefix) return async (name) => Boolean(env[name]);
+  const prefix = runtime.ssmPrefix;
   const ssm = new SSMClient({ ...awsTimeouts(runtime), region: runtime.region });
+  const load = async (name: string) => {
+    const { Parameters = [] } = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [secretParameter(prefix, name)] }] }));
+    return Parameters.length > 0;
+  };
+  // DescribeParameters is throttled at a few calls a second per account: health asks at most once a minute per name.
+  return cachedPerName((name) => (env[name] ? true : undefined), load, 60_000, "secret presence");
+}
+
+/** A value per name from the environment, else loaded and kept `ttlMs` (a failed refresh keeps the last good value). */
+function cachedPerName<T>(fromEnv: (name: string) => T | undefined, load: (name: string) => Promise<T>, ttlMs: number, what: string): (name: string) => Promise<T> {
+  const values = new Map<string, Refreshing<T>>();
   return async (name) => {
-    if (env[name]) return true;
-    try {
-      await ssm.send(new GetParameterCommand({ Name: `${runtime.ssmPrefix!.replace(/\/+$/, "")}/secrets/${name}`, WithDecryption: false }));
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === "ParameterNotFound") return false;
-      throw error;
+    const given = fromEnv(name);
+    if (given !== undefined) return given;
+    let value = values.get(name);
+    if (!value) {
+      value = new Refreshing(() => load(name), { ttlMs, onRefreshError: (error) => console.error(`${what} ${name} refresh failed`, error) });
+      values.set(name, value);
     }
+    return value.get();
   };
 }
 
 export function createConfigSource(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): ConfigSource {
-  if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ ...awsTimeouts(runtime), region: runtime.region }), runtime.ssmPrefix);
+  if (runtime.ssmPrefix) return new SsmConfigSource(new SSMClient({ ...awsTimeouts(runtime), region: runtime.region }), settingsPath(runtime.ssmPrefix));
   const layers: ConfigSource[] = [];
   if (runtime.configFile) layers.push(new JsonFileConfigSource(runtime.configFile));
   layers.push(new EnvConfigSource(env));
@@ -261,7 +284,9 @@ export function createDeps(
     stats: new DynamoStatsStore(documents, runtime.tableName),
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
     rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
-    tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
+    tokens: runtime.jwtIssuer
+      ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, clientId: runtime.jwtClientId, tokenUse: runtime.jwtTokenUse, jwksUrl: runtime.jwksUrl })
+      : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
     telemetry: instrumentation.telemetry,
     hasSecret: createSecretPresence(runtime, env),

@@ -34,6 +34,44 @@ export const INDEXES = {
 
 export const EXPIRY_SHARDS = 4;
 
+export type IndexName = keyof typeof INDEXES;
+
+/**
+ * Every kind of item in the table, by the prefix of its partition key. The stack grants each function
+ * its item kinds through IAM's `dynamodb:LeadingKeys` condition on these prefixes, and `npm start`
+ * refuses a call outside them the same way (shared/runtime/table-access.ts); a new kind of item is one
+ * row here. No prefix may begin another kind's prefix, or a grant of one would cover the other.
+ */
+export const ITEM_KINDS = {
+  /** An analysis record, `ANALYSIS#<id>`. */
+  analysis: { prefix: "ANALYSIS#" },
+  /** The near-duplicate index: one item per pHash segment, `PHSEG#<segment>`, sort key the record id. */
+  phashSegment: { prefix: "PHSEG#" },
+  /** Who is analysing a photo (or which record answered it), `CLAIM#<md5 + variant>`. */
+  claim: { prefix: "CLAIM#" },
+  /** A presigned upload's intent, `UPLOAD#<upload id>`. */
+  intent: { prefix: "UPLOAD#" },
+  job: { prefix: "JOB#" },
+  batch: { prefix: "BATCH#" },
+  /** A WebSocket connection, `CONN#<connection id>`. */
+  connection: { prefix: "CONN#" },
+  /** A connection's subscription to a job or batch, `SUB#<topic>`, sort key the connection id. */
+  subscription: { prefix: "SUB#" },
+  /** Rate-limit counters, `RATE#<identity>`, sort key the window. */
+  counter: { prefix: "RATE#" },
+  /** Photos moderation refused, `BLOCKED#<md5>`. */
+  blocked: { prefix: "BLOCKED#" },
+  /** Dashboard counters, `STATS#DAY` and `STATS#NAMES#<day>`. */
+  stats: { prefix: "STATS#" },
+} as const satisfies Record<string, { prefix: string }>;
+
+export type ItemKind = keyof typeof ITEM_KINDS;
+
+/** The item kind a partition key belongs to, if any. */
+export function itemKindOf(partitionKey: string): ItemKind | undefined {
+  return (Object.keys(ITEM_KINDS) as ItemKind[]).find((kind) => partitionKey.startsWith(ITEM_KINDS[kind].prefix));
+}
+
 /** Every attribute used as a key anywhere is a string. */
 export function keyAttributes(): string[] {
   const names = new Set<string>([PARTITION_KEY, SORT_KEY]);

@@ -2,10 +2,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalService, type LocalService, type LocalServiceOptions } from "../../functions/local/service.js";
+import { tableAccessDenials } from "../../shared/runtime/table-access.js";
 
-/** `npm start`'s service on a fresh temporary folder, its table in memory; close() also removes the folder. */
+/**
+ * `npm start`'s service on a fresh temporary folder, its table in memory; close() also removes the
+ * folder, and fails if any function called the table outside its grant meanwhile (functions/routes.ts):
+ * such a call fails in AWS, even where the code swallows the error.
+ */
 export async function startScratchService(options: Omit<LocalServiceOptions, "dataDir" | "persist"> = {}): Promise<LocalService> {
   const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-scratch-"));
+  const deniedBefore = tableAccessDenials().length;
   let service: LocalService;
   try {
     service = await startLocalService({ ...options, dataDir, persist: false });
@@ -18,6 +24,8 @@ export async function startScratchService(options: Omit<LocalServiceOptions, "da
     close: async () => {
       await service.close();
       await rm(dataDir, { recursive: true, force: true });
+      const denied = tableAccessDenials().slice(deniedBefore);
+      if (denied.length) throw new Error(`calls outside a function's table grant:\n${[...new Set(denied)].join("\n")}`);
     },
   };
 }

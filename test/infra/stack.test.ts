@@ -4,7 +4,7 @@ import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, apiGatewayPath } from "../../functions/routes.js";
-import { defaultSettingStrings } from "../../shared/config/settings.js";
+import { defaultSettingStrings, SETTING_NAMES } from "../../shared/config/settings.js";
 import { INDEXES } from "../../shared/stores/table-schema.js";
 import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
 import { type Guardrails, guardrailDefaults, lifecycleDays, PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
@@ -54,8 +54,8 @@ describe("API and functions", () => {
       const integrationUri = resources[integrationId]!.Properties.IntegrationUri["Fn::GetAtt"][0];
       expect(integrationUri).toBe(functionIdFor(route.id));
     }
-    // Plus the cleanup, the queue's worker and one per WebSocket route.
-    template.resourceCountIs("AWS::Lambda::Function", HTTP_ROUTES.length + 2 + WEBSOCKET_ROUTES.length);
+    // Plus the cleanup, the queue's worker, the settings seeder and one per WebSocket route.
+    template.resourceCountIs("AWS::Lambda::Function", HTTP_ROUTES.length + 3 + WEBSOCKET_ROUTES.length);
   });
 
   it("runs Node.js 22 with the configured architecture, memory, timeout and live-config environment", () => {
@@ -79,8 +79,8 @@ describe("API and functions", () => {
 
   it("keeps function and access logs for a month", () => {
     const groups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
-    // One per function (routes, cleanup, worker, WebSocket routes) and one for both APIs' access logs.
-    expect(groups).toHaveLength(HTTP_ROUTES.length + 2 + WEBSOCKET_ROUTES.length + 1);
+    // One per function (routes, cleanup, worker, settings seeder, WebSocket routes) and one for both APIs' access logs.
+    expect(groups).toHaveLength(HTTP_ROUTES.length + 3 + WEBSOCKET_ROUTES.length + 1);
     expect(groups.every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
     for (const route of HTTP_ROUTES) expect(resources[functionIdFor(route.id)]!.Properties.LoggingConfig.LogGroup).toBeDefined();
   });
@@ -179,20 +179,34 @@ describe("S3 bucket", () => {
 });
 
 describe("live settings and schedule", () => {
-  it("creates an SSM parameter for every seed setting with the seed default", () => {
+  it("seeds every setting under <prefix>/settings/ with the seed default, through the settings seeder (no CloudFormation-owned parameters)", () => {
     const defaults = defaultSettingStrings();
-    const parameters = Object.values(resources).filter((r) => r.Type === "AWS::SSM::Parameter").map((r) => r.Properties);
+    const seeders = Object.values(resources).filter((r) => r.Type === "Custom::PhotoAnalysisSettings");
+    expect(seeders).toHaveLength(1);
+    const properties = seeders[0]!.Properties;
+    expect(properties.ServiceToken).toEqual({ "Fn::GetAtt": [functionIdFor("SettingsSeeder"), "Arn"] });
+    expect(properties.Prefix).toBe("/photo-analysis/dev");
+    expect(properties.Names).toEqual(SETTING_NAMES);
     for (const [name, value] of Object.entries(defaults)) {
       // Settings with no default (an empty fallback list, no model directory) are created by operators when needed.
-      if (value === "undefined" || value === "") {
-        expect(parameters.find((p) => p.Name === `/photo-analysis/dev/${name}`), name).toBeUndefined();
-        continue;
-      }
-      expect(parameters.find((p) => p.Name === `/photo-analysis/dev/${name}`)?.Value, name).toBe(value);
+      if (value === "undefined" || value === "") expect(properties.Defaults[name], name).toBeUndefined();
+      else expect(properties.Defaults[name], name).toBe(value);
     }
-    expect(parameters.find((p) => p.Name === "/photo-analysis/dev/PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS")!.Value).toBe("5");
-    expect(parameters.find((p) => p.Name === "/photo-analysis/dev/PHOTO_ANALYSIS_IMAGE_TTL_HOURS")!.Value).toBe("168");
-    expect(parameters.every((p) => p.Type === "String")).toBe(true);
+    expect(properties.Defaults.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS).toBe("5");
+    expect(properties.Defaults.PHOTO_ANALYSIS_IMAGE_TTL_HOURS).toBe("168");
+    // A dev stack takes its settings with it; prod keeps them, like its table.
+    expect(properties.RemoveOnDelete).toBe("true");
+    const prod = Object.values(synth("prod").template.toJSON().Resources as Resources).find((r) => r.Type === "Custom::PhotoAnalysisSettings")!;
+    expect(prod.Properties).toMatchObject({ Prefix: "/photo-analysis/prod", RemoveOnDelete: "false" });
+    template.resourceCountIs("AWS::SSM::Parameter", 0);
+    // The seeder may write only under settings/ and read only settings and their old places, never secrets.
+    const seederSsm = policyStatementsOf(functionIdFor("SettingsSeeder")).filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("ssm:")));
+    const flat = JSON.stringify(seederSsm);
+    expect(flat).not.toContain("secrets");
+    expect(seederSsm.map((statement) => [[statement.Action].flat().sort().join(","), JSON.stringify(statement.Resource).match(/parameter\/photo-analysis\/dev\/[^"]+/g)])).toEqual([
+      ["ssm:GetParameters", ["parameter/photo-analysis/dev/settings/*", "parameter/photo-analysis/dev/PHOTO_ANALYSIS_*"]],
+      ["ssm:DeleteParameters,ssm:PutParameter", ["parameter/photo-analysis/dev/settings/*"]],
+    ]);
   });
 
   it("runs the cleanup function hourly", () => {
@@ -212,16 +226,89 @@ describe("least privilege per function", () => {
     expect(actions).not.toContain("ssm:GetParameter");
   });
 
-  it("the read-only routes touch no images; only upload reads API keys", () => {
+  it("the read-only routes touch no images; only the analysing functions (upload, worker) can read or decrypt API keys", () => {
     for (const id of ["GetAnalysis", "Recent"]) expect(actionsOf(functionIdFor(id)).filter((a) => a.startsWith("s3:"))).toEqual([]);
-    for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) {
-      expect(actionsOf(functionIdFor(id))).not.toContain("kms:Decrypt");
-      expect(actionsOf(functionIdFor(id))).not.toContain("ssm:GetParameter");
-    }
-    expect(actionsOf(functionIdFor("Upload"))).toEqual(expect.arrayContaining(["ssm:GetParameter", "kms:Decrypt", "s3:PutObject", "rekognition:DetectModerationLabels"]));
+    const functions = Object.keys(resources).filter((id) => resources[id]!.Type === "AWS::Lambda::Function" && /Function[0-9A-F]{8}$/.test(id));
+    const secretsArn = "parameter/photo-analysis/dev/secrets";
+    const readsSecrets = functions.filter((id) =>
+      policyStatementsOf(id).some(
+        (statement) =>
+          JSON.stringify(statement.Resource).includes(secretsArn) ||
+          [statement.Action].flat().some((action: string) => /^(ssm:\*|\*)$/.test(action)) ||
+          // A path grant covers everything below it: any path but settings/ itself could reach secrets/.
+          ([statement.Action].flat().includes("ssm:GetParametersByPath") && !/\/settings"\]\]\}$/.test(JSON.stringify(statement.Resource))),
+      ),
+    );
+    expect(readsSecrets.map((id) => id.replace(/Function.*$/, "")).sort()).toEqual(["Upload", "Worker"]);
+    // No IAM policy grants KMS use at all: decryption is the secrets key's policy's to give.
+    for (const id of functions) expect(actionsOf(id).filter((action) => action.startsWith("kms:")), id).toEqual([]);
+    expect(actionsOf(functionIdFor("Upload"))).toEqual(expect.arrayContaining(["ssm:GetParameter", "s3:PutObject", "rekognition:DetectModerationLabels"]));
     // Moderation runs where photos are analysed: the upload function and the worker, nowhere else.
-    const moderating = Object.keys(resources).filter((id) => resources[id]!.Type === "AWS::Lambda::Function" && actionsOf(id).includes("rekognition:DetectModerationLabels"));
+    const moderating = functions.filter((id) => actionsOf(id).includes("rekognition:DetectModerationLabels"));
     expect(moderating.map((id) => id.replace(/Function.*$/, "")).sort()).toEqual(["Upload", "Worker"]);
+  });
+
+  it("keeps secrets apart from settings: the settings grant is the settings path exactly, never the stage's root", () => {
+    const functions = Object.keys(resources).filter((id) => resources[id]!.Type === "AWS::Lambda::Function" && /Function[0-9A-F]{8}$/.test(id));
+    const byPath = functions.flatMap((id) =>
+      policyStatementsOf(id)
+        .filter((statement) => [statement.Action].flat().includes("ssm:GetParametersByPath"))
+        .map((statement) => [id.replace(/Function.*$/, ""), JSON.stringify(statement.Resource)] as const),
+    );
+    expect(byPath.map(([name]) => name).sort()).toEqual(["Health", "Upload", "UploadUrl", "Worker"]);
+    for (const [, resource] of byPath) expect(resource).toMatch(/:parameter\/photo-analysis\/dev\/settings"\]\]\}$/);
+    // Health learns whether a key exists from its name only: no GetParameter, no key.
+    const health = policyStatementsOf(functionIdFor("Health"));
+    expect(health.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("ssm:"))).map((statement) => statement.Action)).toEqual(["ssm:GetParametersByPath", "ssm:DescribeParameters"]);
+  });
+
+  it("encrypts secrets with the stack's own rotating key, whose policy lets only the upload and worker roles decrypt, through SSM, under secrets/", () => {
+    const keys = Object.values(resources).filter((r) => r.Type === "AWS::KMS::Key");
+    expect(keys).toHaveLength(1);
+    const key = keys[0]!.Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    const statements = key.KeyPolicy.Statement as any[];
+    const using = statements.filter((statement) => [statement.Action].flat().some((action: string) => /^kms:(\*|Decrypt|ReEncrypt|ReEncrypt\*|ReEncryptFrom)$/.test(action)));
+    expect(using).toHaveLength(1);
+    const decrypt = using[0]!;
+    expect(decrypt.Action).toBe("kms:Decrypt");
+    const roleOf = (name: string) => resources[functionIdFor(name)]!.Properties.Role["Fn::GetAtt"][0];
+    expect(decrypt.Principal.AWS.map((principal: any) => principal["Fn::GetAtt"][0]).sort()).toEqual([roleOf("Upload"), roleOf("Worker")].sort());
+    expect(decrypt.Condition.StringEquals["kms:ViaService"]).toEqual({ "Fn::Join": ["", ["ssm.", { Ref: "AWS::Region" }, ".amazonaws.com"]] });
+    expect(JSON.stringify(decrypt.Condition.StringLike["kms:EncryptionContext:PARAMETER_ARN"])).toContain(":parameter/photo-analysis/dev/secrets/*");
+    // The account administers the key and may encrypt through SSM (operators put secrets), nothing more.
+    for (const statement of statements.filter((s) => s !== decrypt)) {
+      expect(JSON.stringify(statement.Principal)).toContain(":root");
+      for (const action of [statement.Action].flat() as string[]) expect(action, statement.Sid).not.toMatch(/^kms:(\*|Decrypt|ReEncrypt)/);
+    }
+    template.hasResourceProperties("AWS::KMS::Alias", { AliasName: "alias/photo-analysis/dev/secrets" });
+  });
+
+  it("grants the table by item kind: no Scan anywhere, every item action under dynamodb:LeadingKeys, index queries by index name", () => {
+    const functions = Object.keys(resources).filter((id) => resources[id]!.Type === "AWS::Lambda::Function" && /Function[0-9A-F]{8}$/.test(id));
+    for (const id of functions) {
+      for (const statement of policyStatementsOf(id).filter((s) => [s.Action].flat().some((action: string) => action.startsWith("dynamodb:")))) {
+        const actions = [statement.Action].flat() as string[];
+        expect(actions.filter((action) => /Scan|\*/.test(action)), id).toEqual([]);
+        const resource = JSON.stringify(statement.Resource);
+        if (resource.includes("/index/")) {
+          expect(actions, id).toEqual(["dynamodb:Query"]);
+          expect(resource, id).not.toContain("*");
+        } else {
+          expect(statement.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"].length, id).toBeGreaterThan(0);
+          expect(statement.Condition.Null, id).toEqual({ "dynamodb:LeadingKeys": "false" });
+        }
+      }
+    }
+  });
+
+  it("refuses a JWT issuer without an audience or a Cognito client id, and passes a client id on", () => {
+    expect(() => new PhotoAnalysisStack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "NoAudience", { stage: "dev", architecture: Architecture.X86_64, jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/pool" } })).toThrow(
+      /PHOTO_ANALYSIS_JWT_AUDIENCE.*PHOTO_ANALYSIS_JWT_CLIENT_ID/,
+    );
+    const stack = new PhotoAnalysisStack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "ClientId", { stage: "dev", architecture: Architecture.X86_64, jwt: { issuer: "https://issuer.example", clientId: "app-client", tokenUse: "access" } });
+    const upload = Object.entries(Template.fromStack(stack).toJSON().Resources as Resources).find(([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function")![1];
+    expect(upload.Properties.Environment.Variables).toMatchObject({ PHOTO_ANALYSIS_JWT_ISSUER: "https://issuer.example", PHOTO_ANALYSIS_JWT_CLIENT_ID: "app-client", PHOTO_ANALYSIS_JWT_TOKEN_USE: "access" });
   });
 
   it("the cleanup can delete images and records but not read or write images", () => {
@@ -243,10 +330,11 @@ describe("least privilege per function", () => {
           return `${[s.Action].flat().sort().join(",")} on ${target}`;
         })
         .sort();
+    // It writes images (and removes one whose record never committed) but never reads them back.
     expect(s3Access("Upload")).toEqual([
-      "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
       "s3:DeleteObject,s3:GetObject,s3:PutObject on uploads/*",
-      "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
+      "s3:DeleteObject,s3:PutObject on photo_analysis/*",
+      "s3:ListBucket on the bucket, keys uploads/*",
     ]);
     expect(s3Access("UploadUrl")).toEqual(["s3:PutObject on uploads/*"]);
     // Listing lets S3 answer 404 (not 403) for a missing key: an expired image is a 410/404, never a 500.
@@ -255,12 +343,8 @@ describe("least privilege per function", () => {
     expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     expect(s3Access("Recent")).toEqual([]);
     // Async analysis: the batch function only stages photos; the worker consumes them and writes images.
-    expect(s3Access("Batch")).toEqual(["s3:DeleteObject,s3:GetObject,s3:PutObject on uploads/*", "s3:ListBucket on the bucket, keys uploads/*"]);
-    expect(s3Access("Worker")).toEqual([
-      "s3:DeleteObject,s3:GetObject on uploads/*",
-      "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
-      "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
-    ]);
+    expect(s3Access("Batch")).toEqual(["s3:DeleteObject,s3:PutObject on uploads/*"]);
+    expect(s3Access("Worker")).toEqual(["s3:DeleteObject,s3:GetObject on uploads/*", "s3:DeleteObject,s3:PutObject on photo_analysis/*", "s3:ListBucket on the bucket, keys uploads/*"]);
     for (const route of WEBSOCKET_ROUTES) expect(s3Access(route.id)).toEqual([]);
     expect(s3Access("Health")).toEqual(["s3:GetObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
   });
@@ -298,7 +382,7 @@ describe("async analysis: queue, worker and progress WebSocket", () => {
     expect(worker.Environment.Variables.PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES).toBe("3");
     expect(worker.Environment.Variables.PHOTO_ANALYSIS_EVENTS_CALLBACK_URL).toBeDefined();
     const actions = actionsOf(functionIdFor("Worker"));
-    expect(actions).toEqual(expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "execute-api:ManageConnections", "kms:Decrypt"]));
+    expect(actions).toEqual(expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "execute-api:ManageConnections", "ssm:GetParameter"]));
     expect(actions).not.toContain("sqs:SendMessage");
   });
 
@@ -336,9 +420,9 @@ describe("admin", () => {
   it("gets its own read-only functions: no writes to the table, no bucket, no keys", () => {
     for (const id of ["AdminList", "AdminDetail", "AdminStats"]) {
       const actions = actionsOf(functionIdFor(id));
-      expect(actions).toContain("dynamodb:Query");
+      expect(actions.some((action) => action === "dynamodb:Query" || action === "dynamodb:GetItem"), id).toBe(true);
       expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)), id).toEqual([]);
-      expect(actions.filter((a) => a.startsWith("s3:") || a === "kms:Decrypt"), id).toEqual([]);
+      expect(actions.filter((a) => a.startsWith("s3:") || a.startsWith("kms:") || a.startsWith("ssm:")), id).toEqual([]);
       expect(resources[functionIdFor(id)]!.Properties.Environment.Variables.PHOTO_ANALYSIS_ADMIN_GROUP).toBe("admin");
     }
     expect(actionsOf(functionIdFor("AdminPage")).filter((a) => a.startsWith("dynamodb:") || a.startsWith("s3:"))).toEqual([]);

@@ -21,11 +21,12 @@ describe("route table", () => {
       "GET /admin/",
       "GET /admin/assets/{file}",
     ]);
-    // The admin is read-only: no POST, no write access.
+    // The admin is read-only: no POST, no write access, no objects.
     for (const route of HTTP_ROUTES.filter((r) => r.id.startsWith("Admin"))) {
       expect(route.method).toBe("GET");
-      expect(route.access.table).not.toBe("readwrite");
-      expect(route.access.bucket).toBe("none");
+      const actions = Object.values(route.access.items ?? {}).flat();
+      expect(actions.filter((action) => !["GetItem", "BatchGetItem", "Query"].includes(action)), route.id).toEqual([]);
+      expect(route.access.objects, route.id).toBeUndefined();
     }
   });
 
