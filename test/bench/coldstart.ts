@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdir, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
@@ -61,5 +61,5 @@ export async function benchColdStart(): Promise<void> {
       `${name.padEnd(14)} ${`${(size.code / 1e3).toFixed(0)} kB`.padStart(9)} ${`${(size.maps / 1e3).toFixed(0)} kB`.padStart(9)} ${`${median(times).toFixed(0)} / ${percentile(times, 95).toFixed(0)}`.padStart(16)} ${(median(times) / referenceMedian).toFixed(2).padStart(12)}`,
     );
   }
-  await rm(synthesized.outdir, { recursive: true, force: true });
+  await synthesized.dispose();
 }

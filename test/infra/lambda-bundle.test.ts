@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,7 @@ const run = promisify(execFile);
  * against local DynamoDB and S3. What `sam local invoke` would check, without Docker.
  */
 let outdir: string;
+let dispose: () => Promise<void>;
 let aws: LocalAws;
 let assets: Record<string, string>;
 /** Per function, the environment variables the stack sets (which async settings it gets). */
@@ -38,7 +39,7 @@ const bucket = "bundle-test";
 
 beforeAll(async () => {
   const synthesized = await synthesizeFunctions();
-  ({ outdir, assets, layersOf, runtimeModules, environmentOf } = synthesized);
+  ({ outdir, assets, layersOf, runtimeModules, environmentOf, dispose } = synthesized);
   layerModules = synthesized.layersOf.Upload![0]!;
   aws = await startLocalAws({ dataDir: join(outdir, "data"), bucket, persistDynamo: false });
   const dynamo = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: aws.dynamodbEndpoint });
@@ -46,13 +47,13 @@ beforeAll(async () => {
   dynamo.destroy();
   sqs = await new FakeSqs().start();
   connections = await new FakeConnectionsApi().start();
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await sqs?.close();
   await connections?.close();
   await aws?.close();
-  await rm(outdir, { recursive: true, force: true });
+  await dispose?.();
 });
 
 /** The variables among `values` that the stack sets on this function. */
