@@ -3,7 +3,9 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NotFoundError } from "../../shared/domain/errors.js";
 import type { HttpEvent, HttpResult } from "../http.js";
+import { httpRoute } from "../pipeline.js";
 
 /**
  * GET /admin/ and /admin/assets/{file}: the admin web page. Static files only (the data comes from
@@ -52,16 +54,16 @@ const securityHeaders = {
   "cache-control": "no-store",
 };
 
+/** Through the one pipeline like every route: an unknown name ("__proto__" included) is the usual 404, never an invocation error. */
 export function createAdminPageHandler() {
-  return async (event: HttpEvent): Promise<HttpResult> => {
+  return httpRoute(async (event: HttpEvent): Promise<HttpResult> => {
     const file = event.pathParameters?.file;
     if (file === undefined) {
       return { statusCode: 200, headers: { "content-type": "text/html; charset=utf-8", ...securityHeaders }, body: (await load("index.html")).toString("utf8") };
     }
-    const type = ASSETS[file];
-    if (!type) return { statusCode: 404, headers: { "content-type": "application/json" }, body: JSON.stringify({ detail: "Not found." }) };
-    return { statusCode: 200, headers: { "content-type": type, ...securityHeaders }, body: (await load(file)).toString("utf8") };
-  };
+    if (!Object.hasOwn(ASSETS, file)) throw new NotFoundError();
+    return { statusCode: 200, headers: { "content-type": ASSETS[file]!, ...securityHeaders }, body: (await load(file)).toString("utf8") };
+  });
 }
 
 export const handler = createAdminPageHandler();

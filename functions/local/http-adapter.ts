@@ -64,13 +64,15 @@ async function readBody(request: IncomingMessage): Promise<Buffer | null> {
 
 export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute, pathParameters: Record<string, string>): HttpEvent {
   const url = new URL(request.url ?? "/", "http://localhost");
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
-  }
+  // Own properties only, as API Gateway's JSON event has them: a header or parameter named "__proto__"
+  // or "constructor" is a name like any other, never the object's prototype.
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, Array.isArray(value) ? value.join(",") : value]])),
+  );
   headers["x-forwarded-proto"] ??= "http";
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
+  const joined = new Map<string, string>();
+  for (const [name, value] of url.searchParams) joined.set(name, joined.has(name) ? `${joined.get(name)},${value}` : value);
+  const query: Record<string, string> = Object.fromEntries(joined);
   const contentType = headers["content-type"] ?? "";
   const isText = TEXT_TYPES.test(contentType);
   const now = new Date();

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,6 +13,8 @@ import { createDynamoClient } from "../../shared/runtime/context.js";
 import { uploadEvent } from "../helpers/events.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 import { synthesizeFunctions } from "../helpers/synth.js";
+import { oddRequests, type OddRequest } from "../helpers/odd-names.js";
+import { type Moto, motoAvailable, startMoto } from "../helpers/moto.js";
 
 const run = promisify(execFile);
 
@@ -99,12 +103,68 @@ async function invoke(functionName: string, event: unknown, extraEnv: Record<str
   return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean; batchItemFailures?: unknown[] };
 }
 
+/**
+ * Runs a function's bundle once (with its layers) and hands it each event in turn, as warm invocations
+ * of one container; an invocation error (what Lambda counts as a function error) is recorded as such.
+ */
+async function invokeAll(functionName: string, events: unknown[], extraEnv: Record<string, string> = {}) {
+  const eventsFile = join(outdir, `${functionName}-events.json`);
+  await writeFile(eventsFile, JSON.stringify(events));
+  const resultFile = join(outdir, `${functionName}-results.json`);
+  const script = `const { handler } = require(${JSON.stringify(join(assets[functionName]!, "index.js"))});
+(async () => {
+  const results = [];
+  for (const event of require(${JSON.stringify(eventsFile)})) {
+    try { results.push(await handler(event, {})); } catch (error) { results.push({ invocationError: String(error && error.stack || error) }); }
+  }
+  require("fs").writeFileSync(${JSON.stringify(resultFile)}, JSON.stringify({ results, polluted: "polluted" in {} }));
+})();`;
+  await run(process.execPath, ["-e", script], {
+    cwd: outdir,
+    maxBuffer: 64 * 1024 * 1024,
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
+      AWS_REGION: "us-east-1",
+      AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
+      PHOTO_ANALYSIS_TABLE: table,
+      PHOTO_ANALYSIS_BUCKET: bucket,
+      PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
+      PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
+      PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+      PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
+      AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER",
+      ...extraEnv,
+    },
+  });
+  return JSON.parse(await readFile(resultFile, "utf8")) as { results: ({ statusCode?: number; body?: string; invocationError?: string; batchItemFailures?: unknown[] } & Record<string, unknown>)[]; polluted: boolean };
+}
+
+/** An API Gateway v2 event for an odd request, from the route's fixture. */
+function oddEvent(fixture: Record<string, any>, odd: OddRequest) {
+  const body = odd.body === undefined ? undefined : odd.body;
+  const multipart = odd.headers?.["content-type"]?.startsWith("multipart/");
+  return {
+    ...fixture,
+    rawPath: odd.path,
+    rawQueryString: odd.query ? String(new URLSearchParams(odd.query)) : "",
+    // API Gateway hands parameters over as JSON: a "__proto__" key is an own property, as JSON.parse makes it.
+    queryStringParameters: odd.query ? JSON.parse(JSON.stringify(odd.query)) : undefined,
+    pathParameters: odd.pathParameters ?? fixture.pathParameters,
+    headers: { ...fixture.headers, ...odd.headers },
+    body: body === undefined ? undefined : multipart ? Buffer.from(body).toString("base64") : body,
+    isBase64Encoded: Boolean(multipart),
+    requestContext: { ...fixture.requestContext, http: { ...fixture.requestContext.http, method: odd.method, path: odd.path } },
+  };
+}
+
 describe("bundled Lambda functions", () => {
   it("builds one self-contained bundle per function, and a layer with the native and wasm parts", () => {
     expect(Object.keys(assets).sort()).toEqual(
       [
         ...["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"],
-        ...["Batch", "BatchStatus", "Job", "Worker", "EventsConnect", "EventsDisconnect", "EventsMessage"],
+        ...["Batch", "BatchStatus", "Job", "Worker", "EventsConnect", "EventsDisconnect", "EventsMessage", "SettingsSeeder"],
       ].sort(),
     );
     for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"]) expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
@@ -251,4 +311,89 @@ describe("bundled Lambda functions", () => {
     const upload = await readFile(join(assets.Upload!, "index.js"), "utf8");
     expect(upload.includes("(C)\\ta\\t<<") || upload.includes("(C)\ta\t<<")).toBe(true);
   });
+
+  it("answers odd names in every route's path, query and body through its error mapping: no invocation error, no 500, nothing on Object.prototype", async () => {
+    for (const route of HTTP_ROUTES) {
+      const fixture = JSON.parse(await readFile(route.id === "AdminAssets" ? "fixtures/events/admin-assets.json" : `fixtures/events/${route.entry.split("/")[1]}.json`, "utf8"));
+      const requests = oddRequests(route);
+      const admin = route.id.startsWith("Admin") && !["AdminPage", "AdminAssets"].includes(route.id);
+      const events = requests.flatMap((odd) => {
+        const event = oddEvent(fixture, odd);
+        return admin ? [event, { ...event, headers: { ...event.headers, authorization: "Bearer fixture-admin-token" } }] : [event];
+      });
+      const { results, polluted } = await invokeAll(route.id, events);
+      expect(polluted, route.id).toBe(false);
+      results.forEach((result, index) => {
+        const what = `${route.id}: ${requests[admin ? Math.floor(index / 2) : index]!.what}`;
+        expect(result.invocationError, what).toBeUndefined();
+        expect(result.statusCode, `${what}: ${result.body?.slice(0, 200)}`).toBeLessThan(500);
+        expect((result.headers as Record<string, string>)["x-request-id"], what).toBeTruthy();
+      });
+    }
+  }, 300_000);
+
+  it("answers odd WebSocket queries and messages, odd queue messages and an odd cleanup event without an invocation error", async () => {
+    const connect = JSON.parse(await readFile("fixtures/events/events-connect.json", "utf8"));
+    const message = JSON.parse(await readFile("fixtures/events/events-message.json", "utf8"));
+    const disconnect = JSON.parse(await readFile("fixtures/events/events-disconnect.json", "utf8"));
+    const names = ["__proto__", "constructor", "toString", "hasOwnProperty"];
+    const connects = names.map((name) => ({ ...connect, queryStringParameters: JSON.parse(`{"fingerprint": ${JSON.stringify(name)}, ${JSON.stringify(name)}: "x"}`) }));
+    const messages = names.flatMap((name) => [
+      { ...message, body: JSON.stringify({ action: "subscribe", job_id: name }) },
+      { ...message, body: JSON.stringify({ action: name, batch_id: name }) },
+      { ...message, body: `{"__proto__": {"polluted": true}, "action": "subscribe", "job_id": ${JSON.stringify(name)}}` },
+    ]);
+    const expectations: [string, unknown[], (result: Record<string, unknown>) => void][] = [
+      ["EventsConnect", connects, (result) => expect(result.statusCode).toBe(200)],
+      ["EventsMessage", messages, (result) => expect(result.statusCode).toBe(200)],
+      ["EventsDisconnect", names.map((name) => ({ ...disconnect, requestContext: { ...disconnect.requestContext, connectionId: name } })), (result) => expect(result.statusCode).toBe(200)],
+      ["Worker", [JSON.parse(await readFile("fixtures/events/worker.json", "utf8"))].flatMap((worker) => names.map((name) => ({ Records: [{ ...worker.Records[0], body: JSON.stringify({ job_id: name }) }, { ...worker.Records[0], messageId: "m2", body: `{"__proto__": {"job_id": "x"}}` }] }))), (result) => expect(result).toEqual({ batchItemFailures: [] })],
+      ["Cleanup", names.map((name) => JSON.parse(`{"dryRun": true, "batchSize": ${JSON.stringify(name)}, ${JSON.stringify(name)}: {"polluted": true}}`)), (result) => expect(result).toMatchObject({ dryRun: true, failures: [] })],
+    ];
+    for (const [name, events, check] of expectations) {
+      const { results, polluted } = await invokeAll(name, events, only(name, { PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev` }));
+      expect(polluted, name).toBe(false);
+      for (const result of results) {
+        expect(result.invocationError, name).toBeUndefined();
+        check(result);
+      }
+    }
+  }, 120_000);
+
+  it("the settings seeder answers CloudFormation from its bundle: settings created in SSM (moto_server), or a FAILED answer with the reason when SSM is unreachable", async () => {
+    const responses: { Status: string; Reason?: string; PhysicalResourceId: string }[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        responses.push(JSON.parse(Buffer.concat(chunks).toString()));
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    let moto: Moto | undefined;
+    try {
+      const event = {
+        RequestType: "Create",
+        ServiceToken: "arn:aws:lambda:us-east-1:000000000000:function:seeder",
+        ResponseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cfn`,
+        StackId: "stack",
+        RequestId: "seed-1",
+        LogicalResourceId: "Settings",
+        ResourceType: "Custom::PhotoAnalysisSettings",
+        ResourceProperties: { ServiceToken: "x", Prefix: "/photo-analysis/bundle", Names: ["PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS"], Defaults: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" }, RemoveOnDelete: "true" },
+      };
+      // Without moto, SSM is a closed port: the bundle must still answer CloudFormation (FAILED, with why), never leave it waiting.
+      moto = motoAvailable("the settings seeder bundle against moto_server (its failure answer is still checked)") ? await startMoto() : undefined;
+      const ssm: Record<string, string> = moto ? { AWS_ENDPOINT_URL_SSM: moto.url, AWS_ACCESS_KEY_ID: "moto", AWS_SECRET_ACCESS_KEY: "moto" } : { AWS_ENDPOINT_URL_SSM: "http://127.0.0.1:9" };
+      const { results } = await invokeAll("SettingsSeeder", [event], ssm);
+      expect(results[0]?.invocationError).toBeUndefined();
+      expect(responses).toHaveLength(1);
+      if (moto) expect(responses[0]).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: "/photo-analysis/bundle/settings" });
+      else expect(responses[0]).toMatchObject({ Status: "FAILED", Reason: expect.any(String) });
+    } finally {
+      await moto?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 120_000);
 });
