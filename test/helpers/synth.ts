@@ -35,7 +35,8 @@ async function synthRoot(): Promise<string> {
   return process.env.PHOTO_ANALYSIS_TEST_SYNTH_DIR ?? (await mkdtemp(join(tmpdir(), "photo-analysis-synth-")));
 }
 
-function runCli(config: SynthConfig, outdir: string): Promise<{ code: number; output: string }> {
+/** One `npx cdk synth` run, uncached (for runs expected to fail fast). */
+export function runCli(config: SynthConfig, outdir: string): Promise<{ code: number; output: string }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(config.region ? { AWS_REGION: config.region } : {}) };
   const context = Object.entries(config.context ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
   return new Promise((resolve) => {

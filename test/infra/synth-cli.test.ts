@@ -3,7 +3,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accessTableMarkdown, functionGrants, type FunctionGrants } from "../../lib/access-table.js";
-import { cliSynth, DEFAULT_SYNTH, type SynthConfig, type SynthResult } from "../helpers/synth.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { cliSynth, DEFAULT_SYNTH, runCli, type SynthConfig, type SynthResult } from "../helpers/synth.js";
 
 /**
  * `npx cdk synth` exactly as the README documents it (the real CLI, cdk-nag on, every function
@@ -52,6 +54,18 @@ describe("npx cdk synth, as documented", () => {
     expect(template).toContain("AWS::Region");
     expect(template).not.toContain("eu-west-1");
   });
+
+  it("refuses a JWT issuer without an audience or a Cognito app client id, before synthesizing anything", async () => {
+    const outdir = await mkdtemp(join(tmpdir(), "photo-analysis-refused-"));
+    try {
+      const refused = await runCli({ name: "jwt-without-audience", context: { jwtIssuer: "https://issuer.example" } }, outdir);
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toContain("-c jwtIssuer=https://issuer.example needs -c jwtAudience=<the tokens' aud> or -c jwtClientId=<a Cognito app client id>");
+      expect(refused.output).not.toContain("Bundling asset");
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("passes cfn-lint with no error on every synthesized template (warnings allowed)", async () => {
     const cfnLint = await cfnLintPath();

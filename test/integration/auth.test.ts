@@ -9,7 +9,8 @@ import type { HttpResult } from "../../functions/http.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { startTestStack, type TestStack } from "../helpers/stack.js";
-import { JwksTokenVerifier } from "../../shared/auth/tokens.js";
+import { InvalidTokenError, JwksTokenVerifier } from "../../shared/auth/tokens.js";
+import { startScratchService } from "../helpers/local-service.js";
 
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
 let stack: TestStack;
@@ -106,5 +107,47 @@ describe("signed-in users from verified JWTs", () => {
     const { upload } = await handlers(false);
     expect((await upload(undefined, "fp-anon-1")).statusCode).toBe(201);
     expect((await upload(`Bearer ${await token({ sub: "u" })}`, "fp-anon-2")).statusCode).toBe(401);
+  });
+});
+
+describe("tokens for this API only", () => {
+  /** A token signed by the test issuer with exactly these claims (no default audience). */
+  function signed(claims: Record<string, unknown>) {
+    return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "test-key" }).setIssuer(issuer).setIssuedAt().setExpirationTime("10m").sign(privateKey);
+  }
+
+  it("refuses an issuer without an audience or a Cognito client id: the verifier, and npm start before any server starts", async () => {
+    expect(() => new JwksTokenVerifier({ issuer })).toThrow(/PHOTO_ANALYSIS_JWT_AUDIENCE.*PHOTO_ANALYSIS_JWT_CLIENT_ID/);
+    await expect(startScratchService({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer } })).rejects.toThrow(/need an audience: set PHOTO_ANALYSIS_JWT_AUDIENCE/);
+    await expect(startScratchService({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_CLIENT_ID: "c", PHOTO_ANALYSIS_JWT_TOKEN_USE: "refresh" } })).rejects.toThrow(
+      /PHOTO_ANALYSIS_JWT_TOKEN_USE must be id or access/,
+    );
+  });
+
+  it("with a Cognito app client id: its ID tokens (aud) and access tokens (client_id) sign in, told apart by token_use; other clients' and unmarked tokens do not", async () => {
+    const verifier = new JwksTokenVerifier({ issuer, clientId: "photo-client" });
+    expect(await verifier.verify(await signed({ sub: "u1", aud: "photo-client", token_use: "id" }))).toMatchObject({ userId: "u1" });
+    expect(await verifier.verify(await signed({ sub: "u2", client_id: "photo-client", token_use: "access" }))).toMatchObject({ userId: "u2" });
+    for (const claims of [
+      { sub: "u3", aud: "other-client", token_use: "id" },
+      { sub: "u4", client_id: "other-client", token_use: "access" },
+      // The right client in the wrong claim for its kind: an access token's aud, an ID token's client_id.
+      { sub: "u5", aud: "photo-client", token_use: "access" },
+      { sub: "u6", client_id: "photo-client", token_use: "id" },
+      { sub: "u7", aud: "photo-client" },
+      { sub: "u8", client_id: "photo-client", token_use: "refresh" },
+    ]) {
+      await expect(verifier.verify(await signed(claims)), JSON.stringify(claims)).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+    const accessOnly = new JwksTokenVerifier({ issuer, clientId: "photo-client", tokenUse: "access" });
+    await expect(accessOnly.verify(await signed({ sub: "u1", aud: "photo-client", token_use: "id" }))).rejects.toThrow(/id token where access tokens are expected/);
+    expect(await accessOnly.verify(await signed({ sub: "u2", client_id: "photo-client", token_use: "access" }))).toMatchObject({ userId: "u2" });
+  });
+
+  it("with an audience: only tokens naming it", async () => {
+    const verifier = new JwksTokenVerifier({ issuer, audience: "photo-app" });
+    expect(await verifier.verify(await signed({ sub: "u1", aud: "photo-app" }))).toMatchObject({ userId: "u1" });
+    await expect(verifier.verify(await signed({ sub: "u1" }))).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(await signed({ sub: "u1", aud: "another-app" }))).rejects.toBeInstanceOf(InvalidTokenError);
   });
 });
