@@ -8,13 +8,17 @@
  * -c throttleRate=50 -c throttleBurst=100 (API stage), -c uploadConcurrency=50 (reserved; 0 = none),
  * -c alarmEmail=ops@example.com, -c corsOrigins=https://app.example.com,https://admin.example.com,
  * -c maxImageTtlHours=720 (the longest TTL the SSM setting may take; the bucket lifecycle follows it),
- * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts).
+ * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts),
+ * -c edge=true (CloudFront + AWS WAF in front of the HTTP API; the WAF's stack goes to us-east-1),
+ * -c edgeRateLimit=300 (requests per client address per 5 minutes at the edge), -c edgeOriginVersion=<id>
+ * (after rotating the edge's origin secret: the Secrets Manager version to use).
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { type Guardrails, PhotoAnalysisStack, type Stage } from "../lib/photo-analysis-stack.js";
 import { acknowledgeFindings } from "../lib/nag-suppressions.js";
+import { DEFAULT_EDGE_RATE_LIMIT, EdgeStack } from "../lib/edge.js";
 
 const app = new App();
 const stage = (app.node.tryGetContext("stage") ?? "dev") as Stage;
@@ -45,6 +49,21 @@ function guardrailsFromContext(): Partial<Guardrails> {
   return guardrails;
 }
 
+const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+// WAF for CloudFront exists only in us-east-1: its own stack there, referred to from the API's region.
+const edgeOn = String(app.node.tryGetContext("edge")) === "true";
+const edgeRateLimit = Number(app.node.tryGetContext("edgeRateLimit") ?? DEFAULT_EDGE_RATE_LIMIT);
+if (!Number.isInteger(edgeRateLimit) || edgeRateLimit < 10 || edgeRateLimit > 2_000_000_000) throw new Error(`-c edgeRateLimit must be a whole number of requests per 5 minutes from 10 to 2000000000, got ${app.node.tryGetContext("edgeRateLimit")}`);
+const edge = edgeOn
+  ? new EdgeStack(app, `PhotoAnalysis-${stage}-edge`, {
+      stage,
+      rateLimit: edgeRateLimit,
+      env: { account: env.account, region: "us-east-1" },
+      crossRegionReferences: true,
+      description: `Photo Analysis (${stage}): AWS WAF for the CloudFront edge (us-east-1)`,
+    })
+  : undefined;
+
 const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   stage,
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
@@ -52,7 +71,9 @@ const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   adminGroup: app.node.tryGetContext("adminGroup"),
   guardrails: guardrailsFromContext(),
   sourceMaps: String(app.node.tryGetContext("sourceMaps")) === "true",
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  edge: edge ? { webAclArn: edge.webAclArn, originSecretVersion: app.node.tryGetContext("edgeOriginVersion") } : undefined,
+  crossRegionReferences: edgeOn,
+  env,
   description: `Photo Analysis (${stage}): chat-room names for uploaded photos`,
 });
 if (String(app.node.tryGetContext("nag")) !== "false") {

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from "node:crypto";
+import { edgeOriginFrom } from "../shared/runtime/edge.js";
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { identityFromClaims } from "../shared/auth/tokens.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
@@ -110,13 +112,52 @@ function authorizerClaims(event: HttpEvent): Record<string, unknown> | undefined
   return authorizer?.jwt?.claims;
 }
 
+/** The header CloudFront adds to requests it forwards (the stack's edge), carrying PHOTO_ANALYSIS_ORIGIN_SECRET. */
+export const EDGE_ORIGIN_HEADER = "x-photo-analysis-origin";
+/** The header the edge's viewer-request function sets to the client's address (whatever the client sent under that name). */
+export const EDGE_VIEWER_HEADER = "x-photo-analysis-viewer";
+
+let edgeSecret: string | undefined | null = null;
+function edgeOriginSecret(): string | undefined {
+  if (edgeSecret === null) edgeSecret = edgeOriginFrom(process.env).secret;
+  return edgeSecret;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Behind the edge, a request must have come through it (and its WAF): one that reached the API
+ * directly is a 403. Without an edge, every request passes.
+ */
+export function requireEdgeOrigin(event: HttpEvent): void {
+  const secret = edgeOriginSecret();
+  if (!secret) return;
+  const presented = event.headers?.[EDGE_ORIGIN_HEADER];
+  if (!presented || !sameSecret(presented, secret)) throw new ForbiddenError("Use this API through its public address.");
+}
+
+/**
+ * The client's address: API Gateway's view of the connection, or behind the edge CloudFront's view
+ * of it (the viewer-request function writes it into EDGE_VIEWER_HEADER, replacing whatever the client
+ * sent), trusted only because requireEdgeOrigin let the request in. Never a header only the client
+ * sets (X-Forwarded-For).
+ */
+export function sourceIpOf(event: HttpEvent): string | null {
+  const viewer = edgeOriginSecret() ? event.headers?.[EDGE_VIEWER_HEADER] : undefined;
+  return viewer || event.requestContext?.http?.sourceIp || null;
+}
+
 /**
  * Who is calling. A signed-in user comes from claims API Gateway's JWT authorizer verified, or
  * else from a bearer token this function verifies; a token that does not verify is a 401, never
  * an anonymous request. The IP is API Gateway's view of the connection, never a client header.
  */
 export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<Caller> {
-  const anonymous: Caller = { userId: null, username: null, fingerprint, ipAddress: event.requestContext.http.sourceIp || null };
+  const anonymous: Caller = { userId: null, username: null, fingerprint, ipAddress: sourceIpOf(event) };
   const verified = authorizerClaims(event);
   const fromAuthorizer = verified && identityFromClaims(verified);
   if (fromAuthorizer) return { ...anonymous, userId: fromAuthorizer.userId, username: fromAuthorizer.username };

@@ -2,7 +2,7 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { AppDeps } from "../shared/usecases/deps.js";
 import { requireAdmin } from "./admin/auth.js";
-import { errorResponse, type HttpEvent, type HttpResult } from "./http.js";
+import { errorResponse, type HttpEvent, type HttpResult, requireEdgeOrigin, sourceIpOf } from "./http.js";
 import { multipartForm, type FormEvent, type MultipartLimits } from "./multipart.js";
 import { AppError } from "../shared/domain/errors.js";
 import { flushMetrics, logContext, logFieldsOf, pseudonym, requestLog } from "./observability.js";
@@ -42,7 +42,7 @@ export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) 
       status,
       ms: performance.now() - (startedAt.get(request.event) ?? performance.now()),
       requestId,
-      client: pseudonym(request.event.requestContext?.http?.sourceIp),
+      client: pseudonym(sourceIpOf(request.event) ?? undefined),
       ...logFieldsOf(response),
       ...(request.error ? { code: request.error instanceof AppError ? request.error.code : "internal" } : {}),
     });
@@ -51,6 +51,7 @@ export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) 
     before: async (request) => {
       startedAt.set(request.event, performance.now());
       logContext(request.context);
+      requireEdgeOrigin(request.event);
     },
     after: async (request) => finish(request),
     // Registered first, so it runs last among the error steps: after the mapping below.

@@ -27,6 +27,7 @@ import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/store
 import { secretsKeyAlias, secretsPath, settingsPath } from "../shared/config/ssm-layout.js";
 import { requireAudience, type TokenAudience } from "../shared/auth/tokens.js";
 import { accessStatements } from "./access.js";
+import { edgeDistribution } from "./edge.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
 import { secretsKey } from "./secrets-key.js";
 
@@ -43,6 +44,11 @@ export interface PhotoAnalysisStackProps extends StackProps {
   adminGroup?: string;
   /** Limits and alarms; every field has a default (see GUARDRAIL_DEFAULTS). */
   guardrails?: Partial<Guardrails>;
+  /**
+   * CloudFront with AWS WAF in front of the HTTP API (-c edge=true): the web ACL of the EdgeStack
+   * (us-east-1), referred to across regions.
+   */
+  edge?: { webAclArn: string; originSecretVersion?: string };
   /**
    * Ship source maps and turn on --enable-source-maps (readable stack traces). Off by default: Node
    * then reads each function's map at start, ~12 MB for the upload function (-c sourceMaps=true).
@@ -96,6 +102,8 @@ export class PhotoAnalysisStack extends Stack {
   readonly bucket: Bucket;
   readonly secretsKey: CfnKey;
   readonly events: WebSocketApi;
+  /** The CloudFront edge's address, when the stack has one (-c edge=true). */
+  readonly edgeUrl?: string;
   readonly stage: Stage;
   /** Where its parameters live: `/photo-analysis/<stage>` (shared/config/ssm-layout.ts). */
   readonly ssmPrefix: string;
@@ -228,6 +236,10 @@ export class PhotoAnalysisStack extends Stack {
           }
         : undefined,
     });
+    // The optional edge: CloudFront behind WAF; the HTTP functions then refuse requests that bypassed it
+    // and build public URLs on the distribution's address.
+    const edge = props.edge ? edgeDistribution(this, { api: this.api, webAclArn: props.edge.webAclArn, stage, removalPolicy: retain, originSecretVersion: props.edge.originSecretVersion }) : undefined;
+    if (edge) this.edgeUrl = `https://${edge.distribution.distributionDomainName}`;
     // Stage throttling and access logs (one JSON line per request, with API Gateway's request id:
     // the X-Request-Id clients see).
     const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: RetentionDays.ONE_MONTH, removalPolicy: retain });
@@ -339,6 +351,10 @@ export class PhotoAnalysisStack extends Stack {
         alarm("UploadDurationNearTimeout", "Upload p99 duration above 80 % of its timeout", fn.metricDuration({ period: fiveMinutes, statistic: "p99" }), route.timeoutSeconds * 1000 * 0.8, 2);
       }
       if (route.id.startsWith("Admin")) fn.addEnvironment("PHOTO_ANALYSIS_ADMIN_GROUP", props.adminGroup ?? "admin");
+      if (edge) {
+        fn.addEnvironment("PHOTO_ANALYSIS_ORIGIN_SECRET", edge.originValue);
+        fn.addEnvironment("PHOTO_ANALYSIS_PUBLIC_BASE_URL", this.edgeUrl!);
+      }
       this.api.addRoutes({
         path: apiGatewayPath(route.path),
         methods: [route.method === "GET" ? HttpMethod.GET : HttpMethod.POST],
@@ -388,6 +404,7 @@ export class PhotoAnalysisStack extends Stack {
     this.secretsKey = secretsKey(this, { ssmPrefix, parameterArn, decrypters: secretReaders, removalPolicy: retain });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
+    if (this.edgeUrl) new CfnOutput(this, "EdgeUrl", { value: this.edgeUrl });
     new CfnOutput(this, "EventsUrl", { value: eventsStage.url });
     new CfnOutput(this, "JobsQueueUrl", { value: jobs.queueUrl });
     new CfnOutput(this, "TableName", { value: this.table.tableName });

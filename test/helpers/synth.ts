@@ -17,6 +17,8 @@ export interface SynthConfig {
   /** AWS_REGION for the CLI; none: the CLI's own default. No other AWS or CDK variable is passed. */
   region?: string;
   context?: Record<string, string>;
+  /** `--exclusively <stacks>`: every template is written and checked, but only these stacks' assets are bundled. */
+  exclusively?: string[];
 }
 
 export interface SynthResult {
@@ -40,7 +42,8 @@ export function runCli(config: SynthConfig, outdir: string): Promise<{ code: num
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(config.region ? { AWS_REGION: config.region } : {}) };
   const context = Object.entries(config.context ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
   return new Promise((resolve) => {
-    execFile("npx", ["cdk", "synth", "-q", "-o", outdir, ...context], { env, cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }, (error, stdout, stderr) => {
+    const selection = config.exclusively ? ["--exclusively", ...config.exclusively] : [];
+    execFile("npx", ["cdk", "synth", ...selection, "-q", "-o", outdir, ...context], { env, cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, output: `${stdout}${stderr}` });
     });
   });

@@ -9,6 +9,8 @@ import { INDEXES } from "../../shared/stores/table-schema.js";
 import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
 import { type Guardrails, guardrailDefaults, lifecycleDays, PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
 import { dependencyClosure, shipsFile } from "../../lib/runtime-layer.js";
+import { EdgeStack } from "../../lib/edge.js";
+import { EDGE_ORIGIN_HEADER, EDGE_VIEWER_HEADER } from "../../functions/http.js";
 
 function synth(stage: "dev" | "prod" = "dev", architecture = Architecture.X86_64, guardrails: Partial<Guardrails> = {}) {
   // Bundling is skipped here (it is exercised by lambda-bundle.test.ts); the template is the same.
@@ -455,5 +457,92 @@ describe("runtime layer contents", () => {
     expect(shipsFile("nsfwjs", "dist/models/inception_v3/group1-shard1of6.min.js")).toBe(false);
     expect(shipsFile("nsfwjs", "dist/browser/nsfwjs.min.js")).toBe(false);
     expect(shipsFile("nsfwjs", "dist/models/package.json")).toBe(true);
+  });
+});
+
+describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF in us-east-1", () => {
+  function synthEdge() {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const edge = new EdgeStack(app, "Edge", { stage: "prod", rateLimit: 300, env: { account: "123456789012", region: "us-east-1" }, crossRegionReferences: true });
+    const stack = new PhotoAnalysisStack(app, "Main", {
+      stage: "prod",
+      architecture: Architecture.X86_64,
+      edge: { webAclArn: edge.webAclArn },
+      crossRegionReferences: true,
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    return { app, edge, stack, edgeTemplate: Template.fromStack(edge), main: Template.fromStack(stack) };
+  }
+  let built: ReturnType<typeof synthEdge>;
+  beforeAll(() => {
+    built = synthEdge();
+  });
+
+  it("puts a CloudFront-scoped web ACL in us-east-1: a rate-based rule per client address (429), the common rule set with photo bodies allowed, known bad inputs", () => {
+    expect(built.edge.region).toBe("us-east-1");
+    const acl = Object.values(built.edgeTemplate.toJSON().Resources as Resources).find((r) => r.Type === "AWS::WAFv2::WebACL")!.Properties;
+    expect(acl.Scope).toBe("CLOUDFRONT");
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const rules = Object.fromEntries((acl.Rules as any[]).map((rule) => [rule.Name, rule]));
+    expect(rules.RateLimitPerClientAddress.Statement.RateBasedStatement).toEqual({ Limit: 300, AggregateKeyType: "IP", EvaluationWindowSec: 300 });
+    expect(rules.RateLimitPerClientAddress.Action.Block.CustomResponse.ResponseCode).toBe(429);
+    expect(rules.AWSManagedRulesCommonRuleSet.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: "AWS", RuleActionOverrides: [{ Name: "SizeRestrictions_BODY", ActionToUse: { Count: {} } }] });
+    expect(rules.AWSManagedRulesKnownBadInputsRuleSet.Statement.ManagedRuleGroupStatement.Name).toBe("AWSManagedRulesKnownBadInputsRuleSet");
+    for (const rule of acl.Rules as any[]) expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+  });
+
+  it("fronts the HTTP API with a distribution that uses that ACL across regions, caches nothing, forwards all but Host, and adds the origin secret and the client's address", () => {
+    const resources = built.main.toJSON().Resources as Resources;
+    const distribution = Object.values(resources).find((r) => r.Type === "AWS::CloudFront::Distribution")!.Properties.DistributionConfig;
+    // The ARN comes from us-east-1 through CDK's cross-region references: the edge stack writes it to an
+    // SSM parameter in this region, this stack's export reader resolves it.
+    const [reader, exportName] = distribution.WebACLId["Fn::GetAtt"];
+    expect(resources[reader]!.Type).toBe("Custom::CrossRegionExportReader");
+    expect(resources[reader]!.Properties.ReaderProps.imports[exportName]).toBe(`{{resolve:ssm:${exportName}}}`);
+    const writer = Object.values(built.edgeTemplate.toJSON().Resources as Resources).find((r) => r.Type === "Custom::CrossRegionExportWriter")!;
+    expect(writer.Properties.WriterProps.region).toBe("eu-west-1");
+    expect(Object.keys(writer.Properties.WriterProps.exports)).toEqual([exportName]);
+    const origin = distribution.Origins[0];
+    expect(JSON.stringify(origin.DomainName)).toContain(".execute-api.");
+    expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only", OriginSSLProtocols: ["TLSv1.2"] });
+    expect(origin.OriginCustomHeaders).toEqual([{ HeaderName: EDGE_ORIGIN_HEADER, HeaderValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: expect.stringMatching(/^EdgeOriginSecret/) }, ":SecretString:::}}"]] } }]);
+    const behavior = distribution.DefaultCacheBehavior;
+    expect(behavior.ViewerProtocolPolicy).toBe("https-only");
+    expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(["GET", "POST", "OPTIONS"]));
+    expect(behavior.CachePolicyId).toBe("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"); // Managed-CachingDisabled
+    expect(behavior.OriginRequestPolicyId).toBe("b689b0a8-53d0-40ab-baf2-68738e2966ac"); // Managed-AllViewerExceptHostHeader
+    const [association] = behavior.FunctionAssociations;
+    expect(association.EventType).toBe("viewer-request");
+    const viewerFunction = Object.values(resources).find((r) => r.Type === "AWS::CloudFront::Function")!.Properties;
+    expect(viewerFunction.FunctionCode).toContain(`request.headers["${EDGE_VIEWER_HEADER}"] = { value: event.viewer.ip }`);
+  });
+
+  it("tells the HTTP functions (not the WebSocket ones) the origin secret and the public address; without the edge nothing of it exists", () => {
+    const resources = built.main.toJSON().Resources as Resources;
+    const functionOf = (id: string) => Object.entries(resources).find(([key, r]) => key.startsWith(`${id}Function`) && r.Type === "AWS::Lambda::Function")![1].Properties;
+    for (const route of HTTP_ROUTES) {
+      const variables = functionOf(route.id).Environment.Variables;
+      expect(JSON.stringify(variables.PHOTO_ANALYSIS_ORIGIN_SECRET), route.id).toContain("{{resolve:secretsmanager:");
+      expect(JSON.stringify(variables.PHOTO_ANALYSIS_PUBLIC_BASE_URL), route.id).toContain("DomainName");
+    }
+    for (const route of WEBSOCKET_ROUTES) expect(functionOf(route.id).Environment.Variables.PHOTO_ANALYSIS_ORIGIN_SECRET, route.id).toBeUndefined();
+    expect(Object.keys(built.main.toJSON().Outputs)).toContain("EdgeUrl");
+    for (const type of ["AWS::CloudFront::Distribution", "AWS::SecretsManager::Secret", "AWS::CloudFront::Function"]) template.resourceCountIs(type, 0);
+  });
+
+  it("after a rotation, names the secret's version (-c edgeOriginVersion) in both CloudFront's header and the functions, so both change together", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new PhotoAnalysisStack(app, "Rotated", { stage: "dev", architecture: Architecture.X86_64, edge: { webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", originSecretVersion: "v-2" } });
+    const rotated = JSON.stringify(Template.fromStack(stack).toJSON());
+    expect(rotated.match(/:SecretString:::v-2\}\}/g)?.length).toBe(HTTP_ROUTES.length + 1);
+    expect(rotated).not.toMatch(/:SecretString:::\}\}/);
+  });
+
+  it("passes cdk-nag in both stacks with the edge's reasoned acknowledgements", () => {
+    acknowledgeFindings(built.stack);
+    for (const stack of [built.edge, built.stack]) {
+      const report = new AwsSolutionsChecks(built.app).validateScope(stack);
+      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(",")}`), stack.stackName).toEqual([]);
+    }
   });
 });

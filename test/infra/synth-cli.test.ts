@@ -13,13 +13,23 @@ import { cliSynth, DEFAULT_SYNTH, runCli, type SynthConfig, type SynthResult } f
  * region, so these are the runs that once failed on region-literal ARNs. Every synthesized template
  * then goes through cfn-lint (where installed) and the access table below.
  */
-const CONFIGS: SynthConfig[] = [DEFAULT_SYNTH, { name: "eu-west-1-prod", region: "eu-west-1", context: { stage: "prod" } }];
+const CONFIGS: SynthConfig[] = [
+  DEFAULT_SYNTH,
+  { name: "eu-west-1-prod", region: "eu-west-1", context: { stage: "prod" } },
+  // The optional edge: its WAF stack goes to us-east-1 whatever the API's region. Both templates are
+  // written and cdk-nag checks both; the main stack's functions were bundled above, so not again here.
+  { name: "eu-west-1-dev-edge", region: "eu-west-1", context: { edge: "true" }, exclusively: ["PhotoAnalysis-dev-edge"] },
+];
 
 const results: Record<string, SynthResult> = {};
 
 beforeAll(async () => {
   // Two at a time: each bundles every function with esbuild, and the machine has two cores.
-  await Promise.all(CONFIGS.map(async (config) => (results[config.name] = await cliSynth(config))));
+  const pending = [...CONFIGS];
+  const lane = async () => {
+    for (let config = pending.shift(); config; config = pending.shift()) results[config.name] = await cliSynth(config);
+  };
+  await Promise.all([lane(), lane()]);
 }, 900_000);
 
 function cfnLintPath(): Promise<string | undefined> {
@@ -37,7 +47,8 @@ describe("npx cdk synth, as documented", () => {
   it("ran cdk-nag: the acknowledgements are recorded on the synthesized stack", async () => {
     for (const config of CONFIGS) {
       const result = results[config.name]!;
-      for (const stack of Object.keys(result.templates)) {
+      // The main stack's (the edge stack has nothing to acknowledge).
+      for (const stack of Object.keys(result.templates).filter((name) => !name.endsWith("-edge"))) {
         const metadata = await readFile(join(result.outdir, `${stack}.metadata.json`), "utf8");
         expect(metadata, stack).toContain("aws:cdk:acknowledged-rules");
         expect(metadata, stack).toContain("AwsSolutions-IAM5");
@@ -53,6 +64,17 @@ describe("npx cdk synth, as documented", () => {
     );
     expect(template).toContain("AWS::Region");
     expect(template).not.toContain("eu-west-1");
+  });
+
+  it("with -c edge=true, puts the WAF's stack in us-east-1 and the distribution beside the API, joined by a cross-region reference", async () => {
+    const result = results["eu-west-1-dev-edge"]!;
+    expect(Object.keys(result.templates).sort()).toEqual(["PhotoAnalysis-dev", "PhotoAnalysis-dev-edge"]);
+    const manifest = JSON.parse(await readFile(join(result.outdir, "manifest.json"), "utf8")) as { artifacts: Record<string, { environment?: string }> };
+    expect(manifest.artifacts["PhotoAnalysis-dev-edge"]!.environment).toMatch(/\/us-east-1$/);
+    expect(manifest.artifacts["PhotoAnalysis-dev"]!.environment).toMatch(/\/eu-west-1$/);
+    const types = (stack: string) => Object.values((result.templates[stack] as { Resources: Record<string, { Type: string }> }).Resources).map((r) => r.Type);
+    expect(types("PhotoAnalysis-dev-edge")).toEqual(expect.arrayContaining(["AWS::WAFv2::WebACL", "Custom::CrossRegionExportWriter"]));
+    expect(types("PhotoAnalysis-dev")).toEqual(expect.arrayContaining(["AWS::CloudFront::Distribution", "Custom::CrossRegionExportReader", "AWS::SecretsManager::Secret"]));
   });
 
   it("refuses a JWT issuer without an audience or a Cognito app client id, before synthesizing anything", async () => {
