@@ -171,6 +171,8 @@ export class PhotoAnalysisStack extends Stack {
     const parameterArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter`;
     /** The roles that decrypt API keys (FunctionAccess.secrets "read"): the secrets key's policy names them. */
     const secretReaders: IRole[] = [];
+    /** The functions that read settings: updated only once the settings under settings/ exist (an upgrade moves them first). */
+    const settingsReaders: NodejsFunction[] = [];
 
     const makeFunction = (spec: { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess; staticAssets?: boolean }) => {
       const needsVision = spec.access.vision === true;
@@ -216,6 +218,7 @@ export class PhotoAnalysisStack extends Stack {
       });
       for (const statement of accessStatements(spec.access, { table: this.table, bucket: this.bucket, parameterArn, ssmPrefix })) fn.addToRolePolicy(statement);
       if (spec.access.secrets === "read") secretReaders.push(fn.role!);
+      if (spec.access.settings === true) settingsReaders.push(fn);
       if (needsVision) {
         // Content moderation (PHOTO_ANALYSIS_MODERATION_PROVIDER auto/rekognition): DetectModerationLabels has no resource to scope to.
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ["rekognition:DetectModerationLabels"], resources: ["*"] }));
@@ -382,7 +385,7 @@ export class PhotoAnalysisStack extends Stack {
     // are SecureStrings the operator creates under <prefix>/secrets/ with the stack's key.
     const seeder = makeFunction(SETTINGS_SEEDER_FUNCTION);
     const defaults = defaultSettingStrings();
-    new CustomResource(this, "Settings", {
+    const settings = new CustomResource(this, "Settings", {
       serviceToken: seeder.functionArn,
       resourceType: "Custom::PhotoAnalysisSettings",
       properties: {
@@ -393,6 +396,7 @@ export class PhotoAnalysisStack extends Stack {
         RemoveOnDelete: String(stage !== "prod"),
       } satisfies SeederProperties,
     });
+    for (const reader of settingsReaders) reader.node.addDependency(settings);
 
     const cleanup = makeFunction(CLEANUP_FUNCTION);
     new Rule(this, "CleanupSchedule", {

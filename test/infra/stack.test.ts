@@ -201,6 +201,10 @@ describe("live settings and schedule", () => {
     const prod = Object.values(synth("prod").template.toJSON().Resources as Resources).find((r) => r.Type === "Custom::PhotoAnalysisSettings")!;
     expect(prod.Properties).toMatchObject({ Prefix: "/photo-analysis/prod", RemoveOnDelete: "false" });
     template.resourceCountIs("AWS::SSM::Parameter", 0);
+    // Functions that read settings are updated after the seeder ran: an upgrade never serves an empty settings/ path.
+    const dependsOn = (id: string) => (template.toJSON().Resources[functionIdFor(id)].DependsOn ?? []) as string[];
+    for (const id of ["Upload", "Worker", "UploadUrl", "Health"]) expect(dependsOn(id), id).toContain("Settings");
+    expect(dependsOn("Recent")).not.toContain("Settings");
     // The seeder may write only under settings/ and read only settings and their old places, never secrets.
     const seederSsm = policyStatementsOf(functionIdFor("SettingsSeeder")).filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("ssm:")));
     const flat = JSON.stringify(seederSsm);
