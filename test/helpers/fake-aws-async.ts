@@ -94,3 +94,19 @@ export class FakeRekognition extends LoopbackFake {
     response.end(JSON.stringify({ ModerationLabels: this.labels, ModerationModelVersion: "7.0" }));
   });
 }
+
+/**
+ * CloudFormation's side of a custom resource: the presigned URL a handler PUTs its answer to
+ * (`ResponseURL`). Keeps every answer.
+ */
+export class FakeCloudFormationResponses extends LoopbackFake {
+  readonly responses: { Status: string; Reason?: string; PhysicalResourceId: string; RequestId: string; LogicalResourceId: string; Data?: Record<string, string> }[] = [];
+  protected readonly server = createServer(async (request, response) => {
+    this.responses.push(JSON.parse((await bodyOf(request)).toString()));
+    response.writeHead(200).end();
+  });
+
+  get responseUrl() {
+    return `${this.url}/cloudformation-response`;
+  }
+}

@@ -1,13 +1,11 @@
 import { execFile } from "node:child_process";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
-import { FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
+import { FakeCloudFormationResponses, FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
 import { uploadEvent } from "../helpers/events.js";
@@ -65,6 +63,34 @@ function only(functionName: string, values: Record<string, string>): Record<stri
   return Object.fromEntries(Object.entries(values).filter(([name]) => name in environmentOf[functionName]!));
 }
 
+/** What a function's process sees: Lambda's variables, the stack's settings for it, the local servers. */
+function lambdaEnvironment(functionName: string, extraEnv: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
+    AWS_REGION: "us-east-1",
+    // Set by Lambda in every function: Powertools then logs JSON and emits metrics, and inference stays on the one vCPU.
+    AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
+    PHOTO_ANALYSIS_TABLE: table,
+    PHOTO_ANALYSIS_BUCKET: bucket,
+    PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
+    PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
+    PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+    PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
+    ...extraEnv,
+    // The async settings only where the stack sets them, pointed at the loopback queue and management API.
+    ...only(functionName, {
+      PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
+      PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
+      PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
+      PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES: "3",
+    }),
+    // SQS and the management API take the standard chain; the embedded S3 server accepts only its own pair.
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+  };
+}
+
 /** Runs a function's bundle with exactly the layers the stack gives it, as Lambda would. */
 async function invoke(functionName: string, event: unknown, extraEnv: Record<string, string> = {}) {
   const eventFile = join(outdir, `${functionName}-event.json`);
@@ -75,30 +101,7 @@ async function invoke(functionName: string, event: unknown, extraEnv: Record<str
   await run(process.execPath, ["-e", script], {
     cwd: outdir, // outside the project: no node_modules to fall back on
     maxBuffer: 64 * 1024 * 1024,
-    env: {
-      PATH: process.env.PATH,
-      NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
-      AWS_REGION: "us-east-1",
-      // Set by Lambda in every function: Powertools then logs JSON and emits metrics, and inference stays on the one vCPU.
-      AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
-      PHOTO_ANALYSIS_TABLE: table,
-      PHOTO_ANALYSIS_BUCKET: bucket,
-      PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
-      PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
-      PHOTO_ANALYSIS_VISION_PROVIDER: "local",
-      PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
-      ...extraEnv,
-      // The async settings only where the stack sets them, pointed at the loopback queue and management API.
-      ...only(functionName, {
-        PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
-        PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
-        PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
-        PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES: "3",
-      }),
-      // SQS and the management API take the standard chain; the embedded S3 server accepts only its own pair.
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-    },
+    env: lambdaEnvironment(functionName, extraEnv),
   });
   return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean; batchItemFailures?: unknown[] };
 }
@@ -122,21 +125,7 @@ async function invokeAll(functionName: string, events: unknown[], extraEnv: Reco
   await run(process.execPath, ["-e", script], {
     cwd: outdir,
     maxBuffer: 64 * 1024 * 1024,
-    env: {
-      PATH: process.env.PATH,
-      NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
-      AWS_REGION: "us-east-1",
-      AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
-      PHOTO_ANALYSIS_TABLE: table,
-      PHOTO_ANALYSIS_BUCKET: bucket,
-      PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
-      PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
-      PHOTO_ANALYSIS_VISION_PROVIDER: "local",
-      PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-      ...extraEnv,
-    },
+    env: lambdaEnvironment(functionName, extraEnv),
   });
   return JSON.parse(await readFile(resultFile, "utf8")) as { results: ({ statusCode?: number; body?: string; invocationError?: string; batchItemFailures?: unknown[] } & Record<string, unknown>)[]; polluted: boolean };
 }
@@ -351,7 +340,7 @@ describe("bundled Lambda functions", () => {
       ["Cleanup", names.map((name) => JSON.parse(`{"dryRun": true, "batchSize": ${JSON.stringify(name)}, ${JSON.stringify(name)}: {"polluted": true}}`)), (result) => expect(result).toMatchObject({ dryRun: true, failures: [] })],
     ];
     for (const [name, events, check] of expectations) {
-      const { results, polluted } = await invokeAll(name, events, only(name, { PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev` }));
+      const { results, polluted } = await invokeAll(name, events);
       expect(polluted, name).toBe(false);
       for (const result of results) {
         expect(result.invocationError, name).toBeUndefined();
@@ -361,22 +350,14 @@ describe("bundled Lambda functions", () => {
   }, 120_000);
 
   it("the settings seeder answers CloudFormation from its bundle: settings created in SSM (moto_server), or a FAILED answer with the reason when SSM is unreachable", async () => {
-    const responses: { Status: string; Reason?: string; PhysicalResourceId: string }[] = [];
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on("data", (chunk: Buffer) => chunks.push(chunk));
-      request.on("end", () => {
-        responses.push(JSON.parse(Buffer.concat(chunks).toString()));
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const cloudFormation = await new FakeCloudFormationResponses().start();
+    const responses = cloudFormation.responses;
     let moto: Moto | undefined;
     try {
       const event = {
         RequestType: "Create",
         ServiceToken: "arn:aws:lambda:us-east-1:000000000000:function:seeder",
-        ResponseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cfn`,
+        ResponseURL: cloudFormation.responseUrl,
         StackId: "stack",
         RequestId: "seed-1",
         LogicalResourceId: "Settings",
@@ -385,7 +366,7 @@ describe("bundled Lambda functions", () => {
       };
       // Without moto, SSM is a closed port: the bundle must still answer CloudFormation (FAILED, with why), never leave it waiting.
       moto = motoAvailable("the settings seeder bundle against moto_server (its failure answer is still checked)") ? await startMoto() : undefined;
-      const ssm: Record<string, string> = moto ? { AWS_ENDPOINT_URL_SSM: moto.url, AWS_ACCESS_KEY_ID: "moto", AWS_SECRET_ACCESS_KEY: "moto" } : { AWS_ENDPOINT_URL_SSM: "http://127.0.0.1:9" };
+      const ssm: Record<string, string> = { AWS_ENDPOINT_URL_SSM: moto ? moto.url : "http://127.0.0.1:9" };
       const { results } = await invokeAll("SettingsSeeder", [event], ssm);
       expect(results[0]?.invocationError).toBeUndefined();
       expect(responses).toHaveLength(1);
@@ -393,7 +374,7 @@ describe("bundled Lambda functions", () => {
       else expect(responses[0]).toMatchObject({ Status: "FAILED", Reason: expect.any(String) });
     } finally {
       await moto?.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cloudFormation.close();
     }
   }, 120_000);
 });

@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSettingsSeederHandler, type CustomResourceResponse } from "../../functions/settings-seeder/handler.js";
+import { createSettingsSeederHandler } from "../../functions/settings-seeder/handler.js";
+import { FakeCloudFormationResponses } from "../helpers/fake-aws-async.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../../shared/config/settings.js";
 import { LiveSettings } from "../../shared/config/sources.js";
 import { legacySettingParameter, secretParameter, secretsKeyAlias, settingParameter } from "../../shared/config/ssm-layout.js";
@@ -124,18 +123,10 @@ describe.skipIf(!available)("settings seeder (the stack's custom resource) again
   });
 
   it("answers CloudFormation at the response URL: success with a physical id on create, settings removed on a dev stack's delete, a failure reported (never a hang)", async () => {
-    const responses: CustomResourceResponse[] = [];
-    const server: Server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on("data", (chunk: Buffer) => chunks.push(chunk));
-      request.on("end", () => {
-        responses.push(JSON.parse(Buffer.concat(chunks).toString()));
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const cloudFormation = await new FakeCloudFormationResponses().start();
+    const responses = cloudFormation.responses;
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
+      const url = cloudFormation.responseUrl;
       const prefix = freshPrefix();
       const base = { ServiceToken: "arn:aws:lambda:eu-west-1:000000000000:function:seeder", ResponseURL: url, StackId: "stack", RequestId: "r1", LogicalResourceId: "Settings", ResourceType: "Custom::PhotoAnalysisSettings" };
       const properties = { ServiceToken: base.ServiceToken, Prefix: prefix, Names: names, Defaults: defaults, RemoveOnDelete: "true" };
@@ -151,7 +142,7 @@ describe.skipIf(!available)("settings seeder (the stack's custom resource) again
       await broken({ ...base, RequestType: "Create", ResourceProperties: properties } as CloudFormationCustomResourceEvent);
       expect(responses.at(-1)).toMatchObject({ Status: "FAILED", Reason: "AccessDeniedException: denied" });
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cloudFormation.close();
     }
   });
 });
