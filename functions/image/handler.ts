@@ -12,7 +12,8 @@ export function createImageHandler(getDeps: DepsProvider = defaultDeps) {
       headers: {
         "content-type": image.contentType,
         "content-length": String(image.bytes.length),
-        "cache-control": "private, max-age=3600",
+        // The caller's browser only, briefly: an id is a capability, and its image can be deleted or expire.
+        "cache-control": "private, max-age=300",
         "x-content-type-options": "nosniff",
       },
       body: image.bytes.toString("base64"),

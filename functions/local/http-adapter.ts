@@ -116,7 +116,7 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
 /** The server's own answers (no route reached): JSON, named like every other answer. */
 function answer(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const requestId = randomUUID();
-  response.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...headers });
+  response.writeHead(status, { "content-type": "application/json", "cache-control": "private, no-store", "x-content-type-options": "nosniff", "x-request-id": requestId, ...headers });
   response.end(JSON.stringify({ ...body, request_id: requestId }));
 }
 
