@@ -7,7 +7,8 @@
  * -c throttleRate=50 -c throttleBurst=100 (API stage), -c uploadConcurrency=50 (reserved; 0 = none),
  * -c alarmEmail=ops@example.com, -c corsOrigins=https://app.example.com,https://admin.example.com,
  * -c maxImageTtlHours=720 (the longest TTL the SSM setting may take; the bucket lifecycle follows it),
- * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts).
+ * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts),
+ * -c publicBaseUrl=https://api.example.com (a custom domain: the origin of links in answers).
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
@@ -21,6 +22,8 @@ if (stage !== "dev" && stage !== "prod") throw new Error(`stage must be dev or p
 const architectureName = app.node.tryGetContext("architecture") ?? "x86_64";
 if (architectureName !== "x86_64" && architectureName !== "arm64") throw new Error(`architecture must be x86_64 or arm64, got ${architectureName}`);
 const jwtIssuer = app.node.tryGetContext("jwtIssuer") as string | undefined;
+const publicBaseUrl = app.node.tryGetContext("publicBaseUrl") as string | undefined;
+if (publicBaseUrl !== undefined && !/^https?:\/\/[^/?#\s]+$/.test(publicBaseUrl)) throw new Error(`-c publicBaseUrl must be an origin such as https://api.example.com, got ${publicBaseUrl}`);
 
 /** Context values come as strings from the command line; each is checked, with a clear error. */
 function guardrailsFromContext(): Partial<Guardrails> {
@@ -44,6 +47,7 @@ const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
   jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience") } : undefined,
   adminGroup: app.node.tryGetContext("adminGroup"),
+  publicBaseUrl,
   guardrails: guardrailsFromContext(),
   sourceMaps: String(app.node.tryGetContext("sourceMaps")) === "true",
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

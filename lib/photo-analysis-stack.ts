@@ -18,6 +18,7 @@ import { type Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import type { Construct } from "constructs";
 import { apiGatewayPath, CLEANUP_FUNCTION, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, type RouteAccess } from "../functions/routes.js";
@@ -37,6 +38,8 @@ export interface PhotoAnalysisStackProps extends StackProps {
   jwt?: { issuer: string; audience?: string };
   /** JWT group whose members may use the admin (default "admin"). */
   adminGroup?: string;
+  /** The API's public origin when a custom domain fronts it (links in answers); default the HTTP API's own URL. */
+  publicBaseUrl?: string;
   /** Limits and alarms; every field has a default (see GUARDRAIL_DEFAULTS). */
   guardrails?: Partial<Guardrails>;
   /**
@@ -149,8 +152,17 @@ export class PhotoAnalysisStack extends Stack {
       });
     }
 
+    // The key of the logs' client pseudonym: generated here, never in code or in the template (the
+    // functions get it through a CloudFormation dynamic reference, resolved at deployment).
+    const pseudonymKey = new Secret(this, "LogPseudonymKey", {
+      description: `Photo Analysis (${stage}): key of the daily-rotating client pseudonym in request logs`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: retain,
+    });
+
     const environment: Record<string, string> = {
       PHOTO_ANALYSIS_TABLE: this.table.tableName,
+      PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: pseudonymKey.secretValue.unsafeUnwrap(),
       PHOTO_ANALYSIS_BUCKET: this.bucket.bucketName,
       PHOTO_ANALYSIS_SSM_PREFIX: ssmPrefix,
       PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS: String(guardrails.maxImageTtlHours),
@@ -279,6 +291,8 @@ export class PhotoAnalysisStack extends Stack {
           }
         : undefined,
     });
+    // Links in answers (image_url, status_url, Location) come from this, never from request headers.
+    environment.PHOTO_ANALYSIS_PUBLIC_BASE_URL = props.publicBaseUrl ?? this.api.apiEndpoint;
     // Stage throttling and access logs (one JSON line per request, with API Gateway's request id:
     // the X-Request-Id clients see).
     const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: RetentionDays.ONE_MONTH, removalPolicy: retain });

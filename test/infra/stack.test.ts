@@ -72,6 +72,26 @@ describe("API and functions", () => {
     expect(synth("dev", Architecture.ARM_64).template.toJSON().Resources[functionIdFor("Upload")].Properties.Architectures).toEqual(["arm64"]);
   });
 
+  it("links from the deployment's own URL (or a custom domain), and hands every function the log pseudonym key by reference only", () => {
+    const secrets = Object.entries(resources).filter(([, r]) => r.Type === "AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0]!;
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    const apiId = Object.keys(resources).find((id) => resources[id]!.Type === "AWS::ApiGatewayV2::Api" && resources[id]!.Properties.ProtocolType === "HTTP")!;
+    const functions = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Environment);
+    expect(functions.length).toBe(HTTP_ROUTES.length + 2 + WEBSOCKET_ROUTES.length);
+    for (const fn of functions) {
+      const variables = fn.Properties.Environment.Variables;
+      // A CloudFormation dynamic reference to the generated secret: the key itself is in neither code nor template.
+      expect(JSON.stringify(variables.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY)).toMatch(new RegExp(`\\{\\{resolve:secretsmanager:.*${secretId}.*SecretString`));
+      expect(JSON.stringify(variables.PHOTO_ANALYSIS_PUBLIC_BASE_URL)).toContain(apiId);
+    }
+    const custom = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const domain = new PhotoAnalysisStack(custom, "Custom", { stage: "prod", architecture: Architecture.X86_64, publicBaseUrl: "https://api.example.com" });
+    const upload = Object.entries(Template.fromStack(domain).toJSON().Resources as Resources).find(([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function")![1];
+    expect(upload.Properties.Environment.Variables.PHOTO_ANALYSIS_PUBLIC_BASE_URL).toBe("https://api.example.com");
+  });
+
   it("gives only the upload function the vision runtime layer", () => {
     expect(resources[functionIdFor("Upload")]!.Properties.Layers).toHaveLength(1);
     for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -6,8 +7,8 @@ import { describe, expect, it } from "vitest";
 const run = promisify(execFile);
 
 /** The module decides at load whether it runs in Lambda, so each case is a fresh process with Lambda's variable set. */
-async function inLambda(script: string): Promise<string> {
-  const { stdout, stderr } = await run(join("node_modules", ".bin", "tsx"), ["--eval", script], { env: { ...process.env, AWS_LAMBDA_FUNCTION_NAME: "photo-analysis-test" } });
+async function inLambda(script: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { stdout, stderr } = await run(join("node_modules", ".bin", "tsx"), ["--eval", script], { env: { ...process.env, AWS_LAMBDA_FUNCTION_NAME: "photo-analysis-test", ...env } });
   // Powertools warns on stderr when asked to publish no metrics: that must not happen either.
   expect(stderr).not.toContain("No application metrics");
   return stdout;
@@ -32,7 +33,32 @@ describe("metrics and request lines in Lambda", () => {
     );
     const line = JSON.parse(stdout.trim());
     expect(line).toMatchObject({ message: "request", route: "POST /api/photo-analysis/upload", status: 201, requestId: "req-1", cached: false, provider: "local", level: "INFO" });
-    expect(line.client).toMatch(/^[0-9a-f]{12}$/);
+    expect(line.client).toMatch(/^[0-9a-f]{16}$/);
     expect(stdout).not.toContain("203.0.113.10");
+  });
+});
+
+describe("the log's client pseudonym", () => {
+  const pseudonyms = (env: NodeJS.ProcessEnv) =>
+    inLambda(
+      `import("./functions/observability.ts").then((o) => { const day = new Date("2026-05-12T08:00:00Z"), later = new Date("2026-05-12T23:59:00Z"), next = new Date("2026-05-13T00:00:01Z"); console.log(JSON.stringify([o.pseudonym("203.0.113.10", day), o.pseudonym("203.0.113.10", later), o.pseudonym("203.0.113.10", next), o.pseudonym("203.0.113.11", day), o.pseudonym(undefined, day) ?? null])); })`,
+      env,
+    ).then((stdout) => JSON.parse(stdout.trim()) as (string | null)[]);
+
+  it("is an HMAC under the day's key derived from the deployment's key: stable within a UTC day, unlinkable across days and keys", async () => {
+    const key = "k".repeat(64);
+    const [morning, evening, nextDay, neighbour, none] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: key });
+    const dayKey = createHmac("sha256", key).update("2026-05-12").digest();
+    expect(morning).toBe(createHmac("sha256", dayKey).update("203.0.113.10").digest("hex").slice(0, 16));
+    expect(evening).toBe(morning);
+    expect(nextDay).not.toBe(morning);
+    expect(nextDay).toBe(createHmac("sha256", createHmac("sha256", key).update("2026-05-13").digest()).update("203.0.113.10").digest("hex").slice(0, 16));
+    expect(neighbour).not.toBe(morning);
+    expect(none).toBeNull();
+    // Another deployment's key, and (without a key) each process's own random key, give other values.
+    const [otherKey] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "another deployment" });
+    const [randomA] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "" });
+    const [randomB] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "" });
+    expect(new Set([morning, otherKey, randomA, randomB]).size).toBe(4);
   });
 });
