@@ -23,7 +23,7 @@ const architectureName = app.node.tryGetContext("architecture") ?? "x86_64";
 if (architectureName !== "x86_64" && architectureName !== "arm64") throw new Error(`architecture must be x86_64 or arm64, got ${architectureName}`);
 const jwtIssuer = app.node.tryGetContext("jwtIssuer") as string | undefined;
 const publicBaseUrl = app.node.tryGetContext("publicBaseUrl") as string | undefined;
-if (publicBaseUrl !== undefined && !/^https?:\/\/[^/?#\s]+$/.test(publicBaseUrl)) throw new Error(`-c publicBaseUrl must be an origin such as https://api.example.com, got ${publicBaseUrl}`);
+if (publicBaseUrl !== undefined && !/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(publicBaseUrl)) throw new Error(`-c publicBaseUrl must be an origin such as https://api.example.com, got ${publicBaseUrl}`);
 
 /** Context values come as strings from the command line; each is checked, with a clear error. */
 function guardrailsFromContext(): Partial<Guardrails> {

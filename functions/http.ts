@@ -135,13 +135,26 @@ export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "token
   }
 }
 
-/** The API's public origin, for image_url: the configured one (PHOTO_ANALYSIS_PUBLIC_BASE_URL, e.g. behind a CDN), else what the request says. */
-export function publicBaseUrl(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl">): string {
-  if (deps.publicBaseUrl) return deps.publicBaseUrl;
-  const headers = event.headers ?? {};
-  const proto = headers["x-forwarded-proto"] ?? "https";
-  const host = headers.host ?? event.requestContext.domainName;
-  return `${proto}://${host}`;
+/** A host (name or address, optional port) fit for a link: no scheme, path, credentials or spaces. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The API's public origin, for links in answers (image_url, status_url, events_url, Location). Never
+ * from what the client says: the configured PHOTO_ANALYSIS_PUBLIC_BASE_URL (the stack sets it; the
+ * local server sets its own address), else the domain API Gateway itself reports. X-Forwarded-Proto
+ * and X-Forwarded-Host count only behind a proxy the deployment trusts (PHOTO_ANALYSIS_TRUSTED_PROXY),
+ * and only when they are a plain scheme and host.
+ */
+export function publicBaseUrl(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "trustedProxy">): string {
+  if (deps.publicBaseUrl) return deps.publicBaseUrl.replace(/\/+$/, "");
+  if (deps.trustedProxy) {
+    const headers = event.headers ?? {};
+    const proto = headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase();
+    const host = (headers["x-forwarded-host"] ?? headers.host)?.split(",")[0]?.trim();
+    if ((proto === "http" || proto === "https") && host && HOST.test(host)) return `${proto}://${host}`;
+  }
+  const domain = event.requestContext.domainName;
+  return HOST.test(domain ?? "") ? `https://${domain}` : "";
 }
 
 /** Validates the optional `fingerprint` field as DRF would: present means non-blank, at most 255 characters. */
@@ -215,7 +228,7 @@ export function parseStyle(value: unknown, errors: Record<string, string[]>): St
 }
 
 /** Where a caller follows its async work: the status URL (carrying the fingerprint that owns it) and the WebSocket. */
-export function asyncLinks(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "eventsUrl">, path: string, fingerprint: string | null) {
+export function asyncLinks(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "trustedProxy" | "eventsUrl">, path: string, fingerprint: string | null) {
   const query = fingerprint ? `?fingerprint=${encodeURIComponent(fingerprint)}` : "";
   const base = publicBaseUrl(event, deps);
   const events = deps.eventsUrl ?? `${base.replace(/^http/, "ws")}/api/photo-analysis/events/`;

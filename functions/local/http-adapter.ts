@@ -68,7 +68,6 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
-  headers["x-forwarded-proto"] ??= "http";
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
   const contentType = headers["content-type"] ?? "";
@@ -85,7 +84,8 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
     requestContext: {
       accountId: "local",
       apiId: "local",
-      domainName: headers.host ?? "localhost",
+      // The server's own address on this connection, as API Gateway reports its own domain: never the client's Host.
+      domainName: ownAddress(request),
       domainPrefix: "local",
       http: {
         method: request.method ?? "GET",
@@ -111,6 +111,11 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
     withRawBody(event, body);
   }
   return event;
+}
+
+function ownAddress(request: IncomingMessage): string {
+  const address = (request.socket.localAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+  return `${address.includes(":") ? `[${address}]` : address}:${request.socket.localPort ?? 80}`;
 }
 
 /** The server's own answers (no route reached): JSON, named like every other answer. */

@@ -82,7 +82,7 @@ async function stagedUpload(event: HttpEvent, deps: AppDeps, context?: LambdaCon
 
 /** `Prefer: respond-async`: the photo is staged and queued; 202 with where to follow it. */
 async function accepted(event: HttpEvent, deps: AppDeps, photo: JobPhoto, caller: Caller, fingerprint: string | null, prompt: PromptFields) {
-  const { jobs } = await submitJobs(deps, { caller, photos: [photo], ...prompt, batch: false, baseUrl: publicBaseUrl(event, deps) });
+  const { jobs } = await submitJobs(deps, { caller, photos: [photo], ...prompt, batch: false });
   const job = jobs[0]!;
   const body = { job_id: job.id, status: "queued", ...asyncLinks(event, deps, `/api/photo-analysis/jobs/${job.id}/`, fingerprint) };
   return withLogFields(json(202, body, { location: body.status_url, "preference-applied": "respond-async" }), { job: job.id });

@@ -37,8 +37,6 @@ export interface Job {
   cached?: boolean;
   recordId?: string;
   error?: JobFailure;
-  /** The API origin the client used, for the analysis's image_url. */
-  baseUrl: string;
   createdAt: string;
   updatedAt: string;
   expiresAt: string;

@@ -7,7 +7,7 @@ import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-sche
 /** Jobs and batches outlive their expiry by an hour in the table (a late status read still finds them). */
 const JOB_TTL_GRACE_SECONDS = 3_600;
 
-const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "recordId", "error", "baseUrl", "createdAt", "updatedAt", "expiresAt"] as const;
+const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "recordId", "error", "createdAt", "updatedAt", "expiresAt"] as const;
 
 /** Jobs (pk `JOB#<id>`) and batches (pk `BATCH#<id>`) as items of the main table, removed by TTL after expiry. */
 export class DynamoJobStore implements JobStore {

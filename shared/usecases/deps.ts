@@ -39,8 +39,10 @@ export interface AppDeps {
   hasSecret?(name: string): Promise<boolean>;
   /** Image TTLs above this are refused (the deployment's bucket deletes images after it); none locally. */
   maxImageTtlHours?: number;
-  /** Where clients reach the API, when it is not what requests say (a CDN in front). */
+  /** Where clients reach the API (PHOTO_ANALYSIS_PUBLIC_BASE_URL; locally the server's own address): the origin of every link. */
   publicBaseUrl?: string;
+  /** A proxy the deployment trusts sets X-Forwarded-Proto and X-Forwarded-Host (PHOTO_ANALYSIS_TRUSTED_PROXY). */
+  trustedProxy?: boolean;
   now(): Date;
   newId(): string;
   /** Async analyses: their state, the queue that hands them to the worker, and who watches them. */

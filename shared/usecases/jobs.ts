@@ -26,7 +26,6 @@ export interface SubmitInput {
   language?: string;
   /** A batch (items with an index) or one async upload. */
   batch: boolean;
-  baseUrl: string;
 }
 
 export interface Submitted {
@@ -77,7 +76,6 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
       ...(input.context ? { context: input.context } : {}),
       ...(input.language ? { language: input.language } : {}),
       stage: "queued",
-      baseUrl: input.baseUrl,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       expiresAt,
@@ -107,14 +105,22 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
   return { batch, jobs };
 }
 
-/** One job as the API shows it (GET, and each WebSocket progress message). */
-export function presentJob(job: Job, record: PhotoAnalysisRecord | null, now: Date) {
+/**
+ * The origin of links in what the worker and the WebSocket routes send (no request of the client's to
+ * go by): the configured one; without it, links are relative to the API.
+ */
+export function configuredBaseUrl(deps: Pick<AppDeps, "publicBaseUrl">): string {
+  return deps.publicBaseUrl ?? "";
+}
+
+/** One job as the API shows it (GET, and each WebSocket progress message); links start at `baseUrl`, computed when shown, never stored. */
+export function presentJob(job: Job, record: PhotoAnalysisRecord | null, now: Date, baseUrl: string) {
   return {
     ...(job.index !== undefined ? { index: job.index } : {}),
     job_id: job.id,
     status: statusOfStage(job.stage),
     stage: job.stage,
-    ...(job.stage === "done" ? { cached: job.cached ?? false, analysis: record ? presentAnalysis(record, job.baseUrl, now) : null } : {}),
+    ...(job.stage === "done" ? { cached: job.cached ?? false, analysis: record ? presentAnalysis(record, baseUrl, now) : null } : {}),
     ...(job.error ? { error: job.error } : {}),
   };
 }
@@ -126,24 +132,24 @@ export async function recordOf(deps: AppDeps, job: Job): Promise<PhotoAnalysisRe
 }
 
 /** GET /jobs/{id}/: the caller's own job (anyone else's is indistinguishable from a missing one). */
-export async function readJob(deps: AppDeps, id: string, caller: Caller): Promise<PresentedJob> {
+export async function readJob(deps: AppDeps, id: string, caller: Caller, baseUrl: string): Promise<PresentedJob> {
   const store = jobStoreOf(deps);
   const job = isUuid(id) ? await store.get(id.toLowerCase()) : null;
   if (!job || job.owner !== ownerKey(caller)) throw new NotFoundError();
-  return presentJob(job, await recordOf(deps, job), deps.now());
+  return presentJob(job, await recordOf(deps, job), deps.now(), baseUrl);
 }
 
-export async function readBatch(deps: AppDeps, id: string, caller: Caller) {
+export async function readBatch(deps: AppDeps, id: string, caller: Caller, baseUrl: string) {
   const store = jobStoreOf(deps);
   const found = isUuid(id) ? await store.getBatch(id.toLowerCase()) : null;
   if (!found || found.batch.owner !== ownerKey(caller)) throw new NotFoundError();
-  const items = await Promise.all(found.jobs.map(async (job) => presentJob(job, await recordOf(deps, job), deps.now())));
+  const items = await Promise.all(found.jobs.map(async (job) => presentJob(job, await recordOf(deps, job), deps.now(), baseUrl)));
   return { batch_id: found.batch.id, status: batchStatus(found.jobs), items };
 }
 
 /** A WebSocket progress message for a job's current state. */
-export function progressMessage(job: Job, record: PhotoAnalysisRecord | null, now: Date) {
-  const { status: _status, ...item } = presentJob(job, record, now);
+export function progressMessage(job: Job, record: PhotoAnalysisRecord | null, now: Date, baseUrl: string) {
+  const { status: _status, ...item } = presentJob(job, record, now, baseUrl);
   return { type: "progress", ...item, ...(job.batchId ? { batch_id: job.batchId } : {}), at: job.updatedAt };
 }
 
@@ -159,7 +165,7 @@ export async function announce(deps: AppDeps, job: Job, record?: PhotoAnalysisRe
     const listeners = new Map<string, string>(); // connection → topic (one message per connection)
     for (const topic of topics) for (const connection of await deps.connections.subscribers(topic)) listeners.set(connection, topic);
     if (!listeners.size) return;
-    const message = progressMessage(job, record === undefined ? await recordOf(deps, job) : record, deps.now());
+    const message = progressMessage(job, record === undefined ? await recordOf(deps, job) : record, deps.now(), configuredBaseUrl(deps));
     await Promise.all(
       [...listeners].map(async ([connection, topic]) => {
         if (await gateway.post(connection, message)) return;
@@ -212,7 +218,7 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
   await connections.subscribe(id, connectionId, expiresAt);
   // Read again after subscribing: anything that changed before the subscription existed is in this snapshot.
   const current = "jobId" in topic ? [await store.get(id)] : (await store.getBatch(id))?.jobs ?? jobs;
-  for (const job of current) if (job) await gateway.post(connectionId, progressMessage(job, await recordOf(deps, job), deps.now()));
+  for (const job of current) if (job) await gateway.post(connectionId, progressMessage(job, await recordOf(deps, job), deps.now(), configuredBaseUrl(deps)));
 }
 
 function connectionsOf(deps: AppDeps) {

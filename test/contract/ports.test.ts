@@ -97,7 +97,6 @@ function job(overrides: Partial<Job> = {}): Job {
     stagingKey: "uploads/job-x",
     style: null,
     stage: "queued",
-    baseUrl: "http://127.0.0.1:3000",
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 86_400_000).toISOString(),

@@ -114,7 +114,7 @@ describe("moderation in the upload", () => {
   it("fails an async job with the upload's 422 body", async () => {
     const { deps, moderator, jobs } = memoryDeps();
     moderator.scores = explicit;
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, false) });
     expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "failed", error: { status: 422, body: { image: [BLOCKED_MESSAGE], request_id: job!.id } } });
   });
