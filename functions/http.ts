@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { identityFromClaims } from "../shared/auth/tokens.js";
+import { isAdminToken } from "./admin/auth.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
 import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
@@ -110,29 +111,52 @@ function authorizerClaims(event: HttpEvent): Record<string, unknown> | undefined
   return authorizer?.jwt?.claims;
 }
 
+/** The bearer token of the Authorization header (undefined without one; a malformed header is a 401). */
+export function bearerToken(event: HttpEvent): string | undefined {
+  const header = event.headers?.authorization ?? event.headers?.Authorization;
+  if (!header) return undefined;
+  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+  if (!token) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'.");
+  return token;
+}
+
 /**
- * Who is calling. A signed-in user comes from claims API Gateway's JWT authorizer verified, or
- * else from a bearer token this function verifies; a token that does not verify is a 401, never
- * an anonymous request. The IP is API Gateway's view of the connection, never a client header.
+ * Who is calling, with the groups a signed-in user's token grants. A signed-in user comes from claims
+ * API Gateway's JWT authorizer verified, or else from a bearer token this function verifies; a token
+ * that does not verify is a 401, never an anonymous request. The IP is API Gateway's view of the
+ * connection, never a client header.
  */
-export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<Caller> {
+async function identify(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<{ caller: Caller; groups: string[] }> {
   const anonymous: Caller = { userId: null, username: null, fingerprint, ipAddress: event.requestContext.http.sourceIp || null };
   const verified = authorizerClaims(event);
   const fromAuthorizer = verified && identityFromClaims(verified);
-  if (fromAuthorizer) return { ...anonymous, userId: fromAuthorizer.userId, username: fromAuthorizer.username };
+  if (fromAuthorizer) return { caller: { ...anonymous, userId: fromAuthorizer.userId, username: fromAuthorizer.username }, groups: fromAuthorizer.groups };
 
-  const header = event.headers?.authorization ?? event.headers?.Authorization;
-  if (!header) return anonymous;
-  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
-  if (!token) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'.");
+  const token = bearerToken(event);
+  if (!token) return { caller: anonymous, groups: [] };
   if (!deps.tokens) throw new UnauthorizedError("This server does not accept sign-in tokens (no issuer configured).");
   try {
     const identity = await deps.tokens.verify(token);
-    return { ...anonymous, userId: identity.userId, username: identity.username };
+    return { caller: { ...anonymous, userId: identity.userId, username: identity.username }, groups: identity.groups };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new UnauthorizedError("Given token not valid: it is expired, malformed or not from the configured issuer.");
     throw error;
   }
+}
+
+export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<Caller> {
+  return (await identify(event, deps, fingerprint)).caller;
+}
+
+/**
+ * Who is reading an upload: the caller, and whether they are an admin (the static admin token, or a
+ * signed-in user in the admin group), who sees every upload as its owner does.
+ */
+export async function resolveViewer(event: HttpEvent, deps: Pick<AppDeps, "tokens" | "admin">, fingerprint: string | null): Promise<{ caller: Caller; admin: boolean }> {
+  const token = bearerToken(event);
+  if (token && isAdminToken(token, deps)) return { caller: { userId: null, username: null, fingerprint, ipAddress: event.requestContext.http.sourceIp || null }, admin: true };
+  const { caller, groups } = await identify(event, deps, fingerprint);
+  return { caller, admin: caller.userId !== null && groups.includes(deps.admin.group) };
 }
 
 /** A host (name or address, optional port) fit for a link: no scheme, path, credentials or spaces. */

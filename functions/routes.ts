@@ -32,7 +32,7 @@ export interface RouteAccess {
 export interface HttpRoute {
   /** Stable identifier: CDK construct id and log name. */
   id: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   path: string;
   /** Handler module, relative to the project root; exports `handler` (what the CDK stack bundles). */
   entry: string;
@@ -137,6 +137,17 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     memoryMb: 256,
     timeoutSeconds: 10,
     access: { table: "read", bucket: "none", staging: "none", visionSecrets: false },
+  },
+  {
+    // The owner erases their upload: reads and deletes PHOTO# and OWNER# items, deletes the upload's image.
+    id: "Delete",
+    method: "DELETE",
+    path: "/api/photo-analysis/{id}/",
+    entry: "functions/delete/handler.ts",
+    factory: async () => (await import("./delete/handler.js")).createDeleteHandler,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { table: "readwrite", bucket: "delete", staging: "none", visionSecrets: false },
   },
   {
     id: "Image",

@@ -284,7 +284,7 @@ export class PhotoAnalysisStack extends Stack {
       corsPreflight: guardrails.corsOrigins.length
         ? {
             allowOrigins: guardrails.corsOrigins,
-            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
             allowHeaders: ["content-type", "authorization", "prefer"],
             exposeHeaders: ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "x-request-id"],
             maxAge: Duration.hours(1),
@@ -396,7 +396,7 @@ export class PhotoAnalysisStack extends Stack {
       if (route.id.startsWith("Admin")) fn.addEnvironment("PHOTO_ANALYSIS_ADMIN_GROUP", props.adminGroup ?? "admin");
       this.api.addRoutes({
         path: apiGatewayPath(route.path),
-        methods: [route.method === "GET" ? HttpMethod.GET : HttpMethod.POST],
+        methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
       });
     }

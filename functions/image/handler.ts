@@ -3,7 +3,7 @@ import { defaultDeps, type DepsProvider } from "../deps.js";
 import { httpRoute } from "../pipeline.js";
 import type { HttpEvent } from "../http.js";
 
-/** GET /api/photo-analysis/{id}/image/ — the bytes through the API, never a storage path. */
+/** GET /api/photo-analysis/{id}/image/ — the upload's own image through the API, never a storage path. */
 export function createImageHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event: HttpEvent) => {
     const image = await getImage(getDeps(), event.pathParameters?.id ?? "");

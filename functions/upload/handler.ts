@@ -1,5 +1,5 @@
 import { PayloadTooLargeError, ValidationError } from "../../shared/domain/errors.js";
-import { presentAnalysis } from "../../shared/domain/present.js";
+import { presentUpload } from "../../shared/domain/present.js";
 import { createModeration, createVisionSelector } from "../../shared/runtime/vision-context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeStagedUpload } from "../../shared/usecases/staged-upload.js";
@@ -112,15 +112,16 @@ async function checkDirectUploadSize(deps: AppDeps, bytes: number): Promise<void
   });
 }
 
+/** The caller's own upload, in the owner's view: 200 when answered from their own earlier upload, else 201. */
 function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome) {
   const body = {
     success: true,
     cached: outcome.cached,
     ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
-    analysis: presentAnalysis(outcome.record, publicBaseUrl(event, deps), deps.now()),
+    analysis: presentUpload(outcome, publicBaseUrl(event, deps), deps.now(), "owner"),
   };
   const response = json(outcome.cached ? 200 : 201, body, rateLimitHeaders(outcome.rateLimit));
-  return withLogFields(response, { cached: outcome.cached, provider: outcome.record.provider, model: outcome.record.aiVisionModel });
+  return withLogFields(response, { cached: outcome.cached, provider: outcome.analysis.provider, model: outcome.analysis.aiVisionModel });
 }
 
 export const handler = createUploadHandler();

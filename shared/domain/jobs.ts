@@ -35,7 +35,8 @@ export interface Job {
   language?: string;
   stage: JobStage;
   cached?: boolean;
-  recordId?: string;
+  /** The caller's upload that answers the job, once done. */
+  uploadId?: string;
   error?: JobFailure;
   createdAt: string;
   updatedAt: string;

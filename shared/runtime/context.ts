@@ -14,7 +14,8 @@ import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSetting
 import { SsmConfigSource } from "../config/ssm-source.js";
 import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
-import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
+import { DynamoAnalysisStore } from "../stores/dynamo-analysis-store.js";
+import { DynamoUploadStore } from "../stores/dynamo-upload-store.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { S3StagingStore } from "../stores/s3-staging-store.js";
@@ -259,7 +260,8 @@ export function createDeps(
   return {
     settings: () => settings.get(),
     visionProvider,
-    records: new DynamoRecordStore(documents, runtime.tableName),
+    analyses: new DynamoAnalysisStore(documents, runtime.tableName),
+    uploads: new DynamoUploadStore(documents, runtime.tableName),
     claims: new DynamoUploadClaims(documents, runtime.tableName),
     staging: s3 ? new S3StagingStore(s3, runtime.bucketName!) : undefined,
     intents: new DynamoUploadIntents(documents, runtime.tableName),

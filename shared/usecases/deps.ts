@@ -1,7 +1,7 @@
 import type { BlockedPhotos, Moderator } from "../moderation/moderation.js";
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
-import type { ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
+import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TokenVerifier } from "../auth/tokens.js";
@@ -12,7 +12,10 @@ import { dayOf } from "../stats/stats.js";
 export interface AppDeps {
   /** Live settings (SSM in AWS, file/environment locally), cached. */
   settings(): Promise<Settings>;
-  records: RecordStore;
+  /** What is shared: analyses of content, reused by the cache. */
+  analyses: AnalysisStore;
+  /** What is personal: each caller's uploads. */
+  uploads: UploadStore;
   claims: UploadClaims;
   /** Presigned uploads (S3 only). */
   staging?: StagingStore;

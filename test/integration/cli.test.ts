@@ -98,7 +98,7 @@ describe("npm run cleanup", () => {
       const { code, stdout } = await cli(["bin/cleanup.ts", "--dry-run", "--batch-size", "50"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(code).toBe(0);
       expect(stdout).toContain("DRY RUN: nothing will be deleted");
-      expect(stdout).toMatch(/Expired analyses found:\s+0/);
+      expect(stdout).toMatch(/Expired items found:\s+0/);
       const bad = await cli(["bin/cleanup.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir });
       expect(bad.code).toBe(2);
     } finally {
@@ -129,13 +129,18 @@ describe("operator commands as a person uses them", () => {
       const dry = await cli(["bin/cleanup.ts", "--dry-run"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stdout).toContain("Using the running npm start's data servers");
-      expect(dry.stdout).toMatch(/Expired analyses found:\s+1/);
-      expect(dry.stdout).toContain(`analysis ${created.analysis.id}`);
+      // The upload (its image and personal fields) and the analysis it alone relied on.
+      expect(dry.stdout).toMatch(/Expired items found:\s+2/);
+      expect(dry.stdout).toContain(`upload ${created.analysis.id}: image and personal fields`);
       const real = await cli(["bin/cleanup.ts"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(real.code, real.stderr).toBe(0);
-      expect(real.stdout).toMatch(/Records deleted:\s+1/);
-      // The server is unharmed and sees the deletion.
-      expect((await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/`)).status).toBe(404);
+      expect(real.stdout).toMatch(/Uploads erased:\s+1/);
+      expect(real.stdout).toMatch(/Analyses deleted:\s+1/);
+      // The server is unharmed and sees the erasure: the id answers "expired" (a tombstone), its image is gone.
+      const tombstone = await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/`);
+      expect(tombstone.status).toBe(200);
+      expect(await tombstone.json()).toMatchObject({ id: created.analysis.id, is_expired: true, suggestions: [] });
+      expect((await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/image/`)).status).toBe(410);
     } finally {
       await service.close();
       await fake.close();

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { SQSEvent } from "aws-lambda";
+import { md5Hex } from "../../shared/image/hash.js";
 import { describe, expect, it } from "vitest";
 import { createWorkerHandler, jobFailureOf } from "../../functions/worker/handler.js";
 import { BusyError, StorageError } from "../../shared/domain/errors.js";
@@ -61,18 +62,21 @@ describe("submitJobs", () => {
 });
 
 describe("runJob", () => {
-  it("moves a job through every stage to done after the record is committed, and tells subscribers each step", async () => {
-    const { deps, jobs, records, gateway, connections, staging } = memoryDeps();
+  it("moves a job through every stage to done after the caller's upload is committed, and tells subscribers each step in the owner's view", async () => {
+    const { deps, jobs, uploads, gateway, connections, staging } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await connections.open({ id: "c1", owner: "fp:fp-jobs" });
     await subscribe(deps, "c1", { jobId: job!.id });
     await runJob(deps, job!.id, { failureOf: retryNever });
-    const sent = gateway.sent.get("c1") as { stage: string; analysis?: { id: string } }[];
+    const sent = gateway.sent.get("c1") as { stage: string; analysis?: { id: string; file_hash: string | null; image_url: string } }[];
     expect(sent.map((message) => message.stage)).toEqual(["queued", "decoding", "matching", "analysing", "storing", "done"]);
     const done = jobs.jobs.get(job!.id)!;
     expect(done).toMatchObject({ stage: "done", cached: false });
-    expect(records.records.has(done.recordId!)).toBe(true);
-    expect(sent.at(-1)!.analysis!.id).toBe(done.recordId);
+    expect(uploads.uploads.get(done.uploadId!)).toMatchObject({ owner: "fp:fp-jobs" });
+    expect(sent.at(-1)!.analysis).toMatchObject({ id: done.uploadId, file_hash: md5Hex(coffee) });
+    // No request to take an origin from, and none configured: the link is relative to the API (jobs store no URL).
+    expect(sent.at(-1)!.analysis!.image_url).toBe(`/api/photo-analysis/${done.uploadId}/image/`);
+    expect(JSON.stringify(done)).not.toMatch(/https?:/);
     expect(staging.objects.size).toBe(0);
   });
 
@@ -87,7 +91,7 @@ describe("runJob", () => {
 
     const { deps, jobs, staging } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
-    deps.records.findByFileHash = async () => {
+    deps.analyses.findByFileHash = async () => {
       throw new Error("ECONNRESET");
     };
     await expect(runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, false) })).rejects.toThrow("ECONNRESET");
@@ -99,10 +103,10 @@ describe("runJob", () => {
   });
 
   it("carries the request's context and language to the analysis", async () => {
-    const { deps, records } = memoryDeps();
+    const { deps, uploads } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, context: "for our office book swap", language: "pt-BR" });
     await runJob(deps, job!.id, { failureOf: retryNever });
-    expect([...records.records.values()].map((record) => [record.context, record.language])).toEqual([["for our office book swap", "pt-BR"]]);
+    expect([...uploads.uploads.values()].map((upload) => [upload.context, upload.language])).toEqual([["for our office book swap", "pt-BR"]]);
   });
 
   it("a redelivered final job is only announced again: no second analysis", async () => {
