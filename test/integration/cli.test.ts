@@ -107,9 +107,27 @@ describe("npm run cleanup", () => {
   });
 });
 
+describe("npm run migrate", () => {
+  it("runs a dry run and a migration against the local data folder and prints the summary", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-migrate-cli-"));
+    try {
+      const dry = await cli(["bin/migrate.ts", "--dry-run"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain("DRY RUN: nothing will be written");
+      expect(dry.stdout).toMatch(/Records to migrate:\s+0/);
+      const real = await cli(["bin/migrate.ts", "--batch-size", "50"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(real.code, real.stderr).toBe(0);
+      expect(real.stdout).toMatch(/Records migrated:\s+0/);
+      expect((await cli(["bin/migrate.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir })).code).toBe(2);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("operator commands as a person uses them", () => {
   it("answer unknown flags and missing files with one line and the usage, never a stack trace", async () => {
-    for (const args of [["bin/cleanup.ts", "--frobnicate"], ["bin/analyze.ts", "--nope", "x.jpg"], ["bin/upload-test.ts", "--bogus"], ["bin/analyze.ts", "no-such-photo.jpg"]]) {
+    for (const args of [["bin/cleanup.ts", "--frobnicate"], ["bin/migrate.ts", "--frobnicate"], ["bin/analyze.ts", "--nope", "x.jpg"], ["bin/upload-test.ts", "--bogus"], ["bin/analyze.ts", "no-such-photo.jpg"]]) {
       const { code, stderr } = await cli(args);
       expect(code, args.join(" ")).toBe(2);
       expect(stderr, args.join(" ")).toMatch(/^error: /m);

@@ -36,6 +36,7 @@ try {
   const { startLocalAws, ensureTable } = await load("shared/local/local-aws.ts");
   const { createDocumentClient, createDynamoClient } = await load("shared/runtime/context.ts");
   const { DynamoRecordStore } = await load("shared/stores/dynamo-record-store.ts");
+  const { DynamoJobStore } = await load("shared/stores/dynamo-job-store.ts");
   const { openImage, perceptualHash } = await load("shared/image/decode.ts");
   const { md5Hex } = await load("shared/image/hash.ts");
   const { ScanCommand } = await import("@aws-sdk/client-dynamodb");
@@ -118,6 +119,22 @@ try {
     await store.create(record);
     for (let i = 0; i < uses; i++) await store.recordUse(record.id, new Date(Date.parse(record.createdAt) + (i + 1) * 60_000));
   }
+  // An async job of that release, done and answered by the anonymous record (it stored the client's origin).
+  const jobs = new DynamoJobStore(createDocumentClient(runtime), runtime.tableName);
+  const job = {
+    id: "0b8e1c2d-0000-4000-8000-0000000000a1",
+    owner: "fp:fp-anon",
+    caller: { userId: null, username: null, fingerprint: "fp-anon", ipAddress: "198.51.100.22" },
+    stagingKey: "uploads/job-0b8e1c2d-0000-4000-8000-0000000000a1",
+    style: null,
+    stage: "queued",
+    baseUrl: "https://client-sent-host.example",
+    createdAt: "2026-05-12T11:00:00.000Z",
+    updatedAt: "2026-05-12T11:00:00.000Z",
+    expiresAt: "2026-05-13T11:00:00.000Z",
+  };
+  await jobs.create([job]);
+  await jobs.advance(job.id, "done", { cached: false, recordId: records[1]!.id }, new Date("2026-05-12T11:00:05.000Z"));
   const items = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -130,7 +147,7 @@ try {
     about: [
       "Raw DynamoDB items (DynamoDB JSON) of a table written by the previous release (one ANALYSIS# record per upload, mixing the shared analysis and the personal upload, with its PHSEG# index items).",
       `Produced by \`npx tsx test/tools/make-legacy-fixture.ts --rev ${rev}\`: that commit's own shared/stores/dynamo-record-store.ts (create, then recordUse for the uses), taken with git archive and run against dynalite; hashes are those of the named fixtures/photos files.`,
-      "Records: signed in (with a fingerprint, used twice), anonymous with a fingerprint, anonymous by address on local disk (used once), expired, flagged, and a styled one with context and language (same bytes as the first). Their clock: 2026-05-12T12:00:00Z.",
+      "Records: signed in (with a fingerprint, used twice), anonymous with a fingerprint, anonymous by address on local disk (used once), expired, flagged, and a styled one with context and language (same bytes as the first); and a done async job (JOB#, with that release's recordId and stored baseUrl) answered by the anonymous one. Their clock: 2026-05-12T12:00:00Z.",
     ],
     revision: rev,
     items,
