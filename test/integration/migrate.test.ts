@@ -12,6 +12,7 @@ import { createImageHandler } from "../../functions/image/handler.js";
 import { createJobHandler } from "../../functions/job/handler.js";
 import { createRecentHandler } from "../../functions/recent/handler.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
+import { analysisSchema } from "../../shared/api/schemas.js";
 import { normalizedForStorage, openImage } from "../../shared/image/decode.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { createDocumentClient, createDynamoClient } from "../../shared/runtime/context.js";
@@ -182,6 +183,7 @@ describe("npm run migrate on a table written by the previous release", () => {
     const read = createGetAnalysisHandler(() => deps);
     const tombstone = parseJson(await get(read, `/api/photo-analysis/${id(4)}/`, { id: id(4), query: { fingerprint: "fp-anon" } }));
     expect(tombstone).toMatchObject({ id: id(4), is_expired: true, suggestions: [], username: null, ai_vision_model: "gpt-4o-2024-08-06" });
+    expect(analysisSchema.safeParse(tombstone).error).toBeUndefined();
     expect(await deps.imageStores.s3!.get(`photo_analysis/${id(4)}.jpg`)).toBeNull();
 
     const remove = createDeleteHandler(() => deps);

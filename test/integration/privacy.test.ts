@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalService } from "../../functions/local/service.js";
+import { analysisSchema } from "../../shared/api/schemas.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { multipartBody } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
@@ -151,6 +152,8 @@ describe("an upload belongs to its caller; the cache reveals no one", () => {
     for (const viewer of [{ query: "" }, { query: "?fingerprint=fp-stranger" }, { query: "?fingerprint=fp-ada-browser" }, { query: "", headers: { authorization: await bearer("user-bob", "bob@example.com") } }]) {
       const seen = (await read(owner.id, viewer.query, viewer.headers)).json();
       expect(seen, viewer.query).toEqual({ ...mine, username: null, context: null, file_hash: null, image_phash: null });
+      // The published schema (openapi.json) says these fields are nullable.
+      expect(analysisSchema.safeParse(seen).error).toBeUndefined();
     }
   });
 
