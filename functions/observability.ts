@@ -53,23 +53,24 @@ export function logFieldsOf(result: object): LogFields {
  * The deployment's pseudonym key: PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY (in AWS a Secrets Manager secret the
  * stack generates, resolved into the environment by CloudFormation), else random per process.
  */
-let pseudonymKey: Buffer | undefined;
-let dayKey: { day: string; key: Buffer } | undefined;
-
-function keyForDay(day: string): Buffer {
-  pseudonymKey ??= process.env.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY ? Buffer.from(process.env.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY, "utf8") : randomBytes(32);
-  if (dayKey?.day !== day) dayKey = { day, key: createHmac("sha256", pseudonymKey).update(day).digest() };
-  return dayKey.key;
-}
+let processKey: Buffer | undefined;
 
 /**
- * A daily-rotating keyed pseudonym of a client's address: HMAC-SHA256 under the day's key
- * (HMAC(deployment key, "YYYY-MM-DD"), UTC), truncated to 64 bits. The same address gives the same
- * value all day, so one client's lines can be followed within a day; without the key no address can
- * be recovered by trying them all, and values of different days cannot be linked.
+ * A daily-rotating keyed pseudonym: HMAC-SHA256 of `value` under the day's key (HMAC(key,
+ * "YYYY-MM-DD"), UTC), truncated to 64 bits. The same value gives the same pseudonym all day, so one
+ * client's lines can be followed within a day; without the key no address can be recovered by trying
+ * them all, and values of different days cannot be linked.
  */
+export function keyedPseudonym(key: Buffer | string, value: string, now: Date): string {
+  const dayKey = createHmac("sha256", key).update(now.toISOString().slice(0, 10)).digest();
+  return createHmac("sha256", dayKey).update(value).digest("hex").slice(0, 16);
+}
+
+/** The log's `client`: the address's pseudonym under this deployment's key. */
 export function pseudonym(value: string | undefined | null, now: Date = new Date()): string | undefined {
-  return value ? createHmac("sha256", keyForDay(now.toISOString().slice(0, 10))).update(value).digest("hex").slice(0, 16) : undefined;
+  if (!value) return undefined;
+  processKey ??= process.env.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY ? Buffer.from(process.env.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY, "utf8") : randomBytes(32);
+  return keyedPseudonym(processKey, value, now);
 }
 
 const powertoolsLogger = inLambda ? new Logger({ serviceName: "photo-analysis" }) : undefined;

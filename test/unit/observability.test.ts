@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { keyedPseudonym, pseudonym } from "../../functions/observability.js";
 
 const run = promisify(execFile);
 
@@ -27,7 +28,7 @@ describe("metrics and request lines in Lambda", () => {
     expect(documents.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === "PhotoAnalysis")).toBe(true);
   });
 
-  it("logs one JSON line per request with the client's address only as a hash", async () => {
+  it("logs one JSON line per request with the client's address only as a keyed pseudonym", async () => {
     const stdout = await inLambda(
       `import("./functions/observability.ts").then((o) => { o.requestLog.request({ route: "POST /api/photo-analysis/upload", status: 201, ms: 12.5, requestId: "req-1", client: o.pseudonym("203.0.113.10"), cached: false, provider: "local" }); })`,
     );
@@ -39,26 +40,25 @@ describe("metrics and request lines in Lambda", () => {
 });
 
 describe("the log's client pseudonym", () => {
-  const pseudonyms = (env: NodeJS.ProcessEnv) =>
-    inLambda(
-      `import("./functions/observability.ts").then((o) => { const day = new Date("2026-05-12T08:00:00Z"), later = new Date("2026-05-12T23:59:00Z"), next = new Date("2026-05-13T00:00:01Z"); console.log(JSON.stringify([o.pseudonym("203.0.113.10", day), o.pseudonym("203.0.113.10", later), o.pseudonym("203.0.113.10", next), o.pseudonym("203.0.113.11", day), o.pseudonym(undefined, day) ?? null])); })`,
-      env,
-    ).then((stdout) => JSON.parse(stdout.trim()) as (string | null)[]);
-
-  it("is an HMAC under the day's key derived from the deployment's key: stable within a UTC day, unlinkable across days and keys", async () => {
+  it("is an HMAC under the day's key derived from the key: stable within a UTC day, unlinkable across days and keys", () => {
     const key = "k".repeat(64);
-    const [morning, evening, nextDay, neighbour, none] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: key });
+    const at = (iso: string) => keyedPseudonym(key, "203.0.113.10", new Date(iso));
     const dayKey = createHmac("sha256", key).update("2026-05-12").digest();
-    expect(morning).toBe(createHmac("sha256", dayKey).update("203.0.113.10").digest("hex").slice(0, 16));
-    expect(evening).toBe(morning);
-    expect(nextDay).not.toBe(morning);
-    expect(nextDay).toBe(createHmac("sha256", createHmac("sha256", key).update("2026-05-13").digest()).update("203.0.113.10").digest("hex").slice(0, 16));
-    expect(neighbour).not.toBe(morning);
-    expect(none).toBeNull();
-    // Another deployment's key, and (without a key) each process's own random key, give other values.
-    const [otherKey] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "another deployment" });
-    const [randomA] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "" });
-    const [randomB] = await pseudonyms({ PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "" });
-    expect(new Set([morning, otherKey, randomA, randomB]).size).toBe(4);
+    expect(at("2026-05-12T08:00:00Z")).toBe(createHmac("sha256", dayKey).update("203.0.113.10").digest("hex").slice(0, 16));
+    expect(at("2026-05-12T23:59:59Z")).toBe(at("2026-05-12T00:00:00Z"));
+    expect(at("2026-05-13T00:00:01Z")).not.toBe(at("2026-05-12T08:00:00Z"));
+    expect(keyedPseudonym(key, "203.0.113.11", new Date("2026-05-12T08:00:00Z"))).not.toBe(at("2026-05-12T08:00:00Z"));
+    expect(keyedPseudonym("another deployment", "203.0.113.10", new Date("2026-05-12T08:00:00Z"))).not.toBe(at("2026-05-12T08:00:00Z"));
+    expect(pseudonym(undefined)).toBeUndefined();
+  });
+
+  it("uses the deployment's key in Lambda (PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY), and a random key per process without one", async () => {
+    const script = `import("./functions/observability.ts").then((o) => console.log(o.pseudonym("203.0.113.10", new Date("2026-05-12T08:00:00Z"))))`;
+    const keyed = (await inLambda(script, { PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "the deployment's key" })).trim();
+    expect(keyed).toBe(keyedPseudonym("the deployment's key", "203.0.113.10", new Date("2026-05-12T08:00:00Z")));
+    // This test process has no key: its own random one differs from another process's.
+    const unkeyed = (await inLambda(script, { PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: "" })).trim();
+    expect(unkeyed).toMatch(/^[0-9a-f]{16}$/);
+    expect(new Set([keyed, unkeyed, pseudonym("203.0.113.10", new Date("2026-05-12T08:00:00Z"))]).size).toBe(3);
   });
 });
