@@ -76,7 +76,7 @@ export function guardrailDefaults(stage: Stage): Guardrails {
 /**
  * Days the bucket keeps an image: the longest TTL operators may set plus a margin, a safety net
  * behind the cleanup job. Derived from the ceiling, not from the current TTL, so raising the TTL in
- * SSM never deletes an image before its record expires (the functions refuse TTLs over the ceiling).
+ * SSM never deletes an image before its upload expires (the functions refuse TTLs over the ceiling).
  */
 export function lifecycleDays(maxImageTtlHours: number): number {
   return Math.ceil(maxImageTtlHours / 24) + 2;

@@ -24,13 +24,13 @@ export interface ClaimOptions<T> {
   deadline: number;
   now(): number;
   sleep(ms: number): Promise<void>;
-  /** What a finished holder's record gives this request (null if it has gone: try to claim again). */
+  /** What a finished holder's analysis gives this request (null if it has gone: try to claim again). */
   settled(recordId: string): Promise<T | null>;
 }
 
 export interface ClaimedResult<T> {
   value: T;
-  /** The record the work committed, and how long the claim should keep pointing at it. */
+  /** The analysis the work committed, and how long the claim should keep pointing at it. */
   recordId: string;
   keepUntil: number;
 }
@@ -47,7 +47,7 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
     if (await claims.acquire(key, owner, options.deadline, options.now())) break;
     const waited = await waitForHolder(options, giveUpAt);
     if (waited.kind === "settled") return waited.value;
-    // Free again (released, lease over, or its record gone): a short pause before trying to take it.
+    // Free again (released, lease over, or its analysis gone): a short pause before trying to take it.
     if (round > 0) await options.sleep(CLAIM_POLL_MS);
   }
   let result: ClaimedResult<T>;
@@ -57,8 +57,8 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
     await claims.release(key, owner).catch((releaseError) => console.error("claim release failed", releaseError));
     throw error;
   }
-  // The record is committed: a failure to point the claim at it only makes waiters wait for the
-  // lease (then they find the record); it must not turn a success into an error.
+  // The analysis is committed: a failure to point the claim at it only makes waiters wait for the
+  // lease (then they find the analysis); it must not turn a success into an error.
   await claims.complete(key, owner, result.recordId, result.keepUntil).catch((completeError) => console.error("claim completion failed", completeError));
   return result.value;
 }

@@ -30,7 +30,7 @@ export interface CleanupSummary {
   wouldDelete?: { uploads: { id: string; expiresAt: string | null }[]; analyses: { id: string; expiresAt: string | null }[]; orphanImages: string[] };
 }
 
-/** An image younger than this may belong to an upload still writing its record: the sweep leaves it. */
+/** An image younger than this may belong to an upload still being written: the sweep leaves it. */
 export const ORPHAN_GRACE_MS = 3_600_000;
 
 /**
