@@ -1,7 +1,7 @@
 import type { Settings } from "../config/settings.js";
 import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
 import { DEFAULT_LANGUAGE, isEnglish, variantKey, variantSuffix, type PromptVariant } from "../domain/prompt.js";
-import { ownerKey, type Analysis, type Caller, type StoredImageRef, type Upload } from "../domain/types.js";
+import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
@@ -119,19 +119,20 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       const uploadId = deps.newId();
       const flagged = moderation?.decision === "flag" ? moderation : undefined;
       const fresh = await persistAnalysis(deps, settings, { photo: decoded, result, moderation: flagged, uploadId });
-      // The analysis is committed (and paid for): waiters are pointed at it before the caller's own upload is written.
-      return { value: { kind: "fresh", ...fresh, uploadId, rateLimit } as Claimed, recordId: fresh.analysis.id, keepUntil: Date.parse(fresh.analysis.expiresAt ?? fresh.analysis.createdAt) };
+      // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
+      // to the caller's upload; the claim is completed after the upload, so that the same caller's
+      // racing repeats find it as their own.
+      const upload = await commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)).catch((error: unknown) => ({ failed: error }));
+      return { value: { kind: "fresh", analysis: fresh.analysis, upload, rateLimit } as Claimed, recordId: fresh.analysis.id, keepUntil: Date.parse(fresh.analysis.expiresAt ?? fresh.analysis.createdAt) };
     }),
   );
   // A waiter answered on another request's analysis still reports where its caller stands.
   if (claimed.kind === "answered") return { ...claimed.outcome, rateLimit: claimed.outcome.rateLimit ?? standing };
-  const upload = await commitUpload(deps, newUpload(deps, settings, decoded, claimed.analysis, claimed.image, claimed.uploadId));
-  return { cached: false, upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
+  if ("failed" in claimed.upload) throw claimed.upload.failed;
+  return { cached: false, upload: claimed.upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
 }
 
-type Claimed =
-  | { kind: "answered"; outcome: UploadOutcome }
-  | { kind: "fresh"; analysis: Analysis; image: StoredImageRef; uploadId: string; rateLimit?: RateLimitStatus };
+type Claimed = { kind: "answered"; outcome: UploadOutcome } | { kind: "fresh"; analysis: Analysis; upload: Upload | { failed: unknown }; rateLimit?: RateLimitStatus };
 
 function checkSize(bytes: Buffer, settings: Settings): void {
   const maxMegabytes = settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB;

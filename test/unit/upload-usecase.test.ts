@@ -245,6 +245,32 @@ describe("analyzeUpload", () => {
     expect([...uploads.uploads.values()][0]!.timesUsed).toBe(3);
   });
 
+  it("points waiters at the analysis only once the holder's own upload is written: a caller's racing repeat is answered from it, however slow that write", async () => {
+    const { deps, analyses, uploads, vision } = memoryDeps();
+    let releaseWrite!: () => void;
+    const writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const create = uploads.create.bind(uploads);
+    let first = true;
+    uploads.create = async (upload) => {
+      if (first) {
+        first = false;
+        await writeGate; // the holder's upload write is slow; its analysis is already committed
+      }
+      return create(upload);
+    };
+    const racing = [analyzeUpload(deps, { bytes: coffee, caller }), analyzeUpload(deps, { bytes: coffee, caller })];
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    // Hold the holder's upload write until its analysis is committed and the waiter has polled the claim a while.
+    while (analyses.analyses.size === 0 || first) await tick();
+    for (let i = 0; i < 10; i++) await tick();
+    releaseWrite();
+    const outcomes = await Promise.all(racing);
+    expect(vision.calls).toBe(1);
+    expect(uploads.uploads.size).toBe(1);
+    expect(outcomes.map((o) => o.cached).sort()).toEqual([false, true]);
+    expect(outcomes[0]!.upload.id).toBe(outcomes[1]!.upload.id);
+  });
+
   it("takes over a crashed holder's claim once its lease has run out", async () => {
     const clock = memoryClock();
     const { deps, claims, vision } = memoryDeps({ clock });
