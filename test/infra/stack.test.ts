@@ -161,7 +161,7 @@ describe("guardrails", () => {
   });
 
   it("allows CORS from the configured origins only (dev default any; prod none unless given)", () => {
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"] }) });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"], AllowMethods: Match.arrayWith(["DELETE"]) }) });
     const prod = synth("prod").template.toJSON().Resources as Resources;
     const prodApi = Object.values(prod).find((r) => r.Type === "AWS::ApiGatewayV2::Api")!;
     expect(prodApi.Properties.CorsConfiguration).toBeUndefined();
@@ -274,6 +274,8 @@ describe("least privilege per function", () => {
     // The orphan sweep lists image keys only.
     expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     expect(s3Access("Recent")).toEqual([]);
+    // The owner's delete removes the upload's image; it cannot read or write images.
+    expect(s3Access("Delete")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     // Async analysis: the batch function only stages photos; the worker consumes them and writes images.
     expect(s3Access("Batch")).toEqual(["s3:DeleteObject,s3:GetObject,s3:PutObject on uploads/*", "s3:ListBucket on the bucket, keys uploads/*"]);
     expect(s3Access("Worker")).toEqual([
