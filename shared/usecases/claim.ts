@@ -26,6 +26,11 @@ export interface ClaimOptions<T> {
   sleep(ms: number): Promise<void>;
   /** What a finished holder's analysis gives this request (null if it has gone: try to claim again). */
   settled(recordId: string): Promise<T | null>;
+  /**
+   * Give the claim up when the work is done instead of pointing waiters at its result: for work whose
+   * result waiters find by themselves once they hold the claim (nothing stays behind in the table).
+   */
+  releaseWhenDone?: boolean;
 }
 
 export interface ClaimedResult<T> {
@@ -57,9 +62,10 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
     await claims.release(key, owner).catch((releaseError) => console.error("claim release failed", releaseError));
     throw error;
   }
-  // The analysis is committed: a failure to point the claim at it only makes waiters wait for the
-  // lease (then they find the analysis); it must not turn a success into an error.
-  await claims.complete(key, owner, result.recordId, result.keepUntil).catch((completeError) => console.error("claim completion failed", completeError));
+  // The result is committed: a failure to point the claim at it only makes waiters wait for the
+  // lease (then they find it); it must not turn a success into an error.
+  const done = options.releaseWhenDone ? claims.release(key, owner) : claims.complete(key, owner, result.recordId, result.keepUntil);
+  await done.catch((completeError) => console.error("claim completion failed", completeError));
   return result.value;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
 import { DEFAULT_LANGUAGE, isEnglish, variantKey, variantSuffix, type PromptVariant } from "../domain/prompt.js";
@@ -8,7 +9,7 @@ import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rat
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
 import { withClaim } from "./claim.js";
-import { countEvent, type AppDeps } from "./deps.js";
+import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
 import { attachUpload, commitUpload, newUpload, persistAnalysis, type Photo } from "./persist.js";
 import { moderatePhoto, refuseKnownBlocked, screenSuggestions } from "./moderate.js";
 import { ensureStanding, withQuota } from "./quota.js";
@@ -77,10 +78,11 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   await refuseKnownBlocked(deps, settings, input.caller, photo.fileHash, quotaToken);
   await stage("matching");
   const exact = await deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key);
+  const answer = (from: Photo, analysis: Analysis, match: Match) => answerFrom(deps, { settings, input, requestId }, from, analysis, match);
   if (exact) {
     // The answer, the caller's standing (a read-only peek) in one round trip.
     const [hit, status] = await Promise.all([
-      answerFrom(deps, settings, photo, exact, EXACT),
+      answer(photo, exact, EXACT),
       settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(input.caller, settings), deps.now()) : undefined,
     ]);
     if (hit) return status ? { ...hit, rateLimit: statusOf(status) } : hit;
@@ -95,7 +97,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const moderation = await moderatePhoto(deps, settings, { image, jpeg, fileHash: photo.fileHash, caller: input.caller, token: quotaToken });
   const similar = await findSimilar(deps, settings, decoded.imagePhash, key);
   if (similar) {
-    const hit = await answerFrom(deps, settings, decoded, similar.analysis, { type: "similar", distance: similar.distance });
+    const hit = await answer(decoded, similar.analysis, { type: "similar", distance: similar.distance });
     if (hit) return { ...hit, rateLimit: standing };
   }
 
@@ -107,7 +109,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const settle = async (analysisId: string): Promise<Claimed | null> => {
     // Another request analysed these bytes meanwhile (perhaps another caller's): the caller's answer is on its analysis.
     const analysis = await deps.analyses.get(analysisId);
-    const hit = analysis && (await answerFrom(deps, settings, decoded, analysis, EXACT));
+    const hit = analysis && (await answer(decoded, analysis, EXACT));
     return hit ? { kind: "answered", outcome: hit } : null;
   };
   const claimed = await withClaim<Claimed>(claimOptions(deps, input, photo.fileHash + variantSuffix(variant), requestId, settle), () =>
@@ -122,17 +124,30 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
       // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
       // to the caller's upload; the claim is completed after the upload, so that the same caller's
       // racing repeats find it as their own.
-      const upload = await commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)).catch((error: unknown) => ({ failed: error }));
+      const upload = await oneUploadPerCaller(deps, { input, requestId }, decoded.caller, fresh.analysis.id, () => commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)))
+        .then(async (made) => {
+          // Another of the caller's requests put an upload of theirs on this analysis first: theirs is the answer.
+          if (made?.upload.imagePath !== fresh.image.path) await imageStoreForWrites(deps, settings).delete(fresh.image.path).catch(() => {});
+          return made ?? { failed: new Error("the new analysis vanished before its upload was written") };
+        })
+        .catch((error: unknown) => ({ failed: error }));
       return { value: { kind: "fresh", analysis: fresh.analysis, upload, rateLimit } as Claimed, recordId: fresh.analysis.id, keepUntil: Date.parse(fresh.analysis.expiresAt ?? fresh.analysis.createdAt) };
     }),
   );
   // A waiter answered on another request's analysis still reports where its caller stands.
   if (claimed.kind === "answered") return { ...claimed.outcome, rateLimit: claimed.outcome.rateLimit ?? standing };
   if ("failed" in claimed.upload) throw claimed.upload.failed;
-  return { cached: false, upload: claimed.upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
+  const { upload, cached } = claimed.upload;
+  return cached ? { cached, upload, analysis: claimed.analysis, match: EXACT, rateLimit: claimed.rateLimit } : { cached, upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
 }
 
-type Claimed = { kind: "answered"; outcome: UploadOutcome } | { kind: "fresh"; analysis: Analysis; upload: Upload | { failed: unknown }; rateLimit?: RateLimitStatus };
+type Claimed = { kind: "answered"; outcome: UploadOutcome } | { kind: "fresh"; analysis: Analysis; upload: OwnUpload | { failed: unknown }; rateLimit?: RateLimitStatus };
+
+/** The caller's upload on an analysis: an earlier one of theirs (cached), or one just made. */
+interface OwnUpload {
+  upload: Upload;
+  cached: boolean;
+}
 
 function checkSize(bytes: Buffer, settings: Settings): void {
   const maxMegabytes = settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB;
@@ -151,14 +166,42 @@ async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string
  * A stored analysis answers the caller: from their own earlier upload on it when they have one (one
  * more use), else through a new upload of theirs. Null when the analysis vanished meanwhile.
  */
-async function answerFrom(deps: AppDeps, settings: Settings, photo: Photo, analysis: Analysis, match: Match): Promise<UploadOutcome | null> {
+async function answerFrom(deps: AppDeps, request: RequestContext & { settings: Settings }, photo: Photo, analysis: Analysis, match: Match): Promise<UploadOutcome | null> {
   const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now());
-  const outcome: UploadOutcome | null = own ? { cached: true, upload: own, analysis, match } : await attachUpload(deps, settings, photo, analysis).then((upload) => upload && { cached: false, upload, analysis });
-  if (outcome) await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
-  return outcome;
+  const made = own ? { upload: own, cached: true } : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
+  if (!made) return null;
+  await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
+  return made.cached ? { cached: true, upload: made.upload, analysis, match } : { cached: false, upload: made.upload, analysis };
 }
 
-function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: string, settled: (analysisId: string) => Promise<Claimed | null>) {
+interface RequestContext {
+  input: UploadInput;
+  /** Unique per request: the owner of the claims it takes. */
+  requestId: string;
+}
+
+/**
+ * One upload per caller and analysis, however many of the caller's requests race (a double
+ * submission, a redelivered job): the upload is made under a claim on the pair, and a request that
+ * finds the claim taken waits, then is answered from the upload the holder made. Null when `make`
+ * found the analysis gone.
+ */
+async function oneUploadPerCaller(deps: AppDeps, request: RequestContext, caller: Caller, analysisId: string, make: () => Promise<Upload | null>): Promise<OwnUpload | null> {
+  const owner = ownerKey(caller);
+  const reuse = async () => {
+    const own = await deps.uploads.reuseOwn(owner, analysisId, deps.now());
+    return own && { upload: own, cached: true };
+  };
+  // The claim's key names the caller only by a hash (the item outlives the request by a day, as claims do).
+  const key = `own:${analysisId}:${createHash("sha256").update(owner).digest("hex").slice(0, 32)}`;
+  return withClaim<OwnUpload | null>({ ...claimOptions(deps, request.input, key, request.requestId, reuse), releaseWhenDone: true }, async () => {
+    // Another of the caller's requests may have finished between the first look and the claim.
+    const made = (await reuse()) ?? (await make().then((upload) => upload && { upload, cached: false }));
+    return { value: made, recordId: made?.upload.id ?? "", keepUntil: deps.now().getTime() };
+  });
+}
+
+function claimOptions<T>(deps: AppDeps, input: UploadInput, key: string, owner: string, settled: (recordId: string) => Promise<T | null>) {
   const deadline = (input.deadline ?? new Date(deps.now().getTime() + DEFAULT_REQUEST_SECONDS * 1000)).getTime();
   return {
     claims: deps.claims,

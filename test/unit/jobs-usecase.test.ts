@@ -109,6 +109,14 @@ describe("runJob", () => {
     expect([...uploads.uploads.values()].map((upload) => [upload.context, upload.language])).toEqual([["for our office book swap", "pt-BR"]]);
   });
 
+  it("two deliveries of one job at once (a redelivery while the first still runs) make one analysis and one upload", async () => {
+    const { deps, jobs, analyses, uploads, vision } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    await Promise.all([runJob(deps, job!.id, { failureOf: retryNever }), runJob(deps, job!.id, { failureOf: retryNever })]);
+    expect([vision.calls, analyses.analyses.size, uploads.uploads.size]).toEqual([1, 1, 1]);
+    expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "done", uploadId: [...uploads.uploads.keys()][0] });
+  });
+
   it("a redelivered final job is only announced again: no second analysis", async () => {
     const { deps, vision, gateway, connections } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });

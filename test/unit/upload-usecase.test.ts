@@ -120,6 +120,17 @@ describe("analyzeUpload", () => {
     expect(await analyzeUpload(deps, { bytes: coffee, caller: stranger })).toMatchObject({ cached: true, upload: { id: theirs.upload.id, timesUsed: 1 } });
   });
 
+  it("gives a caller one upload on an analysis however many of their requests race to it (a double submission)", async () => {
+    const { deps, uploads, vision } = memoryDeps();
+    await analyzeUpload(deps, { bytes: coffee, caller: { ...caller, fingerprint: "fp-first" } });
+    const stranger: Caller = { ...caller, fingerprint: "fp-double" };
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => analyzeUpload(deps, { bytes: coffee, caller: stranger })));
+    expect([...uploads.uploads.values()].filter((upload) => upload.owner === "fp:fp-double")).toHaveLength(1);
+    expect(new Set(outcomes.map((o) => o.upload.id)).size).toBe(1);
+    expect(outcomes.map((o) => o.cached).sort()).toEqual([false, true, true, true]);
+    expect(vision.calls).toBe(1);
+  });
+
   it("stores another caller's own bytes when the copy source is gone, and their own normalised bytes for a similar photo", async () => {
     const { deps, images, vision } = memoryDeps();
     const first = await analyzeUpload(deps, { bytes: coffee, caller });
