@@ -22,6 +22,12 @@ export interface ClaimOptions<T> {
   owner: string;
   /** Epoch ms by which this request must have answered (the function's timeout). */
   deadline: number;
+  /**
+   * Epoch ms until which the claim holds while the work runs (default: the deadline). Longer for work
+   * that must never be done twice, in case a holder outlives its deadline (a local queue cannot stop a
+   * delivery it has given up on): others then wait for it, or answer busy, rather than take over.
+   */
+  leaseUntil?: number;
   now(): number;
   sleep(ms: number): Promise<void>;
   /** What a finished holder's analysis gives this request (null if it has gone: try to claim again). */
@@ -49,7 +55,7 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
   const giveUpAt = options.deadline - ANSWER_MARGIN_MS;
   for (let round = 0; ; round++) {
     if (round > 0 && options.now() >= giveUpAt) throw busy(CLAIM_POLL_MS);
-    if (await claims.acquire(key, owner, options.deadline, options.now())) break;
+    if (await claims.acquire(key, owner, options.leaseUntil ?? options.deadline, options.now())) break;
     const waited = await waitForHolder(options, giveUpAt);
     if (waited.kind === "settled") return waited.value;
     // Free again (released, lease over, or its analysis gone): a short pause before trying to take it.

@@ -174,6 +174,13 @@ async function answerFrom(deps: AppDeps, request: RequestContext & { settings: S
   return made.cached ? { cached: true, upload: made.upload, analysis, match } : { cached: false, upload: made.upload, analysis };
 }
 
+/**
+ * How long past its deadline a request keeps its claim on a caller's upload: a holder still writing
+ * after its deadline (a job whose delivery timed out in the local queue keeps running beside its
+ * redelivery) is waited for, never duplicated. A crashed holder blocks the caller's pair that long (503).
+ */
+export const OWN_UPLOAD_LEASE_GRACE_MS = 60_000;
+
 interface RequestContext {
   input: UploadInput;
   /** Unique per request: the owner of the claims it takes. */
@@ -192,9 +199,10 @@ async function oneUploadPerCaller(deps: AppDeps, request: RequestContext, caller
     const own = await deps.uploads.reuseOwn(owner, analysisId, deps.now());
     return own && { upload: own, cached: true };
   };
-  // The claim's key names the caller only by a hash (the item outlives the request by a day, as claims do).
+  // The claim's key names the caller only by a hash (an abandoned claim outlives its lease by a day, as claims do).
   const key = `own:${analysisId}:${createHash("sha256").update(owner).digest("hex").slice(0, 32)}`;
-  return withClaim<OwnUpload | null>({ ...claimOptions(deps, request.input, key, request.requestId, reuse), releaseWhenDone: true }, async () => {
+  const options = claimOptions(deps, request.input, key, request.requestId, reuse);
+  return withClaim<OwnUpload | null>({ ...options, leaseUntil: options.deadline + OWN_UPLOAD_LEASE_GRACE_MS, releaseWhenDone: true }, async () => {
     // Another of the caller's requests may have finished between the first look and the claim.
     const made = (await reuse()) ?? (await make().then((upload) => upload && { upload, cached: false }));
     return { value: made, recordId: made?.upload.id ?? "", keepUntil: deps.now().getTime() };

@@ -282,6 +282,32 @@ describe("analyzeUpload", () => {
     expect(outcomes[0]!.upload.id).toBe(outcomes[1]!.upload.id);
   });
 
+  it("never gives a caller a second upload while a holder past its deadline is still writing theirs (a local queue's timed-out delivery beside its redelivery)", async () => {
+    const clock = memoryClock();
+    const { deps, uploads } = memoryDeps({ clock });
+    let releaseWrite!: () => void;
+    const writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const create = uploads.create.bind(uploads);
+    let first = true;
+    uploads.create = async (upload) => {
+      if (first) {
+        first = false;
+        await writeGate;
+      }
+      return create(upload);
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const ghost = analyzeUpload(deps, { bytes: coffee, caller, deadline: new Date(clock.now().getTime() + 5_000) });
+    while (first) await tick();
+    clock.advance(10_000); // the first delivery is past its deadline, still about to write its upload
+    const redelivery = analyzeUpload(deps, { bytes: coffee, caller, deadline: new Date(clock.now().getTime() + 5_000) });
+    for (let i = 0; i < 5; i++) await tick();
+    releaseWrite();
+    const outcomes = await Promise.all([ghost, redelivery]);
+    expect(uploads.uploads.size).toBe(1);
+    expect(outcomes[1]).toMatchObject({ cached: true, upload: { id: outcomes[0].upload.id } });
+  });
+
   it("takes over a crashed holder's claim once its lease has run out", async () => {
     const clock = memoryClock();
     const { deps, claims, vision } = memoryDeps({ clock });
