@@ -11,7 +11,8 @@
  * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts),
  * -c edge=true (CloudFront + AWS WAF in front of the HTTP API; the WAF's stack goes to us-east-1),
  * -c edgeRateLimit=300 (requests per client address per 5 minutes at the edge), -c edgeOriginVersion=<id>
- * (after rotating the edge's origin secret: the Secrets Manager version to use).
+ * (after rotating the edge's origin secret: the Secrets Manager version to use),
+ * -c publicBaseUrl=https://api.example.com (a custom domain: the origin of links in answers).
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
@@ -31,6 +32,8 @@ if (jwtIssuer && !app.node.tryGetContext("jwtAudience") && !app.node.tryGetConte
     `-c jwtIssuer=${jwtIssuer} needs -c jwtAudience=<the tokens' aud> or -c jwtClientId=<a Cognito app client id> (optionally -c jwtTokenUse=id|access): without one, any token of that issuer would sign in, another app's included.`,
   );
 }
+const publicBaseUrl = app.node.tryGetContext("publicBaseUrl") as string | undefined;
+if (publicBaseUrl !== undefined && !/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(publicBaseUrl)) throw new Error(`-c publicBaseUrl must be an origin such as https://api.example.com, got ${publicBaseUrl}`);
 
 /** Context values come as strings from the command line; each is checked, with a clear error. */
 function guardrailsFromContext(): Partial<Guardrails> {
@@ -69,6 +72,7 @@ const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
   jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience"), clientId: app.node.tryGetContext("jwtClientId"), tokenUse: app.node.tryGetContext("jwtTokenUse") } : undefined,
   adminGroup: app.node.tryGetContext("adminGroup"),
+  publicBaseUrl,
   guardrails: guardrailsFromContext(),
   sourceMaps: String(app.node.tryGetContext("sourceMaps")) === "true",
   edge: edge ? { webAclArn: edge.webAclArn, originSecretVersion: app.node.tryGetContext("edgeOriginVersion") } : undefined,

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm run cleanup -- [--dry-run] [--batch-size N]`, as the seed's cleanup_expired_photos:
- * deletes expired analyses and their images. Runs against the local data in .data/ unless
+ * deletes expired uploads' images and erases their personal fields, then deletes expired analyses. Runs against the local data in .data/ unless
  * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
  */
 import { resolve } from "node:path";
@@ -63,14 +63,16 @@ try {
       dryRun,
       batchSize,
       onBatch: (progress) =>
-        console.log(colours.dim(`  batch ${progress.batches}: ${progress.found} found, ${progress.recordsDeleted} deleted, ${progress.failures.length} failed so far`)),
+        console.log(colours.dim(`  batch ${progress.batches}: ${progress.found} found, ${progress.uploadsErased} uploads erased, ${progress.analysesDeleted} analyses deleted, ${progress.failures.length} failed so far`)),
     }),
   );
   const line = (label: string, value: string) => console.log(`${label.padEnd(26)}${value}`);
   console.log("");
-  line("Expired analyses found:", String(summary.found));
-  line(dryRun ? "Images to delete:" : "Images deleted:", String(dryRun ? summary.found : summary.imagesDeleted));
-  line(dryRun ? "Records to delete:" : "Records deleted:", String(dryRun ? summary.found : summary.recordsDeleted));
+  const wouldErase = summary.wouldDelete?.uploads.length ?? 0;
+  line("Expired items found:", String(summary.found));
+  line(dryRun ? "Images to delete:" : "Images deleted:", String(dryRun ? wouldErase : summary.imagesDeleted));
+  line(dryRun ? "Uploads to erase:" : "Uploads erased:", String(dryRun ? wouldErase : summary.uploadsErased));
+  line(dryRun ? "Analyses to delete:" : "Analyses deleted:", String(dryRun ? (summary.wouldDelete?.analyses.length ?? 0) : summary.analysesDeleted));
   line(dryRun ? "Space to free:" : "Space freed:", formatBytes(summary.bytesFreed));
   line(dryRun ? "Orphan images to delete:" : "Orphan images deleted:", String(dryRun ? summary.orphansFound : summary.orphansDeleted));
   line("Failures:", summary.failures.length === 0 ? colours.green("0") : colours.red(String(summary.failures.length)));
@@ -78,6 +80,7 @@ try {
   if (summary.wouldDelete) {
     const shown = 20;
     const items = [
+      ...summary.wouldDelete.uploads.map((item) => `upload ${item.id}: image and personal fields (expired ${item.expiresAt})`),
       ...summary.wouldDelete.analyses.map((item) => `analysis ${item.id} (expired ${item.expiresAt})`),
       ...summary.wouldDelete.orphanImages.map((key) => `orphan image ${key}`),
     ];

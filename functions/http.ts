@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { edgeOriginFrom } from "../shared/runtime/edge.js";
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { identityFromClaims } from "../shared/auth/tokens.js";
+import { isAdminToken } from "./admin/auth.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
 import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
@@ -151,38 +152,74 @@ export function sourceIpOf(event: HttpEvent): string | null {
   return viewer || event.requestContext?.http?.sourceIp || null;
 }
 
+/** The bearer token of the Authorization header (undefined without one; a malformed header is a 401). */
+export function bearerToken(event: HttpEvent): string | undefined {
+  const header = event.headers?.authorization ?? event.headers?.Authorization;
+  if (!header) return undefined;
+  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+  if (!token) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'.");
+  return token;
+}
+
 /**
- * Who is calling. A signed-in user comes from claims API Gateway's JWT authorizer verified, or
- * else from a bearer token this function verifies; a token that does not verify is a 401, never
- * an anonymous request. The IP is API Gateway's view of the connection, never a client header.
+ * Who is calling, with the groups a signed-in user's token grants. A signed-in user comes from claims
+ * API Gateway's JWT authorizer verified, or else from a bearer token this function verifies; a token
+ * that does not verify is a 401, never an anonymous request. The IP is API Gateway's view of the
+ * connection, never a client header.
  */
-export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<Caller> {
+async function identify(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<{ caller: Caller; groups: string[] }> {
   const anonymous: Caller = { userId: null, username: null, fingerprint, ipAddress: sourceIpOf(event) };
   const verified = authorizerClaims(event);
   const fromAuthorizer = verified && identityFromClaims(verified);
-  if (fromAuthorizer) return { ...anonymous, userId: fromAuthorizer.userId, username: fromAuthorizer.username };
+  if (fromAuthorizer) return { caller: { ...anonymous, userId: fromAuthorizer.userId, username: fromAuthorizer.username }, groups: fromAuthorizer.groups };
 
-  const header = event.headers?.authorization ?? event.headers?.Authorization;
-  if (!header) return anonymous;
-  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
-  if (!token) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'.");
+  const token = bearerToken(event);
+  if (!token) return { caller: anonymous, groups: [] };
   if (!deps.tokens) throw new UnauthorizedError("This server does not accept sign-in tokens (no issuer configured).");
   try {
     const identity = await deps.tokens.verify(token);
-    return { ...anonymous, userId: identity.userId, username: identity.username };
+    return { caller: { ...anonymous, userId: identity.userId, username: identity.username }, groups: identity.groups };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new UnauthorizedError("Given token not valid: it is expired, malformed or not from the configured issuer.");
     throw error;
   }
 }
 
-/** The API's public origin, for image_url: the configured one (PHOTO_ANALYSIS_PUBLIC_BASE_URL, e.g. behind a CDN), else what the request says. */
-export function publicBaseUrl(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl">): string {
-  if (deps.publicBaseUrl) return deps.publicBaseUrl;
-  const headers = event.headers ?? {};
-  const proto = headers["x-forwarded-proto"] ?? "https";
-  const host = headers.host ?? event.requestContext.domainName;
-  return `${proto}://${host}`;
+export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "tokens">, fingerprint: string | null): Promise<Caller> {
+  return (await identify(event, deps, fingerprint)).caller;
+}
+
+/**
+ * Who is reading an upload: the caller, and whether they are an admin (the static admin token, or a
+ * signed-in user in the admin group), who sees every upload as its owner does.
+ */
+export async function resolveViewer(event: HttpEvent, deps: Pick<AppDeps, "tokens" | "admin">, fingerprint: string | null): Promise<{ caller: Caller; admin: boolean }> {
+  const token = bearerToken(event);
+  if (token && isAdminToken(token, deps)) return { caller: { userId: null, username: null, fingerprint, ipAddress: sourceIpOf(event) }, admin: true };
+  const { caller, groups } = await identify(event, deps, fingerprint);
+  return { caller, admin: caller.userId !== null && groups.includes(deps.admin.group) };
+}
+
+/** A host (name or address, optional port) fit for a link: no scheme, path, credentials or spaces. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The API's public origin, for links in answers (image_url, status_url, events_url, Location). Never
+ * from what the client says: the configured PHOTO_ANALYSIS_PUBLIC_BASE_URL (the stack sets it; the
+ * local server sets its own address), else the domain API Gateway itself reports. X-Forwarded-Proto
+ * and X-Forwarded-Host count only behind a proxy the deployment trusts (PHOTO_ANALYSIS_TRUSTED_PROXY),
+ * and only when they are a plain scheme and host.
+ */
+export function publicBaseUrl(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "trustedProxy">): string {
+  if (deps.publicBaseUrl) return deps.publicBaseUrl.replace(/\/+$/, "");
+  if (deps.trustedProxy) {
+    const headers = event.headers ?? {};
+    const proto = headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase();
+    const host = (headers["x-forwarded-host"] ?? headers.host)?.split(",")[0]?.trim();
+    if ((proto === "http" || proto === "https") && host && HOST.test(host)) return `${proto}://${host}`;
+  }
+  const domain = event.requestContext.domainName;
+  return HOST.test(domain ?? "") ? `https://${domain}` : "";
 }
 
 /** Validates the optional `fingerprint` field as DRF would: present means non-blank, at most 255 characters. */
@@ -256,7 +293,7 @@ export function parseStyle(value: unknown, errors: Record<string, string[]>): St
 }
 
 /** Where a caller follows its async work: the status URL (carrying the fingerprint that owns it) and the WebSocket. */
-export function asyncLinks(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "eventsUrl">, path: string, fingerprint: string | null) {
+export function asyncLinks(event: HttpEvent, deps: Pick<AppDeps, "publicBaseUrl" | "trustedProxy" | "eventsUrl">, path: string, fingerprint: string | null) {
   const query = fingerprint ? `?fingerprint=${encodeURIComponent(fingerprint)}` : "";
   const base = publicBaseUrl(event, deps);
   const events = deps.eventsUrl ?? `${base.replace(/^http/, "ws")}/api/photo-analysis/events/`;

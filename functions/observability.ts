@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { TelemetryEvent, Telemetry } from "../shared/usecases/deps.js";
@@ -6,7 +6,7 @@ import type { TelemetryEvent, Telemetry } from "../shared/usecases/deps.js";
 /**
  * Logs, metrics and traces for the functions, with Powertools for AWS Lambda:
  * - one log line per request (route, status, ms, cached, provider, model, request ids; the client's
- *   address only as a hash, no secrets): JSON through Powertools' Logger in Lambda (with cold start
+ *   address only as a keyed pseudonym, no secrets): JSON through Powertools' Logger in Lambda (with cold start
  *   and the Lambda request id), a readable line elsewhere (`npm start`, tests);
  * - metrics as CloudWatch EMF (namespace PhotoAnalysis), flushed at the end of each request;
  * - traces: the Lambda composition root (deps.ts) wraps the AWS SDK clients and provider calls.
@@ -49,9 +49,28 @@ export function logFieldsOf(result: object): LogFields {
   return annotations.get(result) ?? {};
 }
 
-/** A short one-way hash: enough to follow one client across lines, useless to recover the address. */
-export function pseudonym(value: string | undefined | null): string | undefined {
-  return value ? createHash("sha256").update(`photo-analysis:${value}`).digest("hex").slice(0, 12) : undefined;
+/**
+ * The deployment's pseudonym key: PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY (in AWS a Secrets Manager secret the
+ * stack generates, resolved into the environment by CloudFormation), else random per process.
+ */
+let processKey: Buffer | undefined;
+
+/**
+ * A daily-rotating keyed pseudonym: HMAC-SHA256 of `value` under the day's key (HMAC(key,
+ * "YYYY-MM-DD"), UTC), truncated to 64 bits. The same value gives the same pseudonym all day, so one
+ * client's lines can be followed within a day; without the key no address can be recovered by trying
+ * them all, and values of different days cannot be linked.
+ */
+export function keyedPseudonym(key: Buffer | string, value: string, now: Date): string {
+  const dayKey = createHmac("sha256", key).update(now.toISOString().slice(0, 10)).digest();
+  return createHmac("sha256", dayKey).update(value).digest("hex").slice(0, 16);
+}
+
+/** The log's `client`: the address's pseudonym under this deployment's key. */
+export function pseudonym(value: string | undefined | null, now: Date = new Date()): string | undefined {
+  if (!value) return undefined;
+  processKey ??= process.env.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY ? Buffer.from(process.env.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY, "utf8") : randomBytes(32);
+  return keyedPseudonym(processKey, value, now);
 }
 
 const powertoolsLogger = inLambda ? new Logger({ serviceName: "photo-analysis" }) : undefined;

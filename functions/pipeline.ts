@@ -20,8 +20,19 @@ export interface RouteOptions {
 const NO_STORE = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
 
 /**
+ * What every answer's headers promise: no content sniffing, and JSON (uploads, analyses, listings,
+ * jobs, errors: personal data) kept out of shared caches and off disk, unless the handler chose a
+ * policy of its own (the public OpenAPI document, the image proxy, the admin's no-store).
+ */
+export function withPrivacyHeaders(response: HttpResult): Record<string, string | number | boolean> {
+  const headers: Record<string, string | number | boolean> = { ...response.headers, "x-content-type-options": "nosniff" };
+  const isJson = /^application\/json\b/i.test(String(headers["content-type"] ?? ""));
+  return isJson && headers["cache-control"] === undefined ? { ...headers, "cache-control": "private, no-store" } : headers;
+}
+
+/**
  * The one handler pipeline: every HTTP function is this middy chain. The first step names the
- * request and, when it ends, logs one line and flushes metrics; optional steps parse a form or
+ * request and, when it ends, sets the privacy headers, logs one line and flushes metrics; optional steps parse a form or
  * guard admin routes; the last step maps any error to the seed's JSON bodies (errorResponse).
  */
 export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) => Promise<HttpResult>, options: RouteOptions = {}): HttpHandler {
@@ -33,7 +44,7 @@ export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) 
     const response = request.response;
     if (!response) return;
     const requestId = requestIdOf(request.event);
-    request.response = { ...response, headers: { ...response.headers, "x-request-id": requestId } };
+    request.response = { ...response, headers: { ...withPrivacyHeaders(response), "x-request-id": requestId } };
     flushMetrics();
     const status = response.statusCode ?? 200;
     if (!requestLog.logs(status)) return;

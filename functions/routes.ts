@@ -64,7 +64,9 @@ export function withAccess(base: FunctionAccess, extra: FunctionAccess): Functio
  */
 const ANALYSIS: FunctionAccess = {
   items: {
-    analysis: ["GetItem", "PutItem", "UpdateItem"],
+    analysis: ["GetItem", "PutItem", "UpdateItem", "BatchWriteItem"],
+    upload: ["GetItem", "PutItem", "UpdateItem"],
+    ownerIndex: ["GetItem", "BatchWriteItem"],
     phashSegment: ["Query", "BatchWriteItem"],
     claim: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
     counter: ["GetItem", "UpdateItem"],
@@ -72,7 +74,9 @@ const ANALYSIS: FunctionAccess = {
     stats: ["UpdateItem"],
   },
   indexes: ["byFileHash"],
-  objects: { images: ["PutObject", "DeleteObject"] },
+  // GetObject: another caller's exact hit copies the stored image server-side (CopyObject reads its
+  // source); ListBucket makes a source that has gone a 404 (then the photo is normalised again), not a 403.
+  objects: { images: ["GetObject", "PutObject", "DeleteObject", "ListBucket"] },
   settings: true,
   secrets: "read",
   vision: true,
@@ -81,7 +85,7 @@ const ANALYSIS: FunctionAccess = {
 export interface HttpRoute {
   /** Stable identifier: CDK construct id and log name. */
   id: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   path: string;
   /** Handler module, relative to the project root; exports `handler` (what the CDK stack bundles). */
   entry: string;
@@ -133,7 +137,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./batch-status/handler.js")).createBatchStatusHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { items: { batch: ["GetItem"], job: ["BatchGetItem"], analysis: ["GetItem"] } },
+    access: { items: { batch: ["GetItem"], job: ["BatchGetItem"], upload: ["GetItem"], analysis: ["GetItem"] } },
   },
   {
     id: "Job",
@@ -143,7 +147,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./job/handler.js")).createJobHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { items: { job: ["GetItem"], analysis: ["GetItem"] } },
+    access: { items: { job: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"] } },
   },
   {
     id: "UploadUrl",
@@ -163,7 +167,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./health/handler.js")).createHealthHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { items: { analysis: ["GetItem"] }, objects: { images: ["GetObject", "ListBucket"] }, settings: true, secrets: "presence" },
+    access: { items: { upload: ["GetItem"] }, objects: { images: ["GetObject", "ListBucket"] }, settings: true, secrets: "presence" },
   },
   {
     id: "OpenApi",
@@ -193,7 +197,18 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./get-analysis/handler.js")).createGetAnalysisHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { items: { analysis: ["GetItem"] } },
+    access: { items: { upload: ["GetItem"], analysis: ["GetItem"] } },
+  },
+  {
+    // The owner erases their upload: the upload and its owner-index entry, and the upload's image.
+    id: "Delete",
+    method: "DELETE",
+    path: "/api/photo-analysis/{id}/",
+    entry: "functions/delete/handler.ts",
+    factory: async () => (await import("./delete/handler.js")).createDeleteHandler,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    access: { items: { upload: ["GetItem", "DeleteItem"], ownerIndex: ["DeleteItem"] }, objects: { images: ["DeleteObject"] } },
   },
   {
     id: "Image",
@@ -203,7 +218,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./image/handler.js")).createImageHandler,
     memoryMb: 512,
     timeoutSeconds: 15,
-    access: { items: { analysis: ["GetItem"] }, objects: { images: ["GetObject", "ListBucket"] } },
+    access: { items: { upload: ["GetItem"] }, objects: { images: ["GetObject", "ListBucket"] } },
   },
   // Read-only admin: its own functions, never mixed into the public handlers.
   {
@@ -214,7 +229,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-list/handler.js")).createAdminListHandler,
     memoryMb: 256,
     timeoutSeconds: 15,
-    access: { items: { analysis: ["GetItem"] }, indexes: ["byMonth", "byFileHash", "byPhash", "byFingerprint", "byUser"] },
+    access: { items: { upload: ["GetItem", "BatchGetItem"], analysis: ["GetItem", "Query"] }, indexes: ["byMonth", "byFileHash", "byPhash", "byFingerprint", "byUser"] },
   },
   {
     id: "AdminDetail",
@@ -224,7 +239,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-detail/handler.js")).createAdminDetailHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { items: { analysis: ["GetItem"] } },
+    access: { items: { upload: ["GetItem"], analysis: ["GetItem"] } },
   },
   {
     id: "AdminStats",
@@ -266,8 +281,12 @@ export const CLEANUP_FUNCTION = {
   entry: "functions/cleanup/handler.ts",
   memoryMb: 512,
   timeoutSeconds: 900,
-  // Expired records come from the sparse expiry index; the orphan sweep lists image keys and looks records up by id.
-  access: { items: { analysis: ["GetItem", "DeleteItem"], phashSegment: ["BatchWriteItem"] }, indexes: ["byExpiry"], objects: { images: ["DeleteObject", "ListBucket"] } },
+  // Expired uploads and analyses come from the sparse expiry index; the orphan sweep lists image keys and looks uploads up by id.
+  access: {
+    items: { upload: ["GetItem", "UpdateItem"], ownerIndex: ["DeleteItem"], analysis: ["Query", "DeleteItem", "BatchWriteItem"], phashSegment: ["BatchWriteItem"] },
+    indexes: ["byExpiry"],
+    objects: { images: ["DeleteObject", "ListBucket"] },
+  },
 } as const satisfies { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess };
 
 /**
@@ -332,7 +351,7 @@ export const WEBSOCKET_ROUTES: readonly {
     entry: "functions/events-message/handler.ts",
     factory: async () => (await import("./events-message/handler.js")).createEventsMessageHandler,
     // The connection's owner, the job or batch it names (and their records), then the subscription.
-    access: { items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"] }, events: true },
+    access: { items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"] }, events: true },
   },
 ];
 

@@ -18,6 +18,7 @@ import { type Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { apiGatewayPath, CLEANUP_FUNCTION, type FunctionAccess, HTTP_ROUTES, SETTINGS_SEEDER_FUNCTION, WEBSOCKET_ROUTES, WORKER_FUNCTION } from "../functions/routes.js";
 import type { SeederProperties } from "../functions/settings-seeder/handler.js";
@@ -42,6 +43,8 @@ export interface PhotoAnalysisStackProps extends StackProps {
   jwt?: { issuer: string } & TokenAudience;
   /** JWT group whose members may use the admin (default "admin"). */
   adminGroup?: string;
+  /** The API's public origin when a custom domain fronts it (links in answers); default the HTTP API's own URL. */
+  publicBaseUrl?: string;
   /** Limits and alarms; every field has a default (see GUARDRAIL_DEFAULTS). */
   guardrails?: Partial<Guardrails>;
   /**
@@ -83,7 +86,7 @@ export function guardrailDefaults(stage: Stage): Guardrails {
 /**
  * Days the bucket keeps an image: the longest TTL operators may set plus a margin, a safety net
  * behind the cleanup job. Derived from the ceiling, not from the current TTL, so raising the TTL in
- * SSM never deletes an image before its record expires (the functions refuse TTLs over the ceiling).
+ * SSM never deletes an image before its upload expires (the functions refuse TTLs over the ceiling).
  */
 export function lifecycleDays(maxImageTtlHours: number): number {
   return Math.ceil(maxImageTtlHours / 24) + 2;
@@ -155,8 +158,17 @@ export class PhotoAnalysisStack extends Stack {
       ],
     });
 
+    // The key of the logs' client pseudonym: generated here, never in code or in the template (the
+    // functions get it through a CloudFormation dynamic reference, resolved at deployment).
+    const pseudonymKey = new Secret(this, "LogPseudonymKey", {
+      description: `Photo Analysis (${stage}): key of the daily-rotating client pseudonym in request logs`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: retain,
+    });
+
     const environment: Record<string, string> = {
       PHOTO_ANALYSIS_TABLE: this.table.tableName,
+      PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: pseudonymKey.secretValue.unsafeUnwrap(),
       PHOTO_ANALYSIS_BUCKET: this.bucket.bucketName,
       PHOTO_ANALYSIS_SSM_PREFIX: ssmPrefix,
       PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS: String(guardrails.maxImageTtlHours),
@@ -232,7 +244,7 @@ export class PhotoAnalysisStack extends Stack {
       corsPreflight: guardrails.corsOrigins.length
         ? {
             allowOrigins: guardrails.corsOrigins,
-            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
             allowHeaders: ["content-type", "authorization", "prefer"],
             exposeHeaders: ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "x-request-id"],
             maxAge: Duration.hours(1),
@@ -243,6 +255,9 @@ export class PhotoAnalysisStack extends Stack {
     // and build public URLs on the distribution's address.
     const edge = props.edge ? edgeDistribution(this, { api: this.api, webAclArn: props.edge.webAclArn, stage, removalPolicy: retain, originSecretVersion: props.edge.originSecretVersion }) : undefined;
     if (edge) this.edgeUrl = `https://${edge.distribution.distributionDomainName}`;
+    // Links in answers (image_url, status_url, Location) come from this, never from request headers:
+    // a custom domain, else the edge, else the HTTP API's own URL.
+    environment.PHOTO_ANALYSIS_PUBLIC_BASE_URL = props.publicBaseUrl ?? this.edgeUrl ?? this.api.apiEndpoint;
     // Stage throttling and access logs (one JSON line per request, with API Gateway's request id:
     // the X-Request-Id clients see).
     const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: RetentionDays.ONE_MONTH, removalPolicy: retain });
@@ -356,11 +371,10 @@ export class PhotoAnalysisStack extends Stack {
       if (route.id.startsWith("Admin")) fn.addEnvironment("PHOTO_ANALYSIS_ADMIN_GROUP", props.adminGroup ?? "admin");
       if (edge) {
         fn.addEnvironment("PHOTO_ANALYSIS_ORIGIN_SECRET", edge.originValue);
-        fn.addEnvironment("PHOTO_ANALYSIS_PUBLIC_BASE_URL", this.edgeUrl!);
       }
       this.api.addRoutes({
         path: apiGatewayPath(route.path),
-        methods: [route.method === "GET" ? HttpMethod.GET : HttpMethod.POST],
+        methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
       });
     }

@@ -1,6 +1,6 @@
 import { ValidationError } from "../../shared/domain/errors.js";
 import { presentAdminRow } from "../../shared/domain/present.js";
-import { listAnalysesForAdmin } from "../../shared/usecases/admin.js";
+import { listUploadsForAdmin } from "../../shared/usecases/admin.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import { json, publicBaseUrl, type HttpEvent } from "../http.js";
 import { httpRoute } from "../pipeline.js";
@@ -20,7 +20,7 @@ export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
     const limit = query.limit ? Number(query.limit) : 25;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw ValidationError.field("limit", "Choose between 1 and 100.");
     if (query.storage_type && query.storage_type !== "s3" && query.storage_type !== "local") throw ValidationError.field("storage_type", "Use s3 or local.");
-    const page = await listAnalysesForAdmin(deps, {
+    const page = await listUploadsForAdmin(deps, {
       limit,
       cursor: query.cursor || undefined,
       from: query.from || undefined,
@@ -35,7 +35,7 @@ export function createAdminListHandler(getDeps: DepsProvider = defaultDeps) {
       },
     });
     const baseUrl = publicBaseUrl(event, deps);
-    return json(200, { results: page.records.map((record) => presentAdminRow(record, baseUrl, deps.now())), next_cursor: page.cursor ?? null });
+    return json(200, { results: page.uploads.map((upload) => presentAdminRow(upload, baseUrl, deps.now())), next_cursor: page.cursor ?? null });
   }, { admin: getDeps });
 }
 

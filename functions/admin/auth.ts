@@ -10,6 +10,11 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** The deployment's static admin token (PHOTO_ANALYSIS_ADMIN_TOKEN, local use), compared in constant time. */
+export function isAdminToken(token: string, deps: Pick<AppDeps, "admin">): boolean {
+  return deps.admin.token !== undefined && sameSecret(token, deps.admin.token);
+}
+
 /**
  * Admin only: the configured static token (local use, PHOTO_ANALYSIS_ADMIN_TOKEN), or a verified
  * JWT whose groups include the admin group. No token or a bad one is 401; a valid user who is not
@@ -19,7 +24,7 @@ export async function requireAdmin(event: HttpEvent, deps: Pick<AppDeps, "admin"
   const header = event.headers?.authorization ?? event.headers?.Authorization;
   const token = header ? /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1] : undefined;
   if (!token) throw new UnauthorizedError("Admin sign-in required.");
-  if (deps.admin.token && sameSecret(token, deps.admin.token)) return;
+  if (isAdminToken(token, deps)) return;
   if (!deps.tokens) throw new UnauthorizedError("Invalid admin token.");
   let groups: string[];
   try {

@@ -1,16 +1,14 @@
 import { readBatch } from "../../shared/usecases/jobs.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { json, queryFingerprint, resolveCaller } from "../http.js";
+import { json, publicBaseUrl, queryFingerprint, resolveCaller } from "../http.js";
 import { httpRoute } from "../pipeline.js";
-
-const NO_CACHE = { "cache-control": "no-store" };
 
 /** GET /api/photo-analysis/batch/{batch_id}/ — a batch and each photo's state, for its caller. */
 export function createBatchStatusHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event) => {
     const deps = getDeps();
     const caller = await resolveCaller(event, deps, queryFingerprint(event));
-    return json(200, await readBatch(deps, event.pathParameters?.batch_id ?? "", caller), NO_CACHE);
+    return json(200, await readBatch(deps, event.pathParameters?.batch_id ?? "", caller, publicBaseUrl(event, deps)));
   });
 }
 

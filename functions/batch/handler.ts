@@ -3,7 +3,7 @@ import { MAX_BATCH_PHOTOS } from "../../shared/domain/jobs.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { submitJobs, type JobPhoto } from "../../shared/usecases/jobs.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
-import { asyncLinks, fingerprintErrors, isJsonRequest, json, jsonBody, parsePromptFields, publicBaseUrl, type PromptFields, resolveCaller, type HttpEvent } from "../http.js";
+import { asyncLinks, fingerprintErrors, isJsonRequest, json, jsonBody, parsePromptFields, type PromptFields, resolveCaller, type HttpEvent } from "../http.js";
 import type { FormEvent } from "../multipart.js";
 import { withLogFields } from "../observability.js";
 import { httpRoute } from "../pipeline.js";
@@ -59,7 +59,7 @@ function countError(count: number, what: string): string | null {
 
 async function queued(event: HttpEvent, deps: AppDeps, photos: JobPhoto[], fingerprint: string | null, prompt: PromptFields) {
   const caller = await resolveCaller(event, deps, fingerprint);
-  const { batch, jobs } = await submitJobs(deps, { caller, photos, ...prompt, batch: true, baseUrl: publicBaseUrl(event, deps) });
+  const { batch, jobs } = await submitJobs(deps, { caller, photos, ...prompt, batch: true });
   const body = {
     batch_id: batch!.id,
     status: "queued",

@@ -3,7 +3,7 @@ import { defaultDeps, type DepsProvider } from "../deps.js";
 import { httpRoute } from "../pipeline.js";
 import type { HttpEvent } from "../http.js";
 
-/** GET /api/photo-analysis/{id}/image/ — the bytes through the API, never a storage path. */
+/** GET /api/photo-analysis/{id}/image/ — the upload's own image through the API, never a storage path. */
 export function createImageHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event: HttpEvent) => {
     const image = await getImage(getDeps(), event.pathParameters?.id ?? "");
@@ -12,7 +12,8 @@ export function createImageHandler(getDeps: DepsProvider = defaultDeps) {
       headers: {
         "content-type": image.contentType,
         "content-length": String(image.bytes.length),
-        "cache-control": "private, max-age=3600",
+        // The caller's browser only, briefly: an id is a capability, and its image can be deleted or expire.
+        "cache-control": "private, max-age=300",
         "x-content-type-options": "nosniff",
       },
       body: image.bytes.toString("base64"),

@@ -87,7 +87,8 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
     requestContext: {
       accountId: "local",
       apiId: "local",
-      domainName: headers.host ?? "localhost",
+      // The server's own address on this connection, as API Gateway reports its own domain: never the client's Host.
+      domainName: ownAddress(request),
       domainPrefix: "local",
       http: {
         method: request.method ?? "GET",
@@ -115,10 +116,15 @@ export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute
   return event;
 }
 
+function ownAddress(request: IncomingMessage): string {
+  const address = (request.socket.localAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+  return `${address.includes(":") ? `[${address}]` : address}:${request.socket.localPort ?? 80}`;
+}
+
 /** The server's own answers (no route reached): JSON, named like every other answer. */
 function answer(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const requestId = randomUUID();
-  response.writeHead(status, { "content-type": "application/json", "x-request-id": requestId, ...headers });
+  response.writeHead(status, { "content-type": "application/json", "cache-control": "private, no-store", "x-content-type-options": "nosniff", "x-request-id": requestId, ...headers });
   response.end(JSON.stringify({ ...body, request_id: requestId }));
 }
 

@@ -4,7 +4,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, publicBaseUrlFrom, trustedProxyFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { LocalJobQueue, type LocalQueueOptions } from "../../shared/local/local-queue.js";
 import { maxReceivesFrom, visibilityTimeoutMsFrom } from "../../shared/queue/delivery.js";
@@ -82,7 +82,8 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
     localKeyPair: !external.s3,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
-    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+    publicBaseUrl: publicBaseUrlFrom(env),
+    trustedProxy: trustedProxyFrom(env),
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
     ...providerUrlsFrom(env),
     ...signIn,
@@ -194,7 +195,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.address}:${address.port}`;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  // Links in answers name the server's own address unless the deployment configured another origin.
+  deps.publicBaseUrl ??= url;
   // Announce the embedded servers of a persistent data folder, for `npm run cleanup` (and others) to share.
   const announced = options.persist !== false && local.embedded ? serverFile(local.dataDir) : undefined;
   if (announced) {

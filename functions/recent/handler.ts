@@ -5,7 +5,7 @@ import { defaultDeps, type DepsProvider } from "../deps.js";
 import { httpRoute } from "../pipeline.js";
 import { resolveCaller, fingerprintErrors, json, type HttpEvent } from "../http.js";
 
-/** GET /api/photo-analysis/recent/?fingerprint=&limit= */
+/** GET /api/photo-analysis/recent/?fingerprint=&limit= — the caller's own uploads (a signed-in user's, else those made anonymously with the fingerprint). */
 export function createRecentHandler(getDeps: DepsProvider = defaultDeps) {
   return httpRoute(async (event: HttpEvent) => {
     const query = event.queryStringParameters ?? {};
@@ -13,8 +13,8 @@ export function createRecentHandler(getDeps: DepsProvider = defaultDeps) {
     if (problems.length) throw new ValidationError({ fingerprint: problems });
     const limit = parseRecentLimit(query.limit);
     const deps = getDeps();
-    const records = await listRecent(deps, await resolveCaller(event, deps, query.fingerprint?.trim() || null), limit);
-    return json(200, records.map(presentRecentItem));
+    const uploads = await listRecent(deps, await resolveCaller(event, deps, query.fingerprint?.trim() || null), limit);
+    return json(200, uploads.map(presentRecentItem));
   });
 }
 

@@ -21,7 +21,7 @@ export function createUploadUrlHandler(getDeps: DepsProvider = defaultDeps) {
       caller: await resolveCaller(event, deps, fingerprint),
       contentType: body.content_type as string | undefined,
     });
-    return json(201, ticket, { ...rateLimitHeaders(rateLimit), "cache-control": "no-store" });
+    return json(201, ticket, rateLimitHeaders(rateLimit));
   });
 }
 

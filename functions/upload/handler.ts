@@ -1,5 +1,5 @@
 import { PayloadTooLargeError, ValidationError } from "../../shared/domain/errors.js";
-import { presentAnalysis } from "../../shared/domain/present.js";
+import { presentUpload } from "../../shared/domain/present.js";
 import { createModeration, createVisionSelector } from "../../shared/runtime/vision-context.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeStagedUpload } from "../../shared/usecases/staged-upload.js";
@@ -82,7 +82,7 @@ async function stagedUpload(event: HttpEvent, deps: AppDeps, context?: LambdaCon
 
 /** `Prefer: respond-async`: the photo is staged and queued; 202 with where to follow it. */
 async function accepted(event: HttpEvent, deps: AppDeps, photo: JobPhoto, caller: Caller, fingerprint: string | null, prompt: PromptFields) {
-  const { jobs } = await submitJobs(deps, { caller, photos: [photo], ...prompt, batch: false, baseUrl: publicBaseUrl(event, deps) });
+  const { jobs } = await submitJobs(deps, { caller, photos: [photo], ...prompt, batch: false });
   const job = jobs[0]!;
   const body = { job_id: job.id, status: "queued", ...asyncLinks(event, deps, `/api/photo-analysis/jobs/${job.id}/`, fingerprint) };
   return withLogFields(json(202, body, { location: body.status_url, "preference-applied": "respond-async" }), { job: job.id });
@@ -112,15 +112,16 @@ async function checkDirectUploadSize(deps: AppDeps, bytes: number): Promise<void
   });
 }
 
+/** The caller's own upload, in the owner's view: 200 when answered from their own earlier upload, else 201. */
 function uploadResponse(event: HttpEvent, deps: AppDeps, outcome: UploadOutcome) {
   const body = {
     success: true,
     cached: outcome.cached,
     ...(outcome.match ? { match: outcome.match.type, match_distance: outcome.match.distance } : {}),
-    analysis: presentAnalysis(outcome.record, publicBaseUrl(event, deps), deps.now()),
+    analysis: presentUpload(outcome, publicBaseUrl(event, deps), deps.now(), "owner"),
   };
   const response = json(outcome.cached ? 200 : 201, body, rateLimitHeaders(outcome.rateLimit));
-  return withLogFields(response, { cached: outcome.cached, provider: outcome.record.provider, model: outcome.record.aiVisionModel });
+  return withLogFields(response, { cached: outcome.cached, provider: outcome.analysis.provider, model: outcome.analysis.aiVisionModel });
 }
 
 export const handler = createUploadHandler();

@@ -87,7 +87,12 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: "Photo Analysis",
       version: "1.0.0",
-      description: "Upload a photo, get 10 chat-room name suggestions (name, slug key, one-line description). Paths work with and without the trailing slash.",
+      description: [
+        "Upload a photo, get 10 chat-room name suggestions (name, slug key, one-line description). Paths work with and without the trailing slash.",
+        "",
+        "Privacy: every upload belongs to its caller (the signed-in user, else the fingerprint, else the address) and has its own id and its own stored image. An analysis of the same or a similar photo is reused without a vision call, but no answer says that, when, how often or by whom a photo was sent before: another caller's photo is answered through a new upload of theirs (201). Who sent an upload, their context and their file's hashes are shown to the owner and admins only; recent/ lists only the caller's own uploads; the owner can DELETE an upload; when its image expires, its personal fields are erased.",
+        "JSON answers are `Cache-Control: private, no-store` with `X-Content-Type-Options: nosniff`; images `private, max-age=300`. Links (image_url, status_url, events_url, Location) use the deployment's own origin, never the request's headers.",
+      ].join("\n"),
     },
     paths: {
       "/api/photo-analysis/upload/": {
@@ -101,8 +106,12 @@ export function openApiDocument(): Record<string, unknown> {
             content: { "multipart/form-data": { schema: component("UploadForm") }, "application/json": { schema: component("StagedUpload") } },
           },
           responses: {
-            200: json(component("UploadResponse"), "Answered from the cache (the same bytes or a similar photo)", rateLimitHeaders),
-            201: json(component("UploadResponse"), "A new analysis", rateLimitHeaders),
+            200: json(component("UploadResponse"), "The caller's own earlier upload of the same bytes or a similar photo, again (cached: true, times_used + 1)", rateLimitHeaders),
+            201: json(
+              component("UploadResponse"),
+              "A new upload of the caller's: analysed now, or answered by an existing analysis of the same or a similar photo (no vision call and no unit charged; nothing in the answer says so)",
+              rateLimitHeaders,
+            ),
             202: json(component("AcceptedJob"), "Queued (Prefer: respond-async)", { ...requestIdHeader, "Preference-Applied": header("respond-async"), Location: header("The status URL") }),
             ...pick(400, 401, 404, 429, 500, 503),
             422: json(
@@ -154,7 +163,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/photo-analysis/recent/": {
         get: {
           operationId: "recent",
-          summary: "Recent analyses of the signed-in user or the fingerprint",
+          summary: "The caller's own recent uploads: the signed-in user's, else those made anonymously with the fingerprint",
           parameters: [
             { name: "fingerprint", in: "query", required: false, schema: { type: "string", maxLength: 255 } },
             { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 50, default: 10 } },
@@ -165,8 +174,19 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/photo-analysis/{id}/": {
         get: {
           operationId: "getAnalysis",
-          parameters: [idParameter],
-          responses: { 200: json(component("Analysis"), "One analysis", requestIdHeader), ...pick(404) },
+          summary: "One upload; who sent it, their context and their file's hashes only to its owner and admins",
+          description:
+            "The owner is the same signed-in user (bearer token), the same fingerprint for an anonymous upload (?fingerprint=), or the same address for one made with neither. After its image expires, an upload is kept a few days without its personal fields (is_expired: true).",
+          parameters: [idParameter, { ...fingerprintQuery, description: "The fingerprint the upload was made with (the owner's view)" }],
+          responses: { 200: json(component("Analysis"), "One upload", requestIdHeader), ...pick(401, 404) },
+        },
+        delete: {
+          operationId: "deleteUpload",
+          summary: "The owner erases their upload: its image, who sent it and what they wrote",
+          description:
+            "Owner only (as for GET): anyone else gets the 404 of an unknown id. The analysis it shared with other callers' uploads stays for them.",
+          parameters: [idParameter, { ...fingerprintQuery, description: "The fingerprint the upload was made with" }],
+          responses: { 204: { description: "Erased", headers: requestIdHeader }, ...pick(401, 404, 500) },
         },
       },
       "/api/photo-analysis/{id}/image/": {
@@ -174,9 +194,9 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: "getImage",
           parameters: [idParameter],
           responses: {
-            200: { description: "The stored image (metadata-free, at most 2048 px)", content: { "image/jpeg": {}, "image/webp": {} } },
+            200: { description: "The upload's own stored image (the caller's bytes, metadata-free, at most 2048 px)", content: { "image/jpeg": {}, "image/webp": {} } },
             ...pick(404, 500),
-            410: json(component("Error"), "The image has expired", requestIdHeader),
+            410: json(component("Error"), "The image has expired (and been deleted)", requestIdHeader),
           },
         },
       },
@@ -193,16 +213,16 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/admin/analyses/": {
         get: {
           operationId: "adminList",
-          summary: "Admin: analyses newest first, with filters and a cursor",
+          summary: "Admin: uploads newest first, with filters and a cursor (q: an upload id, an MD5 or pHash of an analysis, a fingerprint or a user)",
           security: [{ adminBearer: [] }],
-          parameters: ["limit", "cursor", "model", "storage_type", "expired", "signed_in", "from", "to", "q"].map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
+          parameters: ["limit", "cursor", "model", "storage_type", "expired", "signed_in", "flagged", "from", "to", "q"].map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
           responses: { 200: json({ type: "object", properties: { results: { type: "array", items: { type: "object" } }, next_cursor: { type: ["string", "null"] } } }, "One page", requestIdHeader), ...pick(400, 401), 403: errors[401] },
         },
       },
       "/api/admin/analyses/{id}/": {
         get: {
           operationId: "adminDetail",
-          summary: "Admin: everything about one analysis, raw provider reply included",
+          summary: "Admin: everything about one upload and its analysis, raw provider reply included",
           security: [{ adminBearer: [] }],
           parameters: [idParameter],
           responses: { 200: json({ type: "object" }, "One analysis", requestIdHeader), ...pick(401, 404), 403: errors[401] },

@@ -31,45 +31,52 @@ export const suggestionSchema = z.object({
   description: z.string().max(DESCRIPTION_MAX_LENGTH),
 });
 
+const ownerOnly = "shown to the upload's owner (the same signed-in user; the same ?fingerprint= for an anonymous upload; the same address for one made with neither) and to admins; null to anyone else";
+
+/** One upload in the seed's analysis shape: the caller's own upload, answered by a (possibly shared) analysis. */
 export const analysisSchema = z.object({
-  id: z.uuid(),
-  suggestions: z.array(suggestionSchema).length(SUGGESTION_COUNT),
+  id: z.uuid().describe("The upload's own id: the capability to read it and its image (every caller gets their own)"),
+  suggestions: z
+    .array(suggestionSchema)
+    .max(SUGGESTION_COUNT)
+    .describe(`${SUGGESTION_COUNT} suggestions; empty only once the upload has expired and no upload relies on its analysis any more`),
   labels: z.array(z.object({ label: z.string(), score: z.number() })).describe("What the vision model saw, best first (the local provider reports them)"),
   ai_vision_model: z.string(),
   provider: z.string(),
   token_usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }),
   estimated_cost_usd: z.number().nullable(),
   style: z.enum(STYLE_NAMES).nullable(),
-  context: z.string().max(MAX_CONTEXT_LENGTH).nullable().describe("The caller's description of the room, if given"),
+  context: z.string().max(MAX_CONTEXT_LENGTH).nullable().describe(`The caller's description of the room, if given: ${ownerOnly}`),
   language: z.string().describe("BCP 47 tag of the names' language"),
-  image_url: z.url(),
-  image_phash: z.string().regex(/^[0-9a-f]{16}$/),
-  file_hash: z.string().regex(/^[0-9a-f]{32}$/),
+  image_url: z.string().describe("This upload's own image (the caller's own bytes, normalised), through the API; the origin is the deployment's own"),
+  image_phash: z.string().regex(/^[0-9a-f]{16}$/).nullable().describe(`pHash of the uploaded file: ${ownerOnly}`),
+  file_hash: z.string().regex(/^[0-9a-f]{32}$/).nullable().describe(`MD5 of the uploaded file: ${ownerOnly}`),
   expires_at: z.string().nullable(),
   is_expired: z.boolean(),
   file_size: z.number().int(),
   stored_size: z.number().int(),
   storage_type: z.enum(["s3", "local"]),
-  times_used: z.number().int(),
-  username: z.string().nullable(),
-  created_at: z.string(),
+  times_used: z.number().int().describe("How many times this caller was answered from this upload again (0 when made); never counts anyone else"),
+  username: z.string().nullable().describe(`Who uploaded (signed-in users): ${ownerOnly}`),
+  created_at: z.string().describe("When this caller uploaded"),
 });
 
 export const uploadResponseSchema = z.object({
   success: z.literal(true),
-  cached: z.boolean(),
-  match: z.enum(["exact", "similar"]).optional(),
+  cached: z.boolean().describe("True (200) only when the caller was answered from their own earlier upload; a photo anyone else sent before is a new upload of the caller's (201, false)"),
+  match: z.enum(["exact", "similar"]).optional().describe("With cached: how the caller's own earlier upload was found again"),
   match_distance: z.number().int().optional(),
-  analysis: analysisSchema,
+  analysis: analysisSchema.describe("The caller's own upload, in the owner's view"),
 });
 
+/** recent/ lists only the caller's own uploads. */
 export const recentItemSchema = z.object({
   id: z.uuid(),
   suggestion_count: z.number().int(),
   ai_vision_model: z.string(),
-  times_used: z.number().int(),
-  username: z.string().nullable(),
-  created_at: z.string(),
+  times_used: z.number().int().describe("How many times this caller was answered from this upload again (0 when made); never counts anyone else"),
+  username: z.string().nullable().describe(`Who uploaded (signed-in users): ${ownerOnly}`),
+  created_at: z.string().describe("When this caller uploaded"),
 });
 
 export const uploadTicketSchema = z.object({

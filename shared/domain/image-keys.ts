@@ -12,12 +12,13 @@ export type BucketArea = keyof typeof BUCKET_AREAS;
 
 const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/webp": "webp" };
 
+/** Each upload's own image: keyed by the upload's id (an exact hit's is a copy under its own id). */
 export function imageKey(id: string, contentType: string): string {
   return `${IMAGE_KEY_PREFIX}${id}.${EXTENSIONS[contentType] ?? "bin"}`;
 }
 
-/** The record id an image key belongs to ("photo_analysis/<id>.jpg" → id); undefined for other keys. */
-export function recordIdOfImageKey(key: string): string | undefined {
+/** The upload id an image key belongs to ("photo_analysis/<id>.jpg" → id); undefined for other keys. */
+export function uploadIdOfImageKey(key: string): string | undefined {
   const match = /^photo_analysis\/([^/.]+)\.[a-z]+$/.exec(key);
   return match?.[1];
 }

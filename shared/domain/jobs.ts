@@ -35,10 +35,9 @@ export interface Job {
   language?: string;
   stage: JobStage;
   cached?: boolean;
-  recordId?: string;
+  /** The caller's upload that answers the job, once done. */
+  uploadId?: string;
   error?: JobFailure;
-  /** The API origin the client used, for the analysis's image_url. */
-  baseUrl: string;
   createdAt: string;
   updatedAt: string;
   expiresAt: string;

@@ -1,5 +1,4 @@
-import { DEFAULT_LANGUAGE } from "./prompt.js";
-import { isExpired, type PhotoAnalysisRecord } from "./types.js";
+import { isExpired, type Upload, type UploadView } from "./types.js";
 
 /** The seed's JSON shapes. `baseUrl` is the public origin of the API (e.g. https://api.example.com). */
 
@@ -7,74 +6,92 @@ export function imageUrl(baseUrl: string, id: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/api/photo-analysis/${id}/image/`;
 }
 
-export function presentAnalysis(record: PhotoAnalysisRecord, baseUrl: string, now: Date) {
+/**
+ * Who is looking: the upload's owner (or an admin) sees who sent it (username), what they wrote
+ * (context) and the hashes of their file; anyone else holding the id sees those as null.
+ */
+export type Audience = "owner" | "public";
+
+/**
+ * One upload in the seed's analysis shape: the upload's own id, image, times, sizes and request, with
+ * the suggestions of the analysis that answers it. An upload whose analysis has gone (both expired)
+ * shows what it kept: model, provider, tokens and cost, and no suggestions.
+ */
+export function presentUpload({ upload, analysis }: UploadView, baseUrl: string, now: Date, audience: Audience) {
+  const owner = audience === "owner";
   return {
-    id: record.id,
-    suggestions: record.suggestions,
-    labels: record.labels,
-    ai_vision_model: record.aiVisionModel,
-    provider: record.provider,
-    token_usage: record.tokenUsage,
-    estimated_cost_usd: record.estimatedCostUsd,
-    style: record.style,
-    context: record.context ?? null,
-    language: record.language ?? DEFAULT_LANGUAGE,
-    image_url: imageUrl(baseUrl, record.id),
-    image_phash: record.imagePhash,
-    file_hash: record.fileHash,
-    expires_at: record.expiresAt,
-    is_expired: isExpired(record, now),
-    file_size: record.fileSize,
-    stored_size: record.storedSize,
-    storage_type: record.storageType,
-    times_used: record.timesUsed,
-    username: record.username,
-    created_at: record.createdAt,
+    id: upload.id,
+    suggestions: analysis?.suggestions ?? [],
+    labels: analysis?.labels ?? [],
+    ai_vision_model: analysis?.aiVisionModel ?? upload.aiVisionModel,
+    provider: analysis?.provider ?? upload.provider,
+    token_usage: analysis?.tokenUsage ?? upload.tokenUsage,
+    estimated_cost_usd: analysis ? analysis.estimatedCostUsd : upload.estimatedCostUsd,
+    style: upload.style,
+    context: owner ? upload.context : null,
+    language: upload.language,
+    image_url: imageUrl(baseUrl, upload.id),
+    image_phash: owner ? upload.imagePhash : null,
+    file_hash: owner ? upload.fileHash : null,
+    expires_at: upload.expiresAt,
+    is_expired: isExpired(upload, now),
+    file_size: upload.fileSize,
+    stored_size: upload.storedSize,
+    storage_type: upload.storageType,
+    times_used: upload.timesUsed,
+    username: owner ? upload.username : null,
+    created_at: upload.createdAt,
   };
 }
 
-export function presentRecentItem(record: PhotoAnalysisRecord) {
+/** `recent/` lists only the caller's own uploads: the owner's view. */
+export function presentRecentItem(upload: Upload) {
   return {
-    id: record.id,
-    suggestion_count: record.suggestions.length,
-    ai_vision_model: record.aiVisionModel,
-    times_used: record.timesUsed,
-    username: record.username,
-    created_at: record.createdAt,
+    id: upload.id,
+    suggestion_count: upload.suggestionCount,
+    ai_vision_model: upload.aiVisionModel,
+    times_used: upload.timesUsed,
+    username: upload.username,
+    created_at: upload.createdAt,
   };
 }
 
-/** Admin list row: the seed admin's columns. */
-export function presentAdminRow(record: PhotoAnalysisRecord, baseUrl: string, now: Date) {
+/** Admin list row: the seed admin's columns (an erased upload shows what it kept). */
+export function presentAdminRow(upload: Upload, baseUrl: string, now: Date) {
   return {
-    flagged: record.moderation?.decision === "flag",
-    id: record.id,
-    short_id: record.id.slice(0, 8),
-    created_at: record.createdAt,
-    ai_vision_model: record.aiVisionModel,
-    provider: record.provider,
-    suggestion_count: record.suggestions.length,
-    times_used: record.timesUsed,
-    username: record.username,
-    user_id: record.userId,
-    fingerprint: record.fingerprint,
-    storage_type: record.storageType,
-    expires_at: record.expiresAt,
-    is_expired: isExpired(record, now),
-    image_url: imageUrl(baseUrl, record.id),
+    flagged: upload.flagged,
+    id: upload.id,
+    short_id: upload.id.slice(0, 8),
+    analysis_id: upload.analysisId,
+    created_at: upload.createdAt,
+    ai_vision_model: upload.aiVisionModel,
+    provider: upload.provider,
+    suggestion_count: upload.suggestionCount,
+    times_used: upload.timesUsed,
+    username: upload.username,
+    user_id: upload.userId,
+    fingerprint: upload.fingerprint,
+    storage_type: upload.storageType,
+    expires_at: upload.expiresAt,
+    is_expired: isExpired(upload, now),
+    erased_at: upload.erasedAt,
+    image_url: imageUrl(baseUrl, upload.id),
   };
 }
 
 /** Admin detail: everything the seed's detail view shows, raw provider reply included. */
-export function presentAdminDetail(record: PhotoAnalysisRecord, baseUrl: string, now: Date) {
+export function presentAdminDetail(view: UploadView, baseUrl: string, now: Date) {
+  const { upload, analysis } = view;
   return {
-    ...presentAnalysis(record, baseUrl, now),
-    user_id: record.userId,
-    fingerprint: record.fingerprint,
-    ip_address: record.ipAddress,
-    content_type: record.contentType,
-    updated_at: record.updatedAt,
-    raw_response: record.rawResponse,
-    moderation: record.moderation ?? null,
+    ...presentUpload(view, baseUrl, now, "owner"),
+    analysis_id: upload.analysisId,
+    user_id: upload.userId,
+    fingerprint: upload.fingerprint,
+    ip_address: upload.ipAddress,
+    content_type: upload.contentType,
+    updated_at: upload.updatedAt,
+    erased_at: upload.erasedAt,
+    raw_response: analysis?.rawResponse ?? null,
+    moderation: analysis?.moderation ?? null,
   };
 }

@@ -59,6 +59,14 @@ export function sameVariant(a: Partial<PromptVariant>, b: PromptVariant): boolea
   return (a.style ?? null) === b.style && (a.context ?? null) === b.context && (a.language ?? DEFAULT_LANGUAGE) === b.language;
 }
 
+/**
+ * What a cached analysis is matched on besides the photo: a hash of style, context and language, so
+ * that the shared analysis keeps no copy of a caller's context text.
+ */
+export function variantKey(variant: PromptVariant): string {
+  return createHash("sha256").update(JSON.stringify([variant.style, variant.context, variant.language])).digest("hex").slice(0, 32);
+}
+
 /** A short suffix naming a non-default variant (claim keys); "" for the default, so plain uploads keep their keys. */
 export function variantSuffix(variant: PromptVariant): string {
   if (sameVariant(variant, DEFAULT_VARIANT)) return "";

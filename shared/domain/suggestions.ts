@@ -25,6 +25,15 @@ export const rawSuggestionsSchema = z.object({
 const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|ly|gg|xyz|ru|info|biz)\b/i;
 // Control, format and private-use characters: invisible or layout-breaking in a chat UI.
 const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/gu;
+/** Angle brackets, and the full-width and small forms a client's NFKC normalisation would turn into them. */
+const MARKUP_CHARACTERS = /[<>\uFF1C\uFF1E\uFE64\uFE65]/g;
+/**
+ * URL schemes a link or an HTML attribute would act on: script schemes wherever they appear (browsers
+ * accept "javascript :"), the others when something follows the colon ("data:text/html", "tel:123"),
+ * so that ordinary text such as "Big Data: Analytics" keeps its words.
+ */
+const SCRIPT_SCHEME = /(?:javascript|vbscript|livescript)\s*:/gi;
+const URL_SCHEME = /\b(?:data|blob|file|filesystem|about|https?|ftp|wss?|mailto|tel|sms|intent|jar):(?=\S)/gi;
 
 /** Names and words we never put in a suggestion. Labels that match are described by theme instead. */
 export const BLOCKED_WORDS = new Set([
@@ -67,6 +76,19 @@ function cleanText(text: string): string {
   return text.replace(UNSAFE_CHARACTERS, " ").replace(/\s+/g, " ").trim();
 }
 
+/**
+ * Plain text for a chat app that may render it as HTML or a link: no angle brackets and no URL
+ * schemes, removed (each for a space, so no new one forms) until none is left.
+ */
+export function plainText(text: string): string {
+  let current = text;
+  for (let previous = ""; previous !== current; ) {
+    previous = current;
+    current = current.replace(MARKUP_CHARACTERS, " ").replace(SCRIPT_SCHEME, " ").replace(URL_SCHEME, " ");
+  }
+  return current.replace(/\s+/g, " ").trim();
+}
+
 /** Shortens at a word boundary when one is near, never mid-word otherwise. */
 export function truncate(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
@@ -78,9 +100,9 @@ export function truncate(text: string, maxLength: number): string {
 
 /**
  * Turns a provider's reply into exactly 10 clean suggestions: whitespace and control
- * characters removed, lengths capped, keys re-derived from names (never trusted from the
- * model) and unique, URLs and blocked words dropped. Fewer than 10 usable suggestions is a failed analysis:
- * it is never stored.
+ * characters removed, suggestions with a URL or a blocked word dropped, then markup characters and
+ * URL schemes removed (plain text), lengths capped, keys re-derived from names (never trusted from
+ * the model) and unique. Fewer than 10 usable suggestions is a failed analysis: it is never stored.
  */
 export function normaliseSuggestions(raw: unknown): Suggestion[] {
   const parsed = rawSuggestionsSchema.safeParse(raw);
@@ -90,10 +112,12 @@ export function normaliseSuggestions(raw: unknown): Suggestion[] {
   const seenKeys = new Set<string>();
   const suggestions: Suggestion[] = [];
   for (const candidate of parsed.data.suggestions) {
-    const name = truncate(cleanText(candidate.name), NAME_MAX_LENGTH);
-    const description = truncate(cleanText(candidate.description), DESCRIPTION_MAX_LENGTH);
+    const [rawName, rawDescription] = [cleanText(candidate.name), cleanText(candidate.description)];
+    // Before the schemes go: "https://x.example" must still read as a URL (and be dropped).
+    if (URL_PATTERN.test(rawName) || URL_PATTERN.test(rawDescription)) continue;
+    const name = truncate(plainText(rawName), NAME_MAX_LENGTH);
+    const description = truncate(plainText(rawDescription), DESCRIPTION_MAX_LENGTH);
     if (!name || !description) continue;
-    if (URL_PATTERN.test(name) || URL_PATTERN.test(description)) continue;
     // The blocklist applies to every provider's names, not only the local engine's.
     if (isBlocked(name) || isBlocked(description)) continue;
     const key = suggestionKey(name);

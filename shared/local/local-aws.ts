@@ -125,7 +125,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           "Delete the local data folder (.data by default, or PHOTO_ANALYSIS_DATA_DIR) to start afresh.",
       );
     }
-    return;
+    return Table?.TableStatus === "CREATING" ? activeTable(client, tableName) : undefined;
   } catch (error) {
     if ((error as { name?: string }).name !== "ResourceNotFoundException") throw error;
   }
@@ -151,5 +151,20 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await activeTable(client, tableName);
+}
+
+/**
+ * Waits until a new table answers reads: a table is CREATING for a moment after CreateTable (the local
+ * server marks it ACTIVE asynchronously, later under load), and reads meanwhile fail as not found.
+ */
+async function activeTable(client: DynamoDBClient, tableName: string, timeoutMs = 30_000): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (Date.now() > giveUpAt) throw new Error(`The table ${tableName} is still ${Table?.TableStatus} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -16,7 +16,8 @@ import { secretParameter, secretsKeyAlias, settingsPath } from "../config/ssm-la
 import { enforceTableGrants } from "./table-access.js";
 import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
-import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
+import { DynamoAnalysisStore } from "../stores/dynamo-analysis-store.js";
+import { DynamoUploadStore } from "../stores/dynamo-upload-store.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { S3StagingStore } from "../stores/s3-staging-store.js";
@@ -59,8 +60,10 @@ export interface RuntimeEnvironment {
   jwksUrl?: string;
   /** The longest image TTL the deployment allows (its bucket lifecycle is derived from it). */
   maxImageTtlHours?: number;
-  /** The API's public origin for image URLs (PHOTO_ANALYSIS_PUBLIC_BASE_URL), when a CDN or proxy fronts it. */
+  /** The API's public origin, for links in answers (PHOTO_ANALYSIS_PUBLIC_BASE_URL; the stack sets the API's URL). */
   publicBaseUrl?: string;
+  /** Whether X-Forwarded-Proto/Host come from a proxy this deployment trusts (PHOTO_ANALYSIS_TRUSTED_PROXY=true). */
+  trustedProxy?: boolean;
   /** Async analyses (AWS): the SQS queue the worker consumes, the WebSocket URL clients open, and its management endpoint. */
   queueUrl?: string;
   eventsUrl?: string;
@@ -81,7 +84,8 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     s3Endpoint: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
-    publicBaseUrl: env.PHOTO_ANALYSIS_PUBLIC_BASE_URL || undefined,
+    publicBaseUrl: publicBaseUrlFrom(env),
+    trustedProxy: trustedProxyFrom(env),
     maxImageTtlHours: Number(env.PHOTO_ANALYSIS_MAX_IMAGE_TTL_HOURS) || undefined,
     ssmPrefix: env.PHOTO_ANALYSIS_SSM_PREFIX || undefined,
     queueUrl: env.PHOTO_ANALYSIS_QUEUE_URL || undefined,
@@ -91,6 +95,19 @@ export function runtimeEnvironmentFrom(env: NodeJS.ProcessEnv = process.env): Ru
     ...providerUrlsFrom(env),
     ...jwtSettingsFrom(env),
   };
+}
+
+/** PHOTO_ANALYSIS_PUBLIC_BASE_URL: an origin, optionally with a path prefix; anything else is refused at start rather than copied into links. */
+export function publicBaseUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.PHOTO_ANALYSIS_PUBLIC_BASE_URL?.trim().replace(/\/+$/, "");
+  if (!value) return undefined;
+  if (!/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(value)) throw new Error(`PHOTO_ANALYSIS_PUBLIC_BASE_URL must be an origin such as https://api.example.com, got ${value}`);
+  return value;
+}
+
+/** PHOTO_ANALYSIS_TRUSTED_PROXY: true when a proxy in front sets X-Forwarded-Proto and X-Forwarded-Host (and strips clients' own). */
+export function trustedProxyFrom(env: NodeJS.ProcessEnv): boolean {
+  return ["true", "1", "yes"].includes((env.PHOTO_ANALYSIS_TRUSTED_PROXY ?? "").trim().toLowerCase());
 }
 
 /** The provider SDKs' standard base-URL variables. */
@@ -266,7 +283,8 @@ export function createDeps(
   return {
     settings: () => settings.get(),
     visionProvider,
-    records: new DynamoRecordStore(documents, runtime.tableName),
+    analyses: new DynamoAnalysisStore(documents, runtime.tableName),
+    uploads: new DynamoUploadStore(documents, runtime.tableName),
     claims: new DynamoUploadClaims(documents, runtime.tableName),
     staging: s3 ? new S3StagingStore(s3, runtime.bucketName!) : undefined,
     intents: new DynamoUploadIntents(documents, runtime.tableName),
@@ -288,6 +306,7 @@ export function createDeps(
       ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, clientId: runtime.jwtClientId, tokenUse: runtime.jwtTokenUse, jwksUrl: runtime.jwksUrl })
       : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
+    trustedProxy: runtime.trustedProxy,
     telemetry: instrumentation.telemetry,
     hasSecret: createSecretPresence(runtime, env),
     maxImageTtlHours: runtime.maxImageTtlHours,

@@ -7,7 +7,7 @@ import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-sche
 /** Jobs and batches outlive their expiry by an hour in the table (a late status read still finds them). */
 const JOB_TTL_GRACE_SECONDS = 3_600;
 
-const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "recordId", "error", "baseUrl", "createdAt", "updatedAt", "expiresAt"] as const;
+const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "uploadId", "error", "createdAt", "updatedAt", "expiresAt"] as const;
 
 /** Jobs (pk `JOB#<id>`) and batches (pk `BATCH#<id>`) as items of the main table, removed by TTL after expiry. */
 export class DynamoJobStore implements JobStore {
@@ -53,7 +53,7 @@ export class DynamoJobStore implements JobStore {
     return { batch, jobs: batch.jobIds.map((jobId) => found.get(jobId)).filter((job): job is Job => job !== undefined) };
   }
 
-  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; recordId?: string; error?: JobFailure } = {}, now = new Date()): Promise<Job | null> {
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date()): Promise<Job | null> {
     const values: Record<string, unknown> = { ":stage": stage, ":rank": stageRank(stage), ":now": now.toISOString() };
     const sets = ["stage = :stage", "stageRank = :rank", "updatedAt = :now"];
     for (const [name, value] of Object.entries(outcome)) {
@@ -90,5 +90,7 @@ function jobOf(item: Record<string, unknown>): Job {
   const job: Record<string, unknown> = {};
   for (const field of JOB_FIELDS) if (item[field] !== undefined) job[field] = item[field];
   if (job.index !== undefined) job.index = Number(job.index);
+  // Jobs written by the previous release named the answer recordId (the same id, now the upload's).
+  if (job.uploadId === undefined && typeof item.recordId === "string") job.uploadId = item.recordId;
   return job as unknown as Job;
 }

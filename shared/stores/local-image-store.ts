@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { ImageStore, StoredImage } from "./ports.js";
 
@@ -47,6 +47,24 @@ export class LocalImageStore implements ImageStore {
     const path = this.pathFor(key);
     await rm(path, { force: true });
     await rm(path + CONTENT_TYPE_SUFFIX, { force: true });
+  }
+
+  /** A copy on disk (content type included), written then renamed like a put; false when the source is gone. */
+  async copy(from: string, to: string): Promise<boolean> {
+    const source = this.pathFor(from);
+    const target = this.pathFor(to);
+    await mkdir(dirname(target), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    try {
+      await copyFile(source, temporary);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+    const contentType = await readFile(source + CONTENT_TYPE_SUFFIX, "utf8").catch(() => "application/octet-stream");
+    await writeFile(target + CONTENT_TYPE_SUFFIX, contentType);
+    await rename(temporary, target);
+    return true;
   }
 
   /** Keys in the prefix's directory (one level, as images are stored), sorted; the cursor is the last key returned. */

@@ -1,33 +1,68 @@
 import type { Batch, Job, JobFailure, JobStage } from "../domain/jobs.js";
-import type { PhotoAnalysisRecord, StorageType } from "../domain/types.js";
+import type { Analysis, StorageType, StoredImageRef, Upload } from "../domain/types.js";
 
-/** Persistence of analysis records. The DynamoDB adapter is the production one. */
-export interface RecordStore {
+/**
+ * The shared analyses (content-addressed: these bytes, asked this way). The DynamoDB adapter is the
+ * production one; its pHash index entries point at analyses only.
+ */
+export interface AnalysisStore {
   /**
-   * Stores a new record: its index entries first, then the record itself, the commit point.
-   * Repeating the same create (a retry) succeeds; another record with the id is refused.
+   * Stores a new analysis: its index entries first, then the analysis itself, the commit point.
+   * Repeating the same create (a retry) succeeds; another analysis with the id is refused.
    */
-  create(record: PhotoAnalysisRecord): Promise<void>;
-  /** Removes what a create that did not commit may have left (index entries); the record itself is untouched. */
-  abandon(record: PhotoAnalysisRecord): Promise<void>;
-  get(id: string): Promise<PhotoAnalysisRecord | null>;
-  /** Newest record for these exact bytes that has not expired at `now` (and that `accept` accepts, among the newest few). */
-  findByFileHash(fileHash: string, now: Date, accept?: (record: PhotoAnalysisRecord) => boolean): Promise<PhotoAnalysisRecord | null>;
-  /** The closest unexpired record whose pHash is within `maxDistance` bits (at most MAX_INDEXED_DISTANCE). */
-  findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ record: PhotoAnalysisRecord; distance: number } | null>;
-  /** Atomically adds one to `times_used`; null if the record is gone. */
-  recordUse(id: string, now: Date): Promise<PhotoAnalysisRecord | null>;
-  /** Newest first, for a signed-in user or else a browser fingerprint. */
-  listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<PhotoAnalysisRecord[]>;
-  /** Records whose expiry is at or before `now`, a page at a time; pass the returned cursor for the next page. */
-  listExpired(now: Date, limit: number, cursor?: string): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }>;
-  /** Admin: one page of a month's records, newest first, filtered; pass `nextKey` back for the next page. */
-  pageByMonth(month: string, options: MonthPageOptions): Promise<{ records: PhotoAnalysisRecord[]; nextKey?: string }>;
-  /** Admin lookups by hash, expired records included. */
-  findAllByFileHash(fileHash: string): Promise<PhotoAnalysisRecord[]>;
-  findAllByPhash(imagePhash: string): Promise<PhotoAnalysisRecord[]>;
-  /** Removes the record and its index entries; deleting a missing record is not an error. */
-  delete(record: PhotoAnalysisRecord): Promise<void>;
+  create(analysis: Analysis): Promise<void>;
+  /** Removes what a create that did not commit may have left (index entries); the analysis itself is untouched. */
+  abandon(analysis: Analysis): Promise<void>;
+  get(id: string): Promise<Analysis | null>;
+  /** Newest analysis of these exact bytes that has not expired at `now` (and that `accept` accepts, among the newest few). */
+  findByFileHash(fileHash: string, now: Date, accept?: (analysis: Analysis) => boolean): Promise<Analysis | null>;
+  /** The closest unexpired analysis whose pHash is within `maxDistance` bits (at most MAX_INDEXED_DISTANCE). */
+  findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ analysis: Analysis; distance: number } | null>;
+  /**
+   * Another upload relies on it: keeps it (and its index entries) at least until `expiresAt`, never
+   * moving an expiry back, and when `image` is given points at that newer stored copy of its bytes.
+   * False when the analysis is gone.
+   */
+  extend(analysis: Analysis, expiresAt: string | null, now: Date, image?: StoredImageRef): Promise<boolean>;
+  /** Analyses whose expiry is at or before `now`, a page at a time; pass the returned cursor for the next page. */
+  listExpired(now: Date, limit: number, cursor?: string): Promise<{ analyses: Analysis[]; cursor?: string }>;
+  /** Admin lookups by hash, expired analyses included. */
+  findAllByFileHash(fileHash: string): Promise<Analysis[]>;
+  findAllByPhash(imagePhash: string): Promise<Analysis[]>;
+  /** Removes the analysis with its index entries and upload links; deleting a missing one is not an error. */
+  delete(analysis: Analysis): Promise<void>;
+}
+
+/** The personal uploads, each pointing at the analysis that answers it. */
+export interface UploadStore {
+  /**
+   * Stores a new upload: its owner-index entry and analysis link first, then the upload itself, the
+   * commit point. Repeating the same create (a retry) succeeds; another upload with the id is refused.
+   */
+  create(upload: Upload): Promise<void>;
+  /** Removes what a create that did not commit may have left (the owner-index entry, the link). */
+  abandon(upload: Upload): Promise<void>;
+  get(id: string): Promise<Upload | null>;
+  /**
+   * The owner's own unexpired upload answered by this analysis, found through the owner index (one
+   * read) with one more use counted atomically (times_used + 1); null when they have none.
+   */
+  reuseOwn(owner: string, analysisId: string, now: Date): Promise<Upload | null>;
+  /** Newest first: a signed-in user's uploads, or the uploads made anonymously with a fingerprint. */
+  listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<Upload[]>;
+  /** Admin: uploads answered by an analysis (erased ones included, deleted ones not). */
+  listByAnalysis(analysisId: string, limit: number): Promise<Upload[]>;
+  /** Unerased uploads whose expiry is at or before `now`, a page at a time. */
+  listExpired(now: Date, limit: number, cursor?: string): Promise<{ uploads: Upload[]; cursor?: string }>;
+  /** Admin: one page of a month's uploads, newest first, filtered; pass `nextKey` back for the next page. */
+  pageByMonth(month: string, options: MonthPageOptions): Promise<{ uploads: Upload[]; nextKey?: string }>;
+  /**
+   * Its image has expired: removes the personal fields (owner, user, username, fingerprint, IP,
+   * context) and the owner-index entry, leaving a tombstone (erasedAt) that the table's TTL removes later.
+   */
+  erase(upload: Upload, now: Date): Promise<void>;
+  /** Removes the upload and its owner-index entry; deleting a missing one is not an error. */
+  delete(upload: Upload): Promise<void>;
 }
 
 export interface AdminFilter {
@@ -50,11 +85,12 @@ export interface MonthPageOptions {
   now: Date;
 }
 
-/** Who is analysing a photo right now, or which record answered it. */
+/** Who is analysing a photo right now, or which analysis answered it. */
 export interface ClaimState {
   owner: string;
-  /** Epoch ms: until then the claim holds (in flight: a short lease; done: the record's expiry). */
+  /** Epoch ms: until then the claim holds (in flight: a short lease; done: the analysis's expiry). */
   leaseUntil: number;
+  /** The analysis that answered (the item's attribute keeps its first name, recordId). */
   recordId?: string;
 }
 
@@ -67,7 +103,7 @@ export interface UploadClaims {
   /** True if `owner` now holds the claim (it was free, released, its lease ran out, or `owner` already held it). */
   acquire(fileHash: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
   read(fileHash: string): Promise<ClaimState | null>;
-  /** Records the result; the claim then points waiters at `recordId` until `keepUntil`. Repeating it is harmless. */
+  /** Records the result; the claim then points waiters at the analysis `recordId` until `keepUntil`. Repeating it is harmless. */
   complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void>;
   /** Gives the claim up after a failure, so a waiter can try. */
   release(fileHash: string, owner: string): Promise<void>;
@@ -86,6 +122,8 @@ export interface ImageStore {
   get(key: string): Promise<StoredImage | null>;
   /** Deleting a missing object is not an error (cleanup must be idempotent). */
   delete(key: string): Promise<void>;
+  /** Copies an object inside the store (no bytes through this process); false when the source is gone. */
+  copy(from: string, to: string): Promise<boolean>;
   /** Keys under `prefix`, a page at a time, with when each was last written. */
   list(prefix: string, options: { limit: number; cursor?: string }): Promise<{ objects: { key: string; lastModified: Date }[]; cursor?: string }>;
 }
@@ -129,7 +167,7 @@ export interface JobStore {
    * further (or final) is left alone and null returned, so stages never go back and a final
    * answer is never replaced.
    */
-  advance(id: string, stage: JobStage, outcome?: { cached?: boolean; recordId?: string; error?: JobFailure }, now?: Date): Promise<Job | null>;
+  advance(id: string, stage: JobStage, outcome?: { cached?: boolean; uploadId?: string; error?: JobFailure }, now?: Date): Promise<Job | null>;
   /** Removes jobs (and a batch) that were never queued. */
   remove(jobIds: string[], batchId?: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isMissingObject } from "./aws-errors.js";
 import type { ImageStore, StoredImage } from "./ports.js";
 
@@ -29,6 +29,17 @@ export class S3ImageStore implements ImageStore {
   async delete(key: string): Promise<void> {
     // S3 answers 204 for a missing key too, which keeps cleanup idempotent.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** CopyObject: S3 copies the bytes and the content type itself; a missing source is false. */
+  async copy(from: string, to: string): Promise<boolean> {
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: [this.bucket, ...from.split("/")].map(encodeURIComponent).join("/"), MetadataDirective: "COPY" }));
+      return true;
+    } catch (error) {
+      if (isMissingObject(error)) return false;
+      throw error;
+    }
   }
 
   /** ListObjects (v1) with the last key as marker: s3rver, the local S3 API, fails truncated v2 listings. */

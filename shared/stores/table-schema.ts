@@ -17,18 +17,20 @@ export interface IndexSpec {
   name: string;
   partitionKey: string;
   sortKey: string;
-  /** Attributes copied into the index; "ALL" when the query needs whole records. */
+  /** Attributes copied into the index; "ALL" when the query needs whole items. */
   projection: "ALL" | "KEYS_ONLY";
 }
 
 export const INDEXES = {
+  /** Analyses by the MD5 and the pHash of their bytes (uploads keep their own under other names). */
   byFileHash: { name: "byFileHash", partitionKey: "fileHash", sortKey: "createdAt", projection: "ALL" },
   byPhash: { name: "byPhash", partitionKey: "imagePhash", sortKey: "createdAt", projection: "KEYS_ONLY" },
+  /** Uploads made anonymously with a fingerprint, and a signed-in user's uploads. */
   byFingerprint: { name: "byFingerprint", partitionKey: "fingerprint", sortKey: "createdAt", projection: "ALL" },
   byUser: { name: "byUser", partitionKey: "userId", sortKey: "createdAt", projection: "ALL" },
-  /** Admin listing, newest first: one partition per month ("2026-11"), so a page is a Query, never a Scan. */
+  /** Admin listing of uploads, newest first: one partition per month ("2026-11"), so a page is a Query, never a Scan. */
   byMonth: { name: "byMonth", partitionKey: "createdMonth", sortKey: "createdAt", projection: "ALL" },
-  /** Sparse: only records with an expiry. Sharded so no single partition takes every write. */
+  /** Sparse: only analyses and unerased uploads with an expiry. Sharded so no single partition takes every write. */
   byExpiry: { name: "byExpiry", partitionKey: "expiryShard", sortKey: "expiresAt", projection: "ALL" },
 } as const satisfies Record<string, IndexSpec>;
 
@@ -43,8 +45,12 @@ export type IndexName = keyof typeof INDEXES;
  * row here. No prefix may begin another kind's prefix, or a grant of one would cover the other.
  */
 export const ITEM_KINDS = {
-  /** An analysis record, `ANALYSIS#<id>`. */
+  /** An analysis (shared, content-addressed), `ANALYSIS#<id>`; its links to uploads share its partition (sort key `PHOTO#<upload id>`). */
   analysis: { prefix: "ANALYSIS#" },
+  /** A caller's upload (personal), `PHOTO#<upload id>`. */
+  upload: { prefix: "PHOTO#" },
+  /** A caller's own upload of an analysis, `OWNER#<owner key>`, sort key the analysis id. */
+  ownerIndex: { prefix: "OWNER#" },
   /** The near-duplicate index: one item per pHash segment, `PHSEG#<segment>`, sort key the record id. */
   phashSegment: { prefix: "PHSEG#" },
   /** Who is analysing a photo (or which record answered it), `CLAIM#<md5 + variant>`. */

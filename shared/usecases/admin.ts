@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, isRecordLike } from "../domain/cursor.js";
 import { InvalidInputError } from "../domain/errors.js";
 import { isUuid } from "../domain/ids.js";
-import { isExpired, type PhotoAnalysisRecord } from "../domain/types.js";
+import { isExpired, type Upload } from "../domain/types.js";
 import { dayOf } from "../stats/stats.js";
 import type { AdminFilter } from "../stores/ports.js";
 import type { AppDeps } from "./deps.js";
@@ -15,7 +15,7 @@ export interface AdminListQuery {
   /** YYYY-MM-DD, inclusive. */
   from?: string;
   to?: string;
-  /** An analysis id, an MD5 (32 hex), a pHash (16 hex), a fingerprint or a user id. */
+  /** An upload id, an MD5 (32 hex) or a pHash (16 hex) of an analysis, a fingerprint or a user id. */
   q?: string;
 }
 
@@ -37,27 +37,29 @@ function previousMonth(month: string): string {
   return number === 1 ? `${year - 1}-12` : `${year}-${String(number - 1).padStart(2, "0")}`;
 }
 
-function matchesFilter(record: PhotoAnalysisRecord, filter: AdminFilter, now: Date): boolean {
-  if (filter.model && record.provider !== filter.model && !record.aiVisionModel.startsWith(filter.model)) return false;
-  if (filter.storageType && record.storageType !== filter.storageType) return false;
-  if (filter.expired !== undefined && isExpired(record, now) !== filter.expired) return false;
-  if (filter.signedIn !== undefined && (record.userId !== null) !== filter.signedIn) return false;
-  if (filter.flagged !== undefined && (record.moderation?.decision === "flag") !== filter.flagged) return false;
+function matchesFilter(upload: Upload, filter: AdminFilter, now: Date): boolean {
+  if (filter.model && upload.provider !== filter.model && !upload.aiVisionModel.startsWith(filter.model)) return false;
+  if (filter.storageType && upload.storageType !== filter.storageType) return false;
+  if (filter.expired !== undefined && isExpired(upload, now) !== filter.expired) return false;
+  if (filter.signedIn !== undefined && (upload.userId !== null) !== filter.signedIn) return false;
+  if (filter.flagged !== undefined && upload.flagged !== filter.flagged) return false;
   return true;
 }
 
-async function lookup(deps: AppDeps, q: string): Promise<PhotoAnalysisRecord[]> {
+async function lookup(deps: AppDeps, q: string): Promise<Upload[]> {
   const term = q.trim();
   if (isUuid(term)) {
-    const record = await deps.records.get(term.toLowerCase());
-    return record ? [record] : [];
+    const upload = await deps.uploads.get(term.toLowerCase());
+    return upload ? [upload] : [];
   }
-  if (/^[0-9a-f]{32}$/i.test(term)) return deps.records.findAllByFileHash(term.toLowerCase());
-  if (/^[0-9a-f]{16}$/i.test(term)) return deps.records.findAllByPhash(term.toLowerCase());
-  const [byFingerprint, byUser] = await Promise.all([
-    deps.records.listRecent({ fingerprint: term }, 50),
-    deps.records.listRecent({ userId: term }, 50),
-  ]);
+  // A hash names analyses (of those bytes, or of a similar photo's): the uploads they answer.
+  const analyses = /^[0-9a-f]{32}$/i.test(term)
+    ? await deps.analyses.findAllByFileHash(term.toLowerCase())
+    : /^[0-9a-f]{16}$/i.test(term)
+      ? await deps.analyses.findAllByPhash(term.toLowerCase())
+      : undefined;
+  if (analyses) return (await Promise.all(analyses.map((analysis) => deps.uploads.listByAnalysis(analysis.id, 50)))).flat();
+  const [byFingerprint, byUser] = await Promise.all([deps.uploads.listRecent({ fingerprint: term }, 50), deps.uploads.listRecent({ userId: term }, 50)]);
   return [...byFingerprint, ...byUser];
 }
 
@@ -65,17 +67,17 @@ async function lookup(deps: AppDeps, q: string): Promise<PhotoAnalysisRecord[]> 
  * Newest first, a page at a time. Months are read backwards through the month index; the cursor
  * carries the month and DynamoDB's position in it. A search term is answered from the matching index.
  */
-export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery): Promise<{ records: PhotoAnalysisRecord[]; cursor?: string }> {
+export async function listUploadsForAdmin(deps: AppDeps, query: AdminListQuery): Promise<{ uploads: Upload[]; cursor?: string }> {
   const now = deps.now();
   for (const [field, value] of [["from", query.from], ["to", query.to]] as const) {
     if (value !== undefined && !DAY.test(value)) throw new InvalidInputError(field === "from" ? "from date" : "to date", "Use the date format YYYY-MM-DD.");
   }
   if (query.q) {
     const found = (await lookup(deps, query.q))
-      .filter((record) => matchesFilter(record, query.filter, now))
+      .filter((upload) => matchesFilter(upload, query.filter, now))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    const unique = [...new Map(found.map((record) => [record.id, record])).values()];
-    return { records: unique.slice(0, query.limit) };
+    const unique = [...new Map(found.map((upload) => [upload.id, upload])).values()];
+    return { uploads: unique.slice(0, query.limit) };
   }
   const toDay = query.to ?? dayOf(now);
   const fromDay = query.from;
@@ -85,22 +87,22 @@ export async function listAnalysesForAdmin(deps: AppDeps, query: AdminListQuery)
     for (let i = 0; i < MONTHS_BACK; i++) month = previousMonth(month);
     return month;
   })();
-  const records: PhotoAnalysisRecord[] = [];
+  const uploads: Upload[] = [];
   // Bounded: at most one page request per month of the range, plus one per page of results.
-  for (let round = 0; records.length < query.limit && position.month >= lastMonth && round < MAX_ROUNDS; round++) {
-    const page = await deps.records.pageByMonth(position.month, {
-      limit: query.limit - records.length,
+  for (let round = 0; uploads.length < query.limit && position.month >= lastMonth && round < MAX_ROUNDS; round++) {
+    const page = await deps.uploads.pageByMonth(position.month, {
+      limit: query.limit - uploads.length,
       startKey: position.key,
       fromIso: fromDay ? `${fromDay}T00:00:00.000Z` : undefined,
       toIso: `${toDay}T23:59:59.999Z`,
       filter: query.filter,
       now,
     });
-    records.push(...page.records);
+    uploads.push(...page.uploads);
     position = page.nextKey ? { month: position.month, key: page.nextKey } : { month: previousMonth(position.month) };
   }
   const more = position.month >= lastMonth;
-  return { records, cursor: more ? encodeCursor(position) : undefined };
+  return { uploads, cursor: more ? encodeCursor(position) : undefined };
 }
 
 /** The dashboard: per-day counters, provider/model mix and the most frequent suggestion names. */

@@ -22,15 +22,26 @@ export interface ClaimOptions<T> {
   owner: string;
   /** Epoch ms by which this request must have answered (the function's timeout). */
   deadline: number;
+  /**
+   * Epoch ms until which the claim holds while the work runs (default: the deadline). Longer for work
+   * that must never be done twice, in case a holder outlives its deadline (a local queue cannot stop a
+   * delivery it has given up on): others then wait for it, or answer busy, rather than take over.
+   */
+  leaseUntil?: number;
   now(): number;
   sleep(ms: number): Promise<void>;
-  /** What a finished holder's record gives this request (null if it has gone: try to claim again). */
+  /** What a finished holder's analysis gives this request (null if it has gone: try to claim again). */
   settled(recordId: string): Promise<T | null>;
+  /**
+   * Give the claim up when the work is done instead of pointing waiters at its result: for work whose
+   * result waiters find by themselves once they hold the claim (nothing stays behind in the table).
+   */
+  releaseWhenDone?: boolean;
 }
 
 export interface ClaimedResult<T> {
   value: T;
-  /** The record the work committed, and how long the claim should keep pointing at it. */
+  /** The analysis the work committed, and how long the claim should keep pointing at it. */
   recordId: string;
   keepUntil: number;
 }
@@ -44,10 +55,10 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
   const giveUpAt = options.deadline - ANSWER_MARGIN_MS;
   for (let round = 0; ; round++) {
     if (round > 0 && options.now() >= giveUpAt) throw busy(CLAIM_POLL_MS);
-    if (await claims.acquire(key, owner, options.deadline, options.now())) break;
+    if (await claims.acquire(key, owner, options.leaseUntil ?? options.deadline, options.now())) break;
     const waited = await waitForHolder(options, giveUpAt);
     if (waited.kind === "settled") return waited.value;
-    // Free again (released, lease over, or its record gone): a short pause before trying to take it.
+    // Free again (released, lease over, or its analysis gone): a short pause before trying to take it.
     if (round > 0) await options.sleep(CLAIM_POLL_MS);
   }
   let result: ClaimedResult<T>;
@@ -57,9 +68,10 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
     await claims.release(key, owner).catch((releaseError) => console.error("claim release failed", releaseError));
     throw error;
   }
-  // The record is committed: a failure to point the claim at it only makes waiters wait for the
-  // lease (then they find the record); it must not turn a success into an error.
-  await claims.complete(key, owner, result.recordId, result.keepUntil).catch((completeError) => console.error("claim completion failed", completeError));
+  // The result is committed: a failure to point the claim at it only makes waiters wait for the
+  // lease (then they find it); it must not turn a success into an error.
+  const done = options.releaseWhenDone ? claims.release(key, owner) : claims.complete(key, owner, result.recordId, result.keepUntil);
+  await done.catch((completeError) => console.error("claim completion failed", completeError));
   return result.value;
 }
 

@@ -1,7 +1,7 @@
 import type { BlockedPhotos, Moderator } from "../moderation/moderation.js";
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
-import type { ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
+import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TokenVerifier } from "../auth/tokens.js";
@@ -12,7 +12,10 @@ import { dayOf } from "../stats/stats.js";
 export interface AppDeps {
   /** Live settings (SSM in AWS, file/environment locally), cached. */
   settings(): Promise<Settings>;
-  records: RecordStore;
+  /** What is shared: analyses of content, reused by the cache. */
+  analyses: AnalysisStore;
+  /** What is personal: each caller's uploads. */
+  uploads: UploadStore;
   claims: UploadClaims;
   /** Presigned uploads (S3 only). */
   staging?: StagingStore;
@@ -39,8 +42,10 @@ export interface AppDeps {
   hasSecret?(name: string): Promise<boolean>;
   /** Image TTLs above this are refused (the deployment's bucket deletes images after it); none locally. */
   maxImageTtlHours?: number;
-  /** Where clients reach the API, when it is not what requests say (a CDN in front). */
+  /** Where clients reach the API (PHOTO_ANALYSIS_PUBLIC_BASE_URL; locally the server's own address): the origin of every link. */
   publicBaseUrl?: string;
+  /** A proxy the deployment trusts sets X-Forwarded-Proto and X-Forwarded-Host (PHOTO_ANALYSIS_TRUSTED_PROXY). */
+  trustedProxy?: boolean;
   now(): Date;
   newId(): string;
   /** Async analyses: their state, the queue that hands them to the worker, and who watches them. */

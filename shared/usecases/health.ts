@@ -23,7 +23,7 @@ export async function checkHealth(deps: AppDeps): Promise<Health> {
       },
     );
   const [table, images, vision] = await Promise.all([
-    ok(deps.records.get(PROBE_ID)),
+    ok(deps.uploads.get(PROBE_ID)),
     ok(Promise.resolve().then(() => imageStoreForWrites(deps, settings).get("photo_analysis/health-probe"))),
     visionReadiness(settings, deps.hasSecret ?? (async () => false)).catch(() => ({ ready: false, description: "unknown" })),
   ]);

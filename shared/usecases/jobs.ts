@@ -2,11 +2,11 @@ import { isUuid } from "../domain/ids.js";
 import { InvalidInputError, NotFoundError, StorageError, VisionNotConfiguredError } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
-import { presentAnalysis } from "../domain/present.js";
-import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
+import { presentUpload } from "../domain/present.js";
+import { ownerKey, type Caller, type UploadView } from "../domain/types.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
-import { ownerKey, stagingOf } from "./upload-url.js";
+import { stagingOf } from "./upload-url.js";
 
 /*
  * Analyses off the request path. Submitting stores each photo (staging), writes the jobs (the
@@ -26,7 +26,6 @@ export interface SubmitInput {
   language?: string;
   /** A batch (items with an index) or one async upload. */
   batch: boolean;
-  baseUrl: string;
 }
 
 export interface Submitted {
@@ -77,7 +76,6 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
       ...(input.context ? { context: input.context } : {}),
       ...(input.language ? { language: input.language } : {}),
       stage: "queued",
-      baseUrl: input.baseUrl,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       expiresAt,
@@ -107,43 +105,56 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
   return { batch, jobs };
 }
 
-/** One job as the API shows it (GET, and each WebSocket progress message). */
-export function presentJob(job: Job, record: PhotoAnalysisRecord | null, now: Date) {
+/**
+ * The origin of links in what the worker and the WebSocket routes send (no request of the client's to
+ * go by): the configured one; without it, links are relative to the API.
+ */
+export function configuredBaseUrl(deps: Pick<AppDeps, "publicBaseUrl">): string {
+  return deps.publicBaseUrl ?? "";
+}
+
+/**
+ * One job as the API shows it (GET, and each WebSocket progress message), to its owner: the caller's
+ * own upload in the owner's view. Links start at `baseUrl`, computed when shown, never stored.
+ */
+export function presentJob(job: Job, view: UploadView | null, now: Date, baseUrl: string) {
   return {
     ...(job.index !== undefined ? { index: job.index } : {}),
     job_id: job.id,
     status: statusOfStage(job.stage),
     stage: job.stage,
-    ...(job.stage === "done" ? { cached: job.cached ?? false, analysis: record ? presentAnalysis(record, job.baseUrl, now) : null } : {}),
+    ...(job.stage === "done" ? { cached: job.cached ?? false, analysis: view ? presentUpload(view, baseUrl, now, "owner") : null } : {}),
     ...(job.error ? { error: job.error } : {}),
   };
 }
 
 export type PresentedJob = ReturnType<typeof presentJob>;
 
-export async function recordOf(deps: AppDeps, job: Job): Promise<PhotoAnalysisRecord | null> {
-  return job.stage === "done" && job.recordId ? deps.records.get(job.recordId) : null;
+/** The upload a done job answered with, and its analysis. */
+export async function viewOf(deps: AppDeps, job: Job): Promise<UploadView | null> {
+  const upload = job.stage === "done" && job.uploadId ? await deps.uploads.get(job.uploadId) : null;
+  return upload && { upload, analysis: await deps.analyses.get(upload.analysisId) };
 }
 
 /** GET /jobs/{id}/: the caller's own job (anyone else's is indistinguishable from a missing one). */
-export async function readJob(deps: AppDeps, id: string, caller: Caller): Promise<PresentedJob> {
+export async function readJob(deps: AppDeps, id: string, caller: Caller, baseUrl: string): Promise<PresentedJob> {
   const store = jobStoreOf(deps);
   const job = isUuid(id) ? await store.get(id.toLowerCase()) : null;
   if (!job || job.owner !== ownerKey(caller)) throw new NotFoundError();
-  return presentJob(job, await recordOf(deps, job), deps.now());
+  return presentJob(job, await viewOf(deps, job), deps.now(), baseUrl);
 }
 
-export async function readBatch(deps: AppDeps, id: string, caller: Caller) {
+export async function readBatch(deps: AppDeps, id: string, caller: Caller, baseUrl: string) {
   const store = jobStoreOf(deps);
   const found = isUuid(id) ? await store.getBatch(id.toLowerCase()) : null;
   if (!found || found.batch.owner !== ownerKey(caller)) throw new NotFoundError();
-  const items = await Promise.all(found.jobs.map(async (job) => presentJob(job, await recordOf(deps, job), deps.now())));
+  const items = await Promise.all(found.jobs.map(async (job) => presentJob(job, await viewOf(deps, job), deps.now(), baseUrl)));
   return { batch_id: found.batch.id, status: batchStatus(found.jobs), items };
 }
 
 /** A WebSocket progress message for a job's current state. */
-export function progressMessage(job: Job, record: PhotoAnalysisRecord | null, now: Date) {
-  const { status: _status, ...item } = presentJob(job, record, now);
+export function progressMessage(job: Job, view: UploadView | null, now: Date, baseUrl: string) {
+  const { status: _status, ...item } = presentJob(job, view, now, baseUrl);
   return { type: "progress", ...item, ...(job.batchId ? { batch_id: job.batchId } : {}), at: job.updatedAt };
 }
 
@@ -151,7 +162,7 @@ export function progressMessage(job: Job, record: PhotoAnalysisRecord | null, no
  * Tells everyone watching the job (or its batch) where it stands. Best effort: a notification
  * failure never fails the job, and connections that have gone are forgotten.
  */
-export async function announce(deps: AppDeps, job: Job, record?: PhotoAnalysisRecord | null): Promise<void> {
+export async function announce(deps: AppDeps, job: Job, view?: UploadView | null): Promise<void> {
   const gateway = deps.gateway;
   if (!gateway || !deps.connections) return;
   try {
@@ -159,7 +170,7 @@ export async function announce(deps: AppDeps, job: Job, record?: PhotoAnalysisRe
     const listeners = new Map<string, string>(); // connection → topic (one message per connection)
     for (const topic of topics) for (const connection of await deps.connections.subscribers(topic)) listeners.set(connection, topic);
     if (!listeners.size) return;
-    const message = progressMessage(job, record === undefined ? await recordOf(deps, job) : record, deps.now());
+    const message = progressMessage(job, view === undefined ? await viewOf(deps, job) : view, deps.now(), configuredBaseUrl(deps));
     await Promise.all(
       [...listeners].map(async ([connection, topic]) => {
         if (await gateway.post(connection, message)) return;
@@ -212,7 +223,7 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
   await connections.subscribe(id, connectionId, expiresAt);
   // Read again after subscribing: anything that changed before the subscription existed is in this snapshot.
   const current = "jobId" in topic ? [await store.get(id)] : (await store.getBatch(id))?.jobs ?? jobs;
-  for (const job of current) if (job) await gateway.post(connectionId, progressMessage(job, await recordOf(deps, job), deps.now()));
+  for (const job of current) if (job) await gateway.post(connectionId, progressMessage(job, await viewOf(deps, job), deps.now(), configuredBaseUrl(deps)));
 }
 
 function connectionsOf(deps: AppDeps) {

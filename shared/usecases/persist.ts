@@ -1,17 +1,18 @@
 import type { ModerationVerdict } from "../moderation/moderation.js";
-import type { PromptVariant } from "../domain/prompt.js";
+import { variantKey, type PromptVariant } from "../domain/prompt.js";
 import type { Settings } from "../config/settings.js";
-import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
-import { normalizedForStorage, type OpenedImage } from "../image/decode.js";
+import { ownerKey, type Analysis, type Caller, type StoredImageRef, type Upload } from "../domain/types.js";
+import { normalizedForStorage, openImage, type OpenedImage } from "../image/decode.js";
 import { DEFAULT_MODEL_PRICES, estimateCostUsd } from "../vision/pricing.js";
 import type { VisionResult } from "../vision/provider.js";
 import { imageKey } from "../domain/image-keys.js";
 import { isDefiniteRefusal } from "../stores/aws-errors.js";
+import type { ImageStore } from "../stores/ports.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
 
 /**
  * The TTL in force: the setting, but never past the deployment's ceiling, after which the bucket's
- * lifecycle deletes images (a record must not promise an image the bucket has already dropped).
+ * lifecycle deletes images (an upload must not promise an image the bucket has already dropped).
  */
 export function imageTtlHours(deps: Pick<AppDeps, "maxImageTtlHours">, settings: Settings): number {
   const wanted = settings.PHOTO_ANALYSIS_IMAGE_TTL_HOURS;
@@ -23,46 +24,51 @@ export function imageTtlHours(deps: Pick<AppDeps, "maxImageTtlHours">, settings:
   return ceiling;
 }
 
-export interface NewAnalysis {
-  image: OpenedImage;
-  result: VisionResult;
+/** One caller's photo on its way to an upload. */
+export interface Photo {
+  /** The caller's own bytes. */
+  bytes: Buffer;
   fileHash: string;
-  imagePhash: string;
-  fileSize: number;
-  variant: PromptVariant;
+  /** Decoded already (a miss, a similar hit, a waiter); an exact hit decodes only when it cannot copy. */
+  image?: OpenedImage;
+  imagePhash?: string;
   caller: Caller;
-  /** Moderation's labels when the photo was flagged (suggestive but allowed). */
-  moderation?: ModerationVerdict;
+  variant: PromptVariant;
 }
 
+export interface NewAnalysis {
+  photo: Photo & { image: OpenedImage; imagePhash: string };
+  result: VisionResult;
+  /** Moderation's labels when the photo was flagged (suggestive but allowed). */
+  moderation?: ModerationVerdict;
+  /** The id the caller's upload will have: its image is stored under it now. */
+  uploadId: string;
+}
+
+const expiryFrom = (deps: AppDeps, settings: Settings, created: Date) => new Date(created.getTime() + imageTtlHours(deps, settings) * 3_600_000).toISOString();
+
 /**
- * Stores an analysis. Order, each step safe to repeat:
- *   1. the image (a new key per analysis: a repeated PUT writes the same bytes);
- *   2. the record, whose PutItem is the commit point (its index entries go just before it and are
- *      ignored until it exists; the put accepts its own earlier attempt).
- * If the commit fails, a consistent read tells whether it happened anyway (a lost response): then
- * it stands. The image and index entries are removed only when the store refused the write (a 4xx
- * answer); after a timeout, a reset or a 5xx nothing is removed, and the cleanup's orphan sweep
- * deletes the image later if no record ever appeared. Committed data is never deleted.
+ * Stores a new analysis and the caller's image (under the upload's id). Order, each step safe to repeat:
+ *   1. the image (a new key per upload: a repeated PUT writes the same bytes);
+ *   2. the analysis, whose PutItem is its commit point (index entries just before it).
+ * If the commit fails, a consistent read tells whether it happened anyway (a lost response): then it
+ * stands. The image and index entries are removed only when the store refused the write (a 4xx);
+ * after a timeout, a reset or a 5xx nothing is removed, and the cleanup's orphan sweep deletes the
+ * image later if no upload ever appears. Committed data is never deleted.
  */
-export async function persistAnalysis(deps: AppDeps, settings: Settings, analysis: NewAnalysis): Promise<PhotoAnalysisRecord> {
-  const id = deps.newId();
+export async function persistAnalysis(deps: AppDeps, settings: Settings, fresh: NewAnalysis): Promise<{ analysis: Analysis; image: StoredImageRef }> {
   const created = deps.now();
   const store = imageStoreForWrites(deps, settings);
   // What is stored and served is the upright, metadata-free, size-capped copy, never the raw upload.
-  const stored = await normalizedForStorage(analysis.image, settings.PHOTO_ANALYSIS_STORED_MAX_EDGE);
-  const imagePath = imageKey(id, stored.contentType);
-  const { result, caller } = analysis;
-  const record: PhotoAnalysisRecord = {
-    id,
-    imagePhash: analysis.imagePhash,
-    fileHash: analysis.fileHash,
-    fileSize: analysis.fileSize,
-    storedSize: stored.bytes.length,
-    imagePath,
-    storageType: store.storageType,
-    contentType: stored.contentType,
-    expiresAt: new Date(created.getTime() + imageTtlHours(deps, settings) * 3_600_000).toISOString(),
+  const image = await storeNormalised(store, settings, fresh.photo.image, fresh.uploadId);
+  const { result, photo } = fresh;
+  const analysis: Analysis = {
+    id: deps.newId(),
+    fileHash: photo.fileHash,
+    imagePhash: photo.imagePhash,
+    variantKey: variantKey(photo.variant),
+    style: photo.variant.style,
+    language: photo.variant.language,
     suggestions: result.suggestions,
     labels: result.labels,
     rawResponse: result.raw,
@@ -70,47 +76,139 @@ export async function persistAnalysis(deps: AppDeps, settings: Settings, analysi
     provider: result.provider,
     tokenUsage: result.tokenUsage,
     estimatedCostUsd: estimateCostUsd(result.model, result.tokenUsage, { ...DEFAULT_MODEL_PRICES, ...settings.PHOTO_ANALYSIS_MODEL_PRICES }),
-    style: analysis.variant.style,
-    context: analysis.variant.context,
-    language: analysis.variant.language,
-    ...(analysis.moderation ? { moderation: analysis.moderation } : {}),
-    userId: caller.userId,
-    username: caller.username,
-    fingerprint: caller.fingerprint,
-    ipAddress: caller.ipAddress,
-    timesUsed: 0,
+    ...(fresh.moderation ? { moderation: fresh.moderation } : {}),
+    image,
+    expiresAt: expiryFrom(deps, settings, created),
     createdAt: created.toISOString(),
     updatedAt: created.toISOString(),
   };
   try {
-    await store.put(imagePath, stored.bytes, stored.contentType);
+    await deps.analyses.create(analysis);
   } catch (error) {
-    // A PUT that failed may still have landed: remove it if we can (no record will ever point at it).
-    await store.delete(imagePath).catch(() => {});
-    throw error;
+    // The response may have been lost after the write applied: then the analysis stands.
+    const found = await deps.analyses.get(analysis.id).catch(() => undefined);
+    if (!found) {
+      // Removing the image is safe only when the write was surely refused; a timeout or a 5xx may
+      // still apply later, and an image deleted under a late write would be lost data.
+      if (found === null && isDefiniteRefusal(error)) await Promise.all([store.delete(image.path).catch(() => {}), deps.analyses.abandon(analysis).catch(() => {})]);
+      throw error;
+    }
   }
-  try {
-    await deps.records.create(record);
-  } catch (error) {
-    // The response may have been lost after the write applied: then the record stands.
-    const found = await deps.records.get(id).catch(() => undefined);
-    if (found) return committed(deps, record);
-    // Removing the image is safe only when the write was surely refused; a timeout or a 5xx may
-    // still apply later, and an image deleted under a late record would be lost data.
-    if (found === null && isDefiniteRefusal(error)) await Promise.all([store.delete(imagePath).catch(() => {}), deps.records.abandon(record).catch(() => {})]);
-    throw error;
-  }
-  return committed(deps, record);
-}
-
-async function committed(deps: AppDeps, record: PhotoAnalysisRecord): Promise<PhotoAnalysisRecord> {
   await countEvent(deps, {
     kind: "analysis",
-    provider: record.provider,
-    model: record.aiVisionModel,
-    tokens: record.tokenUsage.total_tokens,
-    costUsd: record.estimatedCostUsd,
-    names: record.suggestions.map((suggestion) => suggestion.name),
+    provider: analysis.provider,
+    model: analysis.aiVisionModel,
+    tokens: analysis.tokenUsage.total_tokens,
+    costUsd: analysis.estimatedCostUsd,
+    names: analysis.suggestions.map((suggestion) => suggestion.name),
   });
-  return record;
+  return { analysis, image };
+}
+
+/** The caller's upload on an analysis, its image already stored. */
+export function newUpload(deps: AppDeps, settings: Settings, photo: Photo, analysis: Analysis, image: StoredImageRef, id: string): Upload {
+  const created = deps.now();
+  const { caller, variant } = photo;
+  return {
+    id,
+    analysisId: analysis.id,
+    owner: ownerKey(caller),
+    userId: caller.userId,
+    username: caller.username,
+    // A signed-in caller's browser fingerprint is not kept: it would list their uploads as anonymous ones.
+    fingerprint: caller.userId ? null : caller.fingerprint,
+    ipAddress: caller.ipAddress,
+    context: variant.context,
+    style: variant.style,
+    language: variant.language,
+    fileHash: photo.fileHash,
+    imagePhash: photo.imagePhash ?? analysis.imagePhash,
+    fileSize: photo.bytes.length,
+    storedSize: image.size,
+    imagePath: image.path,
+    storageType: image.storageType,
+    contentType: image.contentType,
+    timesUsed: 0,
+    provider: analysis.provider,
+    aiVisionModel: analysis.aiVisionModel,
+    suggestionCount: analysis.suggestions.length,
+    tokenUsage: analysis.tokenUsage,
+    estimatedCostUsd: analysis.estimatedCostUsd,
+    flagged: analysis.moderation?.decision === "flag",
+    expiresAt: expiryFrom(deps, settings, created),
+    erasedAt: null,
+    createdAt: created.toISOString(),
+    updatedAt: created.toISOString(),
+  };
+}
+
+/**
+ * Writes an upload, the commit point of the caller's answer (its owner-index entry and link just
+ * before it). A lost response is recognised by a consistent read; the image and the entries are
+ * removed only after a definite refusal, as for analyses.
+ */
+export async function commitUpload(deps: AppDeps, upload: Upload): Promise<Upload> {
+  try {
+    await deps.uploads.create(upload);
+  } catch (error) {
+    const found = await deps.uploads.get(upload.id).catch(() => undefined);
+    if (found) return upload;
+    if (found === null && isDefiniteRefusal(error)) {
+      await Promise.all([deps.imageStores[upload.storageType]?.delete(upload.imagePath).catch(() => {}), deps.uploads.abandon(upload).catch(() => {})]);
+    }
+    throw error;
+  }
+  return upload;
+}
+
+/**
+ * Another caller's photo answered by an existing analysis (no vision call, no unit charged): their
+ * own upload with their own image. Exactly the same bytes are copied inside the store from the
+ * analysis's newest stored image when it is still there; otherwise (or for a similar photo) the
+ * caller's own bytes are normalised and stored. The analysis is kept at least as long as the new
+ * upload. Null when the analysis vanished meanwhile (the caller is then answered as a miss).
+ */
+export async function attachUpload(deps: AppDeps, settings: Settings, photo: Photo, analysis: Analysis): Promise<Upload | null> {
+  const id = deps.newId();
+  const store = imageStoreForWrites(deps, settings);
+  const sameBytes = photo.fileHash === analysis.fileHash;
+  const image =
+    (sameBytes ? await copyImage(store, analysis.image, id) : null) ??
+    (await storeNormalised(store, settings, photo.image ?? (await openImage(photo.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS })), id));
+  const upload = newUpload(deps, settings, photo, analysis, image, id);
+  const kept = await deps.analyses.extend(analysis, upload.expiresAt, deps.now(), sameBytes ? image : undefined).catch(async (error: unknown) => {
+    await store.delete(image.path).catch(() => {});
+    throw error;
+  });
+  if (!kept) {
+    await store.delete(image.path).catch(() => {});
+    return null;
+  }
+  return commitUpload(deps, upload);
+}
+
+/** A copy of the analysis's stored image under the new upload's key, when the source is still there (in this store). */
+async function copyImage(store: ImageStore, source: StoredImageRef | null, uploadId: string): Promise<StoredImageRef | null> {
+  if (!source || source.storageType !== store.storageType) return null;
+  const path = imageKey(uploadId, source.contentType);
+  try {
+    return (await store.copy(source.path, path)) ? { ...source, path } : null;
+  } catch (error) {
+    // A copy that failed is no worse than a miss of the source: the caller's own bytes are stored instead.
+    console.error("image copy failed; storing the upload's own bytes", error);
+    return null;
+  }
+}
+
+async function storeNormalised(store: ImageStore, settings: Settings, image: OpenedImage, uploadId: string): Promise<StoredImageRef> {
+  const stored = await normalizedForStorage(image, settings.PHOTO_ANALYSIS_STORED_MAX_EDGE);
+  const path = imageKey(uploadId, stored.contentType);
+  try {
+    await store.put(path, stored.bytes, stored.contentType);
+  } catch (error) {
+    // A PUT that failed may still have landed: remove it if we can (no upload will ever point at it).
+    await store.delete(path).catch(() => {});
+    throw error;
+  }
+  return { path, storageType: store.storageType, contentType: stored.contentType, size: stored.bytes.length };
 }

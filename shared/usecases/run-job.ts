@@ -9,7 +9,8 @@ import { stagingOf } from "./upload-url.js";
 /*
  * One delivery of a job, by the queue's worker. Delivery is at least once, so a job is idempotent:
  * a final job is only announced again, the quota token is the job's id (charged once however often
- * it runs), and the photo's claim and the exact-match cache turn a second analysis into a cache hit.
+ * it runs), and the photo's claim and the exact-match cache turn a second analysis into the caller's
+ * own earlier upload (the same upload, times_used + 1).
  */
 
 export interface RunOptions {
@@ -60,9 +61,9 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
     await stagingOf(deps).delete(job.stagingKey).catch(() => {});
     return;
   }
-  // The record is durable (persist's commit point) before the job says done.
-  const done = await store.advance(job.id, "done", { cached: outcome.cached, recordId: outcome.record.id }, deps.now());
-  if (done) await announce(deps, done, outcome.record);
+  // The upload is durable (its commit point) before the job says done.
+  const done = await store.advance(job.id, "done", { cached: outcome.cached, uploadId: outcome.upload.id }, deps.now());
+  if (done) await announce(deps, done, { upload: outcome.upload, analysis: outcome.analysis });
   await stagingOf(deps).delete(job.stagingKey).catch((error) => console.error("staging cleanup failed", error));
 }
 

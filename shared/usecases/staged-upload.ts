@@ -1,8 +1,8 @@
 import { isUuid } from "../domain/ids.js";
 import { NotFoundError, InvalidInputError } from "../domain/errors.js";
-import type { Caller } from "../domain/types.js";
+import { ownerKey, type Caller } from "../domain/types.js";
 import type { AppDeps } from "./deps.js";
-import { ownerKey, stagingOf } from "./upload-url.js";
+import { stagingOf } from "./upload-url.js";
 import type { Style } from "../vision/instructions.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
 

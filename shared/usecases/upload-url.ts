@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { InvalidInputError, RateLimitedError } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
-import type { Caller } from "../domain/types.js";
+import { ownerKey, type Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
 import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { AppDeps } from "./deps.js";
@@ -18,13 +18,6 @@ export const TICKETS_PER_ANALYSIS = 2;
 
 /** Content types a client may declare for a presigned upload (the file is still sniffed afterwards). */
 export const UPLOAD_CONTENT_TYPES = [...new Set([...Object.values(MIME_TYPES), "image/heif"])];
-
-/** Who may use an upload: the signed-in user, else the fingerprint, else the address. */
-export function ownerKey(caller: Caller): string {
-  if (caller.userId) return `user:${caller.userId}`;
-  if (caller.fingerprint) return `fp:${caller.fingerprint}`;
-  return `ip:${caller.ipAddress ?? "unknown"}`;
-}
 
 export interface UploadTicket {
   url: string;

@@ -1,15 +1,16 @@
+import { createHash } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
-import { DEFAULT_LANGUAGE, isEnglish, sameVariant, variantSuffix, type PromptVariant } from "../domain/prompt.js";
-import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
+import { DEFAULT_LANGUAGE, isEnglish, variantKey, variantSuffix, type PromptVariant } from "../domain/prompt.js";
+import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
 import { withClaim } from "./claim.js";
-import { countEvent, type AppDeps } from "./deps.js";
-import { persistAnalysis } from "./persist.js";
+import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
+import { attachUpload, commitUpload, newUpload, persistAnalysis, type Photo } from "./persist.js";
 import { moderatePhoto, refuseKnownBlocked, screenSuggestions } from "./moderate.js";
 import { ensureStanding, withQuota } from "./quota.js";
 
@@ -33,11 +34,14 @@ export interface UploadInput {
 }
 
 export interface UploadOutcome {
+  /** True only when the caller was answered from their own earlier upload (the same one again: 200). */
   cached: boolean;
-  record: PhotoAnalysisRecord;
-  /** How a cached answer was found: the same bytes, or a perceptually similar photo at `distance` bits. */
+  /** Always the caller's own upload. */
+  upload: Upload;
+  analysis: Analysis;
+  /** How the caller's own earlier upload was found again: the same bytes, or a similar photo at `distance` bits. */
   match?: { type: "exact" | "similar"; distance: number };
-  /** The caller's rate-limit standing: after counting this analysis, or (cache hits) as it stands. */
+  /** The caller's rate-limit standing: after counting this analysis, or (no vision call) as it stands. */
   rateLimit?: RateLimitStatus;
 }
 
@@ -49,54 +53,100 @@ export function tooLargeMessage(maxMegabytes: number): string {
 /** Without a deadline from the runtime, a request gets the upload function's timeout. */
 export const DEFAULT_REQUEST_SECONDS = 60;
 
+type Match = NonNullable<UploadOutcome["match"]>;
+const EXACT: Match = { type: "exact", distance: 0 };
+
 /**
  * The seed's flow, in the README's order: find a cached analysis (the same bytes, then a similar
- * photo), else with a claim on the photo (one analysis however many uploads race) and a unit of
- * the caller's allowance (given back on failure): analyse, then persist, whose record write is the
- * commit point. Cache hits cost nothing; an over-limit caller is refused before any decoding.
+ * photo), else with a claim on the photo (one analysis however many uploads race) and a unit of the
+ * caller's allowance (given back on failure): analyse, then persist. Every answer is the caller's own
+ * upload: a cached analysis answers the caller from their own earlier upload when they have one
+ * (200, times_used + 1), else through a new upload of theirs on the shared analysis (201, as if
+ * analysed: nothing says anyone sent the photo before). No vision call and no unit either way; an
+ * over-limit caller is refused before any decoding.
  */
 export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<UploadOutcome> {
   const settings = await deps.settings();
   checkSize(input.bytes, settings);
-  const fileHash = md5Hex(input.bytes);
   const variant: PromptVariant = { style: input.style ?? null, context: input.context || null, language: input.language ?? DEFAULT_LANGUAGE };
+  const photo: Photo = { bytes: input.bytes, fileHash: md5Hex(input.bytes), caller: input.caller, variant };
+  const key = variantKey(variant);
   const stage = input.onStage ?? (async () => {});
   // One id per request: the claim's owner and (unless the caller names one) the token of its allowance unit.
   const requestId = deps.newId();
   const quotaToken = input.quotaToken ?? requestId;
-  await refuseKnownBlocked(deps, settings, input.caller, fileHash, quotaToken);
+  await refuseKnownBlocked(deps, settings, input.caller, photo.fileHash, quotaToken);
   await stage("matching");
-  const exact = await findExact(deps, settings, input.caller, fileHash, variant);
-  if (exact) return exact;
+  const exact = await deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key);
+  const answer = (from: Photo, analysis: Analysis, match: Match) => answerFrom(deps, { settings, input, requestId }, from, analysis, match);
+  if (exact) {
+    // The answer, the caller's standing (a read-only peek) in one round trip.
+    const [hit, status] = await Promise.all([
+      answer(photo, exact, EXACT),
+      settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(input.caller, settings), deps.now()) : undefined,
+    ]);
+    if (hit) return status ? { ...hit, rateLimit: statusOf(status) } : hit;
+  }
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
-  const imagePhash = await perceptualHash(image);
+  const decoded = { ...photo, image, imagePhash: await perceptualHash(image) };
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
-  const moderation = await moderatePhoto(deps, settings, { image, jpeg, fileHash, caller: input.caller, token: quotaToken });
-  const similar = await findSimilar(deps, settings, imagePhash, variant);
-  if (similar) return { ...similar, rateLimit: standing };
+  const moderation = await moderatePhoto(deps, settings, { image, jpeg, fileHash: photo.fileHash, caller: input.caller, token: quotaToken });
+  const similar = await findSimilar(deps, settings, decoded.imagePhash, key);
+  if (similar) {
+    const hit = await answer(decoded, similar.analysis, { type: "similar", distance: similar.distance });
+    if (hit) return { ...hit, rateLimit: standing };
+  }
 
   // Resolve the provider before counting the request: a misconfigured server must not eat quota.
   const provider = await deps.visionProvider(settings);
   if (provider.englishOnly && !isEnglish(variant.language)) {
     throw new UnprocessableInputError("language", `The local vision provider writes English names only; configure a cloud provider for '${variant.language}'.`);
   }
-  const outcome = await withClaim(claimOptions(deps, input, fileHash + variantSuffix(variant), requestId), () =>
+  const settle = async (analysisId: string): Promise<Claimed | null> => {
+    // Another request analysed these bytes meanwhile (perhaps another caller's): the caller's answer is on its analysis.
+    const analysis = await deps.analyses.get(analysisId);
+    const hit = analysis && (await answer(decoded, analysis, EXACT));
+    return hit ? { kind: "answered", outcome: hit } : null;
+  };
+  const claimed = await withClaim<Claimed>(claimOptions(deps, input, photo.fileHash + variantSuffix(variant), requestId, settle), () =>
     withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused }, async (rateLimit) => {
       await stage("analysing");
       const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
       await screenSuggestions(deps, settings, result);
       await stage("storing");
+      const uploadId = deps.newId();
       const flagged = moderation?.decision === "flag" ? moderation : undefined;
-      const record = await persistAnalysis(deps, settings, { image, result, fileHash, imagePhash, fileSize: input.bytes.length, variant, caller: input.caller, moderation: flagged });
-      return { value: { cached: false, record, rateLimit } as UploadOutcome, recordId: record.id, keepUntil: Date.parse(record.expiresAt ?? record.createdAt) };
+      const fresh = await persistAnalysis(deps, settings, { photo: decoded, result, moderation: flagged, uploadId });
+      // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
+      // to the caller's upload; the claim is completed after the upload, so that the same caller's
+      // racing repeats find it as their own.
+      const upload = await oneUploadPerCaller(deps, { input, requestId }, decoded.caller, fresh.analysis.id, () => commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)))
+        .then(async (made) => {
+          // Another of the caller's requests put an upload of theirs on this analysis first: theirs is the answer.
+          if (made?.upload.imagePath !== fresh.image.path) await imageStoreForWrites(deps, settings).delete(fresh.image.path).catch(() => {});
+          return made ?? { failed: new Error("the new analysis vanished before its upload was written") };
+        })
+        .catch((error: unknown) => ({ failed: error }));
+      return { value: { kind: "fresh", analysis: fresh.analysis, upload, rateLimit } as Claimed, recordId: fresh.analysis.id, keepUntil: Date.parse(fresh.analysis.expiresAt ?? fresh.analysis.createdAt) };
     }),
   );
-  // A waiter answered by another request's record still reports where its caller stands.
-  return { ...outcome, rateLimit: outcome.rateLimit ?? standing };
+  // A waiter answered on another request's analysis still reports where its caller stands.
+  if (claimed.kind === "answered") return { ...claimed.outcome, rateLimit: claimed.outcome.rateLimit ?? standing };
+  if ("failed" in claimed.upload) throw claimed.upload.failed;
+  const { upload, cached } = claimed.upload;
+  return cached ? { cached, upload, analysis: claimed.analysis, match: EXACT, rateLimit: claimed.rateLimit } : { cached, upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
+}
+
+type Claimed = { kind: "answered"; outcome: UploadOutcome } | { kind: "fresh"; analysis: Analysis; upload: OwnUpload | { failed: unknown }; rateLimit?: RateLimitStatus };
+
+/** The caller's upload on an analysis: an earlier one of theirs (cached), or one just made. */
+interface OwnUpload {
+  upload: Upload;
+  cached: boolean;
 }
 
 function checkSize(bytes: Buffer, settings: Settings): void {
@@ -105,31 +155,61 @@ function checkSize(bytes: Buffer, settings: Settings): void {
   if (bytes.length > maxMegabytes * 1024 * 1024) throw new InvalidInputError("image", tooLargeMessage(maxMegabytes));
 }
 
-/**
- * The same bytes, same style: fully validated when first analysed, so a hit needs no decoding at
- * all (the cheapest answer is also the most common one).
- */
-async function findExact(deps: AppDeps, settings: Settings, caller: Caller, fileHash: string, variant: PromptVariant): Promise<UploadOutcome | null> {
-  const exact = await deps.records.findByFileHash(fileHash, deps.now(), (record) => sameVariant(record, variant));
-  if (!exact) return null;
-  // The use, the caller's standing (a read-only peek) and the dashboard counter in one round trip.
-  const [hit, status] = await Promise.all([
-    reuse(deps, exact.id, { type: "exact", distance: 0 }),
-    settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(caller, settings), deps.now()) : undefined,
-    countEvent(deps, { kind: "exact_hit" }),
-  ]);
-  return hit && status ? { ...hit, rateLimit: statusOf(status) } : hit;
-}
-
-/** A perceptually similar photo (featureless images never match this way: isInformativeHash). */
-async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string, variant: PromptVariant): Promise<UploadOutcome | null> {
+/** A perceptually similar photo asked for the same way (featureless images never match this way: isInformativeHash). */
+async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string, key: string) {
   if (!settings.PHOTO_ANALYSIS_ENABLE_SIMILARITY_MATCHING || !isInformativeHash(imagePhash)) return null;
-  const similar = await deps.records.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
-  if (!similar || !sameVariant(similar.record, variant)) return null;
-  return countedHit(deps, similar.record.id, { type: "similar", distance: similar.distance });
+  const similar = await deps.analyses.findSimilar(imagePhash, settings.PHOTO_ANALYSIS_SIMILARITY_THRESHOLD, deps.now());
+  return similar && similar.analysis.variantKey === key ? similar : null;
 }
 
-function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: string) {
+/**
+ * A stored analysis answers the caller: from their own earlier upload on it when they have one (one
+ * more use), else through a new upload of theirs. Null when the analysis vanished meanwhile.
+ */
+async function answerFrom(deps: AppDeps, request: RequestContext & { settings: Settings }, photo: Photo, analysis: Analysis, match: Match): Promise<UploadOutcome | null> {
+  const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now());
+  const made = own ? { upload: own, cached: true } : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
+  if (!made) return null;
+  await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
+  return made.cached ? { cached: true, upload: made.upload, analysis, match } : { cached: false, upload: made.upload, analysis };
+}
+
+/**
+ * How long past its deadline a request keeps its claim on a caller's upload: a holder still writing
+ * after its deadline (a job whose delivery timed out in the local queue keeps running beside its
+ * redelivery) is waited for, never duplicated. A crashed holder blocks the caller's pair that long (503).
+ */
+export const OWN_UPLOAD_LEASE_GRACE_MS = 60_000;
+
+interface RequestContext {
+  input: UploadInput;
+  /** Unique per request: the owner of the claims it takes. */
+  requestId: string;
+}
+
+/**
+ * One upload per caller and analysis, however many of the caller's requests race (a double
+ * submission, a redelivered job): the upload is made under a claim on the pair, and a request that
+ * finds the claim taken waits, then is answered from the upload the holder made. Null when `make`
+ * found the analysis gone.
+ */
+async function oneUploadPerCaller(deps: AppDeps, request: RequestContext, caller: Caller, analysisId: string, make: () => Promise<Upload | null>): Promise<OwnUpload | null> {
+  const owner = ownerKey(caller);
+  const reuse = async () => {
+    const own = await deps.uploads.reuseOwn(owner, analysisId, deps.now());
+    return own && { upload: own, cached: true };
+  };
+  // The claim's key names the caller only by a hash (an abandoned claim outlives its lease by a day, as claims do).
+  const key = `own:${analysisId}:${createHash("sha256").update(owner).digest("hex").slice(0, 32)}`;
+  const options = claimOptions(deps, request.input, key, request.requestId, reuse);
+  return withClaim<OwnUpload | null>({ ...options, leaseUntil: options.deadline + OWN_UPLOAD_LEASE_GRACE_MS, releaseWhenDone: true }, async () => {
+    // Another of the caller's requests may have finished between the first look and the claim.
+    const made = (await reuse()) ?? (await make().then((upload) => upload && { upload, cached: false }));
+    return { value: made, recordId: made?.upload.id ?? "", keepUntil: deps.now().getTime() };
+  });
+}
+
+function claimOptions<T>(deps: AppDeps, input: UploadInput, key: string, owner: string, settled: (recordId: string) => Promise<T | null>) {
   const deadline = (input.deadline ?? new Date(deps.now().getTime() + DEFAULT_REQUEST_SECONDS * 1000)).getTime();
   return {
     claims: deps.claims,
@@ -138,8 +218,7 @@ function claimOptions(deps: AppDeps, input: UploadInput, key: string, owner: str
     deadline,
     now: () => deps.now().getTime(),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
-    // Another request analysed these bytes meanwhile: its record is this request's answer (a cache hit).
-    settled: (recordId: string) => countedHit(deps, recordId, { type: "exact", distance: 0 }),
+    settled,
   };
 }
 
@@ -160,17 +239,4 @@ async function analyse(
     await countEvent(deps, { kind: "failed" });
     throw error;
   }
-}
-
-/** A cache hit on a stored analysis: one more use, then the dashboard's counter. */
-async function countedHit(deps: AppDeps, id: string, match: NonNullable<UploadOutcome["match"]>): Promise<UploadOutcome | null> {
-  const hit = await reuse(deps, id, match);
-  if (hit) await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
-  return hit;
-}
-
-/** Records one more use of a stored analysis (times_used + 1); null if the record vanished meanwhile. */
-async function reuse(deps: AppDeps, id: string, match: NonNullable<UploadOutcome["match"]>): Promise<UploadOutcome | null> {
-  const used = await deps.records.recordUse(id, deps.now());
-  return used ? { cached: true, record: used, match } : null;
 }

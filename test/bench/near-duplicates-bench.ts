@@ -5,7 +5,7 @@ import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { PHASH_SEGMENTS, phashSegments } from "../../shared/image/phash-index.js";
 import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
 import { createDocumentClient, createDynamoClient } from "../../shared/runtime/context.js";
-import { DynamoRecordStore } from "../../shared/stores/dynamo-record-store.js";
+import { DynamoAnalysisStore } from "../../shared/stores/dynamo-analysis-store.js";
 import { PARTITION_KEY, SORT_KEY } from "../../shared/stores/table-schema.js";
 import { measureNearDuplicates } from "./near-duplicates.js";
 import { median, percentile, report } from "./stats.js";
@@ -47,7 +47,7 @@ export async function benchNearDuplicates(options: { records?: number; threshold
       return seed / 2147483647;
     };
     const hashes: string[] = [];
-    // Only the index entries are seeded: a lookup reads those, then fetches at most a few records.
+    // Only the index entries are seeded: a lookup reads those, then fetches at most a few analyses.
     const started = performance.now();
     const items: Record<string, unknown>[] = [];
     for (let i = 0; i < total; i++) {
@@ -74,7 +74,7 @@ export async function benchNearDuplicates(options: { records?: number; threshold
       requests++;
       return next(args);
     }, { step: "initialize", name: "countRequests" });
-    const store = new DynamoRecordStore(documents, "bench");
+    const store = new DynamoAnalysisStore(documents, "bench");
     const times: number[] = [];
     const requestCounts: number[] = [];
     for (let i = 0; i < 60; i++) {
@@ -86,7 +86,7 @@ export async function benchNearDuplicates(options: { records?: number; threshold
       times.push(performance.now() - t0);
       requestCounts.push(requests);
     }
-    report(`findSimilar over ${total.toLocaleString()} records`, times.slice(5), `requests per lookup median ${median(requestCounts)} (${PHASH_SEGMENTS} queries + record reads)`);
+    report(`findSimilar over ${total.toLocaleString()} records`, times.slice(5), `requests per lookup median ${median(requestCounts)} (${PHASH_SEGMENTS} queries + analysis reads)`);
     dynamo.destroy();
   } finally {
     await aws.close();

@@ -1,14 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PhotoAnalysisRecord } from "../../shared/domain/types.js";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_VARIANT, variantKey } from "../../shared/domain/prompt.js";
+import type { Analysis, Upload } from "../../shared/domain/types.js";
+import { LocalImageStore } from "../../shared/stores/local-image-store.js";
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
 import type { CounterStore } from "../../shared/ratelimit/rate-limiter.js";
 import { createDocumentClient } from "../../shared/runtime/context.js";
 import { DynamoUploadClaims } from "../../shared/stores/dynamo-upload-claims.js";
-import type { ConnectionStore, ImageStore, JobStore, RecordStore, UploadClaims } from "../../shared/stores/ports.js";
+import type { AnalysisStore, ConnectionStore, ImageStore, JobStore, UploadClaims, UploadStore } from "../../shared/stores/ports.js";
 import type { Job } from "../../shared/domain/jobs.js";
-import { MemoryClaims, MemoryConnections, MemoryCounters, MemoryImageStore, MemoryJobStore, MemoryRecordStore } from "../doubles/memory.js";
+import { MemoryAnalysisStore, MemoryClaims, MemoryConnections, MemoryCounters, MemoryImageStore, MemoryJobStore, MemoryUploadStore } from "../doubles/memory.js";
 import { startTestStack, type TestStack } from "../helpers/stack.js";
 
 /**
@@ -25,31 +30,58 @@ afterAll(() => stack.close());
 
 const now = new Date("2026-06-01T12:00:00.000Z");
 
-function record(overrides: Partial<PhotoAnalysisRecord> = {}): PhotoAnalysisRecord {
-  const id = randomUUID();
+function analysis(overrides: Partial<Analysis> = {}): Analysis {
   return {
-    id,
-    imagePhash: "f0f0f0f00f0f0f0f",
+    id: randomUUID(),
     fileHash: randomUUID().replace(/-/g, ""),
-    fileSize: 10,
-    storedSize: 10,
-    imagePath: `photo_analysis/${id}.jpg`,
-    storageType: "s3",
-    contentType: "image/jpeg",
-    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    imagePhash: "f0f0f0f00f0f0f0f",
+    variantKey: variantKey(DEFAULT_VARIANT),
+    style: null,
+    language: "en",
     suggestions: [],
     labels: [],
     rawResponse: null,
     aiVisionModel: "m",
     provider: "p",
-    estimatedCostUsd: null,
-    style: null,
     tokenUsage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    estimatedCostUsd: null,
+    image: null,
+    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...overrides,
+  };
+}
+
+function upload(overrides: Partial<Upload> = {}): Upload {
+  const id = randomUUID();
+  return {
+    id,
+    analysisId: randomUUID(),
+    owner: "fp:fp",
     userId: null,
     username: null,
     fingerprint: "fp",
-    ipAddress: null,
+    ipAddress: "198.51.100.1",
+    context: "names for my hiking club",
+    style: null,
+    language: "en",
+    fileHash: randomUUID().replace(/-/g, ""),
+    imagePhash: "f0f0f0f00f0f0f0f",
+    fileSize: 10,
+    storedSize: 10,
+    imagePath: `photo_analysis/${id}.jpg`,
+    storageType: "s3",
+    contentType: "image/jpeg",
     timesUsed: 0,
+    provider: "p",
+    aiVisionModel: "m",
+    suggestionCount: 10,
+    tokenUsage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    estimatedCostUsd: null,
+    flagged: false,
+    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    erasedAt: null,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     ...overrides,
@@ -57,9 +89,13 @@ function record(overrides: Partial<PhotoAnalysisRecord> = {}): PhotoAnalysisReco
 }
 
 const adapters = {
-  records: [
-    ["memory", async (): Promise<RecordStore> => new MemoryRecordStore()],
-    ["DynamoDB", async (): Promise<RecordStore> => (await stack.deps()).records],
+  analyses: [
+    ["memory", async (): Promise<AnalysisStore> => new MemoryAnalysisStore()],
+    ["DynamoDB", async (): Promise<AnalysisStore> => (await stack.deps()).analyses],
+  ],
+  uploads: [
+    ["memory", async (): Promise<UploadStore> => new MemoryUploadStore()],
+    ["DynamoDB", async (): Promise<UploadStore> => (await stack.deps()).uploads],
   ],
   claims: [
     ["memory", async (): Promise<UploadClaims> => new MemoryClaims()],
@@ -78,6 +114,7 @@ const adapters = {
   images: [
     ["memory", async (): Promise<ImageStore> => new MemoryImageStore()],
     ["S3", async (): Promise<ImageStore> => (await stack.deps()).imageStores.s3!],
+    ["disk", async (): Promise<ImageStore> => new LocalImageStore(await mkdtemp(join(tmpdir(), "photo-analysis-contract-")))],
   ],
   jobs: [
     ["memory", async (): Promise<JobStore> => new MemoryJobStore()],
@@ -97,7 +134,6 @@ function job(overrides: Partial<Job> = {}): Job {
     stagingKey: "uploads/job-x",
     style: null,
     stage: "queued",
-    baseUrl: "http://127.0.0.1:3000",
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 86_400_000).toISOString(),
@@ -118,10 +154,10 @@ describe.each(adapters.jobs)("JobStore contract: %s", (_, make) => {
     const later = new Date(now.getTime() + 5_000);
     expect((await store.advance(id, "analysing", {}, later))).toMatchObject({ stage: "analysing", updatedAt: later.toISOString() });
     expect(await store.advance(id, "decoding", {}, later)).toBeNull(); // a redelivery's earlier stage
-    expect(await store.advance(id, "done", { cached: false, recordId: "r-1" }, later)).toMatchObject({ stage: "done", cached: false, recordId: "r-1" });
+    expect(await store.advance(id, "done", { cached: false, uploadId: "u-1" }, later)).toMatchObject({ stage: "done", cached: false, uploadId: "u-1" });
     expect(await store.advance(id, "failed", { error: { status: 500, body: {} } }, later)).toBeNull();
-    expect(await store.advance(id, "done", { cached: true, recordId: "r-2" }, later)).toBeNull();
-    expect(await store.get(id)).toMatchObject({ stage: "done", recordId: "r-1", cached: false, caller: jobs[1]!.caller, index: 1, batchId });
+    expect(await store.advance(id, "done", { cached: true, uploadId: "u-2" }, later)).toBeNull();
+    expect(await store.get(id)).toMatchObject({ stage: "done", uploadId: "u-1", cached: false, caller: jobs[1]!.caller, index: 1, batchId });
     expect(await store.advance(randomUUID(), "decoding")).toBeNull();
 
     await store.remove(jobs.map((j) => j.id), batchId);
@@ -149,63 +185,166 @@ describe.each(adapters.connections)("ConnectionStore contract: %s", (_, make) =>
   });
 });
 
-describe.each(adapters.records)("RecordStore contract: %s", (_, make) => {
-  it("commits a record; repeating the same create (a retry) succeeds; another record with the id is refused", async () => {
+describe.each(adapters.analyses)("AnalysisStore contract: %s", (_, make) => {
+  it("commits an analysis; repeating the same create (a retry) succeeds; another analysis with the id is refused", async () => {
     const store = await make();
-    const first = record();
+    const first = analysis();
     await store.create(first);
     await store.create(first);
-    expect(await store.get(first.id)).toMatchObject({ id: first.id, fileHash: first.fileHash });
+    expect(await store.get(first.id)).toEqual(first);
     await expect(store.create({ ...first, createdAt: "2026-06-01T12:00:01.000Z" })).rejects.toThrow();
   });
 
-  it("finds the newest unexpired record by file hash, and similar ones within the distance; index entries of abandoned creates lead nowhere", async () => {
+  it("finds the newest unexpired analysis by file hash (as `accept` allows), and similar ones within the distance; index entries of abandoned creates lead nowhere", async () => {
     const store = await make();
-    const stored = record({ imagePhash: "ffff0000ffff0000" });
+    const stored = analysis({ imagePhash: "ffff0000ffff0000" });
     await store.create(stored);
     expect((await store.findByFileHash(stored.fileHash, now))?.id).toBe(stored.id);
+    expect(await store.findByFileHash(stored.fileHash, now, (found) => found.variantKey === "another variant")).toBeNull();
     expect(await store.findByFileHash(stored.fileHash, new Date(now.getTime() + 7_200_000))).toBeNull();
     const near = await store.findSimilar("ffff0000ffff0003", 4, now);
-    expect(near).toMatchObject({ record: { id: stored.id }, distance: 2 });
+    expect(near).toMatchObject({ analysis: { id: stored.id }, distance: 2 });
     expect(await store.findSimilar("0000ffff0000ffff", 4, now)).toBeNull();
-    const abandoned = record({ imagePhash: "aaaa5555aaaa5555" });
+    const abandoned = analysis({ imagePhash: "aaaa5555aaaa5555" });
     await store.abandon(abandoned);
     expect(await store.findSimilar("aaaa5555aaaa5555", 4, now)).toBeNull();
   });
 
   it("never indexes a featureless pHash", async () => {
     const store = await make();
-    const flat = record({ imagePhash: "0000000000000000" });
+    const flat = analysis({ imagePhash: "0000000000000000" });
     await store.create(flat);
     expect(await store.findSimilar("0000000000000000", 4, now)).toBeNull();
     expect((await store.findByFileHash(flat.fileHash, now))?.id).toBe(flat.id);
   });
 
-  it("counts uses atomically and deletes idempotently", async () => {
+  it("is kept as long as its latest upload (never shortened), found similar all that time, and points at the newest copy of its bytes; a gone one says so", async () => {
     const store = await make();
-    const stored = record();
+    const stored = analysis({ imagePhash: "0f0f0f0ff0f0f0f0" });
     await store.create(stored);
-    await Promise.all([store.recordUse(stored.id, now), store.recordUse(stored.id, now)]);
-    expect((await store.get(stored.id))?.timesUsed).toBe(2);
+    const later = new Date(now.getTime() + 48 * 3_600_000).toISOString();
+    const image = { path: "photo_analysis/newer.jpg", storageType: "s3" as const, contentType: "image/jpeg", size: 42 };
+    expect(await store.extend(stored, later, now, image)).toBe(true);
+    // An older view of it asking for less changes nothing but the pointer.
+    expect(await store.extend(stored, new Date(now.getTime() + 2 * 3_600_000).toISOString(), now)).toBe(true);
+    expect(await store.get(stored.id)).toMatchObject({ expiresAt: later, image });
+    const dayAfter = new Date(now.getTime() + 24 * 3_600_000);
+    expect((await store.findByFileHash(stored.fileHash, dayAfter))?.id).toBe(stored.id);
+    expect((await store.findSimilar("0f0f0f0ff0f0f0f0", 0, dayAfter))?.analysis.id).toBe(stored.id);
+    expect((await store.listExpired(dayAfter, 10)).analyses.map((a) => a.id)).not.toContain(stored.id);
     await store.delete(stored);
     await store.delete(stored);
+    expect(await store.extend(stored, later, now)).toBe(false);
     expect(await store.get(stored.id)).toBeNull();
-    expect(await store.recordUse(stored.id, now)).toBeNull();
+    expect(await store.findSimilar("0f0f0f0ff0f0f0f0", 0, now)).toBeNull();
   });
 
-  it("pages expired records with a cursor and refuses a forged one", async () => {
+  it("pages expired analyses with a cursor (never uploads) and refuses a forged cursor; admin lookups include expired ones", async () => {
     const store = await make();
-    const expired = [1, 2, 3].map(() => record({ fingerprint: `fp-${randomUUID()}`, expiresAt: new Date(now.getTime() - 1000).toISOString() }));
-    for (const r of expired) await store.create(r);
+    const expiredAt = new Date(now.getTime() - 1000).toISOString();
+    const shared = randomUUID().replace(/-/g, "");
+    const expired = [1, 2, 3].map(() => analysis({ fileHash: shared, imagePhash: "123456789abcdef0", expiresAt: expiredAt }));
+    for (const a of expired) await store.create(a);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
       const page = await store.listExpired(now, 2, cursor);
-      seen.push(...page.records.map((r) => r.id));
+      seen.push(...page.analyses.map((a) => a.id));
       cursor = page.cursor;
     } while (cursor);
-    expect(seen.sort()).toEqual(expired.map((r) => r.id).sort());
+    for (const a of expired) expect(seen).toContain(a.id);
     await expect(store.listExpired(now, 2, Buffer.from('{"shard":"x"}').toString("base64url"))).rejects.toThrow(/Invalid cursor/);
+    expect((await store.findAllByFileHash(shared)).map((a) => a.id).sort()).toEqual(expired.map((a) => a.id).sort());
+    expect((await store.findAllByPhash("123456789abcdef0")).map((a) => a.id)).toEqual(expect.arrayContaining(expired.map((a) => a.id)));
+  });
+});
+
+describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
+  it("commits an upload; repeating the same create succeeds; another upload with the id is refused", async () => {
+    const store = await make();
+    const first = upload();
+    await store.create(first);
+    await store.create(first);
+    expect(await store.get(first.id)).toEqual(first);
+    await expect(store.create({ ...first, createdAt: "2026-06-01T12:00:01.000Z" })).rejects.toThrow();
+  });
+
+  it("answers an owner from their own unexpired upload on an analysis, counting the use atomically; nobody else, and not once expired", async () => {
+    const store = await make();
+    const mine = upload({ owner: "user:u-1", userId: "u-1", fingerprint: null });
+    await store.create(mine);
+    await Promise.all([store.reuseOwn("user:u-1", mine.analysisId, now), store.reuseOwn("user:u-1", mine.analysisId, now)]);
+    expect((await store.get(mine.id))?.timesUsed).toBe(2);
+    expect(await store.reuseOwn("fp:fp", mine.analysisId, now)).toBeNull();
+    expect(await store.reuseOwn("user:u-1", randomUUID(), now)).toBeNull();
+    expect(await store.reuseOwn("user:u-1", mine.analysisId, new Date(now.getTime() + 7_200_000))).toBeNull();
+    // A newer own upload on the same analysis takes the owner's entry over.
+    const newer = upload({ owner: "user:u-1", userId: "u-1", fingerprint: null, analysisId: mine.analysisId, createdAt: new Date(now.getTime() + 1000).toISOString() });
+    await store.create(newer);
+    expect((await store.reuseOwn("user:u-1", mine.analysisId, now))?.id).toBe(newer.id);
+    // An abandoned create's entry leads nowhere.
+    const never = upload({ owner: "fp:ghost" });
+    await store.create({ ...never });
+    await store.delete(never);
+    await store.abandon(never);
+    expect(await store.reuseOwn("fp:ghost", never.analysisId, now)).toBeNull();
+  });
+
+  it("lists a user's uploads, and a fingerprint's anonymous ones, newest first; and the uploads of an analysis", async () => {
+    const store = await make();
+    const user = `u-${randomUUID()}`;
+    const fingerprint = `fp-${randomUUID()}`;
+    const analysisId = randomUUID();
+    const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000).toISOString();
+    const signedIn = [upload({ userId: user, owner: `user:${user}`, fingerprint: null, createdAt: at(1), analysisId }), upload({ userId: user, owner: `user:${user}`, fingerprint: null, createdAt: at(2) })];
+    const anonymous = upload({ fingerprint, owner: `fp:${fingerprint}`, createdAt: at(3), analysisId });
+    for (const u of [...signedIn, anonymous]) await store.create(u);
+    expect((await store.listRecent({ userId: user }, 10)).map((u) => u.id)).toEqual([signedIn[1]!.id, signedIn[0]!.id]);
+    expect((await store.listRecent({ fingerprint }, 10)).map((u) => u.id)).toEqual([anonymous.id]);
+    expect((await store.listRecent({ userId: user }, 1)).map((u) => u.id)).toEqual([signedIn[1]!.id]);
+    expect((await store.listByAnalysis(analysisId, 10)).map((u) => u.id).sort()).toEqual([signedIn[0]!.id, anonymous.id].sort());
+  });
+
+  it("erases an expired upload's personal fields, keeping a tombstone outside the expiry listing; deletes idempotently", async () => {
+    const store = await make();
+    const fingerprint = `fp-${randomUUID()}`;
+    const expired = upload({ fingerprint, owner: `fp:${fingerprint}`, username: null, expiresAt: new Date(now.getTime() - 1000).toISOString() });
+    await store.create(expired);
+    const listed = async () => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listExpired(now, 2, cursor);
+        ids.push(...page.uploads.map((u) => u.id));
+        cursor = page.cursor;
+      } while (cursor);
+      return ids;
+    };
+    expect(await listed()).toContain(expired.id);
+    await store.erase(expired, now);
+    expect(await store.get(expired.id)).toEqual({ ...expired, owner: null, userId: null, username: null, fingerprint: null, ipAddress: null, context: null, erasedAt: now.toISOString(), updatedAt: now.toISOString() });
+    expect(await listed()).not.toContain(expired.id);
+    expect(await store.listRecent({ fingerprint }, 10)).toEqual([]);
+    expect(await store.listByAnalysis(expired.analysisId, 10)).toHaveLength(1);
+    await store.delete(expired);
+    await store.delete(expired);
+    expect(await store.get(expired.id)).toBeNull();
+    expect(await store.listByAnalysis(expired.analysisId, 10)).toEqual([]);
+  });
+
+  it("pages a month's uploads newest first with the admin's filters", async () => {
+    const store = await make();
+    const month = "2031-02";
+    const at = (day: number) => `${month}-${String(day).padStart(2, "0")}T10:00:00.000Z`;
+    const plain = upload({ createdAt: at(1), expiresAt: at(3) });
+    const flagged = upload({ createdAt: at(2), expiresAt: "2031-12-01T00:00:00.000Z", flagged: true, provider: "openai", aiVisionModel: "gpt-4o-2024-08-06", userId: "u", owner: "user:u", fingerprint: null });
+    for (const u of [plain, flagged]) await store.create(u);
+    const page = (filter: Record<string, unknown>) => store.pageByMonth(month, { limit: 10, filter, now: new Date(`${month}-10T00:00:00.000Z`) }).then((p) => p.uploads.map((u) => u.id));
+    expect(await page({})).toEqual([flagged.id, plain.id]);
+    expect(await page({ flagged: true })).toEqual([flagged.id]);
+    expect(await page({ model: "gpt-4o" })).toEqual([flagged.id]);
+    expect(await page({ signedIn: false })).toEqual([plain.id]);
+    expect(await page({ expired: true })).toEqual([plain.id]);
   });
 });
 
@@ -267,6 +406,18 @@ describe.each(adapters.images)("ImageStore contract: %s", (_, make) => {
     await images.delete(keys[0]!);
     await images.delete(keys[0]!);
     expect(await images.get(keys[0]!)).toBeNull();
+  });
+
+  it("copies an object inside the store, content type included; a missing source is false", async () => {
+    const images = await make();
+    const from = `photo_analysis/${randomUUID()}.webp`;
+    const to = `photo_analysis/${randomUUID()}.webp`;
+    await images.put(from, Buffer.from("webp bytes"), "image/webp");
+    expect(await images.copy(from, to)).toBe(true);
+    expect(await images.get(to)).toEqual({ bytes: Buffer.from("webp bytes"), contentType: "image/webp" });
+    await images.delete(from);
+    expect(await images.get(to)).not.toBeNull();
+    expect(await images.copy(from, `photo_analysis/${randomUUID()}.webp`)).toBe(false);
   });
 });
 

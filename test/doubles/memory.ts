@@ -1,6 +1,6 @@
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { decodeCursor, encodeCursor, isRecordLike } from "../../shared/domain/cursor.js";
-import { isExpired, type PhotoAnalysisRecord } from "../../shared/domain/types.js";
+import { isExpired, type Analysis, type StoredImageRef, type Upload } from "../../shared/domain/types.js";
 import { hammingDistance, isInformativeHash } from "../../shared/image/hash.js";
 import { MAX_INDEXED_DISTANCE } from "../../shared/image/phash-index.js";
 import { SlidingWindowRateLimiter, type CounterStore } from "../../shared/ratelimit/rate-limiter.js";
@@ -13,12 +13,13 @@ import type {
   JobQueue,
   JobStore,
   MonthPageOptions,
-  RecordStore,
+  AnalysisStore,
   StagingStore,
   StoredImage,
   UploadClaims,
   UploadIntent,
   UploadIntents,
+  UploadStore,
 } from "../../shared/stores/ports.js";
 import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../../shared/domain/jobs.js";
 import type { BlockedPhotos, ModerationScores, ModerationVerdict, Moderator } from "../../shared/moderation/moderation.js";
@@ -47,36 +48,36 @@ function takeFailure(failures: Failures, method: string) {
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
-const unexpired = (record: PhotoAnalysisRecord, now: Date) => !isExpired(record, now);
+const unexpired = (item: { expiresAt: string | null }, now: Date) => !isExpired(item, now);
 
-export class MemoryRecordStore implements RecordStore {
-  readonly records = new Map<string, PhotoAnalysisRecord>();
-  /** Index entries by record id (written before the record, as the DynamoDB adapter does). */
+export class MemoryAnalysisStore implements AnalysisStore {
+  readonly analyses = new Map<string, Analysis>();
+  /** pHash index entries by analysis id (written before the analysis, as the DynamoDB adapter does). */
   readonly index = new Map<string, string>();
   private readonly failures: Failures = new Map();
-  fail(method: keyof RecordStore, error: unknown) {
+  fail(method: keyof AnalysisStore, error: unknown) {
     failNext(this.failures, method, error);
   }
 
-  async create(record: PhotoAnalysisRecord) {
+  async create(analysis: Analysis) {
     takeFailure(this.failures, "create");
-    if (isInformativeHash(record.imagePhash)) this.index.set(record.id, record.imagePhash);
-    const existing = this.records.get(record.id);
-    if (existing && existing.createdAt !== record.createdAt) throw Object.assign(new Error("conditional check failed"), { name: "ConditionalCheckFailedException" });
-    this.records.set(record.id, clone(record));
+    if (isInformativeHash(analysis.imagePhash)) this.index.set(analysis.id, analysis.imagePhash);
+    const existing = this.analyses.get(analysis.id);
+    if (existing && existing.createdAt !== analysis.createdAt) throw conditionFailed();
+    this.analyses.set(analysis.id, clone(analysis));
   }
-  async abandon(record: PhotoAnalysisRecord) {
+  async abandon(analysis: Analysis) {
     takeFailure(this.failures, "abandon");
-    this.index.delete(record.id);
+    this.index.delete(analysis.id);
   }
   async get(id: string) {
     takeFailure(this.failures, "get");
-    const record = this.records.get(id);
-    return record ? clone(record) : null;
+    const analysis = this.analyses.get(id);
+    return analysis ? clone(analysis) : null;
   }
-  async findByFileHash(fileHash: string, now: Date, accept: (record: PhotoAnalysisRecord) => boolean = () => true) {
+  async findByFileHash(fileHash: string, now: Date, accept: (analysis: Analysis) => boolean = () => true) {
     takeFailure(this.failures, "findByFileHash");
-    const matches = [...this.records.values()].filter((r) => r.fileHash === fileHash && unexpired(r, now) && accept(r)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const matches = [...this.analyses.values()].filter((a) => a.fileHash === fileHash && unexpired(a, now) && accept(a)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return matches[0] ? clone(matches[0]) : null;
   }
   async findSimilar(imagePhash: string, maxDistance: number, now: Date) {
@@ -87,49 +88,126 @@ export class MemoryRecordStore implements RecordStore {
       .filter((candidate) => candidate.distance <= maxDistance)
       .sort((a, b) => a.distance - b.distance);
     for (const candidate of ranked) {
-      const record = this.records.get(candidate.id);
-      if (record && unexpired(record, now)) return { record: clone(record), distance: candidate.distance };
+      const analysis = this.analyses.get(candidate.id);
+      if (analysis && unexpired(analysis, now)) return { analysis: clone(analysis), distance: candidate.distance };
     }
     return null;
   }
-  async recordUse(id: string, now: Date) {
-    takeFailure(this.failures, "recordUse");
-    const record = this.records.get(id);
-    if (!record) return null;
-    record.timesUsed++;
-    record.updatedAt = now.toISOString();
-    return clone(record);
-  }
-  async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number) {
-    const mine = [...this.records.values()].filter((r) => ("userId" in owner ? r.userId === owner.userId : r.fingerprint === owner.fingerprint));
-    return mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map(clone);
+  async extend(analysis: Analysis, expiresAt: string | null, now: Date, image?: StoredImageRef) {
+    takeFailure(this.failures, "extend");
+    const stored = this.analyses.get(analysis.id);
+    if (!stored) return false;
+    if (expiresAt !== null && stored.expiresAt !== null && expiresAt > stored.expiresAt) stored.expiresAt = expiresAt;
+    if (image) stored.image = clone(image);
+    stored.updatedAt = now.toISOString();
+    return true;
   }
   async listExpired(now: Date, limit: number, cursor?: string) {
-    const offset = cursor ? decodeCursor(cursor, (v): v is { offset: number } => isRecordLike(v) && Number.isInteger(v.offset)).offset : 0;
-    const expired = [...this.records.values()].filter((r) => !unexpired(r, now)).sort((a, b) => a.id.localeCompare(b.id));
-    const page = expired.slice(offset, offset + limit);
-    return { records: page.map(clone), cursor: offset + limit < expired.length ? encodeCursor({ offset: offset + limit }) : undefined };
-  }
-  async pageByMonth(month: string, options: MonthPageOptions) {
-    const offset = options.startKey ? decodeCursor(options.startKey, (v): v is { offset: number } => isRecordLike(v) && Number.isInteger(v.offset)).offset : 0;
-    const inMonth = [...this.records.values()]
-      .filter((r) => r.createdAt.slice(0, 7) === month && (!options.fromIso || r.createdAt >= options.fromIso) && (!options.toIso || r.createdAt <= options.toIso))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    const page = inMonth.slice(offset, offset + options.limit);
-    return { records: page.map(clone), nextKey: offset + options.limit < inMonth.length ? encodeCursor({ offset: offset + options.limit }) : undefined };
+    const page = offsetPage([...this.analyses.values()].filter((a) => !unexpired(a, now)).sort((a, b) => a.id.localeCompare(b.id)), limit, cursor);
+    return { analyses: page.items, cursor: page.cursor };
   }
   async findAllByFileHash(fileHash: string) {
-    return [...this.records.values()].filter((r) => r.fileHash === fileHash).map(clone);
+    return [...this.analyses.values()].filter((a) => a.fileHash === fileHash).map(clone);
   }
   async findAllByPhash(imagePhash: string) {
-    return [...this.records.values()].filter((r) => r.imagePhash === imagePhash).map(clone);
+    return [...this.analyses.values()].filter((a) => a.imagePhash === imagePhash).map(clone);
   }
-  async delete(record: PhotoAnalysisRecord) {
+  async delete(analysis: Analysis) {
     takeFailure(this.failures, "delete");
-    this.records.delete(record.id);
-    this.index.delete(record.id);
+    this.analyses.delete(analysis.id);
+    this.index.delete(analysis.id);
   }
 }
+
+export class MemoryUploadStore implements UploadStore {
+  readonly uploads = new Map<string, Upload>();
+  /** Owner index: `<owner>|<analysis id>` → upload id; and each analysis's uploads (links), as the DynamoDB adapter keeps them. */
+  readonly owners = new Map<string, string>();
+  readonly links = new Map<string, Set<string>>();
+  private readonly failures: Failures = new Map();
+  fail(method: keyof UploadStore, error: unknown) {
+    failNext(this.failures, method, error);
+  }
+
+  async create(upload: Upload) {
+    takeFailure(this.failures, "create");
+    if (upload.owner) this.owners.set(`${upload.owner}|${upload.analysisId}`, upload.id);
+    this.links.set(upload.analysisId, new Set([...(this.links.get(upload.analysisId) ?? []), upload.id]));
+    const existing = this.uploads.get(upload.id);
+    if (existing && existing.createdAt !== upload.createdAt) throw conditionFailed();
+    this.uploads.set(upload.id, clone(upload));
+  }
+  async abandon(upload: Upload) {
+    takeFailure(this.failures, "abandon");
+    if (upload.owner) this.owners.delete(`${upload.owner}|${upload.analysisId}`);
+    this.links.get(upload.analysisId)?.delete(upload.id);
+  }
+  async get(id: string) {
+    takeFailure(this.failures, "get");
+    const upload = this.uploads.get(id);
+    return upload ? clone(upload) : null;
+  }
+  async reuseOwn(owner: string, analysisId: string, now: Date) {
+    takeFailure(this.failures, "reuseOwn");
+    const upload = this.uploads.get(this.owners.get(`${owner}|${analysisId}`) ?? "");
+    if (!upload || upload.owner !== owner || upload.analysisId !== analysisId || !unexpired(upload, now)) return null;
+    upload.timesUsed++;
+    upload.updatedAt = now.toISOString();
+    return clone(upload);
+  }
+  async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number) {
+    const mine = [...this.uploads.values()].filter((u) => ("userId" in owner ? u.userId === owner.userId : u.fingerprint === owner.fingerprint));
+    return mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map(clone);
+  }
+  async listByAnalysis(analysisId: string, limit: number) {
+    const ids = [...(this.links.get(analysisId) ?? [])].slice(0, limit);
+    return ids.map((id) => this.uploads.get(id)).filter((u): u is Upload => u !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map(clone);
+  }
+  async listExpired(now: Date, limit: number, cursor?: string) {
+    const page = offsetPage([...this.uploads.values()].filter((u) => !u.erasedAt && !unexpired(u, now)).sort((a, b) => a.id.localeCompare(b.id)), limit, cursor);
+    return { uploads: page.items, cursor: page.cursor };
+  }
+  async pageByMonth(month: string, options: MonthPageOptions) {
+    const offset = options.startKey ? decodeCursor(options.startKey, isOffset).offset : 0;
+    const { filter } = options;
+    const matches = (u: Upload) =>
+      (!filter.model || u.provider === filter.model || u.aiVisionModel.startsWith(filter.model)) &&
+      (!filter.storageType || u.storageType === filter.storageType) &&
+      (filter.expired === undefined || isExpired(u, options.now) === filter.expired) &&
+      (filter.signedIn === undefined || (u.userId !== null) === filter.signedIn) &&
+      (filter.flagged === undefined || u.flagged === filter.flagged);
+    const inMonth = [...this.uploads.values()]
+      .filter((u) => u.createdAt.slice(0, 7) === month && (!options.fromIso || u.createdAt >= options.fromIso) && (!options.toIso || u.createdAt <= options.toIso) && matches(u))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const page = inMonth.slice(offset, offset + options.limit);
+    return { uploads: page.map(clone), nextKey: offset + options.limit < inMonth.length ? encodeCursor({ offset: offset + options.limit }) : undefined };
+  }
+  async erase(upload: Upload, now: Date) {
+    takeFailure(this.failures, "erase");
+    this.dropOwnerEntry(upload);
+    const stored = this.uploads.get(upload.id);
+    if (!stored) return;
+    Object.assign(stored, { owner: null, userId: null, username: null, fingerprint: null, ipAddress: null, context: null, erasedAt: now.toISOString(), updatedAt: now.toISOString() });
+  }
+  async delete(upload: Upload) {
+    takeFailure(this.failures, "delete");
+    this.dropOwnerEntry(upload);
+    this.uploads.delete(upload.id);
+  }
+  private dropOwnerEntry(upload: Upload) {
+    const key = `${upload.owner}|${upload.analysisId}`;
+    if (upload.owner && this.owners.get(key) === upload.id) this.owners.delete(key);
+  }
+}
+
+const isOffset = (v: unknown): v is { offset: number } => isRecordLike(v) && Number.isInteger(v.offset);
+
+function offsetPage<T>(all: T[], limit: number, cursor?: string) {
+  const offset = cursor ? decodeCursor(cursor, isOffset).offset : 0;
+  return { items: all.slice(offset, offset + limit).map(clone), cursor: offset + limit < all.length ? encodeCursor({ offset: offset + limit }) : undefined };
+}
+
+const conditionFailed = () => Object.assign(new Error("conditional check failed"), { name: "ConditionalCheckFailedException" });
 
 export class MemoryClaims implements UploadClaims {
   readonly claims = new Map<string, ClaimState>();
@@ -223,6 +301,13 @@ export class MemoryImageStore implements ImageStore {
     takeFailure(this.failures, "delete");
     this.objects.delete(key);
   }
+  async copy(from: string, to: string) {
+    takeFailure(this.failures, "copy");
+    const source = this.objects.get(from);
+    if (!source) return false;
+    this.objects.set(to, { bytes: Buffer.from(source.bytes), contentType: source.contentType, lastModified: this.now() });
+    return true;
+  }
   async list(prefix: string, options: { limit: number; cursor?: string }) {
     const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix) && (!options.cursor || key > options.cursor)).sort().slice(0, options.limit);
     return { objects: keys.map((key) => ({ key, lastModified: this.objects.get(key)!.lastModified })), cursor: keys.length === options.limit ? keys.at(-1) : undefined };
@@ -290,7 +375,7 @@ export class MemoryJobStore implements JobStore {
     if (!batch) return null;
     return { batch: clone(batch), jobs: batch.jobIds.map((jobId) => this.jobs.get(jobId)).filter((job): job is Job => job !== undefined).map(clone) };
   }
-  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; recordId?: string; error?: JobFailure } = {}, now = new Date()) {
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date()) {
     takeFailure(this.failures, "advance");
     const job = this.jobs.get(id);
     if (!job || stageRank(job.stage) >= stageRank(stage)) return null;
@@ -431,7 +516,8 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
   const counters = new MemoryCounters();
   let ids = 0;
   const parts = {
-    records: new MemoryRecordStore(),
+    analyses: new MemoryAnalysisStore(),
+    uploads: new MemoryUploadStore(),
     claims: new MemoryClaims(),
     images: new MemoryImageStore("s3", clock.now),
     staging: new MemoryStaging(),
@@ -449,7 +535,8 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
   };
   const deps: AppDeps = {
     settings: async () => settings,
-    records: parts.records,
+    analyses: parts.analyses,
+    uploads: parts.uploads,
     claims: parts.claims,
     staging: parts.staging,
     intents: parts.intents,

@@ -18,6 +18,8 @@ export type FaultKind = "fail" | "reset" | "lost-response" | "stall";
 export type Operation =
   | "record put"
   | "index write"
+  | "upload put"
+  | "upload index write"
   | "claim put"
   | "claim update"
   | "claim delete"
@@ -48,8 +50,11 @@ function dynamoOperation(target: string, body: string): Operation {
   const action = target.split(".").at(-1) ?? "";
   const keys = [...body.matchAll(/"pk":\{"S":"([A-Z]+)#/g)].map((match) => match[1]);
   const touches = (prefix: string) => keys.includes(prefix);
+  // The analysis's commit and its pHash index entries; the upload's commit and its owner entry and link.
   if (action === "PutItem" && touches("ANALYSIS")) return "record put";
   if (action === "BatchWriteItem" && touches("PHSEG")) return "index write";
+  if (action === "PutItem" && touches("PHOTO")) return "upload put";
+  if (action === "BatchWriteItem" && touches("OWNER")) return "upload index write";
   if (action === "PutItem" && touches("CLAIM")) return "claim put";
   if (action === "UpdateItem" && touches("CLAIM")) return "claim update";
   if (action === "DeleteItem" && touches("CLAIM")) return "claim delete";

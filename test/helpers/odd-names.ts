@@ -33,7 +33,7 @@ export const ODD_NAMES = [
 export const RAW_SEGMENTS = ["%E0%A4%A", "%", "%00", "%2e%2e", "%C0%AE", "%ZZ"];
 
 export interface OddRequest {
-  method: "GET" | "POST";
+  method: HttpRoute["method"];
   /** The request path as sent (already encoded). */
   path: string;
   pathParameters?: Record<string, string>;

@@ -74,6 +74,27 @@ describe("API and functions", () => {
     expect(synth("dev", Architecture.ARM_64).template.toJSON().Resources[functionIdFor("Upload")].Properties.Architectures).toEqual(["arm64"]);
   });
 
+  it("links from the deployment's own URL (or a custom domain), and hands every function the log pseudonym key by reference only", () => {
+    const secrets = Object.entries(resources).filter(([, r]) => r.Type === "AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0]!;
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    const apiId = Object.keys(resources).find((id) => resources[id]!.Type === "AWS::ApiGatewayV2::Api" && resources[id]!.Properties.ProtocolType === "HTTP")!;
+    const functions = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Environment);
+    // Every route, the worker, the cleanup, the settings seeder and the WebSocket routes.
+    expect(functions.length).toBe(HTTP_ROUTES.length + 3 + WEBSOCKET_ROUTES.length);
+    for (const fn of functions) {
+      const variables = fn.Properties.Environment.Variables;
+      // A CloudFormation dynamic reference to the generated secret: the key itself is in neither code nor template.
+      expect(JSON.stringify(variables.PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY)).toMatch(new RegExp(`\\{\\{resolve:secretsmanager:.*${secretId}.*SecretString`));
+      expect(JSON.stringify(variables.PHOTO_ANALYSIS_PUBLIC_BASE_URL)).toContain(apiId);
+    }
+    const custom = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const domain = new PhotoAnalysisStack(custom, "Custom", { stage: "prod", architecture: Architecture.X86_64, publicBaseUrl: "https://api.example.com" });
+    const upload = Object.entries(Template.fromStack(domain).toJSON().Resources as Resources).find(([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function")![1];
+    expect(upload.Properties.Environment.Variables.PHOTO_ANALYSIS_PUBLIC_BASE_URL).toBe("https://api.example.com");
+  });
+
   it("gives only the upload function the vision runtime layer", () => {
     expect(resources[functionIdFor("Upload")]!.Properties.Layers).toHaveLength(1);
     for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();
@@ -143,7 +164,7 @@ describe("guardrails", () => {
   });
 
   it("allows CORS from the configured origins only (dev default any; prod none unless given)", () => {
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"] }) });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"], AllowMethods: Match.arrayWith(["DELETE"]) }) });
     const prod = synth("prod").template.toJSON().Resources as Resources;
     const prodApi = Object.values(prod).find((r) => r.Type === "AWS::ApiGatewayV2::Api")!;
     expect(prodApi.Properties.CorsConfiguration).toBeUndefined();
@@ -336,11 +357,12 @@ describe("least privilege per function", () => {
           return `${[s.Action].flat().sort().join(",")} on ${target}`;
         })
         .sort();
-    // It writes images (and removes one whose record never committed) but never reads them back.
+    // It writes images (and removes one whose upload never committed), and reads one only as the source
+    // of a server-side copy (another caller's exact hit); listing makes a vanished source a 404.
     expect(s3Access("Upload")).toEqual([
+      "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
       "s3:DeleteObject,s3:GetObject,s3:PutObject on uploads/*",
-      "s3:DeleteObject,s3:PutObject on photo_analysis/*",
-      "s3:ListBucket on the bucket, keys uploads/*",
+      "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
     ]);
     expect(s3Access("UploadUrl")).toEqual(["s3:PutObject on uploads/*"]);
     // Listing lets S3 answer 404 (not 403) for a missing key: an expired image is a 410/404, never a 500.
@@ -348,9 +370,15 @@ describe("least privilege per function", () => {
     // The orphan sweep lists image keys only.
     expect(s3Access("Cleanup")).toEqual(["s3:DeleteObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
     expect(s3Access("Recent")).toEqual([]);
+    // The owner's delete removes the upload's image; it cannot read or write images.
+    expect(s3Access("Delete")).toEqual(["s3:DeleteObject on photo_analysis/*"]);
     // Async analysis: the batch function only stages photos; the worker consumes them and writes images.
     expect(s3Access("Batch")).toEqual(["s3:DeleteObject,s3:PutObject on uploads/*"]);
-    expect(s3Access("Worker")).toEqual(["s3:DeleteObject,s3:GetObject on uploads/*", "s3:DeleteObject,s3:PutObject on photo_analysis/*", "s3:ListBucket on the bucket, keys uploads/*"]);
+    expect(s3Access("Worker")).toEqual([
+      "s3:DeleteObject,s3:GetObject on uploads/*",
+      "s3:DeleteObject,s3:GetObject,s3:PutObject on photo_analysis/*",
+      "s3:ListBucket on the bucket, keys photo_analysis/* and uploads/*",
+    ]);
     for (const route of WEBSOCKET_ROUTES) expect(s3Access(route.id)).toEqual([]);
     expect(s3Access("Health")).toEqual(["s3:GetObject on photo_analysis/*", "s3:ListBucket on the bucket, keys photo_analysis/*"]);
   });
@@ -531,7 +559,10 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
     }
     for (const route of WEBSOCKET_ROUTES) expect(functionOf(route.id).Environment.Variables.PHOTO_ANALYSIS_ORIGIN_SECRET, route.id).toBeUndefined();
     expect(Object.keys(built.main.toJSON().Outputs)).toContain("EdgeUrl");
-    for (const type of ["AWS::CloudFront::Distribution", "AWS::SecretsManager::Secret", "AWS::CloudFront::Function"]) template.resourceCountIs(type, 0);
+    for (const type of ["AWS::CloudFront::Distribution", "AWS::CloudFront::Function"]) template.resourceCountIs(type, 0);
+    // Only the logs' pseudonym key: no origin secret without the edge.
+    template.resourceCountIs("AWS::SecretsManager::Secret", 1);
+    expect(JSON.stringify(template.toJSON())).not.toContain("PHOTO_ANALYSIS_ORIGIN_SECRET");
   });
 
   it("after a rotation, names the secret's version (-c edgeOriginVersion) in both CloudFront's header and the functions, so both change together", () => {
@@ -539,7 +570,7 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
     const stack = new PhotoAnalysisStack(app, "Rotated", { stage: "dev", architecture: Architecture.X86_64, edge: { webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", originSecretVersion: "v-2" } });
     const rotated = JSON.stringify(Template.fromStack(stack).toJSON());
     expect(rotated.match(/:SecretString:::v-2\}\}/g)?.length).toBe(HTTP_ROUTES.length + 1);
-    expect(rotated).not.toMatch(/:SecretString:::\}\}/);
+    expect(rotated).not.toMatch(/EdgeOriginSecret\w*"\},":SecretString:::\}\}/);
   });
 
   it("passes cdk-nag in both stacks with the edge's reasoned acknowledgements", () => {

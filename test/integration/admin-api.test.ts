@@ -8,7 +8,7 @@ import type { HttpResult } from "../../functions/http.js";
 import { InvalidTokenError, type TokenVerifier } from "../../shared/auth/tokens.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { distinctImages } from "../helpers/photos.js";
-import { seedRecord } from "../helpers/records.js";
+import { seedUpload } from "../helpers/records.js";
 import { createDocumentClient } from "../../shared/runtime/context.js";
 import { DynamoStatsStore } from "../../shared/stats/dynamo-stats-store.js";
 import { manualClock, useLocalStack } from "../helpers/stack.js";
@@ -69,7 +69,7 @@ describe("admin list", () => {
     const created: string[] = [];
     for (let i = 0; i < 24; i++) {
       clock.set(new Date(Date.parse("2026-09-25T00:00:00Z") + i * 2 * 86_400_000));
-      created.push((await seedRecord(deps, { expiresAt: null })).id);
+      created.push((await seedUpload(deps, { expiresAt: null })).id);
     }
     clock.set(new Date("2026-11-20T12:00:00Z"));
     const seen: string[] = [];
@@ -87,9 +87,10 @@ describe("admin list", () => {
 
   it("filters by storage, expiry, user, model and dates, and finds by id, MD5, pHash or fingerprint", async () => {
     const { deps, clock, list } = await setup();
-    const local = await seedRecord(deps, { storageType: "local", imagePath: "photo_analysis/x.jpg", aiVisionModel: "local:centernet", provider: "local" });
-    const signedIn = await seedRecord(deps, { userId: "u-9", username: "nine", aiVisionModel: "gpt-4o-2024-08-06", provider: "openai", fingerprint: "fp-nine" });
-    const expired = await seedRecord(deps, { expiresAt: "2026-11-01T00:00:00.000Z", createdAt: "2026-10-25T00:00:00.000Z", provider: "gemini", aiVisionModel: "gemini-2.5-flash" });
+    const local = await seedUpload(deps, { storageType: "local", imagePath: "photo_analysis/x.jpg", aiVisionModel: "local:centernet", provider: "local", fingerprint: "fp-local" });
+    // Signed-in uploads keep no browser fingerprint.
+    const signedIn = await seedUpload(deps, { userId: "u-9", username: "nine", aiVisionModel: "gpt-4o-2024-08-06", provider: "openai", fingerprint: null });
+    const expired = await seedUpload(deps, { expiresAt: "2026-11-01T00:00:00.000Z", createdAt: "2026-10-25T00:00:00.000Z", provider: "gemini", aiVisionModel: "gemini-2.5-flash" });
     clock.advance(1000);
     const ids = async (query: Record<string, string>) => parseJson(await list("/api/admin/analyses/", query)).results.map((r: { id: string }) => r.id);
     expect(await ids({ storage_type: "local" })).toEqual([local.id]);
@@ -100,17 +101,18 @@ describe("admin list", () => {
     expect(await ids({ model: "local" })).toEqual([local.id]);
     expect(await ids({ from: "2026-10-01", to: "2026-10-31" })).toEqual([expired.id]);
     expect(await ids({ q: signedIn.id })).toEqual([signedIn.id]);
-    expect(await ids({ q: signedIn.fileHash })).toEqual([signedIn.id]);
-    expect(await ids({ q: signedIn.imagePhash })).toEqual([signedIn.id]);
-    expect(await ids({ q: "fp-nine" })).toEqual([signedIn.id]);
+    // A hash names an analysis: the uploads it answers.
+    expect(await ids({ q: signedIn.analysis.fileHash })).toEqual([signedIn.id]);
+    expect(await ids({ q: signedIn.analysis.imagePhash })).toEqual([signedIn.id]);
+    expect(await ids({ q: "fp-local" })).toEqual([local.id]);
     expect(await ids({ q: "u-9" })).toEqual([signedIn.id]);
     const row = parseJson(await list("/api/admin/analyses/", { q: signedIn.id })).results[0];
-    expect(row).toMatchObject({ short_id: signedIn.id.slice(0, 8), suggestion_count: 10, username: "nine", storage_type: "s3", is_expired: false });
+    expect(row).toMatchObject({ short_id: signedIn.id.slice(0, 8), analysis_id: signedIn.analysisId, suggestion_count: 10, username: "nine", storage_type: "s3", is_expired: false, erased_at: null });
     expect((await list("/api/admin/analyses/", { expired: "maybe" })).statusCode).toBe(400);
     expect((await list("/api/admin/analyses/", { from: "yesterday" })).statusCode).toBe(400);
   });
 
-  it("shows one analysis in full, raw response and hashes included; 404 for unknown", async () => {
+  it("shows one upload in full, its analysis's raw response and its own hashes included; 404 for unknown", async () => {
     const { upload, detail } = await setup();
     const created = parseJson(await upload(cat));
     const result = parseJson(await detail(created.analysis.id));

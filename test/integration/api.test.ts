@@ -22,7 +22,7 @@ interface Api {
   deps: AppDeps;
   clock: ReturnType<typeof manualClock>;
   upload(event: HttpEvent): Promise<HttpResult>;
-  get(id: string): Promise<HttpResult>;
+  get(id: string, viewer?: { claims?: Record<string, unknown>; query?: Record<string, string> }): Promise<HttpResult>;
   recent(query: Record<string, string>, claims?: Record<string, unknown>): Promise<HttpResult>;
   image(id: string): Promise<HttpResult>;
 }
@@ -43,7 +43,7 @@ async function api(env: NodeJS.ProcessEnv = {}): Promise<Api> {
     deps,
     clock,
     upload: async (event) => (await upload(event, {} as never)) as HttpResult,
-    get: (id) => get(httpEvent({ method: "GET", path: `/api/photo-analysis/${id}/`, ...pathFor(id) })),
+    get: (id, viewer = {}) => get(httpEvent({ method: "GET", path: `/api/photo-analysis/${id}/`, ...pathFor(id), ...viewer })),
     recent: (query, claims) => recent(httpEvent({ method: "GET", path: "/api/photo-analysis/recent/", query, claims })),
     image: (id) => image(httpEvent({ method: "GET", path: `/api/photo-analysis/${id}/image/`, ...pathFor(id) })),
   };
@@ -239,16 +239,22 @@ describe("POST /api/photo-analysis/upload/", () => {
 });
 
 describe("GET /api/photo-analysis/{id}/", () => {
-  it("returns the analysis with times_used and username", async () => {
+  it("returns the upload with times_used, and username and the file's hashes to its owner only", async () => {
     const { upload, get } = await api();
-    const created = parseJson(await upload(uploadEvent(coffee, { claims: { sub: "user-1", "cognito:username": "user123" } })));
-    const result = await get(created.analysis.id);
+    const owner = { sub: "user-1", "cognito:username": "user123" };
+    const created = parseJson(await upload(uploadEvent(coffee, { claims: owner })));
+    const result = await get(created.analysis.id, { claims: owner });
     expect(result.statusCode).toBe(200);
     const body = parseJson(result);
     expect(body.id).toBe(created.analysis.id);
     expect(body.suggestions).toHaveLength(10);
     expect(body.times_used).toBe(0);
-    expect(body.username).toBe("user123");
+    expect(body).toMatchObject({ username: "user123", file_hash: created.analysis.file_hash, image_phash: created.analysis.image_phash });
+    // Anyone else holding the id: the same upload, without who sent it or their file's hashes.
+    for (const stranger of [{}, { claims: { sub: "user-2" } }, { query: { fingerprint: "fp-anyone" } }]) {
+      const seen = parseJson(await get(created.analysis.id, stranger));
+      expect(seen).toEqual({ ...body, username: null, context: null, file_hash: null, image_phash: null });
+    }
   });
 
   it("is 404 for an unknown or malformed id, never a 500", async () => {

@@ -15,11 +15,12 @@ import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
  * run by the worker handler behind the local queue (visibility timeout, redelivery, dead letters),
  * with one DynamoDB or S3 call kind faulted. Then the table and bucket are audited: the submission
  * answered 202 or a 5xx; a queued job ends final (or dead-lettered, when its state can never be
- * written); one record per photo, each with its image; no image without a record once cleanup ran;
+ * written); one analysis and one upload per photo, each upload with its image and its analysis; no
+ * image without an upload once cleanup ran;
  * no staged photo left behind; units charged = analyses stored; and the same photo goes through again.
  */
 
-const OPERATIONS: Operation[] = ["staging put", "job put", "batch put", "job update", "record put", "counter update", "staging delete"];
+const OPERATIONS: Operation[] = ["staging put", "job put", "batch put", "job update", "record put", "upload put", "counter update", "staging delete"];
 /** Short, so that redeliveries happen within the test; above one job's worst case here (a stall and its retry). */
 const VISIBILITY_MS = 2_500;
 
@@ -37,9 +38,10 @@ interface Audit {
   faultedCalls: number;
   jobStage: string;
   deadLettered: number;
-  records: number;
-  recordsWithoutImage: number;
-  imagesWithoutRecord: number;
+  analyses: number;
+  uploads: number;
+  uploadsWithoutImage: number;
+  imagesWithoutUpload: number;
   stagedLeft: number;
   unitsCharged: number;
   again: string;
@@ -67,9 +69,12 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const deadLettered = queue.deadLetters.length;
   await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
   const all = await storage.items();
-  const records = all.filter((item) => item.sk === "ANALYSIS");
-  const recordsWithoutImage = (await Promise.all(records.map((record) => storage.imageExists(record.imagePath as string)))).filter((found) => !found).length;
-  const imagesWithoutRecord = (await storage.listKeys("photo_analysis/")).filter((key) => !records.some((record) => record.imagePath === key)).length;
+  const analyses = all.filter((item) => item.sk === "ANALYSIS");
+  const uploads = all.filter((item) => item.sk === "PHOTO");
+  const uploadsWithoutImage =
+    (await Promise.all(uploads.map((upload) => storage.imageExists(upload.imagePath as string)))).filter((found) => !found).length +
+    uploads.filter((upload) => !analyses.some((analysis) => analysis.id === upload.analysisId)).length;
+  const imagesWithoutUpload = (await storage.listKeys("photo_analysis/")).filter((key) => !uploads.some((upload) => upload.imagePath === key)).length;
   const stagedLeft = (await storage.listKeys("uploads/")).length;
 
   const retry = await submit();
@@ -77,7 +82,7 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const again = retry.statusCode === 202 ? await jobStage((JSON.parse(retry.body ?? "{}") as { items: { job_id: string }[] }).items[0]!.job_id) : `HTTP ${retry.statusCode}`;
   await queue.close();
   storage.destroy();
-  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, records: records.length, recordsWithoutImage, imagesWithoutRecord, stagedLeft, unitsCharged: unitsCharged(all), again };
+  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, analyses: analyses.length, uploads: uploads.length, uploadsWithoutImage, imagesWithoutUpload, stagedLeft, unitsCharged: unitsCharged(all), again };
 }
 
 describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () => {
@@ -91,26 +96,28 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
         const where = `${fault.label} on ${operation}`;
         const answered = audit.faultedCalls === 0 ? "not on this path" : String(audit.status);
         rows.push(
-          `| ${fault.label} | ${operation} | ${answered} | ${audit.jobStage}${audit.deadLettered ? " (dead-lettered)" : ""} | ${audit.records} | ${audit.recordsWithoutImage} | ${audit.imagesWithoutRecord} | ${audit.stagedLeft} | ${Math.max(0, audit.unitsCharged - audit.records)} | ${audit.again} |`,
+          `| ${fault.label} | ${operation} | ${answered} | ${audit.jobStage}${audit.deadLettered ? " (dead-lettered)" : ""} | ${audit.analyses} | ${audit.uploads} | ${audit.uploadsWithoutImage} | ${audit.imagesWithoutUpload} | ${audit.stagedLeft} | ${Math.max(0, audit.unitsCharged - audit.analyses)} | ${audit.again} |`,
         );
         if (audit.status !== 202 && audit.status < 500) problems.push(`${where}: answered ${audit.status}`);
         // A queued job ends with an answer, unless its state can never be written (then the queue dead-letters it, alarmed in AWS).
         const stuckAllowed = fault.times === Infinity && operation === "job update";
         if (audit.status === 202 && !["done", "failed"].includes(audit.jobStage) && !(stuckAllowed && audit.deadLettered)) problems.push(`${where}: job left ${audit.jobStage}`);
         if (audit.deadLettered && !stuckAllowed) problems.push(`${where}: ${audit.deadLettered} message(s) dead-lettered`);
-        if (audit.records > 1) problems.push(`${where}: ${audit.records} records for one photo`);
-        if (audit.recordsWithoutImage) problems.push(`${where}: record without image`);
-        if (audit.imagesWithoutRecord) problems.push(`${where}: image without record after cleanup`);
+        if (audit.analyses > 1) problems.push(`${where}: ${audit.analyses} analyses for one photo`);
+        if (audit.uploads > 1) problems.push(`${where}: ${audit.uploads} uploads for one caller's photo`);
+        if (audit.jobStage === "done" && audit.uploads !== 1) problems.push(`${where}: job done with ${audit.uploads} upload(s) stored`);
+        if (audit.uploadsWithoutImage) problems.push(`${where}: upload without image or analysis`);
+        if (audit.imagesWithoutUpload) problems.push(`${where}: image without upload after cleanup`);
         // A staged photo outlives its job only when deleting it always fails, or its job never ends: the lifecycle rule's case.
         if (audit.stagedLeft && !(fault.times === Infinity && ["staging delete", "job update"].includes(operation))) problems.push(`${where}: ${audit.stagedLeft} staged photo(s) left`);
-        if (audit.unitsCharged !== audit.records) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.records} analysis(es)`);
+        if (audit.unitsCharged !== audit.analyses) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.analyses} analysis(es)`);
         if (audit.again !== "done") problems.push(`${where}: submitting again ended ${audit.again}`);
       }
     }
     console.log(
       [
-        "| fault | call | submission | job | records | records without image | images without record | staged left | double charges | again |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| fault | call | submission | job | analyses | uploads | uploads without image or analysis | images without upload | staged left | double charges | again |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
       ].join("\n"),
     );

@@ -320,7 +320,14 @@ describe("at-least-once delivery", () => {
     };
   }
 
-  it("a worker killed mid-analysis is delivered again after the visibility timeout and the photo gets exactly one record, charged once", async () => {
+  /** One analysis of the photo's bytes, and one upload (the job's answer) on it. */
+  async function expectOneAnalysisAndUpload(deps: AppDeps, photo: Buffer, uploadId: string) {
+    const analyses = await deps.analyses.findAllByFileHash(md5Hex(photo));
+    expect(analyses).toHaveLength(1);
+    expect((await deps.uploads.listByAnalysis(analyses[0]!.id, 10)).map((upload) => upload.id)).toEqual([uploadId]);
+  }
+
+  it("a worker killed mid-analysis is delivered again after the visibility timeout and the photo gets exactly one analysis and one upload, charged once", async () => {
     let vision: ReturnType<typeof countingVision> | undefined;
     // The first delivery's provider call never returns: that worker is dead as far as the queue can tell.
     const local = await service({
@@ -336,14 +343,14 @@ describe("at-least-once delivery", () => {
     const status = (await (await fetch(job.status_url)).json()) as { status: string; cached: boolean; analysis: { id: string } };
     expect(status.status).toBe("done");
     expect(vision!.calls).toBe(2);
-    expect((await local.deps.records.findAllByFileHash(md5Hex(photo!))).map((record) => record.id)).toEqual([status.analysis.id]);
+    await expectOneAnalysisAndUpload(local.deps, photo!, status.analysis.id);
     const settings = await local.deps.settings();
     const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-killed", ipAddress: "127.0.0.1" }, settings), new Date());
     expect(standing.remaining).toBe(settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS - 1);
     expect(local.queue.deadLetters).toEqual([]);
   });
 
-  it("a worker that dies after the record is committed but before the job says done finishes the job from that record", async () => {
+  it("a worker that dies after the upload is committed but before the job says done finishes the job from that upload", async () => {
     let failedOnce = false;
     const local = await service({
       visibilityTimeoutMs: 1_500,
@@ -371,6 +378,6 @@ describe("at-least-once delivery", () => {
     expect(failedOnce).toBe(true);
     const status = (await (await fetch(job.status_url)).json()) as { status: string; analysis: { id: string } };
     expect(status.status).toBe("done");
-    expect((await local.deps.records.findAllByFileHash(md5Hex(photo!))).map((record) => record.id)).toEqual([status.analysis.id]);
+    await expectOneAnalysisAndUpload(local.deps, photo!, status.analysis.id);
   });
 });

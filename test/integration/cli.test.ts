@@ -98,7 +98,7 @@ describe("npm run cleanup", () => {
       const { code, stdout } = await cli(["bin/cleanup.ts", "--dry-run", "--batch-size", "50"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(code).toBe(0);
       expect(stdout).toContain("DRY RUN: nothing will be deleted");
-      expect(stdout).toMatch(/Expired analyses found:\s+0/);
+      expect(stdout).toMatch(/Expired items found:\s+0/);
       const bad = await cli(["bin/cleanup.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir });
       expect(bad.code).toBe(2);
     } finally {
@@ -107,9 +107,27 @@ describe("npm run cleanup", () => {
   });
 });
 
+describe("npm run migrate", () => {
+  it("runs a dry run and a migration against the local data folder and prints the summary", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-migrate-cli-"));
+    try {
+      const dry = await cli(["bin/migrate.ts", "--dry-run"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain("DRY RUN: nothing will be written");
+      expect(dry.stdout).toMatch(/Records to migrate:\s+0/);
+      const real = await cli(["bin/migrate.ts", "--batch-size", "50"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
+      expect(real.code, real.stderr).toBe(0);
+      expect(real.stdout).toMatch(/Records migrated:\s+0/);
+      expect((await cli(["bin/migrate.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir })).code).toBe(2);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("operator commands as a person uses them", () => {
   it("answer unknown flags and missing files with one line and the usage, never a stack trace", async () => {
-    for (const args of [["bin/cleanup.ts", "--frobnicate"], ["bin/analyze.ts", "--nope", "x.jpg"], ["bin/upload-test.ts", "--bogus"], ["bin/analyze.ts", "no-such-photo.jpg"]]) {
+    for (const args of [["bin/cleanup.ts", "--frobnicate"], ["bin/migrate.ts", "--frobnicate"], ["bin/analyze.ts", "--nope", "x.jpg"], ["bin/upload-test.ts", "--bogus"], ["bin/analyze.ts", "no-such-photo.jpg"]]) {
       const { code, stderr } = await cli(args);
       expect(code, args.join(" ")).toBe(2);
       expect(stderr, args.join(" ")).toMatch(/^error: /m);
@@ -129,13 +147,18 @@ describe("operator commands as a person uses them", () => {
       const dry = await cli(["bin/cleanup.ts", "--dry-run"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stdout).toContain("Using the running npm start's data servers");
-      expect(dry.stdout).toMatch(/Expired analyses found:\s+1/);
-      expect(dry.stdout).toContain(`analysis ${created.analysis.id}`);
+      // The upload (its image and personal fields) and the analysis it alone relied on.
+      expect(dry.stdout).toMatch(/Expired items found:\s+2/);
+      expect(dry.stdout).toContain(`upload ${created.analysis.id}: image and personal fields`);
       const real = await cli(["bin/cleanup.ts"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(real.code, real.stderr).toBe(0);
-      expect(real.stdout).toMatch(/Records deleted:\s+1/);
-      // The server is unharmed and sees the deletion.
-      expect((await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/`)).status).toBe(404);
+      expect(real.stdout).toMatch(/Uploads erased:\s+1/);
+      expect(real.stdout).toMatch(/Analyses deleted:\s+1/);
+      // The server is unharmed and sees the erasure: the id answers "expired" (a tombstone), its image is gone.
+      const tombstone = await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/`);
+      expect(tombstone.status).toBe(200);
+      expect(await tombstone.json()).toMatchObject({ id: created.analysis.id, is_expired: true, suggestions: [] });
+      expect((await fetch(`${service.url}/api/photo-analysis/${created.analysis.id}/image/`)).status).toBe(410);
     } finally {
       await service.close();
       await fake.close();

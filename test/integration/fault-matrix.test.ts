@@ -10,12 +10,13 @@ import { uploadEvent } from "../helpers/events.js";
 /**
  * Uploads under one injected fault at a time, between the service and its DynamoDB and S3 servers,
  * for every fault kind × write the upload makes. After each, the table and the bucket are read
- * directly and the invariants audited: no record without its image; no image without a record
- * once cleanup has run; no claim left blocking the photo; units charged = analyses stored; the
- * client got a 2xx or a 5xx JSON; the same photo uploads again. README has the resulting table.
+ * directly and the invariants audited: at most one analysis and one upload for the photo; no upload
+ * without its image or its analysis; no image without an upload once cleanup has run; no claim left
+ * blocking the photo; units charged = analyses stored; the client got a 2xx or a 5xx JSON; the same
+ * photo uploads again. README has the resulting table.
  */
 
-const OPERATIONS: Operation[] = ["record put", "index write", "claim put", "claim update", "counter update", "s3 put", "s3 delete"];
+const OPERATIONS: Operation[] = ["record put", "index write", "upload put", "upload index write", "claim put", "claim update", "counter update", "s3 put", "s3 delete"];
 let lab: FaultLab;
 
 beforeAll(async () => {
@@ -29,9 +30,11 @@ interface Audit {
   status: number;
   jsonBody: boolean;
   faultedCalls: number;
-  records: number;
-  recordsWithoutImage: number;
-  imagesWithoutRecord: number;
+  analyses: number;
+  uploads: number;
+  uploadsWithoutImage: number;
+  uploadsWithoutAnalysis: number;
+  imagesWithoutUpload: number;
   blockingClaims: number;
   unitsCharged: number;
   retryStatus: number;
@@ -58,21 +61,25 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   // The sweep runs as the hourly job would, later than the grace period.
   await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
   const all = await storage.items();
-  const records = all.filter((item) => item.sk === "ANALYSIS");
-  const recordsWithoutImage = (await Promise.all(records.map((record) => storage.imageExists(record.imagePath as string)))).filter((exists) => !exists).length;
+  const analyses = all.filter((item) => item.sk === "ANALYSIS");
+  const uploads = all.filter((item) => item.sk === "PHOTO");
+  const uploadsWithoutImage = (await Promise.all(uploads.map((upload) => storage.imageExists(upload.imagePath as string)))).filter((exists) => !exists).length;
+  const uploadsWithoutAnalysis = uploads.filter((upload) => !analyses.some((analysis) => analysis.id === upload.analysisId)).length;
   const keys = await storage.listKeys("photo_analysis/");
-  const imagesWithoutRecord = keys.filter((key) => !records.some((record) => record.imagePath === key)).length;
-  // A claim blocks the photo if it is in flight, still leased, and no record answers the photo.
-  const blockingClaims = all.filter((item) => item.sk === "CLAIM" && !item.recordId && Number(item.leaseUntil) > Date.now() && records.length === 0).length;
+  const imagesWithoutUpload = keys.filter((key) => !uploads.some((upload) => upload.imagePath === key)).length;
+  // A claim blocks the photo if it is in flight, still leased, and no analysis answers the photo.
+  const blockingClaims = all.filter((item) => item.sk === "CLAIM" && !item.recordId && Number(item.leaseUntil) > Date.now() && analyses.length === 0).length;
   const retry = await send();
   storage.destroy();
   return {
     status: result.statusCode ?? 0,
     jsonBody,
     faultedCalls,
-    records: records.length,
-    recordsWithoutImage,
-    imagesWithoutRecord,
+    analyses: analyses.length,
+    uploads: uploads.length,
+    uploadsWithoutImage,
+    uploadsWithoutAnalysis,
+    imagesWithoutUpload,
     blockingClaims,
     unitsCharged: unitsCharged(all),
     retryStatus: retry.statusCode ?? 0,
@@ -89,24 +96,32 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
         const audit = await cell(fault.kind, fault.times, operation, lab.photos[index++]!);
         const outcome = audit.faultedCalls === 0 ? "not on this path" : `${audit.status}`;
         rows.push(
-          `| ${fault.label} | ${operation} | ${outcome} | ${audit.records} | ${audit.recordsWithoutImage} | ${audit.imagesWithoutRecord} | ${audit.blockingClaims} | ${Math.max(0, audit.unitsCharged - audit.records)} | ${audit.retryStatus} |`,
+          `| ${fault.label} | ${operation} | ${outcome} | ${audit.analyses} | ${audit.uploads} | ${audit.uploadsWithoutImage + audit.uploadsWithoutAnalysis} | ${audit.imagesWithoutUpload} | ${audit.blockingClaims} | ${Math.max(0, audit.unitsCharged - audit.analyses)} | ${audit.retryStatus} |`,
         );
         const where = `${fault.label} on ${operation}`;
         if (!((audit.status >= 200 && audit.status < 300) || audit.status >= 500) || !audit.jsonBody) problems.push(`${where}: answered ${audit.status}`);
-        if (audit.recordsWithoutImage) problems.push(`${where}: ${audit.recordsWithoutImage} record(s) without image`);
-        if (audit.imagesWithoutRecord) problems.push(`${where}: ${audit.imagesWithoutRecord} image(s) without record after cleanup`);
+        if (audit.uploadsWithoutImage) problems.push(`${where}: ${audit.uploadsWithoutImage} upload(s) without image`);
+        if (audit.uploadsWithoutAnalysis) problems.push(`${where}: ${audit.uploadsWithoutAnalysis} upload(s) without analysis`);
+        if (audit.imagesWithoutUpload) problems.push(`${where}: ${audit.imagesWithoutUpload} image(s) without upload after cleanup`);
         if (audit.blockingClaims) problems.push(`${where}: a claim blocks the photo`);
-        if (audit.unitsCharged !== audit.records) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.records} analysis(es)`);
-        if (audit.records > 1) problems.push(`${where}: ${audit.records} records for one photo`);
+        if (audit.unitsCharged !== audit.analyses) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.analyses} analysis(es)`);
+        if (audit.analyses > 1) problems.push(`${where}: ${audit.analyses} analyses for one photo`);
+        if (audit.uploads > 1) problems.push(`${where}: ${audit.uploads} uploads for one caller's photo`);
+        // A 2xx answer names an upload that exists.
+        if (audit.status < 300 && audit.uploads !== 1) problems.push(`${where}: answered ${audit.status} with ${audit.uploads} upload(s) stored`);
         if (![200, 201].includes(audit.retryStatus)) problems.push(`${where}: uploading again answered ${audit.retryStatus}`);
       }
     }
     console.log(
-      ["| fault | operation | first answer | records | records without image | images without record | blocking claims | double charges | again |", "|---|---|---|---|---|---|---|---|---|", ...rows].join("\n"),
+      [
+        "| fault | operation | first answer | analyses | uploads | uploads without image or analysis | images without upload | blocking claims | double charges | again |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        ...rows,
+      ].join("\n"),
     );
     expect(problems).toEqual([]);
     // Every write the upload makes on its success path was reached by the faults.
-    for (const operation of ["record put", "index write", "claim put", "claim update", "counter update", "s3 put"]) {
+    for (const operation of ["record put", "index write", "upload put", "upload index write", "claim put", "claim update", "counter update", "s3 put"]) {
       expect(rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")), operation).toBe(true);
     }
   }, 240_000);

@@ -157,11 +157,13 @@ describe("npm start on external DynamoDB and S3 servers (PHOTO_ANALYSIS_DYNAMODB
         const created = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form(coffee, "fp-external") });
         expect(created.status).toBe(201);
         const { analysis } = (await created.json()) as { analysis: { id: string } };
-        // The record is in the external table and the image in the external bucket.
+        // The upload and its analysis are in the external table and the image in the external bucket.
         const client = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: external.dynamodbEndpoint });
-        const { Item } = await client.send(new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `ANALYSIS#${analysis.id}` }, sk: { S: "ANALYSIS" } } }));
+        const { Item } = await client.send(new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `PHOTO#${analysis.id}` }, sk: { S: "PHOTO" } } }));
+        const shared = await client.send(new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `ANALYSIS#${Item?.analysisId?.S}` }, sk: { S: "ANALYSIS" } } }));
         client.destroy();
         expect(Item?.id?.S).toBe(analysis.id);
+        expect(shared.Item?.suggestions?.L).toHaveLength(10);
         const image = await fetch(`${external.s3Endpoint}/external-bucket/photo_analysis/${analysis.id}.jpg`);
         expect(image.status).toBe(200);
       } finally {

@@ -128,7 +128,6 @@ describe.skipIf(!available)("the job queue on SQS (moto_server)", () => {
       stagingKey: "uploads/job-f00d",
       style: null,
       stage: "queued",
-      baseUrl: "https://api.example.test",
       createdAt: "2026-03-01T12:00:00.000Z",
       updatedAt: "2026-03-01T12:00:00.000Z",
       expiresAt: "2026-03-02T12:00:00.000Z",

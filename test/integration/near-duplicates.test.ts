@@ -78,7 +78,7 @@ describe("exact and near-duplicate answers", () => {
 });
 
 describe("one analysis per photo under concurrency", () => {
-  it("10 identical uploads at once: one provider call, one record, times_used 9", async () => {
+  it("10 identical uploads at once by one caller: one provider call, one analysis, one upload, times_used 9", async () => {
     const { upload, deps } = await setup();
     suite.fake.behaviours = [{ kind: "suggestions", delayMs: 400 }];
     const photo = await sharp(cat).resize(300).jpeg({ quality: 77 }).toBuffer();
@@ -88,9 +88,9 @@ describe("one analysis per photo under concurrency", () => {
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     const ids = new Set(results.map((r) => parseJson(r).analysis.id));
     expect(ids.size).toBe(1);
-    const records = await deps.records.listRecent({ fingerprint: "fp-race" }, 50);
-    expect(records).toHaveLength(1);
-    expect(records[0]!.timesUsed).toBe(9);
+    const uploads = await deps.uploads.listRecent({ fingerprint: "fp-race" }, 50);
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]!.timesUsed).toBe(9);
   });
 
   it("takes over a claim whose owner crashed once its lease has run out", async () => {
@@ -103,7 +103,7 @@ describe("one analysis per photo under concurrency", () => {
     const result = await upload(photo);
     expect(result.statusCode).toBe(201);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect((await deps.claims.read(md5Hex(photo)))!.recordId).toBe(parseJson(result).analysis.id);
+    expect((await deps.claims.read(md5Hex(photo)))!.recordId).toBe((await deps.uploads.get(parseJson(result).analysis.id))!.analysisId);
   });
 
   it("a failed analysis releases the claim so the next upload can try", async () => {

@@ -68,7 +68,7 @@ describe("GET /api/photo-analysis/health/", () => {
     expect(missing.statusCode).toBe(503);
     expect(JSON.parse(missing.body!).checks).toEqual({ table: "ok", images: "ok", vision: "anthropic: not configured (set ANTHROPIC_API_KEY)" });
     const broken = await suite.stack.deps({}, {});
-    const unreachable = { ...broken, records: { ...broken.records, get: async () => Promise.reject(new Error("connect ECONNREFUSED")) } };
+    const unreachable = { ...broken, uploads: { ...broken.uploads, get: async () => Promise.reject(new Error("connect ECONNREFUSED")) } };
     const down = await createHealthHandler(() => unreachable)(httpEvent({ method: "GET", path: "/api/photo-analysis/health/" }));
     expect(down.statusCode).toBe(503);
     expect(JSON.parse(down.body!)).toMatchObject({ status: "unavailable", checks: { table: "failed", vision: "local" } });

@@ -237,4 +237,21 @@ describe("cost and prompt-injection safety", () => {
       expect((await failure(provider)).detail, label).toMatch(/3 usable suggestions; 10 are required/);
     }
   });
+
+  it("hands a chat app plain text whatever markup a provider's reply carries", async () => {
+    const hostile = [
+      { name: "<img src=x onerror=alert(1)>", description: "<a href=\"javascript:alert(document.domain)\">Join</a>" },
+      { name: "javascript:alert(1)//Cats", description: "data:text/html,<script>alert(1)</script>" },
+      { name: "<b>Bold</b> Brewers", description: "vbscript:msgbox(1) for coffee people" },
+      ...COFFEE_SUGGESTIONS.slice(0, 7),
+    ];
+    for (const [label, fake, provider] of providers()) {
+      fake.behaviours = [{ kind: "suggestions", suggestions: hostile }];
+      const result = await provider.analyze(input);
+      expect(result.suggestions, label).toHaveLength(10);
+      const text = JSON.stringify(result.suggestions.map(({ name, description }) => [name, description]));
+      expect(text, label).not.toMatch(/[<>]|javascript:|vbscript:|data:/i);
+      expect(result.suggestions[2]!.name, label).toBe("b Bold /b Brewers");
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { SQSEvent } from "aws-lambda";
+import { md5Hex } from "../../shared/image/hash.js";
 import { describe, expect, it } from "vitest";
 import { createWorkerHandler, jobFailureOf } from "../../functions/worker/handler.js";
 import { BusyError, StorageError } from "../../shared/domain/errors.js";
@@ -35,7 +36,7 @@ function sqsEvent(jobIds: string[], receiveCount = 1): SQSEvent {
 describe("submitJobs", () => {
   it("stages each photo, writes the jobs and the batch, then queues them", async () => {
     const { deps, jobs, queue, staging } = memoryDeps();
-    const { batch, jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true, baseUrl: "http://api.test" });
+    const { batch, jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true });
     expect(created.map((job) => [job.index, job.stage, job.batchId])).toEqual([
       [0, "queued", batch!.id],
       [1, "queued", batch!.id],
@@ -48,31 +49,34 @@ describe("submitJobs", () => {
   it("leaves nothing behind when the queue refuses: no jobs, no batch, no staged photos, nothing charged", async () => {
     const { deps, jobs, queue, staging, counters } = memoryDeps();
     queue.fail(new Error("SQS unavailable"));
-    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true, baseUrl: "http://api.test" })).rejects.toThrow(StorageError);
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true })).rejects.toThrow(StorageError);
     expect([jobs.jobs.size, jobs.batches.size, staging.objects.size, counters.total("fp:fp-jobs")]).toEqual([0, 0, 0, 0]);
   });
 
   it("leaves nothing behind when the jobs cannot be written", async () => {
     const { deps, jobs, queue, staging } = memoryDeps();
     jobs.fail("create", new Error("throttled"));
-    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }], batch: false, baseUrl: "http://api.test" })).rejects.toThrow(StorageError);
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }], batch: false })).rejects.toThrow(StorageError);
     expect([jobs.jobs.size, staging.objects.size, queue.sent.length]).toEqual([0, 0, 0]);
   });
 });
 
 describe("runJob", () => {
-  it("moves a job through every stage to done after the record is committed, and tells subscribers each step", async () => {
-    const { deps, jobs, records, gateway, connections, staging } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+  it("moves a job through every stage to done after the caller's upload is committed, and tells subscribers each step in the owner's view", async () => {
+    const { deps, jobs, uploads, gateway, connections, staging } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await connections.open({ id: "c1", owner: "fp:fp-jobs" });
     await subscribe(deps, "c1", { jobId: job!.id });
     await runJob(deps, job!.id, { failureOf: retryNever });
-    const sent = gateway.sent.get("c1") as { stage: string; analysis?: { id: string } }[];
+    const sent = gateway.sent.get("c1") as { stage: string; analysis?: { id: string; file_hash: string | null; image_url: string } }[];
     expect(sent.map((message) => message.stage)).toEqual(["queued", "decoding", "matching", "analysing", "storing", "done"]);
     const done = jobs.jobs.get(job!.id)!;
     expect(done).toMatchObject({ stage: "done", cached: false });
-    expect(records.records.has(done.recordId!)).toBe(true);
-    expect(sent.at(-1)!.analysis!.id).toBe(done.recordId);
+    expect(uploads.uploads.get(done.uploadId!)).toMatchObject({ owner: "fp:fp-jobs" });
+    expect(sent.at(-1)!.analysis).toMatchObject({ id: done.uploadId, file_hash: md5Hex(coffee) });
+    // No request to take an origin from, and none configured: the link is relative to the API (jobs store no URL).
+    expect(sent.at(-1)!.analysis!.image_url).toBe(`/api/photo-analysis/${done.uploadId}/image/`);
+    expect(JSON.stringify(done)).not.toMatch(/https?:/);
     expect(staging.objects.size).toBe(0);
   });
 
@@ -86,8 +90,8 @@ describe("runJob", () => {
     expect(jobFailureOf(providerFailure("bad reply"), "j", false)).toMatchObject({ status: 500, body: { error: "Photo analysis failed", detail: "bad reply" } });
 
     const { deps, jobs, staging } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
-    deps.records.findByFileHash = async () => {
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    deps.analyses.findByFileHash = async () => {
       throw new Error("ECONNRESET");
     };
     await expect(runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, false) })).rejects.toThrow("ECONNRESET");
@@ -99,15 +103,23 @@ describe("runJob", () => {
   });
 
   it("carries the request's context and language to the analysis", async () => {
-    const { deps, records } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test", context: "for our office book swap", language: "pt-BR" });
+    const { deps, uploads } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, context: "for our office book swap", language: "pt-BR" });
     await runJob(deps, job!.id, { failureOf: retryNever });
-    expect([...records.records.values()].map((record) => [record.context, record.language])).toEqual([["for our office book swap", "pt-BR"]]);
+    expect([...uploads.uploads.values()].map((upload) => [upload.context, upload.language])).toEqual([["for our office book swap", "pt-BR"]]);
+  });
+
+  it("two deliveries of one job at once (a redelivery while the first still runs) make one analysis and one upload", async () => {
+    const { deps, jobs, analyses, uploads, vision } = memoryDeps();
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    await Promise.all([runJob(deps, job!.id, { failureOf: retryNever }), runJob(deps, job!.id, { failureOf: retryNever })]);
+    expect([vision.calls, analyses.analyses.size, uploads.uploads.size]).toEqual([1, 1, 1]);
+    expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "done", uploadId: [...uploads.uploads.keys()][0] });
   });
 
   it("a redelivered final job is only announced again: no second analysis", async () => {
     const { deps, vision, gateway, connections } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await runJob(deps, job!.id, { failureOf: retryNever });
     await connections.open({ id: "late", owner: "fp:fp-jobs" });
     await connections.subscribe(job!.id, "late");
@@ -120,7 +132,7 @@ describe("runJob", () => {
 describe("the worker handler", () => {
   it("reports only the message that should run again (partial batch response)", async () => {
     const { deps, jobs } = memoryDeps({ vision: new ScriptedVision(["ok", "ok"]) });
-    const { jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true, baseUrl: "http://api.test" });
+    const { jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true });
     const flaky = created[1]!.id;
     const advance = deps.jobs!.advance.bind(deps.jobs);
     deps.jobs!.advance = async (id, stage, outcome, now) => {
@@ -139,7 +151,7 @@ describe("the worker handler", () => {
 describe("announce", () => {
   it("forgets connections that have gone and still tells the others", async () => {
     const { deps, gateway, connections } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     for (const id of ["alive", "gone"]) {
       await connections.open({ id, owner: "fp:fp-jobs" });
       await connections.subscribe(job!.id, id);

@@ -49,12 +49,12 @@ describe("the policy", () => {
 
 describe("moderation in the upload", () => {
   it("refuses an explicit photo with 422 before any vision call or storage, charges a unit, counts it, and remembers its bytes", async () => {
-    const { deps, vision, records, images, counters, stats, blockedPhotos, moderator } = memoryDeps();
+    const { deps, vision, analyses, images, counters, stats, blockedPhotos, moderator } = memoryDeps();
     moderator.scores = explicit;
     const refusal = await analyzeUpload(deps, { bytes: coffee, caller }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(UnprocessableInputError);
     expect(refusal).toMatchObject({ status: 422, subject: "image", message: BLOCKED_MESSAGE });
-    expect([vision.calls, records.records.size, images.objects.size]).toEqual([0, 0, 0]);
+    expect([vision.calls, analyses.analyses.size, images.objects.size]).toEqual([0, 0, 0]);
     expect(counters.total("fp:fp-mod")).toBe(1);
     expect(stats.events.map((event) => event.event.kind)).toEqual(["moderated"]);
     expect(blockedPhotos.blocked.has(md5Hex(coffee))).toBe(true);
@@ -80,14 +80,15 @@ describe("moderation in the upload", () => {
     expect(vision.calls).toBe(1);
   });
 
-  it("analyses a flagged photo as usual and keeps moderation's labels on the record; off skips the model", async () => {
+  it("analyses a flagged photo as usual and keeps moderation's labels on the analysis (the upload is marked flagged); off skips the model", async () => {
     const { deps, moderator } = memoryDeps();
     moderator.scores = suggestive;
     const flagged = await analyzeUpload(deps, { bytes: coffee, caller });
-    expect(flagged.record.moderation).toEqual({ decision: "flag", labels: suggestive.labels, provider: "scripted" });
+    expect(flagged.analysis.moderation).toEqual({ decision: "flag", labels: suggestive.labels, provider: "scripted" });
+    expect(flagged.upload.flagged).toBe(true);
     const [other] = await distinctImages(1, 31);
     moderator.scores = { labels: [], explicit: 0, suggestive: 0 };
-    expect((await analyzeUpload(deps, { bytes: other!, caller })).record.moderation).toBeUndefined();
+    expect((await analyzeUpload(deps, { bytes: other!, caller })).analysis.moderation).toBeUndefined();
 
     const off = memoryDeps({ settings: { PHOTO_ANALYSIS_MODERATION: "off" } });
     off.moderator.scores = explicit;
@@ -96,7 +97,7 @@ describe("moderation in the upload", () => {
   });
 
   it("fails closed when the moderator cannot answer, and fails the analysis when a generated name is rejected", async () => {
-    const { deps, moderator, records } = memoryDeps();
+    const { deps, moderator, analyses } = memoryDeps();
     moderator.moderateImage = async () => {
       throw new Error("connect ECONNREFUSED");
     };
@@ -108,13 +109,13 @@ describe("moderation in the upload", () => {
     const failure = await analyzeUpload(screened.deps, { bytes: coffee, caller }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AnalysisFailedError);
     expect((failure as AnalysisFailedError).detail).toBe("Vision provider returned 9 usable suggestions; 10 are required (1 rejected by moderation)");
-    expect([records.records.size, screened.records.records.size]).toEqual([0, 0]);
+    expect([analyses.analyses.size, screened.analyses.analyses.size]).toEqual([0, 0]);
   });
 
   it("fails an async job with the upload's 422 body", async () => {
     const { deps, moderator, jobs } = memoryDeps();
     moderator.scores = explicit;
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, baseUrl: "http://api.test" });
+    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, false) });
     expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "failed", error: { status: 422, body: { image: [BLOCKED_MESSAGE], request_id: job!.id } } });
   });

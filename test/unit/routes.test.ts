@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, websocketRouteFor } from "../../functions/routes.js";
 
 describe("route table", () => {
-  it("has the seed's four endpoints, the presigned-upload one, the async ones, health, the API document and the read-only admin", () => {
+  it("has the seed's four endpoints, the owner's delete, the presigned-upload one, the async ones, health, the API document and the read-only admin", () => {
     expect(HTTP_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
       "POST /api/photo-analysis/upload/",
       "POST /api/photo-analysis/batch/",
@@ -14,6 +14,7 @@ describe("route table", () => {
       "GET /api/photo-analysis/openapi.json",
       "GET /api/photo-analysis/recent/",
       "GET /api/photo-analysis/{id}/",
+      "DELETE /api/photo-analysis/{id}/",
       "GET /api/photo-analysis/{id}/image/",
       "GET /api/admin/analyses/",
       "GET /api/admin/analyses/{id}/",
@@ -39,7 +40,9 @@ describe("route table", () => {
     expect(findRoute("GET", "/api/photo-analysis/batch/abc/")).toMatchObject({ route: { id: "BatchStatus" }, pathParameters: { batch_id: "abc" } });
     expect(findRoute("GET", "/api/photo-analysis/jobs/abc")).toMatchObject({ route: { id: "Job" }, pathParameters: { job_id: "abc" } });
     expect(findRoute("POST", "/api/photo-analysis/batch/")?.route.id).toBe("Batch");
-    expect(findRoute("DELETE", "/api/photo-analysis/abc/")).toBeNull();
+    expect(findRoute("DELETE", "/api/photo-analysis/abc/")).toMatchObject({ route: { id: "Delete" }, pathParameters: { id: "abc" } });
+    expect(findRoute("DELETE", "/api/photo-analysis/abc/image/")).toBeNull();
+    expect(findRoute("PUT", "/api/photo-analysis/abc/")).toBeNull();
     expect(findRoute("GET", "/api/other/")).toBeNull();
   });
 
@@ -69,7 +72,9 @@ describe("route table", () => {
   });
 
   it("answers a wrong method on a known path with the methods it allows, and malformed paths match nothing", () => {
-    expect(allowedMethods("/api/photo-analysis/upload/")).toEqual(["GET", "POST"]);
+    // "upload" is also a possible {id} (answered 404): the path takes GET and DELETE too.
+    expect(allowedMethods("/api/photo-analysis/upload/")).toEqual(["DELETE", "GET", "POST"]);
+    expect(allowedMethods("/api/photo-analysis/abc/image/")).toEqual(["GET"]);
     expect(allowedMethods("/api/admin/stats")).toEqual(["GET"]);
     expect(allowedMethods("/api/nothing/")).toEqual([]);
     expect(findRoute("GET", "/api/photo-analysis/%E0%A4%A/")).toBeNull();

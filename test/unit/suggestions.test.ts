@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
-import { normaliseSuggestions, slugify, truncate } from "../../shared/domain/suggestions.js";
+import { normaliseSuggestions, plainText, slugify, truncate } from "../../shared/domain/suggestions.js";
 import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 
 const ten = (prefix = "Room") =>
@@ -61,6 +61,30 @@ describe("normaliseSuggestions", () => {
     expect(normaliseSuggestions({ suggestions: ["Кофеманы", ...COFFEE_SUGGESTIONS.map((s) => s.name)].map((name) => ({ name, description: "d" })) })[0]!.key).toBe("kofemany");
     const blocked = [{ name: "Dead Sea Scrolls", description: "Old texts" }, ...COFFEE_SUGGESTIONS];
     expect(normaliseSuggestions({ suggestions: blocked }).map((s) => s.name)).not.toContain("Dead Sea Scrolls");
+  });
+
+  it("stores plain text: markup characters and URL schemes are removed from names and descriptions", () => {
+    const hostile = [
+      { name: "<img src=x onerror=alert(1)>", description: "<script>alert(document.cookie)</script> for cat people" },
+      { name: "javascript:alert(1)", description: "JaVaScRiPt :void(0) and data:text/html;base64,PHNjcmlwdD4=" },
+      { name: "javajavascript:script:Club", description: "vbscript:msgbox and file:///etc/passwd" },
+      { name: "\uFF1Cb\uFF1EBold Room\uFE64/b\uFE65", description: "mailto:x and tel:123 and blob:null" },
+      ...COFFEE_SUGGESTIONS.slice(0, 6),
+    ];
+    const result = normaliseSuggestions({ suggestions: hostile });
+    expect(result).toHaveLength(10);
+    for (const { name, description, key } of result) {
+      for (const text of [name, description]) {
+        expect(text).not.toMatch(/[<>\uFF1C\uFF1E\uFE64\uFE65]/);
+        expect(text).not.toMatch(/(?:javascript|vbscript)\s*:|\b(?:data|file|mailto|tel|blob|https?):\S/i);
+      }
+      expect(key).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    }
+    expect(result.slice(0, 4).map((s) => s.name)).toEqual(["img src=x onerror=alert(1)", "alert(1)", "java script:Club", "b Bold Room /b"]);
+    expect(result[0]!.description).toBe("script alert(document.cookie) /script for cat people");
+    // Ordinary punctuation and other scripts are untouched.
+    expect(plainText("Rock & Roll: Côte d'Ivoire «Café» 😺 コーヒー")).toBe("Rock & Roll: Côte d'Ivoire «Café» 😺 コーヒー");
+    expect(plainText("Time: 10:30, ratio 1:2, Big Data: Analytics, Tel: ask")).toBe("Time: 10:30, ratio 1:2, Big Data: Analytics, Tel: ask");
   });
 
   it("rejects replies of the wrong shape", () => {

@@ -20,9 +20,10 @@ describe("a function's table grant", () => {
   const image = HTTP_ROUTES.find((route) => route.id === "Image")!.access;
 
   it("allows exactly the actions on the kinds and indexes it names, whatever the key's marshalling", () => {
-    expect(deniedBy(image, "GetItemCommand", { Key: { pk: { S: "ANALYSIS#x" }, sk: { S: "ANALYSIS" } } })).toBeNull();
-    expect(deniedBy(image, "GetItemCommand", { Key: { pk: "ANALYSIS#x", sk: "ANALYSIS" } })).toBeNull();
-    expect(deniedBy(image, "PutItemCommand", { Item: { pk: "ANALYSIS#x" } })).toBe("dynamodb:PutItem on ANALYSIS#* items");
+    expect(deniedBy(image, "GetItemCommand", { Key: { pk: { S: "PHOTO#x" }, sk: { S: "PHOTO" } } })).toBeNull();
+    expect(deniedBy(image, "GetItemCommand", { Key: { pk: "PHOTO#x", sk: "PHOTO" } })).toBeNull();
+    expect(deniedBy(image, "PutItemCommand", { Item: { pk: "PHOTO#x" } })).toBe("dynamodb:PutItem on PHOTO#* items");
+    expect(deniedBy(image, "GetItemCommand", { Key: { pk: "ANALYSIS#x", sk: "ANALYSIS" } })).toBe("dynamodb:GetItem on ANALYSIS#* items");
     expect(deniedBy(image, "GetItemCommand", { Key: { pk: "RATE#ip:1" } })).toBe("dynamodb:GetItem on RATE#* items");
     expect(deniedBy(image, "GetItemCommand", { Key: { pk: "SOMETHING#1" } })).toMatch(/no item kind has its prefix/);
     expect(deniedBy(image, "ScanCommand", {})).toBe("dynamodb:Scan on the whole table");
@@ -35,7 +36,7 @@ describe("a function's table grant", () => {
     const worker = WORKER_FUNCTION.access;
     const segment = (pk: string) => ({ PutRequest: { Item: { pk, sk: "x" } } });
     expect(deniedBy(worker, "BatchWriteItemCommand", { RequestItems: { t: [segment("PHSEG#1"), segment("PHSEG#2")] } })).toBeNull();
-    expect(deniedBy(worker, "BatchWriteItemCommand", { RequestItems: { t: [segment("PHSEG#1"), segment("ANALYSIS#2")] } })).toBe("dynamodb:BatchWriteItem on ANALYSIS#* items");
+    expect(deniedBy(worker, "BatchWriteItemCommand", { RequestItems: { t: [segment("PHSEG#1"), segment("RATE#2")] } })).toBe("dynamodb:BatchWriteItem on RATE#* items");
     expect(deniedBy(worker, "TransactWriteItemsCommand", { TransactItems: [{ Put: { Item: { pk: "JOB#1" } } }] })).toBe("dynamodb:PutItem on JOB#* items");
     expect(deniedBy(worker, "TransactWriteItemsCommand", { TransactItems: [{ Update: { Key: { pk: "JOB#1" } } }] })).toBeNull();
     const query = (pk: string) => ({ KeyConditionExpression: "#pk = :pk", ExpressionAttributeNames: { "#pk": "pk" }, ExpressionAttributeValues: { ":pk": pk } });

@@ -9,6 +9,7 @@ import { FallbackVisionProvider } from "../../shared/vision/select.js";
 import { analyzeUpload } from "../../shared/usecases/upload.js";
 import { distinctImages } from "../helpers/photos.js";
 import { memoryClock, memoryDeps, providerFailure, ScriptedVision } from "../doubles/memory.js";
+import { expectNormalisedCopy } from "../helpers/images.js";
 
 /**
  * Every branch of the upload use case, on memory doubles of its ports: no servers, milliseconds
@@ -21,15 +22,20 @@ const caller: Caller = { userId: null, username: null, fingerprint: "fp-unit", i
 const [photoA, photoB] = await distinctImages(2, 4242);
 
 describe("analyzeUpload", () => {
-  it("analyses a new photo once: image stored, record committed, one unit charged, claim completed", async () => {
-    const { deps, records, images, counters, claims, vision } = memoryDeps();
+  it("analyses a new photo once: image stored, analysis and the caller's upload committed, one unit charged, claim completed", async () => {
+    const { deps, analyses, uploads, images, counters, claims, vision } = memoryDeps();
     const outcome = await analyzeUpload(deps, { bytes: coffee, caller });
     expect(outcome.cached).toBe(false);
     expect(vision).toMatchObject({ calls: 1 });
-    expect(records.records.size).toBe(1);
-    expect(images.objects.has(outcome.record.imagePath)).toBe(true);
+    expect([analyses.analyses.size, uploads.uploads.size]).toEqual([1, 1]);
+    expect(outcome.upload).toMatchObject({ analysisId: outcome.analysis.id, owner: "fp:fp-unit", fingerprint: "fp-unit", ipAddress: "198.51.100.1", timesUsed: 0 });
+    expect(images.objects.has(outcome.upload.imagePath)).toBe(true);
+    // The analysis points at the upload's image as the copy source for exact hits, and names nobody.
+    expect(outcome.analysis.image?.path).toBe(outcome.upload.imagePath);
+    expect(Object.keys(outcome.analysis)).not.toEqual(expect.arrayContaining(["userId"]));
+    expect(JSON.stringify(outcome.analysis)).not.toMatch(/fp-unit|198\.51\.100\.1/);
     expect(counters.total("fp:fp-unit")).toBe(1);
-    expect([...claims.claims.values()][0]).toMatchObject({ recordId: outcome.record.id });
+    expect([...claims.claims.values()][0]).toMatchObject({ recordId: outcome.analysis.id });
     expect(outcome.rateLimit).toEqual({ limit: 5, remaining: 4, resetSeconds: expect.any(Number) });
   });
 
@@ -82,14 +88,64 @@ describe("analyzeUpload", () => {
     expect(pixelsAsked).toBe(8 * 8 * 3);
   });
 
-  it("answers the same bytes from the cache: no provider call, no unit, times_used + 1", async () => {
-    const { deps, vision, counters } = memoryDeps();
-    await analyzeUpload(deps, { bytes: coffee, caller });
+  it("answers the same caller's same bytes from their own upload: no provider call, no unit, times_used + 1", async () => {
+    const { deps, vision, counters, uploads } = memoryDeps();
+    const first = await analyzeUpload(deps, { bytes: coffee, caller });
     const again = await analyzeUpload(deps, { bytes: coffee, caller });
     expect(again).toMatchObject({ cached: true, match: { type: "exact", distance: 0 } });
-    expect(again.record.timesUsed).toBe(1);
+    expect(again.upload.id).toBe(first.upload.id);
+    expect(again.upload.timesUsed).toBe(1);
+    expect(uploads.uploads.size).toBe(1);
     expect(vision.calls).toBe(1);
     expect(counters.total("fp:")).toBe(1);
+  });
+
+  it("answers another caller's same bytes through their own new upload: own id and image (a copy), no owner fields of the first, no provider call, no unit", async () => {
+    const { deps, vision, counters, images, analyses, stats } = memoryDeps();
+    const first = await analyzeUpload(deps, { bytes: coffee, caller: { userId: "u-1", username: "ada@example.com", fingerprint: "fp-ada", ipAddress: "198.51.100.9" } });
+    const stranger: Caller = { userId: null, username: null, fingerprint: "fp-stranger", ipAddress: "203.0.113.5" };
+    const copies = vi.spyOn(images, "copy");
+    const theirs = await analyzeUpload(deps, { bytes: coffee, caller: stranger });
+    expect(theirs).toMatchObject({ cached: false, analysis: { id: first.analysis.id } });
+    expect(theirs.match).toBeUndefined();
+    expect(theirs.upload).toMatchObject({ owner: "fp:fp-stranger", userId: null, username: null, fingerprint: "fp-stranger", timesUsed: 0, analysisId: first.analysis.id });
+    expect(theirs.upload.id).not.toBe(first.upload.id);
+    expect(theirs.upload.imagePath).not.toBe(first.upload.imagePath);
+    expect(copies).toHaveBeenCalledWith(first.upload.imagePath, theirs.upload.imagePath);
+    expect(images.objects.get(theirs.upload.imagePath)!.bytes).toEqual(images.objects.get(first.upload.imagePath)!.bytes);
+    expect([vision.calls, counters.total("fp:fp-stranger"), stats.count("exact_hit")]).toEqual([1, 0, 1]);
+    // The shared analysis now lives as long as the newest upload, and points at the newest copy.
+    expect((await analyses.get(first.analysis.id))!.image!.path).toBe(theirs.upload.imagePath);
+    // Their own repeat is then answered from their own upload.
+    expect(await analyzeUpload(deps, { bytes: coffee, caller: stranger })).toMatchObject({ cached: true, upload: { id: theirs.upload.id, timesUsed: 1 } });
+  });
+
+  it("gives a caller one upload on an analysis however many of their requests race to it (a double submission)", async () => {
+    const { deps, uploads, vision } = memoryDeps();
+    await analyzeUpload(deps, { bytes: coffee, caller: { ...caller, fingerprint: "fp-first" } });
+    const stranger: Caller = { ...caller, fingerprint: "fp-double" };
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => analyzeUpload(deps, { bytes: coffee, caller: stranger })));
+    expect([...uploads.uploads.values()].filter((upload) => upload.owner === "fp:fp-double")).toHaveLength(1);
+    expect(new Set(outcomes.map((o) => o.upload.id)).size).toBe(1);
+    expect(outcomes.map((o) => o.cached).sort()).toEqual([false, true, true, true]);
+    expect(vision.calls).toBe(1);
+  });
+
+  it("stores another caller's own bytes when the copy source is gone, and their own normalised bytes for a similar photo", async () => {
+    const { deps, images, vision } = memoryDeps();
+    const first = await analyzeUpload(deps, { bytes: coffee, caller });
+    await images.delete(first.upload.imagePath);
+    const exact = await analyzeUpload(deps, { bytes: coffee, caller: { ...caller, fingerprint: "fp-2" } });
+    expect(exact.cached).toBe(false);
+    await expectNormalisedCopy(images.objects.get(exact.upload.imagePath)!.bytes, coffee);
+    const thumbnail = await sharp(coffee).resize(64).jpeg({ quality: 70 }).toBuffer();
+    const similar = await analyzeUpload(deps, { bytes: thumbnail, caller: { ...caller, fingerprint: "fp-3" } });
+    expect(similar).toMatchObject({ cached: false, analysis: { id: first.analysis.id } });
+    const stored = images.objects.get(similar.upload.imagePath)!.bytes;
+    expect((await sharp(stored).metadata()).width).toBe(64);
+    expect(similar.upload).toMatchObject({ fileSize: thumbnail.length, storedSize: stored.length });
+    expect(similar.upload.fileHash).not.toBe(first.upload.fileHash);
+    expect(vision.calls).toBe(1);
   });
 
   it("reuses a perceptually similar photo (a re-encoded copy) and not one analysed in another style", async () => {
@@ -112,9 +168,9 @@ describe("analyzeUpload", () => {
   });
 
   it("gives the unit back and releases the claim when the provider fails; nothing is stored", async () => {
-    const { deps, records, images, counters, claims } = memoryDeps({ vision: new ScriptedVision([providerFailure()]) });
+    const { deps, analyses, uploads, images, counters, claims } = memoryDeps({ vision: new ScriptedVision([providerFailure()]) });
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("provider down");
-    expect(records.records.size).toBe(0);
+    expect([analyses.analyses.size, uploads.uploads.size]).toEqual([0, 0]);
     expect(images.objects.size).toBe(0);
     expect(counters.total("fp:")).toBe(0);
     expect(claims.claims.size).toBe(0);
@@ -126,50 +182,130 @@ describe("analyzeUpload", () => {
     const second = new ScriptedVision([], "second");
     const { deps } = memoryDeps({ vision: new FallbackVisionProvider([first, second]) });
     const outcome = await analyzeUpload(deps, { bytes: coffee, caller });
-    expect(outcome.record.provider).toBe("second");
+    expect(outcome.analysis.provider).toBe("second");
     expect([first.calls, second.calls]).toEqual([1, 1]);
   });
 
-  it("removes the image when the record write is refused, and keeps it when the outcome is unknown (the orphan sweep decides)", async () => {
+  it("removes the image when the analysis write is refused, and keeps it when the outcome is unknown (the orphan sweep decides)", async () => {
     const refused = memoryDeps();
-    refused.records.fail("create", Object.assign(new Error("validation"), { $metadata: { httpStatusCode: 400 } }));
+    refused.analyses.fail("create", Object.assign(new Error("validation"), { $metadata: { httpStatusCode: 400 } }));
     await expect(analyzeUpload(refused.deps, { bytes: coffee, caller })).rejects.toThrow("validation");
     expect(refused.images.objects.size).toBe(0);
     expect(refused.counters.total("fp:")).toBe(0);
 
     const unknown = memoryDeps();
-    unknown.records.fail("create", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
-    unknown.records.fail("get", new Error("still down"));
+    unknown.analyses.fail("create", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    unknown.analyses.fail("get", new Error("still down"));
     await expect(analyzeUpload(unknown.deps, { bytes: coffee, caller })).rejects.toThrow("socket hang up");
     expect(unknown.images.objects.size).toBe(1);
   });
 
-  it("treats a record write whose response was lost as committed: 201, nothing removed", async () => {
-    const { deps, records, images } = memoryDeps();
-    const create = records.create.bind(records);
-    records.create = async (record) => {
-      await create(record);
+  it("keeps a committed analysis (and its unit) when the caller's upload write is refused; trying again answers with a new upload of theirs, no second vision call", async () => {
+    const { deps, analyses, uploads, images, counters, vision } = memoryDeps();
+    uploads.fail("create", Object.assign(new Error("validation"), { $metadata: { httpStatusCode: 400 } }));
+    await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("validation");
+    expect([analyses.analyses.size, uploads.uploads.size, images.objects.size, counters.total("fp:")]).toEqual([1, 0, 0, 1]);
+    const again = await analyzeUpload(deps, { bytes: coffee, caller });
+    expect(again).toMatchObject({ cached: false, upload: { owner: "fp:fp-unit" } });
+    expect(images.objects.has(again.upload.imagePath)).toBe(true);
+    expect([vision.calls, counters.total("fp:")]).toEqual([1, 1]);
+  });
+
+  it("treats an analysis write whose response was lost as committed: 201, nothing removed", async () => {
+    const { deps, analyses, images } = memoryDeps();
+    const create = analyses.create.bind(analyses);
+    analyses.create = async (analysis) => {
+      await create(analysis);
       throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     };
     const outcome = await analyzeUpload(deps, { bytes: coffee, caller });
     expect(outcome.cached).toBe(false);
-    expect(images.objects.has(outcome.record.imagePath)).toBe(true);
+    expect(images.objects.has(outcome.upload.imagePath)).toBe(true);
   });
 
-  it("lets racing uploads of one photo make one analysis: the others wait for the holder's record", async () => {
+  it("lets racing uploads of one photo by five callers make one analysis: each waiter gets its own upload on it, none cached", async () => {
     let release!: () => void;
     const vision = new ScriptedVision();
     vision.gate = new Promise<void>((resolve) => (release = resolve));
-    const { deps, records } = memoryDeps({ vision });
-    const uploads = Array.from({ length: 5 }, (_, i) => analyzeUpload(deps, { bytes: coffee, caller: { ...caller, fingerprint: `fp-${i}` } }));
+    const { deps, analyses, uploads } = memoryDeps({ vision });
+    const racing = Array.from({ length: 5 }, (_, i) => analyzeUpload(deps, { bytes: coffee, caller: { ...caller, fingerprint: `fp-${i}` } }));
     await new Promise((resolve) => setTimeout(resolve, 20));
     release();
-    const outcomes = await Promise.all(uploads);
+    const outcomes = await Promise.all(racing);
     expect(vision.calls).toBe(1);
-    expect(records.records.size).toBe(1);
-    expect(outcomes.filter((o) => o.cached)).toHaveLength(4);
+    expect([analyses.analyses.size, uploads.uploads.size]).toEqual([1, 5]);
+    expect(outcomes.filter((o) => o.cached)).toHaveLength(0);
+    expect(new Set(outcomes.map((o) => o.upload.id)).size).toBe(5);
+    expect(outcomes.map((o) => o.upload.owner).sort()).toEqual(["fp:fp-0", "fp:fp-1", "fp:fp-2", "fp:fp-3", "fp:fp-4"]);
     // Every answer, the waiters' included, says where its caller stands (RateLimit-* headers).
     expect(outcomes.every((o) => o.rateLimit !== undefined)).toBe(true);
+  });
+
+  it("lets one caller's racing uploads of one photo make one analysis and one upload: the waiters are answered from it", async () => {
+    let release!: () => void;
+    const vision = new ScriptedVision();
+    vision.gate = new Promise<void>((resolve) => (release = resolve));
+    const { deps, uploads } = memoryDeps({ vision });
+    const racing = Array.from({ length: 4 }, () => analyzeUpload(deps, { bytes: coffee, caller }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    const outcomes = await Promise.all(racing);
+    expect(uploads.uploads.size).toBe(1);
+    expect(outcomes.filter((o) => o.cached)).toHaveLength(3);
+    expect(new Set(outcomes.map((o) => o.upload.id)).size).toBe(1);
+    expect([...uploads.uploads.values()][0]!.timesUsed).toBe(3);
+  });
+
+  it("points waiters at the analysis only once the holder's own upload is written: a caller's racing repeat is answered from it, however slow that write", async () => {
+    const { deps, analyses, uploads, vision } = memoryDeps();
+    let releaseWrite!: () => void;
+    const writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const create = uploads.create.bind(uploads);
+    let first = true;
+    uploads.create = async (upload) => {
+      if (first) {
+        first = false;
+        await writeGate; // the holder's upload write is slow; its analysis is already committed
+      }
+      return create(upload);
+    };
+    const racing = [analyzeUpload(deps, { bytes: coffee, caller }), analyzeUpload(deps, { bytes: coffee, caller })];
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    // Hold the holder's upload write until its analysis is committed and the waiter has polled the claim a while.
+    while (analyses.analyses.size === 0 || first) await tick();
+    for (let i = 0; i < 10; i++) await tick();
+    releaseWrite();
+    const outcomes = await Promise.all(racing);
+    expect(vision.calls).toBe(1);
+    expect(uploads.uploads.size).toBe(1);
+    expect(outcomes.map((o) => o.cached).sort()).toEqual([false, true]);
+    expect(outcomes[0]!.upload.id).toBe(outcomes[1]!.upload.id);
+  });
+
+  it("never gives a caller a second upload while a holder past its deadline is still writing theirs (a local queue's timed-out delivery beside its redelivery)", async () => {
+    const clock = memoryClock();
+    const { deps, uploads } = memoryDeps({ clock });
+    let releaseWrite!: () => void;
+    const writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const create = uploads.create.bind(uploads);
+    let first = true;
+    uploads.create = async (upload) => {
+      if (first) {
+        first = false;
+        await writeGate;
+      }
+      return create(upload);
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const ghost = analyzeUpload(deps, { bytes: coffee, caller, deadline: new Date(clock.now().getTime() + 5_000) });
+    while (first) await tick();
+    clock.advance(10_000); // the first delivery is past its deadline, still about to write its upload
+    const redelivery = analyzeUpload(deps, { bytes: coffee, caller, deadline: new Date(clock.now().getTime() + 5_000) });
+    for (let i = 0; i < 5; i++) await tick();
+    releaseWrite();
+    const outcomes = await Promise.all([ghost, redelivery]);
+    expect(uploads.uploads.size).toBe(1);
+    expect(outcomes[1]).toMatchObject({ cached: true, upload: { id: outcomes[0].upload.id } });
   });
 
   it("takes over a crashed holder's claim once its lease has run out", async () => {
@@ -180,7 +316,7 @@ describe("analyzeUpload", () => {
     const outcome = await analyzeUpload(deps, { bytes: coffee, caller });
     expect(outcome.cached).toBe(false);
     expect(vision.calls).toBe(1);
-    expect(claims.claims.get(key)).toMatchObject({ recordId: outcome.record.id });
+    expect(claims.claims.get(key)).toMatchObject({ recordId: outcome.analysis.id });
   });
 
   it("never waits past its own deadline: 503 with Retry-After while another request holds the photo", async () => {
@@ -225,9 +361,10 @@ describe("image TTL ceiling", () => {
     const { deps } = memoryDeps({ settings: { PHOTO_ANALYSIS_IMAGE_TTL_HOURS: "2000" } });
     const capped = { ...deps, maxImageTtlHours: 720 };
     const outcome = await analyzeUpload(capped, { bytes: coffee, caller });
-    expect(Date.parse(outcome.record.expiresAt!) - Date.parse(outcome.record.createdAt)).toBe(720 * 3_600_000);
+    expect(Date.parse(outcome.upload.expiresAt!) - Date.parse(outcome.upload.createdAt)).toBe(720 * 3_600_000);
+    expect(outcome.analysis.expiresAt).toBe(outcome.upload.expiresAt);
     const uncapped = await analyzeUpload(deps, { bytes: photoA!, caller: { ...caller, fingerprint: "fp-2" } });
-    expect(Date.parse(uncapped.record.expiresAt!) - Date.parse(uncapped.record.createdAt)).toBe(2000 * 3_600_000);
+    expect(Date.parse(uncapped.upload.expiresAt!) - Date.parse(uncapped.upload.createdAt)).toBe(2000 * 3_600_000);
   });
 });
 
@@ -240,16 +377,18 @@ describe("custom prompts: context and language", () => {
       seen.push(input);
       return analyze(input);
     };
-    const { deps, records } = memoryDeps({ vision });
+    const { deps, analyses } = memoryDeps({ vision });
     const hiking = await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club" });
-    expect(hiking).toMatchObject({ cached: false, record: { context: "names for my hiking club", language: "en", style: null } });
+    expect(hiking).toMatchObject({ cached: false, upload: { context: "names for my hiking club", language: "en", style: null } });
+    // The shared analysis matches the context by a hash of it and keeps no copy of the caller's text.
+    expect(JSON.stringify(hiking.analysis)).not.toContain("hiking");
     expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club" })).cached).toBe(true);
     expect((await analyzeUpload(deps, { bytes: coffee, caller })).cached).toBe(false);
     expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "a room for our office book swap" })).cached).toBe(false);
     const spanish = await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club", language: "es" });
-    expect(spanish).toMatchObject({ cached: false, record: { language: "es" } });
-    expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club", language: "es" })).record.id).toBe(spanish.record.id);
-    expect(records.records.size).toBe(4);
+    expect(spanish).toMatchObject({ cached: false, upload: { language: "es" }, analysis: { language: "es" } });
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, context: "names for my hiking club", language: "es" })).upload.id).toBe(spanish.upload.id);
+    expect(analyses.analyses.size).toBe(4);
     expect(seen.map((input) => [input.context, input.language])).toEqual([
       ["names for my hiking club", "en"],
       [undefined, "en"],
@@ -260,12 +399,12 @@ describe("custom prompts: context and language", () => {
 
   it("answers 422 for a language an English-only provider cannot write, before any unit is charged or anything stored", async () => {
     const englishOnly = Object.assign(new ScriptedVision(), { englishOnly: true });
-    const { deps, records, counters, images } = memoryDeps({ vision: englishOnly });
+    const { deps, analyses, counters, images } = memoryDeps({ vision: englishOnly });
     const refusal = await analyzeUpload(deps, { bytes: coffee, caller, language: "es" }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(UnprocessableInputError);
     expect(refusal).toMatchObject({ status: 422, subject: "language", message: "The local vision provider writes English names only; configure a cloud provider for 'es'." });
-    expect([englishOnly.calls, records.records.size, images.objects.size, counters.total("fp:fp-unit")]).toEqual([0, 0, 0, 0]);
-    expect((await analyzeUpload(deps, { bytes: coffee, caller, language: "en-GB" })).record.language).toBe("en-GB");
+    expect([englishOnly.calls, analyses.analyses.size, images.objects.size, counters.total("fp:fp-unit")]).toEqual([0, 0, 0, 0]);
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, language: "en-GB" })).upload.language).toBe("en-GB");
   });
 
   it("skips an English-only fallback for another language: the cloud provider's failure is the answer", async () => {

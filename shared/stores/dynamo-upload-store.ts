@@ -1,0 +1,201 @@
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { decodeCursor, encodeCursor, isTableKey } from "../domain/cursor.js";
+import type { Upload } from "../domain/types.js";
+import { isConditionFailed } from "./aws-errors.js";
+import type { MonthPageOptions, UploadStore } from "./ports.js";
+import {
+  analysisKey,
+  batchWrite,
+  deleteRequests,
+  ownerIndexKey,
+  putRequests,
+  UPLOAD_SORT_KEY,
+  uploadFromItem,
+  uploadIndexItems,
+  uploadKey,
+  uploadToItem,
+  type Item,
+} from "./record-items.js";
+import { expiredPage, queryIndex } from "./record-queries.js";
+import { INDEXES, PARTITION_KEY, SORT_KEY } from "./table-schema.js";
+
+const isUploadItem = (item: Item) => item[SORT_KEY] === UPLOAD_SORT_KEY;
+
+/** The personal fields an erased upload loses (and the expiry index, which it leaves). */
+const PERSONAL_ATTRIBUTES = ["owner", "userId", "username", "fingerprint", "ipAddress", "context"] as const;
+
+/** The personal uploads in the main table (layout: record-items.ts). */
+export class DynamoUploadStore implements UploadStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * The owner-index entry and the analysis link go first (they point at nothing until the upload
+   * exists: reuseOwn checks the upload itself), then the upload's PutItem, the commit point, which
+   * accepts its own earlier attempt (an SDK retry after a lost response).
+   */
+  async create(upload: Upload): Promise<void> {
+    await batchWrite(this.client, this.tableName, putRequests(uploadIndexItems(upload)));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: uploadToItem(upload),
+        ConditionExpression: "attribute_not_exists(#pk) OR createdAt = :createdAt",
+        ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+        ExpressionAttributeValues: { ":createdAt": upload.createdAt },
+      }),
+    );
+  }
+
+  async abandon(upload: Upload): Promise<void> {
+    await batchWrite(this.client, this.tableName, deleteRequests(uploadIndexItems(upload)));
+  }
+
+  async get(id: string): Promise<Upload | null> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: uploadKey(id), ConsistentRead: true }));
+    return Item ? uploadFromItem(Item) : null;
+  }
+
+  async reuseOwn(owner: string, analysisId: string, now: Date): Promise<Upload | null> {
+    const { Item: entry } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ownerIndexKey(owner, analysisId), ConsistentRead: true }));
+    if (typeof entry?.uploadId !== "string") return null;
+    try {
+      // Still the owner's, on this analysis, and unexpired: the entry alone is not trusted.
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: uploadKey(entry.uploadId),
+          UpdateExpression: "ADD timesUsed :one SET updatedAt = :now",
+          ConditionExpression: "attribute_exists(#pk) AND #owner = :owner AND analysisId = :analysis AND (attribute_not_exists(expiresAt) OR expiresAt > :now)",
+          ExpressionAttributeNames: { "#pk": PARTITION_KEY, "#owner": "owner" },
+          ExpressionAttributeValues: { ":one": 1, ":now": now.toISOString(), ":owner": owner, ":analysis": analysisId },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? uploadFromItem(Attributes) : null;
+    } catch (error) {
+      if (isConditionFailed(error)) return null;
+      throw error;
+    }
+  }
+
+  async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<Upload[]> {
+    const items = "userId" in owner ? await queryIndex(this.client, this.tableName, INDEXES.byUser, owner.userId, limit) : await queryIndex(this.client, this.tableName, INDEXES.byFingerprint, owner.fingerprint, limit);
+    return items.filter(isUploadItem).map(uploadFromItem);
+  }
+
+  async listByAnalysis(analysisId: string, limit: number): Promise<Upload[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :links)",
+        ExpressionAttributeNames: { "#pk": PARTITION_KEY, "#sk": SORT_KEY },
+        ExpressionAttributeValues: { ":pk": analysisKey(analysisId)[PARTITION_KEY], ":links": "PHOTO#" },
+        Limit: limit,
+      }),
+    );
+    const keys = Items.map((item) => uploadKey(item.uploadId as string));
+    if (!keys.length) return [];
+    const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+    return (Responses?.[this.tableName] ?? []).map(uploadFromItem).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async listExpired(now: Date, limit: number, cursor?: string): Promise<{ uploads: Upload[]; cursor?: string }> {
+    const page = await expiredPage(this.client, this.tableName, UPLOAD_SORT_KEY, now, limit, cursor);
+    return { uploads: page.items.map(uploadFromItem), cursor: page.cursor };
+  }
+
+  async pageByMonth(month: string, options: MonthPageOptions): Promise<{ uploads: Upload[]; nextKey?: string }> {
+    const names: Record<string, string> = { "#month": INDEXES.byMonth.partitionKey, "#created": INDEXES.byMonth.sortKey };
+    const values: Record<string, unknown> = { ":month": month, ":from": options.fromIso ?? "0000", ":to": options.toIso ?? "9999" };
+    const filters: string[] = [];
+    const { filter } = options;
+    if (filter.model) {
+      names["#model"] = "aiVisionModel";
+      names["#provider"] = "provider";
+      values[":model"] = filter.model;
+      filters.push("(#provider = :model OR begins_with(#model, :model))");
+    }
+    if (filter.storageType) {
+      names["#storage"] = "storageType";
+      values[":storage"] = filter.storageType;
+      filters.push("#storage = :storage");
+    }
+    if (filter.expired !== undefined) {
+      names["#expires"] = "expiresAt";
+      values[":now"] = options.now.toISOString();
+      filters.push(filter.expired ? "#expires <= :now" : "(attribute_not_exists(#expires) OR #expires > :now)");
+    }
+    if (filter.signedIn !== undefined) {
+      names["#user"] = "userId";
+      filters.push(filter.signedIn ? "attribute_exists(#user)" : "attribute_not_exists(#user)");
+    }
+    if (filter.flagged !== undefined) {
+      names["#flagged"] = "flagged";
+      filters.push(filter.flagged ? "attribute_exists(#flagged)" : "attribute_not_exists(#flagged)");
+    }
+    const uploads: Upload[] = [];
+    let startKey: Item | undefined = options.startKey ? decodeCursor(options.startKey, isTableKey) : undefined;
+    // DynamoDB applies Limit before the filter: keep reading pages until the page is full or the month ends.
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEXES.byMonth.name,
+          KeyConditionExpression: "#month = :month AND #created BETWEEN :from AND :to",
+          FilterExpression: filters.length ? filters.join(" AND ") : undefined,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: options.limit - uploads.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      uploads.push(...(page.Items ?? []).filter(isUploadItem).map(uploadFromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && uploads.length < options.limit);
+    return { uploads, nextKey: startKey ? encodeCursor(startKey) : undefined };
+  }
+
+  /** The owner-index entry first; the upload's update (the commit) last, so a failure leaves it to the next cleanup. */
+  async erase(upload: Upload, now: Date): Promise<void> {
+    await this.dropOwnerEntry(upload);
+    const names = Object.fromEntries(PERSONAL_ATTRIBUTES.map((name, i) => [`#p${i}`, name]));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: uploadKey(upload.id),
+        UpdateExpression: `SET erasedAt = :now, updatedAt = :now REMOVE ${Object.keys(names).join(", ")}, expiryShard`,
+        ConditionExpression: "attribute_exists(#pk)",
+        ExpressionAttributeNames: { ...names, "#pk": PARTITION_KEY },
+        ExpressionAttributeValues: { ":now": now.toISOString() },
+      }),
+    ).catch((error) => {
+      if (!isConditionFailed(error)) throw error;
+    });
+  }
+
+  async delete(upload: Upload): Promise<void> {
+    await this.dropOwnerEntry(upload);
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: uploadKey(upload.id) }));
+  }
+
+  /** The owner index entry, if it still points at this upload (a newer own upload may have taken it over). */
+  private async dropOwnerEntry(upload: Upload): Promise<void> {
+    if (!upload.owner) return;
+    await this.client
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: ownerIndexKey(upload.owner, upload.analysisId),
+          ConditionExpression: "uploadId = :id",
+          ExpressionAttributeValues: { ":id": upload.id },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailed(error)) throw error;
+      });
+  }
+}
