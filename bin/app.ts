@@ -7,7 +7,8 @@
  * -c throttleRate=50 -c throttleBurst=100 (API stage), -c uploadConcurrency=50 (reserved; 0 = none),
  * -c alarmEmail=ops@example.com, -c corsOrigins=https://app.example.com,https://admin.example.com,
  * -c maxImageTtlHours=720 (the longest TTL the SSM setting may take; the bucket lifecycle follows it),
- * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts).
+ * -c sourceMaps=true (ship source maps and enable them: readable stack traces, slower cold starts),
+ * -c tryPage=true (serve the try page at /: anyone with the URL can upload photos from a browser).
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
@@ -46,6 +47,7 @@ const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   adminGroup: app.node.tryGetContext("adminGroup"),
   guardrails: guardrailsFromContext(),
   sourceMaps: String(app.node.tryGetContext("sourceMaps")) === "true",
+  tryPage: String(app.node.tryGetContext("tryPage")) === "true",
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: `Photo Analysis (${stage}): chat-room names for uploaded photos`,
 });

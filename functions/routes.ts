@@ -42,9 +42,25 @@ export interface HttpRoute {
   timeoutSeconds: number;
   /** visionSecrets: read API keys; secretPresence: only learn whether they exist (no decryption). */
   access: RouteAccess;
-  /** Files copied next to the bundle (the admin page's static assets). */
-  staticAssets?: boolean;
+  /** Files the stack puts in the bundle's `static` folder (a web page's). */
+  staticAssets?: StaticAssets;
+  /** Deployed only when this stack option is on (`-c tryPage=true`); always served by `npm start`. */
+  optional?: "tryPage";
 }
+
+export interface StaticAssets {
+  /** The page's own folder, copied whole. */
+  folder: string;
+  /** Files of npm packages (paths under node_modules), copied beside them. */
+  packageFiles?: string[];
+  /** The try page's script, built from its sources (bin/build-web.ts). */
+  buildTryPage?: boolean;
+}
+
+const ADMIN_ASSETS: StaticAssets = { folder: "functions/admin-page/static", packageFiles: ["chart.js/dist/chart.umd.min.js"] };
+const TRY_PAGE_ASSETS: StaticAssets = { folder: "functions/try-page/static", buildTryPage: true };
+const DOCS_ASSETS: StaticAssets = { folder: "functions/docs-page/static", packageFiles: ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui.css"] };
+const PAGE_ACCESS: RouteAccess = { table: "none", bucket: "none", staging: "none", visionSecrets: false };
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   {
@@ -187,8 +203,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
-    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
-    staticAssets: true,
+    access: PAGE_ACCESS,
+    staticAssets: ADMIN_ASSETS,
   },
   {
     id: "AdminAssets",
@@ -198,10 +214,63 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
-    access: { table: "none", bucket: "none", staging: "none", visionSecrets: false },
-    staticAssets: true,
+    access: PAGE_ACCESS,
+    staticAssets: ADMIN_ASSETS,
+  },
+  // Interactive API docs (Swagger UI, from npm) for the served OpenAPI document.
+  {
+    id: "DocsPage",
+    method: "GET",
+    path: "/docs/",
+    entry: "functions/docs-page/handler.ts",
+    factory: async () => (await import("./docs-page/handler.js")).createDocsPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: DOCS_ASSETS,
+  },
+  {
+    id: "DocsAssets",
+    method: "GET",
+    path: "/docs/assets/{file}",
+    entry: "functions/docs-page/handler.ts",
+    factory: async () => (await import("./docs-page/handler.js")).createDocsPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: DOCS_ASSETS,
+  },
+  // A page to try the service in a browser: it uploads photos (paid analyses in AWS), so deployed only with -c tryPage=true.
+  {
+    id: "TryPage",
+    method: "GET",
+    path: "/",
+    entry: "functions/try-page/handler.ts",
+    factory: async () => (await import("./try-page/handler.js")).createTryPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: TRY_PAGE_ASSETS,
+    optional: "tryPage",
+  },
+  {
+    id: "TryAssets",
+    method: "GET",
+    path: "/try/assets/{file}",
+    entry: "functions/try-page/handler.ts",
+    factory: async () => (await import("./try-page/handler.js")).createTryPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: TRY_PAGE_ASSETS,
+    optional: "tryPage",
   },
 ];
+
+/** The routes a stack deploys: every one but those behind an option that is off. */
+export function deployedRoutes(options: { tryPage?: boolean } = {}): readonly HttpRoute[] {
+  return HTTP_ROUTES.filter((route) => route.optional === undefined || (route.optional === "tryPage" && options.tryPage === true));
+}
 
 /** The scheduled cleanup: not an HTTP route, but built by the same stack from the same kind of entry. */
 export const CLEANUP_FUNCTION = {

@@ -133,7 +133,7 @@ describe("async upload and batches on the local service", () => {
     const failed = finals.filter((message) => message.stage === "failed");
     expect(failed.map((message) => message.index).sort()).toEqual([3, 7]);
     for (const message of failed) {
-      expect(message.error).toEqual({ status: 400, body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF or HEIC image."], request_id: message.job_id } });
+      expect(message.error).toEqual({ status: 400, body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image."], request_id: message.job_id } });
     }
     expect(finals.filter((message) => message.stage === "done")).toHaveLength(8);
     // Each job's stages arrive in order.
