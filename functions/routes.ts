@@ -363,16 +363,24 @@ export function matchPath(routePath: string, requestPath: string): Record<string
   return parameters;
 }
 
-/** API Gateway prefers literal segments over parameters ("recent" before "{id}"); so do we. */
-export function findRoute(method: string, requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> } | null {
-  const candidates = HTTP_ROUTES.filter((route) => route.method === method)
-    .map((route) => ({ route, pathParameters: matchPath(route.path, requestPath) }))
-    .filter((match): match is { route: HttpRoute; pathParameters: Record<string, string> } => match.pathParameters !== null)
-    .sort((a, b) => Object.keys(a.pathParameters).length - Object.keys(b.pathParameters).length);
-  return candidates[0] ?? null;
+/**
+ * The routes that own a path: those matching it with the fewest parameters, whatever their method.
+ * Literal segments win over parameters ("recent" before "{id}"), as in API Gateway, and a literal
+ * path is never taken for an id: GET /upload/ is the upload route's wrong method, not an analysis.
+ */
+function owningRoutes(requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> }[] {
+  const matches = HTTP_ROUTES.map((route) => ({ route, pathParameters: matchPath(route.path, requestPath) })).filter(
+    (match): match is { route: HttpRoute; pathParameters: Record<string, string> } => match.pathParameters !== null,
+  );
+  const fewest = Math.min(...matches.map((match) => Object.keys(match.pathParameters).length));
+  return matches.filter((match) => Object.keys(match.pathParameters).length === fewest);
 }
 
-/** The methods some route serves at this path: for a 405's Allow header when the method is wrong. */
+export function findRoute(method: string, requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> } | null {
+  return owningRoutes(requestPath).find((match) => match.route.method === method) ?? null;
+}
+
+/** The methods the routes owning this path serve: for a 405's Allow header when the method is wrong. */
 export function allowedMethods(requestPath: string): string[] {
-  return [...new Set(HTTP_ROUTES.filter((route) => matchPath(route.path, requestPath) !== null).map((route) => route.method))].sort();
+  return [...new Set(owningRoutes(requestPath).map((match) => match.route.method))].sort();
 }

@@ -178,10 +178,22 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway };
   const deps = options.override ? options.override(base) : base;
   queue.attach(createWorkerHandler(() => deps, env));
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());
-  });
+  const host = options.host ?? "127.0.0.1";
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(options.port ?? 0, host, () => done());
+    });
+  } catch (error) {
+    events.close();
+    await queue.close(0);
+    await deps.dispose?.();
+    await local.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(`Port ${options.port} on ${host} is already in use (another npm start?). Stop that server, or serve on another port: PORT=${(options.port ?? 3000) + 1} npm start`, { cause: error });
+    }
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
   // Announce the embedded servers of a persistent data folder, for `npm run cleanup` (and others) to share.
