@@ -22,7 +22,8 @@ export interface SynthesizedFunctions {
 export async function synthesizeFunctions(): Promise<SynthesizedFunctions> {
   const outdir = await mkdtemp(join(tmpdir(), "photo-analysis-cdk-"));
   const app = new App({ outdir });
-  new PhotoAnalysisStack(app, "Bundle", { stage: "dev", architecture: Architecture.X86_64 });
+  // The try page too (-c tryPage=true): its bundle is built from its sources by the stack.
+  new PhotoAnalysisStack(app, "Bundle", { stage: "dev", architecture: Architecture.X86_64, tryPage: true });
   const assembly = app.synth();
   const template = JSON.parse(await readFile(join(assembly.directory, "Bundle.template.json"), "utf8"));
   // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
