@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/setup/build-web.ts"],
+    // As the commands do (shared/cli/node-version.ts): no nine-line SDK notice about Node versions in every worker's output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -10,7 +10,6 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_BUNDLE = join(ROOT, "client/dist/index.js");
@@ -18,6 +17,8 @@ export const TRY_PAGE_DIR = join(ROOT, "functions/try-page/static");
 
 /** Builds the client module and the try page's script (into `tryPageDir`, default the page's static folder). */
 export async function buildWeb(options: { tryPageDir?: string; client?: boolean } = {}): Promise<void> {
+  // A dev dependency: imported when building, so npm start runs (without the try page) where it is missing.
+  const { build } = await import("esbuild");
   const common = { bundle: true, logLevel: "warning", legalComments: "none", target: "es2022" } as const;
   await Promise.all([
     options.client === false

@@ -59,12 +59,16 @@ export interface BatchOptions extends AnalysisOptions {
   onAccepted?: (batch: AcceptedBatch) => void;
 }
 
-/** The parts of a WebSocket this client uses (the browser's, Node 22's global one, or the `ws` package's). */
+/**
+ * The parts of a WebSocket this client uses (the browser's, Node 22's global one, or the `ws`
+ * package's). The handlers are only assigned, never called here: their event types are each
+ * implementation's own.
+ */
 export interface WebSocketLike {
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  onclose: ((event: unknown) => void) | null;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
   send(data: string): void;
   close(): void;
 }
@@ -185,7 +189,7 @@ export class PhotoAnalysisClient {
         reject(signal.reason);
       });
       socket.onopen = () => socket.send(JSON.stringify({ action: "subscribe", batch_id: accepted.batch_id }));
-      socket.onmessage = (event) => {
+      socket.onmessage = (event: { data: unknown }) => {
         const message = parseMessage(event.data);
         if (message?.type !== "progress" || message.batch_id !== accepted.batch_id) return;
         report({ ...message, index: message.index ?? 0 });

@@ -16,6 +16,9 @@ import { attachEventsServer } from "./events-server.js";
 import { createLocalApiServer } from "./http-adapter.js";
 
 export const LOCAL_TABLE = "photo-analysis-local";
+/** How to lift the rate limit on your own machine: in npm start's banner and in its 429s. */
+export const RATE_LIMIT_SWITCH = "PHOTO_ANALYSIS_ENABLE_RATE_LIMITING=false";
+export const LOCAL_RATE_LIMIT_NOTE = `Running it yourself? Start it with ${RATE_LIMIT_SWITCH} to switch the limit off.`;
 export const LOCAL_BUCKET = "photo-analysis-local";
 
 export interface LocalServiceOptions {
@@ -175,7 +178,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     file: options.persist !== false ? join(local.dataDir, "queue.json") : undefined,
     ...options.queue,
   });
-  const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway };
+  const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway, rateLimitNote: LOCAL_RATE_LIMIT_NOTE };
   const deps = options.override ? options.override(base) : base;
   queue.attach(createWorkerHandler(() => deps, env));
   const host = options.host ?? "127.0.0.1";

@@ -70,7 +70,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   if (exact) return exact;
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
-  const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
+  const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused, note: deps.rateLimitNote });
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const imagePhash = await perceptualHash(image);
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
@@ -85,7 +85,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     throw new UnprocessableInputError("language", `The local vision provider writes English names only; configure a cloud provider for '${variant.language}'.`);
   }
   const outcome = await withClaim(claimOptions(deps, input, fileHash + variantSuffix(variant), requestId), () =>
-    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused }, async (rateLimit) => {
+    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused, note: deps.rateLimitNote }, async (rateLimit) => {
       await stage("analysing");
       const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
       await screenSuggestions(deps, settings, result);
