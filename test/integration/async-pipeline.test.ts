@@ -14,6 +14,7 @@ import type { VisionProvider } from "../../shared/vision/provider.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
 import { openWatcher, refusedHandshake, type SocketMessage } from "../helpers/socket.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * The async pipeline end to end on `npm start`'s local service: real HTTP, a real WebSocket client,
@@ -321,6 +322,7 @@ describe("at-least-once delivery", () => {
   }
 
   it("a worker killed mid-analysis is delivered again after the visibility timeout and the photo gets exactly one record, charged once", async () => {
+    captureLogs(); // this path logs on purpose
     let vision: ReturnType<typeof countingVision> | undefined;
     // The first delivery's provider call never returns: that worker is dead as far as the queue can tell.
     const local = await service({
