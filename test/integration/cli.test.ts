@@ -103,14 +103,21 @@ describe("npm run cleanup", () => {
       expect(stdout).toMatch(/Expired analyses found:\s+0/);
       const bad = await cli(["bin/cleanup.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir });
       expect(bad.code).toBe(2);
-      // No data yet: it says where it looked and makes no folder.
-      const nowhere = join(dataDir, "never-started");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("says where it looked and makes no folder when there is no local data yet", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "photo-analysis-cleanup-none-"));
+    const nowhere = join(parent, "never-started");
+    try {
       const empty = await cli(["bin/cleanup.ts"], { PHOTO_ANALYSIS_DATA_DIR: nowhere, PHOTO_ANALYSIS_TABLE: "" });
       expect(empty.code, empty.stderr).toBe(0);
       expect(empty.stdout).toContain(`No local data in ${nowhere}`);
       expect(existsSync(nowhere)).toBe(false);
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });
