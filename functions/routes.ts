@@ -53,7 +53,7 @@ export interface StaticAssets {
   folder: string;
   /** Files of npm packages (paths under node_modules), copied beside them. */
   packageFiles?: string[];
-  /** The try page's script, built from its sources (bin/build-web.ts). */
+  /** The try page's script, built from its sources (functions/try-page/build-options.ts). */
   buildTryPage?: boolean;
 }
 

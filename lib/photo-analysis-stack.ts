@@ -25,6 +25,7 @@ import { DEFAULT_MAX_RECEIVES } from "../shared/queue/delivery.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../shared/stores/table-schema.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
+import { TRY_PAGE_ENTRY, TRY_PAGE_SCRIPT, tryPageBuildFlags } from "../functions/try-page/build-options.js";
 
 export type Stage = "dev" | "prod";
 
@@ -92,7 +93,9 @@ function staticAssetCommands(assets: StaticAssets) {
       `mkdir -p "${outputDir}/static"`,
       `cp "${inputDir}/${assets.folder}/"* "${outputDir}/static/"`,
       ...(assets.packageFiles ?? []).map((file) => `cp "${inputDir}/node_modules/${file}" "${outputDir}/static/"`),
-      ...(assets.buildTryPage ? [`"${inputDir}/node_modules/.bin/tsx" "${inputDir}/bin/build-web.ts" --try-page-out "${outputDir}/static"`] : []),
+      ...(assets.buildTryPage
+        ? [`"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/${TRY_PAGE_ENTRY}" ${tryPageBuildFlags().join(" ")} --log-level=warning --outfile="${outputDir}/static/${TRY_PAGE_SCRIPT}"`]
+        : []),
     ],
   };
 }
