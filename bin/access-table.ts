@@ -19,7 +19,7 @@ if (values.help) {
   process.exit(0);
 }
 const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-const stack = new PhotoAnalysisStack(app, "PhotoAnalysis-dev", { stage: "dev", architecture: Architecture.X86_64 });
+const stack = new PhotoAnalysisStack(app, "PhotoAnalysis-dev", { stage: "dev", architecture: Architecture.X86_64, tryPage: true });
 const table = accessTableMarkdown(functionGrants(Template.fromStack(stack).toJSON()));
 if (!values.write) {
   console.log(table);

@@ -4,6 +4,7 @@
  * Analyses photos with the configured provider (the local models unless a cloud one is set up)
  * and prints, per image, the labels and the 10 suggestions. With --json: one JSON line per image.
  */
+import "../shared/cli/node-version.js"; // first: settles the AWS SDK's Node version notice before any client exists
 import { readFile } from "node:fs/promises";
 import { fail, parseCommandLine } from "../shared/cli/args.js";
 import { expandImagePaths } from "../shared/cli/files.js";

@@ -12,7 +12,8 @@
  * -c edge=true (CloudFront + AWS WAF in front of the HTTP API; the WAF's stack goes to us-east-1),
  * -c edgeRateLimit=300 (requests per client address per 5 minutes at the edge), -c edgeOriginVersion=<id>
  * (after rotating the edge's origin secret: the Secrets Manager version to use),
- * -c publicBaseUrl=https://api.example.com (a custom domain: the origin of links in answers).
+ * -c publicBaseUrl=https://api.example.com (a custom domain: the origin of links in answers),
+ * -c tryPage=true (serve the try page at /: anyone with the URL can upload photos from a browser).
  */
 import { App, Validations } from "aws-cdk-lib";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
@@ -78,6 +79,7 @@ const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   edge: edge ? { webAclArn: edge.webAclArn, originSecretVersion: app.node.tryGetContext("edgeOriginVersion") } : undefined,
   crossRegionReferences: edgeOn,
   env,
+  tryPage: String(app.node.tryGetContext("tryPage")) === "true",
   description: `Photo Analysis (${stage}): chat-room names for uploaded photos`,
 });
 if (String(app.node.tryGetContext("nag")) !== "false") {

@@ -4,6 +4,8 @@
  * deletes expired uploads' images and erases their personal fields, then deletes expired analyses. Runs against the local data in .data/ unless
  * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
  */
+import "../shared/cli/node-version.js"; // first: settles the AWS SDK's Node version notice before any client exists
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCommandLine } from "../shared/cli/args.js";
 import { palette, formatBytes } from "../shared/cli/output.js";
@@ -43,6 +45,12 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
   // The same data `npm start` uses. While it runs, its servers hold the files: use them rather than open the files twice.
   const dataDir = resolve(process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
   const server = await runningServer(dataDir);
+  if (!server && !process.env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT && !existsSync(dataDir)) {
+    // Nothing to clean, and no folder made for nothing: npm start makes it.
+    console.log(`No local data in ${dataDir} (npm start keeps its data there; PHOTO_ANALYSIS_DATA_DIR names another folder). Nothing to clean.`);
+    process.exit(0);
+  }
+  console.log(`Local data: ${dataDir}`);
   if (server) console.log(`Using the running npm start's data servers (pid ${server.pid}, ${server.url}).`);
   const env = server ? { ...process.env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: server.dynamodbEndpoint, PHOTO_ANALYSIS_S3_ENDPOINT: server.s3Endpoint } : process.env;
   const local = await startLocalRuntime({ dataDir, env }).catch((error: Error) => {

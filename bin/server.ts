@@ -3,11 +3,15 @@
  * `npm start`: the whole service on this machine, on embedded local defaults.
  * DynamoDB and S3 APIs run in-process on loopback, data lives under .data/ and survives restarts.
  */
-import { startLocalService } from "../functions/local/service.js";
+import { nodeVersionNote } from "../shared/cli/node-version.js"; // first: settles the AWS SDK's Node version notice before any client exists
+import { buildWeb } from "./build-web.js";
+import { RATE_LIMIT_SWITCH, startLocalService } from "../functions/local/service.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
 
+// The try page's script and the client module, from the current sources (a fresh clone has them from npm install too).
+await buildWeb().catch((error: Error) => console.error(`npm start: the try page's script could not be built (${error.message}); / will not work`));
 const service = await startLocalService({ port, host }).catch((error: Error) => {
   console.error(`npm start: ${error.message}`);
   process.exit(1);
@@ -30,13 +34,22 @@ const model = !(chosen instanceof Error) && "model" in chosen ? ` (${String(chos
 console.log(`  vision provider: ${provider}${model}`);
 console.log(`  moderation: ${settings.PHOTO_ANALYSIS_MODERATION}${moderator instanceof Error ? ` (no moderator: ${moderator.message}; new photos fail with 500 until it is fixed)` : moderator ? ` by ${moderator.name}` : ""}`);
 console.log(`  images: ${settings.PHOTO_ANALYSIS_USE_S3 ? "local S3 API" : "local disk"}; data in ${process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data"}/`);
-console.log(`  try: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
+console.log(
+  settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING
+    ? `  rate limits: ${settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS} new analyses an hour per anonymous fingerprint (${settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS * settings.PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER} per address), ${settings.PHOTO_ANALYSIS_RATE_LIMIT_AUTHENTICATED} per signed-in user; cached answers are free. To switch them off: ${RATE_LIMIT_SWITCH} npm start`
+    : `  rate limits: off (${RATE_LIMIT_SWITCH})`,
+);
+console.log(`  try it in a browser: ${service.url}/ (API docs: ${service.url}/docs/)`);
+console.log(`  or: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
 console.log(`  async: POST ${service.url}/api/photo-analysis/batch/ (or Prefer: respond-async); progress on ${service.url.replace(/^http/, "ws")}/api/photo-analysis/events/`);
 console.log(
   service.runtime.adminToken
     ? `  admin: ${service.url}/admin/ (sign in with PHOTO_ANALYSIS_ADMIN_TOKEN)`
     : "  admin: set PHOTO_ANALYSIS_ADMIN_TOKEN to use /admin/",
 );
+
+const nodeNote = nodeVersionNote();
+if (nodeNote) console.log(`  node: ${nodeNote}`);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

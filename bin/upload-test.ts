@@ -8,6 +8,7 @@
  * `npm run upload-test -- --batch a.jpg b.jpg … [--watch]` queues up to 10 as one batch and, with
  * --watch, shows each photo's progress live over the events WebSocket.
  */
+import "../shared/cli/node-version.js"; // first: settles the AWS SDK's Node version notice before any client exists
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -91,7 +92,8 @@ console.log(`Fingerprint: ${values.fingerprint}${values.token ? " (signed in wit
 
 /** The presigned flow: a ticket, the file straight to storage, then the analysis of the staged file. */
 async function uploadPresigned(): Promise<Response> {
-  console.log(`\n${formatBytes(bytes.length)} is over the direct limit: asking ${api}/api/photo-analysis/upload-url/ for an upload URL...`);
+  const why = bytes.length > DIRECT_LIMIT_BYTES ? `${formatBytes(bytes.length)} is over the direct limit (${formatBytes(DIRECT_LIMIT_BYTES)})` : "--presigned";
+  console.log(`\n${why}: asking ${api}/api/photo-analysis/upload-url/ for an upload URL...`);
   const ticketResponse = await fetch(`${api}/api/photo-analysis/upload-url/`, {
     method: "POST",
     headers: { "content-type": "application/json", ...auth },

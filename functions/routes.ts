@@ -94,9 +94,26 @@ export interface HttpRoute {
   memoryMb: number;
   timeoutSeconds: number;
   access: FunctionAccess;
-  /** Files copied next to the bundle (the admin page's static assets). */
-  staticAssets?: boolean;
+  /** Files the stack puts in the bundle's `static` folder (a web page's). */
+  staticAssets?: StaticAssets;
+  /** Deployed only when this stack option is on (`-c tryPage=true`); always served by `npm start`. */
+  optional?: "tryPage";
 }
+
+export interface StaticAssets {
+  /** The page's own folder, copied whole. */
+  folder: string;
+  /** Files of npm packages (paths under node_modules), copied beside them. */
+  packageFiles?: string[];
+  /** The try page's script, built from its sources (functions/try-page/build-options.ts). */
+  buildTryPage?: boolean;
+}
+
+const ADMIN_ASSETS: StaticAssets = { folder: "functions/admin-page/static", packageFiles: ["chart.js/dist/chart.umd.min.js"] };
+const TRY_PAGE_ASSETS: StaticAssets = { folder: "functions/try-page/static", buildTryPage: true };
+const DOCS_ASSETS: StaticAssets = { folder: "functions/docs-page/static", packageFiles: ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui.css"] };
+/** Static pages touch no data. */
+const PAGE_ACCESS: FunctionAccess = {};
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   {
@@ -259,8 +276,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
-    access: {},
-    staticAssets: true,
+    access: PAGE_ACCESS,
+    staticAssets: ADMIN_ASSETS,
   },
   {
     id: "AdminAssets",
@@ -270,10 +287,63 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-page/handler.js")).createAdminPageHandler,
     memoryMb: 128,
     timeoutSeconds: 5,
-    access: {},
-    staticAssets: true,
+    access: PAGE_ACCESS,
+    staticAssets: ADMIN_ASSETS,
+  },
+  // Interactive API docs (Swagger UI, from npm) for the served OpenAPI document.
+  {
+    id: "DocsPage",
+    method: "GET",
+    path: "/docs/",
+    entry: "functions/docs-page/handler.ts",
+    factory: async () => (await import("./docs-page/handler.js")).createDocsPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: DOCS_ASSETS,
+  },
+  {
+    id: "DocsAssets",
+    method: "GET",
+    path: "/docs/assets/{file}",
+    entry: "functions/docs-page/handler.ts",
+    factory: async () => (await import("./docs-page/handler.js")).createDocsPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: DOCS_ASSETS,
+  },
+  // A page to try the service in a browser: it uploads photos (paid analyses in AWS), so deployed only with -c tryPage=true.
+  {
+    id: "TryPage",
+    method: "GET",
+    path: "/",
+    entry: "functions/try-page/handler.ts",
+    factory: async () => (await import("./try-page/handler.js")).createTryPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: TRY_PAGE_ASSETS,
+    optional: "tryPage",
+  },
+  {
+    id: "TryAssets",
+    method: "GET",
+    path: "/try/assets/{file}",
+    entry: "functions/try-page/handler.ts",
+    factory: async () => (await import("./try-page/handler.js")).createTryPageHandler,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    access: PAGE_ACCESS,
+    staticAssets: TRY_PAGE_ASSETS,
+    optional: "tryPage",
   },
 ];
+
+/** The routes a stack deploys: every one but those behind an option that is off. */
+export function deployedRoutes(options: { tryPage?: boolean } = {}): readonly HttpRoute[] {
+  return HTTP_ROUTES.filter((route) => route.optional === undefined || (route.optional === "tryPage" && options.tryPage === true));
+}
 
 /** The scheduled cleanup: not an HTTP route, but built by the same stack from the same kind of entry. */
 export const CLEANUP_FUNCTION = {
@@ -389,16 +459,24 @@ export function matchPath(routePath: string, requestPath: string): Record<string
   return parameters;
 }
 
-/** API Gateway prefers literal segments over parameters ("recent" before "{id}"); so do we. */
-export function findRoute(method: string, requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> } | null {
-  const candidates = HTTP_ROUTES.filter((route) => route.method === method)
-    .map((route) => ({ route, pathParameters: matchPath(route.path, requestPath) }))
-    .filter((match): match is { route: HttpRoute; pathParameters: Record<string, string> } => match.pathParameters !== null)
-    .sort((a, b) => Object.keys(a.pathParameters).length - Object.keys(b.pathParameters).length);
-  return candidates[0] ?? null;
+/**
+ * The routes that own a path: those matching it with the fewest parameters, whatever their method.
+ * Literal segments win over parameters ("recent" before "{id}"), as in API Gateway, and a literal
+ * path is never taken for an id: GET /upload/ is the upload route's wrong method, not an analysis.
+ */
+function owningRoutes(requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> }[] {
+  const matches = HTTP_ROUTES.map((route) => ({ route, pathParameters: matchPath(route.path, requestPath) })).filter(
+    (match): match is { route: HttpRoute; pathParameters: Record<string, string> } => match.pathParameters !== null,
+  );
+  const fewest = Math.min(...matches.map((match) => Object.keys(match.pathParameters).length));
+  return matches.filter((match) => Object.keys(match.pathParameters).length === fewest);
 }
 
-/** The methods some route serves at this path: for a 405's Allow header when the method is wrong. */
+export function findRoute(method: string, requestPath: string): { route: HttpRoute; pathParameters: Record<string, string> } | null {
+  return owningRoutes(requestPath).find((match) => match.route.method === method) ?? null;
+}
+
+/** The methods the routes owning this path serve: for a 405's Allow header when the method is wrong. */
 export function allowedMethods(requestPath: string): string[] {
-  return [...new Set(HTTP_ROUTES.filter((route) => matchPath(route.path, requestPath) !== null).map((route) => route.method))].sort();
+  return [...new Set(owningRoutes(requestPath).map((match) => match.route.method))].sort();
 }

@@ -20,7 +20,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { apiGatewayPath, CLEANUP_FUNCTION, type FunctionAccess, HTTP_ROUTES, SETTINGS_SEEDER_FUNCTION, WEBSOCKET_ROUTES, WORKER_FUNCTION } from "../functions/routes.js";
+import { apiGatewayPath, CLEANUP_FUNCTION, deployedRoutes, type FunctionAccess, SETTINGS_SEEDER_FUNCTION, type StaticAssets, WEBSOCKET_ROUTES, WORKER_FUNCTION } from "../functions/routes.js";
 import type { SeederProperties } from "../functions/settings-seeder/handler.js";
 import { DEFAULT_MAX_RECEIVES } from "../shared/queue/delivery.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../shared/config/settings.js";
@@ -31,6 +31,7 @@ import { accessStatements } from "./access.js";
 import { edgeDistribution } from "./edge.js";
 import { RUNTIME_PACKAGES, runtimeLayer } from "./runtime-layer.js";
 import { secretsKey } from "./secrets-key.js";
+import { TRY_PAGE_ENTRY, TRY_PAGE_SCRIPT, tryPageBuildFlags } from "../functions/try-page/build-options.js";
 
 export type Stage = "dev" | "prod";
 
@@ -57,6 +58,8 @@ export interface PhotoAnalysisStackProps extends StackProps {
    * then reads each function's map at start, ~12 MB for the upload function (-c sourceMaps=true).
    */
   sourceMaps?: boolean;
+  /** Serve the try page at / (-c tryPage=true): anyone with the URL can then upload photos from a browser. */
+  tryPage?: boolean;
 }
 
 export interface Guardrails {
@@ -93,6 +96,22 @@ export function lifecycleDays(maxImageTtlHours: number): number {
 }
 
 const PROJECT_ROOT = process.cwd();
+
+/** Bundling hooks that fill a page function's `static` folder: its own files, npm packages' files, the try page's built script. */
+function staticAssetCommands(assets: StaticAssets) {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/static"`,
+      `cp "${inputDir}/${assets.folder}/"* "${outputDir}/static/"`,
+      ...(assets.packageFiles ?? []).map((file) => `cp "${inputDir}/node_modules/${file}" "${outputDir}/static/"`),
+      ...(assets.buildTryPage
+        ? [`"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/${TRY_PAGE_ENTRY}" ${tryPageBuildFlags().join(" ")} --log-level=warning --outfile="${outputDir}/static/${TRY_PAGE_SCRIPT}"`]
+        : []),
+    ],
+  };
+}
 
 /**
  * The whole service: an HTTP API with one Lambda per route (from the same route table the local
@@ -186,7 +205,7 @@ export class PhotoAnalysisStack extends Stack {
     /** The functions that read settings: updated only once the settings under settings/ exist (an upgrade moves them first). */
     const settingsReaders: NodejsFunction[] = [];
 
-    const makeFunction = (spec: { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess; staticAssets?: boolean }) => {
+    const makeFunction = (spec: { id: string; entry: string; memoryMb: number; timeoutSeconds: number; access: FunctionAccess; staticAssets?: StaticAssets }) => {
       const needsVision = spec.access.vision === true;
       const fn = new NodejsFunction(this, `${spec.id}Function`, {
         entry: join(PROJECT_ROOT, spec.entry),
@@ -214,18 +233,8 @@ export class PhotoAnalysisStack extends Stack {
           // The AWS SDK v3 clients ship with the Node.js 22 runtime (helpers such as s3-presigned-post
           // do not, so they are bundled); the heavy packages come from the layer.
           externalModules: ["@aws-sdk/client-*", "@aws-sdk/lib-*", ...(needsVision ? RUNTIME_PACKAGES : [])],
-          // The admin page's HTML, CSS, JS and Chart.js travel inside its bundle (no CDN).
-          commandHooks: spec.staticAssets
-            ? {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => [
-                  `mkdir -p "${outputDir}/static"`,
-                  `cp "${inputDir}/functions/admin-page/static/"* "${outputDir}/static/"`,
-                  `cp "${inputDir}/node_modules/chart.js/dist/chart.umd.min.js" "${outputDir}/static/"`,
-                ],
-              }
-            : undefined,
+          // A web page's HTML, CSS, JS and the npm packages' files it uses travel inside its bundle (no CDN).
+          commandHooks: spec.staticAssets ? staticAssetCommands(spec.staticAssets) : undefined,
         },
       });
       for (const statement of accessStatements(spec.access, { table: this.table, bucket: this.bucket, parameterArn, ssmPrefix })) fn.addToRolePolicy(statement);
@@ -360,9 +369,11 @@ export class PhotoAnalysisStack extends Stack {
       }
     };
 
-    for (const route of HTTP_ROUTES) {
+    for (const route of deployedRoutes({ tryPage: props.tryPage })) {
       const fn = makeFunction(route);
       wireAsync(fn, route.access);
+      // The try page follows progress on the WebSocket API's own origin: its CSP names it.
+      if (route.optional === "tryPage") fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_URL", eventsStage.url);
       alarm(`${route.id}Errors`, `${route.id} function errors (uncaught) in 5 minutes`, fn.metricErrors({ period: fiveMinutes, statistic: "Sum" }), 1);
       if (route.id === "Upload") {
         alarm("UploadThrottles", "Upload function throttled (reserved concurrency reached)", fn.metricThrottles({ period: fiveMinutes, statistic: "Sum" }), 1);

@@ -17,6 +17,9 @@ import { attachEventsServer } from "./events-server.js";
 import { createLocalApiServer } from "./http-adapter.js";
 
 export const LOCAL_TABLE = "photo-analysis-local";
+/** How to lift the rate limit on your own machine: in npm start's banner and in its 429s. */
+export const RATE_LIMIT_SWITCH = "PHOTO_ANALYSIS_ENABLE_RATE_LIMITING=false";
+export const LOCAL_RATE_LIMIT_NOTE = `Running it yourself? Start it with ${RATE_LIMIT_SWITCH} to switch the limit off.`;
 export const LOCAL_BUCKET = "photo-analysis-local";
 
 export interface LocalServiceOptions {
@@ -186,14 +189,26 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     file: options.persist !== false ? join(local.dataDir, "queue.json") : undefined,
     ...options.queue,
   });
-  const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway };
+  const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway, rateLimitNote: LOCAL_RATE_LIMIT_NOTE };
   const deps = options.override ? options.override(base) : base;
   const worker = createWorkerHandler(() => deps, env);
   queue.attach((event, context) => withTableGrant(WORKER_FUNCTION.id, WORKER_FUNCTION.access, () => worker(event, context)));
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => done());
-  });
+  const host = options.host ?? "127.0.0.1";
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(options.port ?? 0, host, () => done());
+    });
+  } catch (error) {
+    events.close();
+    await queue.close(0);
+    await deps.dispose?.();
+    await local.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(`Port ${options.port} on ${host} is already in use (another npm start?). Stop that server, or serve on another port: PORT=${(options.port ?? 3000) + 1} npm start`, { cause: error });
+    }
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   // Links in answers name the server's own address unless the deployment configured another origin.

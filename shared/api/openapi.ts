@@ -41,6 +41,7 @@ const rateLimitHeaders = {
 const errors = {
   400: json(component("FieldErrors"), "Invalid input, in the seed's field-error shape", requestIdHeader),
   401: json(component("DetailError"), "A bearer token that does not verify", requestIdHeader),
+  403: json(component("DetailError"), "Signed in, but not an admin", requestIdHeader),
   404: json(component("DetailError"), "Not found (also for malformed ids)", requestIdHeader),
   429: json(component("Error"), "Rate limit exceeded", { ...rateLimitHeaders, "Retry-After": header("Seconds to wait") }),
   500: json(component("Error"), "Analysis or storage failed", requestIdHeader),
@@ -73,13 +74,14 @@ const schemas: Record<string, z.ZodType> = {
 
 export function openApiDocument(): Record<string, unknown> {
   const components = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, jsonSchemaOf(schema)]));
-  // The multipart image part is binary.
-  (components.UploadForm as { properties: Record<string, object> }).properties.image = { type: "string", contentMediaType: "application/octet-stream", description: "The photo" };
+  // The multipart image parts are files: `format: binary` is what generators read as a file (a Blob), the media type what 3.1 says.
+  const file = { type: "string", format: "binary", contentMediaType: "application/octet-stream" };
+  (components.UploadForm as { properties: Record<string, object> }).properties.image = { ...file, description: "The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/" };
   (components.BatchForm as { properties: Record<string, object> }).properties.image = {
     type: "array",
     minItems: 1,
     maxItems: 10,
-    items: { type: "string", contentMediaType: "application/octet-stream" },
+    items: file,
     description: "1 to 10 photos, each an `image` part",
   };
   return {
@@ -194,7 +196,7 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: "getImage",
           parameters: [idParameter],
           responses: {
-            200: { description: "The upload's own stored image (the caller's bytes, metadata-free, at most 2048 px)", content: { "image/jpeg": {}, "image/webp": {} } },
+            200: { description: "The upload's own stored image (the caller's bytes, metadata-free, at most 2048 px)", content: { "image/jpeg": { schema: file }, "image/webp": { schema: file } } },
             ...pick(404, 500),
             410: json(component("Error"), "The image has expired (and been deleted)", requestIdHeader),
           },
@@ -208,15 +210,29 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       "/api/photo-analysis/openapi.json": {
-        get: { operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": {} } } } },
+        get: { operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } } },
       },
       "/api/admin/analyses/": {
         get: {
           operationId: "adminList",
           summary: "Admin: uploads newest first, with filters and a cursor (q: an upload id, an MD5 or pHash of an analysis, a fingerprint or a user)",
           security: [{ adminBearer: [] }],
-          parameters: ["limit", "cursor", "model", "storage_type", "expired", "signed_in", "flagged", "from", "to", "q"].map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
-          responses: { 200: json({ type: "object", properties: { results: { type: "array", items: { type: "object" } }, next_cursor: { type: ["string", "null"] } } }, "One page", requestIdHeader), ...pick(400, 401), 403: errors[401] },
+          parameters: [
+            { name: "limit", schema: { type: "integer", minimum: 1, maximum: 100, default: 25 } },
+            { name: "cursor", schema: { type: "string" }, description: "next_cursor of the previous page" },
+            { name: "model", schema: { type: "string" }, description: "A model or a provider" },
+            { name: "storage_type", schema: { type: "string", enum: ["s3", "local"] } },
+            { name: "expired", schema: { type: "boolean" } },
+            { name: "signed_in", schema: { type: "boolean" } },
+            { name: "flagged", schema: { type: "boolean" }, description: "Flagged by moderation" },
+            { name: "from", schema: { type: "string", format: "date" } },
+            { name: "to", schema: { type: "string", format: "date" } },
+            { name: "q", schema: { type: "string" }, description: "An upload id, an MD5 or pHash of an analysis, a fingerprint or a user" },
+          ].map((parameter) => ({ ...parameter, in: "query", required: false })),
+          responses: {
+            200: json({ type: "object", required: ["results", "next_cursor"], properties: { results: { type: "array", items: { type: "object" } }, next_cursor: { type: ["string", "null"] } } }, "One page", requestIdHeader),
+            ...pick(400, 401, 403),
+          },
         },
       },
       "/api/admin/analyses/{id}/": {
@@ -225,7 +241,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "Admin: everything about one upload and its analysis, raw provider reply included",
           security: [{ adminBearer: [] }],
           parameters: [idParameter],
-          responses: { 200: json({ type: "object" }, "One analysis", requestIdHeader), ...pick(401, 404), 403: errors[401] },
+          responses: { 200: json({ type: "object" }, "One analysis", requestIdHeader), ...pick(401, 403, 404) },
         },
       },
       "/api/admin/stats/": {
@@ -234,7 +250,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "Admin: dashboard counters per day, provider/model mix, frequent names",
           security: [{ adminBearer: [] }],
           parameters: [{ name: "days", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 366, default: 30 } }],
-          responses: { 200: json({ type: "object" }, "Counters", requestIdHeader), ...pick(400, 401), 403: errors[401] },
+          responses: { 200: json({ type: "object" }, "Counters", requestIdHeader), ...pick(400, 401, 403) },
         },
       },
     },

@@ -164,8 +164,10 @@ export class RateLimitedError extends AppError {
     readonly used: number,
     readonly limit: number,
     readonly retryAfterSeconds: number,
+    /** Said after the seed's sentence: how to lift the limit where that is the caller's to do (npm start). */
+    note?: string,
   ) {
-    super(`You have made ${used} requests in the last hour. Limit: ${limit}/hour.`);
+    super(`You have made ${used} requests in the last hour. Limit: ${limit}/hour.${note ? ` ${note}` : ""}`);
     this.name = "RateLimitedError";
   }
 }

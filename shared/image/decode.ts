@@ -8,7 +8,7 @@ const DECODE_TIMEOUT_SECONDS = 20;
 
 export const INVALID_IMAGE_MESSAGE =
   "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
-const UNSUPPORTED_FORMAT_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, GIF or HEIC image.";
+const UNSUPPORTED_FORMAT_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image.";
 
 /** A validated image, ready for hashing, resizing and re-encoding. */
 export interface OpenedImage {

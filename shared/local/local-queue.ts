@@ -69,6 +69,8 @@ export class LocalJobQueue implements JobQueue {
   private timer?: NodeJS.Timeout;
   private idleWaiters: (() => void)[] = [];
   private readonly running = new Set<Promise<void>>();
+  /** Messages whose delivery is being written to the file: not yet with their consumer, never delivered twice. */
+  private readonly handingOver = new Set<Message>();
   private readonly file?: string;
   /** The write of the file under way, and whether the queue changed since it began. */
   private saving?: Promise<void>;
@@ -151,7 +153,7 @@ export class LocalJobQueue implements JobQueue {
     const now = Date.now();
     for (const message of this.messages) {
       if (this.inFlight >= this.concurrency) break;
-      if (message.visibleAt > now) continue;
+      if (message.visibleAt > now || this.handingOver.has(message)) continue;
       const delivery = this.deliver(message, this.consumer);
       this.running.add(delivery);
       void delivery.finally(() => this.running.delete(delivery));
@@ -163,22 +165,31 @@ export class LocalJobQueue implements JobQueue {
 
   private async deliver(message: Message, consumer: QueueConsumer): Promise<void> {
     const receipt = randomUUID();
-    const deadline = Date.now() + this.visibilityTimeoutMs;
     message.receipt = receipt;
     message.receiveCount += 1;
-    message.visibleAt = deadline;
+    const record = recordOf(message, receipt);
+    // What the file says if the server dies during this delivery: hidden for one visibility timeout.
+    message.visibleAt = Date.now() + this.visibilityTimeoutMs;
     this.inFlight += 1;
     // Kept before the consumer runs: a server killed now redelivers after the timeout and counts this delivery.
+    // Until the consumer has it the message stays hidden, however long the write takes: a slow disk
+    // used to let the timeout lapse here and the same message go out a second time beside this one.
+    this.handingOver.add(message);
     await this.save().catch((error) => console.error("job queue file not written", error));
+    this.handingOver.delete(message);
+    const deadline = Date.now() + this.visibilityTimeoutMs;
+    message.visibleAt = deadline;
     let failed = true;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timedOut = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), this.visibilityTimeoutMs).unref();
       });
-      const answer = await Promise.race([consumer({ Records: [recordOf(message, receipt)] }, { getRemainingTimeInMillis: () => deadline - Date.now() }), timedOut]);
-      if (answer === "timeout") console.error(`job message ${message.messageId} timed out after ${this.visibilityTimeoutMs} ms; it will be delivered again`);
-      else failed = Boolean(answer?.batchItemFailures.some((failure) => failure.itemIdentifier === message.messageId));
+      const answer = await Promise.race([consumer({ Records: [record] }, { getRemainingTimeInMillis: () => deadline - Date.now() }), timedOut]);
+      if (answer === "timeout") {
+        // After close() the message is the next process's to deliver: a closed queue has nothing to say about it.
+        if (!this.released) console.error(`job message ${message.messageId} timed out after ${this.visibilityTimeoutMs} ms; it will be delivered again`);
+      } else failed = Boolean(answer?.batchItemFailures.some((failure) => failure.itemIdentifier === message.messageId));
     } catch (error) {
       console.error("job consumer failed", error);
     } finally {

@@ -56,6 +56,8 @@ export interface AppDeps {
   gateway?: ConnectionGateway;
   /** Where clients open the progress WebSocket, when the deployment says (API Gateway's WebSocket URL). */
   eventsUrl?: string;
+  /** Added to a 429's detail: how to lift the limit where the caller runs the service (npm start). */
+  rateLimitNote?: string;
   /** Releases what the process holds beyond its clients (the local models' worker threads); `npm start` calls it when stopping. */
   dispose?(): Promise<void>;
   /** Waits (real time); injectable so tests can observe polling. */

@@ -12,14 +12,14 @@ export async function withQuota<T>(
   limiter: RateLimiter,
   settings: Settings,
   caller: Caller,
-  options: { now: Date; token: string; onRefused?: () => Promise<void> },
+  options: { now: Date; token: string; onRefused?: () => Promise<void>; note?: string },
   work: (status: RateLimitStatus | undefined) => Promise<T>,
 ): Promise<T> {
   if (!settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) return work(undefined);
   const decision = await limiter.acquire(rateLimitRules(caller, settings), options.now, options.token);
   if (!decision.allowed) {
     await options.onRefused?.();
-    throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds);
+    throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds, options.note);
   }
   try {
     return await work(statusOf(decision));
@@ -37,13 +37,13 @@ export async function ensureStanding(
   limiter: RateLimiter,
   settings: Settings,
   caller: Caller,
-  options: { now: Date; onRefused?: () => Promise<void> },
+  options: { now: Date; onRefused?: () => Promise<void>; note?: string },
 ): Promise<RateLimitStatus | undefined> {
   if (!settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) return undefined;
   const standing = await limiter.peek(rateLimitRules(caller, settings), options.now);
   if (!standing.allowed) {
     await options.onRefused?.();
-    throw new RateLimitedError(standing.used, standing.limit, standing.retryAfterSeconds);
+    throw new RateLimitedError(standing.used, standing.limit, standing.retryAfterSeconds, options.note);
   }
   return statusOf(standing);
 }

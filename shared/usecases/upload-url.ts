@@ -46,13 +46,13 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
   }
   const staging = stagingOf(deps);
   const id = randomUUID();
-  const rateLimit = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now() });
+  const rateLimit = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), note: deps.rateLimitNote });
   if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
     // Tickets are counted too (each is a staging slot for a day): twice the caller's analyses per hour.
     const [rule] = rateLimitRules(input.caller, settings);
     if (rule) {
       const ticket = await deps.rateLimiter.acquire([{ key: `ticket:${ownerKey(input.caller)}`, limit: rule.limit * TICKETS_PER_ANALYSIS }], deps.now(), id);
-      if (!ticket.allowed) throw new RateLimitedError(ticket.used, ticket.limit, ticket.retryAfterSeconds);
+      if (!ticket.allowed) throw new RateLimitedError(ticket.used, ticket.limit, ticket.retryAfterSeconds, deps.rateLimitNote);
     }
   }
   const maxBytes = Math.floor(settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB * 1024 * 1024);

@@ -89,7 +89,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   }
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
-  const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
+  const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused, note: deps.rateLimitNote });
   const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
   const decoded = { ...photo, image, imagePhash: await perceptualHash(image) };
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
@@ -113,7 +113,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     return hit ? { kind: "answered", outcome: hit } : null;
   };
   const claimed = await withClaim<Claimed>(claimOptions(deps, input, photo.fileHash + variantSuffix(variant), requestId, settle), () =>
-    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused }, async (rateLimit) => {
+    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused, note: deps.rateLimitNote }, async (rateLimit) => {
       await stage("analysing");
       const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
       await screenSuggestions(deps, settings, result);

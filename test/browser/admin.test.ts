@@ -42,19 +42,21 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
   let page: Page;
   const dialogs: string[] = [];
   let hostileId = "";
+  let contextId = "";
 
   beforeAll(async () => {
     fake = await new FakeOpenAI().start();
     service = await startScratchService({
       env: { OPENAI_API_KEY: "sk-browser", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_ADMIN_TOKEN: ADMIN_TOKEN },
     });
-    const upload = async (file: string, fingerprint: string) => {
+    const upload = async (file: string, fingerprint: string, context?: string) => {
       const form = new FormData();
       form.append("image", new Blob([await readFile(file)]), "photo.jpg");
       form.append("fingerprint", fingerprint);
+      if (context) form.append("context", context);
       return (await (await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form })).json()) as { analysis: { id: string } };
     };
-    await upload("fixtures/photos/coffee-mug.jpg", "browser-fp-1");
+    contextId = (await upload("fixtures/photos/coffee-mug.jpg", "browser-fp-1", "names for our office book swap")).analysis.id;
     // Suggestive (over the flag threshold, under the block one): analysed and flagged by OpenAI's moderation.
     fake.moderationScores = { sexual: 0.6 };
     await upload("fixtures/photos/motorcycle.png", "browser-fp-2");
@@ -89,7 +91,8 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     expect(response!.headers()["content-security-policy"]).not.toMatch(/unsafe-inline/);
     await page.fill("#token", "not-the-token");
     await page.press("#token", "Enter");
-    await expect.poll(() => page.textContent("#login-error")).toMatch(/sign in again/i);
+    // A wrong token says so (it used to say "Please sign in again.", as for an ended session).
+    await expect.poll(() => page.textContent("#login-error")).toBe("That token was not accepted: use the server's PHOTO_ANALYSIS_ADMIN_TOKEN, or a signed-in admin's token.");
     expect(await page.isVisible("#analyses")).toBe(false);
   });
 
@@ -106,6 +109,10 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     // The newest upload's fingerprint, shortened, as text (it is hostile markup).
     expect(firstRow[5]).toBe(`anonymous · ${HOSTILE_FINGERPRINT.slice(0, 12)}`);
     expect(firstRow[7]).toBe("active");
+    // Each row shows the photo's thumbnail, loaded through the image proxy.
+    const thumbnails = page.locator("#rows img.thumb");
+    expect(await thumbnails.count()).toBe(3);
+    await expect.poll(() => thumbnails.evaluateAll((images) => (images as unknown as ImageLike[]).every((image) => image.complete && image.naturalWidth > 0))).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, "admin-list.png"), fullPage: true });
   });
 
@@ -156,6 +163,24 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     expect(await page.locator("main script, main img:not(#preview-image)").count()).toBe(0);
     await page.waitForTimeout(300);
     expect(dialogs).toEqual([]);
+  });
+
+  it("shows the room (context) and language in the detail, and fits a phone's width", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${service.url}/admin/#/list`);
+      await page.waitForSelector("#rows tr");
+      expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobal).document.scrollingElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.goto(`${service.url}/admin/#/detail/${contextId}`);
+      await expect.poll(() => page.textContent("main")).toContain(contextId);
+      const facts = await page.locator("dl dt, dl dd").allTextContents();
+      expect(facts.join("|")).toContain("Room (context)|names for our office book swap");
+      expect(facts.join("|")).toContain("Language|en");
+      expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobal).document.scrollingElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(SCREENSHOTS, "admin-detail-phone.png"), fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+    }
   });
 
   it("draws the dashboard charts", async () => {

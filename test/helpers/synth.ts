@@ -30,8 +30,11 @@ export interface SynthResult {
   templates: Record<string, unknown>;
 }
 
-/** The configuration the README's first command is: no AWS variables, the default stage. */
-export const DEFAULT_SYNTH: SynthConfig = { name: "no-region-dev" };
+/**
+ * The README's first command (no AWS variables, the default stage), with the optional try page
+ * (`-c tryPage=true`) so that its bundle is built and checked too.
+ */
+export const DEFAULT_SYNTH: SynthConfig = { name: "no-region-dev", context: { tryPage: "true" } };
 
 async function synthRoot(): Promise<string> {
   return process.env.PHOTO_ANALYSIS_TEST_SYNTH_DIR ?? (await mkdtemp(join(tmpdir(), "photo-analysis-synth-")));

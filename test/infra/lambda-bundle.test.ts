@@ -154,9 +154,12 @@ describe("bundled Lambda functions", () => {
       [
         ...["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "Delete", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"],
         ...["Batch", "BatchStatus", "Job", "Worker", "EventsConnect", "EventsDisconnect", "EventsMessage", "SettingsSeeder"],
+        ...["DocsPage", "DocsAssets", "TryPage", "TryAssets"],
       ].sort(),
     );
     for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"]) expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
+    for (const file of ["index.html", "docs.js", "docs.css", "swagger-ui-bundle.js", "swagger-ui.css"]) expect(existsSync(join(assets.DocsPage!, "static", file)), file).toBe(true);
+    for (const file of ["index.html", "try.css", "try.js"]) expect(existsSync(join(assets.TryPage!, "static", file)), file).toBe(true);
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
     expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
     expect(existsSync(join(layerModules, "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"))).toBe(true);
@@ -214,6 +217,10 @@ describe("bundled Lambda functions", () => {
       AdminStats: 200,
       AdminPage: 200,
       AdminAssets: 200,
+      DocsPage: 200,
+      DocsAssets: 200,
+      TryPage: 200,
+      TryAssets: 200,
       Batch: 202,
       BatchStatus: 404,
       Job: 404,
@@ -302,6 +309,19 @@ describe("bundled Lambda functions", () => {
     const chart = await invoke("AdminAssets", { ...JSON.parse(await readFile("fixtures/events/admin-assets.json", "utf8")), pathParameters: { file: "chart.umd.min.js" } });
     expect(chart.statusCode).toBe(200);
     expect(chart.body).toContain("Chart");
+  });
+
+  it("serves the API docs and the try page from their bundles: Swagger UI and the page's script built in, the WebSocket API named in the try page's CSP", async () => {
+    const docs = await invoke("DocsAssets", { ...JSON.parse(await readFile("fixtures/events/docs-page.json", "utf8")), pathParameters: { file: "swagger-ui-bundle.js" } });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain("SwaggerUIBundle");
+    const page = await invoke("TryPage", JSON.parse(await readFile("fixtures/events/try-page.json", "utf8")), { PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev" });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<script type="module" src="/try/assets/try.js"></script>');
+    expect(page.headers["content-security-policy"]).toContain("connect-src 'self' wss://events.example.test;");
+    const script = await invoke("TryAssets", { ...JSON.parse(await readFile("fixtures/events/try-page.json", "utf8")), pathParameters: { file: "try.js" } });
+    expect(script.statusCode).toBe(200);
+    expect(script.body).toContain("/api/photo-analysis/batch/");
   });
 
   it("keeps sharp and the models out of every bundle but the upload function's and the worker's (inlined or required)", async () => {

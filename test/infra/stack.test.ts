@@ -3,7 +3,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Architecture } from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, apiGatewayPath } from "../../functions/routes.js";
+import { deployedRoutes, WEBSOCKET_ROUTES, WORKER_FUNCTION, apiGatewayPath } from "../../functions/routes.js";
 import { defaultSettingStrings, SETTING_NAMES } from "../../shared/config/settings.js";
 import { INDEXES } from "../../shared/stores/table-schema.js";
 import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
@@ -18,6 +18,9 @@ function synth(stage: "dev" | "prod" = "dev", architecture = Architecture.X86_64
   const stack = new PhotoAnalysisStack(app, `Test-${stage}`, { stage, architecture, guardrails });
   return { app, stack, template: Template.fromStack(stack) };
 }
+
+/** What the default stack deploys: every route but the try page (-c tryPage=true). */
+const HTTP_ROUTES = deployedRoutes();
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 let template: Template;
@@ -98,6 +101,21 @@ describe("API and functions", () => {
   it("gives only the upload function the vision runtime layer", () => {
     expect(resources[functionIdFor("Upload")]!.Properties.Layers).toHaveLength(1);
     for (const id of ["Image", "GetAnalysis", "Recent", "Cleanup", "UploadUrl"]) expect(resources[functionIdFor(id)]!.Properties.Layers).toBeUndefined();
+  });
+
+  it("serves the try page at / only with -c tryPage=true, as static files with no data access, naming the WebSocket API for its CSP", () => {
+    expect(Object.keys(resources).some((key) => key.startsWith("TryPageFunction"))).toBe(false);
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const withPage = Template.fromStack(new PhotoAnalysisStack(app, "Test-try", { stage: "dev", architecture: Architecture.X86_64, tryPage: true })).toJSON().Resources as Resources;
+    const routeKeys = Object.values(withPage).filter((r) => r.Type === "AWS::ApiGatewayV2::Route").map((r) => r.Properties.RouteKey);
+    expect(routeKeys).toEqual(expect.arrayContaining(["GET /", "GET /try/assets/{file}", "GET /docs", "GET /docs/assets/{file}"]));
+    const [pageId, page] = Object.entries(withPage).find(([key, r]) => key.startsWith("TryPageFunction") && r.Type === "AWS::Lambda::Function")!;
+    expect(page.Properties.Environment.Variables.PHOTO_ANALYSIS_EVENTS_URL).toBeDefined();
+    const roleRef = withPage[pageId]!.Properties.Role["Fn::GetAtt"][0];
+    const actions = Object.values(withPage)
+      .filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((role: any) => role.Ref === roleRef))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement.flatMap((statement: any) => [statement.Action].flat()));
+    expect(actions.filter((action: string) => !action.startsWith("xray:"))).toEqual([]);
   });
 
   it("keeps function and access logs for a month", () => {

@@ -10,6 +10,7 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { manualClock, useLocalStack } from "../helpers/stack.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
+import { captureLogs } from "../helpers/console.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
@@ -220,6 +221,7 @@ describe("POST /api/photo-analysis/upload/", () => {
   });
 
   it("answers 500 in the seed's shape when the provider fails, and stores nothing", async () => {
+    captureLogs(); // this path logs on purpose
     const { upload, recent } = await api();
     suite.fake.behaviours = [{ kind: "status", status: 500 }];
     const result = await upload(uploadEvent(coffee, { fingerprint: "fp-fail" }));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiGatewayConnections } from "../../shared/notifications/api-gateway-connections.js";
 import { SqsJobQueue } from "../../shared/queue/sqs-job-queue.js";
 import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
+import { captureLogs } from "../helpers/console.js";
 
 /** The AWS adapters of the queue and notification ports, against loopback servers speaking their wire formats. */
 
@@ -22,6 +23,7 @@ afterAll(async () => {
 
 describe("SqsJobQueue", () => {
   it("sends jobs in SendMessageBatch calls of at most 10 to the queue URL's host, and resends only the entries SQS refused", async () => {
+    captureLogs(); // this path logs on purpose
     const queue = new SqsJobQueue(() => new SQSClient({ region: "us-east-1", credentials }), sqs.queueUrl);
     const ids = Array.from({ length: 23 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
     sqs.refuse = [ids[4]!];
@@ -37,6 +39,7 @@ describe("SqsJobQueue", () => {
   });
 
   it("fails (so nothing claims to be queued) when SQS refuses an entry twice", async () => {
+    captureLogs(); // this path logs on purpose
     const queue = new SqsJobQueue(() => new SQSClient({ region: "us-east-1", credentials }), sqs.queueUrl);
     sqs.refuse = ["job-twice", "job-twice"];
     await expect(queue.enqueue(["job-twice"])).rejects.toThrow(/SQS refused 1 message\(s\): InternalError/);

@@ -9,6 +9,7 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { uploadEvent } from "../helpers/events.js";
 import { FAULTS, startFaultLab, unitsCharged, type FaultLab } from "../helpers/fault-lab.js";
 import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * The async path under one injected fault at a time: a batch submitted through the batch handler,
@@ -87,6 +88,7 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
 
 describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () => {
   it(`holds every invariant for ${FAULTS.length} fault kinds × ${OPERATIONS.length} calls`, async () => {
+    captureLogs(); // this path logs on purpose
     const rows: string[] = [];
     const problems: string[] = [];
     let index = 0;

@@ -14,6 +14,7 @@ import type { VisionProvider } from "../../shared/vision/provider.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
 import { openWatcher, refusedHandshake, type SocketMessage } from "../helpers/socket.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * The async pipeline end to end on `npm start`'s local service: real HTTP, a real WebSocket client,
@@ -133,7 +134,7 @@ describe("async upload and batches on the local service", () => {
     const failed = finals.filter((message) => message.stage === "failed");
     expect(failed.map((message) => message.index).sort()).toEqual([3, 7]);
     for (const message of failed) {
-      expect(message.error).toEqual({ status: 400, body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF or HEIC image."], request_id: message.job_id } });
+      expect(message.error).toEqual({ status: 400, body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image."], request_id: message.job_id } });
     }
     expect(finals.filter((message) => message.stage === "done")).toHaveLength(8);
     // Each job's stages arrive in order.
@@ -328,6 +329,7 @@ describe("at-least-once delivery", () => {
   }
 
   it("a worker killed mid-analysis is delivered again after the visibility timeout and the photo gets exactly one analysis and one upload, charged once", async () => {
+    captureLogs(); // this path logs on purpose
     let vision: ReturnType<typeof countingVision> | undefined;
     // The first delivery's provider call never returns: that worker is dead as far as the queue can tell.
     const local = await service({

@@ -1,9 +1,10 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startScratchService } from "../helpers/local-service.js";
 import { startLocalService, type LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
@@ -97,11 +98,55 @@ describe("npm run cleanup", () => {
     try {
       const { code, stdout } = await cli(["bin/cleanup.ts", "--dry-run", "--batch-size", "50"], { PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_TABLE: "" });
       expect(code).toBe(0);
+      expect(stdout).toContain(`Local data: ${dataDir}`);
       expect(stdout).toContain("DRY RUN: nothing will be deleted");
       expect(stdout).toMatch(/Expired items found:\s+0/);
       const bad = await cli(["bin/cleanup.ts", "--batch-size", "0"], { PHOTO_ANALYSIS_DATA_DIR: dataDir });
       expect(bad.code).toBe(2);
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("says where it looked and makes no folder when there is no local data yet", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "photo-analysis-cleanup-none-"));
+    const nowhere = join(parent, "never-started");
+    try {
+      const empty = await cli(["bin/cleanup.ts"], { PHOTO_ANALYSIS_DATA_DIR: nowhere, PHOTO_ANALYSIS_TABLE: "" });
+      expect(empty.code, empty.stderr).toBe(0);
+      expect(empty.stdout).toContain(`No local data in ${nowhere}`);
+      expect(existsSync(nowhere)).toBe(false);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm start's banner", () => {
+  it("states the active rate limits and the switch, the try page and the docs, and prints no AWS SDK notice about Node versions", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-banner-"));
+    // The SDK's variable is left to the command itself to set (the suite sets it for its own processes).
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...env } = process.env;
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/server.ts"], {
+      env: { ...env, PORT: "0", PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_MODERATION: "off", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "7" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain("admin:"), { timeout: 30_000, interval: 50 });
+      const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!;
+      expect(stdout).toContain(
+        "rate limits: 7 new analyses an hour per anonymous fingerprint (28 per address), 20 per signed-in user; cached answers are free. To switch them off: PHOTO_ANALYSIS_ENABLE_RATE_LIMITING=false npm start",
+      );
+      expect(stdout).toContain(`try it in a browser: ${url}/ (API docs: ${url}/docs/)`);
+      expect(stdout.includes("node: Node v"), stdout).toBe(Number(process.versions.node.split(".")[0]) < 22);
+      expect(stderr).not.toContain("NodeVersionSupportWarning");
+    } finally {
+      child.kill("SIGINT");
+      await new Promise((resolve) => child.once("exit", resolve));
       await rm(dataDir, { recursive: true, force: true });
     }
   });
@@ -173,7 +218,9 @@ describe("operator commands as a person uses them", () => {
     try {
       const { code, stdout } = await cli(["bin/upload-test.ts", "coffee-mug.jpg", "--presigned", "--url", service.url]);
       expect(code, stdout).toBe(0);
-      expect(stdout).toContain("asking");
+      // A small photo goes this way because it was asked to, not because it is "over the direct limit".
+      expect(stdout).toContain("--presigned: asking");
+      expect(stdout).not.toContain("over the direct limit");
       expect(stdout).toMatch(/Uploading to storage \(upload_id [0-9a-f-]{36}\)/);
       expect(stdout).toContain("Upload successful");
       const signed = await cli(["bin/upload-test.ts", "coffee-mug.jpg", "--token", "not-a-jwt", "--url", service.url]);

@@ -6,6 +6,7 @@ import { startScratchService } from "../helpers/local-service.js";
 import type { LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { openWatcher } from "../helpers/socket.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * Hostile clients of the progress WebSocket on `npm start`'s server: whatever a client sends, or
@@ -44,6 +45,7 @@ async function serverAlive(): Promise<void> {
 
 describe("the local events WebSocket under hostile clients", () => {
   it("closes a connection that sends a frame over API Gateway's 128 KB (1009), and only that one", async () => {
+    captureLogs(); // this path logs on purpose
     const bystander = await openWatcher(eventsUrl);
     const socket = new WebSocket(eventsUrl);
     await new Promise((resolve) => socket.once("open", resolve));

@@ -6,6 +6,7 @@ import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.j
 import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
 import { FAULTS, startFaultLab, unitsCharged, type FaultLab } from "../helpers/fault-lab.js";
 import { uploadEvent } from "../helpers/events.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * Uploads under one injected fault at a time, between the service and its DynamoDB and S3 servers,
@@ -88,6 +89,7 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
 
 describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
   it(`holds every invariant for ${FAULTS.length} fault kinds × ${OPERATIONS.length} writes`, async () => {
+    captureLogs(); // this path logs on purpose
     const rows: string[] = [];
     let index = 0;
     const problems: string[] = [];

@@ -120,6 +120,32 @@ describe("npm start's local service over real HTTP", () => {
     expect(ids.size).toBe(3);
   });
 
+  it("answers a wrong method on a known path with 405 and Allow, a literal path included (GET on upload/ or batch/ is not an id)", async () => {
+    for (const path of ["/api/photo-analysis/upload/", "/api/photo-analysis/batch", "/api/photo-analysis/upload-url/"]) {
+      const response = await fetch(`${service.url}${path}`);
+      expect(response.status, path).toBe(405);
+      expect(response.headers.get("allow"), path).toBe("POST");
+      expect(await response.json(), path).toMatchObject({ detail: 'Method "GET" not allowed.' });
+    }
+    expect((await fetch(`${service.url}/api/photo-analysis/recent/`, { method: "POST" })).status).toBe(405);
+    expect((await fetch(`${service.url}/api/photo-analysis/00000000-0000-4000-8000-000000000000/`)).status).toBe(404);
+  });
+
+  it("says which port is taken and how to choose another when the port is in use, and leaves nothing running", async () => {
+    const port = Number(new URL(service.url).port);
+    const other = await mkdtemp(join(tmpdir(), "photo-analysis-port-"));
+    try {
+      await expect(startLocalService({ dataDir: other, port, env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl } })).rejects.toThrow(
+        `Port ${port} on 127.0.0.1 is already in use (another npm start?). Stop that server, or serve on another port: PORT=${port + 1} npm start`,
+      );
+      // Its embedded servers were stopped: the folder is free for the next start.
+      const retry = await startLocalService({ dataDir: other, env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl } });
+      await retry.close();
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a second service on the same data folder with instructions instead of crashing on the locked database", async () => {
     await expect(startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl } })).rejects.toThrow(
       /is in use by another npm start \(pid \d+, http:\/\/127\.0\.0\.1:\d+\)\. Stop it, use another folder \(PHOTO_ANALYSIS_DATA_DIR\), or point at its servers: PHOTO_ANALYSIS_DYNAMODB_ENDPOINT=/,

@@ -17,6 +17,7 @@ import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
 import { OpenAIModerator } from "../../shared/moderation/openai-moderator.js";
 import { RekognitionModerator } from "../../shared/moderation/rekognition-moderator.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * The moderators against loopback servers speaking Rekognition's and OpenAI's wire formats, and the
@@ -91,6 +92,7 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
   });
 
   it("on the service with an OpenAI key: an explicit photo is 422, and a rejected generated name fails the analysis", async () => {
+    captureLogs(); // this path logs on purpose
     const service = await startScratchService({ env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
     cleanups.push(() => service.close());
     const upload = (bytes: Buffer) => {

@@ -6,6 +6,7 @@ import type { HttpResult } from "../../functions/http.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { parseJson, uploadEvent } from "../helpers/events.js";
 import { manualClock, useLocalStack } from "../helpers/stack.js";
+import { captureLogs } from "../helpers/console.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
@@ -107,6 +108,7 @@ describe("one analysis per photo under concurrency", () => {
   });
 
   it("a failed analysis releases the claim so the next upload can try", async () => {
+    captureLogs(); // this path logs on purpose
     const { upload } = await setup();
     const photo = await sharp(coffee).resize(222).jpeg({ quality: 73 }).toBuffer();
     suite.fake.behaviours = [{ kind: "status", status: 500 }, { kind: "suggestions" }];

@@ -10,6 +10,7 @@ import { fieldErrorsSchema, healthSchema, uploadResponseSchema } from "../../sha
 import { SUGGESTIONS_JSON_SCHEMA } from "../../shared/vision/instructions.js";
 import { httpEvent, uploadEvent } from "../helpers/events.js";
 import { useLocalStack } from "../helpers/stack.js";
+import { captureLogs } from "../helpers/console.js";
 
 const suite = useLocalStack();
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
@@ -63,6 +64,7 @@ describe("GET /api/photo-analysis/health/", () => {
   });
 
   it("is 503 naming the failed check when the provider lacks its key or the table is unreachable", async () => {
+    captureLogs(); // this path logs on purpose
     const noKey = await suite.stack.deps({ PHOTO_ANALYSIS_VISION_PROVIDER: "anthropic" });
     const missing = await createHealthHandler(() => noKey)(httpEvent({ method: "GET", path: "/api/photo-analysis/health/" }));
     expect(missing.statusCode).toBe(503);

@@ -11,6 +11,7 @@ import { NAME_MAX_LENGTH } from "../../shared/domain/suggestions.js";
 import { createProviderSelector } from "../../shared/vision/select.js";
 import type { VisionProvider } from "../../shared/vision/provider.js";
 import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../helpers/fake-providers.js";
+import { captureLogs } from "../helpers/console.js";
 
 const jpeg = await readFile("fixtures/photos/imagenet-coffee-mug.jpg");
 const input = { jpeg: async () => jpeg, prompt: "You name chat rooms.", style: "playful" as const };
@@ -141,6 +142,7 @@ describe("retries, fallback chain and selection", () => {
   });
 
   it("falls back in order when the chosen provider fails, skipping unconfigured ones", async () => {
+    captureLogs(); // this path logs on purpose
     const select = env({ OPENAI_API_KEY: "sk", GEMINI_API_KEY: "gm" });
     const settings = parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "openai", PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "anthropic,gemini,local", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" });
     openai.behaviours = [{ kind: "status", status: 500 }];

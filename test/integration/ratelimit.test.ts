@@ -8,6 +8,7 @@ import { parseJson, uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
+import { captureLogs } from "../helpers/console.js";
 
 let stack: TestStack;
 let fake: FakeOpenAI;
@@ -97,6 +98,7 @@ describe("rate limiting through the upload handler", () => {
   });
 
   it("gives the unit back when the vision call fails", async () => {
+    captureLogs(); // this path logs on purpose
     const { upload } = await uploader({ PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1" });
     fake.behaviours = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
     expect((await upload(images[50]!, { fingerprint: "fp-refund" })).statusCode).toBe(500);

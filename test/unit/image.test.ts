@@ -93,7 +93,8 @@ describe("openImage validation", () => {
 
   it("rejects text, truncated files and too many pixels with a clear message", async () => {
     expect(await rejection(Buffer.from("GIF89a but really just text pretending"))).toMatch(/valid image/);
-    expect(await rejection(Buffer.from("just some text in a file named photo.jpg"))).toMatch(/Unsupported image format/);
+    // Every format it accepts is named, AVIF included.
+    expect(await rejection(Buffer.from("just some text in a file named photo.jpg"))).toBe("Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image.");
     expect(await rejection(coffee.subarray(0, coffee.length / 3))).toMatch(/valid image/);
     expect(await rejection(coffee, 10_000)).toMatch(/Image dimensions too large/);
   });

@@ -9,6 +9,7 @@ import { announce, submitJobs, subscribe } from "../../shared/usecases/jobs.js";
 import { runJob } from "../../shared/usecases/run-job.js";
 import { memoryDeps, providerFailure, ScriptedVision } from "../doubles/memory.js";
 import { distinctImages } from "../helpers/photos.js";
+import { captureLogs } from "../helpers/console.js";
 
 /** The async use cases on memory doubles: submission's commit point, the worker's failure policy, notifications. */
 
@@ -81,6 +82,7 @@ describe("runJob", () => {
   });
 
   it("lets a transient fault be delivered again while deliveries remain; the last delivery makes it the job's answer", async () => {
+    captureLogs(); // this path logs on purpose
     const busy = new BusyError("held", 2);
     expect(jobFailureOf(busy, "j", false)).toBeNull();
     expect(jobFailureOf(new Error("socket hang up"), "j", false)).toBeNull();
@@ -131,6 +133,7 @@ describe("runJob", () => {
 
 describe("the worker handler", () => {
   it("reports only the message that should run again (partial batch response)", async () => {
+    captureLogs(); // this path logs on purpose
     const { deps, jobs } = memoryDeps({ vision: new ScriptedVision(["ok", "ok"]) });
     const { jobs: created } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true });
     const flaky = created[1]!.id;

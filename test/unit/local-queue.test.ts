@@ -5,6 +5,19 @@ import type { SQSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LocalJobQueue, type QueueConsumer } from "../../shared/local/local-queue.js";
 
+/** A disk that can be made slow: while `slowDisk.hold` is set, the queue's file writes wait for it. */
+const slowDisk: { hold?: Promise<void> } = {};
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  return {
+    ...actual,
+    rename: async (...args: Parameters<typeof actual.rename>) => {
+      await slowDisk.hold;
+      return actual.rename(...args);
+    },
+  };
+});
+
 /**
  * The in-process queue `npm start` runs jobs through, held to the SQS semantics the worker relies
  * on: at-least-once delivery, visibility timeout, partial batch responses, dead letters, and (with
@@ -132,12 +145,16 @@ describe("LocalJobQueue", () => {
     it("a delivery under way when the process died stays hidden until its visibility timeout, then comes again counted as the second", async () => {
       const file = join(dir, "queue.json");
       const killed = new LocalJobQueue({ file, visibilityTimeoutMs: 400 });
-      const dying = consumer(() => "never");
+      // One delivery in this process, however long the test takes to stop it.
+      const dying = consumer(() => {
+        killed.pause();
+        return "never";
+      });
       killed.attach(dying.consume);
       const killedAt = Date.now();
       await killed.enqueue(["mid-job"]);
-      await vi.waitFor(async () => expect((JSON.parse(await readFile(file, "utf8")) as { messages: { receiveCount: number }[] }).messages[0]?.receiveCount).toBe(1));
-      expect(dying.deliveries).toHaveLength(1);
+      await vi.waitFor(() => expect(dying.deliveries).toHaveLength(1), { interval: 5 });
+      expect((JSON.parse(await readFile(file, "utf8")) as { messages: { receiveCount: number }[] }).messages[0]?.receiveCount).toBe(1);
       await killed.close(0); // as good as dead: its delivery never ends, and it writes the file no more
 
       const restarted = new LocalJobQueue({ file, visibilityTimeoutMs: 400 });
@@ -152,7 +169,11 @@ describe("LocalJobQueue", () => {
     it("counts deliveries across restarts: a message that keeps failing dead-letters, and the dead letters are kept", async () => {
       const file = join(dir, "queue.json");
       const first = new LocalJobQueue({ file, visibilityTimeoutMs: 300, maxReceives: 2 });
-      const failing = consumer(() => "fail");
+      // One delivery in this process, however long the test takes to stop it (a loaded machine may pass the timeout).
+      const failing = consumer(() => {
+        first.pause();
+        return "fail";
+      });
       first.attach(failing.consume);
       await first.enqueue(["poison"]);
       await vi.waitFor(() => expect(failing.deliveries).toHaveLength(1), { interval: 5 });
@@ -168,6 +189,27 @@ describe("LocalJobQueue", () => {
       expect(second.deadLetters).toHaveLength(1);
       await second.close();
       expect(new LocalJobQueue({ file }).deadLetters).toEqual([{ messageId: expect.any(String), body: JSON.stringify({ job_id: "poison" }), receiveCount: 2 }]);
+    });
+
+    it("hands a message to one consumer at a time however slow the disk: the timeout runs from the hand-over, and the count is the delivery's own", async () => {
+      const queue = new LocalJobQueue({ file: join(dir, "queue.json"), visibilityTimeoutMs: 40 });
+      const { deliveries, consume } = consumer(() => "ok");
+      queue.attach(consume);
+      queue.pause();
+      await queue.enqueue(["slow-disk"]);
+      let release!: () => void;
+      slowDisk.hold = new Promise((resolve) => (release = resolve));
+      try {
+        queue.resume(); // the delivery's write now waits on the disk, well past the visibility timeout
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(deliveries).toEqual([]);
+      } finally {
+        slowDisk.hold = undefined;
+        release();
+      }
+      await queue.idle();
+      expect(deliveries).toEqual([{ jobId: "slow-disk", receiveCount: 1 }]);
+      await queue.close();
     });
 
     it("fails the send when the file cannot be written, and delivers nothing of it (SendMessage failed)", async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, findRoute, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, websocketRouteFor } from "../../functions/routes.js";
+import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, deployedRoutes, findRoute, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, websocketRouteFor } from "../../functions/routes.js";
 
 describe("route table", () => {
   it("has the seed's four endpoints, the owner's delete, the presigned-upload one, the async ones, health, the API document and the read-only admin", () => {
@@ -21,7 +21,13 @@ describe("route table", () => {
       "GET /api/admin/stats/",
       "GET /admin/",
       "GET /admin/assets/{file}",
+      "GET /docs/",
+      "GET /docs/assets/{file}",
+      "GET /",
+      "GET /try/assets/{file}",
     ]);
+    // The pages are static files: no data access at all.
+    for (const route of HTTP_ROUTES.filter((r) => r.staticAssets)) expect(route.access, route.id).toEqual({});
     // The admin is read-only: no POST, no write access, no objects.
     for (const route of HTTP_ROUTES.filter((r) => r.id.startsWith("Admin"))) {
       expect(route.method).toBe("GET");
@@ -44,6 +50,16 @@ describe("route table", () => {
     expect(findRoute("DELETE", "/api/photo-analysis/abc/image/")).toBeNull();
     expect(findRoute("PUT", "/api/photo-analysis/abc/")).toBeNull();
     expect(findRoute("GET", "/api/other/")).toBeNull();
+    expect(findRoute("GET", "/")?.route.id).toBe("TryPage");
+    expect(findRoute("GET", "/docs")?.route.id).toBe("DocsPage");
+    expect(findRoute("GET", "/docs/assets/docs.js")).toMatchObject({ route: { id: "DocsAssets" }, pathParameters: { file: "docs.js" } });
+  });
+
+  it("deploys the try page only when asked (-c tryPage=true); npm start serves every route", () => {
+    expect(deployedRoutes().map((route) => route.id)).not.toContain("TryPage");
+    expect(deployedRoutes().map((route) => route.id)).toContain("DocsPage");
+    expect(deployedRoutes({ tryPage: true })).toEqual(HTTP_ROUTES);
+    expect(HTTP_ROUTES.filter((route) => route.optional).map((route) => route.id)).toEqual(["TryPage", "TryAssets"]);
   });
 
   it("sends WebSocket messages to the route their action names, anything else to $default", () => {
@@ -72,8 +88,11 @@ describe("route table", () => {
   });
 
   it("answers a wrong method on a known path with the methods it allows, and malformed paths match nothing", () => {
-    // "upload" is also a possible {id} (answered 404): the path takes GET and DELETE too.
-    expect(allowedMethods("/api/photo-analysis/upload/")).toEqual(["DELETE", "GET", "POST"]);
+    // A literal path is never read as an id: GET /upload/ is a wrong method (405), not an unknown analysis (404).
+    expect(allowedMethods("/api/photo-analysis/upload/")).toEqual(["POST"]);
+    expect(findRoute("GET", "/api/photo-analysis/upload/")).toBeNull();
+    expect(allowedMethods("/api/photo-analysis/batch")).toEqual(["POST"]);
+    expect(allowedMethods("/api/photo-analysis/0b8e/")).toEqual(["DELETE", "GET"]);
     expect(allowedMethods("/api/photo-analysis/abc/image/")).toEqual(["GET"]);
     expect(allowedMethods("/api/admin/stats")).toEqual(["GET"]);
     expect(allowedMethods("/api/nothing/")).toEqual([]);

@@ -10,6 +10,7 @@ import { analyzeUpload } from "../../shared/usecases/upload.js";
 import { distinctImages } from "../helpers/photos.js";
 import { memoryClock, memoryDeps, providerFailure, ScriptedVision } from "../doubles/memory.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
+import { captureLogs } from "../helpers/console.js";
 
 /**
  * Every branch of the upload use case, on memory doubles of its ports: no servers, milliseconds
@@ -178,6 +179,7 @@ describe("analyzeUpload", () => {
   });
 
   it("answers from the fallback chain when the first provider fails", async () => {
+    captureLogs(); // this path logs on purpose
     const first = new ScriptedVision([providerFailure("first down")], "first");
     const second = new ScriptedVision([], "second");
     const { deps } = memoryDeps({ vision: new FallbackVisionProvider([first, second]) });
@@ -358,6 +360,7 @@ describe("analyzeUpload", () => {
 
 describe("image TTL ceiling", () => {
   it("never promises an image past the deployment's ceiling, whatever the live setting says", async () => {
+    captureLogs(); // this path logs on purpose
     const { deps } = memoryDeps({ settings: { PHOTO_ANALYSIS_IMAGE_TTL_HOURS: "2000" } });
     const capped = { ...deps, maxImageTtlHours: 720 };
     const outcome = await analyzeUpload(capped, { bytes: coffee, caller });

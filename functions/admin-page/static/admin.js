@@ -26,11 +26,17 @@
 
   const token = () => sessionStorage.getItem(TOKEN_KEY);
 
-  async function api(path) {
+  async function api(path, signingIn = false) {
     const response = await fetch(path, { headers: { authorization: `Bearer ${token()}` }, cache: "no-store" });
     const body = await response.json().catch(() => ({}));
     if (response.status === 401 || response.status === 403) {
-      signOut(response.status === 403 ? "This account is not an admin." : "Please sign in again.");
+      // A token refused at sign-in is a wrong token; refused later, the session ended (the token changed or expired).
+      const message = response.status === 403
+        ? "This account is not an admin."
+        : signingIn
+          ? "That token was not accepted: use the server's PHOTO_ANALYSIS_ADMIN_TOKEN, or a signed-in admin's token."
+          : "Your session has ended: please sign in again.";
+      signOut(message);
       throw new Error("unauthorised");
     }
     if (!response.ok) throw new Error(body.detail || JSON.stringify(body));
@@ -123,7 +129,10 @@
             el("td", { text: userLabel(row) }),
             el("td", { text: row.storage_type }),
             el("td", {}, expiryBadge(row.is_expired)),
-            el("td", {}, el("a", { href: row.image_url, target: "_blank", rel: "noopener", text: "view" })),
+            el("td", {}, row.is_expired
+              ? el("span", { class: "muted", text: "expired" })
+              : el("a", { href: row.image_url, target: "_blank", rel: "noopener", title: "Open the image" },
+                  el("img", { class: "thumb", src: row.image_url, alt: `Photo ${row.short_id}`, loading: "lazy", width: 48, height: 48 }))),
           ),
         );
       }
@@ -151,6 +160,7 @@
     }
     const facts = [
       ["ID", a.id], ["Created", formatDate(a.created_at)], ["Model", a.ai_vision_model], ["Provider", a.provider], ["Style", a.style || "default"],
+      ["Room (context)", a.context || "—"], ["Language", a.language || "en"],
       ["Times used", a.times_used], ["User", a.username || "anonymous"], ["User id", a.user_id || "—"], ["Fingerprint", a.fingerprint || "—"],
       ["IP address", a.ip_address || "—"], ["Storage", a.storage_type], ["File size", `${a.file_size} bytes (stored ${a.stored_size})`],
       ["MD5", a.file_hash], ["pHash", a.image_phash], ["Expires", formatDate(a.expires_at)],
@@ -250,7 +260,7 @@
     sessionStorage.setItem(TOKEN_KEY, document.getElementById("token").value.trim());
     document.getElementById("token").value = "";
     try {
-      await api("/api/admin/stats/?days=1");
+      await api("/api/admin/stats/?days=1", true);
       if (!location.hash) location.hash = "#/list";
       await route();
     } catch (error) {
