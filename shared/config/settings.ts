@@ -113,6 +113,11 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   /** Largest image accepted, in pixels (width x height): guards against decompression bombs. */
   PHOTO_ANALYSIS_MAX_PIXELS: positiveInt.default(100_000_000),
+  /**
+   * HEIC's own, stricter budget: libheif (WebAssembly) holds ~13 bytes per pixel while it decodes, so 50 MP
+   * is ~0.7 GB. Phones' HEICs are 12 MP, 48 MP at most.
+   */
+  PHOTO_ANALYSIS_MAX_HEIC_PIXELS: positiveInt.default(50_000_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

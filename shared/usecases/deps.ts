@@ -1,3 +1,4 @@
+import type { HeicDecoder } from "../image/heic.js";
 import type { BlockedPhotos, Moderator } from "../moderation/moderation.js";
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
@@ -51,6 +52,8 @@ export interface AppDeps {
   gateway?: ConnectionGateway;
   /** Where clients open the progress WebSocket, when the deployment says (API Gateway's WebSocket URL). */
   eventsUrl?: string;
+  /** Decodes HEIC off the event loop (`npm start`'s worker threads); absent: on the calling thread, one at a time (Lambda). */
+  heicDecoder?: HeicDecoder;
   /** Releases what the process holds beyond its clients (the local models' worker threads); `npm start` calls it when stopping. */
   dispose?(): Promise<void>;
   /** Waits (real time); injectable so tests can observe polling. */

@@ -3,7 +3,7 @@ import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js"
 import { DEFAULT_LANGUAGE, isEnglish, sameVariant, variantSuffix, type PromptVariant } from "../domain/prompt.js";
 import type { Caller, PhotoAnalysisRecord } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
-import { lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
+import { decodeOptionsFrom, lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
@@ -71,7 +71,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused });
-  const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  const image = await openImage(input.bytes, decodeOptionsFrom(settings, deps.heicDecoder));
   const imagePhash = await perceptualHash(image);
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
