@@ -7,6 +7,7 @@ import {
   AnalysisFailedError,
   AppError,
   BusyError,
+  CapReachedError,
   InvalidInputError,
   type InputSubject,
   ForbiddenError,
@@ -91,6 +92,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
       },
     );
   }
+  if (error instanceof CapReachedError) return reply(error.status, { error: error.title, detail: error.message });
   if (error instanceof BusyError) {
     return reply(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
   }

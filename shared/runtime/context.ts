@@ -14,6 +14,7 @@ import { EnvConfigSource, JsonFileConfigSource, LayeredConfigSource, LiveSetting
 import { SsmConfigSource } from "../config/ssm-source.js";
 import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
+import { socketLimitsOn } from "../usecases/socket-limits.js";
 import { DynamoRecordStore } from "../stores/dynamo-record-store.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
@@ -240,6 +241,7 @@ export function createDeps(
   if (s3) imageStores.s3 = new S3ImageStore(s3, runtime.bucketName!);
   if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
   const settings = new LiveSettings(createConfigSource(runtime, env));
+  const counters = new DynamoCounterStore(documents, runtime.tableName);
   return {
     settings: () => settings.get(),
     visionProvider,
@@ -260,7 +262,8 @@ export function createDeps(
     imageStores,
     stats: new DynamoStatsStore(documents, runtime.tableName),
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
-    rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
+    rateLimiter: new SlidingWindowRateLimiter(counters),
+    socketLimits: socketLimitsOn(counters),
     tokens: runtime.jwtIssuer ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, jwksUrl: runtime.jwksUrl }) : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
     telemetry: instrumentation.telemetry,

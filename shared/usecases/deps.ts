@@ -5,6 +5,7 @@ import type { StorageType } from "../domain/types.js";
 import type { ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, RecordStore, StagingStore, UploadClaims, UploadIntents } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
+import type { ConcurrencyLimiter } from "../ratelimit/concurrency.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { StatsEvent, StatsStore } from "../stats/stats.js";
 import { dayOf } from "../stats/stats.js";
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** Photos moderation refused, by MD5. */
   blockedPhotos?: BlockedPhotos;
   rateLimiter: RateLimiter;
+  /** The progress WebSocket's caps (socket-limits.ts): slots held at once (connections, subscriptions), and messages per second. */
+  socketLimits: { connections: ConcurrencyLimiter; messages: RateLimiter };
   /** Who may use the admin: a static token (local) and/or signed-in users in this group. */
   admin: { token?: string; group: string };
   /** Dashboard counters, maintained on write. */
