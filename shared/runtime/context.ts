@@ -128,8 +128,11 @@ function awsTimeouts(runtime: Pick<RuntimeEnvironment, "awsTimeoutMs">) {
 function endpointCredentials(endpoint: string | undefined, runtime: Pick<RuntimeEnvironment, "localKeyPair">) {
   if (!endpoint) return {};
   const standard = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
-  return runtime.localKeyPair || !standard ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
+  return runtime.localKeyPair || !standard ? { credentials: LOCAL_KEY_PAIR } : {};
 }
+
+/** The embedded S3 server's one key pair (s3rver's; public, so it proves nothing about who signed). */
+export const LOCAL_KEY_PAIR = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
 export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBClient {
   return new DynamoDBClient({
