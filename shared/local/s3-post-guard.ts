@@ -60,7 +60,8 @@ function guardFormPost(
     parser = Busboy({ headers: request.headers as { "content-type": string } });
   } catch {
     request.resume();
-    return finish(malformed);
+    finish(malformed);
+    return;
   }
   parser.on("field", (name, value) => {
     if (!fileSeen) fields.push([name, value]);

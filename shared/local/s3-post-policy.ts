@@ -65,7 +65,7 @@ export function checkPostFields(fields: PostFields, context: { bucket: string; n
   // The bucket is the URL's; a `bucket` field, if sent, must name the same one.
   const sentBucket = field("bucket");
   if (sentBucket !== undefined && sentBucket !== context.bucket) return denied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify({ bucket: context.bucket })}`);
-  const valueOf = (name: string) => (name.toLowerCase() === "bucket" ? context.bucket : (field(name) ?? ""));
+  const actualOf = (name: string) => (name.toLowerCase() === "bucket" ? context.bucket : (field(name) ?? ""));
   const covered = new Set<string>(["bucket"]);
   let range: SizeRange | undefined;
   for (const condition of policy.conditions as unknown[]) {
@@ -81,12 +81,12 @@ export function checkPostFields(fields: PostFields, context: { bucket: string; n
       }
       const name = subject.slice(1);
       covered.add(name.toLowerCase());
-      const actual = valueOf(name);
+      const actual = actualOf(name);
       if (operator === "eq" ? actual !== expected : !actual.startsWith(expected)) return failed;
     } else if (condition !== null && typeof condition === "object" && Object.keys(condition).length === 1) {
       const [[name, expected]] = Object.entries(condition) as [[string, unknown]];
       covered.add(name.toLowerCase());
-      if (valueOf(name) !== expected) return failed;
+      if (actualOf(name) !== expected) return failed;
     } else {
       return refusal(400, "InvalidPolicyDocument", `Invalid Policy: Invalid Condition: ${JSON.stringify(condition)}`);
     }
@@ -113,6 +113,6 @@ export function postSignature(encodedPolicy: string, scope: { secret: string; da
 
 /** S3's error document. */
 export function s3ErrorXml(refused: S3Refusal, requestId: string): string {
-  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refused.code}</Code><Message>${escape(refused.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
+  const xmlText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refused.code}</Code><Message>${xmlText(refused.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
 }

@@ -1,11 +1,11 @@
 import { request as httpRequest } from "node:http";
 import { readFile } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import WebSocket from "ws";
 import type { LocalService } from "../../functions/local/service.js";
 import { HeicWorkers } from "../../shared/image/heic.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { startScratchService } from "../helpers/local-service.js";
+import { healthLatencies, startScratchService } from "../helpers/local-service.js";
+import { closeAll, tryConnect } from "../helpers/socket.js";
 import { distinctImages } from "../helpers/photos.js";
 import { median, percentile } from "./stats.js";
 
@@ -45,24 +45,6 @@ async function untilIdle(decoder: HeicWorkers): Promise<void> {
   while (decoder.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-/** Health latencies (ms) while `work` runs. */
-async function probeHealth(local: LocalService, work: () => Promise<unknown>): Promise<number[]> {
-  let running = true;
-  const latencies: number[] = [];
-  const probing = (async () => {
-    while (running) {
-      const started = performance.now();
-      await (await fetch(`${local.url}/api/photo-analysis/health/`)).arrayBuffer();
-      latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  await work();
-  running = false;
-  await probing;
-  return latencies;
-}
-
 async function heicBurst(local: LocalService, burst: number): Promise<void> {
   const wide = await readFile("fixtures/photos/wide-35mp.heic");
   const decoder = local.deps.heicDecoder;
@@ -71,15 +53,21 @@ async function heicBurst(local: LocalService, burst: number): Promise<void> {
   await untilIdle(decoder);
   const rss = () => process.memoryUsage().rss;
   const before = rss();
-  const atRest = await probeHealth(local, () => new Promise((resolve) => setTimeout(resolve, 3_000)));
+  const atRest = await healthLatencies(local, () => new Promise((resolve) => setTimeout(resolve, 3_000)));
   let peak = before;
   const sampling = setInterval(() => (peak = Math.max(peak, rss())), 50);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const started = performance.now();
   const statuses: number[] = [];
-  const during = await probeHealth(local, () =>
-    Promise.all(Array.from({ length: burst }, (_, index) => upload(local, wide, "image/heic", `fp-burst-${index}`).then(async (response) => statuses.push((await response.arrayBuffer(), response.status))))),
+  const during = await healthLatencies(local, () =>
+    Promise.all(
+      Array.from({ length: burst }, async (_, index) => {
+        const response = await upload(local, wide, "image/heic", `fp-burst-${index}`);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }),
+    ),
   );
   const wall = performance.now() - started;
   loop.disable();
@@ -132,48 +120,23 @@ async function oversizedBodies(local: LocalService): Promise<void> {
   }
 }
 
-function connect(url: string): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once("open", () => resolve(socket));
-    socket.once("unexpected-response", (_request, response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    socket.once("error", reject);
-  });
-}
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise((resolve) => {
-          if (socket.readyState === socket.CLOSED) return resolve(null);
-          socket.once("close", resolve);
-          socket.close();
-        }),
-    ),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the server's $disconnects
-}
-
 async function socketCrowds(local: LocalService): Promise<void> {
   const events = `${local.url.replace("http", "ws")}/api/photo-analysis/events/`;
   const created = await upload(local, (await distinctImages(1, 77))[0]!, "image/png", "fp-bystander");
   const { analysis } = (await created.json()) as { analysis: { id: string } };
 
   let started = performance.now();
-  const crowd = await Promise.all(Array.from({ length: 500 }, (_, index) => connect(`${events}?fingerprint=fp-crowd-${index}`)));
+  const crowd = await Promise.all(Array.from({ length: 500 }, (_, index) => tryConnect(`${events}?fingerprint=fp-crowd-${index}`)));
   const crowdMs = performance.now() - started;
-  const open = crowd.filter((attempt): attempt is WebSocket => typeof attempt !== "number");
-  const refusals = crowd.filter((attempt) => typeof attempt === "number");
+  const open = crowd.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
+  const refusals = crowd.flatMap((attempt) => (attempt.refused ? [attempt.refused.status] : []));
   console.log(`WebSocket: 500 connections at once from one address: ${open.length} open, ${refusals.length} refused (${[...new Set(refusals)].join(",")}) in ${(crowdMs / 1000).toFixed(1)} s`);
   await closeAll(open);
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the server's $disconnects
 
   started = performance.now();
-  const flood = await Promise.all(Array.from({ length: 200 }, (_, index) => connect(`${events}?fingerprint=fp-flood-${index}`)));
-  const sockets = flood.filter((attempt): attempt is WebSocket => typeof attempt !== "number");
+  const flood = await Promise.all(Array.from({ length: 200 }, (_, index) => tryConnect(`${events}?fingerprint=fp-flood-${index}`)));
+  const sockets = flood.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
   let answered = 0;
   const closes = sockets.map(
     (socket) =>

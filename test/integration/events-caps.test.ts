@@ -4,7 +4,7 @@ import type { LocalService } from "../../functions/local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { startScratchService } from "../helpers/local-service.js";
 import { distinctImages } from "../helpers/photos.js";
-import { openWatcher, refusedHandshake } from "../helpers/socket.js";
+import { closeAll, openWatcher, refusedHandshake, tryConnect } from "../helpers/socket.js";
 
 /**
  * The progress WebSocket's caps on `npm start`'s server, with real clients: connections per address
@@ -45,38 +45,11 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** Opens a socket; resolves with it once open, or with the refused handshake's status and body. */
-function connect(url: string): Promise<{ socket?: WebSocket; refused?: { status: number; body: Record<string, unknown> } }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once("open", () => resolve({ socket }));
-    socket.once("unexpected-response", (_request, response) => {
-      let text = "";
-      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      response.on("end", () => resolve({ refused: { status: response.statusCode ?? 0, body: JSON.parse(text) } }));
-    });
-    socket.once("error", (error) => reject(error));
-  });
-}
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise((resolve) => {
-          if (socket.readyState === socket.CLOSED) return resolve(null);
-          socket.once("close", resolve);
-          socket.close();
-        }),
-    ),
-  );
-}
-
 /** Once the server has run every $disconnect, the address has room again. */
 async function addressHasRoom(): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const attempt = await connect(`${eventsBase}?fingerprint=fp-room-${Date.now()}`);
+    const attempt = await tryConnect(`${eventsBase}?fingerprint=fp-room-${Date.now()}`);
     if (attempt.socket) return closeAll([attempt.socket]);
     if (Date.now() > deadline) throw new Error(`no room: ${JSON.stringify(attempt.refused)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -85,7 +58,7 @@ async function addressHasRoom(): Promise<void> {
 
 describe("the progress WebSocket's caps", () => {
   it("refuses 500 connections from one address past its cap (429), and takes new ones once they close", async () => {
-    const attempts = await Promise.all(Array.from({ length: 500 }, (_, index) => connect(`${eventsBase}?fingerprint=fp-many-${index}`)));
+    const attempts = await Promise.all(Array.from({ length: 500 }, (_, index) => tryConnect(`${eventsBase}?fingerprint=fp-many-${index}`)));
     const open = attempts.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
     const refused = attempts.flatMap((attempt) => (attempt.refused ? [attempt.refused] : []));
     expect(open).toHaveLength(PER_IP);
@@ -129,7 +102,7 @@ describe("the progress WebSocket's caps", () => {
   });
 
   it("keeps the table free for others while 200 sockets send 20 subscribes each", async () => {
-    const attempts = await Promise.all(Array.from({ length: 200 }, (_, index) => connect(`${eventsBase}?fingerprint=fp-flood-${index}`)));
+    const attempts = await Promise.all(Array.from({ length: 200 }, (_, index) => tryConnect(`${eventsBase}?fingerprint=fp-flood-${index}`)));
     const open = attempts.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
     expect(open).toHaveLength(PER_IP);
     const closes = open.map((socket) => new Promise<number>((resolve) => socket.once("close", (code) => resolve(code))));

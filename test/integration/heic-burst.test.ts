@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalService } from "../../functions/local/service.js";
 import { HeicWorkers } from "../../shared/image/heic.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
-import { startScratchService } from "../helpers/local-service.js";
+import { healthLatencies, startScratchService } from "../helpers/local-service.js";
 
 /**
  * A burst of 35 MP HEICs against `npm start`'s server: libheif decodes in worker threads, so the
@@ -50,28 +50,7 @@ async function decodersIdle(): Promise<void> {
   expect(decoder().running).toBe(0);
 }
 
-/** Health latencies (ms, sorted) while `work` runs. */
-async function healthLatencies(work: () => Promise<unknown>): Promise<number[]> {
-  let running = true;
-  const latencies: number[] = [];
-  const probing = (async () => {
-    while (running) {
-      const started = performance.now();
-      await (await fetch(`${local.url}/api/photo-analysis/health/`)).arrayBuffer();
-      latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  try {
-    await work();
-  } finally {
-    running = false;
-    await probing;
-  }
-  return latencies.sort((a, b) => a - b);
-}
-
-const p99 = (sorted: number[]) => sorted[Math.ceil(sorted.length * 0.99) - 1]!;
+const p99 = (latencies: number[]) => [...latencies].sort((a, b) => a - b)[Math.ceil(latencies.length * 0.99) - 1]!;
 
 describe("a burst of 35 MP HEICs on the local server", () => {
   it("decodes off the event loop: health stays fast, libheif never loads on this thread, and the memory goes back", async () => {
@@ -79,7 +58,7 @@ describe("a burst of 35 MP HEICs on the local server", () => {
     expect((await upload(small, "fp-warm")).status).toBe(201);
     await decodersIdle();
     const baseline = rssMb();
-    const atRest = await healthLatencies(() => new Promise((resolve) => setTimeout(resolve, 3_000)));
+    const atRest = await healthLatencies(local, () => new Promise((resolve) => setTimeout(resolve, 3_000)));
 
     let peak = baseline;
     let decodeThreads = 0;
@@ -88,7 +67,7 @@ describe("a burst of 35 MP HEICs on the local server", () => {
       decodeThreads = Math.max(decodeThreads, decoder().running);
     }, 50);
     let answers: Response[] = [];
-    const duringBurst = await healthLatencies(async () => {
+    const duringBurst = await healthLatencies(local, async () => {
       answers = await Promise.all(Array.from({ length: BURST }, (_, index) => upload(wide, `fp-burst-${index}`)));
     });
     clearInterval(sampling);
