@@ -14,6 +14,8 @@ const MAX_MESSAGE_BYTES = 128 * 1024;
  * function invocation; here they share the embedded table, which a crowd of hundreds would swamp.
  */
 const CONCURRENT_HANDSHAKES = 16;
+/** Messages of one connection handled at once; the rest wait, and are dropped if the connection closes first. */
+const MESSAGES_IN_FLIGHT = 4;
 
 /**
  * The WebSocket API on the local server's own port: each upgrade, message and close becomes the
@@ -96,12 +98,22 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
       lifetime.unref();
       // A frame over the limit, or a broken one, closes this connection (1009, 1002), never the server.
       ws.on("error", (error) => console.error(`websocket ${connectionId} closed: ${error.message}`));
-      // One message at a time per connection (API Gateway would run them side by side): a client's burst
-      // queues behind itself instead of crowding the table, and what is left when it is closed is dropped.
-      let handled: Promise<void> = Promise.resolve();
+      // A few messages at a time per connection (API Gateway would run them all side by side): a client's
+      // burst queues behind itself instead of crowding the table, and what is left when it is closed is dropped.
+      const waitingMessages: (() => Promise<void>)[] = [];
+      let inFlight = 0;
+      const next = () => {
+        while (inFlight < MESSAGES_IN_FLIGHT && waitingMessages.length) {
+          inFlight++;
+          void waitingMessages.shift()!().finally(() => {
+            inFlight--;
+            next();
+          });
+        }
+      };
       ws.on("message", (data, isBinary) => {
         const requestTimeEpoch = Date.now();
-        handled = handled.then(async () => {
+        waitingMessages.push(async () => {
           if (ws.readyState !== ws.OPEN) return;
           const body = isBinary ? Buffer.from(data as Buffer).toString("base64") : data.toString();
           let action = "$default";
@@ -117,6 +129,7 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
             .then((handle) => handle(event))
             .catch((error) => console.error("websocket message failed", error));
         });
+        next();
       });
       ws.on("close", () => {
         clearTimeout(lifetime);
