@@ -14,8 +14,11 @@ const MAX_MESSAGE_BYTES = 128 * 1024;
  * function invocation; here they share the embedded table, which a crowd of hundreds would swamp.
  */
 const CONCURRENT_HANDSHAKES = 16;
-/** Messages of one connection handled at once; the rest wait, and are dropped if the connection closes first. */
-const MESSAGES_IN_FLIGHT = 4;
+/**
+ * Messages of one connection handled at once (the default message cap per second: a client within
+ * it never waits on itself); the rest wait, and are dropped if the connection closes first.
+ */
+const MESSAGES_IN_FLIGHT = 10;
 
 /**
  * The WebSocket API on the local server's own port: each upgrade, message and close becomes the
@@ -27,6 +30,13 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
   const sockServer = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const routeHandler = (routeKey: string) => handlerFor(websocketRouteFor(routeKey).id);
   let closing = false;
+  // Handshakes, messages and disconnects under way: closing waits for them, as they use the table.
+  const underWay = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    underWay.add(work);
+    void work.finally(() => underWay.delete(work)).catch(() => {});
+    return work;
+  };
 
   const gateway: ConnectionGateway = {
     async post(connectionId, message) {
@@ -59,8 +69,9 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
     if (url.pathname.replace(/\/?$/, "/") !== EVENTS_PATH) return refuse(socket, 404, { detail: "Not found." });
     await turn();
     try {
-      // A client that gave up while waiting costs nothing more.
-      if (!socket.destroyed) await handshake(request, socket, head, url);
+      // A client that gave up while waiting costs nothing more; neither does one still waiting when the server stops.
+      if (closing) socket.destroy();
+      else if (!socket.destroyed) await handshake(request, socket, head, url);
     } finally {
       done();
     }
@@ -80,9 +91,11 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
       return refuse(socket, 500, { error: "Internal server error" });
     }
     const disconnect = () =>
-      routeHandler("$disconnect")
-        .then((handle) => handle({ requestContext: { ...base, routeKey: "$disconnect", eventType: "DISCONNECT" } }))
-        .catch((error) => console.error("websocket disconnect failed", error));
+      track(
+        routeHandler("$disconnect")
+          .then((handle) => handle({ requestContext: { ...base, routeKey: "$disconnect", eventType: "DISCONNECT" } }))
+          .catch((error) => console.error("websocket disconnect failed", error)),
+      );
     // A client that went away during $connect, or whose handshake ws refuses, never becomes a WebSocket:
     // $disconnect still runs, so its connection and its slots under the caps are given back.
     let upgraded = false;
@@ -98,14 +111,15 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
       lifetime.unref();
       // A frame over the limit, or a broken one, closes this connection (1009, 1002), never the server.
       ws.on("error", (error) => console.error(`websocket ${connectionId} closed: ${error.message}`));
-      // A few messages at a time per connection (API Gateway would run them all side by side): a client's
-      // burst queues behind itself instead of crowding the table, and what is left when it is closed is dropped.
+      // A bounded number of messages at a time per connection (API Gateway would run them all side by side):
+      // a client's burst queues behind itself instead of crowding the table, and what is left when it is
+      // closed is dropped.
       const waitingMessages: (() => Promise<void>)[] = [];
       let inFlight = 0;
       const next = () => {
         while (inFlight < MESSAGES_IN_FLIGHT && waitingMessages.length) {
           inFlight++;
-          void waitingMessages.shift()!().finally(() => {
+          void track(waitingMessages.shift()!()).finally(() => {
             inFlight--;
             next();
           });
@@ -139,14 +153,17 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
       });
     });
   };
-  server.on("upgrade", (request, socket, head) => void onUpgrade(request, socket, head));
+  server.on("upgrade", (request, socket, head) => void track(onUpgrade(request, socket, head)));
 
   return {
     gateway,
-    close: () => {
+    /** Ends every connection, then waits for the work they started (the table goes away after this). */
+    close: async () => {
       closing = true;
       for (const socket of sockets.values()) socket.terminate();
       sockServer.close();
+      for (const resume of waiting.splice(0)) resume();
+      while (underWay.size) await Promise.allSettled([...underWay]);
     },
   };
 }
