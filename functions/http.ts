@@ -10,12 +10,14 @@ import {
   AnalysisFailedError,
   AppError,
   BusyError,
+  CapReachedError,
   InvalidInputError,
   type InputSubject,
   ForbiddenError,
   UnauthorizedError,
   ExpiredError,
   NotFoundError,
+  PayloadTooLargeError,
   RateLimitedError,
   StorageError,
   UnprocessableInputError,
@@ -93,6 +95,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
       },
     );
   }
+  if (error instanceof CapReachedError) return reply(error.status, { error: error.title, detail: error.message });
   if (error instanceof BusyError) {
     return reply(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
   }
@@ -231,11 +234,50 @@ export function fingerprintErrors(value: unknown): string[] {
   return [];
 }
 
-/** The request's JSON object body ({} when empty); malformed JSON is a 400 in DRF's shape. */
+/**
+ * JSON bodies are small (an upload id, a fingerprint, a context of 200 characters, ten upload ids):
+ * anything larger is refused before it is decoded or parsed (413), and nesting is counted by a
+ * linear scan before JSON.parse sees the text (400), so a 4 MB body of brackets costs nothing.
+ */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+export const MAX_JSON_DEPTH = 8;
+
+/** The 413 for a JSON body over MAX_JSON_BODY_BYTES (also what the local server answers without reading further). */
+export function jsonTooLarge(): PayloadTooLargeError {
+  return new PayloadTooLargeError({ non_field_errors: [`Request body too large: at most ${MAX_JSON_BODY_BYTES / 1024} KB of JSON.`] });
+}
+
+/** Whether an event's body is over `maxBytes` once decoded, told without decoding it (base64: 3 bytes per 4 characters, less padding). */
+export function bodyOver(body: string, isBase64Encoded: boolean | undefined, maxBytes: number): boolean {
+  if (isBase64Encoded) return Math.floor((body.length * 3) / 4) - (body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0) > maxBytes;
+  // A UTF-16 length over the limit is over it in UTF-8 too; only a shorter one needs counting.
+  return body.length > maxBytes || Buffer.byteLength(body) > maxBytes;
+}
+
+/** Whether brackets outside strings nest deeper than `maxDepth` (stops at the first level too deep). */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c) index++; // a backslash escapes the next character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b || char === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (char === 0x7d || char === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** The request's JSON object body ({} when empty); malformed JSON is a 400 in DRF's shape, an oversized body a 413. */
 export function jsonBody(event: HttpEvent): Record<string, unknown> {
   if (event.body === undefined || event.body === null || event.body === "") return {};
   if (typeof event.body === "object") return event.body as Record<string, unknown>;
+  if (bodyOver(event.body, event.isBase64Encoded, MAX_JSON_BODY_BYTES)) throw jsonTooLarge();
   const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new ValidationError({ non_field_errors: [`JSON nested too deeply: at most ${MAX_JSON_DEPTH} levels.`] });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -248,9 +290,12 @@ export function jsonBody(event: HttpEvent): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return /^application\/json\b/i.test(contentType ?? "");
+}
+
 export function isJsonRequest(event: HttpEvent): boolean {
-  const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"] ?? "";
-  return /^application\/json\b/i.test(contentType);
+  return isJsonContentType(event.headers?.["content-type"] ?? event.headers?.["Content-Type"]);
 }
 
 /** What a caller may add to an analysis: style, context and language (validated; absent when not given). */

@@ -1,7 +1,7 @@
 import Busboy from "@fastify/busboy";
 import type middy from "@middy/core";
-import { ValidationError } from "../shared/domain/errors.js";
-import type { HttpEvent, HttpResult } from "./http.js";
+import { PayloadTooLargeError, ValidationError } from "../shared/domain/errors.js";
+import { bodyOver, type HttpEvent, type HttpResult } from "./http.js";
 
 /**
  * multipart/form-data (RFC 7578) parsed with busboy directly, so that no client can crash the
@@ -16,8 +16,6 @@ export interface FilePart {
   filename: string | undefined;
   mimeType: string | undefined;
   content: Buffer;
-  /** The part was cut at the size limit. */
-  truncated: boolean;
 }
 
 export interface MultipartForm {
@@ -26,7 +24,7 @@ export interface MultipartForm {
 }
 
 export interface MultipartLimits {
-  /** Bytes per file part; longer parts are cut and marked truncated. */
+  /** Bytes per file part; a longer part refuses the form at once. */
   fileSize: number;
   files: number;
   fields: number;
@@ -34,13 +32,26 @@ export interface MultipartLimits {
   fieldSize: number;
 }
 
+/** API Gateway's ceiling on a request body (HTTP APIs: 10 MB): a larger form is refused before it is decoded or parsed. */
+export const MAX_FORM_BODY_BYTES = 10 * 1024 * 1024;
+
 export function isMultipart(contentType: string | undefined): boolean {
   return /^\s*multipart\/form-data\s*(;|$)/i.test(contentType ?? "");
 }
 
 const MALFORMED = "Invalid or malformed multipart/form-data.";
+/** The parser is fed this much at a time, yielding to the event loop in between; it stops at the first refusal. */
+const CHUNK_BYTES = 64 * 1024;
+/** busboy's own ceiling on one part's headers. */
+const MAX_PART_HEADER_BYTES = 80 * 1024;
 
-/** Parses a whole multipart body; malformed input of any kind is a ValidationError on `field` (a 400). */
+/**
+ * Parses a whole multipart body; malformed input of any kind is a ValidationError on `field` (a
+ * 400). The body is fed in chunks and parsing stops at the first thing over the limits (a part too
+ * many, a file or a field too long), so a hostile body costs what it takes to find its first excess,
+ * never a parse of the rest. busboy reports a field only once it ends, so a field still going long
+ * past its limit is recognised by the bytes fed since the last part that was seen to end or begin.
+ */
 export function parseMultipart(body: Buffer, contentType: string, limits: MultipartLimits, field = "non_field_errors"): Promise<MultipartForm> {
   return new Promise((resolve, reject) => {
     const form: MultipartForm = { fields: new Map(), files: new Map() };
@@ -57,19 +68,33 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
       fail();
       return;
     }
+    let fed = 0;
+    // Where the part being read began, at the latest (a field is reported when it ends, a file when it begins).
+    let partSeenAt = 0;
+    let inFile = false;
+    // Past this many bytes of one non-file part, it is a field over fieldSize (or garbage): the previous
+    // part's tail (reported late), two parts' headers and one chunk fit below it.
+    const fieldOverrun = 2 * (limits.fieldSize + MAX_PART_HEADER_BYTES) + CHUNK_BYTES;
     const openFiles: Promise<void>[] = [];
     parser.on("file", (name, stream, filename, _encoding, mimeType) => {
+      inFile = true;
       const chunks: Buffer[] = [];
       openFiles.push(
         new Promise<void>((done) => {
           stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("limit", () => {
+            fail("Image file too large.");
+            done();
+          });
           stream.on("error", () => {
             fail();
             done();
           });
           stream.on("end", () => {
+            inFile = false;
+            partSeenAt = fed;
             const parts = form.files.get(name) ?? [];
-            parts.push({ filename: filename || undefined, mimeType: mimeType || undefined, content: Buffer.concat(chunks), truncated: stream.truncated === true });
+            parts.push({ filename: filename || undefined, mimeType: mimeType || undefined, content: Buffer.concat(chunks) });
             form.files.set(name, parts);
             done();
           });
@@ -77,6 +102,7 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
       );
     });
     parser.on("field", (name, value, _nameTruncated, valueTruncated) => {
+      partSeenAt = fed;
       if (valueTruncated) return fail(`Ensure this field has no more than ${limits.fieldSize} characters.`, name);
       form.fields.set(name, [...(form.fields.get(name) ?? []), value]);
     });
@@ -91,11 +117,17 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
         resolve(form);
       });
     });
-    try {
-      parser.end(body);
-    } catch {
-      fail();
-    }
+    const feed = async () => {
+      for (let offset = 0; offset < body.length && !settled; offset += CHUNK_BYTES) {
+        parser.write(body.subarray(offset, offset + CHUNK_BYTES));
+        fed = Math.min(body.length, offset + CHUNK_BYTES);
+        if (!inFile && fed - partSeenAt > fieldOverrun) fail(`A form field is longer than ${limits.fieldSize} characters.`);
+        // Events of this chunk (a file that ended, a field) are handled before the next one.
+        await new Promise<void>((next) => setImmediate(next));
+      }
+      if (!settled) parser.end();
+    };
+    feed().catch(() => fail());
   });
 }
 
@@ -119,7 +151,8 @@ export type FormEvent = HttpEvent & { form?: MultipartForm };
 
 /**
  * Middy middleware: parses a multipart body into `event.form` (other content types pass through
- * untouched); malformed bodies become a 400 on `errorField` through the chain's onError.
+ * untouched); malformed bodies become a 400 on `errorField` through the chain's onError, and one
+ * over MAX_FORM_BODY_BYTES a 413 before it is decoded.
  */
 export function multipartForm(limits: MultipartLimits, errorField: string): middy.MiddlewareObj<FormEvent, HttpResult> {
   return {
@@ -127,7 +160,10 @@ export function multipartForm(limits: MultipartLimits, errorField: string): midd
       const event = request.event;
       const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
       if (!isMultipart(contentType)) return;
-      const body = rawBodyOf(event) ?? (typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0));
+      const raw = rawBodyOf(event);
+      const oversized = raw ? raw.length > MAX_FORM_BODY_BYTES : typeof event.body === "string" && bodyOver(event.body, event.isBase64Encoded, MAX_FORM_BODY_BYTES);
+      if (oversized) throw new PayloadTooLargeError({ [errorField]: [`Request body too large: at most ${MAX_FORM_BODY_BYTES / 1024 / 1024} MB.`] });
+      const body = raw ?? (typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0));
       event.form = await parseMultipart(body, contentType!, limits, errorField);
     },
   };

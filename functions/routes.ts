@@ -41,6 +41,8 @@ export interface FunctionAccess {
   queue?: boolean;
   /** Posts progress to WebSocket connections (API Gateway's management API). */
   events?: boolean;
+  /** Ends WebSocket connections (the management API's DeleteConnection): the message route, to a connection past its message rate. */
+  closeConnections?: boolean;
 }
 
 /** Both access declarations together (the union of item kinds, actions, indexes and object actions). */
@@ -406,14 +408,16 @@ export const WEBSOCKET_ROUTES: readonly {
     routeKeys: ["$connect"],
     entry: "functions/events-connect/handler.ts",
     factory: async () => (await import("./events-connect/handler.js")).createEventsConnectHandler,
-    access: { items: { connection: ["PutItem"] } },
+    // Counted against the caps per address and per caller (counter items), then remembered.
+    access: { items: { connection: ["PutItem"], counter: ["GetItem", "UpdateItem"] } },
   },
   {
     id: "EventsDisconnect",
     routeKeys: ["$disconnect"],
     entry: "functions/events-disconnect/handler.ts",
     factory: async () => (await import("./events-disconnect/handler.js")).createEventsDisconnectHandler,
-    access: { items: { connection: ["DeleteItem"] } },
+    // Forgotten, and its slots under the caps given back.
+    access: { items: { connection: ["DeleteItem"], counter: ["UpdateItem"] } },
   },
   {
     id: "EventsMessage",
@@ -421,7 +425,12 @@ export const WEBSOCKET_ROUTES: readonly {
     entry: "functions/events-message/handler.ts",
     factory: async () => (await import("./events-message/handler.js")).createEventsMessageHandler,
     // The connection's owner, the job or batch it names (and their records), then the subscription.
-    access: { items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"] }, events: true },
+    // Each message and each new topic counted (counter items); a connection past its message rate is ended.
+    access: {
+      items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"], counter: ["GetItem", "UpdateItem"] },
+      events: true,
+      closeConnections: true,
+    },
   },
 ];
 

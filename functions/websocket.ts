@@ -10,6 +10,8 @@ export interface WebSocketEvent {
     routeKey: string;
     eventType?: "CONNECT" | "MESSAGE" | "DISCONNECT";
     requestId?: string;
+    /** When API Gateway received the message (ms since the epoch). */
+    requestTimeEpoch?: number;
     identity?: { sourceIp?: string };
   };
   queryStringParameters?: Record<string, string | undefined> | null;

@@ -67,6 +67,10 @@ export function stackFindings(stack: PhotoAnalysisStack): { id: string; reason: 
       id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "execute-api")}<${eventsApi}>/${stack.stage}/POST/@connections/*]`,
       reason: "Progress is posted to WebSocket connections by their runtime ids, on this stage's own API only, POST (PostToConnection) only.",
     },
+    {
+      id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "execute-api")}<${eventsApi}>/${stack.stage}/DELETE/@connections/*]`,
+      reason: "The message route ends a WebSocket connection past its message rate (DeleteConnection), by its runtime id, on this stage's own API only.",
+    },
   ];
 }
 

@@ -356,13 +356,15 @@ export class PhotoAnalysisStack extends Stack {
         fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_URL", eventsStage.url);
       }
       if (access.events) {
-        // PostToConnection on this stage's connections only. Written with pseudo parameters (not the
-        // stack's region) so that the template, and the cdk-nag acknowledgement, are the same in every region.
+        // PostToConnection (and DeleteConnection where the function ends connections) on this stage's
+        // connections only. Written with pseudo parameters (not the stack's region) so that the template,
+        // and the cdk-nag acknowledgement, are the same in every region.
+        const connectionsArn = (method: "POST" | "DELETE") => `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${events.apiId}/${eventsStage.stageName}/${method}/@connections/*`;
         fn.addToRolePolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,
             actions: ["execute-api:ManageConnections"],
-            resources: [`arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${events.apiId}/${eventsStage.stageName}/POST/@connections/*`],
+            resources: [connectionsArn("POST"), ...(access.closeConnections ? [connectionsArn("DELETE")] : [])],
           }),
         );
         fn.addEnvironment("PHOTO_ANALYSIS_EVENTS_CALLBACK_URL", eventsStage.callbackUrl);

@@ -4,15 +4,15 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { submitJobs, type JobPhoto } from "../../shared/usecases/jobs.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import { asyncLinks, fingerprintErrors, isJsonRequest, json, jsonBody, parsePromptFields, type PromptFields, resolveCaller, type HttpEvent } from "../http.js";
-import type { FormEvent } from "../multipart.js";
+import { type FormEvent, MAX_FORM_BODY_BYTES } from "../multipart.js";
 import { withLogFields } from "../observability.js";
 import { httpRoute } from "../pipeline.js";
 
 /**
- * Up to ten photos (an eleventh part is a 400 from the parser, "Too many files: at most 10."). The
- * per-file ceiling is a backstop: API Gateway caps the whole body (large photos go through upload_ids).
+ * Up to ten photos (an eleventh part is a 400 from the parser, "Too many files: at most 10."). No file
+ * can outgrow the body (MAX_FORM_BODY_BYTES, API Gateway's cap): large photos go through upload_ids.
  */
-const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: MAX_BATCH_PHOTOS, fields: 10, fieldSize: 64 * 1024 };
+const FORM_LIMITS = { fileSize: MAX_FORM_BODY_BYTES, files: MAX_BATCH_PHOTOS, fields: 10, fieldSize: 64 * 1024 };
 
 /** POST /api/photo-analysis/batch/ — multipart `image` parts or JSON `upload_ids`, queued for the worker: 202. */
 export function createBatchHandler(getDeps: DepsProvider = defaultDeps) {
@@ -42,7 +42,6 @@ export function createBatchHandler(getDeps: DepsProvider = defaultDeps) {
       photos = parts.map((part) => ({ bytes: part.content }));
       const countProblem = countError(parts.length, "photo");
       if (countProblem) errors.image = [countProblem];
-      else if (parts.some((part) => part.truncated)) errors.image = ["Image file too large."];
     }
     const fingerprintProblems = fingerprintErrors(fingerprint);
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;

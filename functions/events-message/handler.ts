@@ -1,4 +1,5 @@
 import { subscribe } from "../../shared/usecases/jobs.js";
+import { admitMessage, POLICY_VIOLATION } from "../../shared/usecases/socket-limits.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import type { WebSocketHandler } from "../websocket.js";
 
@@ -6,12 +7,21 @@ const USAGE = 'Send {"action": "subscribe", "job_id": "…"} or {"action": "subs
 
 /**
  * WebSocket messages (`subscribe`, and anything else via `$default`): subscribing sends the
- * current state of each job at once, then every change. Problems are answered on the socket.
+ * current state of each job at once, then every change. Problems are answered on the socket; a
+ * connection sending faster than its cap is told so and closed (1008 where the transport allows).
  */
 export function createEventsMessageHandler(getDeps: DepsProvider = defaultDeps): WebSocketHandler {
   return async (event) => {
     const deps = getDeps();
     const connectionId = event.requestContext.connectionId;
+    const received = event.requestContext.requestTimeEpoch;
+    const rate = await admitMessage(deps, connectionId, received ? new Date(received) : undefined);
+    if (!rate.allowed) {
+      // Said on the socket first: API Gateway's close carries no reason.
+      await deps.gateway?.post(connectionId, { type: "error", error: `Too many messages: at most ${rate.limit} per second. Closing this connection.` });
+      await deps.gateway?.close(connectionId, POLICY_VIOLATION, "Too many messages");
+      return { statusCode: 200 };
+    }
     const message = parse(event.isBase64Encoded && event.body ? Buffer.from(event.body, "base64").toString("utf8") : (event.body ?? ""));
     const reply = (error: string) => deps.gateway?.post(connectionId, { type: "error", error });
     if (message?.action !== "subscribe") {

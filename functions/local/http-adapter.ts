@@ -1,12 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { allowedMethods, findRoute, type HttpRoute } from "../routes.js";
-import type { HttpEvent } from "../http.js";
-import { withRawBody } from "../multipart.js";
+import { errorResponse, isJsonContentType, jsonTooLarge, MAX_JSON_BODY_BYTES, type HttpEvent } from "../http.js";
+import { MAX_FORM_BODY_BYTES, withRawBody } from "../multipart.js";
 import type { HttpHandler } from "../pipeline.js";
 
-
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/i;
 
 /**
@@ -51,15 +49,31 @@ export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<H
   });
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** What is still read (and dropped) after a refusal, so that a client sending a little too much gets the answer. */
+const MAX_DROPPED_BYTES = MAX_FORM_BODY_BYTES;
+
+/**
+ * The body, or null as soon as it passes `maxBytes`: nothing more is kept. The rest is read and
+ * dropped up to MAX_DROPPED_BYTES (a client still sending then gets the answer rather than a reset
+ * connection); past that the connection is closed.
+ */
+function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else if (!refused) {
+        refused = true;
+        chunks.length = 0;
+        resolve(null);
+      } else if (size > maxBytes + MAX_DROPPED_BYTES) request.destroy();
+    });
+    request.once("end", () => resolve(size > maxBytes ? null : Buffer.concat(chunks)));
+    request.once("error", reject);
+  });
 }
 
 export function toEvent(request: IncomingMessage, body: Buffer, route: HttpRoute, pathParameters: Record<string, string>): HttpEvent {
@@ -145,10 +159,21 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
     else answer(response, 404, { detail: "Not found." });
     return;
   }
-  const body = await readBody(request);
+  // JSON bodies are small (the handlers refuse more than MAX_JSON_BODY_BYTES with a 413 before parsing):
+  // past that, the rest is not kept. Any other body stops at API Gateway's own 10 MB ceiling.
+  const json = isJsonContentType(request.headers["content-type"]);
+  const maxBytes = json ? MAX_JSON_BODY_BYTES : MAX_FORM_BODY_BYTES;
+  const body = await readBody(request, maxBytes);
   if (body === null) {
-    // API Gateway's own answer to an oversized payload.
-    answer(response, 413, { message: "Request Entity Too Large" });
+    if (json) {
+      const requestId = randomUUID();
+      const refusal = errorResponse(jsonTooLarge(), requestId);
+      response.writeHead(refusal.statusCode!, { ...(refusal.headers as Record<string, string>), "x-request-id": requestId });
+      response.end(refusal.body);
+    } else {
+      // API Gateway's own answer to an oversized payload.
+      answer(response, 413, { message: "Request Entity Too Large" });
+    }
     return;
   }
   const handler = await handlerFor(match.route);

@@ -226,7 +226,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     queue,
     close: async () => {
       if (announced) await rm(announced, { force: true });
-      events.close();
+      await events.close();
       await queue.close();
       await deps.dispose?.();
       await new Promise<void>((done) => server.close(() => done()));

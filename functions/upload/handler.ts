@@ -21,16 +21,16 @@ import {
   resolveCaller,
   type HttpEvent,
 } from "../http.js";
-import type { FormEvent } from "../multipart.js";
+import { type FormEvent, MAX_FORM_BODY_BYTES } from "../multipart.js";
 import { withLogFields } from "../observability.js";
 import { httpRoute } from "../pipeline.js";
 
 /**
  * Parser limits: one photo (a second `image` part is ignored, as DRF keeps the first), a few
- * fields. The byte ceiling is only a backstop: the configured maximum (default 10 MB) and the
- * direct-upload limit are enforced after parsing, with the seed's messages.
+ * fields. The byte ceiling is the body's (MAX_FORM_BODY_BYTES): the configured maximum (default
+ * 10 MB) and the direct-upload limit are enforced after parsing, with the seed's messages.
  */
-const FORM_LIMITS = { fileSize: 64 * 1024 * 1024, files: 2, fields: 10, fieldSize: 64 * 1024 };
+const FORM_LIMITS = { fileSize: MAX_FORM_BODY_BYTES, files: 2, fields: 10, fieldSize: 64 * 1024 };
 
 /** The Lambda's dependencies, with vision (only this function's bundle carries the vision code). */
 const uploadDeps: DepsProvider = () => lambdaDeps(createVisionSelector, createModeration);
@@ -48,7 +48,6 @@ export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
 
     const errors: Record<string, string[]> = {};
     if (!attachment) errors.image = ["No file was submitted."];
-    else if (attachment.truncated) errors.image = ["Image file too large."];
     const fingerprintProblems = fingerprintErrors(fingerprint);
     if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
     const prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);

@@ -121,7 +121,7 @@ export function openApiDocument(): Record<string, unknown> {
               'Refused: {"image": ["This photo can\'t be analysed: it appears to contain explicit content."]} (moderation), or {"language": [...]} when the provider writes English only',
               requestIdHeader,
             ),
-            413: json(component("FieldErrors"), "Too large for a direct upload: use /upload-url/", requestIdHeader),
+            413: json(component("FieldErrors"), "Too large for a direct upload (use /upload-url/), or a body over the parsing limits (JSON 64 KB, a form 10 MB)", requestIdHeader),
           },
         },
       },
@@ -135,7 +135,11 @@ export function openApiDocument(): Record<string, unknown> {
             required: true,
             content: { "multipart/form-data": { schema: component("BatchForm") }, "application/json": { schema: component("BatchUploads") } },
           },
-          responses: { 202: json(component("AcceptedBatch"), "Queued", { ...requestIdHeader, Location: header("The status URL") }), ...pick(400, 401, 500) },
+          responses: {
+            202: json(component("AcceptedBatch"), "Queued", { ...requestIdHeader, Location: header("The status URL") }),
+            ...pick(400, 401, 500),
+            413: json(component("FieldErrors"), "A body over the parsing limits (JSON 64 KB, a form 10 MB)", requestIdHeader),
+          },
         },
       },
       "/api/photo-analysis/batch/{batch_id}/": {
@@ -159,7 +163,11 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: "createUploadUrl",
           summary: "A presigned S3 POST for photos over the direct-upload limit",
           requestBody: { required: false, content: { "application/json": { schema: component("UploadUrlRequest") } } },
-          responses: { 201: json(component("UploadTicket"), "POST the file to url with fields, then POST upload_id to /upload/", rateLimitHeaders), ...pick(400, 401, 429) },
+          responses: {
+            201: json(component("UploadTicket"), "POST the file to url with fields, then POST upload_id to /upload/", rateLimitHeaders),
+            ...pick(400, 401, 429),
+            413: json(component("FieldErrors"), "A JSON body over 64 KB", requestIdHeader),
+          },
         },
       },
       "/api/photo-analysis/recent/": {

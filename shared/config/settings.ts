@@ -111,8 +111,20 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD: z.coerce.number().min(0).max(1).default(0.8),
   /** An explicit or suggestive score at or above this flags the photo (analysed, marked for the admin). */
   PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  /** The progress WebSocket's caps (see shared/usecases/socket-limits.ts): connections open at once from one IP address, and per caller. */
+  PHOTO_ANALYSIS_EVENTS_MAX_CONNECTIONS_PER_IP: positiveInt.default(20),
+  PHOTO_ANALYSIS_EVENTS_MAX_CONNECTIONS_PER_CALLER: positiveInt.default(5),
+  /** Jobs and batches one connection may subscribe to. */
+  PHOTO_ANALYSIS_EVENTS_MAX_SUBSCRIPTIONS: positiveInt.default(20),
+  /** Messages a connection may send per second; past it the connection is closed (1008). */
+  PHOTO_ANALYSIS_EVENTS_MAX_MESSAGES_PER_SECOND: positiveInt.default(10),
   /** Largest image accepted, in pixels (width x height): guards against decompression bombs. */
   PHOTO_ANALYSIS_MAX_PIXELS: positiveInt.default(100_000_000),
+  /**
+   * HEIC's own, stricter budget: libheif (WebAssembly) holds ~13 bytes per pixel while it decodes, so 50 MP
+   * is ~0.7 GB. Phones' HEICs are 12 MP, 48 MP at most.
+   */
+  PHOTO_ANALYSIS_MAX_HEIC_PIXELS: positiveInt.default(50_000_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

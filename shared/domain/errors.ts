@@ -172,6 +172,19 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** 429: a cap on what one caller or address may hold at once (WebSocket connections); `title` names it. */
+export class CapReachedError extends AppError {
+  readonly status = 429;
+  readonly code = "cap_reached";
+  constructor(
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CapReachedError";
+  }
+}
+
 /** 503 with Retry-After: the photo is being analysed by another request that has not finished within this request's time. */
 export class BusyError extends AppError {
   readonly status = 503;

@@ -1,53 +1,63 @@
-import { createRequire } from "node:module";
 import sharp, { type Metadata, type Sharp } from "sharp";
-import { InvalidInputError } from "../domain/errors.js";
+import type { Settings } from "../config/settings.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
+import { type HeicDecoder, sharedInlineHeicDecoder } from "./heic.js";
+import { INVALID_IMAGE_MESSAGE, invalidImage, tooManyPixels } from "./refusals.js";
 import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
 const DECODE_TIMEOUT_SECONDS = 20;
 
-export const INVALID_IMAGE_MESSAGE =
-  "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
+export { INVALID_IMAGE_MESSAGE } from "./refusals.js";
 const UNSUPPORTED_FORMAT_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image.";
 
 /** A validated image, ready for hashing, resizing and re-encoding. */
 export interface OpenedImage {
   format: ImageFormat;
   mimeType: string;
-  /** Upright dimensions (EXIF orientation applied). */
+  /** Upright dimensions (EXIF orientation applied) of the photo as uploaded. */
   width: number;
   height: number;
   hasAlpha: boolean;
-  /** A fresh sharp pipeline over the upright first frame. */
+  /** A fresh sharp pipeline over the upright first frame (HEIC: at most the options' working edge, see DecodeOptions.maxEdge). */
   pipeline(): Sharp;
 }
 
-interface HeicImage {
-  width: number;
-  height: number;
-  decode(): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+export interface DecodeOptions {
+  /** Pixel budget (width x height), checked from the header before any full decode. */
+  maxPixels: number;
+  /** HEIC's own budget, when stricter: its decoder holds ~13 bytes per pixel at once (heic.ts). */
+  maxHeicPixels?: number;
+  /**
+   * The longest edge anything made from the image has (the stored copy, the vision model's copy): HEIC
+   * pixels beyond it are shrunk away where they are decoded (never below MIN_WORKING_EDGE). Default: none.
+   */
+  maxEdge?: number;
+  /** Who decodes HEIC: worker threads where the process has them (heic.ts), else the calling thread. */
+  heic?: HeicDecoder;
 }
-type HeicDecoder = { all(input: { buffer: Uint8Array }): Promise<HeicImage[] & { dispose(): void }> };
-let heicDecoder: HeicDecoder | undefined;
 
-/** The prebuilt sharp has no HEVC decoder: HEIC goes through libheif compiled to wasm, loaded on first use. */
-function loadHeicDecoder(): HeicDecoder {
-  heicDecoder ??= createRequire(import.meta.url)("heic-decode") as HeicDecoder;
-  return heicDecoder;
-}
+/** The local models look at up to 512 px: HEIC pixels are kept at least this large. */
+const MIN_WORKING_EDGE = 1024;
 
-function invalid(message = INVALID_IMAGE_MESSAGE): InvalidInputError {
-  return new InvalidInputError("image", message);
+/** What the service decodes with: its pixel budgets, and the largest copy it makes (stored or sent to a model). */
+export function decodeOptionsFrom(settings: Settings, heic?: HeicDecoder): DecodeOptions {
+  return {
+    maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS,
+    maxHeicPixels: settings.PHOTO_ANALYSIS_MAX_HEIC_PIXELS,
+    maxEdge: Math.max(settings.PHOTO_ANALYSIS_STORED_MAX_EDGE, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE),
+    heic,
+  };
 }
 
 /**
  * Recognises the format from the bytes, reads the header and checks dimensions against the
  * pixel budget before any full decode. Everything a client can get wrong is a 400 on `image`.
+ * sharp decodes on libuv's threads; HEIC (synchronous WebAssembly) goes to `options.heic`.
  */
-export async function openImage(bytes: Buffer, options: { maxPixels: number }): Promise<OpenedImage> {
+export async function openImage(bytes: Buffer, options: DecodeOptions): Promise<OpenedImage> {
   const format = sniffImageFormat(bytes);
-  if (!format) throw invalid(bytes.length < 12 ? INVALID_IMAGE_MESSAGE : UNSUPPORTED_FORMAT_MESSAGE);
-  if (format === "heic") return openHeic(bytes, options.maxPixels);
+  if (!format) throw invalidImage(bytes.length < 12 ? INVALID_IMAGE_MESSAGE : UNSUPPORTED_FORMAT_MESSAGE);
+  if (format === "heic") return openHeic(bytes, options);
 
   const sharpOptions = { limitInputPixels: options.maxPixels, failOn: "warning" as const };
   // A hard time budget per decode: a pathological file fails instead of holding the function.
@@ -57,11 +67,11 @@ export async function openImage(bytes: Buffer, options: { maxPixels: number }): 
     // Header only; the pixel budget is checked below with a clearer message than sharp's.
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
-    throw invalid();
+    throw invalidImage();
   }
   const { width, height } = metadata;
-  if (!width || !height) throw invalid();
-  if (width * height > options.maxPixels) throw invalid(tooManyPixels(options.maxPixels));
+  if (!width || !height) throw invalidImage();
+  if (width * height > options.maxPixels) throw invalidImage(tooManyPixels(options.maxPixels));
   const swapsAxes = (metadata.orientation ?? 1) >= 5;
   return {
     format,
@@ -73,43 +83,20 @@ export async function openImage(bytes: Buffer, options: { maxPixels: number }): 
   };
 }
 
-function tooManyPixels(maxPixels: number): string {
-  return `Image dimensions too large. Maximum is ${Math.round(maxPixels / 1e6)} megapixels.`;
-}
-
-async function openHeic(bytes: Buffer, maxPixels: number): Promise<OpenedImage> {
-  let images: Awaited<ReturnType<HeicDecoder["all"]>>;
-  try {
-    images = await loadHeicDecoder().all({ buffer: bytes });
-  } catch {
-    throw invalid();
-  }
-  try {
-    const primary = images[0];
-    // Dimensions come from the container: a decompression bomb is refused before any pixel is decoded.
-    if (!primary?.width || !primary.height) throw invalid();
-    if (primary.width * primary.height > maxPixels) throw invalid(tooManyPixels(maxPixels));
-    let decoded: Awaited<ReturnType<HeicImage["decode"]>>;
-    try {
-      decoded = await primary.decode();
-    } catch {
-      throw invalid();
-    }
-    const { width, height, data } = decoded;
-    const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return {
-      format: "heic",
-      mimeType: MIME_TYPES.heic,
-      width,
-      height,
-      hasAlpha: false,
-      // libheif has already applied the HEIF transforms (irot/imir), which are what iPhones use for
-      // rotation; EXIF orientation inside HEIF is informative only and is not applied again.
-      pipeline: () => sharp(raw, { raw: { width, height, channels: 4 }, limitInputPixels: maxPixels }).removeAlpha(),
-    };
-  } finally {
-    images.dispose();
-  }
+async function openHeic(bytes: Buffer, options: DecodeOptions): Promise<OpenedImage> {
+  const maxPixels = Math.min(options.maxPixels, options.maxHeicPixels ?? options.maxPixels);
+  const keepEdge = Math.max(options.maxEdge ?? Number.POSITIVE_INFINITY, MIN_WORKING_EDGE);
+  const { width, height, pixels } = await (options.heic ?? sharedInlineHeicDecoder).decode(bytes, { maxPixels, keepEdge });
+  return {
+    format: "heic",
+    mimeType: MIME_TYPES.heic,
+    width,
+    height,
+    hasAlpha: false,
+    // libheif has already applied the HEIF transforms (irot/imir), which are what iPhones use for
+    // rotation; EXIF orientation inside HEIF is informative only and is not applied again.
+    pipeline: () => sharp(pixels.rgb, { raw: { width: pixels.width, height: pixels.height, channels: 3 } }),
+  };
 }
 
 /** The image as stored and served: upright, metadata stripped (no GPS, no serials), long edge capped, JPEG (WebP when transparent). */
@@ -137,7 +124,7 @@ export async function perceptualHash(image: OpenedImage): Promise<string> {
       .toBuffer();
   } catch {
     // Corrupt or truncated pixel data surfaces here, on the first full decode.
-    throw invalid();
+    throw invalidImage();
   }
   return phashFromGrey32(pixels);
 }

@@ -7,12 +7,15 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/
 import { createRequire } from "node:module";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
+import { LOCAL_KEY_PAIR } from "../runtime/context.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY, keyAttributes } from "../stores/table-schema.js";
+import { guardS3 } from "./s3-post-guard.js";
 
 /**
  * DynamoDB-API (dynalite) and S3-API (s3rver) servers in this process, on loopback: what
  * `npm start` and the integration tests run against instead of AWS. With a data directory the
- * data survives restarts; without one DynamoDB is in memory and S3 uses a temporary folder.
+ * data survives restarts; without one DynamoDB is in memory and S3 uses a temporary folder. The S3
+ * server checks presigned POSTs as S3 does and refuses unsigned writes (s3-post-guard.ts).
  */
 export interface LocalAws {
   dynamodbEndpoint: string;
@@ -98,6 +101,11 @@ async function startS3rver(options: { dataDir: string; s3Port?: number; bucket: 
     configureBuckets: [{ name: options.bucket }],
   });
   const s3Address = await s3.run();
+  // s3rver checks no POST policy and takes unsigned writes: every request passes the guard first.
+  const server = (s3 as unknown as { httpServer: Server }).httpServer;
+  const [serve] = server.listeners("request") as Parameters<typeof guardS3>[0][];
+  server.removeAllListeners("request");
+  server.on("request", guardS3(serve!, { secretOf: (accessKeyId) => (accessKeyId === LOCAL_KEY_PAIR.accessKeyId ? LOCAL_KEY_PAIR.secretAccessKey : undefined) }));
   return { endpoint: `http://127.0.0.1:${s3Address.port}`, close: () => s3.close() };
 }
 

@@ -16,16 +16,33 @@ export class ApiGatewayConnections implements ConnectionGateway {
 
   async post(connectionId: string, message: unknown): Promise<boolean> {
     const sdk = managementSdk();
-    this.client ??= this.makeClient(sdk);
-    const client = this.client;
     const { PostToConnectionCommand } = sdk;
     try {
-      await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(message)) }));
+      await this.clientOf(sdk).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(message)) }));
       return true;
     } catch (error) {
-      // 410: the client went away; its $disconnect may not have run yet.
-      if ((error as { name?: string }).name === "GoneException" || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) return false;
+      if (isGone(error)) return false;
       throw error;
     }
   }
+
+  /** DeleteConnection: API Gateway closes the socket (always with 1000: the management API takes no code or reason) and runs $disconnect. */
+  async close(connectionId: string, _code?: number, _reason?: string): Promise<void> {
+    const sdk = managementSdk();
+    try {
+      await this.clientOf(sdk).send(new sdk.DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  }
+
+  private clientOf(sdk: ManagementSdk): ApiGatewayManagementApiClient {
+    this.client ??= this.makeClient(sdk);
+    return this.client;
+  }
+}
+
+/** 410: the client went away; its $disconnect may not have run yet. */
+function isGone(error: unknown): boolean {
+  return (error as { name?: string }).name === "GoneException" || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410;
 }

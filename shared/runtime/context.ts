@@ -18,6 +18,7 @@ import { DynamoCounterStore } from "../ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
 import { DynamoAnalysisStore } from "../stores/dynamo-analysis-store.js";
 import { DynamoUploadStore } from "../stores/dynamo-upload-store.js";
+import { socketLimitsOn } from "../usecases/socket-limits.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { S3StagingStore } from "../stores/s3-staging-store.js";
@@ -156,8 +157,12 @@ function awsTimeouts(runtime: Pick<RuntimeEnvironment, "awsTimeoutMs">) {
 function endpointCredentials(endpoint: string | undefined, runtime: Pick<RuntimeEnvironment, "localKeyPair">) {
   if (!endpoint) return {};
   const standard = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
-  return runtime.localKeyPair || !standard ? { credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } } : {};
+  return runtime.localKeyPair || !standard ? { credentials: LOCAL_KEY_PAIR } : {};
 }
+
+/** The embedded S3 server's one key pair (s3rver's; public, so it proves nothing about who signed). */
+export const LOCAL_KEY_PAIR = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
 
 /** A DynamoDB client; inside a function's grant (table-access.ts: npm start, tests) it refuses what the function's IAM policy would. */
 export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBClient {
@@ -280,6 +285,7 @@ export function createDeps(
   if (s3) imageStores.s3 = new S3ImageStore(s3, runtime.bucketName!);
   if (runtime.localImageDir) imageStores.local = new LocalImageStore(runtime.localImageDir);
   const settings = new LiveSettings(createConfigSource(runtime, env));
+  const counters = new DynamoCounterStore(documents, runtime.tableName);
   return {
     settings: () => settings.get(),
     visionProvider,
@@ -301,7 +307,8 @@ export function createDeps(
     imageStores,
     stats: new DynamoStatsStore(documents, runtime.tableName),
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
-    rateLimiter: new SlidingWindowRateLimiter(new DynamoCounterStore(documents, runtime.tableName)),
+    rateLimiter: new SlidingWindowRateLimiter(counters),
+    socketLimits: socketLimitsOn(counters),
     tokens: runtime.jwtIssuer
       ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, clientId: runtime.jwtClientId, tokenUse: runtime.jwtTokenUse, jwksUrl: runtime.jwksUrl })
       : undefined,

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { LiveSettings } from "../config/sources.js";
 import type { AppDeps } from "../usecases/deps.js";
+import { HeicWorkers } from "../image/heic.js";
 import { createModeratorSelector, type ModeratorSelector } from "../moderation/select.js";
 import { InferencePool } from "../vision/local/pool.js";
 import { createProviderSelector } from "../vision/select.js";
@@ -14,6 +15,17 @@ export function localWorkers(env: NodeJS.ProcessEnv): number {
   if (env.PHOTO_ANALYSIS_LOCAL_WORKERS !== undefined && env.PHOTO_ANALYSIS_LOCAL_WORKERS !== "") return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_LOCAL_WORKERS)) || 0);
   if (env.AWS_LAMBDA_FUNCTION_NAME) return 0;
   return Math.min(2, availableParallelism());
+}
+
+/**
+ * Threads for HEIC decoding (libheif is synchronous WebAssembly): PHOTO_ANALYSIS_DECODE_WORKERS, else
+ * one; none in Lambda, where an instance serves one request at a time (a busy event loop delays no
+ * one), a worker would add its start-up to every HEIC, and the calling thread decodes one photo at a
+ * time within the HEIC pixel budget (shared/image/heic.ts).
+ */
+export function decodeWorkers(env: NodeJS.ProcessEnv): number {
+  if (env.PHOTO_ANALYSIS_DECODE_WORKERS !== undefined && env.PHOTO_ANALYSIS_DECODE_WORKERS !== "") return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_DECODE_WORKERS)) || 0);
+  return env.AWS_LAMBDA_FUNCTION_NAME ? 0 : 1;
 }
 
 /** The local models' worker threads (started on first use), or none when they run on the calling thread. */
@@ -55,19 +67,23 @@ export function createModeration(
 
 /**
  * Everything, vision and moderation included: the upload function, the local server and the tests.
- * The local vision models and the local moderation model share one pool of threads.
+ * The local vision models and the local moderation model share one pool of threads; HEIC is decoded
+ * in threads of its own (stopped when idle: they hold no models, and their memory goes back).
  */
 export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): AppDeps {
   const pool = localInferencePool(env);
   const selector = createVisionSelector(runtime, env, pool);
   const moderator = createModeration(runtime, env, pool);
+  const decoders = decodeWorkers(env);
+  const heicDecoder = decoders > 0 ? new HeicWorkers({ size: decoders }) : undefined;
   return {
     ...createDeps(runtime, env, selector),
     moderator,
     textModerator: moderator.texts,
+    heicDecoder,
     dispose: async () => {
       await Promise.all([selector.dispose(), moderator.dispose()]);
-      await pool?.close();
+      await Promise.all([pool?.close(), heicDecoder?.close()]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { ConnectionStore } from "./ports.js";
+import type { ConnectionStore, OpenConnection } from "./ports.js";
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-schema.js";
 
 /**
@@ -16,7 +16,7 @@ export class DynamoConnectionStore implements ConnectionStore {
     return { [PARTITION_KEY]: `CONN#${id}`, [SORT_KEY]: "CONN" };
   }
 
-  async open(connection: { id: string; owner: string; expiresAt: string }): Promise<void> {
+  async open(connection: OpenConnection): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.connectionKey(connection.id), ...connection, [TTL_ATTRIBUTE]: ttlSeconds(connection.expiresAt) } }));
   }
 
@@ -25,8 +25,11 @@ export class DynamoConnectionStore implements ConnectionStore {
     return (Item?.owner as string | undefined) ?? null;
   }
 
-  async close(connectionId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.connectionKey(connectionId) }));
+  async close(connectionId: string): Promise<OpenConnection | null> {
+    const { Attributes } = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.connectionKey(connectionId), ReturnValues: "ALL_OLD" }));
+    if (!Attributes) return null;
+    const { id, owner, expiresAt, ip, countedIn } = Attributes as OpenConnection;
+    return { id, owner, expiresAt, ip, countedIn };
   }
 
   async subscribe(topic: string, connectionId: string, expiresAt: string): Promise<void> {

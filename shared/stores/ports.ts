@@ -178,10 +178,22 @@ export interface JobQueue {
 }
 
 /** Who listens for progress: WebSocket connections and their subscriptions (items with a TTL). */
+/** An open WebSocket connection: whose it is, and where its slots under the connection caps were counted. */
+export interface OpenConnection {
+  id: string;
+  owner: string;
+  expiresAt: string;
+  /** The address it came from (the per-IP cap). */
+  ip?: string | null;
+  /** The counting window its slots were taken in (see ConcurrencyLimiter). */
+  countedIn?: number;
+}
+
 export interface ConnectionStore {
-  open(connection: { id: string; owner: string; expiresAt: string }): Promise<void>;
+  open(connection: OpenConnection): Promise<void>;
   owner(connectionId: string): Promise<string | null>;
-  close(connectionId: string): Promise<void>;
+  /** Forgets the connection; what it was (to release its slots), or null when it was not open. */
+  close(connectionId: string): Promise<OpenConnection | null>;
   /** `topic` is a job id or a batch id. */
   subscribe(topic: string, connectionId: string, expiresAt: string): Promise<void>;
   subscribers(topic: string): Promise<string[]>;
@@ -192,4 +204,9 @@ export interface ConnectionStore {
 export interface ConnectionGateway {
   /** False when the connection is gone (closed by the client): its subscriptions can go. */
   post(connectionId: string, message: unknown): Promise<boolean>;
+  /**
+   * Ends a connection from the server's side. `code` and `reason` reach the client where the transport
+   * allows it (the local server; API Gateway's DeleteConnection always closes with 1000).
+   */
+  close(connectionId: string, code: number, reason: string): Promise<void>;
 }

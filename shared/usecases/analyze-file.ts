@@ -1,5 +1,5 @@
 import type { Label, Suggestion } from "../domain/types.js";
-import { lazyJpeg, openImage } from "../image/decode.js";
+import { decodeOptionsFrom, lazyJpeg, openImage } from "../image/decode.js";
 import { moderationInput } from "../moderation/input.js";
 import { decide } from "../moderation/moderation.js";
 import type { AppDeps } from "./deps.js";
@@ -23,7 +23,7 @@ export interface FileAnalysis {
 export async function analyzeImageBytes(deps: Pick<AppDeps, "settings" | "visionProvider" | "moderator">, bytes: Buffer, style?: Style): Promise<FileAnalysis> {
   const settings = await deps.settings();
   const started = performance.now();
-  const image = await openImage(bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  const image = await openImage(bytes, decodeOptionsFrom(settings));
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
   let moderation: FileAnalysis["moderation"];
   if (deps.moderator && settings.PHOTO_ANALYSIS_MODERATION !== "off") {

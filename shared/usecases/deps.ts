@@ -1,9 +1,11 @@
+import type { HeicDecoder } from "../image/heic.js";
 import type { BlockedPhotos, Moderator } from "../moderation/moderation.js";
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
 import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
+import type { ConcurrencyLimiter } from "../ratelimit/concurrency.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { StatsEvent, StatsStore } from "../stats/stats.js";
 import { dayOf } from "../stats/stats.js";
@@ -30,6 +32,8 @@ export interface AppDeps {
   /** Photos moderation refused, by MD5. */
   blockedPhotos?: BlockedPhotos;
   rateLimiter: RateLimiter;
+  /** The progress WebSocket's caps (socket-limits.ts): slots held at once (connections, subscriptions), and messages per second. */
+  socketLimits: { connections: ConcurrencyLimiter; messages: RateLimiter };
   /** Who may use the admin: a static token (local) and/or signed-in users in this group. */
   admin: { token?: string; group: string };
   /** Dashboard counters, maintained on write. */
@@ -58,6 +62,8 @@ export interface AppDeps {
   eventsUrl?: string;
   /** Added to a 429's detail: how to lift the limit where the caller runs the service (npm start). */
   rateLimitNote?: string;
+  /** Decodes HEIC off the event loop (`npm start`'s worker threads); absent: on the calling thread, one at a time (Lambda). */
+  heicDecoder?: HeicDecoder;
   /** Releases what the process holds beyond its clients (the local models' worker threads); `npm start` calls it when stopping. */
   dispose?(): Promise<void>;
   /** Waits (real time); injectable so tests can observe polling. */

@@ -6,6 +6,7 @@ import { presentUpload } from "../domain/present.js";
 import { ownerKey, type Caller, type UploadView } from "../domain/types.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
+import { admitConnection, admitSubscription, releaseConnection } from "./socket-limits.js";
 import { stagingOf } from "./upload-url.js";
 
 /*
@@ -175,7 +176,7 @@ export async function announce(deps: AppDeps, job: Job, view?: UploadView | null
       [...listeners].map(async ([connection, topic]) => {
         if (await gateway.post(connection, message)) return;
         await deps.connections!.unsubscribe(topic, connection);
-        await deps.connections!.close(connection);
+        await closeConnection(deps, connection);
       }),
     );
   } catch (error) {
@@ -183,14 +184,25 @@ export async function announce(deps: AppDeps, job: Job, view?: UploadView | null
   }
 }
 
-/** A WebSocket connection opens: remember whose it is (what it may subscribe to). */
+/**
+ * A WebSocket connection opens: counted against its address's and its caller's caps (a 429 past
+ * them), then remembered with whose it is (what it may subscribe to) and where it was counted.
+ */
 export async function openConnection(deps: AppDeps, connectionId: string, caller: Caller): Promise<void> {
-  const expiresAt = new Date(deps.now().getTime() + JOB_RETENTION_HOURS * 3600_000).toISOString();
-  await connectionsOf(deps).open({ id: connectionId, owner: ownerKey(caller), expiresAt });
+  const counted = await admitConnection(deps, connectionId, caller);
+  const connection = { id: connectionId, owner: ownerKey(caller), expiresAt: new Date(deps.now().getTime() + JOB_RETENTION_HOURS * 3600_000).toISOString(), ...counted };
+  try {
+    await connectionsOf(deps).open(connection);
+  } catch (error) {
+    await releaseConnection(deps, connection);
+    throw error;
+  }
 }
 
+/** A connection is gone ($disconnect, or a post that found it closed): forgotten, and its slots given back. */
 export async function closeConnection(deps: AppDeps, connectionId: string): Promise<void> {
-  await connectionsOf(deps).close(connectionId);
+  const closed = await connectionsOf(deps).close(connectionId);
+  if (closed) await releaseConnection(deps, closed);
 }
 
 /**
@@ -218,6 +230,11 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
   }
   if (!expiresAt) {
     await gateway.post(connectionId, { type: "error", error: "Not found." });
+    return;
+  }
+  const admitted = await admitSubscription(deps, connectionId, id);
+  if (!admitted.allowed) {
+    await gateway.post(connectionId, { type: "error", error: `Too many subscriptions: at most ${admitted.limit} on one connection (a batch is one).` });
     return;
   }
   await connections.subscribe(id, connectionId, expiresAt);

@@ -4,7 +4,7 @@ import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js"
 import { DEFAULT_LANGUAGE, isEnglish, variantKey, variantSuffix, type PromptVariant } from "../domain/prompt.js";
 import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
-import { lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
+import { decodeOptionsFrom, lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
@@ -90,7 +90,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
 
   const refused = () => countEvent(deps, { kind: "rate_limited" });
   const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused, note: deps.rateLimitNote });
-  const image = await openImage(input.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS });
+  const image = await openImage(input.bytes, decodeOptionsFrom(settings, deps.heicDecoder));
   const decoded = { ...photo, image, imagePhash: await perceptualHash(image) };
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);

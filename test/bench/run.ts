@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- section...]`: prints medians and p95s measured in this run.
- * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart, soak, inference, async. No section named: all of them.
+ * Sections: core, neardup (BENCH_RECORDS=100000 by default), cleanup, ratelimit, normalize, tokens, coldstart, soak, inference, async, abuse. No section named: all of them.
  */
+import { benchAbuse } from "./abuse-bench.js";
 import { benchAsync } from "./async-bench.js";
 import { benchCleanup } from "./cleanup-bench.js";
 import { benchColdStart } from "./coldstart.js";
@@ -24,6 +25,7 @@ const sections: Record<string, () => Promise<void>> = {
   soak: benchSoak,
   inference: benchInference,
   async: benchAsync,
+  abuse: benchAbuse,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -183,6 +183,14 @@ describe.each(adapters.connections)("ConnectionStore contract: %s", (_, make) =>
     expect(await store.subscribers("topic-1")).toEqual(["c2"]);
     expect(await store.owner("c1")).toBeNull();
   });
+
+  it("tells what a closed connection was (where its slots were counted), once", async () => {
+    const store = await make();
+    const connection = { id: "c-counted", owner: "fp:a", expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), ip: "203.0.113.9", countedIn: 1_800_000_000 };
+    await store.open(connection);
+    expect(await store.close("c-counted")).toEqual(connection);
+    expect(await store.close("c-counted")).toBeNull();
+  });
 });
 
 describe.each(adapters.analyses)("AnalysisStore contract: %s", (_, make) => {

@@ -9,6 +9,7 @@ import type {
   ClaimState,
   ConnectionGateway,
   ConnectionStore,
+  OpenConnection,
   ImageStore,
   JobQueue,
   JobStore,
@@ -27,6 +28,7 @@ import type { AppDeps } from "../../shared/usecases/deps.js";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "../../shared/vision/provider.js";
 import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
+import { socketLimitsOn } from "../../shared/usecases/socket-limits.js";
 import { normaliseSuggestions } from "../../shared/domain/suggestions.js";
 
 /**
@@ -403,16 +405,18 @@ export class MemoryQueue implements JobQueue {
 }
 
 export class MemoryConnections implements ConnectionStore {
-  readonly owners = new Map<string, string>();
+  readonly connections = new Map<string, OpenConnection>();
   readonly topics = new Map<string, Set<string>>();
-  async open(connection: { id: string; owner: string }) {
-    this.owners.set(connection.id, connection.owner);
+  async open(connection: OpenConnection) {
+    this.connections.set(connection.id, clone(connection));
   }
   async owner(connectionId: string) {
-    return this.owners.get(connectionId) ?? null;
+    return this.connections.get(connectionId)?.owner ?? null;
   }
   async close(connectionId: string) {
-    this.owners.delete(connectionId);
+    const closed = this.connections.get(connectionId) ?? null;
+    this.connections.delete(connectionId);
+    return closed;
   }
   async subscribe(topic: string, connectionId: string) {
     this.topics.set(topic, new Set([...(this.topics.get(topic) ?? []), connectionId]));
@@ -429,10 +433,16 @@ export class MemoryConnections implements ConnectionStore {
 export class MemoryGateway implements ConnectionGateway {
   readonly sent = new Map<string, unknown[]>();
   readonly gone = new Set<string>();
+  /** Connections the server ended, with the close code and reason. */
+  readonly closed = new Map<string, { code: number; reason: string }>();
   async post(connectionId: string, message: unknown) {
     if (this.gone.has(connectionId)) return false;
     this.sent.set(connectionId, [...(this.sent.get(connectionId) ?? []), clone(message)]);
     return true;
+  }
+  async close(connectionId: string, code: number, reason: string) {
+    this.closed.set(connectionId, { code, reason });
+    this.gone.add(connectionId);
   }
 }
 
@@ -549,6 +559,7 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     imageStores: { s3: parts.images },
     visionProvider: async () => parts.vision,
     rateLimiter: new SlidingWindowRateLimiter(counters),
+    socketLimits: socketLimitsOn(counters),
     admin: { group: "admin" },
     stats: parts.stats,
     now: clock.now,

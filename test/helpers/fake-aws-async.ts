@@ -57,18 +57,20 @@ export class FakeSqs extends LoopbackFake {
 }
 
 /**
- * API Gateway's management API (`POST /@connections/{id}`): records what each live connection was
- * sent; connections in `gone` answer 410 GoneException as closed ones do, `broken` ones 500.
+ * API Gateway's management API (`POST /@connections/{id}`, `DELETE` to close): records what each live
+ * connection was sent and which were closed; connections in `gone` answer 410 GoneException as closed
+ * ones do, `broken` ones 500.
  */
 export class FakeConnectionsApi extends LoopbackFake {
   readonly posted = new Map<string, unknown[]>();
+  readonly deleted: string[] = [];
   readonly gone = new Set<string>();
   readonly broken = new Set<string>();
   protected readonly server = createServer(async (request, response) => {
     const match = /^(?:\/[^/@]+)?\/@connections\/([^/?]+)/.exec(request.url ?? "");
     const body = await bodyOf(request);
     const id = match ? decodeURIComponent(match[1]!) : "";
-    if (!match || request.method !== "POST") {
+    if (!match || (request.method !== "POST" && request.method !== "DELETE")) {
       response.writeHead(404).end();
       return;
     }
@@ -76,6 +78,12 @@ export class FakeConnectionsApi extends LoopbackFake {
       const type = this.gone.has(id) ? "GoneException" : "InternalServerErrorException";
       response.writeHead(this.gone.has(id) ? 410 : 500, { "content-type": "application/json", "x-amzn-errortype": type });
       response.end(JSON.stringify({ message: type }));
+      return;
+    }
+    if (request.method === "DELETE") {
+      this.deleted.push(id);
+      this.gone.add(id);
+      response.writeHead(204).end();
       return;
     }
     this.posted.set(id, [...(this.posted.get(id) ?? []), JSON.parse(body.toString())]);

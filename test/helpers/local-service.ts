@@ -29,3 +29,24 @@ export async function startScratchService(options: Omit<LocalServiceOptions, "da
     },
   };
 }
+
+/** The health endpoint's latencies (ms), probed every 20 ms while `work` runs. */
+export async function healthLatencies(service: Pick<LocalService, "url">, work: () => Promise<unknown>): Promise<number[]> {
+  let running = true;
+  const latencies: number[] = [];
+  const probing = (async () => {
+    while (running) {
+      const started = performance.now();
+      await (await fetch(`${service.url}/api/photo-analysis/health/`)).arrayBuffer();
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    await probing;
+  }
+  return latencies;
+}

@@ -79,3 +79,31 @@ export function refusedHandshake(url: string): Promise<{ status: number; body: R
     socket.once("error", () => {});
   });
 }
+
+/** Opens a socket: the open socket, or the refused handshake's status and JSON body. */
+export function tryConnect(url: string): Promise<{ socket?: WebSocket; refused?: { status: number; body: Record<string, unknown> } }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once("open", () => resolve({ socket }));
+    socket.once("unexpected-response", (_request, response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      response.on("end", () => resolve({ refused: { status: response.statusCode ?? 0, body: text ? JSON.parse(text) : {} } }));
+    });
+    socket.once("error", (error) => reject(error));
+  });
+}
+
+/** Closes every socket and waits until each has closed. */
+export async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise((resolve) => {
+          if (socket.readyState === socket.CLOSED) return resolve(null);
+          socket.once("close", resolve);
+          socket.close();
+        }),
+    ),
+  );
+}

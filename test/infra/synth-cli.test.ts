@@ -131,6 +131,7 @@ const ANALYSING = [
   "other rekognition:DetectModerationLabels on *",
 ];
 const POST_TO_CONNECTIONS = "other execute-api:ManageConnections on arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/dev/POST/@connections/*";
+const POST_AND_DELETE_CONNECTIONS = `${POST_TO_CONNECTIONS},arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/dev/DELETE/@connections/*`;
 
 const EXPECTED: Record<string, string[]> = {
   Upload: [
@@ -174,9 +175,9 @@ const EXPECTED: Record<string, string[]> = {
   DocsAssets: [],
   TryPage: [],
   TryAssets: [],
-  EventsConnect: ["items CONN#: PutItem"],
-  EventsDisconnect: ["items CONN#: DeleteItem"],
-  EventsMessage: ["items ANALYSIS#: GetItem", "items BATCH#: GetItem", "items CONN#: GetItem", "items JOB#: BatchGetItem, GetItem", "items PHOTO#: GetItem", "items SUB#: PutItem", POST_TO_CONNECTIONS],
+  EventsConnect: ["items CONN#: PutItem", "items RATE#: GetItem, UpdateItem"],
+  EventsDisconnect: ["items CONN#: DeleteItem", "items RATE#: UpdateItem"],
+  EventsMessage: ["items ANALYSIS#: GetItem", "items BATCH#: GetItem", "items CONN#: GetItem", "items JOB#: BatchGetItem, GetItem", "items PHOTO#: GetItem", "items RATE#: GetItem, UpdateItem", "items SUB#: PutItem", POST_AND_DELETE_CONNECTIONS],
   Cleanup: ["items ANALYSIS#: BatchWriteItem, DeleteItem, Query", "items OWNER#: DeleteItem", "items PHOTO#: GetItem, UpdateItem", "items PHSEG#: BatchWriteItem", "index byExpiry", "objects photo_analysis/: DeleteObject, ListBucket"],
   SettingsSeeder: ["ssm DeleteParameters settings/*", "ssm GetParameters PHOTO_ANALYSIS_*", "ssm GetParameters settings/*", "ssm PutParameter settings/*"],
 };
@@ -198,7 +199,7 @@ describe("what each function may do (from the synthesized templates)", () => {
   it.each(CONFIGS.map((config) => [config.name, config] as const))("%s: every function holds exactly its row of the access table", (name, config) => {
     const stack = `PhotoAnalysis-${config.context?.stage ?? "dev"}`;
     // The prod stack's WebSocket stage is "prod": the same grant on its own stage.
-    const template = JSON.parse(JSON.stringify(results[name]!.templates[stack]).replaceAll("/prod/POST/@connections", "/dev/POST/@connections"));
+    const template = JSON.parse(JSON.stringify(results[name]!.templates[stack]).replace(/\/prod\/(POST|DELETE)\/@connections/g, "/dev/$1/@connections"));
     const grants = functionGrants(template);
     expect(Object.keys(grants).sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [functionName, row] of Object.entries(grants)) {

@@ -57,4 +57,12 @@ describe("ApiGatewayConnections", () => {
     expect(await gateway().post("gone=", { type: "progress" })).toBe(false);
     await expect(gateway().post("broken=", { type: "progress" })).rejects.toThrow();
   });
+
+  it("closes a connection with DeleteConnection, quietly when it is already gone, and throws on other failures", async () => {
+    await gateway().close("abusive=", 1008, "Too many messages");
+    expect(connections.deleted).toEqual(["abusive="]);
+    expect(await gateway().post("abusive=", { type: "progress" })).toBe(false);
+    await gateway().close("abusive=", 1008, "Too many messages");
+    await expect(gateway().close("broken=", 1008, "Too many messages")).rejects.toThrow();
+  });
 });

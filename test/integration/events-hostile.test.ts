@@ -20,7 +20,9 @@ let ownJob: string;
 
 beforeAll(async () => {
   fake = await new FakeOpenAI().start();
-  local = await startScratchService({ env: { OPENAI_API_KEY: "sk-events", OPENAI_BASE_URL: fake.baseUrl } });
+  // What clients say, not how fast: the 300 random messages below go out at once, far past the message
+  // cap (events-caps.test.ts tests the caps).
+  local = await startScratchService({ env: { OPENAI_API_KEY: "sk-events", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_EVENTS_MAX_MESSAGES_PER_SECOND: "1000" } });
   eventsUrl = `${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=fp-hostile`;
   local.queue.pause(); // the job stays queued: its state is all a subscriber needs here
   const body = new FormData();

@@ -66,7 +66,7 @@ describe("runJob", () => {
   it("moves a job through every stage to done after the caller's upload is committed, and tells subscribers each step in the owner's view", async () => {
     const { deps, jobs, uploads, gateway, connections, staging } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
-    await connections.open({ id: "c1", owner: "fp:fp-jobs" });
+    await connections.open({ id: "c1", owner: "fp:fp-jobs", expiresAt: "2099-01-01T00:00:00.000Z" });
     await subscribe(deps, "c1", { jobId: job!.id });
     await runJob(deps, job!.id, { failureOf: retryNever });
     const sent = gateway.sent.get("c1") as { stage: string; analysis?: { id: string; file_hash: string | null; image_url: string } }[];
@@ -123,7 +123,7 @@ describe("runJob", () => {
     const { deps, vision, gateway, connections } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await runJob(deps, job!.id, { failureOf: retryNever });
-    await connections.open({ id: "late", owner: "fp:fp-jobs" });
+    await connections.open({ id: "late", owner: "fp:fp-jobs", expiresAt: "2099-01-01T00:00:00.000Z" });
     await connections.subscribe(job!.id, "late");
     await runJob(deps, job!.id, { failureOf: retryNever });
     expect(vision.calls).toBe(1);
@@ -156,7 +156,7 @@ describe("announce", () => {
     const { deps, gateway, connections } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     for (const id of ["alive", "gone"]) {
-      await connections.open({ id, owner: "fp:fp-jobs" });
+      await connections.open({ id, owner: "fp:fp-jobs", expiresAt: "2099-01-01T00:00:00.000Z" });
       await connections.subscribe(job!.id, id);
     }
     gateway.gone.add("gone");

@@ -1,11 +1,11 @@
-import { parentPort } from "node:worker_threads";
 import { loadNsfwModel, nsfwProbabilities } from "../../moderation/nsfw-model.js";
+import { serveRequests } from "../../workers/serve.js";
 import { localModels } from "./models.js";
 import { runInference } from "./inference.js";
 import type { WorkerRequest } from "./pool.js";
 
 /** One worker of the local inference pool: loads each model once, when first needed, then runs tasks one at a time. */
-async function answer(request: WorkerRequest): Promise<unknown> {
+serveRequests<WorkerRequest>(async (request) => {
   switch (request.kind) {
     case "warm":
       await localModels(request.modelDir);
@@ -17,14 +17,5 @@ async function answer(request: WorkerRequest): Promise<unknown> {
       return runInference(request.task);
     case "moderate":
       return nsfwProbabilities(request.pixels);
-  }
-}
-
-parentPort!.on("message", async (message: WorkerRequest & { id: number }) => {
-  try {
-    parentPort!.postMessage({ id: message.id, result: await answer(message) });
-  } catch (error) {
-    const failure = error as Error;
-    parentPort!.postMessage({ id: message.id, error: { name: failure.name, message: failure.message } });
   }
 });

@@ -1,0 +1,168 @@
+import { request as httpRequest } from "node:http";
+import { readFile } from "node:fs/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { LocalService } from "../../functions/local/service.js";
+import { HeicWorkers } from "../../shared/image/heic.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { healthLatencies, startScratchService } from "../helpers/local-service.js";
+import { closeAll, tryConnect } from "../helpers/socket.js";
+import { distinctImages } from "../helpers/photos.js";
+import { median, percentile } from "./stats.js";
+
+/**
+ * `npm run bench -- abuse`: what an abusive client can make `npm start`'s server do, and what it
+ * costs everyone else. A burst of 35 MP HEICs (health p50/p99 meanwhile, the event loop's longest
+ * stall, RSS before / at the peak / once the decoders are idle); how long bodies built to make the
+ * parsers work take to be refused; how the WebSocket caps answer a crowd of connections and a flood
+ * of messages, and what an unrelated read costs meanwhile. BENCH_HEIC_BURST sets the burst (4).
+ */
+export async function benchAbuse(): Promise<void> {
+  console.log("\n## abuse: decoding, parsing and the WebSocket caps on npm start's server");
+  const fake = await new FakeOpenAI().start();
+  const local = await startScratchService({ env: { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false" } });
+  try {
+    await heicBurst(local, Number(process.env.BENCH_HEIC_BURST ?? 4));
+    await oversizedBodies(local);
+    await socketCrowds(local);
+  } finally {
+    await local.close();
+    await fake.close();
+  }
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+function upload(local: LocalService, bytes: Buffer, type: string, fingerprint: string) {
+  const body = new FormData();
+  body.append("image", new Blob([bytes], { type }), "photo");
+  body.append("fingerprint", fingerprint);
+  return fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body });
+}
+
+async function untilIdle(decoder: HeicWorkers): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (decoder.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+async function heicBurst(local: LocalService, burst: number): Promise<void> {
+  const wide = await readFile("fixtures/photos/wide-35mp.heic");
+  const decoder = local.deps.heicDecoder;
+  if (!(decoder instanceof HeicWorkers)) throw new Error("the local service should decode HEIC in worker threads");
+  await upload(local, await readFile("fixtures/photos/cat-portrait.heic"), "image/heic", "fp-warm");
+  await untilIdle(decoder);
+  const rss = () => process.memoryUsage().rss;
+  const before = rss();
+  const atRest = await healthLatencies(local, () => new Promise((resolve) => setTimeout(resolve, 3_000)));
+  let peak = before;
+  const sampling = setInterval(() => (peak = Math.max(peak, rss())), 50);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const started = performance.now();
+  const statuses: number[] = [];
+  const during = await healthLatencies(local, () =>
+    Promise.all(
+      Array.from({ length: burst }, async (_, index) => {
+        const response = await upload(local, wide, "image/heic", `fp-burst-${index}`);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }),
+    ),
+  );
+  const wall = performance.now() - started;
+  loop.disable();
+  clearInterval(sampling);
+  await untilIdle(decoder);
+  const settled = Date.now() + 10_000;
+  while (rss() > before + 100 * 1024 * 1024 && Date.now() < settled) await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = rss();
+  console.log(`HEIC burst: ${burst} uploads of a 35 MP HEIC (8192x4320, 22 KB) at once, answered ${statuses.join(",")} in ${(wall / 1000).toFixed(1)} s`);
+  console.log(`  health at rest: p50 ${ms(median(atRest))}, p99 ${ms(percentile(atRest, 99))} (n=${atRest.length})`);
+  console.log(`  health during the burst: p50 ${ms(median(during))}, p99 ${ms(percentile(during, 99))}, max ${ms(Math.max(...during))} (n=${during.length}; target p99 < 100 ms)`);
+  console.log(`  longest event-loop stall during the burst: ${ms(loop.max / 1e6)}`);
+  console.log(`  RSS before ${mb(before)}, peak ${mb(peak)}, after (decoders idle) ${mb(after)}: ${after - before >= 0 ? "+" : ""}${mb(after - before)} (target within 100 MB)`);
+}
+
+/** Sends a body and resolves with the status and the time until the answer came. */
+function timedPost(local: LocalService, path: string, contentType: string, body: Buffer): Promise<{ status: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const outgoing = httpRequest(new URL(path, local.url), { method: "POST", headers: { "content-type": contentType, "content-length": body.length } }, (response) => {
+      const answered = performance.now() - started;
+      response.resume();
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, ms: answered }));
+    });
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
+function formFields(count: number, size: number): Buffer {
+  const parts = Array.from({ length: count }, (_, index) => `--XXb\r\nContent-Disposition: form-data; name="f${index}"\r\n\r\n${"a".repeat(size)}\r\n`);
+  return Buffer.from(`${parts.join("")}--XXb--\r\n`);
+}
+
+async function oversizedBodies(local: LocalService): Promise<void> {
+  const depth = 2 * 1024 * 1024;
+  const cases: [string, string, string, Buffer][] = [
+    ["4 MB of nested JSON (upload-url)", "/api/photo-analysis/upload-url/", "application/json", Buffer.from(`{"junk": ${"[".repeat(depth)}${"]".repeat(depth)}}`)],
+    ["60 KB of nested JSON, within the size limit", "/api/photo-analysis/upload-url/", "application/json", Buffer.from(`{"junk": ${"[".repeat(30_000)}${"]".repeat(30_000)}}`)],
+    ["6 MB of multipart fields (100 x 60 KB)", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(100, 60_000)],
+    ["9.8 MB of multipart fields (100,000 x 40 B)", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(100_000, 40)],
+    ["one 6 MB multipart field", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(1, 6_000_000)],
+    ["a 12 MB multipart body (API Gateway's 10 MB)", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(1, 12 * 1024 * 1024)],
+  ];
+  console.log("Time to refuse bodies built to make the parsers work (request sent to answer received, 5 runs):");
+  for (const [what, path, contentType, body] of cases) {
+    const runs: { status: number; ms: number }[] = [];
+    for (let index = 0; index < 5; index++) runs.push(await timedPost(local, path, contentType, body));
+    console.log(`  ${what.padEnd(48)} ${runs[0]!.status}   median ${ms(median(runs.map((run) => run.ms)))}   max ${ms(Math.max(...runs.map((run) => run.ms)))}`);
+  }
+}
+
+async function socketCrowds(local: LocalService): Promise<void> {
+  const events = `${local.url.replace("http", "ws")}/api/photo-analysis/events/`;
+  const created = await upload(local, (await distinctImages(1, 77))[0]!, "image/png", "fp-bystander");
+  const { analysis } = (await created.json()) as { analysis: { id: string } };
+
+  let started = performance.now();
+  const crowd = await Promise.all(Array.from({ length: 500 }, (_, index) => tryConnect(`${events}?fingerprint=fp-crowd-${index}`)));
+  const crowdMs = performance.now() - started;
+  const open = crowd.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
+  const refusals = crowd.flatMap((attempt) => (attempt.refused ? [attempt.refused.status] : []));
+  console.log(`WebSocket: 500 connections at once from one address: ${open.length} open, ${refusals.length} refused (${[...new Set(refusals)].join(",")}) in ${(crowdMs / 1000).toFixed(1)} s`);
+  await closeAll(open);
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the server's $disconnects
+
+  started = performance.now();
+  const flood = await Promise.all(Array.from({ length: 200 }, (_, index) => tryConnect(`${events}?fingerprint=fp-flood-${index}`)));
+  const sockets = flood.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
+  let answered = 0;
+  const closes = sockets.map(
+    (socket) =>
+      new Promise<number>((resolve) => {
+        socket.on("message", () => answered++);
+        socket.once("close", (code) => resolve(code));
+      }),
+  );
+  for (const socket of sockets) for (let index = 0; index < 20; index++) socket.send(JSON.stringify({ action: "subscribe", job_id: crypto.randomUUID() }));
+  const reads: number[] = [];
+  let reading = true;
+  const readLoop = (async () => {
+    while (reading) {
+      const began = performance.now();
+      const response = await fetch(`${local.url}/api/photo-analysis/${analysis.id}/`);
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`GET /{id}/ answered ${response.status} during the flood`);
+      reads.push(performance.now() - began);
+    }
+  })();
+  const codes = await Promise.all(closes);
+  reading = false;
+  await readLoop;
+  console.log(
+    `WebSocket: 200 sockets x 20 subscribes: ${sockets.length} open, ${answered} messages answered, closed with ${[...new Set(codes)].join(",")} after ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `GET /{id}/ meanwhile p50 ${ms(median(reads))}, max ${ms(Math.max(...reads))} (n=${reads.length}, all 200)`,
+  );
+  await closeAll(sockets);
+}

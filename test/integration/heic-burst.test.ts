@@ -1,0 +1,96 @@
+import { createRequire } from "node:module";
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalService } from "../../functions/local/service.js";
+import { HeicWorkers } from "../../shared/image/heic.js";
+import { FakeOpenAI } from "../helpers/fake-providers.js";
+import { healthLatencies, startScratchService } from "../helpers/local-service.js";
+
+/**
+ * A burst of 35 MP HEICs against `npm start`'s server: libheif decodes in worker threads, so the
+ * event loop keeps answering (health p99 under 100 ms), and the decoders' memory goes back once
+ * they are idle (RSS within 100 MB of what it was before the burst). The latency target needs a
+ * machine quiet enough to meet it at rest; `npm run bench -- abuse` measures it on its own.
+ */
+const wide = await readFile("fixtures/photos/wide-35mp.heic");
+const small = await readFile("fixtures/photos/cat-portrait.heic");
+const BURST = 4;
+/** At rest the server answers health in a few ms; above this the machine itself is too busy for a 100 ms target. */
+const QUIET_IDLE_P99_MS = 50;
+
+let fake: FakeOpenAI;
+let local: LocalService;
+
+beforeAll(async () => {
+  fake = await new FakeOpenAI().start();
+  local = await startScratchService({ env: { OPENAI_API_KEY: "sk-burst", OPENAI_BASE_URL: fake.baseUrl } });
+});
+afterAll(async () => {
+  await local?.close();
+  await fake?.close();
+});
+
+function upload(bytes: Buffer, fingerprint: string) {
+  const body = new FormData();
+  body.append("image", new Blob([bytes], { type: "image/heic" }), "photo.heic");
+  body.append("fingerprint", fingerprint);
+  return fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body });
+}
+
+const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
+
+function decoder(): HeicWorkers {
+  expect(local.deps.heicDecoder).toBeInstanceOf(HeicWorkers);
+  return local.deps.heicDecoder as HeicWorkers;
+}
+
+async function decodersIdle(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (decoder().running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(decoder().running).toBe(0);
+}
+
+const p99 = (latencies: number[]) => [...latencies].sort((a, b) => a - b)[Math.ceil(latencies.length * 0.99) - 1]!;
+
+describe("a burst of 35 MP HEICs on the local server", () => {
+  it("decodes off the event loop: health stays fast, libheif never loads on this thread, and the memory goes back", async () => {
+    // Warm-up: every library a HEIC upload loads (libheif in a worker, sharp, the provider), then idle.
+    expect((await upload(small, "fp-warm")).status).toBe(201);
+    await decodersIdle();
+    const baseline = rssMb();
+    const atRest = await healthLatencies(local, () => new Promise((resolve) => setTimeout(resolve, 3_000)));
+
+    let peak = baseline;
+    let decodeThreads = 0;
+    const sampling = setInterval(() => {
+      peak = Math.max(peak, rssMb());
+      decodeThreads = Math.max(decodeThreads, decoder().running);
+    }, 50);
+    let answers: Response[] = [];
+    const duringBurst = await healthLatencies(local, async () => {
+      answers = await Promise.all(Array.from({ length: BURST }, (_, index) => upload(wide, `fp-burst-${index}`)));
+    });
+    clearInterval(sampling);
+    for (const answer of answers) expect([200, 201]).toContain(answer.status);
+    expect(((await answers[0]!.json()) as { analysis: { id: string } }).analysis.id).toBeTruthy();
+
+    // Decoded in the pool's threads: the WebAssembly decoder was never loaded on the event loop's thread.
+    expect(decodeThreads).toBeGreaterThan(0);
+    expect(Object.keys(createRequire(import.meta.url).cache).filter((path) => /[\\/](heic-decode|libheif-js)[\\/]/.test(path))).toEqual([]);
+
+    const rest = p99(atRest);
+    const burst = p99(duringBurst);
+    expect(duringBurst.length).toBeGreaterThan(20);
+    if (rest < QUIET_IDLE_P99_MS) {
+      expect(burst, `health during the burst: ${duringBurst.map(Math.round).join(",")}`).toBeLessThan(100);
+    } else {
+      console.warn(`heic-burst: this machine is too busy for the 100 ms health target (p99 at rest ${Math.round(rest)} ms, during the burst ${Math.round(burst)} ms); not asserted — npm run bench -- abuse measures it`);
+    }
+
+    await decodersIdle();
+    // Freed pixel buffers go back at the next collection; give the collector a moment without work.
+    const deadline = Date.now() + 10_000;
+    while (rssMb() > baseline + 100 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rssMb(), `baseline ${Math.round(baseline)} MB, peak ${Math.round(peak)} MB`).toBeLessThan(baseline + 100);
+  }, 120_000);
+});
