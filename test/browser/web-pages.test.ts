@@ -19,7 +19,9 @@ const SCREENSHOTS = "test-output/screenshots";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`try page, docs and client browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
-const HOSTILE = [{ name: "<img src=x onerror=alert(1)>", description: "<script>alert('pwned')</script>" }, ...COFFEE_SUGGESTIONS.slice(0, 9)];
+// Markup characters never reach the page (the service removes them before storage); entities do, and the
+// page must show them as the text they are (a page writing HTML would turn them into a script tag).
+const HOSTILE = [{ name: "<img src=x onerror=alert(1)>", description: "&lt;script&gt;alert('pwned')&lt;/script&gt;" }, ...COFFEE_SUGGESTIONS.slice(0, 9)];
 type BrowserGlobal = { document: { scrollingElement: { scrollWidth: number } }; navigator: { clipboard: { readText(): Promise<string> } } };
 
 describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
@@ -138,8 +140,8 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
       const prompt = JSON.stringify(sent.messages);
       expect(prompt).toContain("names for my hiking club");
       expect(prompt).toMatch(/Spanish/);
-      expect(await photo.locator("ol.names .name").first().textContent()).toBe("<img src=x onerror=alert(1)>");
-      expect(await photo.locator("ol.names .tagline").first().textContent()).toBe("<script>alert('pwned')</script>");
+      expect(await photo.locator("ol.names .name").first().textContent()).toBe("img src=x onerror=alert(1)");
+      expect(await photo.locator("ol.names .tagline").first().textContent()).toBe("&lt;script&gt;alert('pwned')&lt;/script&gt;");
       expect(await photo.locator("ol.names img, ol.names script").count()).toBe(0);
       expect(dialogs).toEqual([]);
     });
