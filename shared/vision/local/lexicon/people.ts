@@ -38,7 +38,7 @@ export const PEOPLE_TOPICS: TopicData[] = [
     noun: "portrait",
     tone: "personal, encouraging, camera-friendly",
     playful: ["Say Cheese", "Picture Perfect", "Face Value", "Strike a Pose", "Smile Club", "Close Up Crew", "Portrait Mode", "Frame of Mind", "Look Sharp", "Head Shots", "Best Side Club", "Picture Day"],
-    clear: ["Portrait Photography", "Profile Picture Help", "Headshot Tips", "Self Portrait Club", "Photo Feedback", "People Photography", "Portrait Lighting Tips", "Photo Editing Help", "Personal Branding", "Camera Confidence"],
+    clear: ["Portrait Photography", "Profile Picture Help", "Headshot Tips", "Self Portrait Club", "Photo Feedback", "People Photography", "Portrait Lighting Tips", "Photo Editing Help", "Brand Portraits", "Camera Confidence"],
     cozy: ["Familiar Faces", "Golden Hour Portraits", "Window Light Club", "Sunday Snapshots", "The Photo Booth", "Memory Lane", "Family Album", "Kind Words Corner"],
     taglines: [
       "Portraits, profiles and the stories behind them",
