@@ -390,8 +390,11 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   const main = subject.topic;
   const mainDeck = topicDeck(main, subject.word, subject.words);
   const mainPool = (wanted: Wanted) => pool(() => namesOf(main, wanted), mainDeck);
-  const frameKinds = (wanted: Wanted): string[] => (wanted === "playful" || wanted === "clear" || wanted === "cozy" ? FRAMES[wanted] : [...FRAMES.clear, ...FRAMES.playful, ...FRAMES.cozy]);
-  const framePool = (wanted: Wanted, word = subject.word, words = subject.words) => pool(() => frameKinds(wanted).map((frame) => frameName(frame, word, words)), mainDeck, true);
+  const framesFor = (wanted: Wanted, word: string): string[] => {
+    const kinds: Kind[] = wanted === "playful" || wanted === "clear" || wanted === "cozy" ? [wanted] : ["clear", "playful", "cozy"];
+    return kinds.flatMap((k) => (word.includes(" ") ? FRAMES[k].any : [...FRAMES[k].any, ...FRAMES[k].oneWord]));
+  };
+  const framePool = (wanted: Wanted, word = subject.word, words = subject.words) => pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
   const otherPool = (index: number, wanted: Wanted): Pool | undefined => {
     const other = others[index];
     return other && pool(() => namesOf(other.topic, wanted), topicDeck(other.topic, other.word, other.words));

@@ -5,7 +5,7 @@ export const ANIMAL_TOPICS: TopicData[] = [
     id: "animals",
     noun: "animal",
     tone: "curious, outdoorsy, happy to be surprised by what turns up",
-    playful: ["Wild Side", "Critter Chatter", "Fur and Feathers", "Creature Feature", "Beast Friends", "Zoo Crew", "Hoof and Paw", "Wild Things", "Animal Magnetism", "Fauna Fans", "Tails of the Wild", "Oh Deer"],
+    playful: ["Wild Side", "Critter Chatter", "Fur and Feathers", "Creature Feature", "Beast Friends", "Zoo Crew", "Hoof and Paw", "Wild Things", "Animal Magnetism", "Fauna Fans", "Tails of the Wild", "Wild Bunch"],
     clear: ["Wildlife Watchers", "Animal Lovers", "Wildlife Photography", "Nature Spotters", "Wildlife Sightings", "Animal Facts Club", "Wildlife Conservation Chat", "Zoo and Safari Trips", "Animal Kingdom Talk", "Wildlife Field Notes"],
     cozy: ["Nature Notebook", "Quiet Hide Club", "Dawn Watchers", "Window on the Wild", "The Field Guide Circle", "Gentle Giants Club", "Walks and Wildlife", "Sunday Nature Hour"],
     taglines: [
@@ -37,8 +37,8 @@ export const ANIMAL_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "wild canine",
     tone: "wild, moonlit, a touch of fairy tale",
-    playful: ["Howl Society", "Pack Mentality", "Call of the Wild", "Den of Friends", "Howl at the Moon", "Fox Trot Club", "Leader of the Pack", "Sly Society", "Bark at the Moon", "Pack Chat", "Cunning Company", "Wild at Heart"],
-    clear: ["Wolf and Fox Watchers", "Wild Canine Club", "Wolf Conservation Talk", "Fox Sightings", "Predator Watch", "Wildlife Tracking Club", "Wolves and Wild Dogs", "Canid Fans", "Wild Dog Photography", "Night Wildlife Watch"],
+    playful: ["Howl Society", "Pack Mentality", "Call of the Wild", "Den of Friends", "Howl at the Moon", "Night Prowlers", "Leader of the Pack", "Wild Hearts Club", "Bark at the Moon", "Pack Chat", "Cunning Company", "Wild at Heart"],
+    clear: ["Wolf and Fox Watchers", "Wild Canine Club", "Wolf Conservation Talk", "Predator Sightings", "Predator Watch", "Wildlife Tracking Club", "Wolves and Wild Dogs", "Canid Fans", "Wild Dog Photography", "Night Wildlife Watch"],
     cozy: ["Moonlit Den", "Fireside Howls", "Snowy Tracks Club", "The Quiet Den", "Forest Edge Friends", "Dusk Watchers", "Tracks by Lantern", "Winter Woods Circle"],
     taglines: [
       "Sightings, tracks and photos of the {noun}",
@@ -70,7 +70,7 @@ export const ANIMAL_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "big cat",
     tone: "awed, safari-ready, respectful of power",
-    playful: ["Roar Room", "Stripes and Spots", "Pride and Joy", "Purr-fect Predators", "The Mane Event", "Spot On", "Claws for Applause", "Cat Walk", "Jungle Talk", "King of the Jungle", "Prowl Patrol", "Roar Deal"],
+    playful: ["Roar Room", "Stripes and Spots", "Pride and Joy", "Purr-fect Predators", "Big Cat Energy", "Spot On", "Claws for Applause", "Cat Walk", "Jungle Talk", "King of the Jungle", "Prowl Patrol", "Roar Deal"],
     clear: ["Big Cat Lovers", "Big Cat Conservation", "Safari Photography", "Wild Cat Watchers", "Big Cat Facts", "Predator Photography", "Wild Cat Sightings", "Big Cat Documentaries", "Sanctuary Supporters", "Wildlife Reserve Talk"],
     cozy: ["Sunset Savanna Circle", "Quiet Lookout", "Campfire Safari Tales", "The Jeep at Dusk", "Long Grass Lounge", "Shady Acacia Club", "Evening Game Drive", "Watching From Afar"],
     taglines: [
@@ -163,7 +163,7 @@ export const ANIMAL_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "wild animal",
     tone: "sunny, adventurous, dusty jeeps and long lenses",
-    playful: ["Safari So Good", "Savanna Squad", "Out of Africa", "Wild Encounters", "Trunk Show", "Hoof Beats", "Big Five Club", "Watering Hole", "Grass Is Greener", "Spots and Stripes", "Stampede Chat", "Jeep Thrills"],
+    playful: ["Safari So Good", "Savanna Squad", "Out of Africa", "Wild Encounters", "Animal Kingdom Crew", "Hoof Beats", "Big Five Club", "Watering Hole", "Herd It Here", "Spots and Stripes", "Stampede Chat", "Jeep Thrills"],
     clear: ["Safari Stories", "Safari Photography", "Game Drive Club", "Savanna Wildlife", "African Wildlife Fans", "Safari Trip Planning", "Wildlife Reserve Talk", "Safari Sightings", "Conservation Friends", "Safari Park Fans"],
     cozy: ["Sundowner Circle", "Campfire Safari Tales", "Acacia Shade Club", "Dusty Boots Lounge", "Evening Watering Hole", "The Lodge Fireside", "Golden Hour Safari", "Tent Flap Tales"],
     taglines: [
@@ -198,9 +198,9 @@ export const ANIMAL_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "Aussie animal",
     tone: "sunny, laid-back, a little cheeky",
-    playful: ["G'day Critters", "Down Under Crew", "Fair Dinkum Fauna", "Hop Along", "Pouch Potatoes", "Outback Oddballs", "No Worries Wildlife", "Bush Buddies", "Roo Crew", "Marsupial Mates", "Gum Tree Gang", "Crikey Club"],
-    clear: ["Australian Wildlife", "Outback Wildlife Fans", "Aussie Animal Lovers", "Wildlife Carers Network", "Marsupial Club", "Australian Nature Photography", "Wildlife Park Visits", "Native Animal Rescue", "Bush Walk Sightings", "Koala and Kangaroo Fans"],
-    cozy: ["Gum Tree Shade", "Bush Camp Fireside", "Sleepy Koala Corner", "Sunset in the Outback", "The Billabong", "Quiet Bush Track", "Joey Cuddles", "Verandah Wildlife Watch"],
+    playful: ["G'day Critters", "Down Under Crew", "Fair Dinkum Fauna", "Down Under Wonders", "Pouch Potatoes", "Outback Oddballs", "No Worries Wildlife", "Bush Buddies", "Bush Critters Club", "Marsupial Mates", "Gum Tree Gang", "Crikey Club"],
+    clear: ["Australian Wildlife", "Outback Wildlife Fans", "Aussie Animal Lovers", "Wildlife Carers Network", "Marsupial Club", "Australian Nature Photography", "Wildlife Park Visits", "Native Animal Rescue", "Bush Walk Sightings", "Native Wildlife Fans"],
+    cozy: ["Gum Tree Shade", "Bush Camp Fireside", "Sleepy Bush Corner", "Sunset in the Outback", "The Billabong", "Quiet Bush Track", "Bush Nap Club", "Verandah Wildlife Watch"],
     taglines: [
       "Sightings, photos and stories of the {noun}",
       "For people who love Australia's wildlife",
@@ -263,7 +263,7 @@ export const ANIMAL_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "amphibian",
     tone: "damp, curious, fond of ponds and spring nights",
-    playful: ["Ribbit Republic", "Toad-ally Awesome", "Hop Shop", "Pond Life", "Leap of Faith", "Croak and Dagger", "Slime Time", "Frog Chorus", "Newt Crew", "Lily Pad Lounge", "Tadpole Talk", "Hoppy Hour"],
+    playful: ["Ribbit Republic", "Toad-ally Awesome", "Damp and Happy", "Pond Life", "Leap of Faith", "Croak and Dagger", "Slime Time", "Wet Weather Friends", "Newt Crew", "Lily Pad Lounge", "Tadpole Talk", "Pond Dippers"],
     clear: ["Amphibian Watchers", "Frog and Newt Club", "Pond Wildlife", "Amphibian Conservation", "Wildlife Pond Builders", "Herp Photography", "Amphibian Keepers", "Salamander Sightings", "Wetland Wildlife Club", "Frog Spotters"],
     cozy: ["Damp Log Club", "Spring Night Walks", "Quiet Pond Corner", "Mossy Stone Circle", "Rainy Evening Club", "The Garden Pond", "Dewdrop Society", "Puddle Watchers"],
     taglines: [
@@ -331,7 +331,7 @@ export const ANIMAL_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "farm animal",
     tone: "earthy, good-humoured, smelling faintly of hay",
-    playful: ["Barnyard Buddies", "Moo Crew", "Herd Mentality", "Hay There", "Pigs Might Fly", "Ewe and Me", "Udderly Amazing", "Baa Humbug", "Farm Fresh Friends", "Mud Wallowers", "Field Day", "Green Acres Gang"],
+    playful: ["Barnyard Buddies", "Barn Stars", "Herd Mentality", "Hay There", "Fence Sitters", "Pasture Pals", "Meadow Munchers", "Graze Anatomy", "Farm Fresh Friends", "Muck and Merry", "Field Day", "Green Acres Gang"],
     clear: ["Farm Animal Lovers", "Smallholders Club", "Livestock Keepers", "Farm Life Photos", "Animal Sanctuary Friends", "Hobby Farm Talk", "Rare Breeds Club", "Farm Visits", "Country Life Chat", "Homestead Network"],
     cozy: ["Muddy Boots Club", "Barn Door Corner", "Morning Feed Circle", "The Warm Barn", "Straw Bale Sundays", "Farmhouse Kitchen Table", "Field Gate Friends", "Evening Chores Club"],
     taglines: [

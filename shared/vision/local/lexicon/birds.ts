@@ -77,7 +77,7 @@ export const BIRD_TOPICS: TopicData[] = [
     tone: "sharp-eyed, dramatic, full of respect",
     playful: ["Talon Show", "Eye in the Sky", "Wing Commanders", "Swoop Group", "Soaring Society", "Claws Out", "Keen Eyes Club", "High Flyers", "Sky Hunters", "Feathered Fury", "Raptor Rapture", "Glide Guide"],
     clear: ["Raptor Watchers", "Birds of Prey Club", "Falconry Fans", "Raptor Photography", "Owl and Eagle Sightings", "Raptor Conservation", "Raptor Centre Visits", "Hawk Watch", "Raptor Identification", "Sky Watch Network"],
-    cozy: ["Owl Hour", "Dusk Watch Corner", "Quiet Hill Lookout", "Moonlit Perch", "Barn Owl Evenings", "Ridge Top Picnic", "Thermals and Tea", "Evening Hide Club"],
+    cozy: ["Dusk Patrol", "Dusk Watch Corner", "Quiet Hill Lookout", "Moonlit Perch", "Hilltop Watchers", "Ridge Top Picnic", "Thermals and Tea", "Evening Hide Club"],
     taglines: [
       "Talons, wings and {noun} photos",
       "For people who stop and stare at a circling {noun}",
@@ -182,8 +182,8 @@ export const BIRD_TOPICS: TopicData[] = [
     noun: "bird",
     tone: "vivid, tropical, travel-hungry",
     playful: ["Plume Room", "Colour Me Tropical", "Beak Week", "Feathered Fiesta", "Tropical Tweets", "Show Offs", "Rainbow Wings", "Jungle Jewels", "Fancy Feathers", "Tropic Like It's Hot", "Strut Your Stuff", "Bill Collectors"],
-    clear: ["Tropical Birding", "Exotic Bird Photography", "Birding Abroad", "Rainforest Birds", "Bird Park Visits", "Colourful Birds Club", "Tropical Wildlife Trips", "Hummingbird Watchers", "World Birding Network", "Rare Bird Sightings"],
-    cozy: ["Canopy Corner", "Sunny Veranda Birding", "Garden Feeder Jewels", "Morning Nectar Club", "The Orchid Porch", "Travel Notes and Tea", "Treetop Hammock", "Golden Hour Wings"],
+    clear: ["Tropical Birding", "Exotic Bird Photography", "Birding Abroad", "Rainforest Birds", "Bird Park Visits", "Colourful Birds Club", "Tropical Wildlife Trips", "Tropical Bird Watchers", "World Birding Network", "Rare Bird Sightings"],
+    cozy: ["Canopy Corner", "Sunny Veranda Birding", "Garden Feeder Jewels", "Morning Chorus Club", "The Orchid Porch", "Travel Notes and Tea", "Treetop Hammock", "Golden Hour Wings"],
     taglines: [
       "Bright feathers and {noun} photos",
       "For people who travel to see one more {noun}",
@@ -217,8 +217,8 @@ export const BIRD_TOPICS: TopicData[] = [
     noun: "water bird",
     tone: "placid, parky, bread-crust nostalgic",
     playful: ["Make Waves", "Splash Landing", "Paddle Party", "Preen Team", "Bill Board", "Glide Along", "Webbed Wonders", "Pond Life", "Ripple Effect", "Float Your Boat", "Feather Floaters", "Webbed Feet Club"],
-    clear: ["Waterfowl Watchers", "Duck and Swan Fans", "Wetland Birding", "Pond Birds Club", "Waterfowl Photography", "Lake Bird Sightings", "Wetland Conservation", "Duck Keepers", "Riverside Birding", "Waterbird Identification"],
-    cozy: ["Pond Side Bench", "Sunday Duck Walks", "Lakeside Picnic Club", "Misty Morning Lake", "The Boathouse Bench", "Ripples and Reeds", "Feeding Time Friends", "Quiet Reedbed"],
+    clear: ["Waterfowl Watchers", "Duck and Swan Fans", "Wetland Birding", "Pond Birds Club", "Waterfowl Photography", "Lake Bird Sightings", "Wetland Conservation", "Waterfowl Keepers", "Riverside Birding", "Waterbird Identification"],
+    cozy: ["Pond Side Bench", "Sunday Pond Walks", "Lakeside Picnic Club", "Misty Morning Lake", "The Boathouse Bench", "Ripples and Reeds", "Feeding Time Friends", "Quiet Reedbed"],
     taglines: [
       "Ponds, lakes and {noun} photos",
       "For people who never pass a pond without looking",
@@ -256,7 +256,7 @@ export const BIRD_TOPICS: TopicData[] = [
     noun: "wading bird",
     tone: "graceful, patient, marshland still",
     playful: ["Leggy Legends", "Stand Tall Club", "Wade Runners", "Knee Deep Club", "One Leg Wonders", "Beak Peek", "Stalk Talk", "Long Neck Society", "Marsh Mellows", "Still Waters Crew", "Tiptoe Troupe", "Wet Feet Club"],
-    clear: ["Wetland Birding", "Wading Bird Watchers", "Heron and Stork Fans", "Marsh Wildlife", "Wetland Photography", "Crane Migration Watch", "Estuary Birding", "Waterbird Conservation", "Nature Reserve Sightings", "Wetland Bird Count"],
+    clear: ["Wetland Birding", "Wading Bird Watchers", "Heron and Stork Fans", "Marsh Wildlife", "Wetland Photography", "Migration Watch", "Estuary Birding", "Waterbird Conservation", "Nature Reserve Sightings", "Wetland Bird Count"],
     cozy: ["Reedbed Hide", "Misty Marsh Mornings", "Quiet Shallows", "The Boardwalk Bench", "Dawn on the Marsh", "Still Pond Corner", "Slow Waterside Walks", "Sunset Lagoon"],
     taglines: [
       "Marshes, lagoons and {noun} photos",
@@ -295,7 +295,7 @@ export const BIRD_TOPICS: TopicData[] = [
     noun: "seabird",
     tone: "breezy, salty, tide-table aware",
     playful: ["Shore Thing", "Tide Riders", "Beach Combers", "Sea Breeze Birders", "Wave Watchers", "Sandy Toes", "Shore Leave", "Sea You Later", "High Tide Club", "Salt and Feathers", "Coast Guardians", "Flock of Seagulls Fans"],
-    clear: ["Shorebird Watchers", "Seabird Colonies", "Coastal Birding", "Seabird Photography", "Estuary Bird Count", "Seabird Conservation", "Coastal Wildlife", "Penguin and Pelican Fans", "Beach Birding Club", "Tide Line Sightings"],
+    clear: ["Shorebird Watchers", "Seabird Colonies", "Coastal Birding", "Seabird Photography", "Estuary Bird Count", "Seabird Conservation", "Coastal Wildlife", "Seabird Fans", "Beach Birding Club", "Tide Line Sightings"],
     cozy: ["Low Tide Walks", "Harbour Wall Bench", "Windy Beach Club", "Thermos by the Sea", "The Dune Shelter", "Sunset Shoreline", "Seaside Sunday", "Driftwood Corner"],
     taglines: [
       "Tides, beaches and {noun} photos",

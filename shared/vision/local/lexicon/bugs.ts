@@ -7,7 +7,7 @@ export const BUG_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "bug",
     tone: "nerdy, close-up, fascinated rather than squeamish",
-    playful: ["Bug Buddies", "Macro Lens Club", "Tiny Wings", "Creepy Cuties", "Six Legs Good", "Bug Out", "Antenna Network", "Bug Life", "Hive Mind", "Snug as a Bug", "Small World", "Beetle Mania"],
+    playful: ["Bug Buddies", "Macro Lens Club", "Tiny Wings", "Creepy Cuties", "Six Legs Good", "Bug Out", "Antenna Network", "Bug Life", "Bug Eyed", "Snug as a Bug", "Small World", "Beetle Mania"],
     clear: ["Insect Watchers", "Bug Identification Help", "Macro Photography", "Entomology Club", "Garden Insects", "Insect Conservation", "Bug Hunters", "Minibeast Explorers", "Insect Facts", "Pollinator Watch"],
     cozy: ["Garden Safari Corner", "Leaf Litter Club", "Magnifying Glass Mornings", "The Bug Hotel", "Summer Meadow Walks", "Backyard Explorers", "Quiet Hedgerow Hour", "Nature Table Club"],
     taglines: [
@@ -45,7 +45,7 @@ export const BUG_TOPICS: TopicData[] = [
     sayTopic: true,
     tone: "brave, myth-busting, secretly charmed",
     playful: ["Web Designers", "Eight Legs Club", "Spin Doctors", "Itsy Bitsy Society", "Web of Friends", "Silk Road", "Leg Day Club", "Hang Around", "Arach-Nerds Unite", "Spin City", "Sticky Situation", "Dew Drop Webs"],
-    clear: ["Spider Watchers", "Spider Identification", "Arachnid Fans", "Spider Photography", "Tarantula Keepers", "Garden Spiders Club", "Arachnid Facts", "Spider Conservation", "Web Photography", "Spider Myths Busted"],
+    clear: ["Spider Watchers", "Spider Identification", "Arachnid Fans", "Spider Photography", "Spider Keepers", "Garden Spiders Club", "Arachnid Facts", "Spider Conservation", "Web Photography", "Spider Myths Busted"],
     cozy: ["Dewy Morning Webs", "Garden Shed Corner", "Autumn Web Walks", "The Quiet Corner", "Porch Light Watchers", "Misty Hedge Club", "Windowsill Neighbours", "Gentle Hands Club"],
     taglines: [
       "Webs, legs and {noun} photos",
@@ -81,7 +81,7 @@ export const BUG_TOPICS: TopicData[] = [
     noun: "creepy crawly",
     nouns: "creepy crawlies",
     tone: "cheeky, unflinching, fond of the overlooked",
-    playful: ["Creepy Crawly Club", "Slow and Steady", "Slime Time", "Leg It", "Under a Rock", "Wriggle Room", "Night Crawlers", "Shell Shock", "Squirm Squad", "Gross but Great", "Lift the Log", "Crawl Space"],
+    playful: ["Creepy Crawly Club", "Slow and Steady", "Slime Time", "Leg It", "Under a Rock", "Wriggle Room", "Night Crawlers", "Little Beasts", "Squirm Squad", "Gross but Great", "Lift the Log", "Crawl Space"],
     clear: ["Minibeast Explorers", "Invertebrate Fans", "Garden Wildlife Club", "Bug Identification Help", "Invertebrate Photography", "Soil Life Watchers", "Compost Critters", "Nature Study Group", "Invertebrate Keepers", "Wildlife Garden Talk"],
     cozy: ["Rainy Evening Walks", "Compost Heap Corner", "Damp Log Club", "Garden Path Watch", "Under the Flowerpot", "The Nature Table", "Leafy Corner Club", "Mossy Stone Circle"],
     taglines: [

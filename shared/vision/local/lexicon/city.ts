@@ -116,9 +116,9 @@ export const CITY_TOPICS: TopicData[] = [
     noun: "landmark",
     sayTopic: true,
     tone: "curious, travel-hungry, history-lite",
-    playful: ["Sight Seers", "Wonder Wall", "Monumental Chats", "Grand Tour Club", "Stone Cold Classics", "Pillar Talk", "Arch Enemies", "Statue of Limitations", "Beacon of Light", "Stone Circle Society", "Landmark Lovers", "Tall Stories"],
-    clear: ["Landmark Spotters", "Historic Sites", "Monument Photography", "Architecture Fans", "Heritage Trails", "Lighthouse Lovers", "Ancient Sites Club", "Sightseeing Tips", "Public Art Fans", "Local History Group"],
-    cozy: ["Walking Tour", "Sunset at the Monument", "Postcard Corner", "Fountain Side Bench", "Museum Cafe", "Lighthouse Keepers", "Old Stones Picnic", "Guidebook Evenings"],
+    playful: ["Sight Seers", "Wonder Wall", "Monumental Chats", "Grand Tour Club", "Stone Cold Classics", "Pillar Talk", "Icon Hunters", "Statue of Limitations", "Look Up Club", "Local Icons", "Landmark Lovers", "Tall Stories"],
+    clear: ["Landmark Spotters", "Historic Sites", "Monument Photography", "Architecture Fans", "Heritage Trails", "Famous Sights Club", "Must See Club", "Sightseeing Tips", "Public Art Fans", "Local History Group"],
+    cozy: ["Walking Tour", "Sunset at the Monument", "Postcard Corner", "Town Square Bench", "Museum Cafe", "Postcard Views", "Picnic with a View", "Guidebook Evenings"],
     taglines: [
       "Monuments, sights and your favourite {noun}",
       "For people who plan trips around a {noun}",
@@ -193,9 +193,9 @@ export const CITY_TOPICS: TopicData[] = [
     noun: "sacred place",
     sayTopic: true,
     tone: "respectful, peaceful, awed by craft and calm",
-    playful: ["Sacred Spaces", "Spires and Domes", "Bell Ringers", "Quiet Moments", "Steeple Chase", "Peace Be with You", "Holy Ground", "Stained Glass Society", "Chapel Chat", "Candle Lighters", "Arches and Aisles", "Domes and Spires"],
-    clear: ["Sacred Architecture", "Church and Temple Visits", "Religious Heritage", "Faith and Community", "Pilgrimage Routes", "Bell Ringing Society", "Interfaith Dialogue", "Architecture Photography", "Heritage Open Days", "Choir and Chapel"],
-    cozy: ["Quiet Pew", "Candlelit Chapel", "Cloister Garden", "Sunday Reflections", "The Bell Tower", "Peaceful Courtyard", "Evensong Friends", "Prayer Circle"],
+    playful: ["Sacred Spaces", "Spires and Domes", "Bell Ringers", "Quiet Moments", "Spire Spotters", "Peace Be with You", "Holy Ground", "Stained Glass Society", "Sacred Sites Chat", "Candle Lighters", "Arches and Aisles", "Domes and Spires"],
+    clear: ["Sacred Architecture", "Church and Temple Visits", "Religious Heritage", "Faith and Community", "Pilgrimage Routes", "Bell Ringing Society", "Interfaith Dialogue", "Architecture Photography", "Heritage Open Days", "Sacred Music Circle"],
+    cozy: ["Quiet Contemplation", "Candlelit Calm", "Cloister Garden", "Sunday Reflections", "The Bell Tower", "Peaceful Courtyard", "Evening Bells", "Prayer Circle"],
     taglines: [
       "Spires, domes and the peace of a {noun}",
       "For people who find calm in old stones",
@@ -271,7 +271,7 @@ export const CITY_TOPICS: TopicData[] = [
     sayTopic: true,
     tone: "hard-hat, progress-proud, big-machine excited",
     playful: ["Hard Hat Crew", "Heavy Lifting", "Building Blocks", "Site Seeing", "Crane Spotters", "Dig Deep", "Under Construction", "Beam Me Up", "Up We Go", "Concrete Plans", "Scaffold Squad", "Load Bearing Friends"],
-    clear: ["Construction Industry", "Building Site Watchers", "Heavy Machinery Fans", "Engineering Projects", "Construction Photography", "Forklift Operators", "Timber and Sawmills", "Site Safety Talk", "Building Progress Updates", "Trades Network"],
+    clear: ["Construction Industry", "Building Site Watchers", "Heavy Machinery Fans", "Engineering Projects", "Construction Photography", "Plant Operators", "Timber and Sawmills", "Site Safety Talk", "Building Progress Updates", "Trades Network"],
     cozy: ["Site Hut Tea", "Morning Brew on Site", "Lunch Box Club", "Watching the Crane", "The Site Cabin", "Knocking Off Time", "Friday Site Chats", "Builders' Breakfast"],
     taglines: [
       "Cranes, machines and the local {noun}",
@@ -314,7 +314,7 @@ export const CITY_TOPICS: TopicData[] = [
     sayTopic: true,
     tone: "museum-curious, respectful, story-loving",
     playful: ["History Buffs", "Armour All", "Knight Shift", "Blast From the Past", "Time Travellers", "Relic Hunters", "Shield Wall", "Past Masters", "Old Soldiers Club", "Sword Play", "Museum Pieces", "Then and Now"],
-    clear: ["Military History", "Museum Visits", "Medieval Armour Fans", "Historical Reenactment", "War History Talk", "Militaria Collectors", "Heritage Sites", "History Book Club", "Living History Events", "Historic Vehicles"],
+    clear: ["Military History", "Museum Visits", "Armour and Arms Fans", "Historical Reenactment", "War History Talk", "Militaria Collectors", "Heritage Sites", "History Book Club", "Living History Events", "Historic Vehicles"],
     cozy: ["Museum Cafe", "Fireside History Tales", "Grandad's Stories", "The Armoury Corner", "Rainy Day Museum", "Old Photos Club", "Remembrance Circle", "Library Corner"],
     taglines: [
       "Armour, artefacts and a love of {noun}",

@@ -8,7 +8,7 @@ export const FASHION_TOPICS: TopicData[] = [
     tone: "stylish, upbeat, honest about what works",
     playful: ["Thread Count", "Runway Ready", "Style Council", "Dressed to Impress", "Fit Check", "Wardrobe Wonders", "Sew Chic", "Vogue Vibes", "Closet Confidential", "Fashion Forward", "Hanger Management", "Trend Setters"],
     clear: ["Fashion Lovers", "Style Advice", "Outfit of the Day", "Thrift and Vintage Finds", "Sustainable Fashion", "Wardrobe Planning", "Fashion News", "Personal Styling Tips", "Clothing Swap Club", "Fashion Photography"],
-    cozy: ["Wardrobe Corner", "Sunday Outfit Planning", "The Fitting Room", "Charity Shop Friends", "Cozy Knits Club", "Mirror Selfie Circle", "Closet Clear Out", "Tea and Trends"],
+    cozy: ["Wardrobe Corner", "Sunday Outfit Planning", "The Fitting Room", "Charity Shop Friends", "Cozy Knits Club", "Mirror Check Circle", "Closet Clear Out", "Tea and Trends"],
     taglines: [
       "Outfits, finds and the best of {noun}",
       "For people who plan tomorrow's outfit tonight",
@@ -158,7 +158,7 @@ export const FASHION_TOPICS: TopicData[] = [
     nouns: "beauty",
     sayTopic: true,
     tone: "glowy, honest, self-care positive",
-    playful: ["Glow Getters", "Lash Club", "Brush Hour", "Hair Flair", "Mane Attraction", "Blush Hour", "Makeup Your Mind", "Pout Squad", "Curl Power", "Shear Genius", "Common Scents", "Glam Fam"],
+    playful: ["Glow Getters", "Beauty Bunch", "Brush Hour", "Hair Flair", "Mane Attraction", "Blush Hour", "Makeup Your Mind", "Fresh Faces", "Curl Power", "Shear Genius", "Common Scents", "Glam Fam"],
     clear: ["Beauty Lovers", "Skincare Routines", "Makeup Tips", "Hair Care Advice", "Fragrance Fans", "Beauty Product Reviews", "Barbershop Talk", "Natural Beauty", "Hairstyle Ideas", "Grooming for Men"],
     cozy: ["Self Care Sunday", "Face Mask Friday", "Pamper Night", "The Vanity Table", "Bathrobe Club", "Salon Chair Chats", "Glow and Tea", "Bedtime Routine Circle"],
     taglines: [

@@ -38,7 +38,7 @@ export const FOOD_TOPICS: TopicData[] = [
     noun: "seafood",
     nouns: "seafood",
     tone: "salty, harbour-side, butter-and-lemon happy",
-    playful: ["Shell Out", "Claws for Celebration", "Catch of the Day", "Crack and Dip", "Shuck It", "Cracking Good Time", "Bib Squad", "Butter Me Up", "Clawsome Crew", "Sea to Plate", "Shellfish Shack", "Lemon Squeezers"],
+    playful: ["Shell Out", "Claws for Celebration", "Catch of the Day", "Crack and Dip", "Crack It Open", "Cracking Good Time", "Bib Squad", "Butter Me Up", "Clawsome Crew", "Sea to Plate", "Shellfish Shack", "Lemon Squeezers"],
     clear: ["Seafood Lovers", "Seafood Recipes", "Crab and Lobster Fans", "Seafood Restaurant Reviews", "Fish Market Finds", "Shellfish Cooking Tips", "Coastal Food Trips", "Seafood Boil Club", "Fresh Catch Club", "Harbour Food Guide"],
     cozy: ["Harbour Table", "Lobster Roll Lunches", "Seaside Supper", "Butter and Lemon Club", "The Crab Shack", "Sunday Seafood Feast", "Dockside Dinners", "Newspaper Table Club"],
     taglines: [
@@ -223,10 +223,11 @@ export const FOOD_TOPICS: TopicData[] = [
   {
     id: "fast-food",
     parent: "food",
-    noun: "burger",
+    noun: "fast food",
+    nouns: "fast food",
     tone: "greasy-fingered, unapologetic, late-night",
-    playful: ["Bun Voyage", "Grill Seekers", "Patty Party", "Relish the Moment", "Cheesy Does It", "Ketchup Crew", "Wrap Battle", "Bun Fight", "Stack Attack", "Fries and Shine", "Sauce Boss", "Fast and Famous"],
-    clear: ["Burger Lovers", "Street Food Fans", "Fast Food Reviews", "Burger Joint Guide", "Sandwich Club", "Hot Dog Stand Reviews", "Late Night Eats", "Food Truck Finds", "Diner Fans", "Burger Recipes"],
+    playful: ["Bun Voyage", "Grill Seekers", "Grab and Go", "Relish the Moment", "Cheesy Does It", "Ketchup Crew", "Wrap Battle", "Bun Fight", "Stack Attack", "Fries and Shine", "Sauce Boss", "Fast and Famous"],
+    clear: ["Fast Food Lovers", "Street Food Fans", "Fast Food Reviews", "Takeaway Guide", "Lunch Club", "Food Stand Reviews", "Late Night Eats", "Food Truck Finds", "Diner Fans", "Street Food Recipes"],
     cozy: ["Friday Takeaway Club", "Diner Booth Corner", "Backyard Grill", "Game Night Snacks", "Drive-In Memories", "Road Trip Bites", "Picnic Bench Lunch", "The Snack Shack"],
     taglines: [
       "Buns, patties and your favourite {noun}",
@@ -422,7 +423,7 @@ export const FOOD_TOPICS: TopicData[] = [
     parent: "food",
     noun: "vegetable",
     tone: "fresh, earthy, farmers-market cheerful",
-    playful: ["Lettuce Talk", "Veg Out", "Peas and Love", "Beet It", "Root Squad", "Kale Yeah", "Souper Greens", "Turnip the Beet", "Veggie Tales", "Squash Club", "Good Gourd", "Sprout Scouts"],
+    playful: ["Lettuce Talk", "Veg Out", "Peas and Love", "Beet It", "Root Squad", "Kale Yeah", "Souper Greens", "Turnip the Beet", "Veggie Tales", "Veg Patch Pals", "Good Gourd", "Sprout Scouts"],
     clear: ["Vegetable Lovers", "Veggie Recipes", "Farmers Market Finds", "Grow Your Own Veg", "Plant Based Cooking", "Seasonal Vegetables", "Vegetarian Kitchen", "Allotment Harvests", "Veg Box Recipes", "Healthy Eating Club"],
     cozy: ["Harvest Table", "Market Basket Club", "Sunday Veg Prep", "The Allotment Shed", "Roast Veg Corner", "Garden Plot Friends", "Soup Pot Sundays", "Muddy Carrots Club"],
     taglines: [

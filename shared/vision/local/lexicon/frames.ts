@@ -1,12 +1,13 @@
 /**
  * Name frames that read well around any everyday noun: {N} is the word in Title Case ("Tandem
- * Bike"), {Ns} its plural ("Tandem Bikes"; "Coffee" for a word without one). A photo gets two or
- * three of these at most; the rest of its names come from its topics.
+ * Bike"), {Ns} its plural ("Tandem Bikes"; "Coffee" for a word without one). Some read well only
+ * with a one-word noun ("Cat People", not "Graduation Gown People"). A photo gets two of these at
+ * most; the rest of its names come from its topics.
  */
 export const FRAMES = {
-  playful: ["{N} Crew", "{N} Squad", "{N} Fan Club", "Team {N}", "{N} Gang", "{N} Party", "{N} Nation", "Crazy for {Ns}", "{N} Posse", "{N} Appreciation Society", "Mad About {Ns}", "{N} Mania"],
-  clear: ["{N} Lovers", "{N} Enthusiasts", "{N} Forum", "{N} Society", "{N} Community", "{N} Network", "{N} Club", "{N} Talk", "All About {Ns}", "{N} Fans", "{N} People", "{N} Chat"],
-  cozy: ["{N} Corner", "{N} Nook", "{N} Friends", "Sunday {N} Club", "{N} Hangout", "{N} Lounge", "The {N} Room", "For the Love of {Ns}", "{N} Circle", "Cozy {N} Club"],
+  playful: { any: ["{N} Crew", "{N} Fan Club", "Team {N}", "{N} Appreciation Society", "Mad About {Ns}", "Crazy for {Ns}"], oneWord: ["{N} Squad", "{N} Gang", "{N} Party", "{N} Nation", "{N} Posse", "{N} Mania"] },
+  clear: { any: ["{N} Lovers", "{N} Enthusiasts", "{N} Forum", "{N} Society", "{N} Club", "{N} Talk", "All About {Ns}", "{N} Fans", "{N} Chat"], oneWord: ["{N} People", "{N} Community", "{N} Network"] },
+  cozy: { any: ["{N} Corner", "{N} Friends", "For the Love of {Ns}", "{N} Circle"], oneWord: ["{N} Nook", "Sunday {N} Club", "{N} Hangout", "{N} Lounge", "The {N} Room", "Cozy {N} Club"] },
 };
 
 /**

@@ -78,7 +78,7 @@ export const MUSIC_TOPICS: TopicData[] = [
     noun: "piano",
     tone: "elegant, patient, parlour-warm",
     playful: ["Keys to Success", "Ivory Tower", "Grand Company", "Key Change", "Chopsticks Club", "Play It by Ear", "Sharps and Flats", "Tickle the Ivories", "Black and White Club", "Piano Man Fans", "Keyed Up", "Scales and Tales"],
-    clear: ["Piano Players", "Piano Lessons Chat", "Piano Teachers Network", "Classical Piano Fans", "Organ and Keyboard Club", "Accordion Players", "Piano Repertoire", "Piano Tuning Tips", "Adult Piano Learners", "Jazz Piano Club"],
+    clear: ["Piano Players", "Piano Lessons Chat", "Piano Teachers Network", "Classical Piano Fans", "Organ and Keyboard Club", "Piano Duet Partners", "Piano Repertoire", "Piano Tuning Tips", "Adult Piano Learners", "Jazz Piano Club"],
     cozy: ["Parlour Piano", "Sunday Recital", "Practice Hour", "The Piano Stool", "Candlelit Keys", "Family Sing Along", "Rainy Day Scales", "Living Room Concerts"],
     taglines: [
       "Scales, pieces and your favourite {noun}",

@@ -39,7 +39,7 @@ export const OUTDOOR_TOPICS: TopicData[] = [
     noun: "mountain",
     tone: "awestruck, summit-proud, weather-wise",
     playful: ["Peak Performance", "Summit Seekers", "Rocky Road Crew", "High Hopes", "Peak District", "Over the Hill", "Mountain Movers", "Altitude Attitude", "Top of the World", "Valley High", "Cliff Hangers", "Lava Lovers"],
-    clear: ["Mountain Lovers", "Hillwalkers Club", "Mountain Photography", "Peak Baggers", "Volcano Watchers", "Alpine Adventures", "Scrambling and Climbing", "Mountain Safety Tips", "National Park Trips", "Landscape Photography"],
+    clear: ["Mountain Lovers", "Hillwalkers Club", "Mountain Photography", "Peak Baggers", "Geology Walks", "Alpine Adventures", "Scrambling and Climbing", "Mountain Safety Tips", "National Park Trips", "Landscape Photography"],
     cozy: ["Mountain Hut Tea", "Valley View Cabin", "Alpine Cocoa Club", "Sunrise Summit Picnic", "The Bothy", "Misty Morning Peaks", "Fireside Hill Tales", "Snowy Ridge Friends"],
     taglines: [
       "Summits, valleys and your favourite {noun}",

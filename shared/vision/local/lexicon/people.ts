@@ -152,7 +152,7 @@ export const PEOPLE_TOPICS: TopicData[] = [
     noun: "fair",
     sayTopic: true,
     tone: "giddy, colourful, candyfloss-sticky",
-    playful: ["Fun Fair Friends", "Merry Go Round Table", "Pop Goes the Party", "Swing Time", "Roll Up Club", "Bubble Wrap Club", "Party Animals", "Ride Hoppers", "Spin Cycle", "Away We Go", "Whirl Wind", "Balloon Buddies"],
+    playful: ["Fun Fair Friends", "Merry Go Round Table", "Pop Goes the Party", "Swing Time", "Roll Up Club", "Bubble Blowers", "Party Animals", "Ride Hoppers", "Spin Cycle", "Away We Go", "Whirl Wind", "Balloon Buddies"],
     clear: ["Fairs and Festivals", "Family Days Out", "Party Planning", "Local Events", "Festival Goers", "Carousel Fans", "Playground Parents", "Summer Fete Committee", "Balloon Artists", "Kids Party Ideas"],
     cozy: ["Candyfloss Corner", "Summer Fete Friends", "Playground Bench", "Village Green Gathering", "Sunday Funfair", "Bubble Garden", "Lantern Festival", "Picnic in the Park"],
     taglines: [

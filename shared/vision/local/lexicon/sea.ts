@@ -146,7 +146,7 @@ export const SEA_TOPICS: TopicData[] = [
     parent: "sea",
     noun: "sea creature",
     tone: "playful, bucket-and-spade, curious about small things",
-    playful: ["Pool Party", "Shell Yeah", "Crabby Patty", "Tide Pool Talk", "Sandy Claws", "Low Tide High Fives", "Pinch Me", "Urchin Around", "Starfish Spotters", "Shell Game", "Rock On", "Splash and Seek"],
+    playful: ["Pool Party", "Shell Yeah", "Seaside Sleuths", "Tide Pool Talk", "Sandy Claws", "Low Tide High Fives", "Tide's Out", "Rock Pool Rangers", "Low Tide Lookouts", "Shell Game", "Rock On", "Splash and Seek"],
     clear: ["Rock Pooling", "Beachcombers Club", "Seashore Life", "Tide Pool Explorers", "Coastal Nature Club", "Seashell Collectors", "Shoreline Wildlife", "Marine Life Identification", "Coastal Conservation", "Seaside Discovery Club"],
     cozy: ["Bucket and Spade Club", "Low Tide Walks", "Driftwood Corner", "Windbreak Picnic", "Rock Pool Sundays", "The Seashell Jar", "Beach Hut Tea", "Sandy Pockets Club"],
     taglines: [

@@ -113,7 +113,7 @@ export const TRANSPORT_TOPICS: TopicData[] = [
     parent: "transport",
     noun: "truck",
     tone: "hard-working, big-wheeled, proud of the job",
-    playful: ["Keep on Trucking", "Big Rig Banter", "Heavy Haulers", "Load of Fun", "Diesel Dialogue", "Eighteen Wheelers", "Convoy Crew", "Tow Truck Tales", "Truck Stop Talk", "Payload Pals", "Hauling It", "Mud and Gears"],
+    playful: ["Keep on Trucking", "Big Rig Banter", "Heavy Haulers", "Load of Fun", "Diesel Dialogue", "Eighteen Wheelers", "Convoy Crew", "Long Haul Tales", "Truck Stop Talk", "Payload Pals", "Hauling It", "Mud and Gears"],
     clear: ["Truck Spotters", "Trucking Community", "Truck Drivers Network", "Heavy Vehicle Fans", "Truck Photography", "Commercial Vehicle Talk", "Truck Shows", "Haulage Industry News", "Vehicle Maintenance Tips", "Work Truck Owners"],
     cozy: ["Truck Stop Cafe", "Night Drive Radio", "Long Haul Stories", "The Cab Window", "Roadside Breakfast Club", "Sunrise on the Motorway", "Flask and Map Club", "Depot Tea Break"],
     taglines: [
@@ -150,7 +150,7 @@ export const TRANSPORT_TOPICS: TopicData[] = [
     tone: "grateful, alert, proud of those who help",
     playful: ["Sirens and Smiles", "Blue Light Brigade", "Nee Naw Club", "Code Red Crew", "Lights and Sirens", "First on Scene", "Rescue Rangers", "Help Is Coming", "On Call Chat", "Blues and Twos", "Rapid Response", "Flashing Lights"],
     clear: ["Emergency Services Fans", "First Responders Network", "Blue Light Spotters", "Crew Room Chat", "Emergency Vehicle Photography", "Rescue Services Talk", "Rescue Vehicle Fans", "Volunteer Responders", "Emergency Service History", "Public Safety Club"],
-    cozy: ["Station House Kitchen", "Shift Change Coffee", "Open Day Memories", "The Engine Bay", "Quiet Night Shift", "Station Dog Corner", "Thank You Notes", "Station Kettle Club"],
+    cozy: ["Station House Kitchen", "Shift Change Coffee", "Open Day Memories", "The Station Garage", "Quiet Night Shift", "Station Dog Corner", "Thank You Notes", "Station Kettle Club"],
     taglines: [
       "Sirens, stations and every {noun}",
       "For people who pull over and say thank you",
@@ -191,8 +191,8 @@ export const TRANSPORT_TOPICS: TopicData[] = [
     noun: "bus",
     tone: "commuter-wry, route-nerdy, window-seat dreamy",
     playful: ["Ticket to Ride", "Next Stop Chat", "Hop On Club", "Bus Stop Banter", "Fare Play", "Route Masters", "Mind the Gap", "Fare Enough", "Rush Hour Heroes", "Wheels on the Bus", "Commuter Chronicles", "Ding Dong Society"],
-    clear: ["Public Transport Fans", "Commuter Club", "Bus and Tram Spotters", "Transit Enthusiasts", "City Transport News", "Route Planning Help", "Transport Photography", "Taxi and Bus Talk", "Sustainable Travel", "School Run Parents"],
-    cozy: ["Window Seat Club", "Top Deck Front Seat", "Night Bus Stories", "Morning Commute Coffee", "The Bus Shelter", "Rainy Day Rides", "Last Stop Friends", "Slow Route Home"],
+    clear: ["Public Transport Fans", "Commuter Club", "Bus and Tram Spotters", "Transit Enthusiasts", "City Transport News", "Route Planning Help", "Transport Photography", "Taxi and Bus Talk", "Sustainable Travel", "Rides Around Town"],
+    cozy: ["Window Seat Club", "Front Seat Club", "Late Ride Home", "Morning Commute Coffee", "The Bus Shelter", "Rainy Day Rides", "Last Stop Friends", "Slow Route Home"],
     taglines: [
       "Routes, rides and your favourite {noun}",
       "For people who always sit at the front",
@@ -423,7 +423,7 @@ export const TRANSPORT_TOPICS: TopicData[] = [
     noun: "sailing boat",
     tone: "windswept, adventurous, sea-shanty hearty",
     playful: ["Sail Away", "Knot a Problem", "Tall Tales", "Wind in Our Sails", "Tack and Gybe", "Shanty Singers", "Salty Sailors", "Yo Ho Crew", "Mast Chat", "Sheet Happens", "Pirates of the Chat", "Fair Winds"],
-    clear: ["Sailing Club", "Sailors Network", "Tall Ship Enthusiasts", "Sailing Lessons", "Yacht Racing", "Catamaran Cruising", "Sailing Photography", "Boat Maintenance", "Sailing Holidays", "Navigation Tips"],
+    clear: ["Sailing Club", "Sailors Network", "Tall Ship Enthusiasts", "Sailing Lessons", "Yacht Racing", "Cruising Under Sail", "Sailing Photography", "Boat Maintenance", "Sailing Holidays", "Navigation Tips"],
     cozy: ["Harbour Lights", "Cabin Cocoa", "Sunset Sail", "Anchor Down Evenings", "The Chart Table", "Calm Bay Club", "Dockside Tales", "Galley Kitchen"],
     taglines: [
       "Wind, waves and your favourite {noun}",
