@@ -121,6 +121,19 @@ describe("the naming lexicon (data written by hand, checked here)", () => {
     expect(IMAGENET_ENTRIES[indexOf("golden retriever")]!.fit).toBe(true);
   });
 
+  it("writes names for some things only for things of their topic, and leaves each topic enough names for anything in it", () => {
+    const wordsOf = new Map<string, Set<string>>();
+    for (const entry of [...IMAGENET_ENTRIES, ...DETECTOR_ENTRIES.values()]) wordsOf.set(entry.topic.id, new Set([...(wordsOf.get(entry.topic.id) ?? []), entry.word.toLowerCase()]));
+    const problems: string[] = [];
+    for (const topic of TOPICS) {
+      const known = new Set([...(wordsOf.get(topic.id) ?? []), topic.noun.toLowerCase()]);
+      for (const [name, words] of topic.only) for (const word of words) if (!known.has(word)) problems.push(`${topic.id}: "${name}" is for "${word}", which is not in the topic`);
+      const general = (kind: "playful" | "clear" | "cozy") => topic[kind].filter((name) => !topic.only.has(name)).length;
+      if (general("playful") < 5 || general("clear") < 5 || general("cozy") < 4) problems.push(`${topic.id}: too few names that fit anything in it`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("has frames that read with any word", () => {
     for (const kind of Object.values(FRAMES)) for (const frame of [...kind.any, ...kind.oneWord]) expect(frame).toMatch(/\{Ns?\}/);
     expect(article("owl")).toBe("an");

@@ -5,7 +5,7 @@ import type { Suggestion } from "../../domain/types.js";
 import type { Style } from "../styles.js";
 import { COLOUR_FRAMES, COLOUR_TAGLINES, COLOURS, FRAMES, HEDGE_FRAMES, HEDGE_TAGLINES } from "./lexicon/frames.js";
 import { purposesIn } from "./purposes.js";
-import { lineage, MYSTERY, PEOPLE, PORTRAITS, type Topic } from "./themes.js";
+import { fits, lineage, MYSTERY, PEOPLE, PORTRAITS, type Topic } from "./themes.js";
 
 /** Something the local models saw, with what the names call it (lexicon/classes.ts). */
 export interface Concept {
@@ -137,7 +137,7 @@ function fillTagline(template: string, word: string, words: string): string {
 }
 
 /** The content words of a name, singular and lower case: "Cats and Cat" has one twice. */
-function contentWords(name: string): string[] {
+function splitContentWords(name: string): string[] {
   return name
     .toLowerCase()
     .split(/[^a-z0-9']+/)
@@ -146,7 +146,7 @@ function contentWords(name: string): string[] {
 }
 
 export function hasDoubledWord(name: string): boolean {
-  const words = contentWords(name);
+  const words = splitContentWords(name);
   return new Set(words).size !== words.length;
 }
 
@@ -314,6 +314,7 @@ function memo<T>(compute: (key: string) => T, bound = 20_000): (key: string) => 
 }
 const blocked = memo(isBlocked);
 const doubled = memo(hasDoubledWord);
+const contentWords = memo(splitContentWords);
 
 /** A tagline set filled with one word, split into the lines that say it and the rest. */
 const filledTaglines = memo((key: string) => {
@@ -379,17 +380,17 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     };
     return { next, deck };
   };
-  const namesOf = (topic: Topic, wanted: Wanted): readonly string[] => {
-    if (wanted === "playful" || wanted === "clear" || wanted === "cozy") return topic[wanted];
-    const all = [...topic.playful, ...topic.clear, ...topic.cozy];
-    return wanted === "short" ? all.filter(isShort) : all;
+  // A topic's names for a word: those that fit anything in it, and those written for that word.
+  const namesOf = (topic: Topic, wanted: Wanted, word: string): readonly string[] => {
+    const names = wanted === "playful" || wanted === "clear" || wanted === "cozy" ? topic[wanted] : [...topic.playful, ...topic.clear, ...topic.cozy];
+    return names.filter((name) => fits(topic, name, word) && (wanted !== "short" || isShort(name)));
   };
   // A topic's taglines say the photo's word, or the topic's own noun where its things differ too much.
   const topicDeck = (topic: Topic, word: string, words: string) =>
     lazy(() => (topic.sayTopic ? deckOf(topic.id, topic.taglines, topic.noun, topic.nouns ?? pluralize(topic.noun), random) : deckOf(topic.id, topic.taglines, word, words, random)));
   const main = subject.topic;
   const mainDeck = topicDeck(main, subject.word, subject.words);
-  const mainPool = (wanted: Wanted) => pool(() => namesOf(main, wanted), mainDeck);
+  const mainPool = (wanted: Wanted) => pool(() => namesOf(main, wanted, subject.word), mainDeck);
   const framesFor = (wanted: Wanted, word: string): string[] => {
     const kinds: Kind[] = wanted === "playful" || wanted === "clear" || wanted === "cozy" ? [wanted] : ["clear", "playful", "cozy"];
     return kinds.flatMap((k) => (word.includes(" ") ? FRAMES[k].any : [...FRAMES[k].any, ...FRAMES[k].oneWord]));
@@ -397,7 +398,7 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   const framePool = (wanted: Wanted, word = subject.word, words = subject.words) => pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
   const otherPool = (index: number, wanted: Wanted): Pool | undefined => {
     const other = others[index];
-    return other && pool(() => namesOf(other.topic, wanted), topicDeck(other.topic, other.word, other.words));
+    return other && pool(() => namesOf(other.topic, wanted, other.word), topicDeck(other.topic, other.word, other.words));
   };
   const colourPool = lazy((): Pool | undefined => {
     if (!colour) return undefined;
@@ -429,10 +430,10 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   const withFrames = subject.level === "thing" || subject.level === "topic";
   const reserves: Pool[] = [
     mainPool(want),
-    ...broader.map((topic) => pool(() => namesOf(topic, want), topicDeck(topic, subject.word, subject.words))),
+    ...broader.map((topic) => pool(() => namesOf(topic, want, topic.noun), topicDeck(topic, subject.word, subject.words))),
     ...(withFrames ? [framePool(want), framePool(want, main.noun, main.nouns ?? pluralize(main.noun))] : []),
     mainPool("any"),
-    ...broader.map((topic) => pool(() => namesOf(topic, "any"), topicDeck(topic, subject.word, subject.words))),
+    ...broader.map((topic) => pool(() => namesOf(topic, "any", topic.noun), topicDeck(topic, subject.word, subject.words))),
     ...(withFrames ? [framePool("any"), framePool("any", main.noun, main.nouns ?? pluralize(main.noun))] : []),
   ];
 
@@ -477,11 +478,16 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
 
   const usedTaglines = new Set<string>();
   const fallback = lazy(() => deckOf(`fallback:${main.id}`, [...main.taglines, ...MYSTERY.taglines], main.noun, main.nouns ?? pluralize(main.noun), random));
+  const subjectWords = new Set(contentWords(`${subject.word} ${subject.words}`));
   const suggestions = accepted.map(({ name, deck: deckFor }) => {
     const deck = deckFor();
     const repeat = name.toLowerCase().replace(/\?$/, "");
     const usable = (line: string) => !usedTaglines.has(line) && !line.toLowerCase().includes(repeat);
-    let description = [...deck.lines.slice(deck.at), ...deck.lines.slice(0, deck.at)].find(usable);
+    // "Feeding Time Friends: feeding the swan properly" says it twice: a tagline that shares no word with its name reads better.
+    const nameWords = contentWords(name).filter((word) => !subjectWords.has(word));
+    const fresh = (line: string) => usable(line) && !contentWords(line).some((word) => nameWords.includes(word));
+    const inOrder = [...deck.lines.slice(deck.at), ...deck.lines.slice(0, deck.at)];
+    let description = inOrder.find(fresh) ?? inOrder.find(usable);
     if (description) deck.at = (deck.lines.indexOf(description) + 1) % deck.lines.length;
     else description = fallback().lines.find(usable) ?? "";
     usedTaglines.add(description);

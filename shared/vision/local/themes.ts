@@ -24,13 +24,36 @@ import { TRANSPORT_TOPICS } from "./lexicon/transport.js";
  */
 export interface Topic extends TopicData {
   parentTopic?: Topic;
+  /** Names that fit only some things of the topic, with the words they fit (lower case). */
+  only: Map<string, Set<string>>;
+}
+
+const TAGGED = /^(.*?) \[([^\]]+)\]$/;
+
+/** Takes the "[words]" off names that fit only some things, and remembers which. */
+function topicOf(data: TopicData): Topic {
+  const only = new Map<string, Set<string>>();
+  const clean = (names: string[]) =>
+    names.map((name) => {
+      const tagged = TAGGED.exec(name);
+      if (!tagged) return name;
+      only.set(tagged[1]!, new Set(tagged[2]!.split(",").map((word) => word.trim().toLowerCase())));
+      return tagged[1]!;
+    });
+  return { ...data, playful: clean(data.playful), clear: clean(data.clear), cozy: clean(data.cozy), only };
+}
+
+/** Whether a topic's name fits a photo whose everyday word is `word`. */
+export function fits(topic: Topic, name: string, word: string): boolean {
+  const words = topic.only.get(name);
+  return !words || words.has(word.toLowerCase());
 }
 
 export const TOPICS: Topic[] = [
   ...ANIMAL_TOPICS, ...PET_TOPICS, ...BIRD_TOPICS, ...SEA_TOPICS, ...BUG_TOPICS, ...FOOD_TOPICS, ...DRINK_TOPICS,
   ...TRANSPORT_TOPICS, ...HOME_TOPICS, ...FASHION_TOPICS, ...MUSIC_TOPICS, ...SPORT_TOPICS, ...OUTDOOR_TOPICS,
   ...CITY_TOPICS, ...TECH_TOPICS, ...HOBBY_TOPICS, ...PEOPLE_TOPICS,
-];
+].map(topicOf);
 
 const byId = new Map<string, Topic>();
 for (const topic of TOPICS) {

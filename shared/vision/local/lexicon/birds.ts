@@ -181,7 +181,7 @@ export const BIRD_TOPICS: TopicData[] = [
     parent: "birds",
     noun: "bird",
     tone: "vivid, tropical, travel-hungry",
-    playful: ["Plume Room", "Colour Me Tropical", "Beak Week", "Feathered Fiesta", "Tropical Tweets", "Show Offs", "Rainbow Wings", "Jungle Jewels", "Fancy Feathers", "Tropic Like It's Hot", "Strut Your Stuff", "Bill Collectors"],
+    playful: ["Plume Room [peacock]", "Colour Me Tropical", "Beak Week", "Feathered Fiesta", "Tropical Tweets", "Show Offs [peacock]", "Rainbow Wings", "Jungle Jewels", "Fancy Feathers", "Tropic Like It's Hot", "Strut Your Stuff [peacock]", "Bill Collectors [toucan, hornbill]"],
     clear: ["Tropical Birding", "Exotic Bird Photography", "Birding Abroad", "Rainforest Birds", "Bird Park Visits", "Colourful Birds Club", "Tropical Wildlife Trips", "Tropical Bird Watchers", "World Birding Network", "Rare Bird Sightings"],
     cozy: ["Canopy Corner", "Sunny Veranda Birding", "Garden Feeder Jewels", "Morning Chorus Club", "The Orchid Porch", "Travel Notes and Tea", "Treetop Hammock", "Golden Hour Wings"],
     taglines: [

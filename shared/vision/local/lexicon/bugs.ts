@@ -7,7 +7,7 @@ export const BUG_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "bug",
     tone: "nerdy, close-up, fascinated rather than squeamish",
-    playful: ["Bug Buddies", "Macro Lens Club", "Tiny Wings", "Creepy Cuties", "Six Legs Good", "Bug Out", "Antenna Network", "Bug Life", "Bug Eyed", "Snug as a Bug", "Small World", "Beetle Mania"],
+    playful: ["Bug Buddies", "Macro Lens Club", "Tiny Wings", "Creepy Cuties", "Six Legs Good", "Bug Out", "Antenna Network", "Bug Life", "Bug Eyed", "Snug as a Bug", "Small World", "Beetle Mania [beetle, ladybug, dung beetle]"],
     clear: ["Insect Watchers", "Bug Identification Help", "Macro Photography", "Entomology Club", "Garden Insects", "Insect Conservation", "Bug Hunters", "Minibeast Explorers", "Insect Facts", "Pollinator Watch"],
     cozy: ["Garden Safari Corner", "Leaf Litter Club", "Magnifying Glass Mornings", "The Bug Hotel", "Summer Meadow Walks", "Backyard Explorers", "Quiet Hedgerow Hour", "Nature Table Club"],
     taglines: [
@@ -81,7 +81,7 @@ export const BUG_TOPICS: TopicData[] = [
     noun: "creepy crawly",
     nouns: "creepy crawlies",
     tone: "cheeky, unflinching, fond of the overlooked",
-    playful: ["Creepy Crawly Club", "Slow and Steady", "Slime Time", "Leg It", "Under a Rock", "Wriggle Room", "Night Crawlers", "Little Beasts", "Squirm Squad", "Gross but Great", "Lift the Log", "Crawl Space"],
+    playful: ["Creepy Crawly Club", "Slow and Steady", "Slime Time [snail, slug, worm]", "Leg It [centipede, woodlouse, scorpion, tick]", "Under a Rock", "Wriggle Room", "Night Crawlers", "Little Beasts", "Squirm Squad", "Gross but Great", "Lift the Log", "Crawl Space"],
     clear: ["Minibeast Explorers", "Invertebrate Fans", "Garden Wildlife Club", "Bug Identification Help", "Invertebrate Photography", "Soil Life Watchers", "Compost Critters", "Nature Study Group", "Invertebrate Keepers", "Wildlife Garden Talk"],
     cozy: ["Rainy Evening Walks", "Compost Heap Corner", "Damp Log Club", "Garden Path Watch", "Under the Flowerpot", "The Nature Table", "Leafy Corner Club", "Mossy Stone Circle"],
     taglines: [
@@ -193,9 +193,9 @@ export const BUG_TOPICS: TopicData[] = [
     parent: "animals",
     noun: "reptile",
     tone: "cool-blooded, nerdy, warm-hearted",
-    playful: ["Cold Blooded Crew", "Scale Society", "Sun Baskers", "Scales and Tales", "Sunbathing Society", "Tail Tales", "Lounge Lizards", "Tail Enders", "Scaly Wags", "Heat Lamp Hangout", "Snap Chat", "Later Gator"],
-    clear: ["Reptile Keepers", "Reptile Lovers", "Reptile Care Tips", "Herpetology Club", "Reptile Photography", "Reptile Rescue Network", "Exotic Pet Keepers", "Wild Reptile Sightings", "Vivarium Builders", "Reptile Facts"],
-    cozy: ["Warm Rock Club", "Basking Spot", "Heat Lamp Corner", "Sunny Ledge Society", "Slow Sundays", "The Cozy Vivarium", "Sun Puddle Club", "Afternoon Bask"],
+    playful: ["Cold Blooded Crew", "Scale Society", "Sun Baskers", "Scales and Tales", "Sunbathing Society", "Tail Tales", "Lounge Lizards [reptile]", "Tail Enders", "Scaly Wags", "Heat Lamp Hangout [reptile]", "Snap Chat [crocodile, alligator]", "Later Gator [crocodile, alligator]"],
+    clear: ["Reptile Keepers [reptile]", "Reptile Lovers", "Reptile Care Tips [reptile]", "Herpetology Club", "Reptile Photography", "Reptile Rescue Network", "Exotic Pet Keepers [reptile]", "Wild Reptile Sightings", "Vivarium Builders [reptile]", "Reptile Facts"],
+    cozy: ["Warm Rock Club", "Basking Spot", "Heat Lamp Corner [reptile]", "Sunny Ledge Society", "Slow Sundays", "The Cozy Vivarium [reptile]", "Sun Puddle Club", "Afternoon Bask"],
     taglines: [
       "Scales, basking spots and {noun} photos",
       "For people who love a {noun} more than most",
@@ -287,7 +287,7 @@ export const BUG_TOPICS: TopicData[] = [
     noun: "turtle",
     tone: "slow, sweet, patient",
     playful: ["Shell Yeah", "Slow and Steady", "Turtle Power", "Shell Shocked", "Hard Shell Club", "Slowpoke Society", "Shell Out", "Tortoise and the Chat", "Turtley Awesome", "Shell We Chat", "Snap to It", "No Rush Club"],
-    clear: ["Turtle Lovers", "Turtle and Tortoise Keepers", "Sea Turtle Conservation", "Turtle Care Tips", "Turtle Photography", "Pond Turtle Club", "Sea Turtle Sightings", "Reptile Rescue Network", "Tortoise Owners", "Turtle Facts"],
+    clear: ["Turtle Lovers", "Turtle and Tortoise Keepers [turtle]", "Sea Turtle Conservation [sea turtle]", "Turtle Care Tips", "Turtle Photography", "Pond Turtle Club [turtle]", "Sea Turtle Sightings [sea turtle]", "Reptile Rescue Network", "Tortoise Owners [turtle]", "Turtle Facts"],
     cozy: ["Sunny Log Club", "Slow Sundays", "Basking Spot", "Pond Side Bench", "The Quiet Pond", "Lazy Afternoon Club", "Warm Stone Corner", "Gentle Pace Circle"],
     taglines: [
       "Shells, ponds and {noun} photos",

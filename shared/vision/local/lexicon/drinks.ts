@@ -193,8 +193,8 @@ export const DRINK_TOPICS: TopicData[] = [
     noun: "cocktail",
     sayTopic: true,
     tone: "glamorous, playful, a little retro",
-    playful: ["Shaken Not Stirred", "Happy Hour Hub", "Mix and Mingle", "Tipsy Talk", "Gin and Bear It", "Rum Runners", "Whisky Business", "Shake It Up", "Stir Crazy", "Garnish Gang", "Muddle Through", "Spirit Guides"],
-    clear: ["Cocktail Lovers", "Home Bartenders", "Cocktail Recipes", "Whisky Tasting Club", "Mixology Circle", "Bar Reviews", "Spirits Collectors", "Mocktail Makers", "Cocktail Hour Planning", "Classic Cocktails Club"],
+    playful: ["Shaken Not Stirred", "Happy Hour Hub", "Mix and Mingle", "Tipsy Talk", "Gin and Bear It", "Rum Runners", "Whisky Business [whisky, cocktail]", "Shake It Up", "Stir Crazy", "Garnish Gang", "Muddle Through", "Spirit Guides"],
+    clear: ["Cocktail Lovers", "Home Bartenders", "Cocktail Recipes", "Whisky Tasting Club [whisky, cocktail]", "Mixology Circle", "Bar Reviews", "Spirits Collectors", "Mocktail Makers", "Cocktail Hour Planning", "Classic Cocktails Club"],
     cozy: ["Nightcap Club", "Fireside Old Fashioned", "The Home Bar", "Candlelit Cocktails", "Friday Mixers", "Balcony Sundowners", "Velvet Lounge", "Record Player Bar"],
     taglines: [
       "Recipes, garnishes and your favourite {noun}",

@@ -104,9 +104,9 @@ export const PET_TOPICS: TopicData[] = [
     parent: "pets",
     noun: "small pet",
     tone: "gentle, delighted by tiny noses and twitching whiskers",
-    playful: ["Tiny Paws Club", "Hutch Hangout", "Snack Stash Society", "Whisker Twitchers", "Nibble Squad", "Fluff Nuggets", "Tiny Toes Club", "Small but Mighty", "Pocket Pets", "Squeak Easy", "Little Rascals", "Nose Wiggles"],
+    playful: ["Tiny Paws Club", "Hutch Hangout [rabbit, guinea pig, small pet]", "Snack Stash Society", "Whisker Twitchers", "Nibble Squad", "Fluff Nuggets", "Tiny Toes Club", "Small but Mighty", "Pocket Pets", "Squeak Easy [hamster, guinea pig]", "Little Rascals", "Nose Wiggles"],
     clear: ["Small Pet Owners", "Small Pet Care Tips", "Small Animal Keepers", "Small Animal Rescue", "Pocket Pet Parents", "Small Pet Photo Wall", "Cage and Hutch Setup", "Small Pet Health Tips", "Exotic Pet Talk", "Small Furry Pets Club"],
-    cozy: ["Hay and Snuggles", "Burrow Buddies", "The Cozy Hutch", "Little Nest Club", "Sunday Cuddle Time", "Soft Bedding Society", "Nose Boops Corner", "Warm Straw Club"],
+    cozy: ["Hay and Snuggles", "Burrow Buddies", "The Cozy Hutch [rabbit, guinea pig, small pet]", "Little Nest Club", "Sunday Cuddle Time", "Soft Bedding Society", "Nose Boops Corner", "Warm Straw Club"],
     taglines: [
       "Hutch setups, hay tips and {noun} photos",
       "Tiny noses, big personalities: share your {noun}",
@@ -137,7 +137,7 @@ export const PET_TOPICS: TopicData[] = [
     nouns: "fish",
     tone: "calm, curious, a little geeky about water and colour",
     playful: ["Tank Talk", "Fin Club", "Something Fishy", "Fish Tales", "Scale Model", "Bubble Trouble", "Gill Friends", "Fintastic Finds", "Just Keep Swimming", "The Deep End", "Plaice to Be", "School of Thought"],
-    clear: ["Aquarium Keepers", "Fish Tank Setups", "Aquarium Hobbyists", "Tropical Fish Club", "Reef Tank Forum", "Aquascaping Club", "Fishkeeping Tips", "Freshwater Fish Talk", "Marine Aquarium Club", "Water Quality Clinic"],
+    clear: ["Aquarium Keepers", "Fish Tank Setups", "Aquarium Hobbyists", "Tropical Fish Club", "Reef Tank Forum [clownfish, tropical fish, lionfish, pufferfish]", "Aquascaping Club", "Fishkeeping Tips", "Freshwater Fish Talk [goldfish]", "Marine Aquarium Club [clownfish, tropical fish, lionfish, pufferfish]", "Water Quality Clinic"],
     cozy: ["Blue Glow Lounge", "Quiet Tank Corner", "Fish Watching Evenings", "The Calm Tank", "Bubbles and Tea", "Gentle Currents", "Little Reef at Home", "Night Light Aquarium"],
     taglines: [
       "Tank setups, water tips and {noun} photos",

@@ -23,7 +23,13 @@ export interface TopicData {
   sayTopic?: boolean;
   /** How the names and taglines sound, for writers and reviewers. */
   tone: string;
-  /** Wordplay: puns, rhymes, alliteration that work. */
+  /**
+   * Names for the room; each fits anything in the topic unless it ends with the words it is for:
+   * "Hat Collectors [hat, cowboy hat, sombrero]" is only for photos of those (the topic's own noun
+   * in the list makes it fit the topic as a whole, when the models only agree on the topic).
+   *
+   * Wordplay: puns, rhymes, alliteration that work.
+   */
   playful: string[];
   /** Clear and topical: what a club, a team or a forum would call the room. */
   clear: string[];
