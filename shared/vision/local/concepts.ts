@@ -57,7 +57,8 @@ function parseTable(text: string): (ClassEntry & { index?: number })[] {
         word: everyday,
         words: plural ?? pluralOf(everyday),
         topic: topicById(topic),
-        fit: plus !== undefined || everyday.toLowerCase() === label.toLowerCase(),
+        // A label inside its own everyday word ("buckle" in "belt buckle") is fit by that word.
+        fit: plus !== undefined || new RegExp(`(^|\\s)${label.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`).test(everyday.toLowerCase()),
       };
     });
 }

@@ -287,10 +287,11 @@ export function readScene(scene: Scene): Reading {
 type Kind = "playful" | "clear" | "cozy";
 type Wanted = Kind | "short" | "any";
 
-/** Taglines in the order a photo uses them, and how far it has got. */
+/** Taglines in the order a photo uses them, how far it has got, and the words they say. */
 interface Deck {
   lines: string[];
   at: number;
+  says: string[];
 }
 
 /** Names for one slot of the list, drawn in a photo's own order, each with its tagline deck. */
@@ -336,7 +337,7 @@ const taglineSources = new Map<string, readonly string[]>([
 function deckOf(source: string, templates: readonly string[], word: string, words: string, random: () => number): Deck {
   taglineSources.set(source, templates);
   const { own, general } = filledTaglines(`${source}\u0000${word}\u0000${words}`);
-  return { lines: [...shuffled(own, random), ...shuffled(general, random)], at: 0 };
+  return { lines: [...shuffled(own, random), ...shuffled(general, random)], at: 0, says: contentWords(`${word} ${words}`) };
 }
 
 function frameName(frame: string, word: string, words: string): string {
@@ -395,7 +396,8 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     const kinds: Kind[] = wanted === "playful" || wanted === "clear" || wanted === "cozy" ? [wanted] : ["clear", "playful", "cozy"];
     return kinds.flatMap((k) => (word.includes(" ") ? FRAMES[k].any : [...FRAMES[k].any, ...FRAMES[k].oneWord]));
   };
-  const framePool = (wanted: Wanted, word = subject.word, words = subject.words) => pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
+  const framePool = (wanted: Wanted, word = subject.word, words = subject.words): Pool | undefined =>
+    main.noFrames ? undefined : pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
   const otherPool = (index: number, wanted: Wanted): Pool | undefined => {
     const other = others[index];
     return other && pool(() => namesOf(other.topic, wanted, other.word), topicDeck(other.topic, other.word, other.words));
@@ -418,7 +420,8 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   if (subject.level === "thing" || subject.level === "topic") {
     const topicKinds: Wanted[] = kind ? Array(7).fill(kind) : ["playful", "clear", "cozy", "playful", "clear", "cozy", "playful"];
     const [p1, p2, p3, p4, p5, p6, p7] = topicKinds.map((wanted) => mainPool(wanted));
-    slots.push(p1, p2, framePool(kind ?? "clear"), p3, p4, otherPool(0, want) ?? p7, p5, framePool(kind ?? (random() < 0.5 ? "cozy" : "playful")), p6);
+    const [f1, f2] = [framePool(kind ?? "clear"), framePool(kind ?? (random() < 0.5 ? "cozy" : "playful"))];
+    slots.push(p1, p2, f1 ?? mainPool(kind ?? "clear"), p3, p4, otherPool(0, want) ?? p7, p5, f2 ?? mainPool(kind ?? "cozy"), p6);
     slots.push(subject.level === "topic" ? (hedgePool() ?? otherPool(1, want) ?? p7) : (otherPool(1, want) ?? p7));
   } else if (subject.level === "people") {
     slots.push(mainPool(kind ?? "playful"), mainPool(kind ?? "cozy"), otherPool(0, want), mainPool(kind ?? "clear"), colourPool(), mainPool(kind ?? "playful"), otherPool(1, want), mainPool(kind ?? "cozy"), mainPool(kind ?? "clear"), hedgePool());
@@ -428,14 +431,15 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   // Reserves, in case the slots' pools run dry under the rules: the topic and the broader ones, then frames.
   const broader = lineage(main).slice(1);
   const withFrames = subject.level === "thing" || subject.level === "topic";
+  const frameReserves = (wanted: Wanted) => (withFrames ? [framePool(wanted), framePool(wanted, main.noun, main.nouns ?? pluralize(main.noun))] : []);
   const reserves: Pool[] = [
     mainPool(want),
     ...broader.map((topic) => pool(() => namesOf(topic, want, topic.noun), topicDeck(topic, subject.word, subject.words))),
-    ...(withFrames ? [framePool(want), framePool(want, main.noun, main.nouns ?? pluralize(main.noun))] : []),
+    ...frameReserves(want),
     mainPool("any"),
     ...broader.map((topic) => pool(() => namesOf(topic, "any", topic.noun), topicDeck(topic, subject.word, subject.words))),
-    ...(withFrames ? [framePool("any"), framePool("any", main.noun, main.nouns ?? pluralize(main.noun))] : []),
-  ];
+    ...frameReserves("any"),
+  ].filter((reserve): reserve is Pool => reserve !== undefined);
 
   const unfit = scene.concepts.filter((c) => !c.fit).map((c) => c.label.toLowerCase());
   const accepted: { name: string; deck: () => Deck }[] = [];
@@ -478,13 +482,14 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
 
   const usedTaglines = new Set<string>();
   const fallback = lazy(() => deckOf(`fallback:${main.id}`, [...main.taglines, ...MYSTERY.taglines], main.noun, main.nouns ?? pluralize(main.noun), random));
-  const subjectWords = new Set(contentWords(`${subject.word} ${subject.words}`));
+  const subjectWords = contentWords(`${subject.word} ${subject.words}`);
   const suggestions = accepted.map(({ name, deck: deckFor }) => {
     const deck = deckFor();
     const repeat = name.toLowerCase().replace(/\?$/, "");
     const usable = (line: string) => !usedTaglines.has(line) && !line.toLowerCase().includes(repeat);
-    // "Feeding Time Friends: feeding the swan properly" says it twice: a tagline that shares no word with its name reads better.
-    const nameWords = contentWords(name).filter((word) => !subjectWords.has(word));
+    // "Feeding Time Friends: feeding the swan properly" says it twice: a tagline that shares no word
+    // with its name reads better (the photo's own word aside: saying it is the tagline's job).
+    const nameWords = contentWords(name).filter((word) => !subjectWords.includes(word) && !deck.says.includes(word));
     const fresh = (line: string) => usable(line) && !contentWords(line).some((word) => nameWords.includes(word));
     const inOrder = [...deck.lines.slice(deck.at), ...deck.lines.slice(0, deck.at)];
     let description = inOrder.find(fresh) ?? inOrder.find(usable);

@@ -7,7 +7,8 @@
  * and taglines say the everyday word instead ("Egyptian cat" → cat, "bicycle-built-for-two" →
  * tandem bike). Without "> word" the class name is the everyday word. "+" marks a class name that
  * reads fine in a room name even though a plainer word is used ("golden retriever"); a class
- * name that is neither the word nor marked "+" is unfit for names ("Egyptian cat", "agama"), and
+ * name that is neither in its word ("buckle" in "belt buckle") nor marked "+" is unfit for names
+ * ("Egyptian cat", "agama"), and
  * `npm run eval` counts names that contain one. The plural is given where it is not the regular
  * one ("wolf/wolves") or where the word has none ("coffee/coffee").
  */
@@ -912,7 +913,7 @@ export const CLASS_TABLE = `
 897 washer > washing machine @cleaning +
 898 water bottle @drinks
 899 water jug > jug @drinks +
-900 water tower @landmarks
+900 water tower @city
 901 whiskey jug > whisky/whisky @cocktails +
 902 whistle @sports
 903 wig @beauty

@@ -6,6 +6,7 @@ export const DRINK_TOPICS: TopicData[] = [
     parent: "food",
     noun: "drink",
     sayTopic: true,
+    noFrames: true,
     tone: "sociable, thirsty, easy-going",
     playful: ["Sips and Giggles", "Thirsty Thursday", "Soda Pop Club", "Cheers Crew", "Bottoms Up", "Drink Tank", "Sip and Share", "Fizz Biz", "Pop Culture", "Liquid Lunch Club", "Quench Club", "Glass Half Full"],
     clear: ["Drinks Lovers", "Beverage Talk", "Drink Recipes", "Soft Drinks Fans", "Homemade Drinks", "Drinks Reviews", "Hydration Club", "Refreshment Corner", "Drink Pairing Ideas", "Tasting Notes Club"],

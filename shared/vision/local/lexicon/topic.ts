@@ -21,6 +21,11 @@ export interface TopicData {
    * "…and your wheelbarrow" does not).
    */
   sayTopic?: boolean;
+  /**
+   * No frames around its things' words: they are objects a room is not named after ("Hook Fans",
+   * "Team Water Tower"), so all its names come from the lists below.
+   */
+  noFrames?: boolean;
   /** How the names and taglines sound, for writers and reviewers. */
   tone: string;
   /**
