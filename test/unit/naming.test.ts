@@ -213,6 +213,15 @@ describe("naming a photo", () => {
     expect(reading.others.map((other) => other.topic.id)).toContain("fashion");
   });
 
+  it("keeps the rules in every style for photos named broadly, for people and for nothing sure", () => {
+    const broad = sceneOf([["ice cream", 0.34], ["guacamole", 0.25], ["potpie", 0.12]]);
+    const vehicle = sceneOf([["tow truck", 0.3], ["beach wagon", 0.1], ["airliner", 0.1], ["canoe", 0.08]]);
+    const people = sceneOf([["suit", 0.2], ["jersey", 0.1]], [{ label: "person", score: 0.9, area: 0.5 }], 1);
+    const nothing = sceneOf([["window shade", 0.06], ["envelope", 0.05]]);
+    const problems = [broad, vehicle, people, nothing].flatMap((scene) => [undefined, ...STYLE_NAMES].flatMap((style) => problemsIn(nameScene(scene, style), style, scene)));
+    expect(problems).toEqual([]);
+  });
+
   it("keeps blocked words out and the topic in", () => {
     const suggestions = nameScene(sceneOf([["assault rifle", 0.9]]));
     expect(JSON.stringify(suggestions).toLowerCase()).not.toContain("rifle");

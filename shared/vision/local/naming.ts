@@ -396,8 +396,10 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     const kinds: Kind[] = wanted === "playful" || wanted === "clear" || wanted === "cozy" ? [wanted] : ["clear", "playful", "cozy"];
     return kinds.flatMap((k) => (word.includes(" ") ? FRAMES[k].any : [...FRAMES[k].any, ...FRAMES[k].oneWord]));
   };
-  const framePool = (wanted: Wanted, word = subject.word, words = subject.words): Pool | undefined =>
-    main.noFrames ? undefined : pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
+  // No frames around object words, nor around the broadest nouns ("Team Vehicle").
+  const framed = !main.noFrames && (subject.level === "thing" || main.parentTopic !== undefined);
+  const anyFrames = (wanted: Wanted, word = subject.word, words = subject.words): Pool => pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
+  const framePool = (wanted: Wanted, word = subject.word, words = subject.words): Pool | undefined => (framed ? anyFrames(wanted, word, words) : undefined);
   const otherPool = (index: number, wanted: Wanted): Pool | undefined => {
     const other = others[index];
     return other && pool(() => namesOf(other.topic, wanted, other.word), topicDeck(other.topic, other.word, other.words));
@@ -439,6 +441,9 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     mainPool("any"),
     ...broader.map((topic) => pool(() => namesOf(topic, "any", topic.noun), topicDeck(topic, subject.word, subject.words))),
     ...frameReserves("any"),
+    // Last resorts, for a short style on a topic with few short names: frames after all, then a second look.
+    ...(subject.level === "people" ? [] : [anyFrames(want)]),
+    pool(() => namesOf(MYSTERY, want, MYSTERY.noun), lazy(() => deckOf(MYSTERY.id, MYSTERY.taglines, MYSTERY.noun, "photos", random))),
   ].filter((reserve): reserve is Pool => reserve !== undefined);
 
   const unfit = scene.concepts.filter((c) => !c.fit).map((c) => c.label.toLowerCase());

@@ -200,7 +200,7 @@ export const CITY_TOPICS: TopicData[] = [
     tone: "respectful, peaceful, awed by craft and calm",
     playful: ["Sacred Spaces", "Spires and Domes", "Bell Ringers [bell tower, church, monastery]", "Quiet Moments", "Spire Spotters [church, bell tower]", "Peace Be with You [church, altar, church robes]", "Holy Ground", "Stained Glass Society [church, altar, monastery]", "Sacred Sites Chat", "Candle Lighters [church, altar, temple, monastery]", "Arches and Aisles [church, altar, monastery, church robes]", "Domes and Spires", "Sacred Journeys", "Places of Peace"],
     clear: ["Sacred Architecture", "Church and Temple Visits", "Religious Heritage", "Faith and Community", "Pilgrimage Routes", "Bell Ringing Society [bell tower, church, monastery]", "Interfaith Dialogue", "Architecture Photography", "Heritage Open Days", "Sacred Music Circle", "Spiritual Travel", "World Faiths and Places"],
-    cozy: ["Quiet Contemplation", "Candlelit Calm", "Cloister Garden", "Sunday Reflections [church, altar, church robes, monastery]", "The Bell Tower [bell tower, church, monastery]", "Peaceful Courtyard", "Evening Bells [bell tower, church, monastery]", "Prayer Circle", "Calm Spaces", "Still Hours"],
+    cozy: ["Quiet Contemplation", "Candlelit Calm", "Cloister Garden [monastery, church]", "Sunday Reflections [church, altar, church robes, monastery]", "The Bell Tower [bell tower, church, monastery]", "Peaceful Courtyard", "Evening Bells [bell tower, church, monastery]", "Prayer Circle", "Calm Spaces", "Still Hours"],
     taglines: [
       "Spires, domes and the peace of a {noun}",
       "For people who find calm in old stones",

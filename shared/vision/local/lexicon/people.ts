@@ -108,6 +108,7 @@ export const PEOPLE_TOPICS: TopicData[] = [
     parent: "people",
     noun: "graduation",
     sayTopic: true,
+    noFrames: true,
     tone: "proud, celebratory, cap-throwing",
     playful: ["Class Act", "Cap in Hand", "Tassel Hassle", "Degree of Fun", "Hats Off to You", "Grad Squad", "Gown and Out", "Class Dismissed", "Certified Legends", "Top of the Class", "Throw Your Cap", "Scroll Call"],
     clear: ["Graduation Day", "Class of This Year", "Graduate Network", "Alumni Club", "Graduation Photos", "Graduation Party Planning", "New Graduates", "Proud Parents", "Career Starters", "University Friends"],
