@@ -264,7 +264,7 @@ export const ANIMAL_TOPICS: TopicData[] = [
     noun: "amphibian",
     tone: "damp, curious, fond of ponds and spring nights",
     playful: ["Ribbit Republic [bullfrog, tree frog, frog]", "Toad-ally Awesome [bullfrog, tree frog, frog]", "Damp and Happy", "Pond Life", "Leap of Faith [bullfrog, tree frog, frog]", "Croak and Dagger [bullfrog, tree frog, frog]", "Slime Time", "Wet Weather Friends", "Newt Crew [salamander, newt, axolotl]", "Lily Pad Lounge [bullfrog, tree frog, frog]", "Tadpole Talk [bullfrog, tree frog, frog]", "Pond Dippers"],
-    clear: ["Amphibian Watchers", "Frog and Newt Club", "Pond Wildlife", "Amphibian Conservation", "Wildlife Pond Builders", "Herp Photography", "Amphibian Keepers", "Salamander Sightings [salamander, newt, axolotl]", "Wetland Wildlife Club", "Frog Spotters [bullfrog, tree frog, frog]"],
+    clear: ["Amphibian Watchers", "Frog and Newt Club", "Pond Wildlife", "Amphibian Conservation", "Pond Watchers", "Herp Photography", "Amphibian Keepers", "Salamander Sightings [salamander, newt, axolotl]", "Wetland Wildlife Club", "Frog Spotters [bullfrog, tree frog, frog]"],
     cozy: ["Damp Log Club", "Spring Night Walks", "Quiet Pond Corner", "Mossy Stone Circle", "Rainy Evening Club", "The Garden Pond", "Dewdrop Society", "Puddle Watchers"],
     taglines: [
       "Ponds, puddles and {noun} photos",

@@ -341,7 +341,7 @@ export const FOOD_TOPICS: TopicData[] = [
     sayTopic: true,
     noFrames: true,
     tone: "homely, family-table, second-helpings generous",
-    playful: ["Dinner Is Served", "Plate Mates", "Fork Yeah", "Supper Stars", "Dish Wish", "Table for Ten", "Gravy Train", "Cook Book Club", "Meal Deal", "Chef's Kiss", "Pass the Salt", "Seconds Anyone"],
+    playful: ["Dinner Is Served", "Plate Mates", "Fork Yeah", "Supper Stars", "Dish Wish", "Table for Ten", "Gravy Train", "Cook Book Club", "Pass the Plates", "Chef's Kiss", "Pass the Salt", "Seconds Anyone"],
     clear: ["Home Cooking Club", "Dinner Ideas", "Weeknight Meals", "Family Recipes", "Comfort Food Lovers", "Meal Planning", "Sunday Roast Club [roast chicken, dinner]", "Pasta Lovers [pasta]", "Dinner Party Planners", "Recipe Swap"],
     cozy: ["Sunday Supper Club", "Kitchen Table Talk", "Family Dinner Table", "Second Helpings", "Candlelit Suppers", "Leftovers Club", "Slow Cooker Sundays", "Warm Plates Circle"],
     taglines: [

@@ -41,7 +41,7 @@ export const HOME_TOPICS: TopicData[] = [
     sayTopic: true,
     noFrames: true,
     tone: "stylish, cozy, a little bit magazine",
-    playful: ["Feather the Nest", "Homebody Heaven", "Decor Score", "Interior Motives", "Shabby Chic Squad", "Room Service", "Pillow Talk [pillow, bed]", "Lamp Light Club [lamp]", "Rug Life [rug]", "Chair Force [chair, rocking chair, sofa]", "Sofa So Good [sofa]", "Styled and Smiling"],
+    playful: ["Feather the Nest", "Homebody Heaven", "Decor Crush", "Interior Motives", "Shabby Chic Squad", "Room Service", "Pillow Talk [pillow, bed]", "Lamp Light Club [lamp]", "Rug Life [rug]", "Chair Force [chair, rocking chair, sofa]", "Sofa So Good [sofa]", "Styled and Smiling"],
     clear: ["Interior Design Ideas", "Home Decor Inspiration", "Furniture Finds", "Vintage Furniture Fans", "Room Makeovers", "Small Space Living", "Upcycling Projects", "Antique Collectors", "Home Styling Tips", "Decor on a Budget"],
     cozy: ["Cozy Corners", "Candlelit Evenings [candle, decor]", "The Reading Chair [chair, rocking chair, sofa]", "Blanket and Book Club", "Sunday Reset", "Soft Lamp Glow [lamp, candle, decor]", "Warm Rug Society [rug]", "Fireplace Friends [fireplace, decor]", "Nesting Nook", "The Cozy Room", "Soft Furnishings Club"],
     taglines: [

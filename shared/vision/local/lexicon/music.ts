@@ -114,7 +114,7 @@ export const MUSIC_TOPICS: TopicData[] = [
     parent: "music",
     noun: "instrument",
     tone: "brassy, breathy, marching-band proud",
-    playful: ["Blow Your Own Horn", "Brass Tacks [trumpet, horn, trombone]", "Wind Section", "Tooting Society", "Reed All About It [bassoon, oboe, saxophone]", "Sax Appeal [saxophone]", "Horn of Plenty [horn, trumpet]", "Breath of Fresh Air", "Trumpet Voluntary [trumpet]", "All That Brass [trumpet, horn, trombone]", "Pipe Dreams", "Squeeze Box Social [accordion]"],
+    playful: ["Blow Your Own Horn", "Brass Tacks [trumpet, horn, trombone]", "Wind Section", "Toot Suite", "Reed All About It [bassoon, oboe, saxophone]", "Sax Appeal [saxophone]", "Horn of Plenty [horn, trumpet]", "Breath of Fresh Air", "Trumpet Voluntary [trumpet]", "All That Brass [trumpet, horn, trombone]", "Pipe Dreams", "Squeeze Box Social [accordion]"],
     clear: ["Brass Band Players [trumpet, horn, trombone]", "Woodwind Players [flute, oboe, bassoon, saxophone, ocarina, pan pipes]", "Wind Band Network", "Orchestra Musicians", "Jazz Horn Players [saxophone, trumpet, trombone]", "Instrument Lessons Chat", "Marching Band Fans", "Reed Making Tips [bassoon, oboe]", "Band Practice", "Folk Musicians [accordion, harmonica, ocarina, pan pipes, flute]"],
     cozy: ["Bandstand Sundays", "Rehearsal Tea Break", "Park Concert Club", "The Practice Room", "Town Band Friends", "Evening Scales", "Community Band Circle", "Warm Up Corner"],
     taglines: [
@@ -233,8 +233,8 @@ export const MUSIC_TOPICS: TopicData[] = [
     noun: "stereo",
     sayTopic: true,
     tone: "audiophile, nostalgic, mixtape-sentimental",
-    playful: ["Mix Tape Club [mixtape, tape deck, stereo]", "Sound Advice", "Turn It Up", "Hi-Fi Society", "Play It Loud", "Rewind Club [mixtape, tape deck, stereo]", "Press Play", "Volume Control", "Tape Heads [mixtape, tape deck, stereo]", "Static Cling", "On Repeat", "Feedback Loop"],
-    clear: ["Audio Enthusiasts", "Hi-Fi Collectors", "Vintage Audio Fans", "Headphone and Speaker Reviews [speaker, stereo, music player]", "Home Studio Setup [microphone, speaker, stereo]", "Podcast Makers [microphone, stereo]", "Radio Lovers [radio, stereo]", "Music Player Collectors", "Sound Engineering Tips", "Vinyl and Cassette Club [mixtape, tape deck, stereo]"],
+    playful: ["Mix Tape Club [mixtape, tape deck, stereo]", "Sound Advice", "Turn It Up", "Hi-Fi Society", "Play It Loud", "Rewind Club [mixtape, tape deck, stereo]", "Press Play", "Volume Control", "Tape Heads [mixtape, tape deck, stereo]", "Sound Waves", "On Repeat", "Feedback Loop"],
+    clear: ["Audio Enthusiasts", "Hi-Fi Collectors", "Vintage Audio Fans", "Headphone and Speaker Reviews [speaker, stereo, music player]", "Home Studio Setup [microphone, speaker, stereo]", "Podcast Makers [microphone, stereo]", "Radio Lovers [radio, stereo]", "Music Player Collectors [music player, stereo]", "Sound Engineering Tips", "Vinyl and Cassette Club [mixtape, tape deck, stereo]", "Sound System Talk", "Listening Room Club"],
     cozy: ["Living Room Listening", "Late Night Radio [radio, stereo]", "Sunday Record Club", "The Listening Chair", "Cassette Memories [mixtape, tape deck, stereo]", "Headphones and Tea", "Kitchen Radio [radio, stereo]", "Quiet Evening Playlists"],
     taglines: [
       "Speakers, players and your favourite {noun}",

@@ -245,7 +245,7 @@ export const OUTDOOR_TOPICS: TopicData[] = [
     sayTopic: true,
     tone: "patient, proud of the catch, good at tall tales",
     playful: ["Reel Talk", "Tight Lines", "One That Got Away", "Hook Line and Chatter", "Bait and Wait", "Hooked for Life", "Reel Deal", "Gone Fishing", "Tall Fish Tales", "Rod Squad", "Cast Away", "Lure Lounge"],
-    clear: ["Anglers Club", "Fishing Spots", "Fly Fishing", "Catch and Release", "Fishing Tackle Talk", "River Fishing", "Sea Fishing", "Fishing Tips", "Coarse Fishing", "Fishing Trips"],
+    clear: ["Anglers Club", "Fishing Spots", "Fly Fishing [salmon]", "Catch and Release", "Fishing Tackle Talk", "River Fishing", "Sea Fishing", "Fishing Tips", "Coarse Fishing", "Fishing Trips"],
     cozy: ["Riverbank Flask", "Misty Morning Casts", "Quiet Lake Club", "Sunday Bank Session", "The Tackle Box", "Dawn Patrol", "Peg and Pie", "Campfire Catch Stories"],
     taglines: [
       "Tight lines and your best {noun}",

@@ -7,8 +7,8 @@ export const PEOPLE_TOPICS: TopicData[] = [
     noun: "friend",
     tone: "warm, inclusive, group-chat lively",
     playful: ["Squad Goals", "The Usual Suspects", "Friends Like These", "Crew Love", "Partners in Crime", "Gang of Mates", "Good Company", "The In Crowd", "Kindred Spirits", "Peas in a Pod", "Group Hug", "The A Team"],
-    clear: ["Friends and Family", "Group Chat", "Meet Up Planning", "Community Hub", "Event Planning", "Photo Sharing", "Social Club", "Team Chat", "Weekend Plans", "Old Friends Network"],
-    cozy: ["Inner Circle", "Kitchen Table Crew", "Sunday Catch Up", "Fireside Friends", "Familiar Faces", "Close Knit Club", "Pot Luck Friends", "Home Away Crew"],
+    clear: ["Friends and Family", "Group Chat", "Plans This Weekend", "Good Times Crew", "Event Planning", "Photo Dump Club", "Social Club", "Team Chat", "Weekend Plans", "Old Friends Network"],
+    cozy: ["Inner Circle", "Kitchen Table Crew", "Sunday Catch Up", "Fireside Friends", "Familiar Faces", "Close Knit Club", "Pot Luck Friends", "The Gang's All Here"],
     taglines: [
       "Plans, photos and catch-ups with good friends",
       "For the people in the picture and the ones behind the camera",

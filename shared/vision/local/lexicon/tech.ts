@@ -6,7 +6,7 @@ export const TECH_TOPICS: TopicData[] = [
     noun: "gadget",
     tone: "geeky, helpful, early-adopter excited",
     playful: ["Gadget Gang", "Plugged In", "Tech Support Group", "Bits and Bytes", "Geek Chic", "Charged Up", "Power Users", "Upgrade Path", "Byte Club", "Wired Up", "Glitch Please", "Techie Talk"],
-    clear: ["Tech Enthusiasts", "Gadget Reviews", "Tech Help Desk", "Smart Home Fans", "Tech News", "Electronics Hobbyists", "Retro Tech Collectors", "Repair Cafe", "Tech for Beginners", "Product Comparisons"],
+    clear: ["Tech Enthusiasts", "Gadget Reviews", "Tech Help Desk", "Smart Home Fans", "Tech News", "Electronics Hobbyists", "Retro Tech Collectors", "Repair Cafe", "Tech for Beginners", "Tech Talk Tonight"],
     cozy: ["Tinkerers Table", "Sunday Setup Day", "Cable Drawer Club", "The Charging Corner", "Gadget Garage", "Tea and Tech", "Homebrew Electronics", "Late Night Tinkering"],
     taglines: [
       "Reviews, fixes and your favourite {noun}",

@@ -5,9 +5,9 @@ export const TRANSPORT_TOPICS: TopicData[] = [
     id: "transport",
     noun: "vehicle",
     tone: "on-the-move, nerdy about machines, fond of journeys",
-    playful: ["Wheels and Deals", "On the Move", "Things That Go", "Full Speed Ahead", "Going Places", "Transport Tycoons", "Engine Room", "In Gear", "The Fast Lane", "Moving Pictures", "Heavy Metal Club", "All Aboard"],
-    clear: ["Transport Enthusiasts", "Vehicle Spotters", "Transport History", "Motor Museum Fans", "Vehicle Photography", "Vehicle Identification Help", "Machines and Motors", "Transport News", "Model Vehicle Collectors", "Getting Around Town"],
-    cozy: ["Window Seat Club", "Sunday Drive", "Sunday Spotters", "Spotters' Flask Club", "The Long Way Round", "Roadside Cafe Corner", "Garage Door Chats", "Slow Travel Circle"],
+    playful: ["Wheels and Deals", "On the Move", "Things That Go", "Full Speed Ahead", "Vroom Room", "Transport Tycoons", "Engine Room", "In Gear", "The Fast Lane", "Moving Pictures", "Heavy Metal Club", "Spotters United"],
+    clear: ["Transport Enthusiasts", "Vehicle Spotters", "Transport History", "Motor Museum Fans", "Vehicle Photography", "Vehicle Identification Help", "Machines and Motors", "Transport News", "Model Vehicle Collectors", "Vehicle Fans Club"],
+    cozy: ["Model Kit Evenings", "Sunday Drive", "Sunday Spotters", "Spotters' Flask Club", "Workshop Corner", "Roadside Cafe Corner", "Garage Door Chats", "Old Motors Circle"],
     taglines: [
       "Photos, spotting and stories of every {noun}",
       "For people who turn their heads at a passing {noun}",
