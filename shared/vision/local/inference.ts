@@ -21,38 +21,41 @@ export interface InferenceResult {
   raw: Record<string, unknown>;
 }
 
+/** Pixels the palette looks at: one in four is plenty for a mean and a share of hues, and cheap. */
+const PALETTE_STRIDE = 4;
+
 /** Mean colour and spread of the detector's copy, and its share of each hue: what the names fall back on when nothing is recognised. */
 export function palette(image: RgbImage): Palette {
-  const sums = [0, 0, 0];
-  const squares = [0, 0, 0];
+  const data = image.data;
+  let [sumR, sumG, sumB, squares] = [0, 0, 0, 0];
   const hues = new Array<number>(12).fill(0);
   let light = 0;
   let dark = 0;
-  const pixels = image.data.length / 3;
-  for (let i = 0; i < image.data.length; i += 3) {
-    const r = image.data[i]!;
-    const g = image.data[i + 1]!;
-    const b = image.data[i + 2]!;
-    sums[0]! += r;
-    sums[1]! += g;
-    sums[2]! += b;
-    squares[0]! += r * r;
-    squares[1]! += g * g;
-    squares[2]! += b * b;
-    const max = Math.max(r, g, b);
-    const min = Math.min(r, g, b);
+  let pixels = 0;
+  for (let i = 0; i + 2 < data.length; i += 3 * PALETTE_STRIDE) {
+    const r = data[i]!;
+    const g = data[i + 1]!;
+    const b = data[i + 2]!;
+    pixels++;
+    sumR += r;
+    sumG += g;
+    sumB += b;
+    squares += r * r + g * g + b * b;
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
     const chroma = max - min;
     if (min >= 215) light++;
     else if (max <= 50) dark++;
-    // Clearly coloured: saturated and not too dark.
+    // Clearly coloured: saturated and not too dark. Bins of 30° centred on red (0°), orange (30°)…
     if (chroma >= 50 && chroma >= 0.3 * max && max >= 70) {
       const sector = max === r ? (g - b) / chroma : max === g ? 2 + (b - r) / chroma : 4 + (r - g) / chroma;
       hues[Math.floor((((sector * 60 + 15) % 360) + 360) % 360 / 30)]!++;
     }
   }
-  const mean = sums.map((sum) => sum / pixels) as [number, number, number];
-  const spread = Math.sqrt(squares.reduce((total, square, c) => total + square / pixels - mean[c]! ** 2, 0) / 3);
-  return { mean, spread, hues: hues.map((count) => count / pixels), light: light / pixels, dark: dark / pixels };
+  const count = Math.max(1, pixels);
+  const mean: [number, number, number] = [sumR / count, sumG / count, sumB / count];
+  const spread = Math.sqrt(Math.max(0, (squares / count - mean[0] ** 2 - mean[1] ** 2 - mean[2] ** 2) / 3));
+  return { mean, spread, hues: hues.map((n) => n / count), light: light / count, dark: dark / count };
 }
 
 /**
