@@ -90,16 +90,18 @@ export interface EvalResult {
 /**
  * Runs the local provider over the dev photos and scores it (relevance.ts, sameness.ts and
  * naming-measures.ts are the scorers). `modelDir`: a classifier other than the shipped one (e.g.
- * FLOAT_MODEL_DIR). Every `styleEvery`-th photo is also named in each style, for the style figures.
+ * FLOAT_MODEL_DIR). Every `styleEvery`-th photo (none for 0) is also named in each style, for the
+ * style figures, and the first `repeats` photos are analysed twice, to see the same names again.
  */
 export async function evaluateLocal(
-  options: { limit?: number; modelDir?: string; styleEvery?: number; onProgress?: (done: number, total: number) => void } = {},
+  options: { limit?: number; modelDir?: string; styleEvery?: number; repeats?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<EvalResult> {
   const deps = createVisionDeps({ region: "us-east-1" }, { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_MODEL_DIR: options.modelDir });
   const loadStarted = performance.now();
   await localModels(options.modelDir ?? shippedClassifierDir());
   const loadMs = performance.now() - loadStarted;
   const styleEvery = options.styleEvery ?? 5;
+  const repeats = options.repeats ?? 10;
 
   const truths = spread(await readTruth(), options.limit);
   const times: number[] = [];
@@ -147,12 +149,12 @@ export async function evaluateLocal(
       if (isWrong === undefined) unnamed++;
       else if (isWrong) wrong.push(`${truth.file} (named ${raw.subject.level} "${raw.subject.word}", is ${entry.word})`);
     }
-    if (index < 10) {
+    if (index < repeats) {
       repeatable.tried++;
       const again = await analyzeImageBytes(deps, bytes);
       if (JSON.stringify(again.suggestions) === JSON.stringify(result.suggestions)) repeatable.same++;
     }
-    if (index % styleEvery === 0) {
+    if (styleEvery > 0 && index % styleEvery === 0) {
       styleLists.default.push(result.suggestions);
       const defaultNames = new Set(result.suggestions.map((s) => s.name));
       for (const style of STYLE_NAMES) {

@@ -7,6 +7,8 @@ import { openImage, lazyJpeg } from "../../shared/image/decode.js";
 import { LocalModelError, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { InferencePool } from "../../shared/vision/local/pool.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
+import { titleCase } from "../../shared/vision/local/naming.js";
+import { PURPOSES } from "../../shared/vision/local/purposes.js";
 import { topicById } from "../../shared/vision/local/themes.js";
 import { createProviderSelector } from "../../shared/vision/select.js";
 import { evaluateLocal, FLOAT_MODEL_DIR } from "../eval/local-eval.js";
@@ -86,7 +88,9 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
 
   it("steers towards the purpose a context names (a dog for a hiking club gets trail names) and ignores words it does not know", async () => {
     const dog = await input("fixtures/photos/labrador.webp");
-    const trail = /trail|hik|walk|summit|boots/i;
+    // The hiking purpose's own names (a dog's list has walks of its own: "Sunday Dog Walks").
+    const hikingNames = PURPOSES.find((purpose) => purpose.id === "hiking")!.names.map((name) => titleCase(name.replace("{Ss}", "Labradors").replace("{S}", "Labrador")));
+    const trail = { test: (name: string) => hikingNames.includes(name) };
     const plain = await provider.analyze(dog);
     const hiking = await provider.analyze({ ...dog, context: "names for my hiking club" });
     expect(plain.suggestions.filter((s) => trail.test(s.name))).toEqual([]);
@@ -98,6 +102,11 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     expect(noise.suggestions.filter((s) => trail.test(s.name))).toEqual([]);
     expect(noise.suggestions.map((s) => `${s.name} ${s.description}`).join(" ")).not.toMatch(/https?:|www\.|ignore|instruction/i);
     expect((await provider.analyze({ ...dog, context: "names for my hiking club" })).suggestions).toEqual(hiking.suggestions);
+    // The README shows both lists' first five names: they are what the service answers.
+    const readme = await readFile("README.md", "utf8");
+    const row = (context: string) => readme.match(new RegExp(`^\\| ${context.replace(/[()]/g, "\\$&")} \\| (.+) \\|$`, "m"))?.[1];
+    expect(row("(none)")).toBe(plain.suggestions.slice(0, 5).map((s) => s.name).join(", "));
+    expect(row('"names for my hiking club"')).toBe(hiking.suggestions.slice(0, 5).map((s) => s.name).join(", "));
   });
 
   it("sees the person in a portrait", async () => {
@@ -169,14 +178,19 @@ describe("npm start with nothing configured", () => {
 describe("evaluation on a subset of the dev photos (quality regression guard; `npm run eval` runs all 250)", () => {
   it("keeps label accuracy, relevance and variety up, and fusion never below the classifier alone", async (context) => {
     if (!hasSharedFolder("../shared/eval/imagenet-dev", "the dev photos")) return context.skip();
-    const result = await evaluateLocal({ limit: 25 });
-    expect(result.photos).toBe(25);
+    const result = await evaluateLocal({ limit: 25, styleEvery: 0, repeats: 3 });
+    expect(result.photos + result.blocked.length).toBe(25);
     expect(result.top5Accuracy).toBeGreaterThanOrEqual(0.88);
     expect(result.top5Accuracy).toBeGreaterThanOrEqual(result.classifierTop5Accuracy);
     expect(result.meanRelevance).toBeGreaterThanOrEqual(0.8);
     // On 25 photos one frame may legitimately recur a few times; the full run's figure is ~10 %.
     expect(result.sameness.names.share).toBeLessThanOrEqual(0.3);
     expect(result.sameness.descriptions.share).toBeLessThanOrEqual(0.3);
+    // How the names read: no raw class names people would not use, no word twice, no dictionary glosses, the same names again.
+    expect(result.naming.unfitShare).toBeLessThanOrEqual(0.02);
+    expect(result.naming.doubledShare).toBe(0);
+    expect(result.naming.glossShare).toBe(0);
+    expect(result.repeatable.same).toBe(result.repeatable.tried);
   });
 });
 
