@@ -64,7 +64,7 @@ async function writeExamples() {
 
 async function writeSheet() {
   const counts = JSON.parse(await readFile("test/eval/review-counts.json", "utf8").catch(() => "{}")) as Record<string, Count>;
-  const before = JSON.parse(await readFile("test/eval/review-before.json", "utf8")) as { commit: string; photos: Record<string, Suggestion[]> };
+  const before = JSON.parse(await readFile("test/eval/review-before.json", "utf8")) as { commit: string; photos: Record<string, Suggestion[]>; picks: Record<string, number> };
   const truths = spread(await readTruth(), REVIEW_PHOTOS);
   const sections: string[] = [];
   const tally: { file: string; pick?: number }[] = [];
@@ -85,11 +85,14 @@ async function writeSheet() {
       counted ? `**Would pick: ${counted.pick} of 10.** ${counted.notes}` : count ? "**Count stale**: the names changed since they were counted." : "**Not counted yet.**",
     ];
     const old = index % BEFORE_EVERY === 0 ? before.photos[truth.file] : undefined;
-    if (old) lines.push("", `Before (the engine at ${before.commit}):`, "", listOf(old));
+    if (old) lines.push("", `Before (the engine at ${before.commit}; would pick ${before.picks[truth.file]} of 10):`, "", listOf(old));
     sections.push(lines.join("\n"));
   }
   const picked = tally.filter((t): t is { file: string; pick: number } => t.pick !== undefined);
   const average = picked.length ? picked.reduce((sum, t) => sum + t.pick, 0) / picked.length : 0;
+  const beforeFiles = Object.keys(before.picks);
+  const beforeAverage = beforeFiles.reduce((sum, file) => sum + before.picks[file]!, 0) / beforeFiles.length;
+  const afterOfBefore = beforeFiles.reduce((sum, file) => sum + (picked.find((t) => t.file === file)?.pick ?? 0), 0) / beforeFiles.length;
   const sheet = [
     "# Review sheet: names a person would pick",
     "",
@@ -101,6 +104,8 @@ async function writeSheet() {
     "The counts are ours (test/eval/review-counts.json, each tied to the list it was given for).",
     "",
     `**Counted: ${picked.length} of ${tally.length} photos; on average ${average.toFixed(1)} of 10 names per photo a person would pick.**`,
+    "",
+    `The ${Object.keys(before.picks).length} photos that also show the previous engine's list (commit ${before.commit}), read the same way: ${beforeAverage.toFixed(1)} of 10 before, ${afterOfBefore.toFixed(1)} of 10 now.`,
     "",
     "| photo | would pick |",
     "| --- | --- |",
