@@ -39,7 +39,7 @@ export function spread<T>(items: T[], limit?: number): T[] {
 const classes = (createRequire(import.meta.url)("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
 
 /** The class's synonyms; for names used twice ("crane") the WordNet id says animal or not. */
-function classSynonyms(truth: Truth): { synonyms: string[]; isAnimalClass: boolean } {
+export function classSynonyms(truth: Truth): { synonyms: string[]; isAnimalClass: boolean } {
   const isAnimalClass = isAnimalWnid(truth.wnid);
   for (let index = 0; index < 1000; index++) {
     const synonyms = classes[index]!.split(",").map((name) => name.trim());
