@@ -41,8 +41,8 @@ export function palette(image: RgbImage): Palette {
     sumG += g;
     sumB += b;
     squares += r * r + g * g + b * b;
-    const max = r > g ? (r > b ? r : b) : g > b ? g : b;
-    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
     const chroma = max - min;
     if (min >= 215) light++;
     else if (max <= 50) dark++;
