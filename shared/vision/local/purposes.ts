@@ -2,7 +2,8 @@
  * What a caller's context can steer the local naming engine towards: groups and activities a chat
  * room is often for. A purpose matches when one of its words appears in the context ("names for my
  * hiking club" → hiking); its names and descriptions then lead the suggestions, with the photo's
- * subject in them where the template asks for it ({S} in names, {subject} in descriptions).
+ * everyday word in them where the template asks for it ({S} in names, {Ss} its plural, {subject} in
+ * descriptions).
  * Context words that match nothing here are ignored: the context is data, never instructions.
  */
 export interface Purpose {
@@ -16,7 +17,7 @@ export const PURPOSES: Purpose[] = [
   {
     id: "hiking",
     words: ["hike", "hikes", "hiking", "hiker", "hikers", "trail", "trails", "trek", "trekking", "walk", "walks", "walking", "walkers", "ramble", "ramblers", "outdoor", "outdoors", "mountain", "mountains"],
-    names: ["{S} Trail Club", "Happy Trails", "Trail Buddies", "Trailhead Talk", "Summit Seekers", "Weekend Walkers", "{S} On The Trail", "Boots And {S}s"],
+    names: ["{S} Trail Club", "Happy Trails", "Trail Buddies", "Trailhead Talk", "Summit Seekers", "Weekend Walkers", "{S} On The Trail", "Boots And {Ss}"],
     descriptions: ["Trail plans, route swaps and the {subject} that came along", "For the hiking crew: weekend walks and {subject} sightings", "Muddy boots, summit photos and the odd {subject}"],
   },
   {
@@ -40,7 +41,7 @@ export const PURPOSES: Purpose[] = [
   {
     id: "school",
     words: ["school", "class", "classmates", "students", "student", "teachers", "university", "college", "campus", "homework"],
-    names: ["Class {S} Club", "Study Break", "Campus Corner", "The Class Chat", "Homework And {S}s", "Hallway Talk"],
+    names: ["Class {S} Club", "Study Break", "Campus Corner", "The Class Chat", "Homework And {Ss}", "Hallway Talk"],
     descriptions: ["Class chat with room for this {subject}", "For classmates: notes, plans and {subject} photos", "Study breaks, campus news and the {subject}"],
   },
   {

@@ -1,522 +1,88 @@
+import { ANIMAL_TOPICS } from "./lexicon/animals.js";
+import { BIRD_TOPICS } from "./lexicon/birds.js";
+import { BUG_TOPICS } from "./lexicon/bugs.js";
+import { CITY_TOPICS } from "./lexicon/city.js";
+import { DRINK_TOPICS } from "./lexicon/drinks.js";
+import { FASHION_TOPICS } from "./lexicon/fashion.js";
+import { FOOD_TOPICS } from "./lexicon/food.js";
+import { HOBBY_TOPICS } from "./lexicon/hobbies.js";
+import { HOME_TOPICS } from "./lexicon/home.js";
+import { MUSIC_TOPICS } from "./lexicon/music.js";
+import { OUTDOOR_TOPICS } from "./lexicon/outdoors.js";
+import { PEOPLE_TOPICS } from "./lexicon/people.js";
+import { PET_TOPICS } from "./lexicon/pets.js";
+import { SEA_TOPICS } from "./lexicon/sea.js";
+import { SPORT_TOPICS } from "./lexicon/sports.js";
+import type { TopicData } from "./lexicon/topic.js";
+import { TECH_TOPICS } from "./lexicon/tech.js";
+import { TRANSPORT_TOPICS } from "./lexicon/transport.js";
+
 /**
- * Hand-curated themes for the most common photo subjects. A concept joins the theme of its
- * nearest WordNet ancestor listed in `anchors` (so every dog breed is a dog, a tench is a fish,
- * an espresso is coffee); detector labels join by `keywords`.
- *
- * In the templates: {subject} is the thing seen ("Labrador retriever"), {subjects} its plural,
- * {noun}/{nouns} the theme's own word ("dog"/"dogs").
+ * The naming lexicon: about 150 hand-written topics (lexicon/*.ts), each a node of one tree. A
+ * topic's parent is the broader thing it belongs to (songbirds → birds → animals), so when the
+ * models disagree on the thing, the engine can name what their guesses share.
  */
-export interface Theme {
-  id: string;
-  anchors: string[];
-  keywords?: string[];
-  noun: string;
-  nouns: string;
-  /** Word used in names such as "Dog Talk". */
-  title: string;
-  /** Playful and community names that fit anything in the theme. */
-  names: string[];
-  /** One-liners; each says something specific about the theme. */
-  descriptions: string[];
+export interface Topic extends TopicData {
+  parentTopic?: Topic;
+  /** Names that fit only some things of the topic, with the words they fit (lower case). */
+  only: Map<string, Set<string>>;
 }
 
-export const THEMES: Theme[] = [
-  {
-    id: "coffee",
-    anchors: ["coffee", "espresso", "coffee mug", "coffeepot", "espresso maker"],
-    keywords: ["cup", "mug", "coffee"],
-    noun: "coffee",
-    nouns: "coffees",
-    title: "Coffee",
-    names: ["Brew Crew", "Daily Grind", "Bean Scene", "Morning Mug Club", "Espresso Yourself", "Latte Art Lounge", "Pour Over Pals", "Caffeine Chronicles", "Cafe Corner", "Roast Ramblers"],
-    descriptions: [
-      "Swap beans, grinders and brewing tricks over a {subject}",
-      "For everyone whose day starts with a {subject}",
-      "Latte art, crema and the perfect {subject}",
-      "Slow mornings and good talk, one {subject} at a time",
-      "Favourite cafes, roasts and {subject} rituals",
-      "Where {subject} fans compare notes on every cup",
-    ],
-  },
-  {
-    id: "tea",
-    anchors: ["tea", "teapot", "teacup"],
-    noun: "tea",
-    nouns: "teas",
-    title: "Tea",
-    names: ["Tea Time Talk", "Steeped Society", "Kettle Club", "Leaf and Brew", "High Tea Hangout", "Cuppa Corner"],
-    descriptions: [
-      "Loose leaf, tea bags and the perfect {subject}",
-      "Steeping times, blends and {subject} traditions",
-      "A calm corner for {subject} lovers",
-      "Green, black, herbal: every {subject} is welcome",
-    ],
-  },
-  {
-    id: "drinks",
-    anchors: ["beverage", "alcohol", "wine bottle", "beer bottle", "wine glass", "cocktail shaker"],
-    keywords: ["bottle", "wine glass"],
-    noun: "drink",
-    nouns: "drinks",
-    title: "Drinks",
-    names: ["Cheers Crew", "Happy Hour Hub", "Bottoms Up", "Sip and Share", "The Tasting Room", "Toast Masters"],
-    descriptions: [
-      "Tasting notes, pairings and the story behind every {subject}",
-      "Raise a glass: {subject} talk for curious palates",
-      "Home bars, favourite pours and {subject} finds",
-      "For people who enjoy a good {subject} and better company",
-    ],
-  },
-  {
-    id: "desserts",
-    anchors: ["dessert", "frozen dessert", "ice cream", "chocolate sauce", "cake", "cookie", "pastry", "sweet"],
-    keywords: ["cake", "donut"],
-    noun: "treat",
-    nouns: "treats",
-    title: "Dessert",
-    names: ["Sweet Tooth Society", "Sugar Rush", "Dessert First", "Scoops and Sprinkles", "The Treat Table", "Bake Off Buddies"],
-    descriptions: [
-      "Recipes, cravings and the best {subject} in town",
-      "Life is short: talk {subject} first",
-      "Sweet finds, bakes and {subject} confessions",
-      "For anyone who saves room for {subject}",
-    ],
-  },
-  {
-    id: "food",
-    anchors: ["food", "foodstuff", "dish", "nutriment", "edible fruit", "vegetable", "produce", "baked goods", "cooking utensil", "kitchen utensil", "pot"],
-    keywords: ["pizza", "sandwich", "hot dog", "banana", "apple", "orange", "broccoli", "carrot", "bowl", "fork", "knife", "spoon", "dining table"],
-    noun: "dish",
-    nouns: "dishes",
-    title: "Food",
-    names: ["Foodie Friends", "The Tasting Table", "Kitchen Table Talk", "Plate Expectations", "Hungry Hearts", "Recipe Swap", "Dinner Party", "Fork and Tell"],
-    descriptions: [
-      "Recipes, tips and cravings for {subject}",
-      "Where {subject} fans trade favourite recipes",
-      "Cooking, tasting and talking {subject}",
-      "Market finds and home cooking around {subject}",
-      "Share your best {subject} photos and secrets",
-    ],
-  },
-  {
-    id: "dogs",
-    anchors: ["dog"],
-    keywords: ["dog"],
-    noun: "dog",
-    nouns: "dogs",
-    title: "Dog",
-    names: ["Paws and Pals", "Bark Park", "Good Boy Club", "Wag Squad", "Fetch Friends", "Puppy Love", "Tail Waggers", "Woof Pack"],
-    descriptions: [
-      "Walks, tricks and tail wags with fellow {subject} fans",
-      "Training tips and happy tales from {subject} owners",
-      "Every {subject} is a good dog here",
-      "Puppy photos, breed talk and {subject} adventures",
-      "Parks, treats and everything {subject}",
-      "For people whose best friend is a {subject}",
-    ],
-  },
-  {
-    id: "cats",
-    anchors: ["domestic cat", "house cat", "cat"],
-    keywords: ["cat"],
-    noun: "cat",
-    nouns: "cats",
-    title: "Cat",
-    names: ["Purr Club", "Whisker Watch", "Cat Nap Corner", "Meow Mix", "The Litter Box", "Paws and Claws", "Feline Fine", "Kitten Around"],
-    descriptions: [
-      "Naps, purrs and the daily life of a {subject}",
-      "For humans who live to serve their {subject}",
-      "Cat tales, toys and {subject} antics",
-      "Sunbeams, cardboard boxes and {subject} wisdom",
-      "Share your {subject} photos and quirks",
-    ],
-  },
-  {
-    id: "big-cats",
-    anchors: ["big cat", "wildcat"],
-    noun: "big cat",
-    nouns: "big cats",
-    title: "Big Cat",
-    names: ["Wild Side", "Jungle Talk", "Roar Room", "Safari Stories", "Stripes and Spots", "King of the Jungle"],
-    descriptions: [
-      "Sightings, facts and photos of the {subject}",
-      "Safari tales and wild {subject} encounters",
-      "Conservation and the future of the {subject}",
-      "Power, grace and everything {subject}",
-    ],
-  },
-  {
-    id: "birds",
-    anchors: ["bird"],
-    keywords: ["bird"],
-    noun: "bird",
-    nouns: "birds",
-    title: "Bird",
-    names: ["Birds of a Feather", "Feather Friends", "Early Birds", "Wing It", "Tweet Talk", "Nest Notes", "Flock Together", "Binocular Club"],
-    descriptions: [
-      "Sightings, songs and photos of the {subject}",
-      "Birdwatchers swapping {subject} spotting tips",
-      "Feeders, field guides and the {subject}",
-      "Wings, feathers and {subject} facts",
-      "For anyone who stops to watch a {subject}",
-    ],
-  },
-  {
-    id: "sea",
-    anchors: ["fish", "aquatic mammal", "crustacean", "mollusk", "echinoderm", "coelenterate", "cnidarian", "aquatic vertebrate"],
-    noun: "sea creature",
-    nouns: "sea creatures",
-    title: "Ocean",
-    names: ["Under the Sea", "Deep Blue Club", "Reef Talk", "Tide Pool", "Something Fishy", "Making Waves", "Ocean Explorers", "Fin Club"],
-    descriptions: [
-      "Dives, aquariums and stories of the {subject}",
-      "Ocean lovers sharing {subject} facts and photos",
-      "From reef to river: all about the {subject}",
-      "Fishing tales and {subject} sightings",
-      "Curious minds exploring the world of the {subject}",
-    ],
-  },
-  {
-    id: "reptiles",
-    anchors: ["reptile", "amphibian", "saurian", "snake"],
-    noun: "reptile",
-    nouns: "reptiles",
-    title: "Reptile",
-    names: ["Scale Society", "Cold Blooded Club", "Herp Hangout", "Lizard Lounge", "Sun Basking Club", "Scales and Tails"],
-    descriptions: [
-      "Care tips, habitats and {subject} photos",
-      "Herp fans talking all things {subject}",
-      "Terrariums, sightings and the {subject}",
-      "Scales, tails and {subject} trivia",
-    ],
-  },
-  {
-    id: "bugs",
-    anchors: ["insect", "arachnid", "arthropod", "invertebrate"],
-    noun: "bug",
-    nouns: "bugs",
-    title: "Bug",
-    names: ["Bug Buddies", "Creepy Crawlies", "Tiny Wings", "Garden Critters", "Six Legs Club", "Macro Lens Club"],
-    descriptions: [
-      "Close-ups, facts and finds featuring the {subject}",
-      "Naturalists swapping {subject} sightings",
-      "Tiny worlds: the life of the {subject}",
-      "Garden visitors and {subject} identification help",
-    ],
-  },
-  {
-    id: "wildlife",
-    anchors: ["mammal", "animal", "placental", "primate", "ungulate"],
-    keywords: ["horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"],
-    noun: "animal",
-    nouns: "animals",
-    title: "Wildlife",
-    names: ["Wild Things", "Animal Kingdom", "Nature Watch", "Creature Features", "Into the Wild", "Field Notes", "Safari Stories"],
-    descriptions: [
-      "Sightings, facts and photos of the {subject}",
-      "Wildlife fans sharing {subject} encounters",
-      "Habitats, habits and the {subject}",
-      "For animal lovers curious about the {subject}",
-      "Zoo trips, documentaries and {subject} trivia",
-    ],
-  },
-  {
-    id: "people",
-    anchors: ["person"],
-    keywords: ["person", "people", "face", "portrait", "group"],
-    noun: "friend",
-    nouns: "friends",
-    title: "People",
-    names: ["Good Company", "The Inner Circle", "Friends Forever", "Good Vibes Only", "Meet and Greet", "The Hangout", "Snapshot Stories", "Familiar Faces", "Kindred Spirits", "Smile Club", "Say Cheese", "Memory Lane"],
-    descriptions: [
-      "Catch up, share photos and plan the next {subject}",
-      "Share your best {subject} shots and the stories behind them",
-      "Stories, laughs and memories with the people who matter",
-      "Everyone is welcome: say hi and share a photo",
-      "Birthdays, trips and everyday moments with friends",
-      "A friendly room for meeting new people",
-      "Old friends, new faces and good conversation",
-      "Plans, photos and inside jokes for the whole gang",
-      "The people behind the pictures, in their own words",
-      "Small talk, big news and everything in between",
-    ],
-  },
-  {
-    id: "cars",
-    anchors: ["motor vehicle", "car", "truck", "bus", "public transport", "wheeled vehicle"],
-    keywords: ["car", "truck", "bus", "motorcycle"],
-    noun: "ride",
-    nouns: "rides",
-    title: "Motor",
-    names: ["Gearheads", "Motor Mouths", "Pit Stop", "Horsepower Hangout", "Road Trippers", "Rev It Up", "Garage Talk", "Open Road"],
-    descriptions: [
-      "Builds, repairs and road trips in a {subject}",
-      "Gearheads talking specs and stories of the {subject}",
-      "Car shows, mods and {subject} spotting",
-      "For drivers who love their {subject}",
-      "Engines, upgrades and the {subject} life",
-    ],
-  },
-  {
-    id: "cycling",
-    anchors: ["bicycle", "cycle"],
-    keywords: ["bicycle"],
-    noun: "bike",
-    nouns: "bikes",
-    title: "Cycling",
-    names: ["Pedal Pushers", "Spin Club", "Two Wheels", "Chain Gang", "Saddle Up", "Ride On"],
-    descriptions: [
-      "Routes, repairs and rides on a {subject}",
-      "Cyclists sharing {subject} setups and trails",
-      "Commutes, climbs and {subject} tips",
-      "Gear talk for every {subject} rider",
-    ],
-  },
-  {
-    id: "trains",
-    anchors: ["locomotive", "train", "streetcar", "railway"],
-    keywords: ["train"],
-    noun: "train",
-    nouns: "trains",
-    title: "Rail",
-    names: ["All Aboard", "Track Talk", "Full Steam Ahead", "Rail Fans", "Platform Nine", "Station Stories"],
-    descriptions: [
-      "Rail history, journeys and the {subject}",
-      "Trainspotters sharing {subject} sightings",
-      "Timetables, routes and {subject} trivia",
-      "For anyone who waves at a passing {subject}",
-    ],
-  },
-  {
-    id: "boats",
-    anchors: ["vessel", "boat", "ship", "dock", "breakwater"],
-    keywords: ["boat"],
-    noun: "boat",
-    nouns: "boats",
-    title: "Boat",
-    names: ["Ahoy Mateys", "Smooth Sailing", "Anchors Aweigh", "Harbor Lights", "Deck Hands", "Making Waves", "Port of Call"],
-    descriptions: [
-      "Sailing trips, knots and the {subject}",
-      "Sailors and dreamers talking {subject} life",
-      "Harbours, voyages and {subject} spotting",
-      "Life on the water aboard a {subject}",
-    ],
-  },
-  {
-    id: "aviation",
-    anchors: ["aircraft", "airfoil", "craft", "spacecraft", "airfield"],
-    keywords: ["airplane"],
-    noun: "flight",
-    nouns: "flights",
-    title: "Aviation",
-    names: ["Cleared for Takeoff", "Sky High", "Jet Set", "Window Seat", "Up in the Air", "Flight Deck", "Wild Blue Yonder"],
-    descriptions: [
-      "Flights, spotting and the {subject}",
-      "Aviation geeks talking {subject} specs",
-      "Travel stories from seat to {subject}",
-      "Look up: everything {subject}",
-    ],
-  },
-  {
-    id: "space",
-    anchors: ["space shuttle", "rocket", "celestial body", "outer space"],
-    noun: "star",
-    nouns: "stars",
-    title: "Space",
-    names: ["Lift Off", "Star Gazers", "Mission Control", "Orbit Lounge", "Final Frontier", "Rocket Science", "Moonshot Club"],
-    descriptions: [
-      "Launches, missions and the {subject}",
-      "Space fans following every {subject} story",
-      "Telescopes, launches and {subject} dreams",
-      "Ask anything about the {subject}",
-    ],
-  },
-  {
-    id: "music",
-    anchors: ["musical instrument", "sound system", "electronic instrument", "loudspeaker", "tape player"],
-    noun: "song",
-    nouns: "songs",
-    title: "Music",
-    names: ["Jam Session", "Sound Check", "Backstage Pass", "Encore Club", "Good Vibrations", "Harmony Hall", "Open Mic Night", "Tune In"],
-    descriptions: [
-      "Practice tips, gear and the {subject}",
-      "Musicians swapping {subject} stories",
-      "Lessons, gigs and {subject} sounds",
-      "For anyone who plays or loves the {subject}",
-      "Playlists and performances featuring the {subject}",
-    ],
-  },
-  {
-    id: "tech",
-    anchors: ["computer", "receiver", "duplicator", "electronic equipment", "telephone", "monitor", "screen", "keyboard"],
-    keywords: ["laptop", "tv", "cell phone", "keyboard", "mouse", "remote"],
-    noun: "gadget",
-    nouns: "gadgets",
-    title: "Tech",
-    names: ["Tech Talk", "Byte Club", "Gadget Garage", "Plugged In", "Debug Den", "Power Users", "Circuit Breakers"],
-    descriptions: [
-      "Setups, specs and tips for your {subject}",
-      "Tech fans comparing every {subject}",
-      "Troubleshooting and upgrades for the {subject}",
-      "New releases, old favourites and the {subject}",
-    ],
-  },
-  {
-    id: "photo",
-    anchors: ["camera", "photographic equipment", "lens", "tripod"],
-    noun: "photo",
-    nouns: "photos",
-    title: "Photo",
-    names: ["Shutterbugs", "Focus Group", "Golden Hour", "Frame by Frame", "Snap Happy", "Exposure Club"],
-    descriptions: [
-      "Shots, settings and the {subject}",
-      "Photographers talking {subject} gear",
-      "Critique, inspiration and {subject} tips",
-      "Every picture tells a {subject} story",
-    ],
-  },
-  {
-    id: "sports",
-    anchors: ["sports equipment", "sled", "parachute", "ball", "game equipment", "athletic game", "sport", "gymnastic apparatus", "racket", "helmet"],
-    keywords: ["sports ball", "tennis racket", "baseball bat", "baseball glove", "skateboard", "surfboard", "skis", "snowboard", "frisbee", "kite"],
-    noun: "game",
-    nouns: "games",
-    title: "Sports",
-    names: ["Game On", "Team Spirit", "Locker Room", "Play Ball", "Sideline Squad", "Weekend Warriors", "Full Court Press", "Final Whistle"],
-    descriptions: [
-      "Matches, training and the {subject}",
-      "Players and fans talking {subject} tactics",
-      "Highlights, gear and {subject} banter",
-      "For anyone who lives for the {subject}",
-      "Pickup games and {subject} meetups",
-    ],
-  },
-  {
-    id: "fashion",
-    anchors: ["clothing", "garment", "footwear", "headdress", "jewelry", "accessory", "fabric", "trouser", "bag", "spectacles", "neckwear", "hosiery"],
-    keywords: ["tie", "handbag", "umbrella", "backpack", "suitcase"],
-    noun: "outfit",
-    nouns: "outfits",
-    title: "Style",
-    names: ["Style Squad", "Dress Code", "The Fitting Room", "Closet Confidential", "Thread Count", "Runway Ready", "Outfit of the Day"],
-    descriptions: [
-      "Looks, finds and styling tips for the {subject}",
-      "Fashion fans talking {subject} trends",
-      "Thrift hauls, classics and the {subject}",
-      "Show off your favourite {subject}",
-    ],
-  },
-  {
-    id: "beauty",
-    anchors: ["toiletry", "cosmetic", "makeup", "perfume"],
-    noun: "beauty routine",
-    nouns: "beauty routines",
-    title: "Beauty",
-    names: ["Glow Up", "Beauty Bar", "Self Care Club", "Shelfie Talk", "Vanity Fair", "Pamper Party"],
-    descriptions: [
-      "Routines, reviews and favourite {subject} finds",
-      "Self-care tips and honest {subject} reviews",
-      "Shelfies, swatches and the perfect {subject}",
-      "For anyone whose routine includes a {subject}",
-    ],
-  },
-  {
-    id: "history",
-    anchors: ["armor", "body armor", "weapon", "sheath", "helmet"],
-    noun: "relic",
-    nouns: "relics",
-    title: "History",
-    names: ["History Buffs", "Knights Table", "Time Travelers", "Museum Mile", "Armory Archive", "Castle Keep"],
-    descriptions: [
-      "Museums, reenactments and the story of the {subject}",
-      "History buffs discussing the {subject}",
-      "Relics, replicas and {subject} lore",
-      "How the {subject} shaped the past",
-    ],
-  },
-  {
-    id: "home",
-    anchors: ["furniture", "furnishing", "home appliance", "appliance", "housewares", "bedroom furniture", "lamp", "container"],
-    keywords: ["couch", "chair", "bed", "potted plant", "vase", "clock", "oven", "microwave", "refrigerator", "sink", "toaster", "toilet", "book", "scissors", "teddy bear"],
-    noun: "home",
-    nouns: "homes",
-    title: "Home",
-    names: ["Home Sweet Home", "Nest Builders", "Cozy Corner", "The Living Room", "House Proud", "Interior Motives", "Room With a View"],
-    descriptions: [
-      "Decor ideas, finds and the perfect {subject}",
-      "Makeovers, DIY and {subject} inspiration",
-      "Cozy spaces built around the {subject}",
-      "Homebodies swapping {subject} tips",
-    ],
-  },
-  {
-    id: "tools",
-    anchors: ["tool", "hand tool", "implement", "power tool", "instrument", "device", "fastener"],
-    noun: "project",
-    nouns: "projects",
-    title: "DIY",
-    names: ["Workshop Talk", "Tool Time", "Fix It Club", "Maker Space", "Handy Crew", "Nuts and Bolts", "Build Club"],
-    descriptions: [
-      "Projects, repairs and the trusty {subject}",
-      "Makers swapping {subject} tips and tricks",
-      "DIY wins, fails and the right {subject}",
-      "Workbench stories featuring the {subject}",
-    ],
-  },
-  {
-    id: "architecture",
-    anchors: ["roof", "roofing material", "building", "structure", "place of worship", "establishment", "memorial", "shop", "house", "area"],
-    keywords: ["bench", "traffic light", "fire hydrant", "stop sign", "parking meter"],
-    noun: "place",
-    nouns: "places",
-    title: "City",
-    names: ["City Lights", "Street View", "Skyline Club", "Urban Explorers", "Walking Tour", "Around Town", "Local Landmarks"],
-    descriptions: [
-      "Photos, history and visits to the {subject}",
-      "Explorers sharing favourite {subject} finds",
-      "Design, history and stories of the {subject}",
-      "Travel tips for every {subject} on your list",
-    ],
-  },
-  {
-    id: "nature",
-    anchors: ["volcano", "mountain", "geological formation", "natural elevation", "shore", "body of water", "land", "plant", "flower", "fungus", "tree", "vascular plant", "plant part", "natural object"],
-    noun: "outdoors",
-    nouns: "outdoors",
-    title: "Nature",
-    names: ["Great Outdoors", "Trail Mix", "Wild and Free", "Fresh Air Club", "Into the Woods", "Nature Walk", "Earth Lovers", "Happy Trails"],
-    descriptions: [
-      "Hikes, views and photos of the {subject}",
-      "Nature lovers sharing {subject} moments",
-      "Trails, seasons and the {subject}",
-      "Field guides and finds around the {subject}",
-      "Slow down and enjoy the {subject}",
-    ],
-  },
-  {
-    id: "art",
-    anchors: ["art", "work of art", "painting", "sculpture", "paintbrush", "handicraft"],
-    noun: "artwork",
-    nouns: "artworks",
-    title: "Art",
-    names: ["Art Attack", "Creative Corner", "Gallery Walk", "Canvas Club", "Color Theory", "Brush Strokes", "Studio Sessions"],
-    descriptions: [
-      "Sketches, techniques and the {subject}",
-      "Artists sharing {subject} inspiration",
-      "Critique, craft and {subject} stories",
-      "Make something today: {subject} edition",
-    ],
-  },
-];
+const TAGGED = /^(.*?) \[([^\]]+)\]$/;
 
-/** Used when nothing better is known: still specific, because the subject name is in every line. */
-export const GENERIC_THEME: Theme = {
-  id: "general",
-  anchors: [],
-  noun: "thing",
-  nouns: "things",
-  title: "Curious",
-  names: ["Curious Minds", "Show and Tell", "Snapshot Stories", "Picture This", "The Hangout", "Good Finds", "Fresh Perspectives"],
-  // Its one-liners are the general pool every photo draws from (patterns.ts).
-  descriptions: [],
-};
+/** Takes the "[words]" off names that fit only some things, and remembers which. */
+function topicOf(data: TopicData): Topic {
+  const only = new Map<string, Set<string>>();
+  const clean = (names: string[]) =>
+    names.map((name) => {
+      const tagged = TAGGED.exec(name);
+      if (!tagged) return name;
+      only.set(tagged[1]!, new Set(tagged[2]!.split(",").map((word) => word.trim().toLowerCase())));
+      return tagged[1]!;
+    });
+  return { ...data, playful: clean(data.playful), clear: clean(data.clear), cozy: clean(data.cozy), only };
+}
+
+/** Whether a topic's name fits a photo whose everyday word is `word`. */
+export function fits(topic: Topic, name: string, word: string): boolean {
+  const words = topic.only.get(name);
+  return !words || words.has(word.toLowerCase());
+}
+
+export const TOPICS: Topic[] = [
+  ...ANIMAL_TOPICS, ...PET_TOPICS, ...BIRD_TOPICS, ...SEA_TOPICS, ...BUG_TOPICS, ...FOOD_TOPICS, ...DRINK_TOPICS,
+  ...TRANSPORT_TOPICS, ...HOME_TOPICS, ...FASHION_TOPICS, ...MUSIC_TOPICS, ...SPORT_TOPICS, ...OUTDOOR_TOPICS,
+  ...CITY_TOPICS, ...TECH_TOPICS, ...HOBBY_TOPICS, ...PEOPLE_TOPICS,
+].map(topicOf);
+
+const byId = new Map<string, Topic>();
+for (const topic of TOPICS) {
+  if (byId.has(topic.id)) throw new Error(`lexicon: topic "${topic.id}" is defined twice`);
+  byId.set(topic.id, topic);
+}
+for (const topic of TOPICS) {
+  if (topic.parent === undefined) continue;
+  const parent = byId.get(topic.parent);
+  if (!parent) throw new Error(`lexicon: topic "${topic.id}" has an unknown parent "${topic.parent}"`);
+  topic.parentTopic = parent;
+}
+
+export function topicById(id: string): Topic {
+  const topic = byId.get(id);
+  if (!topic) throw new Error(`lexicon: no topic "${id}"`);
+  return topic;
+}
+
+/** The topic and its broader topics, nearest first (songbirds, birds, animals). */
+export function lineage(topic: Topic): Topic[] {
+  const chain: Topic[] = [];
+  for (let at: Topic | undefined = topic; at && !chain.includes(at); at = at.parentTopic) chain.push(at);
+  return chain;
+}
+
+/** What a photo nothing is recognised in is named for: a second look, its colour. */
+export const MYSTERY = topicById("mystery");
+/** Two or more people: the company. */
+export const PEOPLE = topicById("people");
+/** One person. */
+export const PORTRAITS = topicById("portraits");
