@@ -824,7 +824,7 @@ export interface operations {
                     "application/json": components["schemas"]["DetailError"];
                 };
             };
-            /** @description Too large for a direct upload: use /upload-url/ */
+            /** @description Too large for a direct upload (use /upload-url/), or a body over the parsing limits (JSON 64 KB, a form 10 MB) */
             413: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -936,6 +936,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            /** @description A body over the parsing limits (JSON 64 KB, a form 10 MB) */
+            413: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
                 };
             };
             /** @description Analysis or storage failed */
@@ -1121,6 +1132,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DetailError"];
+                };
+            };
+            /** @description A JSON body over 64 KB */
+            413: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldErrors"];
                 };
             };
             /** @description Rate limit exceeded */
