@@ -19,10 +19,10 @@ export interface SynthesizedFunctions {
   runtimeModules: string;
 }
 
-export async function synthesizeFunctions(): Promise<SynthesizedFunctions> {
+export async function synthesizeFunctions(options: { sourceMaps?: boolean } = {}): Promise<SynthesizedFunctions> {
   const outdir = await mkdtemp(join(tmpdir(), "photo-analysis-cdk-"));
   const app = new App({ outdir });
-  new PhotoAnalysisStack(app, "Bundle", { stage: "dev", architecture: Architecture.X86_64 });
+  new PhotoAnalysisStack(app, "Bundle", { stage: "dev", architecture: Architecture.X86_64, sourceMaps: options.sourceMaps });
   const assembly = app.synth();
   const template = JSON.parse(await readFile(join(assembly.directory, "Bundle.template.json"), "utf8"));
   // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
