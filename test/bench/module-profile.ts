@@ -35,10 +35,11 @@ export async function timeLoad(target: LoadTarget): Promise<number> {
 }
 
 /**
- * Flags that make V8 repeatable under valgrind: no background compiler or GC threads (their share
- * of the work varies run to run) and fixed hash and random seeds.
+ * Flags that make V8 repeatable under valgrind: its predictable mode (no background compiler or GC
+ * threads, whose share of the work varies run to run, and no time-based GC heuristics), Node's
+ * platform threads off, fixed hash and random seeds.
  */
-const DETERMINISTIC_V8 = ["--single-threaded", "--v8-pool-size=0", "--hash-seed=1", "--random-seed=1"];
+const DETERMINISTIC_V8 = ["--predictable", "--v8-pool-size=0", "--hash-seed=1", "--random-seed=1"];
 
 async function callgrindInstructions(target: LoadTarget, script: string): Promise<number> {
   const { stderr } = await run("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...nodeArguments(target, DETERMINISTIC_V8, script)], {
