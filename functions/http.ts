@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, A
 import { identityFromClaims } from "../shared/auth/tokens.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
-import { STYLE_NAMES, type Style } from "../shared/vision/instructions.js";
+import { STYLE_NAMES, type Style } from "../shared/vision/styles.js";
 import {
   AnalysisFailedError,
   AppError,
