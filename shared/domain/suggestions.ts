@@ -1,5 +1,5 @@
 import anyAscii from "any-ascii";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AnalysisFailedError } from "./errors.js";
 import type { Suggestion } from "./types.js";
 
@@ -8,17 +8,9 @@ export const NAME_MAX_LENGTH = 40;
 export const DESCRIPTION_MAX_LENGTH = 90;
 const KEY_MAX_LENGTH = 50;
 
-/** What a provider may hand back, before normalisation: loose on purpose, strict afterwards. */
+/** What a provider may hand back, before normalisation: loose on purpose, strict afterwards (zod/mini: see settings.ts). */
 export const rawSuggestionsSchema = z.object({
-  suggestions: z
-    .array(
-      z.object({
-        name: z.string(),
-        key: z.string().optional(),
-        description: z.string(),
-      }),
-    )
-    .min(1),
+  suggestions: z.array(z.object({ name: z.string(), key: z.optional(z.string()), description: z.string() })).check(z.minLength(1)),
 });
 
 /** URL-ish text has no place in a room name: it is the usual payload of text-in-photo injection. */
