@@ -1,10 +1,23 @@
 import { createRequire } from "node:module";
-import sharp, { type Metadata, type Sharp } from "sharp";
+import type { Metadata, Sharp } from "sharp";
 import { InvalidInputError } from "../domain/errors.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
 const DECODE_TIMEOUT_SECONDS = 20;
+
+type SharpModule = typeof import("sharp").default;
+let sharpModule: SharpModule | undefined;
+
+/**
+ * sharp, its native addon loaded on the first decode rather than at start: a cached upload (same
+ * bytes, found by MD5) never decodes. require, not import: in the Lambda bundle (CommonJS) sharp
+ * resolves from the layer through NODE_PATH.
+ */
+function sharp(...args: Parameters<SharpModule>): Sharp {
+  sharpModule ??= createRequire(import.meta.url)("sharp") as SharpModule;
+  return sharpModule(...args);
+}
 
 export const INVALID_IMAGE_MESSAGE =
   "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
