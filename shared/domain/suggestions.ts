@@ -1,4 +1,4 @@
-import anyAscii from "any-ascii";
+import { createRequire } from "node:module";
 import * as z from "zod/mini";
 import { AnalysisFailedError } from "./errors.js";
 import type { Suggestion } from "./types.js";
@@ -47,12 +47,27 @@ export function slugify(text: string): string {
     .replace(/-+$/g, "");
 }
 
+type Transliterate = (text: string) => string;
+let anyAscii: Transliterate | undefined;
+
+/**
+ * any-ascii's table (half a megabyte) is loaded for the first name that needs it, not at start. require,
+ * not import: in the Lambda bundle (CommonJS) it resolves from the layer through NODE_PATH.
+ */
+function transliterate(text: string): string {
+  if (!anyAscii) {
+    const loaded = createRequire(import.meta.url)("any-ascii") as Transliterate | { default: Transliterate };
+    anyAscii = typeof loaded === "function" ? loaded : loaded.default;
+  }
+  return anyAscii(text);
+}
+
 /**
  * A suggestion's key: the name's slug, or for names in scripts without Latin letters ("コーヒー愛好家",
  * "Кофеманы") the slug of its transliteration ("kohiaihaojia", "kofemany"), so keys stay ASCII in any language.
  */
 export function suggestionKey(name: string): string {
-  return slugify(name) || slugify(anyAscii(name));
+  return slugify(name) || slugify(transliterate(name));
 }
 
 function cleanText(text: string): string {

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
 import { FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
+import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../helpers/fake-providers.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
 import { uploadEvent } from "../helpers/events.js";
@@ -60,6 +61,34 @@ function only(functionName: string, values: Record<string, string>): Record<stri
   return Object.fromEntries(Object.entries(values).filter(([name]) => name in environmentOf[functionName]!));
 }
 
+/** The environment a function runs with here: Lambda's and the stack's variables, pointed at the local servers. */
+function functionEnvironment(functionName: string, extraEnv: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
+    AWS_REGION: "us-east-1",
+    // Set by Lambda in every function: Powertools then logs JSON and emits metrics, and inference stays on the one vCPU.
+    AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
+    PHOTO_ANALYSIS_TABLE: table,
+    PHOTO_ANALYSIS_BUCKET: bucket,
+    PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
+    PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
+    PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+    PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
+    ...extraEnv,
+    // The async settings only where the stack sets them, pointed at the loopback queue and management API.
+    ...only(functionName, {
+      PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
+      PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
+      PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
+      PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES: "3",
+    }),
+    // SQS and the management API take the standard chain; the embedded S3 server accepts only its own pair.
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+  };
+}
+
 /** Runs a function's bundle with exactly the layers the stack gives it, as Lambda would. */
 async function invoke(functionName: string, event: unknown, extraEnv: Record<string, string> = {}) {
   const eventFile = join(outdir, `${functionName}-event.json`);
@@ -70,30 +99,7 @@ async function invoke(functionName: string, event: unknown, extraEnv: Record<str
   await run(process.execPath, ["-e", script], {
     cwd: outdir, // outside the project: no node_modules to fall back on
     maxBuffer: 64 * 1024 * 1024,
-    env: {
-      PATH: process.env.PATH,
-      NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
-      AWS_REGION: "us-east-1",
-      // Set by Lambda in every function: Powertools then logs JSON and emits metrics, and inference stays on the one vCPU.
-      AWS_LAMBDA_FUNCTION_NAME: `photo-analysis-${functionName}`,
-      PHOTO_ANALYSIS_TABLE: table,
-      PHOTO_ANALYSIS_BUCKET: bucket,
-      PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: aws.dynamodbEndpoint,
-      PHOTO_ANALYSIS_S3_ENDPOINT: aws.s3Endpoint,
-      PHOTO_ANALYSIS_VISION_PROVIDER: "local",
-      PHOTO_ANALYSIS_ADMIN_TOKEN: "fixture-admin-token",
-      ...extraEnv,
-      // The async settings only where the stack sets them, pointed at the loopback queue and management API.
-      ...only(functionName, {
-        PHOTO_ANALYSIS_QUEUE_URL: sqs.queueUrl,
-        PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
-        PHOTO_ANALYSIS_EVENTS_CALLBACK_URL: `${connections.url}/dev`,
-        PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES: "3",
-      }),
-      // SQS and the management API take the standard chain; the embedded S3 server accepts only its own pair.
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-    },
+    env: functionEnvironment(functionName, extraEnv),
   });
   return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean; batchItemFailures?: unknown[] };
 }
@@ -236,18 +242,51 @@ describe("bundled Lambda functions", () => {
     expect(chart.body).toContain("Chart");
   });
 
-  it("keeps sharp and the models out of every bundle but the upload function's and the worker's (inlined or required)", async () => {
-    for (const name of Object.keys(assets).filter((id) => id !== "Upload" && id !== "Worker")) {
+  it("calls each cloud provider from the upload bundle with the layer's one-file copy of its SDK (and any-ascii from the layer for a Cyrillic name)", async () => {
+    const [openai, anthropic, gemini] = await Promise.all([new FakeOpenAI().start(), new FakeAnthropic().start(), new FakeGemini().start()]);
+    try {
+      anthropic.behaviours = [{ kind: "suggestions", suggestions: [{ name: "Кофеманы", description: "Для любителей кофе" }, ...COFFEE_SUGGESTIONS.slice(1)] }];
+      // Photos no earlier test uploaded: an exact or similar cache hit would be answered without a provider.
+      const runs = [
+        { provider: "openai", fake: openai, photo: "astronaut.jpg", type: "image/jpeg", env: { OPENAI_API_KEY: "sk-bundle", OPENAI_BASE_URL: `${openai.baseUrl}` } },
+        { provider: "anthropic", fake: anthropic, photo: "chelsea-cat.jpg", type: "image/jpeg", env: { ANTHROPIC_API_KEY: "sk-ant-bundle", ANTHROPIC_BASE_URL: anthropic.baseUrl } },
+        { provider: "gemini", fake: gemini, photo: "motorcycle.png", type: "image/png", env: { GEMINI_API_KEY: "gemini-bundle", GEMINI_BASE_URL: gemini.baseUrl } },
+      ] as const;
+      for (const run of runs) {
+        const event = uploadEvent(await readFile(`fixtures/photos/${run.photo}`), { fingerprint: `bundle-${run.provider}`, contentType: run.type, filename: run.photo });
+        const result = await invoke("Upload", event, { PHOTO_ANALYSIS_VISION_PROVIDER: run.provider, PHOTO_ANALYSIS_MODERATION: "off", ...run.env });
+        expect(result.statusCode, `${run.provider}: ${result.body}`).toBe(201);
+        const analysis = JSON.parse(result.body).analysis;
+        expect(analysis.provider, run.provider).toBe(run.provider);
+        expect(analysis.suggestions, run.provider).toHaveLength(10);
+        expect(run.fake.callCount, run.provider).toBe(1);
+        if (run.provider === "anthropic") expect(analysis.suggestions[0]).toMatchObject({ name: "Кофеманы", key: "kofemany" });
+      }
+    } finally {
+      await Promise.all([openai.close(), anthropic.close(), gemini.close()]);
+    }
+  }, 90_000);
+
+  it("keeps sharp, the models, the providers' SDKs and any-ascii out of every bundle: the layer carries them, to the upload function and the worker only", async () => {
+    for (const name of Object.keys(assets)) {
       const code = await readFile(join(assets[name]!, "index.js"), "utf8");
-      // sharp's JavaScript carries this message whether it is required or inlined.
-      expect(code, name).not.toMatch(/Could not load the "sharp" module|require\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);
-      // any-ascii's 546 kB transliteration table (suggestion keys) only where suggestions are made.
+      if (name !== "Upload" && name !== "Worker") {
+        // sharp's JavaScript carries this message whether it is required or inlined.
+        expect(code, name).not.toMatch(/Could not load the "sharp" module|require\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);
+        expect(layersOf[name], name).toEqual([]);
+      }
+      // any-ascii's 546 kB transliteration table (suggestion keys), loaded from the layer for the first name that needs it.
       expect(code.includes("(C)\\ta\\t<<") || code.includes("(C)\ta\t<<"), name).toBe(false);
-      expect(layersOf[name], name).toEqual([]);
+      // The providers' SDKs: each carries its API's default host.
+      expect(code, name).not.toMatch(/api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com/);
     }
     expect(layersOf.Upload).toHaveLength(1);
-    // The marker the loop looks for is really there where the table is bundled (the check above can fail).
-    const upload = await readFile(join(assets.Upload!, "index.js"), "utf8");
-    expect(upload.includes("(C)\\ta\\t<<") || upload.includes("(C)\ta\t<<")).toBe(true);
+    expect(layersOf.Worker).toEqual(layersOf.Upload);
+    // The markers the loop looks for are really there where the table and the SDKs are (the checks above can fail).
+    const table = await readFile(join(layerModules, "any-ascii", "index.js"), "utf8");
+    expect(table.includes("(C)\\ta\\t<<") || table.includes("(C)\ta\t<<")).toBe(true);
+    for (const [sdk, marker] of [["openai", "api.openai.com"], ["@anthropic-ai/sdk", "api.anthropic.com"], ["@google/genai", "generativelanguage.googleapis.com"]] as const) {
+      expect(await readFile(join(layerModules, sdk, "index.js"), "utf8"), sdk).toContain(marker);
+    }
   });
 });
