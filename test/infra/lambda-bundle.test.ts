@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -241,6 +243,48 @@ describe("bundled Lambda functions", () => {
     expect(chart.statusCode).toBe(200);
     expect(chart.body).toContain("Chart");
   });
+
+  it("loads X-Ray at the first request Lambda samples, not at start, and traces that one's AWS calls and every later sampled one's", async () => {
+    // A loopback X-Ray daemon: the SDK sends each closed subsegment as one UDP datagram (a JSON header line, then the document).
+    const daemon = createSocket("udp4");
+    const documents: { trace_id: string; name: string; namespace?: string; aws?: { operation?: string } }[] = [];
+    daemon.on("message", (message) => documents.push(JSON.parse(message.toString().split("\n")[1]!)));
+    await new Promise<void>((resolve) => daemon.bind(0, "127.0.0.1", resolve));
+    try {
+      const eventFile = join(outdir, "tracing-event.json");
+      await writeFile(eventFile, await readFile("fixtures/events/health.json", "utf8"));
+      const traces = ["1-6a1b2c3d-000000000000000000000001", "1-6a1b2c3d-000000000000000000000002", "1-6a1b2c3d-000000000000000000000003"];
+      const sampled = [false, true, true];
+      // Three invocations in one process, as one execution environment serves them. Loading Powertools'
+      // tracer sets AWS_XRAY_CONTEXT_MISSING when it is unset: that is how the script sees whether it loaded.
+      const script = `(async () => {
+        const { handler } = require(${JSON.stringify(join(assets.Health!, "index.js"))});
+        const loaded = [];
+        for (const [i, trace] of ${JSON.stringify(traces)}.entries()) {
+          process.env._X_AMZN_TRACE_ID = "Root=" + trace + ";Parent=53995c3f42cd8ad8;Sampled=" + (${JSON.stringify(sampled)}[i] ? 1 : 0);
+          const result = await handler(require(${JSON.stringify(eventFile)}), { awsRequestId: "request-" + i });
+          if (result.statusCode !== 200) throw new Error("health answered " + result.statusCode);
+          loaded.push(process.env.AWS_XRAY_CONTEXT_MISSING !== undefined);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        console.error(JSON.stringify({ loaded }));
+      })().catch((e) => { console.error(e); process.exit(1); })`;
+      const environment = functionEnvironment("Health", {
+        AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+        LAMBDA_TASK_ROOT: assets.Health!,
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
+      });
+      const { stderr } = await run(process.execPath, ["-e", script], { cwd: outdir, env: environment, maxBuffer: 64 * 1024 * 1024 });
+      const { loaded } = JSON.parse(stderr.trim().split("\n").at(-1)!) as { loaded: boolean[] };
+      expect(loaded).toEqual([false, true, true]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const awsCalls = (trace: string) => documents.filter((document) => document.trace_id === trace && document.namespace === "aws").map((document) => document.name);
+      expect(awsCalls(traces[0]!)).toEqual([]);
+      for (const trace of traces.slice(1)) expect(awsCalls(trace), trace).toEqual(expect.arrayContaining(["DynamoDB", "S3"]));
+    } finally {
+      daemon.close();
+    }
+  }, 60_000);
 
   it("calls each cloud provider from the upload bundle with the layer's one-file copy of its SDK (and any-ascii from the layer for a Cyrillic name)", async () => {
     const [openai, anthropic, gemini] = await Promise.all([new FakeOpenAI().start(), new FakeAnthropic().start(), new FakeGemini().start()]);
