@@ -121,7 +121,8 @@ interface CpuProfile {
  * esbuild hoists most modules' top-level code into one function, so a copy is printed one
  * statement per line (esbuild, its source map composed with the bundle's) and each sample is
  * named by its line: the package (node_modules) or project file the statement came from. Samples
- * outside the bundle are named by the package whose file they run or which is being compiled.
+ * outside the bundle are named by the package whose file they run or which is being compiled, or by
+ * the built-in module (node:crypto) being loaded.
  * Time inside esbuild's module wrappers themselves (V8 compiling a module's body on its first
  * call) cannot be told apart by module and is shown as one line.
  * Absolute figures include the profiler's overhead; the ranking is what this is for.
@@ -193,6 +194,8 @@ function attribute(profile: CpuProfile, where: Attribution, totals: Map<string, 
         else names.push([sourceAt(lineNumber, columnNumber), 1]);
       } else if (url.startsWith("load ")) names.push([url === "load (bundle)" ? "(parsing and compiling the bundle)" : url.slice("load ".length), 1]);
       else if (url.startsWith("file://")) names.push([moduleName(fileURLToPath(url)), 1]);
+      // A public built-in module (node:crypto...) being loaded (its top-level code): named after it, not after its first requirer.
+      else if (/^node:(?!internal\/)/.test(url) && node.callFrame.functionName === "") names.push([url, 1]);
     }
     return { loading, names };
   };
