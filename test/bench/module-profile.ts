@@ -41,7 +41,8 @@ export async function timeLoad(target: LoadTarget): Promise<number> {
  */
 const DETERMINISTIC_V8 = ["--predictable", "--v8-pool-size=0", "--hash-seed=1", "--random-seed=1"];
 
-async function callgrindInstructions(target: LoadTarget, script: string): Promise<number> {
+/** Instructions a fresh process running `script` executes, all threads (callgrind). */
+export async function callgrindInstructions(target: LoadTarget, script: string): Promise<number> {
   const { stderr } = await run("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...nodeArguments(target, DETERMINISTIC_V8, script)], {
     cwd: target.cwd,
     env: processEnv(target),
