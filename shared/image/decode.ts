@@ -9,13 +9,14 @@ const DECODE_TIMEOUT_SECONDS = 20;
 type SharpModule = typeof import("sharp").default;
 let sharpModule: SharpModule | undefined;
 
-/**
- * sharp, its native addon loaded on the first decode rather than at start: a cached upload (same
- * bytes, found by MD5) never decodes. require, not import: in the Lambda bundle (CommonJS) sharp
- * resolves from the layer through NODE_PATH.
- */
+/** sharp's native addon is loaded by the first openImage, not at start: a cached upload (same bytes, found by MD5) never decodes. */
+async function loadSharp(): Promise<void> {
+  sharpModule ??= (await import("./sharp-module.js")).default;
+}
+
+/** sharp, once openImage has loaded it: every pipeline starts from an opened image. */
 function sharp(...args: Parameters<SharpModule>): Sharp {
-  sharpModule ??= createRequire(import.meta.url)("sharp") as SharpModule;
+  if (!sharpModule) throw new Error("sharp used before openImage loaded it");
   return sharpModule(...args);
 }
 
@@ -60,6 +61,7 @@ function invalid(message = INVALID_IMAGE_MESSAGE): InvalidInputError {
 export async function openImage(bytes: Buffer, options: { maxPixels: number }): Promise<OpenedImage> {
   const format = sniffImageFormat(bytes);
   if (!format) throw invalid(bytes.length < 12 ? INVALID_IMAGE_MESSAGE : UNSUPPORTED_FORMAT_MESSAGE);
+  await loadSharp();
   if (format === "heic") return openHeic(bytes, options.maxPixels);
 
   const sharpOptions = { limitInputPixels: options.maxPixels, failOn: "warning" as const };
