@@ -43,8 +43,8 @@ class LazyTracing {
 
 /**
  * require, not import: esbuild bundles a require() into the Lambda bundle as a module that runs when
- * first called (an import would run at start). Where this source runs unbundled as ESM (tests), there
- * is no require and the package comes from node_modules.
+ * first called (an import would run at start), and LazyTracing needs it synchronously. Where this
+ * source runs unbundled as ESM without a require, the package comes from node_modules.
  */
 function loadTracerModule(): typeof import("@aws-lambda-powertools/tracer") {
   return typeof require === "function" ? require("@aws-lambda-powertools/tracer") : createRequire(import.meta.url)("@aws-lambda-powertools/tracer");
