@@ -1,10 +1,15 @@
 /**
- * `npm run openapi`: writes openapi.json (the OpenAPI 3.1 document, generated from the zod schemas in
- * shared/api/schemas.ts). The file is committed; test/unit/openapi.test.ts fails when it is stale.
+ * `npm run openapi`: writes the JSON Schemas generated from the zod schemas in shared/api/schemas.ts:
+ * openapi.json (the OpenAPI 3.1 document) and shared/vision/reply-schema.json (what every cloud model
+ * must return, as structured output). Both are committed, so the functions never build them (nor load
+ * full zod) at start; test/integration/openapi-health.test.ts fails when either is stale.
  */
 import { writeFile } from "node:fs/promises";
+import { jsonSchemaOf, providerReplySchema } from "../shared/api/schemas.js";
 import { openApiDocument } from "../shared/api/openapi.js";
 
-export const OPENAPI_FILE = "openapi.json";
-await writeFile(OPENAPI_FILE, `${JSON.stringify(openApiDocument(), null, 2)}\n`);
-console.log(`wrote ${OPENAPI_FILE}`);
+const generated = { "openapi.json": openApiDocument(), "shared/vision/reply-schema.json": jsonSchemaOf(providerReplySchema) };
+for (const [file, document] of Object.entries(generated)) {
+  await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}

@@ -1,4 +1,6 @@
-import { Tracer } from "@aws-lambda-powertools/tracer";
+import { createRequire } from "node:module";
+import { isRequestXRaySampled } from "@aws-lambda-powertools/commons/utils/env";
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment, type VisionSelector } from "../shared/runtime/context.js";
 import type { ModeratorSelector } from "../shared/moderation/select.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
@@ -7,10 +9,50 @@ import { cloudWatchTelemetry, inLambda } from "./observability.js";
 
 let deps: AppDeps | undefined;
 
-/** X-Ray: every AWS SDK call and every provider call is a subsegment (Lambda only; tracing is off elsewhere). */
-const tracer = inLambda ? new Tracer({ serviceName: "photo-analysis" }) : undefined;
+/**
+ * X-Ray: every AWS SDK call and every provider call of a sampled request is a subsegment (Lambda
+ * only; tracing is off elsewhere). Powertools' tracer, and the X-Ray SDK under it (about a tenth of a
+ * small function's load), is loaded by the first request Lambda samples, not at start: a request
+ * that is not sampled records nothing and needs neither. The AWS clients made before then are
+ * instrumented then.
+ */
+class LazyTracing {
+  private tracer?: Tracer;
+  private readonly clients: object[] = [];
 
-function tracedProvider(provider: VisionProvider, active: Tracer): VisionProvider {
+  /** The tracer, loaded now if this request is the first one sampled; undefined while none has been. */
+  forRequest(): Tracer | undefined {
+    if (!this.tracer && inLambda && isRequestXRaySampled()) {
+      this.tracer = new (loadTracerModule().Tracer)({ serviceName: "photo-analysis" });
+      for (const client of this.clients.splice(0)) this.tracer.captureAWSv3Client(client as never);
+    }
+    return this.tracer;
+  }
+
+  /** Instruments an AWS SDK client, now or when the tracer loads (X-Ray adds a middleware to the client's stack). */
+  client<T>(client: T): T {
+    if (this.tracer) this.tracer.captureAWSv3Client(client as never);
+    else if (inLambda) this.clients.push(client as object);
+    return client;
+  }
+
+  get current(): Tracer | undefined {
+    return this.tracer;
+  }
+}
+
+/**
+ * require, not import: esbuild bundles a require() into the Lambda bundle as a module that runs when
+ * first called (an import would run at start), and LazyTracing needs it synchronously. Where this
+ * source runs unbundled as ESM without a require, the package comes from node_modules.
+ */
+function loadTracerModule(): typeof import("@aws-lambda-powertools/tracer") {
+  return typeof require === "function" ? require("@aws-lambda-powertools/tracer") : createRequire(import.meta.url)("@aws-lambda-powertools/tracer");
+}
+
+const tracing = new LazyTracing();
+
+function tracedProvider(provider: VisionProvider, tracing: LazyTracing): VisionProvider {
   return {
     get name() {
       return provider.name;
@@ -19,6 +61,8 @@ function tracedProvider(provider: VisionProvider, active: Tracer): VisionProvide
     warmUp: provider.warmUp?.bind(provider),
     close: provider.close?.bind(provider),
     async analyze(input) {
+      const active = tracing.current;
+      if (!active) return provider.analyze(input);
       const parent = active.getSegment();
       const subsegment = parent?.addNewSubsegment(`vision ${provider.name}`);
       if (subsegment) active.setSegment(subsegment);
@@ -44,13 +88,14 @@ export function lambdaDeps(
   vision?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => VisionSelector,
   moderation?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => ModeratorSelector,
 ): AppDeps {
+  // Every handler asks for its dependencies as its request starts: the moment to see whether Lambda sampled it.
+  tracing.forRequest();
   if (!deps) {
     const runtime = runtimeEnvironmentFrom(process.env);
     const selector = vision?.(runtime, process.env);
-    const active = tracer;
-    const tracedSelector: VisionSelector | undefined = selector && active ? async (settings) => tracedProvider(await selector(settings), active) : selector;
+    const tracedSelector: VisionSelector | undefined = selector && inLambda ? async (settings) => tracedProvider(await selector(settings), tracing) : selector;
     deps = createDeps(runtime, process.env, tracedSelector, {
-      awsClient: active ? (client) => active.captureAWSv3Client(client as never) as typeof client : undefined,
+      awsClient: inLambda ? (client) => tracing.client(client) : undefined,
       telemetry: cloudWatchTelemetry,
     });
     if (moderation) {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
 import type { Construct } from "constructs";
@@ -6,6 +6,7 @@ import { AssetHashType, DockerImage } from "aws-cdk-lib";
 import { Architecture, Code, LayerVersion, Runtime } from "aws-cdk-lib/aws-lambda";
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
+import { buildSync } from "esbuild";
 import { SHIPPED_CLASSIFIER } from "../shared/vision/local/models.js";
 
 /** Content hash of the shipped classifier: a new quantisation rebuilds the layer. */
@@ -17,10 +18,20 @@ function modelsHash(root: string): string {
 }
 
 /**
- * Packages the upload function loads at run time instead of from its esbuild bundle: native
- * sharp, WebAssembly backends and model weights. They live in a layer under
- * /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on NODE_PATH. The project's own
- * classifier (models/) goes to /opt/models, where shippedClassifierDir() looks for it.
+ * Runtime packages the layer carries as one minified CommonJS file each (esbuild) instead of their
+ * files: the cloud providers' SDKs, loaded when a provider is first called, and any-ascii's
+ * transliteration table, loaded for the first name without Latin letters. Outside the functions'
+ * bundles they cost nothing at start (parsing them was a fifth of the upload function's load);
+ * as one file, an SDK loads in 40-75 % of the instructions its own hundreds of files take.
+ */
+export const PREBUNDLED_PACKAGES = ["openai", "@anthropic-ai/sdk", "@google/genai", "any-ascii"] as const;
+
+/**
+ * Packages the upload and worker functions load at run time instead of from their esbuild bundles:
+ * native sharp, WebAssembly backends, model weights and the prebundled ones
+ * above. They live in a layer under /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on
+ * NODE_PATH. The project's own classifier (models/) goes to /opt/models, where shippedClassifierDir()
+ * looks for it.
  */
 export const RUNTIME_PACKAGES = [
   "sharp",
@@ -32,7 +43,28 @@ export const RUNTIME_PACKAGES = [
   "@tensorflow/tfjs-backend-wasm",
   "@tensorflow-models/mobilenet",
   "nsfwjs",
+  ...PREBUNDLED_PACKAGES,
 ] as const;
+
+/** Writes a prebundled package into a layer's node_modules: its package.json (name, version, main) and index.js. */
+function writePrebundled(name: string, root: string, target: string): void {
+  const version = installedVersion(name);
+  const packageTarget = join(target, name);
+  mkdirSync(packageTarget, { recursive: true });
+  buildSync({
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: "js" },
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node22",
+    minify: true,
+    // The SDKs name themselves by their classes' names (OpenAI's User-Agent is `${constructor.name}/JS`).
+    keepNames: true,
+    outfile: join(packageTarget, "index.js"),
+    logLevel: "error",
+  });
+  writeFileSync(join(packageTarget, "package.json"), `${JSON.stringify({ name, version, main: "index.js" })}\n`);
+}
 
 /** The installed version of a package, read from its manifest (exports maps may hide package.json). */
 function installedVersion(name: string): string {
@@ -101,16 +133,20 @@ export function shipsFile(packageName: string, file: string): boolean {
  */
 export function runtimeLayer(scope: Construct, id: string, architecture: Architecture): LayerVersion {
   const root = process.cwd();
-  const closure = dependencyClosure(RUNTIME_PACKAGES, root);
-  const manifest = [...closure.keys()].sort().join("\n");
+  const closure = dependencyClosure(
+    RUNTIME_PACKAGES.filter((name) => !(PREBUNDLED_PACKAGES as readonly string[]).includes(name)),
+    root,
+  );
+  const prebundled = PREBUNDLED_PACKAGES.map((name) => `${name}@${installedVersion(name)}`);
+  const manifest = [...closure.keys()].sort().concat(prebundled).join("\n");
   return new LayerVersion(scope, id, {
-    description: "Photo Analysis runtime: sharp, tfjs-wasm, local vision models",
+    description: "Photo Analysis runtime: sharp, tfjs-wasm, local vision models, the providers' SDKs",
     compatibleRuntimes: [Runtime.NODEJS_22_X],
     compatibleArchitectures: [architecture],
     code: Code.fromAsset(join(root, "lib"), {
       assetHashType: AssetHashType.CUSTOM,
       // Rebuilt when the packages, their versions, the architecture or the shipping rules change.
-      assetHash: `${architecture.name}:${installedVersion("sharp")}:${manifest}:${shipsFile.toString()}:${modelsHash(root)}`,
+      assetHash: `${architecture.name}:${installedVersion("sharp")}:${manifest}:${shipsFile.toString()}:${writePrebundled.toString()}:${modelsHash(root)}`,
       bundling: {
         image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
         local: {
@@ -130,6 +166,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
                 },
               });
             }
+            for (const name of PREBUNDLED_PACKAGES) writePrebundled(name, root, target);
             cpSync(join(root, "models", SHIPPED_CLASSIFIER), join(outputDir, "models", SHIPPED_CLASSIFIER), { recursive: true });
             if (architecture === Architecture.ARM_64) {
               execFileSync("npm", ["install", "--no-save", "--os=linux", "--cpu=arm64", "--libc=glibc", `sharp@${installedVersion("sharp")}`], {

@@ -1,5 +1,5 @@
-import anyAscii from "any-ascii";
-import { z } from "zod";
+import { createRequire } from "node:module";
+import * as z from "zod/mini";
 import { AnalysisFailedError } from "./errors.js";
 import type { Suggestion } from "./types.js";
 
@@ -8,17 +8,9 @@ export const NAME_MAX_LENGTH = 40;
 export const DESCRIPTION_MAX_LENGTH = 90;
 const KEY_MAX_LENGTH = 50;
 
-/** What a provider may hand back, before normalisation: loose on purpose, strict afterwards. */
+/** What a provider may hand back, before normalisation: loose on purpose, strict afterwards (zod/mini: see settings.ts). */
 export const rawSuggestionsSchema = z.object({
-  suggestions: z
-    .array(
-      z.object({
-        name: z.string(),
-        key: z.string().optional(),
-        description: z.string(),
-      }),
-    )
-    .min(1),
+  suggestions: z.array(z.object({ name: z.string(), key: z.optional(z.string()), description: z.string() })).check(z.minLength(1)),
 });
 
 /** URL-ish text has no place in a room name: it is the usual payload of text-in-photo injection. */
@@ -64,12 +56,27 @@ export function slugify(text: string): string {
     .replace(/-+$/g, "");
 }
 
+type Transliterate = (text: string) => string;
+let anyAscii: Transliterate | undefined;
+
+/**
+ * any-ascii's table (half a megabyte) is loaded for the first name that needs it, not at start. require,
+ * not import: in the Lambda bundle (CommonJS) it resolves from the layer through NODE_PATH.
+ */
+function transliterate(text: string): string {
+  if (!anyAscii) {
+    const loaded = createRequire(import.meta.url)("any-ascii") as Transliterate | { default: Transliterate };
+    anyAscii = typeof loaded === "function" ? loaded : loaded.default;
+  }
+  return anyAscii(text);
+}
+
 /**
  * A suggestion's key: the name's slug, or for names in scripts without Latin letters ("コーヒー愛好家",
  * "Кофеманы") the slug of its transliteration ("kohiaihaojia", "kofemany"), so keys stay ASCII in any language.
  */
 export function suggestionKey(name: string): string {
-  return slugify(name) || slugify(anyAscii(name));
+  return slugify(name) || slugify(transliterate(name));
 }
 
 function cleanText(text: string): string {

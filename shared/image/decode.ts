@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type Sharp } from "sharp";
+import type { Metadata, Sharp } from "sharp";
 import type { Settings } from "../config/settings.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { type HeicDecoder, sharedInlineHeicDecoder } from "./heic.js";
@@ -6,6 +6,20 @@ import { INVALID_IMAGE_MESSAGE, invalidImage, tooManyPixels } from "./refusals.j
 import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
 const DECODE_TIMEOUT_SECONDS = 20;
+
+type SharpModule = typeof import("sharp").default;
+let sharpModule: SharpModule | undefined;
+
+/** sharp's native addon is loaded by the first openImage, not at start: a cached upload (same bytes, found by MD5) never decodes. */
+async function loadSharp(): Promise<void> {
+  sharpModule ??= (await import("./sharp-module.js")).default;
+}
+
+/** sharp, once openImage has loaded it: every pipeline starts from an opened image. */
+function sharp(...args: Parameters<SharpModule>): Sharp {
+  if (!sharpModule) throw new Error("sharp used before openImage loaded it");
+  return sharpModule(...args);
+}
 
 export { INVALID_IMAGE_MESSAGE } from "./refusals.js";
 const UNSUPPORTED_FORMAT_MESSAGE = "Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image.";
@@ -57,6 +71,7 @@ export function decodeOptionsFrom(settings: Settings, heic?: HeicDecoder): Decod
 export async function openImage(bytes: Buffer, options: DecodeOptions): Promise<OpenedImage> {
   const format = sniffImageFormat(bytes);
   if (!format) throw invalidImage(bytes.length < 12 ? INVALID_IMAGE_MESSAGE : UNSUPPORTED_FORMAT_MESSAGE);
+  await loadSharp();
   if (format === "heic") return openHeic(bytes, options);
 
   const sharpOptions = { limitInputPixels: options.maxPixels, failOn: "warning" as const };

@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import sharp from "sharp";
 import type { ResourceLimits } from "node:worker_threads";
 import { BusyError } from "../domain/errors.js";
 import { WorkerFailure, WorkerPool, workerModule } from "../workers/pool.js";
@@ -73,6 +72,8 @@ export async function decodeHeicHere(bytes: Uint8Array, limits: { maxPixels: num
   }
   const { width, height, data } = decoded;
   // libheif hands out RGBA; HEIC photos are opaque, so the alpha channel is dropped.
+  // Imported here, as decode.ts does, so that sharp's addon loads with the first decode, not at start.
+  const sharp = (await import("./sharp-module.js")).default;
   const pipeline = sharp(data, { raw: { width, height, channels: 4 }, limitInputPixels: false }).removeAlpha();
   if (Math.max(width, height) > limits.keepEdge) pipeline.resize(limits.keepEdge, limits.keepEdge, { fit: "inside" });
   const { data: rgb, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });

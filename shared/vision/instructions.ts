@@ -1,16 +1,18 @@
-import { jsonSchemaOf, providerReplySchema } from "../api/schemas.js";
 import { isEnglish, languageName } from "../domain/prompt.js";
 import { SUGGESTION_COUNT } from "../domain/suggestions.js";
 
 export { STYLES, STYLE_NAMES, type Style } from "./styles.js";
 import { STYLES, type Style } from "./styles.js";
+import replySchema from "./reply-schema.json" with { type: "json" };
 
 /**
  * What every cloud model must return, as JSON Schema: structured output (OpenAI's json_schema,
  * Anthropic's tool input, Gemini's response schema) keeps the reply's shape fixed whatever text the
- * photo contains; the reply is then validated and cleaned again (normaliseSuggestions).
+ * photo contains; the reply is then validated and cleaned again (normaliseSuggestions). Generated from
+ * providerReplySchema (shared/api/schemas.ts) by `npm run openapi` and committed, so that the function
+ * does not load full zod to build it.
  */
-export const SUGGESTIONS_JSON_SCHEMA = jsonSchemaOf(providerReplySchema);
+export const SUGGESTIONS_JSON_SCHEMA: Record<string, unknown> = replySchema;
 
 /**
  * The user turn that goes with the image: short on purpose (every token is paid for). The caller's

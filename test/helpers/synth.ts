@@ -104,8 +104,12 @@ export interface SynthesizedFunctions {
   dispose(): Promise<void>;
 }
 
-export async function synthesizeFunctions(): Promise<SynthesizedFunctions> {
-  const synthesized = await cliSynth(DEFAULT_SYNTH);
+/** `sourceMaps`: bundles with source maps (`-c sourceMaps=true`), for profiles that name modules. */
+export async function synthesizeFunctions(options: { sourceMaps?: boolean } = {}): Promise<SynthesizedFunctions> {
+  const config: SynthConfig = options.sourceMaps
+    ? { name: `${DEFAULT_SYNTH.name}-source-maps`, context: { ...DEFAULT_SYNTH.context, sourceMaps: "true" } }
+    : DEFAULT_SYNTH;
+  const synthesized = await cliSynth(config);
   if (synthesized.code !== 0) throw new Error(`npx cdk synth failed:\n${synthesized.output.slice(-4000)}`);
   // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
   const template = synthesized.templates["PhotoAnalysis-dev"] as { Resources: Record<string, { Type: string; Properties: any }> };

@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
 import { FakeCloudFormationResponses, FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
+import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../helpers/fake-providers.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/context.js";
 import { uploadEvent } from "../helpers/events.js";
@@ -63,8 +66,8 @@ function only(functionName: string, values: Record<string, string>): Record<stri
   return Object.fromEntries(Object.entries(values).filter(([name]) => name in environmentOf[functionName]!));
 }
 
-/** What a function's process sees: Lambda's variables, the stack's settings for it, the local servers. */
-function lambdaEnvironment(functionName: string, extraEnv: Record<string, string>): NodeJS.ProcessEnv {
+/** The environment a function runs with here: Lambda's and the stack's variables, pointed at the local servers. */
+function functionEnvironment(functionName: string, extraEnv: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_PATH: [...layersOf[functionName]!, runtimeModules].join(":"),
@@ -101,7 +104,7 @@ async function invoke(functionName: string, event: unknown, extraEnv: Record<str
   await run(process.execPath, ["-e", script], {
     cwd: outdir, // outside the project: no node_modules to fall back on
     maxBuffer: 64 * 1024 * 1024,
-    env: lambdaEnvironment(functionName, extraEnv),
+    env: functionEnvironment(functionName, extraEnv),
   });
   return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean; batchItemFailures?: unknown[] };
 }
@@ -125,7 +128,7 @@ async function invokeAll(functionName: string, events: unknown[], extraEnv: Reco
   await run(process.execPath, ["-e", script], {
     cwd: outdir,
     maxBuffer: 64 * 1024 * 1024,
-    env: lambdaEnvironment(functionName, extraEnv),
+    env: functionEnvironment(functionName, extraEnv),
   });
   return JSON.parse(await readFile(resultFile, "utf8")) as { results: ({ statusCode?: number; body?: string; invocationError?: string; batchItemFailures?: unknown[] } & Record<string, unknown>)[]; polluted: boolean };
 }
@@ -324,19 +327,96 @@ describe("bundled Lambda functions", () => {
     expect(script.body).toContain("/api/photo-analysis/batch/");
   });
 
-  it("keeps sharp and the models out of every bundle but the upload function's and the worker's (inlined or required)", async () => {
-    for (const name of Object.keys(assets).filter((id) => id !== "Upload" && id !== "Worker")) {
+  it("loads X-Ray at the first request Lambda samples, not at start, and traces that one's AWS calls and every later sampled one's", async () => {
+    // A loopback X-Ray daemon: the SDK sends each closed subsegment as one UDP datagram (a JSON header line, then the document).
+    const daemon = createSocket("udp4");
+    const documents: { trace_id: string; name: string; namespace?: string; aws?: { operation?: string } }[] = [];
+    daemon.on("message", (message) => documents.push(JSON.parse(message.toString().split("\n")[1]!)));
+    await new Promise<void>((resolve) => daemon.bind(0, "127.0.0.1", resolve));
+    try {
+      const eventFile = join(outdir, "tracing-event.json");
+      await writeFile(eventFile, await readFile("fixtures/events/health.json", "utf8"));
+      const traces = ["1-6a1b2c3d-000000000000000000000001", "1-6a1b2c3d-000000000000000000000002", "1-6a1b2c3d-000000000000000000000003"];
+      const sampled = [false, true, true];
+      // Three invocations in one process, as one execution environment serves them. Loading Powertools'
+      // tracer sets AWS_XRAY_CONTEXT_MISSING when it is unset: that is how the script sees whether it loaded.
+      const script = `(async () => {
+        const { handler } = require(${JSON.stringify(join(assets.Health!, "index.js"))});
+        const loaded = [];
+        for (const [i, trace] of ${JSON.stringify(traces)}.entries()) {
+          process.env._X_AMZN_TRACE_ID = "Root=" + trace + ";Parent=53995c3f42cd8ad8;Sampled=" + (${JSON.stringify(sampled)}[i] ? 1 : 0);
+          const result = await handler(require(${JSON.stringify(eventFile)}), { awsRequestId: "request-" + i });
+          if (result.statusCode !== 200) throw new Error("health answered " + result.statusCode);
+          loaded.push(process.env.AWS_XRAY_CONTEXT_MISSING !== undefined);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        console.error(JSON.stringify({ loaded }));
+      })().catch((e) => { console.error(e); process.exit(1); })`;
+      const environment = functionEnvironment("Health", {
+        AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+        LAMBDA_TASK_ROOT: assets.Health!,
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
+      });
+      const { stderr } = await run(process.execPath, ["-e", script], { cwd: outdir, env: environment, maxBuffer: 64 * 1024 * 1024 });
+      const { loaded } = JSON.parse(stderr.trim().split("\n").at(-1)!) as { loaded: boolean[] };
+      expect(loaded).toEqual([false, true, true]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const awsCalls = (trace: string) => documents.filter((document) => document.trace_id === trace && document.namespace === "aws").map((document) => document.name);
+      expect(awsCalls(traces[0]!)).toEqual([]);
+      for (const trace of traces.slice(1)) expect(awsCalls(trace), trace).toEqual(expect.arrayContaining(["DynamoDB", "S3"]));
+    } finally {
+      daemon.close();
+    }
+  }, 60_000);
+
+  it("calls each cloud provider from the upload bundle with the layer's one-file copy of its SDK (and any-ascii from the layer for a Cyrillic name)", async () => {
+    const [openai, anthropic, gemini] = await Promise.all([new FakeOpenAI().start(), new FakeAnthropic().start(), new FakeGemini().start()]);
+    try {
+      anthropic.behaviours = [{ kind: "suggestions", suggestions: [{ name: "Кофеманы", description: "Для любителей кофе" }, ...COFFEE_SUGGESTIONS.slice(1)] }];
+      // Photos no earlier test uploaded: an exact or similar cache hit would be answered without a provider.
+      const runs = [
+        { provider: "openai", fake: openai, photo: "astronaut.jpg", type: "image/jpeg", env: { OPENAI_API_KEY: "sk-bundle", OPENAI_BASE_URL: `${openai.baseUrl}` } },
+        { provider: "anthropic", fake: anthropic, photo: "chelsea-cat.jpg", type: "image/jpeg", env: { ANTHROPIC_API_KEY: "sk-ant-bundle", ANTHROPIC_BASE_URL: anthropic.baseUrl } },
+        { provider: "gemini", fake: gemini, photo: "motorcycle.png", type: "image/png", env: { GEMINI_API_KEY: "gemini-bundle", GEMINI_BASE_URL: gemini.baseUrl } },
+      ] as const;
+      for (const run of runs) {
+        const event = uploadEvent(await readFile(`fixtures/photos/${run.photo}`), { fingerprint: `bundle-${run.provider}`, contentType: run.type, filename: run.photo });
+        const result = await invoke("Upload", event, { PHOTO_ANALYSIS_VISION_PROVIDER: run.provider, PHOTO_ANALYSIS_MODERATION: "off", ...run.env });
+        expect(result.statusCode, `${run.provider}: ${result.body}`).toBe(201);
+        const analysis = JSON.parse(result.body).analysis;
+        expect(analysis.provider, run.provider).toBe(run.provider);
+        expect(analysis.suggestions, run.provider).toHaveLength(10);
+        expect(run.fake.callCount, run.provider).toBe(1);
+        if (run.provider === "anthropic") expect(analysis.suggestions[0]).toMatchObject({ name: "Кофеманы", key: "kofemany" });
+      }
+    } finally {
+      await Promise.all([openai.close(), anthropic.close(), gemini.close()]);
+    }
+  }, 90_000);
+
+  it("keeps sharp, the models, the providers' SDKs and any-ascii out of every bundle: the layer carries them, to the upload function and the worker only", async () => {
+    for (const name of Object.keys(assets)) {
       const code = await readFile(join(assets[name]!, "index.js"), "utf8");
-      // sharp's JavaScript carries this message whether it is required or inlined.
-      expect(code, name).not.toMatch(/Could not load the "sharp" module|require\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);
-      // any-ascii's 546 kB transliteration table (suggestion keys) only where suggestions are made.
+      if (name !== "Upload" && name !== "Worker") {
+        // sharp's JavaScript carries this message when inlined; required, the call ends in ("sharp") (require or createRequire).
+        expect(code, name).not.toMatch(/Could not load the "sharp" module|\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);
+        expect(layersOf[name], name).toEqual([]);
+      }
+      // any-ascii's 546 kB transliteration table (suggestion keys), loaded from the layer for the first name that needs it.
       expect(code.includes("(C)\\ta\\t<<") || code.includes("(C)\ta\t<<"), name).toBe(false);
-      expect(layersOf[name], name).toEqual([]);
+      // The providers' SDKs: each carries its API's default host.
+      expect(code, name).not.toMatch(/api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com/);
     }
     expect(layersOf.Upload).toHaveLength(1);
-    // The marker the loop looks for is really there where the table is bundled (the check above can fail).
-    const upload = await readFile(join(assets.Upload!, "index.js"), "utf8");
-    expect(upload.includes("(C)\\ta\\t<<") || upload.includes("(C)\ta\t<<")).toBe(true);
+    expect(layersOf.Worker).toEqual(layersOf.Upload);
+    // Where sharp is used it is loaded from the layer on the first decode: the pattern above matches that call.
+    expect(await readFile(join(assets.Upload!, "index.js"), "utf8")).toMatch(/\("sharp"\)/);
+    // The markers the loop looks for are really there where the table and the SDKs are (the checks above can fail).
+    const table = await readFile(join(layerModules, "any-ascii", "index.js"), "utf8");
+    expect(table.includes("(C)\\ta\\t<<") || table.includes("(C)\ta\t<<")).toBe(true);
+    for (const [sdk, marker] of [["openai", "api.openai.com"], ["@anthropic-ai/sdk", "api.anthropic.com"], ["@google/genai", "generativelanguage.googleapis.com"]] as const) {
+      expect(await readFile(join(layerModules, sdk, "index.js"), "utf8"), sdk).toContain(marker);
+    }
   });
 
   it("answers odd names in every route's path, query and body through its error mapping: no invocation error, no 500, nothing on Object.prototype", async () => {

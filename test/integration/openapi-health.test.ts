@@ -6,7 +6,7 @@ import { createOpenApiHandler } from "../../functions/openapi/handler.js";
 import { HTTP_ROUTES } from "../../functions/routes.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
 import { openApiDocument } from "../../shared/api/openapi.js";
-import { fieldErrorsSchema, healthSchema, uploadResponseSchema } from "../../shared/api/schemas.js";
+import { fieldErrorsSchema, healthSchema, jsonSchemaOf, providerReplySchema, uploadResponseSchema } from "../../shared/api/schemas.js";
 import { SUGGESTIONS_JSON_SCHEMA } from "../../shared/vision/instructions.js";
 import { httpEvent, uploadEvent } from "../helpers/events.js";
 import { useLocalStack } from "../helpers/stack.js";
@@ -43,7 +43,8 @@ describe("OpenAPI document", () => {
     expect(fieldErrorsSchema.safeParse(JSON.parse(refused.body!)).success).toBe(true);
   });
 
-  it("generates the providers' structured-output schema from the same zod schema", () => {
+  it("generates the providers' structured-output schema from the same zod schema, committed up to date (npm run openapi)", () => {
+    expect(SUGGESTIONS_JSON_SCHEMA).toEqual(jsonSchemaOf(providerReplySchema));
     expect(SUGGESTIONS_JSON_SCHEMA).toMatchObject({
       type: "object",
       additionalProperties: false,
