@@ -71,27 +71,36 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
     let fed = 0;
     // Where the part being read began, at the latest (a field is reported when it ends, a file when it begins).
     let partSeenAt = 0;
-    let inFile = false;
+    // Files being read: the next file's "file" event can come before the previous stream's "end".
+    let filesOpen = 0;
     // Past this many bytes of one non-file part, it is a field over fieldSize (or garbage): the previous
     // part's tail (reported late), two parts' headers and one chunk fit below it.
     const fieldOverrun = 2 * (limits.fieldSize + MAX_PART_HEADER_BYTES) + CHUNK_BYTES;
     const openFiles: Promise<void>[] = [];
     parser.on("file", (name, stream, filename, _encoding, mimeType) => {
-      inFile = true;
+      filesOpen++;
+      partSeenAt = fed;
+      let open = true;
+      const closed = () => {
+        if (open) filesOpen--;
+        open = false;
+      };
       const chunks: Buffer[] = [];
       openFiles.push(
         new Promise<void>((done) => {
           stream.on("data", (chunk: Buffer) => chunks.push(chunk));
           stream.on("limit", () => {
+            closed();
             fail("Image file too large.");
             done();
           });
           stream.on("error", () => {
+            closed();
             fail();
             done();
           });
           stream.on("end", () => {
-            inFile = false;
+            closed();
             partSeenAt = fed;
             const parts = form.files.get(name) ?? [];
             parts.push({ filename: filename || undefined, mimeType: mimeType || undefined, content: Buffer.concat(chunks) });
@@ -121,7 +130,7 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
       for (let offset = 0; offset < body.length && !settled; offset += CHUNK_BYTES) {
         parser.write(body.subarray(offset, offset + CHUNK_BYTES));
         fed = Math.min(body.length, offset + CHUNK_BYTES);
-        if (!inFile && fed - partSeenAt > fieldOverrun) fail(`A form field is longer than ${limits.fieldSize} characters.`);
+        if (filesOpen === 0 && fed - partSeenAt > fieldOverrun) fail(`A form field is longer than ${limits.fieldSize} characters.`);
         // Events of this chunk (a file that ended, a field) are handled before the next one.
         await new Promise<void>((next) => setImmediate(next));
       }

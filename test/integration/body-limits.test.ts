@@ -125,6 +125,19 @@ describe("multipart bodies", () => {
     }
   });
 
+  it("reads several large files in a row (the next file can begin before the previous one's stream has ended)", async () => {
+    const part = (index: number) =>
+      Buffer.concat([Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="image"; filename="${index}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), Buffer.alloc(900 * 1024, index), Buffer.from("\r\n")]);
+    const body = Buffer.concat([part(1), part(2), part(3), Buffer.from('--XXb\r\nContent-Disposition: form-data; name="fingerprint"\r\n\r\nfp\r\n--XXb--\r\n')]);
+    const form = await parseMultipart(body, FORM, { ...LIMITS, files: 10 }, "image");
+    expect(form.files.get("image")!.map((file) => [file.filename, file.content.length, file.content[0]])).toEqual([
+      ["1.jpg", 900 * 1024, 1],
+      ["2.jpg", 900 * 1024, 2],
+      ["3.jpg", 900 * 1024, 3],
+    ]);
+    expect(form.fields.get("fingerprint")).toEqual(["fp"]);
+  });
+
   it("refuses a file part past its limit at once, and a field just past its limit on the field's name", async () => {
     const file = Buffer.concat([Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), Buffer.alloc(3 * 1024 * 1024, 7), Buffer.from("\r\n--XXb--\r\n")]);
     const fed = fedBytes();
