@@ -1,8 +1,8 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm run access-table [-- --write]`: what each function may do, read back from the synthesized
- * template (lib/access-table.ts), as the README's least-privilege table. Prints it; `--write` puts it
- * into README.md between its markers. Synthesizes without bundling (seconds, no esbuild).
+ * template (lib/access-table.ts), as the least-privilege table of docs/deploy.md. Prints it; `--write` puts it
+ * into docs/deploy.md between its markers. Synthesizes without bundling (seconds, no esbuild).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { App } from "aws-cdk-lib";
@@ -25,8 +25,9 @@ if (!values.write) {
   console.log(table);
   process.exit(0);
 }
-const readme = await readFile("README.md", "utf8");
-const [start, end] = ["<!-- access-table:start -->", "<!-- access-table:end -->"].map((marker) => readme.indexOf(marker));
-if (start! < 0 || end! < start!) fail("README.md has no <!-- access-table:start --> … <!-- access-table:end --> markers");
-await writeFile("README.md", `${readme.slice(0, start! + "<!-- access-table:start -->".length)}\n${table}\n${readme.slice(end!)}`);
-console.log("README.md: access table written");
+const DOC = "docs/deploy.md";
+const doc = await readFile(DOC, "utf8");
+const [start, end] = ["<!-- access-table:start -->", "<!-- access-table:end -->"].map((marker) => doc.indexOf(marker));
+if (start! < 0 || end! < start!) fail(`${DOC} has no <!-- access-table:start --> … <!-- access-table:end --> markers`);
+await writeFile(DOC, `${doc.slice(0, start! + "<!-- access-table:start -->".length)}\n${table}\n${doc.slice(end!)}`);
+console.log(`${DOC}: access table written`);

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { dependencyClosure } from "../../lib/runtime-layer.js";
 
 /**
- * `npx cdk synth` as the README documents it: the real CLI, bin/app.ts, cdk-nag on, every function
+ * `npx cdk synth` as docs/deploy.md documents it: the real CLI, bin/app.ts, cdk-nag on, every function
  * bundled with esbuild. One synthesis per configuration per test run, shared by the test files that
  * need it (the template tests, cfn-lint, the bundle test) through the folder test/helpers/global-setup.ts
  * makes (PHOTO_ANALYSIS_TEST_SYNTH_DIR); outside the test runner (the benchmarks) a private folder.

@@ -9,7 +9,7 @@ import { cliSynth, DEFAULT_SYNTH, runCli, type SynthConfig, type SynthResult } f
 import { HTTP_ROUTES } from "../../functions/routes.js";
 
 /**
- * `npx cdk synth` exactly as the README documents it (the real CLI, cdk-nag on, every function
+ * `npx cdk synth` exactly as docs/deploy.md documents it (the real CLI, cdk-nag on, every function
  * bundled): with no AWS variables, and with AWS_REGION=eu-west-1 for prod. The CLI always sets a
  * region, so these are the runs that once failed on region-literal ARNs. Every synthesized template
  * then goes through cfn-lint (where installed) and the access table below.
@@ -220,12 +220,12 @@ describe("what each function may do (from the synthesized templates)", () => {
     expect(grants.Health!.ssm).toEqual(["DescribeParameters", "GetParametersByPath settings"]);
   });
 
-  it("is the README's least-privilege table", async () => {
-    const readme = await readFile("README.md", "utf8");
+  it("is the least-privilege table of docs/deploy.md", async () => {
+    const readme = await readFile("docs/deploy.md", "utf8");
     const table = accessTableMarkdown(functionGrants(results[DEFAULT_SYNTH.name]!.templates["PhotoAnalysis-dev"]));
     const start = readme.indexOf("<!-- access-table:start -->");
     const end = readme.indexOf("<!-- access-table:end -->");
-    expect(start, "README markers <!-- access-table:start --> / <!-- access-table:end -->").toBeGreaterThan(0);
+    expect(start, "docs/deploy.md markers <!-- access-table:start --> / <!-- access-table:end -->").toBeGreaterThan(0);
     expect(readme.slice(start, end).replace("<!-- access-table:start -->", "").trim(), "regenerate with: npm run access-table").toBe(table);
   });
 });

@@ -102,8 +102,8 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     expect(noise.suggestions.filter((s) => trail.test(s.name))).toEqual([]);
     expect(noise.suggestions.map((s) => `${s.name} ${s.description}`).join(" ")).not.toMatch(/https?:|www\.|ignore|instruction/i);
     expect((await provider.analyze({ ...dog, context: "names for my hiking club" })).suggestions).toEqual(hiking.suggestions);
-    // The README shows both lists' first five names: they are what the service answers.
-    const readme = await readFile("README.md", "utf8");
+    // docs/api.md shows both lists' first five names: they are what the service answers.
+    const readme = await readFile("docs/api.md", "utf8");
     const row = (context: string) => readme.match(new RegExp(`^\\| ${context.replace(/[()]/g, "\\$&")} \\| (.+) \\|$`, "m"))?.[1];
     expect(row("(none)")).toBe(plain.suggestions.slice(0, 5).map((s) => s.name).join(", "));
     expect(row('"names for my hiking club"')).toBe(hiking.suggestions.slice(0, 5).map((s) => s.name).join(", "));
