@@ -51,7 +51,7 @@ async function decodersIdle(): Promise<void> {
 const p99 = (latencies: number[]) => [...latencies].sort((a, b) => a - b)[Math.ceil(latencies.length * 0.99) - 1]!;
 
 describe("a burst of 35 MP HEICs on the local server", () => {
-  it("decodes off the event loop: health stays fast, libheif never loads on this thread, and the memory goes back", async () => {
+  it("decodes off the event loop: health answered throughout, libheif never loads on this thread, and the memory goes back", async () => {
     // Warm-up: every library a HEIC upload loads (libheif in a worker, sharp, the provider), then idle.
     expect((await upload(small, "fp-warm")).status).toBe(201);
     await decodersIdle();
