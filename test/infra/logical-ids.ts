@@ -29,7 +29,7 @@ export function logicalIdsByConfig(): Record<string, Record<string, string>> {
     Object.entries(LOGICAL_ID_CONFIGS).map(([name, props]) => {
       const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
       const resources = Template.fromStack(new PhotoAnalysisStack(app, "PhotoAnalysis", props)).toJSON().Resources as Record<string, { Type: string }>;
-      return [name, Object.fromEntries(Object.entries(resources).map(([id, resource]) => [id, resource.Type]).sort(([a], [b]) => (a < b ? -1 : 1)))];
+      return [name, Object.fromEntries(Object.entries(resources).map(([id, resource]) => [id, resource.Type]).sort(([a = ""], [b = ""]) => a.localeCompare(b)))];
     }),
   );
 }
