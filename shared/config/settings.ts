@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { PROVIDER_IDS, type ProviderId } from "../vision/providers.js";
 
 /**
  * The service's live settings: the seed's `PHOTO_ANALYSIS_*` names, with the seed's defaults.
@@ -42,20 +43,21 @@ const between = (min: number, max: number) => [z.minimum(min, { error: `expected
 const text = () => z.string().check(z.minLength(1, { error: "expected a non-empty text" }));
 const oneOf = <const T extends readonly string[]>(values: T) => z.enum(values, { error: (issue) => `expected one of ${values.join(", ")}, got "${String(issue.input)}"` });
 
-export const VISION_PROVIDERS = ["auto", "openai", "anthropic", "gemini", "compatible", "local"] as const;
+/** `auto`, then every provider of the registry (shared/vision/providers.ts). */
+export const VISION_PROVIDERS = ["auto", ...PROVIDER_IDS] as const;
 export type VisionProviderName = (typeof VISION_PROVIDERS)[number];
-export type ConcreteProviderName = Exclude<VisionProviderName, "auto">;
+export type ConcreteProviderName = ProviderId;
+
+const isProviderId = (name: string): name is ProviderId => (PROVIDER_IDS as readonly string[]).includes(name);
 
 const providerList = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
     const names = value.split(",").map((name) => name.trim()).filter(Boolean);
     for (const name of names) {
-      if (!VISION_PROVIDERS.includes(name as VisionProviderName) || name === "auto") {
-        return invalid(payload, `unknown provider "${name}" (use ${VISION_PROVIDERS.filter((p) => p !== "auto").join(", ")})`);
-      }
+      if (!isProviderId(name)) return invalid(payload, `unknown provider "${name}" (use ${PROVIDER_IDS.join(", ")})`);
     }
-    return names as ConcreteProviderName[];
+    return names.filter(isProviderId);
   }),
 );
 
@@ -146,6 +148,10 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingName = keyof Settings;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
+
+export function isSettingName(name: string): name is SettingName {
+  return (SETTING_NAMES as readonly string[]).includes(name);
+}
 
 export class InvalidSettingsError extends Error {
   constructor(readonly issues: string[]) {

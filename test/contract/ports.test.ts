@@ -9,7 +9,7 @@ import type { Analysis, Upload } from "../../shared/domain/types.js";
 import { LocalImageStore } from "../../shared/stores/local-image-store.js";
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
 import type { CounterStore } from "../../shared/ratelimit/rate-limiter.js";
-import { createDocumentClient } from "../../shared/runtime/context.js";
+import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { DynamoUploadClaims } from "../../shared/stores/dynamo-upload-claims.js";
 import type { AnalysisStore, ConnectionStore, ImageStore, JobStore, UploadClaims, UploadStore } from "../../shared/stores/ports.js";
 import type { Job } from "../../shared/domain/jobs.js";
