@@ -22,7 +22,7 @@ import {
   StorageError,
   UnprocessableInputError,
   ValidationError,
-  VisionNotConfiguredError,
+  NotConfiguredError,
 } from "../shared/domain/errors.js";
 import { canonicalLanguage, MAX_CONTEXT_LENGTH, normaliseContext } from "../shared/domain/prompt.js";
 import type { Caller } from "../shared/domain/types.js";
@@ -99,7 +99,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   if (error instanceof BusyError) {
     return reply(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
   }
-  if (error instanceof VisionNotConfiguredError) return reply(error.status, { error: "Photo analysis unavailable", detail: error.detail });
+  if (error instanceof NotConfiguredError) return reply(error.status, { error: "Photo analysis unavailable", detail: error.detail });
   if (error instanceof AnalysisFailedError) {
     console.error("photo analysis failed", error.detail, error.cause);
     return reply(error.status, { error: "Photo analysis failed", detail: error.detail });

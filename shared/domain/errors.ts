@@ -116,14 +116,32 @@ export class ExpiredError extends AppError {
   }
 }
 
-/** 503: the vision provider that should run is not configured (e.g. no API key). */
-export class VisionNotConfiguredError extends AppError {
+/**
+ * 503 `{"error":"Photo analysis unavailable","detail":...}`: this server lacks something the request
+ * needs (the job queue, a store, a provider's key). `detail` says what, and which setting gives it.
+ */
+export class NotConfiguredError extends AppError {
   readonly status = 503;
-  readonly code = "vision_not_configured";
+  readonly code: string = "not_configured";
   constructor(readonly detail: string) {
+    super(detail);
+    this.name = "NotConfiguredError";
+  }
+}
+
+/** The vision provider that should run is not configured (e.g. no API key). */
+export class VisionNotConfiguredError extends NotConfiguredError {
+  override readonly code = "vision_not_configured";
+  constructor(detail: string) {
     super(detail);
     this.name = "VisionNotConfiguredError";
   }
+}
+
+/** A collaborator this server may lack: the value, or NotConfiguredError with `detail`. */
+export function requireConfigured<T>(value: T | undefined, detail: string): T {
+  if (value === undefined) throw new NotConfiguredError(detail);
+  return value;
 }
 
 /** 500 `{"error":"Photo analysis failed","detail":...}`: the provider failed or answered nonsense. `detail` is safe to show. */
