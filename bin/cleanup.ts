@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `npm run cleanup -- [--dry-run] [--batch-size N]`, as the seed's cleanup_expired_photos:
+ * `npm run cleanup -- [--dry-run] [--batch-size N]`, the cleanup of expired photos:
  * deletes expired uploads' images and erases their personal fields, then deletes expired analyses. Runs against the local data in .data/ unless
  * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
  */

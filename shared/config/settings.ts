@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { PROVIDER_IDS, type ProviderId } from "../vision/providers.js";
 
 /**
- * The service's live settings: the seed's `PHOTO_ANALYSIS_*` names, with the seed's defaults.
+ * The service's live settings: their public `PHOTO_ANALYSIS_*` names and defaults.
  * In AWS they come from SSM Parameter Store (one parameter per name under a prefix); locally
  * from a JSON file and the environment. Every value arrives as a string and is coerced here,
  * so the same schema validates all sources. zod/mini, not zod: every function validates its
@@ -174,7 +174,7 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   return result.data;
 }
 
-/** The seed defaults, as strings: what the CDK stack writes into SSM. */
+/** The defaults, as strings: what the CDK stack writes into SSM. */
 export function defaultSettingStrings(): Record<SettingName, string> {
   const defaults = parseSettings({});
   const asString = (value: unknown) => (Array.isArray(value) ? value.join(",") : String(value));
