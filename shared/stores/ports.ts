@@ -190,7 +190,6 @@ export interface JobQueue {
   enqueue(jobIds: string[]): Promise<void>;
 }
 
-/** Who listens for progress: WebSocket connections and their subscriptions (items with a TTL). */
 /** An open WebSocket connection: whose it is, and where its slots under the connection caps were counted. */
 export interface OpenConnection {
   id: string;
@@ -202,6 +201,7 @@ export interface OpenConnection {
   countedIn?: number;
 }
 
+/** Who listens for progress: WebSocket connections and their subscriptions (items with a TTL). */
 export interface ConnectionStore {
   open(connection: OpenConnection): Promise<void>;
   owner(connectionId: string): Promise<string | null>;
