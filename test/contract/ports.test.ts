@@ -11,7 +11,12 @@ import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.
 import type { CounterStore } from "../../shared/ratelimit/rate-limiter.js";
 import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { DynamoUploadClaims } from "../../shared/stores/dynamo-upload-claims.js";
-import type { AnalysisStore, ConnectionStore, ImageStore, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../../shared/stores/ports.js";
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { ApiGatewayConnections } from "../../shared/notifications/api-gateway-connections.js";
+import { SqsJobQueue } from "../../shared/queue/sqs-job-queue.js";
+import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
+import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../../shared/stores/ports.js";
 import type { BlockedPhotos } from "../../shared/moderation/moderation.js";
 import type { StatsStore } from "../../shared/stats/stats.js";
 import type { Job } from "../../shared/domain/jobs.js";
@@ -21,9 +26,11 @@ import {
   MemoryClaims,
   MemoryConnections,
   MemoryCounters,
+  MemoryGateway,
   MemoryImageStore,
   MemoryIntents,
   MemoryJobStore,
+  MemoryQueue,
   MemoryStaging,
   MemoryStats,
   MemoryUploadStore,
@@ -552,5 +559,81 @@ describe.each(adapters.stats)("StatsStore contract: %s", (_, make) => {
       ["Trail Talk", 2],
       ["Summit Club", 1],
     ]);
+  });
+});
+
+/** The queue and the gateway have nothing to read back through their ports: each side says what reached the far end. */
+const fakeCredentials = { accessKeyId: "test", secretAccessKey: "test" };
+let fakeSqs: FakeSqs;
+let fakeConnections: FakeConnectionsApi;
+beforeAll(async () => {
+  fakeSqs = await new FakeSqs().start();
+  fakeConnections = await new FakeConnectionsApi().start();
+});
+afterAll(async () => {
+  await fakeSqs?.close();
+  await fakeConnections?.close();
+});
+
+const queues: [string, () => { queue: JobQueue; delivered: () => string[] }][] = [
+  [
+    "memory",
+    () => {
+      const queue = new MemoryQueue();
+      return { queue, delivered: () => [...queue.sent] };
+    },
+  ],
+  [
+    "SQS (its wire format)",
+    () => {
+      fakeSqs.received.length = 0;
+      const queue = new SqsJobQueue(() => new SQSClient({ region: "us-east-1", credentials: fakeCredentials }), fakeSqs.queueUrl);
+      return { queue, delivered: () => fakeSqs.received.flatMap((call) => call.entries.map((entry) => JSON.parse(entry.MessageBody).job_id)) };
+    },
+  ],
+];
+
+describe.each(queues)("JobQueue contract: %s", (_, make) => {
+  it("delivers every job id once, in order, however many there are", async () => {
+    const { queue, delivered } = make();
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    await queue.enqueue([]);
+    await queue.enqueue(ids.slice(0, 1));
+    await queue.enqueue(ids.slice(1));
+    expect(delivered()).toEqual(ids);
+  });
+});
+
+const gateways: [string, () => { gateway: ConnectionGateway; received: (id: string) => unknown[]; leave: (id: string) => void }][] = [
+  [
+    "memory",
+    () => {
+      const gateway = new MemoryGateway();
+      return { gateway, received: (id) => gateway.sent.get(id) ?? [], leave: (id) => gateway.gone.add(id) };
+    },
+  ],
+  [
+    "API Gateway (its wire format)",
+    () => ({
+      gateway: new ApiGatewayConnections(() => new ApiGatewayManagementApiClient({ region: "us-east-1", endpoint: fakeConnections.url, credentials: fakeCredentials })),
+      received: (id) => fakeConnections.posted.get(id) ?? [],
+      leave: (id) => fakeConnections.gone.add(id),
+    }),
+  ],
+];
+
+describe.each(gateways)("ConnectionGateway contract: %s", (_, make) => {
+  it("posts to a live connection, answers false once the client has gone or the server closed it, and closes twice without error", async () => {
+    const { gateway, received, leave } = make();
+    const [live, left, closed] = [randomUUID(), randomUUID(), randomUUID()];
+    expect(await gateway.post(live, { stage: "queued" })).toBe(true);
+    expect(await gateway.post(live, { stage: "done" })).toBe(true);
+    expect(received(live)).toEqual([{ stage: "queued" }, { stage: "done" }]);
+    leave(left);
+    expect(await gateway.post(left, { stage: "queued" })).toBe(false);
+    await gateway.close(closed, 1008, "too many messages");
+    await gateway.close(closed, 1008, "too many messages");
+    expect(await gateway.post(closed, { stage: "queued" })).toBe(false);
+    expect(received(closed)).toEqual([]);
   });
 });
