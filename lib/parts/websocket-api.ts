@@ -5,11 +5,9 @@ import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { FunctionAccess } from "../../functions/routes.js";
+import type { HttpApiProps } from "./http-api.js";
 
-export interface ProgressEventsProps {
-  stage: "dev" | "prod";
-  throttleRate: number;
-  throttleBurst: number;
+export interface ProgressEventsProps extends Pick<HttpApiProps, "stage" | "throttleRate" | "throttleBurst"> {
   /** Shared with the HTTP API. */
   accessLogs: LogGroup;
 }

@@ -48,7 +48,7 @@ export const VISION_PROVIDERS = ["auto", ...PROVIDER_IDS] as const;
 export type VisionProviderName = (typeof VISION_PROVIDERS)[number];
 export type ConcreteProviderName = ProviderId;
 
-const isProviderId = (name: string): name is ProviderId => (PROVIDER_IDS as readonly string[]).includes(name);
+const isProviderId = (name: string): name is ProviderId => PROVIDER_IDS.some((id) => id === name);
 
 const providerList = z.pipe(
   z.string(),
@@ -150,7 +150,7 @@ export type SettingName = keyof Settings;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 
 export function isSettingName(name: string): name is SettingName {
-  return (SETTING_NAMES as readonly string[]).includes(name);
+  return SETTING_NAMES.some((setting) => setting === name);
 }
 
 export class InvalidSettingsError extends Error {
