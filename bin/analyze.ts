@@ -8,7 +8,7 @@ import "../shared/cli/node-version.js"; // first: settles the AWS SDK's Node ver
 import { readFile } from "node:fs/promises";
 import { fail, parseCommandLine } from "../shared/cli/args.js";
 import { expandImagePaths } from "../shared/cli/files.js";
-import { runtimeEnvironmentFrom } from "../shared/runtime/context.js";
+import { runtimeEnvironmentFrom } from "../shared/runtime/environment.js";
 import { createVisionDeps } from "../shared/runtime/vision-context.js";
 import { analyzeImageBytes } from "../shared/usecases/analyze-file.js";
 import { ValidationError } from "../shared/domain/errors.js";
@@ -20,7 +20,7 @@ if (values.help || positionals.length === 0) {
   process.exit(positionals.length === 0 && !values.help ? 2 : 0);
 }
 
-const runtime = runtimeEnvironmentFrom({ PHOTO_ANALYSIS_TABLE: "unused", ...process.env });
+const runtime = runtimeEnvironmentFrom(process.env, { tableName: "unused" });
 const deps = createVisionDeps(runtime);
 const files = await expandImagePaths(positionals).catch((error: Error) => fail(error.message));
 let failures = 0;

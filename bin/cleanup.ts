@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `npm run cleanup -- [--dry-run] [--batch-size N]`, as the seed's cleanup_expired_photos:
+ * `npm run cleanup -- [--dry-run] [--batch-size N]`, the cleanup of expired photos:
  * deletes expired uploads' images and erases their personal fields, then deletes expired analyses. Runs against the local data in .data/ unless
  * PHOTO_ANALYSIS_TABLE (and PHOTO_ANALYSIS_BUCKET) name real AWS resources.
  */
@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCommandLine } from "../shared/cli/args.js";
 import { palette, formatBytes } from "../shared/cli/output.js";
-import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
+import { createDeps } from "../shared/runtime/context.js";
+import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
 import { runningServer, startLocalRuntime } from "../functions/local/service.js";
 import { CLEANUP_FUNCTION } from "../functions/routes.js";

@@ -9,7 +9,8 @@
 import { resolve } from "node:path";
 import { parseCommandLine } from "../shared/cli/args.js";
 import { palette } from "../shared/cli/output.js";
-import { createDocumentClient, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/context.js";
+import { createDocumentClient } from "../shared/runtime/aws-clients.js";
+import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import { migrateLegacyRecords } from "../shared/stores/legacy-migration.js";
 import { runningServer, startLocalRuntime } from "../functions/local/service.js";
 

@@ -2,7 +2,7 @@
 /**
  * `npm run upload-test -- --list`
  * `npm run upload-test -- <fixture or path> [--fingerprint fp] [--token JWT] [--url http://127.0.0.1:3000]`
- * The seed's test_photo_upload: POSTs a photo to a running API (local by default, or a deployed
+ * A smoke test of the upload API: POSTs a photo to a running API (local by default, or a deployed
  * URL) and prints the full report: status, response, hashes, model, tokens, suggestions, rate limit.
  * Photos over the direct-upload limit (4 MB) go through the presigned flow, as a phone app would.
  * `npm run upload-test -- --batch a.jpg b.jpg … [--watch]` queues up to 10 as one batch and, with
@@ -128,7 +128,7 @@ try {
   process.exit(1);
 }
 const text = await response.text();
-// biome-ignore lint/suspicious/noExplicitAny: the server's JSON, printed field by field as the seed's report
+// biome-ignore lint/suspicious/noExplicitAny: the server's JSON, printed field by field as a report
 let body: any;
 try {
   body = JSON.parse(text);

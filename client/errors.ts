@@ -21,7 +21,7 @@ export class ApiError extends Error {
   }
 }
 
-/** 400, 413 or 422: the seed's field errors, e.g. {"image": ["Upload a valid image. …"]}. */
+/** 400, 413 or 422: the API's field errors, e.g. {"image": ["Upload a valid image. …"]}. */
 export class FieldError extends ApiError {
   override readonly name = "FieldError";
   /** Each field's messages (request_id left out). */

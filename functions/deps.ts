@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { isRequestXRaySampled } from "@aws-lambda-powertools/commons/utils/env";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
-import { createDeps, runtimeEnvironmentFrom, type RuntimeEnvironment, type VisionSelector } from "../shared/runtime/context.js";
+import { createDeps, type VisionSelector } from "../shared/runtime/context.js";
+import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import type { ModeratorSelector } from "../shared/moderation/select.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
 import type { VisionProvider } from "../shared/vision/provider.js";

@@ -22,7 +22,7 @@ import {
   StorageError,
   UnprocessableInputError,
   ValidationError,
-  VisionNotConfiguredError,
+  NotConfiguredError,
 } from "../shared/domain/errors.js";
 import { canonicalLanguage, MAX_CONTEXT_LENGTH, normaliseContext } from "../shared/domain/prompt.js";
 import type { Caller } from "../shared/domain/types.js";
@@ -49,7 +49,7 @@ export function rateLimitHeaders(status: RateLimitStatus | undefined): Record<st
   };
 }
 
-/** The request field each domain input is reported on (the seed's field-error shape). */
+/** The request field each domain input is reported on (the API's field-error shape). */
 const FIELD_OF: Record<InputSubject, string> = {
   image: "image",
   upload: "upload_id",
@@ -66,12 +66,12 @@ const FIELD_OF: Record<InputSubject, string> = {
 };
 
 /**
- * The one mapping from errors to the seed's responses (the pipeline's last step). AppErrors answer
- * with their status and the seed's body for it; anything else is logged and answered as a 500
+ * The one mapping from errors to the API's error responses (the pipeline's last step). AppErrors answer
+ * with their status and the API's body for it; anything else is logged and answered as a 500
  * without internals.
  */
 export function errorResponse(error: unknown, requestId: string): HttpResult {
-  // Every error body also names the request (the X-Request-Id header), beside the seed's fields.
+  // Every error body also names the request (the X-Request-Id header), beside the documented fields.
   const reply = (status: number, fields: object, headers?: Record<string, string>) => json(status, { ...fields, request_id: requestId }, headers);
   if (!(error instanceof AppError)) {
     console.error("unhandled error", error);
@@ -99,7 +99,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   if (error instanceof BusyError) {
     return reply(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
   }
-  if (error instanceof VisionNotConfiguredError) return reply(error.status, { error: "Photo analysis unavailable", detail: error.detail });
+  if (error instanceof NotConfiguredError) return reply(error.status, { error: "Photo analysis unavailable", detail: error.detail });
   if (error instanceof AnalysisFailedError) {
     console.error("photo analysis failed", error.detail, error.cause);
     return reply(error.status, { error: "Photo analysis failed", detail: error.detail });
@@ -225,7 +225,7 @@ export function publicBaseUrl(event: HttpEvent, deps: Pick<AppDeps, "publicBaseU
   return HOST.test(domain ?? "") ? `https://${domain}` : "";
 }
 
-/** Validates the optional `fingerprint` field as DRF would: present means non-blank, at most 255 characters. */
+/** Validates the optional `fingerprint` field as the API always has: present means non-blank, at most 255 characters. */
 export function fingerprintErrors(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value !== "string") return ["Not a valid string."];
@@ -271,7 +271,7 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   return false;
 }
 
-/** The request's JSON object body ({} when empty); malformed JSON is a 400 in DRF's shape, an oversized body a 413. */
+/** The request's JSON object body ({} when empty); malformed JSON is a 400 in the API's field-error shape, an oversized body a 413. */
 export function jsonBody(event: HttpEvent): Record<string, unknown> {
   if (event.body === undefined || event.body === null || event.body === "") return {};
   if (typeof event.body === "object") return event.body as Record<string, unknown>;

@@ -33,7 +33,7 @@ export function withPrivacyHeaders(response: HttpResult): Record<string, string 
 /**
  * The one handler pipeline: every HTTP function is this middy chain. The first step names the
  * request and, when it ends, sets the privacy headers, logs one line and flushes metrics; optional steps parse a form or
- * guard admin routes; the last step maps any error to the seed's JSON bodies (errorResponse).
+ * guard admin routes; the last step maps any error to the API's JSON error bodies (errorResponse).
  */
 export function httpRoute(handle: (event: FormEvent, context: Partial<Context>) => Promise<HttpResult>, options: RouteOptions = {}): HttpHandler {
   const chain = middy<FormEvent, HttpResult, Error, Context>(handle);

@@ -1,7 +1,7 @@
 /**
  * The one route table. The CDK stack makes one Lambda function and one API Gateway route per
  * entry; the local server (`npm start`) routes requests to the same handler modules. Paths are
- * the seed's, with their trailing slashes; API Gateway HTTP API routes cannot end in "/" but
+ * the public API's, with their trailing slashes; API Gateway HTTP API routes cannot end in "/" but
  * send "/x/" to the "/x" route, so the stack registers them without it and both forms work.
  */
 

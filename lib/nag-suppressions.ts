@@ -42,7 +42,7 @@ export const ACKNOWLEDGED_FINDINGS: { id: string; reason: string }[] = [
   },
   {
     id: "AwsSolutions-APIG4",
-    reason: "The public API is anonymous by design (the seed's rate-limited anonymous uploads); signed-in users' JWTs are verified in the functions.",
+    reason: "The public API is anonymous by design (rate-limited anonymous uploads); signed-in users' JWTs are verified in the functions.",
   },
 ];
 

@@ -6,7 +6,7 @@ interface CleanupEvent {
   batchSize?: number;
 }
 
-/** Invoked hourly by EventBridge (and by hand with `{"dryRun": true}`); logs the seed's summary. */
+/** Invoked hourly by EventBridge (and by hand with `{"dryRun": true}`); logs a summary. */
 export function createCleanupHandler(getDeps: DepsProvider = defaultDeps) {
   return async (event: CleanupEvent = {}) => {
     const summary = await cleanupExpired(getDeps(), {

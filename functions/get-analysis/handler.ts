@@ -6,7 +6,7 @@ import { httpRoute } from "../pipeline.js";
 import { json, publicBaseUrl, queryFingerprint, resolveViewer, type HttpEvent } from "../http.js";
 
 /**
- * GET /api/photo-analysis/{id}/ — one upload, in the seed's shape. Who sent it (username), what they
+ * GET /api/photo-analysis/{id}/ — one upload, in the API's shape. Who sent it (username), what they
  * wrote (context) and their file's hashes are shown to its owner (the same signed-in user; the same
  * `?fingerprint=` for an anonymous upload; the same address for one made with neither) and to admins.
  */

@@ -8,11 +8,6 @@ import type { HttpHandler } from "../pipeline.js";
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/i;
 
 /**
- * Serves the route table over plain HTTP by turning each request into the API Gateway HTTP API
- * (payload 2.0) event a Lambda would get, calling the route's handler, and writing its result
- * back. Bodies are base64-encoded as API Gateway does for binary content.
- */
-/**
  * CORS as API Gateway applies it in AWS (-c corsOrigins): for allowed origins, preflights are
  * answered here and responses carry Access-Control-Allow-Origin. PHOTO_ANALYSIS_CORS_ORIGINS is a
  * comma list of origins, or "*"; unset, any origin on loopback (localhost, 127.0.0.1, [::1], any port).
@@ -32,6 +27,11 @@ const PREFLIGHT_HEADERS = {
 /** On responses: what the page's script may read. */
 const EXPOSED_HEADERS = "ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, x-request-id";
 
+/**
+ * Serves the route table over plain HTTP by turning each request into the API Gateway HTTP API
+ * (payload 2.0) event a Lambda would get, calling the route's handler, and writing its result
+ * back. Bodies are base64-encoded as API Gateway does for binary content.
+ */
 export function createLocalApiServer(handlerFor: (route: HttpRoute) => Promise<HttpHandler>, options: { corsOrigins?: string } = {}): Server {
   const allowsOrigin = corsPolicy(options.corsOrigins);
   return createServer((request, response) => {

@@ -4,7 +4,8 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, createS3Client, jwtSettingsFrom, providerUrlsFrom, publicBaseUrlFrom, trustedProxyFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, createS3Client } from "../../shared/runtime/aws-clients.js";
+import { jwtSettingsFrom, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { LocalJobQueue, type LocalQueueOptions } from "../../shared/local/local-queue.js";
 import { maxReceivesFrom, visibilityTimeoutMsFrom } from "../../shared/queue/delivery.js";
@@ -46,9 +47,12 @@ export interface LocalService {
 }
 
 /**
- * The whole service on one machine: local DynamoDB and S3 servers, the table and bucket,
- * and the Lambda handlers behind an HTTP server. No AWS account, no Docker.
+ * What only a deployment has, whatever the environment says: npm start reads its settings from the
+ * environment and a file (never SSM), runs its own queue and WebSocket server, and has no bucket
+ * lifecycle to stay under.
  */
+const DEPLOYMENT_ONLY = { ssmPrefix: undefined, queueUrl: undefined, eventsUrl: undefined, eventsCallbackUrl: undefined, maxImageTtlHours: undefined } satisfies Partial<RuntimeEnvironment>;
+
 /**
  * The local DynamoDB and S3 servers with the table and bucket ready, and the runtime that points at
  * them: what `npm start` and the `cleanup` command both use, over the same data folder.
@@ -56,7 +60,7 @@ export interface LocalService {
 export async function startLocalRuntime(options: { dataDir?: string; persist?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const env = options.env ?? process.env;
   // Refused before any server starts: an issuer without an audience would let any of its tokens sign in.
-  const signIn = jwtSettingsFrom(env);
+  jwtSettingsFrom(env);
   const dataDir = resolve(options.dataDir ?? env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
   // External servers when named (DynamoDB Local, LocalStack, a real account), else embedded ones.
   const external = { dynamodb: env.PHOTO_ANALYSIS_DYNAMODB_ENDPOINT || undefined, s3: env.PHOTO_ANALYSIS_S3_ENDPOINT || undefined };
@@ -76,21 +80,15 @@ export async function startLocalRuntime(options: { dataDir?: string; persist?: b
     dynamodbEndpoint: external.dynamodb,
     s3Endpoint: external.s3,
   });
-  const runtime: RuntimeEnvironment = {
+  const runtime = runtimeEnvironmentFrom(env, {
     tableName: env.PHOTO_ANALYSIS_TABLE || LOCAL_TABLE,
     bucketName: env.PHOTO_ANALYSIS_BUCKET || LOCAL_BUCKET,
     localImageDir: join(dataDir, "images"),
     dynamodbEndpoint: aws.dynamodbEndpoint,
     s3Endpoint: aws.s3Endpoint,
     localKeyPair: !external.s3,
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
-    awsTimeoutMs: Number(env.PHOTO_ANALYSIS_AWS_TIMEOUT_MS) || undefined,
-    publicBaseUrl: publicBaseUrlFrom(env),
-    trustedProxy: trustedProxyFrom(env),
-    configFile: env.PHOTO_ANALYSIS_CONFIG_FILE,
-    ...providerUrlsFrom(env),
-    ...signIn,
-  };
+    ...DEPLOYMENT_ONLY,
+  });
   try {
     await reachable(`DynamoDB API at ${runtime.dynamodbEndpoint}`, async () => {
       const dynamo = createDynamoClient(runtime);
@@ -150,6 +148,10 @@ async function reachable(what: string, check: () => Promise<void>): Promise<void
   }
 }
 
+/**
+ * The whole service on one machine: local DynamoDB and S3 servers, the table and bucket,
+ * and the Lambda handlers behind an HTTP server. No AWS account, no Docker.
+ */
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const env = options.env ?? process.env;
   const local = await startLocalRuntime({ dataDir: options.dataDir, persist: options.persist, env });

@@ -26,9 +26,9 @@ import { withLogFields } from "../observability.js";
 import { httpRoute } from "../pipeline.js";
 
 /**
- * Parser limits: one photo (a second `image` part is ignored, as DRF keeps the first), a few
+ * Parser limits: one photo (a second `image` part is ignored: the first one counts), a few
  * fields. The byte ceiling is the body's (MAX_FORM_BODY_BYTES): the configured maximum (default
- * 10 MB) and the direct-upload limit are enforced after parsing, with the seed's messages.
+ * 10 MB) and the direct-upload limit are enforced after parsing, with the API's messages.
  */
 const FORM_LIMITS = { fileSize: MAX_FORM_BODY_BYTES, files: 2, fields: 10, fieldSize: 64 * 1024 };
 

@@ -33,7 +33,7 @@ export const suggestionSchema = z.object({
 
 const ownerOnly = "shown to the upload's owner (the same signed-in user; the same ?fingerprint= for an anonymous upload; the same address for one made with neither) and to admins; null to anyone else";
 
-/** One upload in the seed's analysis shape: the caller's own upload, answered by a (possibly shared) analysis. */
+/** One upload in the API's analysis shape: the caller's own upload, answered by a (possibly shared) analysis. */
 export const analysisSchema = z.object({
   id: z.uuid().describe("The upload's own id: the capability to read it and its image (every caller gets their own)"),
   suggestions: z
@@ -93,7 +93,7 @@ export const healthSchema = z.object({
 });
 
 const requestId = z.string().describe("The request's id, as in the X-Request-Id header");
-/** 400/413: the seed's field errors, e.g. {"image": ["No file was submitted."]}. */
+/** 400/413: the API's field errors, e.g. {"image": ["No file was submitted."]}. */
 export const fieldErrorsSchema = z.object({ request_id: requestId }).catchall(z.array(z.string()));
 export const detailErrorSchema = z.object({ detail: z.string(), request_id: requestId });
 export const errorSchema = z.object({ error: z.string(), detail: z.string().optional(), retry_after: z.number().int().optional(), request_id: requestId });

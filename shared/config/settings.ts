@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
+import { PROVIDER_IDS, type ProviderId } from "../vision/providers.js";
 
 /**
- * The service's live settings: the seed's `PHOTO_ANALYSIS_*` names, with the seed's defaults.
+ * The service's live settings: their public `PHOTO_ANALYSIS_*` names and defaults.
  * In AWS they come from SSM Parameter Store (one parameter per name under a prefix); locally
  * from a JSON file and the environment. Every value arrives as a string and is coerced here,
  * so the same schema validates all sources. zod/mini, not zod: every function validates its
@@ -42,20 +43,21 @@ const between = (min: number, max: number) => [z.minimum(min, { error: `expected
 const text = () => z.string().check(z.minLength(1, { error: "expected a non-empty text" }));
 const oneOf = <const T extends readonly string[]>(values: T) => z.enum(values, { error: (issue) => `expected one of ${values.join(", ")}, got "${String(issue.input)}"` });
 
-export const VISION_PROVIDERS = ["auto", "openai", "anthropic", "gemini", "compatible", "local"] as const;
+/** `auto`, then every provider of the registry (shared/vision/providers.ts). */
+export const VISION_PROVIDERS = ["auto", ...PROVIDER_IDS] as const;
 export type VisionProviderName = (typeof VISION_PROVIDERS)[number];
-export type ConcreteProviderName = Exclude<VisionProviderName, "auto">;
+export type ConcreteProviderName = ProviderId;
+
+const isProviderId = (name: string): name is ProviderId => PROVIDER_IDS.some((id) => id === name);
 
 const providerList = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
     const names = value.split(",").map((name) => name.trim()).filter(Boolean);
     for (const name of names) {
-      if (!VISION_PROVIDERS.includes(name as VisionProviderName) || name === "auto") {
-        return invalid(payload, `unknown provider "${name}" (use ${VISION_PROVIDERS.filter((p) => p !== "auto").join(", ")})`);
-      }
+      if (!isProviderId(name)) return invalid(payload, `unknown provider "${name}" (use ${PROVIDER_IDS.join(", ")})`);
     }
-    return names as ConcreteProviderName[];
+    return names.filter(isProviderId);
   }),
 );
 
@@ -147,6 +149,10 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type SettingName = keyof Settings;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 
+export function isSettingName(name: string): name is SettingName {
+  return SETTING_NAMES.some((setting) => setting === name);
+}
+
 export class InvalidSettingsError extends Error {
   constructor(readonly issues: string[]) {
     super(`Invalid settings: ${issues.join("; ")}`);
@@ -168,7 +174,7 @@ export function parseSettings(raw: Record<string, string | undefined>): Settings
   return result.data;
 }
 
-/** The seed defaults, as strings: what the CDK stack writes into SSM. */
+/** The defaults, as strings: what the CDK stack writes into SSM. */
 export function defaultSettingStrings(): Record<SettingName, string> {
   const defaults = parseSettings({});
   const asString = (value: unknown) => (Array.isArray(value) ? value.join(",") : String(value));

@@ -1,9 +1,9 @@
 /**
  * Domain errors. Every error the service answers on purpose extends AppError, which carries the
  * status the handlers answer with, a stable `code` for clients and logs, and whether its message
- * may be shown (`expose`). The one mapping to the seed's JSON bodies is in functions/http.ts; the
+ * may be shown (`expose`). The one mapping to the API's JSON error bodies is in functions/http.ts; the
  * domain names no form fields: InvalidInputError says which input (`subject`) was wrong, and the
- * handler layer turns that into the seed's field errors.
+ * handler layer turns that into the API's field errors.
  */
 export abstract class AppError extends Error {
   abstract readonly status: number;
@@ -40,7 +40,7 @@ export class UnprocessableInputError extends AppError {
   }
 }
 
-/** 400: one input is invalid; the message is the seed's. */
+/** 400: one input is invalid; the message is the API's for that input. */
 export class InvalidInputError extends AppError {
   readonly status = 400;
   readonly code = "invalid_input";
@@ -53,7 +53,7 @@ export class InvalidInputError extends AppError {
   }
 }
 
-/** 400: field errors in the seed's shape, e.g. `{ image: ["No file was submitted."] }` (raised by handlers). */
+/** 400: field errors in the API's shape, e.g. `{ image: ["No file was submitted."] }` (raised by handlers). */
 export class ValidationError extends AppError {
   readonly status: number = 400;
   readonly code: string = "invalid";
@@ -66,7 +66,7 @@ export class ValidationError extends AppError {
   }
 }
 
-/** 413: the body is too big for a direct upload; field errors in the seed's shape, pointing at the presigned flow. */
+/** 413: the body is too big for a direct upload; field errors in the API's shape, pointing at the presigned flow. */
 export class PayloadTooLargeError extends ValidationError {
   override readonly status = 413;
   override readonly code = "too_large";
@@ -116,14 +116,32 @@ export class ExpiredError extends AppError {
   }
 }
 
-/** 503: the vision provider that should run is not configured (e.g. no API key). */
-export class VisionNotConfiguredError extends AppError {
+/**
+ * 503 `{"error":"Photo analysis unavailable","detail":...}`: this server lacks something the request
+ * needs (the job queue, a store, a provider's key). `detail` says what, and which setting gives it.
+ */
+export class NotConfiguredError extends AppError {
   readonly status = 503;
-  readonly code = "vision_not_configured";
+  readonly code: string = "not_configured";
   constructor(readonly detail: string) {
+    super(detail);
+    this.name = "NotConfiguredError";
+  }
+}
+
+/** The vision provider that should run is not configured (e.g. no API key). */
+export class VisionNotConfiguredError extends NotConfiguredError {
+  override readonly code = "vision_not_configured";
+  constructor(detail: string) {
     super(detail);
     this.name = "VisionNotConfiguredError";
   }
+}
+
+/** A collaborator this server may lack: the value, or NotConfiguredError with `detail`. */
+export function requireConfigured<T>(value: T | undefined, detail: string): T {
+  if (value === undefined) throw new NotConfiguredError(detail);
+  return value;
 }
 
 /** 500 `{"error":"Photo analysis failed","detail":...}`: the provider failed or answered nonsense. `detail` is safe to show. */
@@ -156,7 +174,7 @@ export class StorageError extends AppError {
   }
 }
 
-/** 429 with the seed's body. */
+/** 429 with the API's rate-limit body. */
 export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly code = "rate_limited";
@@ -164,7 +182,7 @@ export class RateLimitedError extends AppError {
     readonly used: number,
     readonly limit: number,
     readonly retryAfterSeconds: number,
-    /** Said after the seed's sentence: how to lift the limit where that is the caller's to do (npm start). */
+    /** Said after the API's sentence: how to lift the limit where that is the caller's to do (npm start). */
     note?: string,
   ) {
     super(`You have made ${used} requests in the last hour. Limit: ${limit}/hour.${note ? ` ${note}` : ""}`);

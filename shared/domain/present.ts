@@ -1,6 +1,6 @@
 import { isExpired, type Upload, type UploadView } from "./types.js";
 
-/** The seed's JSON shapes. `baseUrl` is the public origin of the API (e.g. https://api.example.com). */
+/** The API's JSON shapes (openapi.json). `baseUrl` is the public origin of the API (e.g. https://api.example.com). */
 
 export function imageUrl(baseUrl: string, id: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/api/photo-analysis/${id}/image/`;
@@ -13,7 +13,7 @@ export function imageUrl(baseUrl: string, id: string): string {
 export type Audience = "owner" | "public";
 
 /**
- * One upload in the seed's analysis shape: the upload's own id, image, times, sizes and request, with
+ * One upload in the API's analysis shape: the upload's own id, image, times, sizes and request, with
  * the suggestions of the analysis that answers it. An upload whose analysis has gone (both expired)
  * shows what it kept: model, provider, tokens and cost, and no suggestions.
  */
@@ -56,7 +56,7 @@ export function presentRecentItem(upload: Upload) {
   };
 }
 
-/** Admin list row: the seed admin's columns (an erased upload shows what it kept). */
+/** Admin list row: the admin list's columns (an erased upload shows what it kept). */
 export function presentAdminRow(upload: Upload, baseUrl: string, now: Date) {
   return {
     flagged: upload.flagged,
@@ -79,7 +79,7 @@ export function presentAdminRow(upload: Upload, baseUrl: string, now: Date) {
   };
 }
 
-/** Admin detail: everything the seed's detail view shows, raw provider reply included. */
+/** Admin detail: everything the admin detail view shows, raw provider reply included. */
 export function presentAdminDetail(view: UploadView, baseUrl: string, now: Date) {
   const { upload, analysis } = view;
   return {

@@ -96,7 +96,7 @@ export interface Upload {
   /** MD5 and pHash of the caller's own bytes (the owner's and admins' view only). */
   fileHash: string;
   imagePhash: string;
-  /** Bytes uploaded (the seed's meaning). */
+  /** Bytes uploaded (as the API has always counted them). */
   fileSize: number;
   /** Bytes of the normalised image stored and served. */
   storedSize: number;

@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../domain/errors.js";
 
-/** The seed's message for anything that is not a decodable image. */
+/** The API's message for anything that is not a decodable image. */
 export const INVALID_IMAGE_MESSAGE = "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
 
 export function invalidImage(message = INVALID_IMAGE_MESSAGE): InvalidInputError {

@@ -53,7 +53,7 @@ export interface BlockedPhotos {
   remember(fileHash: string, verdict: ModerationVerdict, at: Date): Promise<void>;
 }
 
-/** The seed-style message of a refusal (422 on the `image` field). */
+/** The API's message of a refusal (422 on the `image` field). */
 export const BLOCKED_MESSAGE = "This photo can't be analysed: it appears to contain explicit content.";
 
 /** The policy: explicit content over the block threshold is blocked (flagged under `flag`); explicit or suggestive content over the flag threshold is flagged. */

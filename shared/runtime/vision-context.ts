@@ -5,7 +5,10 @@ import { HeicWorkers } from "../image/heic.js";
 import { createModeratorSelector, type ModeratorSelector } from "../moderation/select.js";
 import { InferencePool } from "../vision/local/pool.js";
 import { createProviderSelector } from "../vision/select.js";
-import { createConfigSource, createDeps, createSecretReader, type RuntimeEnvironment, type VisionSelector } from "./context.js";
+import { createConfigSource } from "./config-source.js";
+import { createDeps, type VisionSelector } from "./context.js";
+import type { RuntimeEnvironment } from "./environment.js";
+import { createSecretReader } from "./secrets.js";
 
 /**
  * Threads for local inference: PHOTO_ANALYSIS_LOCAL_WORKERS, else one per core up to two; none in
@@ -39,15 +42,13 @@ function localInferencePool(env: NodeJS.ProcessEnv): InferencePool | undefined {
  * environment. `localPool`: the threads the local models run in (none: the calling thread, as in Lambda).
  */
 export function createVisionSelector(
-  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl">,
+  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "providerBaseUrls">,
   env: NodeJS.ProcessEnv = process.env,
   localPool?: InferencePool,
 ): VisionSelector & { dispose(): Promise<void> } {
   return createProviderSelector({
     secrets: createSecretReader(runtime, env),
-    openaiBaseUrl: runtime.openaiBaseUrl,
-    anthropicBaseUrl: runtime.anthropicBaseUrl,
-    geminiBaseUrl: runtime.geminiBaseUrl,
+    baseUrls: runtime.providerBaseUrls,
     modulePaths: (env.NODE_PATH ?? "").split(":").filter(Boolean),
     localPool,
   });
@@ -58,11 +59,11 @@ export function createVisionSelector(
  * settings in SSM). `localPool`: as for createVisionSelector, shared with it where both run locally.
  */
 export function createModeration(
-  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "openaiBaseUrl" | "awsTimeoutMs">,
+  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "providerBaseUrls" | "awsTimeoutMs">,
   env: NodeJS.ProcessEnv = process.env,
   localPool?: InferencePool,
 ): ModeratorSelector {
-  return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.openaiBaseUrl, inAws: Boolean(runtime.ssmPrefix), region: runtime.region, localPool });
+  return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.providerBaseUrls?.openai, inAws: Boolean(runtime.ssmPrefix), region: runtime.region, localPool });
 }
 
 /**
@@ -90,7 +91,7 @@ export function createDepsWithVision(runtime: RuntimeEnvironment, env: NodeJS.Pr
 
 /** Settings and the vision provider alone: enough for the `analyze` CLI, which stores nothing. */
 export function createVisionDeps(
-  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "openaiBaseUrl" | "anthropicBaseUrl" | "geminiBaseUrl" | "region">,
+  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "configFile" | "providerBaseUrls" | "region">,
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<AppDeps, "settings" | "visionProvider" | "moderator"> {
   const settings = new LiveSettings(createConfigSource(runtime, env));

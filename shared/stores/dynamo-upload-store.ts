@@ -2,7 +2,7 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, U
 import { decodeCursor, encodeCursor, isTableKey } from "../domain/cursor.js";
 import type { Upload } from "../domain/types.js";
 import { isConditionFailed } from "./aws-errors.js";
-import type { MonthPageOptions, UploadStore } from "./ports.js";
+import { matchesAdminFilter, type MonthPageOptions, type UploadStore } from "./ports.js";
 import {
   analysisKey,
   batchWrite,
@@ -110,42 +110,18 @@ export class DynamoUploadStore implements UploadStore {
   async pageByMonth(month: string, options: MonthPageOptions): Promise<{ uploads: Upload[]; nextKey?: string }> {
     const names: Record<string, string> = { "#month": INDEXES.byMonth.partitionKey, "#created": INDEXES.byMonth.sortKey };
     const values: Record<string, unknown> = { ":month": month, ":from": options.fromIso ?? "0000", ":to": options.toIso ?? "9999" };
-    const filters: string[] = [];
-    const { filter } = options;
-    if (filter.model) {
-      names["#model"] = "aiVisionModel";
-      names["#provider"] = "provider";
-      values[":model"] = filter.model;
-      filters.push("(#provider = :model OR begins_with(#model, :model))");
-    }
-    if (filter.storageType) {
-      names["#storage"] = "storageType";
-      values[":storage"] = filter.storageType;
-      filters.push("#storage = :storage");
-    }
-    if (filter.expired !== undefined) {
-      names["#expires"] = "expiresAt";
-      values[":now"] = options.now.toISOString();
-      filters.push(filter.expired ? "#expires <= :now" : "(attribute_not_exists(#expires) OR #expires > :now)");
-    }
-    if (filter.signedIn !== undefined) {
-      names["#user"] = "userId";
-      filters.push(filter.signedIn ? "attribute_exists(#user)" : "attribute_not_exists(#user)");
-    }
-    if (filter.flagged !== undefined) {
-      names["#flagged"] = "flagged";
-      filters.push(filter.flagged ? "attribute_exists(#flagged)" : "attribute_not_exists(#flagged)");
-    }
     const uploads: Upload[] = [];
     let startKey: Item | undefined = options.startKey ? decodeCursor(options.startKey, isTableKey) : undefined;
-    // DynamoDB applies Limit before the filter: keep reading pages until the page is full or the month ends.
+    // The admin's filter is applied here, after the read, with the one definition the use case and the
+    // double use: a FilterExpression would cost the same reads (DynamoDB charges for the items it
+    // evaluates) and only spare the transfer. Limit counts evaluated items: keep reading pages until
+    // the page is full or the month ends.
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: INDEXES.byMonth.name,
           KeyConditionExpression: "#month = :month AND #created BETWEEN :from AND :to",
-          FilterExpression: filters.length ? filters.join(" AND ") : undefined,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
@@ -153,7 +129,7 @@ export class DynamoUploadStore implements UploadStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      uploads.push(...(page.Items ?? []).filter(isUploadItem).map(uploadFromItem));
+      uploads.push(...(page.Items ?? []).filter(isUploadItem).map(uploadFromItem).filter((upload) => matchesAdminFilter(upload, options.filter, options.now)));
       startKey = page.LastEvaluatedKey;
     } while (startKey && uploads.length < options.limit);
     return { uploads, nextKey: startKey ? encodeCursor(startKey) : undefined };

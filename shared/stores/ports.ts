@@ -1,5 +1,5 @@
 import type { Batch, Job, JobFailure, JobStage } from "../domain/jobs.js";
-import type { Analysis, StorageType, StoredImageRef, Upload } from "../domain/types.js";
+import { type Analysis, isExpired, type StorageType, type StoredImageRef, type Upload } from "../domain/types.js";
 
 /**
  * The shared analyses (content-addressed: these bytes, asked this way). The DynamoDB adapter is the
@@ -73,6 +73,19 @@ export interface AdminFilter {
   signedIn?: boolean;
   /** Analyses moderation flagged (suggestive but allowed). */
   flagged?: boolean;
+}
+
+/**
+ * Whether an upload passes the admin's filter: the one definition, for the table's adapter, the
+ * admin's lookups and the memory double alike.
+ */
+export function matchesAdminFilter(upload: Upload, filter: AdminFilter, now: Date): boolean {
+  if (filter.model && upload.provider !== filter.model && !upload.aiVisionModel.startsWith(filter.model)) return false;
+  if (filter.storageType && upload.storageType !== filter.storageType) return false;
+  if (filter.expired !== undefined && isExpired(upload, now) !== filter.expired) return false;
+  if (filter.signedIn !== undefined && (upload.userId !== null) !== filter.signedIn) return false;
+  if (filter.flagged !== undefined && upload.flagged !== filter.flagged) return false;
+  return true;
 }
 
 export interface MonthPageOptions {
@@ -177,7 +190,6 @@ export interface JobQueue {
   enqueue(jobIds: string[]): Promise<void>;
 }
 
-/** Who listens for progress: WebSocket connections and their subscriptions (items with a TTL). */
 /** An open WebSocket connection: whose it is, and where its slots under the connection caps were counted. */
 export interface OpenConnection {
   id: string;
@@ -189,6 +201,7 @@ export interface OpenConnection {
   countedIn?: number;
 }
 
+/** Who listens for progress: WebSocket connections and their subscriptions (items with a TTL). */
 export interface ConnectionStore {
   open(connection: OpenConnection): Promise<void>;
   owner(connectionId: string): Promise<string | null>;

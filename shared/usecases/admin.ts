@@ -1,9 +1,9 @@
 import { decodeCursor, encodeCursor, isRecordLike } from "../domain/cursor.js";
 import { InvalidInputError } from "../domain/errors.js";
 import { isUuid } from "../domain/ids.js";
-import { isExpired, type Upload } from "../domain/types.js";
+import type { Upload } from "../domain/types.js";
 import { dayOf } from "../stats/stats.js";
-import type { AdminFilter } from "../stores/ports.js";
+import { type AdminFilter, matchesAdminFilter } from "../stores/ports.js";
 import type { AppDeps } from "./deps.js";
 
 /** Read-only views for operators. Every one is served by keys and indexes: no table scans. */
@@ -37,15 +37,6 @@ function previousMonth(month: string): string {
   return number === 1 ? `${year - 1}-12` : `${year}-${String(number - 1).padStart(2, "0")}`;
 }
 
-function matchesFilter(upload: Upload, filter: AdminFilter, now: Date): boolean {
-  if (filter.model && upload.provider !== filter.model && !upload.aiVisionModel.startsWith(filter.model)) return false;
-  if (filter.storageType && upload.storageType !== filter.storageType) return false;
-  if (filter.expired !== undefined && isExpired(upload, now) !== filter.expired) return false;
-  if (filter.signedIn !== undefined && (upload.userId !== null) !== filter.signedIn) return false;
-  if (filter.flagged !== undefined && upload.flagged !== filter.flagged) return false;
-  return true;
-}
-
 async function lookup(deps: AppDeps, q: string): Promise<Upload[]> {
   const term = q.trim();
   if (isUuid(term)) {
@@ -74,7 +65,7 @@ export async function listUploadsForAdmin(deps: AppDeps, query: AdminListQuery):
   }
   if (query.q) {
     const found = (await lookup(deps, query.q))
-      .filter((upload) => matchesFilter(upload, query.filter, now))
+      .filter((upload) => matchesAdminFilter(upload, query.filter, now))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     const unique = [...new Map(found.map((upload) => [upload.id, upload])).values()];
     return { uploads: unique.slice(0, query.limit) };

@@ -34,7 +34,7 @@ export interface CleanupSummary {
 export const ORPHAN_GRACE_MS = 3_600_000;
 
 /**
- * The seed's cleanup_expired_photos, with what is personal apart from what is shared. Expired
+ * The cleanup of expired photos, with what is personal apart from what is shared. Expired
  * uploads and analyses come a batch at a time from a sparse expiry index (no table scan):
  *  - an expired upload loses its image, then its personal fields (user, username, fingerprint, IP,
  *    context, owner): a tombstone stays, so its id answers "expired" until the table's TTL removes it;

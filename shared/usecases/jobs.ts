@@ -1,5 +1,5 @@
 import { isUuid } from "../domain/ids.js";
-import { InvalidInputError, NotFoundError, StorageError, VisionNotConfiguredError } from "../domain/errors.js";
+import { InvalidInputError, NotFoundError, StorageError, requireConfigured } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
 import { presentUpload } from "../domain/present.js";
@@ -36,14 +36,12 @@ export interface Submitted {
 
 /** The job store (every async function has one: it is the main table). */
 export function jobStoreOf(deps: AppDeps) {
-  if (!deps.jobs) throw new Error("No job store is configured");
-  return deps.jobs;
+  return requireConfigured(deps.jobs, "No job store is configured on this server (PHOTO_ANALYSIS_TABLE).");
 }
 
 /** Only the functions that submit work have the queue (the stack gives them PHOTO_ANALYSIS_QUEUE_URL). */
 function queueOf(deps: AppDeps) {
-  if (!deps.queue) throw new VisionNotConfiguredError("Asynchronous analysis needs a job queue, which is not configured on this server (PHOTO_ANALYSIS_QUEUE_URL).");
-  return deps.queue;
+  return requireConfigured(deps.queue, "Asynchronous analysis needs a job queue, which is not configured on this server (PHOTO_ANALYSIS_QUEUE_URL).");
 }
 
 export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Submitted> {
@@ -244,6 +242,5 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
 }
 
 function connectionsOf(deps: AppDeps) {
-  if (!deps.connections) throw new Error("No connection store is configured");
-  return deps.connections;
+  return requireConfigured(deps.connections, "No connection store is configured on this server (PHOTO_ANALYSIS_TABLE).");
 }

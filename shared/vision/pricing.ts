@@ -1,17 +1,13 @@
 import type { TokenUsage } from "../domain/types.js";
+import { PROVIDER_IDS, providerFacts } from "./providers.js";
 
-/** USD per million tokens, [input, output]. Defaults from the providers' published list prices; override with PHOTO_ANALYSIS_MODEL_PRICES. */
-export const DEFAULT_MODEL_PRICES: Record<string, [number, number]> = {
-  "gpt-4o": [2.5, 10],
-  "gpt-4o-mini": [0.15, 0.6],
-  "gpt-4.1": [2, 8],
-  "gpt-4.1-mini": [0.4, 1.6],
-  "claude-haiku-4-5": [1, 5],
-  "claude-sonnet-4-5": [3, 15],
-  "gemini-2.5-flash": [0.3, 2.5],
-  "gemini-2.5-flash-lite": [0.1, 0.4],
-  "local:": [0, 0],
-};
+/**
+ * USD per million tokens, [input, output], by model-name prefix: every provider's published list
+ * prices (shared/vision/providers.ts); override with PHOTO_ANALYSIS_MODEL_PRICES.
+ */
+export const DEFAULT_MODEL_PRICES: Record<string, [number, number]> = Object.fromEntries(
+  PROVIDER_IDS.flatMap((id) => Object.entries(providerFacts(id).prices).map(([model, [input, output]]) => [model, [input, output]])),
+);
 
 /**
  * Estimated cost of one analysis. The model a provider reports ("gpt-4o-2024-08-06") is matched to

@@ -1,19 +1,28 @@
-import type { ConcreteProviderName, Settings } from "../config/settings.js";
+import { isSettingName, type Settings } from "../config/settings.js";
+import { AUTO_PROVIDER, type ProviderId, providerFacts } from "./providers.js";
 
-/** Which provider the settings pick, and the secret or setting it needs: one rule for selection and health. */
-export const PROVIDER_REQUIREMENTS: Record<ConcreteProviderName, { secrets?: string[]; setting?: keyof Settings }> = {
-  local: {},
-  openai: { secrets: ["OPENAI_API_KEY"] },
-  anthropic: { secrets: ["ANTHROPIC_API_KEY"] },
-  gemini: { secrets: ["GEMINI_API_KEY", "GOOGLE_API_KEY"] },
-  compatible: { setting: "PHOTO_ANALYSIS_COMPATIBLE_BASE_URL" },
-};
-
-/** `auto` is OpenAI when its key is present, else the local models. */
-export async function primaryProviderName(settings: Settings, secrets: (name: string) => Promise<string | undefined>): Promise<ConcreteProviderName> {
+/** `auto` is AUTO_PROVIDER when its key is present, else the local models: one rule for selection and health. */
+export async function primaryProviderName(settings: Settings, secrets: (name: string) => Promise<string | undefined>): Promise<ProviderId> {
   const choice = settings.PHOTO_ANALYSIS_VISION_PROVIDER;
   if (choice !== "auto") return choice;
-  return (await secrets("OPENAI_API_KEY")) ? "openai" : "local";
+  const keys = providerFacts(AUTO_PROVIDER).secrets ?? [];
+  for (const name of keys) if (await secrets(name)) return AUTO_PROVIDER;
+  return "local";
+}
+
+/**
+ * What a provider lacks to work, from its row in the registry (providers.ts): its key or its
+ * required setting. `has` answers whether a secret is present, never its value.
+ */
+export async function missingRequirement(id: ProviderId, settings: Settings, has: (secret: string) => Promise<boolean>): Promise<string | undefined> {
+  const facts = providerFacts(id);
+  if (facts.secrets?.length) {
+    const present = await Promise.all(facts.secrets.map(has));
+    if (!present.some(Boolean)) return facts.secrets[0];
+  }
+  const required = facts.requiredSetting;
+  if (required && isSettingName(required) && !settings[required]) return required;
+  return undefined;
 }
 
 /**
@@ -22,11 +31,6 @@ export async function primaryProviderName(settings: Settings, secrets: (name: st
  */
 export async function visionReadiness(settings: Settings, hasSecret: (name: string) => Promise<boolean>): Promise<{ ready: boolean; description: string }> {
   const name = await primaryProviderName(settings, async (secret) => ((await hasSecret(secret)) ? "present" : undefined));
-  const needs = PROVIDER_REQUIREMENTS[name];
-  if (needs.secrets) {
-    const present = await Promise.all(needs.secrets.map(hasSecret));
-    if (!present.some(Boolean)) return { ready: false, description: `${name}: not configured (set ${needs.secrets[0]})` };
-  }
-  if (needs.setting && !settings[needs.setting]) return { ready: false, description: `${name}: not configured (set ${needs.setting})` };
-  return { ready: true, description: name };
+  const missing = await missingRequirement(name, settings, hasSecret);
+  return missing ? { ready: false, description: `${name}: not configured (set ${missing})` } : { ready: true, description: name };
 }

@@ -36,7 +36,7 @@ export interface CallFailure {
 }
 
 /**
- * The one mapping from a failed call to the seed's 500 detail: a safe message (no keys or account
+ * The one mapping from a failed call to the API's 500 detail: a safe message (no keys or account
  * ids from the provider's text) and whether retrying could help (429, 5xx incl. 529, timeouts,
  * dropped connections).
  */

@@ -1,9 +1,10 @@
 import { isEnglish } from "../domain/prompt.js";
-import type { ConcreteProviderName, Settings } from "../config/settings.js";
+import type { Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
 import type { InferencePool } from "./local/pool.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
-import { PROVIDER_REQUIREMENTS, primaryProviderName } from "./readiness.js";
+import { type ProviderId, providerFacts } from "./providers.js";
+import { missingRequirement, primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
 
 /** Reads a secret (API key) by its SDK's standard name, e.g. OPENAI_API_KEY. */
@@ -11,15 +12,64 @@ type SecretReader = (name: string) => Promise<string | undefined>;
 
 export interface ProviderEnvironment {
   secrets: SecretReader;
-  /** The SDKs' standard base-URL variables, for proxies, gateways and tests. */
-  openaiBaseUrl?: string;
-  anthropicBaseUrl?: string;
-  geminiBaseUrl?: string;
+  /** Base URLs from the SDKs' standard variables (providerBaseUrlsFrom), for proxies, gateways and tests. */
+  baseUrls?: Partial<Record<ProviderId, string>>;
   /** NODE_PATH entries: a runtime layer there may carry the local provider's classifier. */
   modulePaths?: readonly string[];
   /** The local models' inference threads (none: on the calling thread). */
   localPool?: InferencePool;
 }
+
+/** What a factory gets: the settings, the provider's key (when it has one), its base URL, the call timeout. */
+interface FactoryInput {
+  settings: Settings;
+  apiKey?: string;
+  baseUrl?: string;
+  timeoutMs: number;
+  environment: ProviderEnvironment;
+}
+
+/**
+ * How each provider of the registry (providers.ts) is built: `options` (plain data: providers are
+ * cached by it) and `create`, which imports the provider's module (and its SDK) on first use, so a
+ * cold start pays only for the provider in use. Requirements (keys, settings) are checked before.
+ */
+type ProviderFactory = (input: FactoryInput) => { options: object; create: () => Promise<VisionProvider> };
+
+const PROVIDER_FACTORIES: Record<ProviderId, ProviderFactory> = {
+  openai: ({ settings, apiKey, baseUrl, timeoutMs }) => {
+    const options = { apiKey, model: settings.PHOTO_ANALYSIS_OPENAI_MODEL, baseURL: baseUrl, timeoutMs, imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL };
+    return { options, create: async () => new (await import("./openai-provider.js")).OpenAIVisionProvider(options) };
+  },
+  anthropic: ({ settings, apiKey = "", baseUrl, timeoutMs }) => {
+    const options = { apiKey, model: settings.PHOTO_ANALYSIS_ANTHROPIC_MODEL, baseURL: baseUrl, timeoutMs };
+    return { options, create: async () => new (await import("./anthropic-provider.js")).AnthropicVisionProvider(options) };
+  },
+  gemini: ({ settings, apiKey = "", baseUrl, timeoutMs }) => {
+    const options = { apiKey, model: settings.PHOTO_ANALYSIS_GEMINI_MODEL, baseUrl, timeoutMs };
+    return { options, create: async () => new (await import("./gemini-provider.js")).GeminiVisionProvider(options) };
+  },
+  compatible: ({ settings, apiKey, timeoutMs }) => {
+    const options = {
+      name: "compatible",
+      apiKey,
+      model: settings.PHOTO_ANALYSIS_COMPATIBLE_MODEL,
+      baseURL: settings.PHOTO_ANALYSIS_COMPATIBLE_BASE_URL,
+      timeoutMs,
+      imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
+      // JSON mode is what compatible servers broadly support; the reply is validated either way.
+      responseFormat: "json_object" as const,
+    };
+    return { options, create: async () => new (await import("./openai-provider.js")).OpenAIVisionProvider(options) };
+  },
+  local: ({ settings, environment }) => {
+    const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
+    return {
+      options: { modelDir },
+      create: async () => new (await import("./local/provider.js")).LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, pool: environment.localPool }),
+    };
+  },
+};
 
 /** Retries the provider's retryable failures with jittered backoff (the one retry policy for every cloud provider). */
 class RetryingProvider implements VisionProvider {
@@ -93,60 +143,17 @@ export function createProviderSelector(environment: ProviderEnvironment) {
     return provider;
   };
 
-  async function build(name: ConcreteProviderName, settings: Settings): Promise<VisionProvider> {
+  async function build(name: ProviderId, settings: Settings): Promise<VisionProvider> {
+    const facts = providerFacts(name);
+    const missing = await missingRequirement(name, settings, async (secret) => Boolean(await environment.secrets(secret)));
+    if (missing) throw new VisionNotConfiguredError(`${facts.label} not configured: set ${missing}`);
+    const keyNames = facts.secrets ?? (facts.optionalSecret ? [facts.optionalSecret] : []);
+    let apiKey: string | undefined;
+    for (const secret of keyNames) apiKey ||= await environment.secrets(secret);
     const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
-    const retries = settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES;
-    // The secrets each provider needs are listed once, in readiness.ts (health reads the same list).
-    const key = async (provider: "openai" | "anthropic" | "gemini", label: string) => {
-      const names = PROVIDER_REQUIREMENTS[provider].secrets ?? [];
-      for (const variable of names) {
-        const value = await environment.secrets(variable);
-        if (value) return value;
-      }
-      throw new VisionNotConfiguredError(`${label} API not configured: set ${names[0]}`);
-    };
-    switch (name) {
-      case "local": {
-        const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
-        return cached(`local:${modelDir ?? ""}`, async () => {
-          const { LocalVisionProvider } = await import("./local/provider.js");
-          return new LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, pool: environment.localPool });
-        });
-      }
-      case "openai": {
-        const options = {
-          apiKey: await key("openai", "OpenAI"),
-          model: settings.PHOTO_ANALYSIS_OPENAI_MODEL,
-          baseURL: environment.openaiBaseUrl,
-          timeoutMs,
-          imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
-        };
-        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./openai-provider.js")).OpenAIVisionProvider(options), retries));
-      }
-      case "compatible": {
-        const baseURL = settings.PHOTO_ANALYSIS_COMPATIBLE_BASE_URL;
-        if (!baseURL) throw new VisionNotConfiguredError("OpenAI-compatible server not configured: set PHOTO_ANALYSIS_COMPATIBLE_BASE_URL");
-        const options = {
-          name: "compatible",
-          apiKey: await environment.secrets("OPENAI_COMPATIBLE_API_KEY"),
-          model: settings.PHOTO_ANALYSIS_COMPATIBLE_MODEL,
-          baseURL,
-          timeoutMs,
-          imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
-          // JSON mode is what compatible servers broadly support; the reply is validated either way.
-          responseFormat: "json_object" as const,
-        };
-        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./openai-provider.js")).OpenAIVisionProvider(options), retries));
-      }
-      case "anthropic": {
-        const options = { apiKey: await key("anthropic", "Anthropic"), model: settings.PHOTO_ANALYSIS_ANTHROPIC_MODEL, baseURL: environment.anthropicBaseUrl, timeoutMs };
-        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./anthropic-provider.js")).AnthropicVisionProvider(options), retries));
-      }
-      case "gemini": {
-        const options = { apiKey: await key("gemini", "Gemini"), model: settings.PHOTO_ANALYSIS_GEMINI_MODEL, baseUrl: environment.geminiBaseUrl, timeoutMs };
-        return cached(JSON.stringify({ name, options, retries }), async () => new RetryingProvider(new (await import("./gemini-provider.js")).GeminiVisionProvider(options), retries));
-      }
-    }
+    const retries = facts.retried ? settings.PHOTO_ANALYSIS_VISION_MAX_RETRIES : undefined;
+    const { options, create } = PROVIDER_FACTORIES[name]({ settings, apiKey, baseUrl: environment.baseUrls?.[name], timeoutMs, environment });
+    return cached(JSON.stringify({ name, options, retries }), async () => (retries === undefined ? create() : new RetryingProvider(await create(), retries)));
   }
 
   /** Closes every provider built so far (a stopping server's worker threads). */

@@ -1,4 +1,4 @@
-/** Per-request styles (the seed's "custom prompts" enhancement), from a fixed list: never free text. */
+/** Per-request styles ("custom prompts"), from a fixed list: never free text. */
 export const STYLES = {
   playful: "Playful: puns, wordplay and alliteration are welcome.",
   professional: "Professional: clear, businesslike names without puns.",

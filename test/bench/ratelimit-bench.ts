@@ -1,6 +1,6 @@
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../../shared/ratelimit/rate-limiter.js";
-import { createDocumentClient } from "../../shared/runtime/context.js";
+import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { startTestStack } from "../helpers/stack.js";
 import { median, report, timeRuns } from "./stats.js";
 

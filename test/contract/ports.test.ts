@@ -9,11 +9,32 @@ import type { Analysis, Upload } from "../../shared/domain/types.js";
 import { LocalImageStore } from "../../shared/stores/local-image-store.js";
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
 import type { CounterStore } from "../../shared/ratelimit/rate-limiter.js";
-import { createDocumentClient } from "../../shared/runtime/context.js";
+import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { DynamoUploadClaims } from "../../shared/stores/dynamo-upload-claims.js";
-import type { AnalysisStore, ConnectionStore, ImageStore, JobStore, UploadClaims, UploadStore } from "../../shared/stores/ports.js";
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { ApiGatewayConnections } from "../../shared/notifications/api-gateway-connections.js";
+import { SqsJobQueue } from "../../shared/queue/sqs-job-queue.js";
+import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
+import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../../shared/stores/ports.js";
+import type { BlockedPhotos } from "../../shared/moderation/moderation.js";
+import type { StatsStore } from "../../shared/stats/stats.js";
 import type { Job } from "../../shared/domain/jobs.js";
-import { MemoryAnalysisStore, MemoryClaims, MemoryConnections, MemoryCounters, MemoryImageStore, MemoryJobStore, MemoryUploadStore } from "../doubles/memory.js";
+import {
+  MemoryAnalysisStore,
+  MemoryBlockedPhotos,
+  MemoryClaims,
+  MemoryConnections,
+  MemoryCounters,
+  MemoryGateway,
+  MemoryImageStore,
+  MemoryIntents,
+  MemoryJobStore,
+  MemoryQueue,
+  MemoryStaging,
+  MemoryStats,
+  MemoryUploadStore,
+} from "../doubles/memory.js";
 import { startTestStack, type TestStack } from "../helpers/stack.js";
 
 /**
@@ -123,6 +144,22 @@ const adapters = {
   connections: [
     ["memory", async (): Promise<ConnectionStore> => new MemoryConnections()],
     ["DynamoDB", async (): Promise<ConnectionStore> => (await stack.deps()).connections!],
+  ],
+  staging: [
+    ["memory", async (): Promise<StagingStore> => new MemoryStaging()],
+    ["S3", async (): Promise<StagingStore> => (await stack.deps()).staging!],
+  ],
+  intents: [
+    ["memory", async (): Promise<UploadIntents> => new MemoryIntents()],
+    ["DynamoDB", async (): Promise<UploadIntents> => (await stack.deps()).intents],
+  ],
+  blocked: [
+    ["memory", async (): Promise<BlockedPhotos> => new MemoryBlockedPhotos()],
+    ["DynamoDB", async (): Promise<BlockedPhotos> => (await stack.deps()).blockedPhotos!],
+  ],
+  stats: [
+    ["memory", async (): Promise<StatsStore> => new MemoryStats()],
+    ["DynamoDB", async (): Promise<StatsStore> => (await stack.deps()).stats],
   ],
 } as const;
 
@@ -453,5 +490,150 @@ describe("DynamoDB items of the async path", () => {
       expect(ttl, pk).toBeLessThanOrEqual(expiry(expiresAt) + 3_600);
     }
     client.destroy();
+  });
+});
+
+describe.each(adapters.staging)("StagingStore contract: %s", (_, make) => {
+  it("keeps a staged photo until deleted, tells its size, and answers null for what is not there", async () => {
+    const staging = await make();
+    const key = `uploads/${randomUUID()}`;
+    expect([await staging.size(key), await staging.read(key)]).toEqual([null, null]);
+    await staging.put(key, Buffer.from("photo bytes"));
+    expect(await staging.size(key)).toBe(11);
+    expect((await staging.read(key))?.toString()).toBe("photo bytes");
+    await staging.delete(key);
+    await staging.delete(key);
+    expect([await staging.size(key), await staging.read(key)]).toEqual([null, null]);
+  });
+  it("hands out a form target: a URL and fields to POST the file with", async () => {
+    const target = await (await make()).createTarget(`uploads/${randomUUID()}`, { maxBytes: 1000, contentType: "image/jpeg", expiresInSeconds: 60 });
+    expect(target.url).toMatch(/^\w+:\/\//);
+    expect(Object.keys(target.fields).length).toBeGreaterThan(0);
+  });
+});
+
+describe.each(adapters.intents)("UploadIntents contract: %s", (_, make) => {
+  it("gives an intent back as written until it is deleted", async () => {
+    const intents = await make();
+    const intent = { id: randomUUID(), owner: "fp:owner", key: `uploads/${randomUUID()}`, maxBytes: 4_000_000, expiresAt: new Date(now.getTime() + 600_000).toISOString() };
+    expect(await intents.get(intent.id)).toBeNull();
+    await intents.create(intent);
+    expect(await intents.get(intent.id)).toEqual(intent);
+    await intents.delete(intent.id);
+    await intents.delete(intent.id);
+    expect(await intents.get(intent.id)).toBeNull();
+  });
+});
+
+describe.each(adapters.blocked)("BlockedPhotos contract: %s", (_, make) => {
+  it("remembers a blocked photo by its hash, and only that one", async () => {
+    const blocked = await make();
+    const [hash, other] = [randomUUID().replace(/-/g, ""), randomUUID().replace(/-/g, "")];
+    expect(await blocked.isBlocked(hash)).toBe(false);
+    await blocked.remember(hash, { decision: "block", provider: "scripted", labels: [{ label: "explicit", score: 0.97 }] }, now);
+    expect([await blocked.isBlocked(hash), await blocked.isBlocked(other)]).toEqual([true, false]);
+  });
+});
+
+describe.each(adapters.stats)("StatsStore contract: %s", (_, make) => {
+  it("counts each day's uploads and outcomes, tokens and cost, per model, and the names suggested most", async () => {
+    const stats = await make();
+    const analysis = (model: string, tokens: number, costUsd: number | null, names: string[]) => ({ kind: "analysis" as const, provider: "openai", model, tokens, costUsd, names });
+    await stats.record("2026-06-01", analysis("gpt-4o", 100, 0.001, ["Trail Talk", "Summit Club"]));
+    await stats.record("2026-06-01", analysis("gpt-4o", 50, 0.0005, ["Trail Talk"]));
+    await stats.record("2026-06-02", analysis("gpt-4o-mini", 10, null, ["Summit Club", "trail talk!"]));
+    for (const kind of ["exact_hit", "similar_hit", "rate_limited", "moderated", "failed"] as const) await stats.record("2026-06-02", { kind });
+    const [first, second, third] = await stats.daily("2026-06-01", "2026-06-03");
+    expect(first).toMatchObject({ day: "2026-06-01", uploads: 2, analyses: 2, exactHits: 0, tokens: 150 });
+    expect(first?.costUsd).toBeCloseTo(0.0015, 9);
+    expect(second).toMatchObject({ day: "2026-06-02", uploads: 6, analyses: 1, exactHits: 1, similarHits: 1, rateLimited: 1, moderated: 1, failures: 1, tokens: 10, costUsd: 0 });
+    expect(third).toMatchObject({ day: "2026-06-03", uploads: 0, analyses: 0, tokens: 0, costUsd: 0 });
+    const models = await stats.models("2026-06-01", "2026-06-02");
+    expect(models.map(({ provider, model, analyses, tokens }) => ({ provider, model, analyses, tokens }))).toEqual([
+      { provider: "openai", model: "gpt-4o", analyses: 2, tokens: 150 },
+      { provider: "openai", model: "gpt-4o-mini", analyses: 1, tokens: 10 },
+    ]);
+    expect(models[0]?.costUsd).toBeCloseTo(0.0015, 9);
+    expect((await stats.topNames("2026-06-01", "2026-06-02", 1)).map((entry) => entry.count)).toEqual([3]);
+    expect((await stats.topNames("2026-06-01", "2026-06-01", 5)).map((entry) => [entry.name, entry.count])).toEqual([
+      ["Trail Talk", 2],
+      ["Summit Club", 1],
+    ]);
+  });
+});
+
+/** The queue and the gateway have nothing to read back through their ports: each side says what reached the far end. */
+const fakeCredentials = { accessKeyId: "test", secretAccessKey: "test" };
+let fakeSqs: FakeSqs;
+let fakeConnections: FakeConnectionsApi;
+beforeAll(async () => {
+  fakeSqs = await new FakeSqs().start();
+  fakeConnections = await new FakeConnectionsApi().start();
+});
+afterAll(async () => {
+  await fakeSqs?.close();
+  await fakeConnections?.close();
+});
+
+const queues: [string, () => { queue: JobQueue; delivered: () => string[] }][] = [
+  [
+    "memory",
+    () => {
+      const queue = new MemoryQueue();
+      return { queue, delivered: () => [...queue.sent] };
+    },
+  ],
+  [
+    "SQS (its wire format)",
+    () => {
+      fakeSqs.received.length = 0;
+      const queue = new SqsJobQueue(() => new SQSClient({ region: "us-east-1", credentials: fakeCredentials }), fakeSqs.queueUrl);
+      return { queue, delivered: () => fakeSqs.received.flatMap((call) => call.entries.map((entry) => JSON.parse(entry.MessageBody).job_id)) };
+    },
+  ],
+];
+
+describe.each(queues)("JobQueue contract: %s", (_, make) => {
+  it("delivers every job id once, in order, however many there are", async () => {
+    const { queue, delivered } = make();
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    await queue.enqueue([]);
+    await queue.enqueue(ids.slice(0, 1));
+    await queue.enqueue(ids.slice(1));
+    expect(delivered()).toEqual(ids);
+  });
+});
+
+const gateways: [string, () => { gateway: ConnectionGateway; received: (id: string) => unknown[]; leave: (id: string) => void }][] = [
+  [
+    "memory",
+    () => {
+      const gateway = new MemoryGateway();
+      return { gateway, received: (id) => gateway.sent.get(id) ?? [], leave: (id) => gateway.gone.add(id) };
+    },
+  ],
+  [
+    "API Gateway (its wire format)",
+    () => ({
+      gateway: new ApiGatewayConnections(() => new ApiGatewayManagementApiClient({ region: "us-east-1", endpoint: fakeConnections.url, credentials: fakeCredentials })),
+      received: (id) => fakeConnections.posted.get(id) ?? [],
+      leave: (id) => fakeConnections.gone.add(id),
+    }),
+  ],
+];
+
+describe.each(gateways)("ConnectionGateway contract: %s", (_, make) => {
+  it("posts to a live connection, answers false once the client has gone or the server closed it, and closes twice without error", async () => {
+    const { gateway, received, leave } = make();
+    const [live, left, closed] = [randomUUID(), randomUUID(), randomUUID()];
+    expect(await gateway.post(live, { stage: "queued" })).toBe(true);
+    expect(await gateway.post(live, { stage: "done" })).toBe(true);
+    expect(received(live)).toEqual([{ stage: "queued" }, { stage: "done" }]);
+    leave(left);
+    expect(await gateway.post(left, { stage: "queued" })).toBe(false);
+    await gateway.close(closed, 1008, "too many messages");
+    await gateway.close(closed, 1008, "too many messages");
+    expect(await gateway.post(closed, { stage: "queued" })).toBe(false);
+    expect(received(closed)).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import { isExpired, type Analysis, type StoredImageRef, type Upload } from "../.
 import { hammingDistance, isInformativeHash } from "../../shared/image/hash.js";
 import { MAX_INDEXED_DISTANCE } from "../../shared/image/phash-index.js";
 import { SlidingWindowRateLimiter, type CounterStore } from "../../shared/ratelimit/rate-limiter.js";
-import { daysBetween, type DailyStats, type StatsEvent, type StatsStore } from "../../shared/stats/stats.js";
+import { daysBetween, type DailyStats, type ModelStats, type StatsEvent, type StatsStore } from "../../shared/stats/stats.js";
+import { slugify } from "../../shared/domain/suggestions.js";
 import type {
   ClaimState,
   ConnectionGateway,
@@ -22,6 +23,7 @@ import type {
   UploadIntents,
   UploadStore,
 } from "../../shared/stores/ports.js";
+import { matchesAdminFilter } from "../../shared/stores/ports.js";
 import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../../shared/domain/jobs.js";
 import type { BlockedPhotos, ModerationScores, ModerationVerdict, Moderator } from "../../shared/moderation/moderation.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -171,15 +173,8 @@ export class MemoryUploadStore implements UploadStore {
   }
   async pageByMonth(month: string, options: MonthPageOptions) {
     const offset = options.startKey ? decodeCursor(options.startKey, isOffset).offset : 0;
-    const { filter } = options;
-    const matches = (u: Upload) =>
-      (!filter.model || u.provider === filter.model || u.aiVisionModel.startsWith(filter.model)) &&
-      (!filter.storageType || u.storageType === filter.storageType) &&
-      (filter.expired === undefined || isExpired(u, options.now) === filter.expired) &&
-      (filter.signedIn === undefined || (u.userId !== null) === filter.signedIn) &&
-      (filter.flagged === undefined || u.flagged === filter.flagged);
     const inMonth = [...this.uploads.values()]
-      .filter((u) => u.createdAt.slice(0, 7) === month && (!options.fromIso || u.createdAt >= options.fromIso) && (!options.toIso || u.createdAt <= options.toIso) && matches(u))
+      .filter((u) => u.createdAt.slice(0, 7) === month && (!options.fromIso || u.createdAt >= options.fromIso) && (!options.toIso || u.createdAt <= options.toIso) && matchesAdminFilter(u, options.filter, options.now))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     const page = inMonth.slice(offset, offset + options.limit);
     return { uploads: page.map(clone), nextKey: offset + options.limit < inMonth.length ? encodeCursor({ offset: offset + options.limit }) : undefined };
@@ -459,6 +454,9 @@ export class MemoryIntents implements UploadIntents {
   }
 }
 
+/** Costs are kept in micro-dollars, as the table adds them exactly. */
+const micros = (costs: (number | null)[]) => costs.reduce<number>((sum, cost) => sum + Math.round((cost ?? 0) * 1e6), 0);
+
 export class MemoryStats implements StatsStore {
   readonly events: { day: string; event: StatsEvent }[] = [];
   async record(day: string, event: StatsEvent) {
@@ -467,17 +465,49 @@ export class MemoryStats implements StatsStore {
   count(kind: StatsEvent["kind"]) {
     return this.events.filter((entry) => entry.event.kind === kind).length;
   }
+  private analysesBetween(fromDay: string, toDay: string) {
+    return this.events.flatMap(({ day, event }) => (event.kind === "analysis" && day >= fromDay && day <= toDay ? [event] : []));
+  }
   async daily(fromDay: string, toDay: string): Promise<DailyStats[]> {
     return daysBetween(fromDay, toDay).map((day) => {
-      const of = (kind: StatsEvent["kind"]) => this.events.filter((entry) => entry.day === day && entry.event.kind === kind).length;
-      return { day, uploads: this.events.filter((entry) => entry.day === day).length, analyses: of("analysis"), exactHits: of("exact_hit"), similarHits: of("similar_hit"), rateLimited: of("rate_limited"), moderated: of("moderated"), failures: of("failed"), tokens: 0, costUsd: 0 };
+      const events = this.events.filter((entry) => entry.day === day).map((entry) => entry.event);
+      const of = (kind: StatsEvent["kind"]) => events.filter((event) => event.kind === kind).length;
+      const analyses = this.analysesBetween(day, day);
+      return {
+        day,
+        uploads: events.length,
+        analyses: of("analysis"),
+        exactHits: of("exact_hit"),
+        similarHits: of("similar_hit"),
+        rateLimited: of("rate_limited"),
+        moderated: of("moderated"),
+        failures: of("failed"),
+        tokens: analyses.reduce((sum, event) => sum + event.tokens, 0),
+        costUsd: micros(analyses.map((event) => event.costUsd)) / 1e6,
+      };
     });
   }
-  async models() {
-    return [];
+  async models(fromDay: string, toDay: string): Promise<ModelStats[]> {
+    const totals = new Map<string, ModelStats>();
+    for (const event of this.analysesBetween(fromDay, toDay)) {
+      const entry = totals.get(`${event.provider}|${event.model}`) ?? { provider: event.provider, model: event.model, analyses: 0, tokens: 0, costUsd: 0 };
+      entry.analyses++;
+      entry.tokens += event.tokens;
+      entry.costUsd += micros([event.costUsd]) / 1e6;
+      totals.set(`${event.provider}|${event.model}`, entry);
+    }
+    return [...totals.values()].sort((a, b) => b.analyses - a.analyses);
   }
-  async topNames() {
-    return [];
+  /** Names counted by their slug, shown as last written (as the table's counters are). */
+  async topNames(fromDay: string, toDay: string, limit: number) {
+    const counts = new Map<string, { name: string; count: number }>();
+    for (const event of this.analysesBetween(fromDay, toDay)) {
+      for (const name of event.names) {
+        const key = slugify(name) || name;
+        counts.set(key, { name, count: (counts.get(key)?.count ?? 0) + 1 });
+      }
+    }
+    return [...counts.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, limit);
   }
 }
 

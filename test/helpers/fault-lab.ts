@@ -6,7 +6,8 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDynamoClient, createS3Client, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient, createS3Client } from "../../shared/runtime/aws-clients.js";
+import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
 import { FakeOpenAI } from "./fake-providers.js";
 import { FaultProxy, type FaultKind, type Operation } from "./fault-proxy.js";
 import { distinctImages } from "./photos.js";
@@ -77,7 +78,7 @@ export async function startFaultLab(photoCount: number, seed: number): Promise<F
       return proxy;
     },
     async cellStorage(prefix) {
-      const runtime: RuntimeEnvironment = {
+      const runtime = runtimeEnvironmentFrom({}, {
         tableName: `${prefix}-${randomUUID()}`,
         bucketName: `${prefix}-${randomUUID().slice(0, 8)}`,
         dynamodbEndpoint: proxied.dynamodb,
@@ -85,8 +86,8 @@ export async function startFaultLab(photoCount: number, seed: number): Promise<F
         localKeyPair: true,
         region: "us-east-1",
         awsTimeoutMs: AWS_TIMEOUT_MS,
-        openaiBaseUrl: fake.baseUrl,
-      };
+        providerBaseUrls: { openai: fake.baseUrl },
+      });
       const direct = { ...runtime, dynamodbEndpoint: aws.dynamodbEndpoint, s3Endpoint: aws.s3Endpoint };
       const dynamo = createDynamoClient(direct);
       const s3 = createS3Client(direct);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll } from "vitest";
 import { FakeOpenAI } from "./fake-providers.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
-import { createDynamoClient, providerUrlsFrom, type RuntimeEnvironment } from "../../shared/runtime/context.js";
+import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
+import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 
 export interface TestStack {
@@ -27,7 +28,8 @@ export async function startTestStack(): Promise<TestStack> {
     aws,
     dataDir,
     async deps(env = {}, overrides = {}) {
-      const runtime: RuntimeEnvironment = {
+      // Only what `env` says: the test process's own variables (a developer's AWS_REGION, an SSM prefix) never leak in.
+      const runtime = runtimeEnvironmentFrom(env, {
         tableName: `t-${randomUUID()}`,
         bucketName: TEST_BUCKET,
         localImageDir: join(dataDir, "images"),
@@ -35,8 +37,7 @@ export async function startTestStack(): Promise<TestStack> {
         s3Endpoint: aws.s3Endpoint,
         localKeyPair: true,
         region: "us-east-1",
-        ...providerUrlsFrom(env),
-      };
+      });
       const dynamo = createDynamoClient(runtime);
       await ensureTable(dynamo, runtime.tableName);
       dynamo.destroy();

@@ -10,7 +10,7 @@ import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
 import { FakeCloudFormationResponses, FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
 import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../helpers/fake-providers.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDynamoClient } from "../../shared/runtime/context.js";
+import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { uploadEvent } from "../helpers/events.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 import { synthesizeFunctions } from "../helpers/synth.js";

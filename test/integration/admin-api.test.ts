@@ -9,7 +9,7 @@ import { InvalidTokenError, type TokenVerifier } from "../../shared/auth/tokens.
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { distinctImages } from "../helpers/photos.js";
 import { seedUpload } from "../helpers/records.js";
-import { createDocumentClient } from "../../shared/runtime/context.js";
+import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { DynamoStatsStore } from "../../shared/stats/dynamo-stats-store.js";
 import { manualClock, useLocalStack } from "../helpers/stack.js";
 

@@ -7,7 +7,7 @@ import { corsPolicy } from "../../functions/local/http-adapter.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
-import { createDynamoClient } from "../../shared/runtime/context.js";
+import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { expectNormalisedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");

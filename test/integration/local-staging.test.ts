@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createUploadUrlHandler } from "../../functions/upload-url/handler.js";
 import type { HttpResult } from "../../functions/http.js";
-import { createS3Client } from "../../shared/runtime/context.js";
+import { createS3Client } from "../../shared/runtime/aws-clients.js";
 import { httpEvent, parseJson } from "../helpers/events.js";
 import { TEST_BUCKET } from "../helpers/stack.js";
 import { useLocalStack } from "../helpers/stack.js";

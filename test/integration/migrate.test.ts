@@ -15,7 +15,7 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import { analysisSchema } from "../../shared/api/schemas.js";
 import { normalizedForStorage, openImage } from "../../shared/image/decode.js";
 import { md5Hex } from "../../shared/image/hash.js";
-import { createDocumentClient, createDynamoClient } from "../../shared/runtime/context.js";
+import { createDocumentClient, createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { migrateLegacyRecords } from "../../shared/stores/legacy-migration.js";
 import { cleanupExpired } from "../../shared/usecases/cleanup.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";

@@ -8,7 +8,8 @@ import { defaultSettingStrings, SETTING_NAMES } from "../../shared/config/settin
 import { LiveSettings } from "../../shared/config/sources.js";
 import { legacySettingParameter, secretParameter, secretsKeyAlias, settingParameter } from "../../shared/config/ssm-layout.js";
 import { applyLayoutMove, planLayoutMove, seedSettings } from "../../shared/config/ssm-migration.js";
-import { createConfigSource, createSecretPresence, createSecretReader } from "../../shared/runtime/context.js";
+import { createConfigSource } from "../../shared/runtime/config-source.js";
+import { createSecretPresence, createSecretReader } from "../../shared/runtime/secrets.js";
 import { type Moto, motoAvailable, startMoto } from "../helpers/moto.js";
 
 /**

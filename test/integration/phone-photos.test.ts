@@ -9,7 +9,7 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { openImage, perceptualHash } from "../../shared/image/decode.js";
 import { hammingDistance } from "../../shared/image/hash.js";
-import { createS3Client } from "../../shared/runtime/context.js";
+import { createS3Client } from "../../shared/runtime/aws-clients.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { manualClock, startTestStack, TEST_BUCKET, type TestStack } from "../helpers/stack.js";

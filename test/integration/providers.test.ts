@@ -126,7 +126,7 @@ describe("OpenAI-compatible servers (Ollama, vLLM, LM Studio, llama.cpp)", () =>
 
 describe("retries, fallback chain and selection", () => {
   const env = (secrets: Record<string, string>) =>
-    createProviderSelector({ secrets: async (name) => secrets[name], openaiBaseUrl: openai.baseUrl, anthropicBaseUrl: anthropic.baseUrl, geminiBaseUrl: gemini.baseUrl });
+    createProviderSelector({ secrets: async (name) => secrets[name], baseUrls: { openai: openai.baseUrl, anthropic: anthropic.baseUrl, gemini: gemini.baseUrl } });
 
   it("retries 429/5xx with jittered backoff, and not a 400", async () => {
     const provider = new OpenAIVisionProvider({ apiKey: "k", model: "gpt-4o", baseURL: openai.baseUrl, timeoutMs: 2000 });

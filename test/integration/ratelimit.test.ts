@@ -3,7 +3,7 @@ import { createUploadHandler } from "../../functions/upload/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../../shared/ratelimit/rate-limiter.js";
-import { createDocumentClient } from "../../shared/runtime/context.js";
+import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { parseJson, uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { asyncLinks, publicBaseUrl } from "../../functions/http.js";
-import { publicBaseUrlFrom, runtimeEnvironmentFrom, trustedProxyFrom } from "../../shared/runtime/context.js";
+import { publicBaseUrlFrom, runtimeEnvironmentFrom, trustedProxyFrom } from "../../shared/runtime/environment.js";
 import { httpEvent } from "../helpers/events.js";
 
 /** Links in answers come from configuration or API Gateway's own domain, never from what a client sends. */

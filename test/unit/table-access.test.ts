@@ -1,7 +1,7 @@
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WORKER_FUNCTION } from "../../functions/routes.js";
-import { createDynamoClient } from "../../shared/runtime/context.js";
+import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { deniedBy, TableAccessDenied, withTableGrant } from "../../shared/runtime/table-access.js";
 import { ITEM_KINDS, itemKindOf } from "../../shared/stores/table-schema.js";
 
