@@ -391,6 +391,16 @@ describe.each(adapters.counters)("CounterStore contract: %s", (_, make) => {
     await counters.decrement(key, 0, "never-counted");
     expect(await counters.read(key, 0)).toBe(1);
   });
+
+  it("reads several counters in one call, in the order asked, absent ones as 0 and a repeated one twice", async () => {
+    const counters = await make();
+    const [a, b] = [`fp:${randomUUID()}`, `ip:${randomUUID()}`];
+    await counters.incrementIfBelow(a, 0, 5, 9_999_999_999, "t1");
+    await counters.incrementIfBelow(b, 3600, 5, 9_999_999_999, "t1");
+    await counters.incrementIfBelow(b, 3600, 5, 9_999_999_999, "t2");
+    expect(await counters.readMany([{ key: b, windowStart: 3600 }, { key: a, windowStart: 0 }, { key: a, windowStart: 3600 }, { key: b, windowStart: 3600 }])).toEqual([2, 1, 0, 2]);
+    expect(await counters.readMany([])).toEqual([]);
+  });
 });
 
 describe.each(adapters.images)("ImageStore contract: %s", (_, make) => {

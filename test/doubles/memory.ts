@@ -259,6 +259,10 @@ export class MemoryCounters implements CounterStore {
     takeFailure(this.failures, "read");
     return this.windows.get(`${key}@${windowStart}`)?.count ?? 0;
   }
+  async readMany(counters: readonly { key: string; windowStart: number }[]) {
+    takeFailure(this.failures, "readMany");
+    return counters.map(({ key, windowStart }) => this.windows.get(`${key}@${windowStart}`)?.count ?? 0);
+  }
   async incrementIfBelow(key: string, windowStart: number, max: number, _expires: number, token: string) {
     takeFailure(this.failures, "incrementIfBelow");
     const window = this.window(key, windowStart);
