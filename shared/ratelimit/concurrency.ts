@@ -21,7 +21,7 @@ export class ConcurrencyLimiter {
   async acquire(rules: RateLimitRule[], now: Date, token: string): Promise<ConcurrencyDecision> {
     const window = this.windowOf(now);
     const expiresAt = window + 3 * this.lifetimeSeconds;
-    const previous = await Promise.all(rules.map((rule) => this.counters.read(rule.key, window - this.lifetimeSeconds)));
+    const previous = await this.counters.readMany(rules.map((rule) => ({ key: rule.key, windowStart: window - this.lifetimeSeconds })));
     const taken: RateLimitRule[] = [];
     for (const [index, rule] of rules.entries()) {
       const room = rule.limit - previous[index]!;

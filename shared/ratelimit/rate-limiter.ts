@@ -87,8 +87,10 @@ export class SlidingWindowRateLimiter {
 
     const taken: RateLimitRule[] = [];
     let primary: RateLimitStatus | undefined;
-    for (const rule of rules) {
-      const previous = await this.counters.read(rule.key, windowStart - this.windowSeconds);
+    // The previous windows are closed: all of them in one round trip, before the writes.
+    const previousCounts = await this.counters.readMany(rules.map((rule) => ({ key: rule.key, windowStart: windowStart - this.windowSeconds })));
+    for (const [index, rule] of rules.entries()) {
+      const previous = previousCounts[index]!;
       const carried = previous * (1 - elapsedShare);
       // Admit while carried + current + 1 <= limit, i.e. current < limit - carried.
       const maxCurrent = Math.floor(rule.limit - carried);

@@ -19,6 +19,8 @@ import { SlidingWindowRateLimiter } from "../ratelimit/rate-limiter.js";
 import { DynamoAnalysisStore } from "../stores/dynamo-analysis-store.js";
 import { DynamoUploadStore } from "../stores/dynamo-upload-store.js";
 import { socketLimitsOn } from "../usecases/socket-limits.js";
+import { ConcurrencyLimiter } from "../ratelimit/concurrency.js";
+import { PENDING_JOB_LIFETIME_SECONDS } from "../usecases/meter.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { S3StagingStore } from "../stores/s3-staging-store.js";
@@ -309,6 +311,7 @@ export function createDeps(
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
     rateLimiter: new SlidingWindowRateLimiter(counters),
     socketLimits: socketLimitsOn(counters),
+    pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     tokens: runtime.jwtIssuer
       ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, clientId: runtime.jwtClientId, tokenUse: runtime.jwtTokenUse, jwksUrl: runtime.jwksUrl })
       : undefined,

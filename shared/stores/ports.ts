@@ -92,6 +92,8 @@ export interface ClaimState {
   leaseUntil: number;
   /** The analysis that answered (the item's attribute keeps its first name, recordId). */
   recordId?: string;
+  /** Why the holder's billed analysis failed: until `leaseUntil` the photo is answered with it, not analysed again. */
+  failure?: string;
 }
 
 /**
@@ -107,6 +109,8 @@ export interface UploadClaims {
   complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void>;
   /** Gives the claim up after a failure, so a waiter can try. */
   release(fileHash: string, owner: string): Promise<void>;
+  /** Keeps the claim after a billed failure, saying why, until `until` (the negative cache): no one analyses the photo meanwhile. */
+  recordFailure(fileHash: string, owner: string, failure: string, until: number): Promise<void>;
 }
 
 export interface StoredImage {

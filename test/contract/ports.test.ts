@@ -357,6 +357,21 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
 });
 
 describe.each(adapters.claims)("UploadClaims contract: %s", (_, make) => {
+  it("a recorded failure holds the claim, says why, until its time; only the holder records one, and a taker-over starts clean", async () => {
+    const claims = await make();
+    const key = randomUUID();
+    expect(await claims.acquire(key, "a", 1_000, 0)).toBe(true);
+    await claims.recordFailure(key, "b", "not the holder", 9_000);
+    expect((await claims.read(key))?.failure).toBeUndefined();
+    await claims.recordFailure(key, "a", "7 usable suggestions", 60_000);
+    expect(await claims.read(key)).toMatchObject({ owner: "a", leaseUntil: 60_000, failure: "7 usable suggestions" });
+    expect(await claims.acquire(key, "b", 70_000, 59_999)).toBe(false);
+    expect(await claims.acquire(key, "b", 70_000, 60_001)).toBe(true);
+    const taken = await claims.read(key);
+    expect(taken).toMatchObject({ owner: "b", leaseUntil: 70_000 });
+    expect(taken?.failure).toBeUndefined();
+  });
+
   it("one holder at a time; the holder's own retry succeeds; a lapsed lease is taken over; release and complete are repeatable", async () => {
     const claims = await make();
     const key = randomUUID();

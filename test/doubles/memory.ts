@@ -29,6 +29,8 @@ import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "../../shared/vision/provider.js";
 import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 import { socketLimitsOn } from "../../shared/usecases/socket-limits.js";
+import { ConcurrencyLimiter } from "../../shared/ratelimit/concurrency.js";
+import { PENDING_JOB_LIFETIME_SECONDS } from "../../shared/usecases/meter.js";
 import { normaliseSuggestions } from "../../shared/domain/suggestions.js";
 
 /**
@@ -237,6 +239,10 @@ export class MemoryClaims implements UploadClaims {
   async release(key: string, owner: string) {
     takeFailure(this.failures, "release");
     if (this.claims.get(key)?.owner === owner) this.claims.delete(key);
+  }
+  async recordFailure(key: string, owner: string, failure: string, until: number) {
+    takeFailure(this.failures, "recordFailure");
+    if (this.claims.get(key)?.owner === owner) this.claims.set(key, { owner, leaseUntil: until, failure });
   }
 }
 
@@ -564,6 +570,7 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     visionProvider: async () => parts.vision,
     rateLimiter: new SlidingWindowRateLimiter(counters),
     socketLimits: socketLimitsOn(counters),
+    pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     admin: { group: "admin" },
     stats: parts.stats,
     now: clock.now,
