@@ -123,7 +123,7 @@ export class CallerMeter {
     if (!this.enabled) return undefined;
     const now = this.deps.now();
     const standing = await this.deps.rateLimiter.peek(this.rules.analyses, now);
-    const left = standing.allowed ? standing.remaining + 1 : 0; // remaining counts after one more; a new job is that one
+    const left = standing.allowed ? standing.remaining : 0;
     const [owner, ...others] = this.rules.jobs;
     const rules = [{ key: owner!.key, limit: Math.min(owner!.limit, left + cacheHits) }, ...others];
     const slots = this.deps.pendingJobs;
