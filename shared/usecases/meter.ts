@@ -117,11 +117,11 @@ export class CallerMeter {
    * Admits jobs to the queue, all or none: each takes a pending-job slot (as `job:<id>`), and the
    * caller's slots may never exceed the analysis units left plus `cacheHits` (photos that can only
    * be answered from the cache), nor PHOTO_ANALYSIS_MAX_PENDING_JOBS. A 429 otherwise, with nothing
-   * taken. Resolves to the window the slots were counted in (what `releaseJob` needs).
+   * taken. `queuedAt` is the jobs' creation time: what `releaseJob` is told later.
    */
-  async admitJobs(jobIds: readonly string[], cacheHits: number): Promise<number | undefined> {
-    if (!this.enabled) return undefined;
-    const now = this.deps.now();
+  async admitJobs(jobIds: readonly string[], cacheHits: number, queuedAt: Date): Promise<void> {
+    if (!this.enabled) return;
+    const now = queuedAt;
     const standing = await this.deps.rateLimiter.peek(this.rules.analyses, now);
     const left = standing.allowed ? standing.remaining : 0;
     const [owner, ...others] = this.rules.jobs;
@@ -141,7 +141,6 @@ export class CallerMeter {
       }
       taken.push(jobToken(jobId));
     }
-    return slots.windowOf(now);
   }
 
   /** Gives a finished (or never queued) job's slot back; once, however often it is called. */

@@ -164,6 +164,21 @@ describe.each(adapters.jobs)("JobStore contract: %s", (_, make) => {
     expect(await store.getBatch(batchId)).toBeNull();
     expect(await store.get(id)).toBeNull();
   });
+
+  it("lets only the delivery that took the job over last move it; a final job cannot be taken over", async () => {
+    const store = await make();
+    const [one] = [job({})];
+    await store.create([one!]);
+    const later = new Date(now.getTime() + 5_000);
+    expect(await store.begin(one!.id, "receipt-1")).toMatchObject({ stage: "queued", attempt: "receipt-1" });
+    expect(await store.advance(one!.id, "decoding", {}, later, "receipt-1")).toMatchObject({ stage: "decoding" });
+    expect(await store.begin(one!.id, "receipt-2")).toMatchObject({ stage: "decoding", attempt: "receipt-2" });
+    expect(await store.advance(one!.id, "failed", { error: { status: 500, body: {} } }, later, "receipt-1")).toBeNull();
+    expect(await store.advance(one!.id, "done", { cached: false, uploadId: "u-1" }, later, "receipt-2")).toMatchObject({ stage: "done", uploadId: "u-1" });
+    expect(await store.begin(one!.id, "receipt-3")).toBeNull();
+    expect(await store.begin(randomUUID(), "receipt-1")).toBeNull();
+    expect(await store.get(one!.id)).toMatchObject({ stage: "done", attempt: "receipt-2" });
+  });
 });
 
 describe.each(adapters.connections)("ConnectionStore contract: %s", (_, make) => {

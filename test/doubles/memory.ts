@@ -387,10 +387,18 @@ export class MemoryJobStore implements JobStore {
     if (!batch) return null;
     return { batch: clone(batch), jobs: batch.jobIds.map((jobId) => this.jobs.get(jobId)).filter((job): job is Job => job !== undefined).map(clone) };
   }
-  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date()) {
+  async begin(id: string, attempt: string) {
+    takeFailure(this.failures, "begin");
+    const job = this.jobs.get(id);
+    if (!job || stageRank(job.stage) >= stageRank("done")) return null;
+    const next: Job = { ...job, attempt };
+    this.jobs.set(id, next);
+    return clone(next);
+  }
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date(), attempt?: string) {
     takeFailure(this.failures, "advance");
     const job = this.jobs.get(id);
-    if (!job || stageRank(job.stage) >= stageRank(stage)) return null;
+    if (!job || stageRank(job.stage) >= stageRank(stage) || (attempt && job.attempt !== attempt)) return null;
     const defined = Object.fromEntries(Object.entries(outcome).filter(([, value]) => value !== undefined));
     const next: Job = { ...job, ...clone(defined), stage, updatedAt: now.toISOString() };
     this.jobs.set(id, next);
