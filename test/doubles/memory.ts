@@ -416,9 +416,12 @@ export class MemoryQueue implements JobQueue {
   fail(error: unknown) {
     failNext(this.failures, "enqueue", error);
   }
-  async enqueue(jobIds: string[]) {
+  /** Each job's group, as sent. */
+  readonly groups = new Map<string, string | undefined>();
+  async enqueue(jobIds: string[], group?: string) {
     takeFailure(this.failures, "enqueue");
     this.sent.push(...jobIds);
+    for (const jobId of jobIds) this.groups.set(jobId, group);
   }
 }
 

@@ -43,6 +43,10 @@ describe("submitJobs", () => {
       [1, "queued", batch!.id],
     ]);
     expect(queue.sent).toEqual(created.map((job) => job.id));
+    // One group per caller (the queue serves callers fairly by it), naming nobody.
+    const groups = created.map((job) => queue.groups.get(job.id));
+    expect(groups[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(groups[1]).toBe(groups[0]);
     expect(jobs.batches.get(batch!.id)!.jobIds).toEqual(created.map((job) => job.id));
     expect(created.map((job) => staging.objects.get(job.stagingKey))).toEqual([photoA, photoB]);
   });

@@ -109,6 +109,23 @@ describe("LocalJobQueue", () => {
     await queue.close();
   });
 
+  it("serves groups fairly: a caller's first job goes out at the next free slot, ahead of another caller's backlog", async () => {
+    const queue = new LocalJobQueue({ concurrency: 2 });
+    const order: string[] = [];
+    queue.attach(async (event) => {
+      order.push((JSON.parse(event.Records[0]!.body) as { job_id: string }).job_id);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { batchItemFailures: [] };
+    });
+    await queue.enqueue(Array.from({ length: 30 }, (_, index) => `flood-${index}`), "flooder");
+    await queue.enqueue(["first"], "someone-else");
+    await queue.idle();
+    // Two of the flood's were out when "first" arrived; it went out at the next free slot.
+    expect(order.indexOf("first")).toBeLessThanOrEqual(2);
+    expect(order).toHaveLength(31);
+    await queue.close();
+  });
+
   describe("with a file", () => {
     it("keeps waiting messages across a stop and delivers them at the next start", async () => {
       const file = join(dir, "queue.json");
