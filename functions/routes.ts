@@ -143,8 +143,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     memoryMb: 512,
     timeoutSeconds: 20,
     access: {
-      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"], batch: ["PutItem", "DeleteItem"] },
+      // Admission (shared/usecases/meter.ts): the caller's counters, and the exact-match index for photos that can only be cache hits.
+      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"], batch: ["PutItem", "DeleteItem"], counter: ["GetItem", "BatchGetItem", "UpdateItem"], stats: ["UpdateItem"] },
+      indexes: ["byFileHash"],
       objects: { staging: ["PutObject", "DeleteObject"] },
+      settings: true,
       queue: true,
     },
   },

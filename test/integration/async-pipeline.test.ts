@@ -282,25 +282,31 @@ describe("signed-in callers", () => {
 });
 
 describe("rate limiting of batches", () => {
-  it("charges one unit per photo that needs a vision call: past the allowance only the excess fails with the upload's 429, cache hits are free", async () => {
+  it("admits no more photos than the units left plus cache hits (429, nothing queued), then charges one unit per photo that needs a vision call; cache hits are free", async () => {
     const local = await service({ env: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "3" } });
     // One unit spent synchronously: 2 remain.
     expect((await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-limited" }) })).status).toBe(201);
     const fresh = await distinctImages(4, 99);
-    const batch = await accepted(
-      await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: coffee }, ...fresh.map((bytes) => ({ bytes, type: "image/png" }))], { fingerprint: "fp-limited" }) }),
-    );
+    const batchOf = (photos: Buffer[]) =>
+      fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: coffee }, ...photos.map((bytes) => ({ bytes, type: "image/png" }))], { fingerprint: "fp-limited" }) });
+    // 4 new photos for 2 units: refused whole, with the upload's 429 body, before anything is stored or queued.
+    const depth = local.queue.depth;
+    const refused = await batchOf(fresh);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: "Rate limit exceeded", retry_after: expect.any(Number) });
+    expect(local.queue.depth).toBe(depth);
+    // 2 new photos and the cached one fit.
+    const batch = await accepted(await batchOf(fresh.slice(0, 2)));
     await local.queue.idle();
-    const status = (await (await fetch(batch.status_url)).json()) as { items: { index: number; status: string; cached?: boolean; error?: { status: number; body: Record<string, unknown> } }[] };
+    const status = (await (await fetch(batch.status_url)).json()) as { items: { index: number; status: string; cached?: boolean }[] };
     expect(status.items[0]).toMatchObject({ status: "done", cached: true }); // the same coffee photo: free
-    const fresh429 = status.items.slice(1).filter((item) => item.status === "failed");
-    expect(status.items.slice(1).filter((item) => item.status === "done")).toHaveLength(2);
-    expect(fresh429).toHaveLength(2);
-    for (const item of fresh429) expect(item.error).toMatchObject({ status: 429, body: { error: "Rate limit exceeded", retry_after: expect.any(Number) } });
+    expect(status.items.slice(1).map((item) => item.status)).toEqual(["done", "done"]);
     const settings = await local.deps.settings();
     const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-limited", ipAddress: "127.0.0.1" }, settings), new Date());
     // The allowance is spent, by exactly 3 units (a refused peek's `used` counts the request it imagines).
     expect(standing).toMatchObject({ allowed: false, used: 4 });
+    // Nothing left, nothing new queued.
+    expect((await batchOf(fresh.slice(2, 3))).status).toBe(429);
   });
 });
 
@@ -364,12 +370,13 @@ describe("at-least-once delivery", () => {
           getBatch: deps.jobs!.getBatch.bind(deps.jobs),
           create: deps.jobs!.create.bind(deps.jobs),
           remove: deps.jobs!.remove.bind(deps.jobs),
-          advance: async (id, stage, outcome, now) => {
+          begin: deps.jobs!.begin.bind(deps.jobs),
+          advance: async (id, stage, outcome, now, attempt) => {
             if (stage === "done" && !failedOnce) {
               failedOnce = true;
               throw Object.assign(new Error("connection reset"), { code: "ECONNRESET" });
             }
-            return deps.jobs!.advance(id, stage, outcome, now);
+            return deps.jobs!.advance(id, stage, outcome, now, attempt);
           },
         },
       }),
