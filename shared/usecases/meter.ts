@@ -1,7 +1,7 @@
 import type { Settings } from "../config/settings.js";
 import { RateLimitedError } from "../domain/errors.js";
 import type { Caller } from "../domain/types.js";
-import { rateLimitRules, statusOf, type RateLimitRule, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import { rateLimitRules, statusOf, type RateLimitDecision, type RateLimitRule, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import { countEvent, type AppDeps } from "./deps.js";
 
 /*
@@ -51,6 +51,8 @@ export const PENDING_JOB_LIFETIME_SECONDS = 3600;
 /** One caller's meter for one request. */
 export class CallerMeter {
   private readonly rules: Record<Budget, RateLimitRule[]>;
+  /** The one look at the analysis units this request takes (report and requireStanding share it). */
+  private standing?: Promise<RateLimitDecision>;
 
   constructor(
     private readonly deps: AppDeps,
@@ -68,7 +70,13 @@ export class CallerMeter {
   /** Where the caller stands in analysis units (reads only, refuses nothing): what a cached answer reports. */
   async report(): Promise<RateLimitStatus | undefined> {
     if (!this.enabled) return undefined;
-    return statusOf(await this.deps.rateLimiter.peek(this.rules.analyses, this.deps.now()));
+    return statusOf(await this.look());
+  }
+
+  /** Reads the analysis units once per request (one round trip), however many steps ask. */
+  private look(): Promise<RateLimitDecision> {
+    this.standing ??= this.deps.rateLimiter.peek(this.rules.analyses, this.deps.now());
+    return this.standing;
   }
 
   /**
@@ -77,7 +85,7 @@ export class CallerMeter {
    */
   async requireStanding(): Promise<RateLimitStatus | undefined> {
     if (!this.enabled) return undefined;
-    const standing = await this.deps.rateLimiter.peek(this.rules.analyses, this.deps.now());
+    const standing = await this.look();
     if (!standing.allowed) return this.refuse(standing);
     return statusOf(standing);
   }

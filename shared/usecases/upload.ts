@@ -80,15 +80,16 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const meter = await meterOf(deps, input.caller, settings);
   const claimKey = photo.fileHash + variantSuffix(variant);
   await stage("matching");
-  // Refused bytes and the exact-match cache are independent reads: one round trip.
-  const [, exact] = await Promise.all([
+  // Refused bytes, the exact-match cache and the caller's standing are independent reads: one round trip.
+  const [, exact, status] = await Promise.all([
     refuseKnownBlocked(deps, settings, meter, photo.fileHash, quotaToken),
     deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key),
+    meter.report(),
   ]);
   const answer = (from: Photo, analysis: Analysis, match: Match) => answerFrom(deps, { settings, input, requestId }, from, analysis, match);
   if (exact) {
-    // The answer and the caller's standing (read only: an exact hit is free) at once.
-    const [hit, status] = await Promise.all([answer(photo, exact, EXACT), meter.report()]);
+    // An exact hit is free: it reports where the caller stands, and refuses nothing.
+    const hit = await answer(photo, exact, EXACT);
     if (hit) return status ? { ...hit, rateLimit: status } : hit;
   }
 
