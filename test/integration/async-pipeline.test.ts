@@ -390,3 +390,39 @@ describe("at-least-once delivery", () => {
     await expectOneAnalysisAndUpload(local.deps, photo!, status.analysis.id);
   });
 });
+
+describe("fair service between callers", () => {
+  it("a caller's backlog does not hold back another caller's first job, and their flood past the pending-job cap is refused", async () => {
+    const local = await service({ env: { PHOTO_ANALYSIS_MAX_PENDING_JOBS: "20" } });
+    // Every analysis takes the provider a second: the flooder's 20 jobs are 5 rounds of the queue's 4 slots.
+    fake.behaviours = [{ kind: "suggestions", delayMs: 1_000 }];
+    try {
+      const photos = await distinctImages(31, 5150);
+      const batchOf = (slice: Buffer[]) =>
+        fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form(slice.map((bytes) => ({ bytes, type: "image/png" })), { fingerprint: "fp-flooder" }) });
+      const flood = [await accepted(await batchOf(photos.slice(0, 10))), await accepted(await batchOf(photos.slice(10, 20)))];
+      expect((await batchOf(photos.slice(20, 30))).status).toBe(429);
+      const started = performance.now();
+      const quiet = await accepted(
+        await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: photos[30]!, type: "image/png" }], { fingerprint: "fp-quiet" }), headers: { prefer: "respond-async" } }),
+      );
+      for (;;) {
+        const { status } = (await (await fetch(quiet.status_url)).json()) as { status: string };
+        if (status === "done") break;
+        expect(status).not.toBe("failed");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const waited = performance.now() - started;
+      const floodDone = (
+        await Promise.all(flood.map(async (batch) => ((await (await fetch(batch.status_url)).json()) as { items: { status: string }[] }).items))
+      ).flat().filter((item) => item.status === "done").length;
+      await local.queue.idle();
+      // First come, first served would finish all 20 of the flood's first (about 5 s); served fairly, the quiet
+      // caller's job goes out at the first free slot (about 2 s). Generous bounds: the machine may be busy.
+      expect(floodDone).toBeLessThan(16);
+      expect(waited).toBeLessThan(10_000);
+    } finally {
+      fake.behaviours = [{ kind: "suggestions" }];
+    }
+  });
+});
