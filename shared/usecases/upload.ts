@@ -86,7 +86,9 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key),
     meter.report(),
   ]);
-  const answer = (from: Photo, analysis: Analysis, match: Match) => answerFrom(deps, { settings, input, requestId }, from, analysis, match);
+  // A new upload of the caller's on a stored analysis keeps a copy of the image: it spends the upload budget (once per request).
+  const answer = (from: Photo, analysis: Analysis, match: Match) =>
+    answerFrom(deps, { settings, input, requestId, storing: () => meter.spend("uploads", quotaToken) }, from, analysis, match);
   if (exact) {
     // An exact hit is free: it reports where the caller stands, and refuses nothing.
     const hit = await answer(photo, exact, EXACT);
@@ -173,10 +175,18 @@ async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string
 
 /**
  * A stored analysis answers the caller: from their own earlier upload on it when they have one (one
- * more use), else through a new upload of theirs. Null when the analysis vanished meanwhile.
+ * more use, free), else through a new upload of theirs (`storing` first: it keeps an image). Null when
+ * the analysis vanished meanwhile.
  */
-async function answerFrom(deps: AppDeps, request: RequestContext & { settings: Settings }, photo: Photo, analysis: Analysis, match: Match): Promise<UploadOutcome | null> {
+async function answerFrom(
+  deps: AppDeps,
+  request: RequestContext & { settings: Settings; storing(): Promise<void> },
+  photo: Photo,
+  analysis: Analysis,
+  match: Match,
+): Promise<UploadOutcome | null> {
   const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now());
+  if (!own) await request.storing();
   const made = own ? { upload: own, cached: true } : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
   if (!made) return null;
   await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });

@@ -219,6 +219,17 @@ describe("analyzeUpload", () => {
     expect([vision.calls, moderator.calls, counters.total("uploads:fp:fp-unit"), counters.total("fp:fp-unit")]).toEqual([1, 4, 4, 1]);
   });
 
+  it("spends the upload budget, not a unit, on a new upload of the caller's on someone else's analysis (it keeps a copy of the image); repeats of their own stay free", async () => {
+    const { deps, counters } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "1" } });
+    const stranger = { ...caller, fingerprint: "fp-copier" };
+    await analyzeUpload(deps, { bytes: photoA!, caller });
+    await analyzeUpload(deps, { bytes: photoB!, caller: { ...caller, fingerprint: "fp-second" } });
+    expect((await analyzeUpload(deps, { bytes: photoA!, caller: stranger })).cached).toBe(false);
+    expect([counters.total("uploads:fp:fp-copier"), counters.total("fp:fp-copier")]).toEqual([1, 0]);
+    expect((await analyzeUpload(deps, { bytes: photoA!, caller: stranger })).cached).toBe(true);
+    await expect(analyzeUpload(deps, { bytes: photoB!, caller: stranger })).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
   it("answers from the fallback chain when the first provider fails", async () => {
     captureLogs(); // this path logs on purpose
     const first = new ScriptedVision([providerFailure("first down")], "first");
