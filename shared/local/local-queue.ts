@@ -71,6 +71,9 @@ export class LocalJobQueue implements JobQueue {
   private inFlight = 0;
   /** Messages whose delivery is under way (the fair share counts them per group). */
   private readonly inFlightMessages = new Map<Message, number>();
+  /** When each group was last given a slot (a running count), for round robin between equally busy groups. */
+  private readonly lastServed = new Map<string | undefined, number>();
+  private served = 0;
   private paused = false;
   private closed = false;
   private timer?: NodeJS.Timeout;
@@ -158,7 +161,9 @@ export class LocalJobQueue implements JobQueue {
     clearTimeout(this.timer);
     if (this.paused || this.closed || !this.consumer) return;
     const now = Date.now();
-    for (let message = this.nextFair(now); message && this.inFlight < this.concurrency; message = this.nextFair(now)) {
+    while (this.inFlight < this.concurrency) {
+      const message = this.nextFair(now);
+      if (!message) break;
       const delivery = this.deliver(message, this.consumer);
       this.running.add(delivery);
       void delivery.finally(() => this.running.delete(delivery));
@@ -168,7 +173,11 @@ export class LocalJobQueue implements JobQueue {
     if (Number.isFinite(next)) this.timer = setTimeout(() => this.pump(), next - now).unref();
   }
 
-  /** The oldest visible message of the group with the fewest deliveries under way (messages without a group form one group). */
+  /**
+   * The oldest visible message of the group with the fewest deliveries under way, and among those the
+   * group served longest ago (a group never served first): round robin between equally busy groups.
+   * Messages without a group form one group.
+   */
   private nextFair(now: number): Message | undefined {
     const busy = new Map<string | undefined, number>();
     const waiting = new Map<string | undefined, Message>();
@@ -179,10 +188,17 @@ export class LocalJobQueue implements JobQueue {
       }
       if (!waiting.has(message.group)) waiting.set(message.group, message);
     }
+    const rank = (group: string | undefined) => [busy.get(group) ?? 0, this.lastServed.get(group) ?? -1] as const;
     let best: Message | undefined;
     for (const [group, message] of waiting) {
-      if (!best || (busy.get(group) ?? 0) < (busy.get(best.group) ?? 0)) best = message;
+      if (!best) {
+        best = message;
+        continue;
+      }
+      const [mine, theirs] = [rank(group), rank(best.group)];
+      if (mine[0] < theirs[0] || (mine[0] === theirs[0] && mine[1] < theirs[1])) best = message;
     }
+    if (best) this.lastServed.set(best.group, ++this.served);
     return best;
   }
 
@@ -260,6 +276,7 @@ export class LocalJobQueue implements JobQueue {
   private remove(message: Message): void {
     const index = this.messages.indexOf(message);
     if (index >= 0) this.messages.splice(index, 1);
+    if (!this.messages.some((other) => other.group === message.group)) this.lastServed.delete(message.group);
     if (!this.messages.length) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

@@ -94,7 +94,8 @@ export class CallerMeter {
   async spend(budget: "uploads" | "tickets", token: string): Promise<void> {
     if (!this.enabled) return;
     const decision = await this.deps.rateLimiter.acquire(this.rules[budget], this.deps.now(), token);
-    if (!decision.allowed) await this.refuse(decision);
+    // A refused ticket is not a refused upload: the dashboard's count of rate-limited uploads leaves it out.
+    if (!decision.allowed) await this.refuse(decision, budget !== "tickets");
   }
 
   /**
@@ -157,8 +158,8 @@ export class CallerMeter {
     await slots.release(this.rules.jobs.map((rule) => rule.key), slots.windowOf(queuedAt), jobToken(jobId)).catch((error) => console.error("pending-job release failed", error));
   }
 
-  private async refuse(decision: { used: number; limit: number; retryAfterSeconds: number }): Promise<never> {
-    await countEvent(this.deps, { kind: "rate_limited" });
+  private async refuse(decision: { used: number; limit: number; retryAfterSeconds: number }, counted = true): Promise<never> {
+    if (counted) await countEvent(this.deps, { kind: "rate_limited" });
     throw new RateLimitedError(decision.used, decision.limit, decision.retryAfterSeconds, this.deps.rateLimitNote);
   }
 }

@@ -126,6 +126,24 @@ describe("LocalJobQueue", () => {
     await queue.close();
   });
 
+  it("takes turns between equally busy groups: a new caller is not starved by several flooding ones", async () => {
+    const queue = new LocalJobQueue({ concurrency: 2 });
+    const order: string[] = [];
+    queue.attach(async (event) => {
+      order.push((JSON.parse(event.Records[0]!.body) as { job_id: string }).job_id);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { batchItemFailures: [] };
+    });
+    for (const flooder of ["a", "b", "c", "d"]) await queue.enqueue(Array.from({ length: 8 }, (_, index) => `${flooder}-${index}`), flooder);
+    await queue.enqueue(["first"], "someone-else");
+    await queue.idle();
+    // "a" took both slots before the others arrived; then every group has one turn, the new one among them
+    // (first come, first served it would be last, after 32 jobs).
+    expect(order.slice(0, 6).map((id) => id[0]).sort()).toEqual(["a", "a", "b", "c", "d", "f"]);
+    expect(order.slice(6, 10).map((id) => id[0]).sort()).toEqual(["a", "b", "c", "d"]);
+    await queue.close();
+  });
+
   describe("with a file", () => {
     it("keeps waiting messages across a stop and delivers them at the next start", async () => {
       const file = join(dir, "queue.json");
