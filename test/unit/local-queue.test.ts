@@ -52,6 +52,18 @@ function consumer(answer: (delivery: Delivery) => "ok" | "fail" | "never" | "thr
   return { deliveries, consume };
 }
 
+/** A two-slot queue whose consumer takes 10 ms a job and records the order jobs went out in. */
+function recordingOrder() {
+  const queue = new LocalJobQueue({ concurrency: 2 });
+  const order: string[] = [];
+  queue.attach(async (event) => {
+    order.push((JSON.parse(event.Records[0]!.body) as { job_id: string }).job_id);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    return { batchItemFailures: [] };
+  });
+  return { queue, order };
+}
+
 const silenced = async <T>(run: () => Promise<T>): Promise<T> => {
   const original = console.error;
   console.error = () => {};
@@ -110,13 +122,7 @@ describe("LocalJobQueue", () => {
   });
 
   it("serves groups fairly: a caller's first job goes out at the next free slot, ahead of another caller's backlog", async () => {
-    const queue = new LocalJobQueue({ concurrency: 2 });
-    const order: string[] = [];
-    queue.attach(async (event) => {
-      order.push((JSON.parse(event.Records[0]!.body) as { job_id: string }).job_id);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      return { batchItemFailures: [] };
-    });
+    const { queue, order } = recordingOrder();
     await queue.enqueue(Array.from({ length: 30 }, (_, index) => `flood-${index}`), "flooder");
     await queue.enqueue(["first"], "someone-else");
     await queue.idle();
@@ -127,13 +133,7 @@ describe("LocalJobQueue", () => {
   });
 
   it("takes turns between equally busy groups: a new caller is not starved by several flooding ones", async () => {
-    const queue = new LocalJobQueue({ concurrency: 2 });
-    const order: string[] = [];
-    queue.attach(async (event) => {
-      order.push((JSON.parse(event.Records[0]!.body) as { job_id: string }).job_id);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      return { batchItemFailures: [] };
-    });
+    const { queue, order } = recordingOrder();
     for (const flooder of ["a", "b", "c", "d"]) await queue.enqueue(Array.from({ length: 8 }, (_, index) => `${flooder}-${index}`), flooder);
     await queue.enqueue(["first"], "someone-else");
     await queue.idle();
