@@ -113,9 +113,12 @@ describe("runJob", () => {
     const [job] = (await submitJobs(deps, { caller, photos: [{ bytes: photoA! }], batch: false })).jobs;
     // The first delivery waits on the provider; the queue gives up on it and delivers again.
     const abandoned = runJob(deps, job!.id, { attempt: "receipt-1", failureOf: (error) => jobFailureOf(error, job!.id, true) });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    await until(() => vision.calls === 1); // the first delivery is at the provider, holding the photo's claim
     const redelivery = runJob(deps, job!.id, { attempt: "receipt-2", failureOf: retryNever });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => jobs.jobs.get(job!.id)?.attempt === "receipt-2");
     vision.gate = undefined;
     release();
     await Promise.all([abandoned, redelivery]);
