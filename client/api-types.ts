@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Queue 1 to 10 photos for analysis; follow them with GET status_url or the events_url WebSocket
-         * @description A part that is not a usable photo fails its own item (with the 400 the upload would answer), not the batch. Each photo that needs a vision call takes one unit of the caller's hourly allowance; past it, those photos fail with the upload's 429.
+         * @description A part that is not a usable photo fails its own item (with the 400 the upload would answer), not the batch. Each photo that needs a vision call takes one unit of the caller's hourly allowance when it runs; a batch with more such photos than the caller has units left (minus their jobs still waiting), or past the cap on waiting jobs, is refused whole with the upload's 429, and nothing is queued.
          */
         post: operations["batch"];
         delete?: never;
@@ -947,6 +947,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FieldErrors"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
+                    /** @description Analyses allowed per hour */
+                    "RateLimit-Limit"?: string;
+                    /** @description Analyses left in the window */
+                    "RateLimit-Remaining"?: string;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: string;
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Analysis or storage failed */

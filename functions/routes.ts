@@ -71,7 +71,7 @@ const ANALYSIS: FunctionAccess = {
     ownerIndex: ["GetItem", "BatchWriteItem"],
     phashSegment: ["Query", "BatchWriteItem"],
     claim: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
-    counter: ["GetItem", "UpdateItem"],
+    counter: ["GetItem", "BatchGetItem", "UpdateItem"],
     blocked: ["GetItem", "PutItem"],
     stats: ["UpdateItem"],
   },
@@ -143,8 +143,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     memoryMb: 512,
     timeoutSeconds: 20,
     access: {
-      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"], batch: ["PutItem", "DeleteItem"] },
+      // Admission (shared/usecases/meter.ts): the caller's counters, and the exact-match index for photos that can only be cache hits.
+      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"], batch: ["PutItem", "DeleteItem"], counter: ["GetItem", "BatchGetItem", "UpdateItem"], stats: ["UpdateItem"] },
+      indexes: ["byFileHash"],
       objects: { staging: ["PutObject", "DeleteObject"] },
+      settings: true,
       queue: true,
     },
   },
@@ -176,7 +179,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./upload-url/handler.js")).createUploadUrlHandler,
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: { items: { counter: ["GetItem", "UpdateItem"], intent: ["PutItem"] }, objects: { staging: ["PutObject"] }, settings: true },
+    access: { items: { counter: ["GetItem", "BatchGetItem", "UpdateItem"], intent: ["PutItem"] }, objects: { staging: ["PutObject"] }, settings: true },
   },
   {
     id: "Health",
@@ -409,7 +412,7 @@ export const WEBSOCKET_ROUTES: readonly {
     entry: "functions/events-connect/handler.ts",
     factory: async () => (await import("./events-connect/handler.js")).createEventsConnectHandler,
     // Counted against the caps per address and per caller (counter items), then remembered.
-    access: { items: { connection: ["PutItem"], counter: ["GetItem", "UpdateItem"] } },
+    access: { items: { connection: ["PutItem"], counter: ["GetItem", "BatchGetItem", "UpdateItem"] } },
   },
   {
     id: "EventsDisconnect",
@@ -427,7 +430,7 @@ export const WEBSOCKET_ROUTES: readonly {
     // The connection's owner, the job or batch it names (and their records), then the subscription.
     // Each message and each new topic counted (counter items); a connection past its message rate is ended.
     access: {
-      items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"], counter: ["GetItem", "UpdateItem"] },
+      items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"], counter: ["GetItem", "BatchGetItem", "UpdateItem"] },
       events: true,
       closeConnections: true,
     },

@@ -130,14 +130,14 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: "batch",
           summary: "Queue 1 to 10 photos for analysis; follow them with GET status_url or the events_url WebSocket",
           description:
-            "A part that is not a usable photo fails its own item (with the 400 the upload would answer), not the batch. Each photo that needs a vision call takes one unit of the caller's hourly allowance; past it, those photos fail with the upload's 429.",
+            "A part that is not a usable photo fails its own item (with the 400 the upload would answer), not the batch. Each photo that needs a vision call takes one unit of the caller's hourly allowance when it runs; a batch with more such photos than the caller has units left (minus their jobs still waiting), or past the cap on waiting jobs, is refused whole with the upload's 429, and nothing is queued.",
           requestBody: {
             required: true,
             content: { "multipart/form-data": { schema: component("BatchForm") }, "application/json": { schema: component("BatchUploads") } },
           },
           responses: {
             202: json(component("AcceptedBatch"), "Queued", { ...requestIdHeader, Location: header("The status URL") }),
-            ...pick(400, 401, 500),
+            ...pick(400, 401, 429, 500),
             413: json(component("FieldErrors"), "A body over the parsing limits (JSON 64 KB, a form 10 MB)", requestIdHeader),
           },
         },

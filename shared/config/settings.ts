@@ -84,6 +84,12 @@ export const settingsSchema = z.object({
   PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: withDefault(booleanString, true),
   /** Anonymous uploads one IP address may make per hour, in anonymous quotas (fingerprints rotate; addresses rarely do). */
   PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER: withDefault(positiveInt, 4),
+  /** Photos a caller may have decoded and moderated per hour, in analysis allowances (near-duplicate hits included; exact-byte hits are not decoded). */
+  PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: withDefault(positiveInt, 4),
+  /** Jobs (async uploads, batch photos) a caller may have queued and unfinished at once (per IP: times the IP multiplier). */
+  PHOTO_ANALYSIS_MAX_PENDING_JOBS: withDefault(positiveInt, 20),
+  /** Seconds a photo whose billed analysis failed is answered with that failure instead of being sent to the provider again. */
+  PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS: withDefault(wholeNumber().check(...between(0, 86_400)), 300),
   PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: withDefault(positiveNumber, 10),
   /**
    * Largest file accepted in the request body itself. API Gateway hands Lambda the body base64-encoded and a

@@ -150,14 +150,17 @@ export class AnalysisFailedError extends AppError {
   readonly code = "analysis_failed";
   /** True for failures worth retrying: rate limits, server errors, timeouts, dropped connections. */
   readonly retryable: boolean;
+  /** True when a provider's reply arrived (the call was billed) and was unusable: the caller's unit is not given back. */
+  readonly billed: boolean;
 
   constructor(
     readonly detail: string,
-    options?: { cause?: unknown; retryable?: boolean },
+    options?: { cause?: unknown; retryable?: boolean; billed?: boolean },
   ) {
     super(detail, options);
     this.name = "AnalysisFailedError";
     this.retryable = options?.retryable ?? false;
+    this.billed = options?.billed ?? false;
   }
 }
 

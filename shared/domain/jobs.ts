@@ -38,6 +38,8 @@ export interface Job {
   /** The caller's upload that answers the job, once done. */
   uploadId?: string;
   error?: JobFailure;
+  /** The delivery running the job now (its receipt): only its writes move the job (an abandoned delivery's are refused). */
+  attempt?: string;
   createdAt: string;
   updatedAt: string;
   expiresAt: string;

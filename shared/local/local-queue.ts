@@ -45,6 +45,8 @@ interface Message {
   visibleAt: number;
   /** The current delivery's receipt: only it may delete the message. */
   receipt?: string;
+  /** Whose job it is (JobQueue.enqueue's group): deliveries are shared fairly between groups. */
+  group?: string;
 }
 
 /**
@@ -55,6 +57,9 @@ interface Message {
  * would be, and its message delivered again. With a `file`, messages outlive the process: a
  * server stopped or killed with jobs waiting or running delivers them when it starts again
  * (a delivery under way when it died is hidden until its visibility timeout ends, as in SQS).
+ * Callers are served fairly, as SQS fair queues serve message groups: a free slot goes to the
+ * oldest visible message of the group with the fewest deliveries under way, so one caller's
+ * backlog delays another caller's first job by at most one delivery, not by the whole backlog.
  */
 export class LocalJobQueue implements JobQueue {
   readonly deadLetters: DeadLetter[] = [];
@@ -64,6 +69,11 @@ export class LocalJobQueue implements JobQueue {
   private readonly concurrency: number;
   private consumer?: QueueConsumer;
   private inFlight = 0;
+  /** Messages whose delivery is under way (the fair share counts them per group). */
+  private readonly inFlightMessages = new Map<Message, number>();
+  /** When each group was last given a slot (a running count), for round robin between equally busy groups. */
+  private readonly lastServed = new Map<string | undefined, number>();
+  private served = 0;
   private paused = false;
   private closed = false;
   private timer?: NodeJS.Timeout;
@@ -97,9 +107,9 @@ export class LocalJobQueue implements JobQueue {
   }
 
   /** Resolves once the messages are kept (written to the file, when there is one), as SendMessage does. */
-  async enqueue(jobIds: string[]): Promise<void> {
+  async enqueue(jobIds: string[], group?: string): Promise<void> {
     if (this.closed) throw new Error("The local job queue is closed");
-    const sent = jobIds.map((jobId): Message => ({ messageId: randomUUID(), body: JSON.stringify({ job_id: jobId } satisfies JobMessage), sentAt: Date.now(), receiveCount: 0, visibleAt: 0 }));
+    const sent = jobIds.map((jobId): Message => ({ messageId: randomUUID(), body: JSON.stringify({ job_id: jobId } satisfies JobMessage), sentAt: Date.now(), receiveCount: 0, visibleAt: 0, ...(group ? { group } : {}) }));
     this.messages.push(...sent);
     try {
       await this.save();
@@ -151,9 +161,9 @@ export class LocalJobQueue implements JobQueue {
     clearTimeout(this.timer);
     if (this.paused || this.closed || !this.consumer) return;
     const now = Date.now();
-    for (const message of this.messages) {
-      if (this.inFlight >= this.concurrency) break;
-      if (message.visibleAt > now || this.handingOver.has(message)) continue;
+    while (this.inFlight < this.concurrency) {
+      const message = this.nextFair(now);
+      if (!message) break;
       const delivery = this.deliver(message, this.consumer);
       this.running.add(delivery);
       void delivery.finally(() => this.running.delete(delivery));
@@ -161,6 +171,35 @@ export class LocalJobQueue implements JobQueue {
     // Wake up when the next hidden message becomes visible again.
     const next = Math.min(...this.messages.filter((message) => message.visibleAt > now).map((message) => message.visibleAt));
     if (Number.isFinite(next)) this.timer = setTimeout(() => this.pump(), next - now).unref();
+  }
+
+  /**
+   * The oldest visible message of the group with the fewest deliveries under way, and among those the
+   * group served longest ago (a group never served first): round robin between equally busy groups.
+   * Messages without a group form one group.
+   */
+  private nextFair(now: number): Message | undefined {
+    const busy = new Map<string | undefined, number>();
+    const waiting = new Map<string | undefined, Message>();
+    for (const message of this.messages) {
+      if (message.visibleAt > now || this.handingOver.has(message)) {
+        busy.set(message.group, (busy.get(message.group) ?? 0) + (this.inFlightMessages.get(message) ?? 0));
+        continue;
+      }
+      if (!waiting.has(message.group)) waiting.set(message.group, message);
+    }
+    const rank = (group: string | undefined) => [busy.get(group) ?? 0, this.lastServed.get(group) ?? -1] as const;
+    let best: Message | undefined;
+    for (const [group, message] of waiting) {
+      if (!best) {
+        best = message;
+        continue;
+      }
+      const [mine, theirs] = [rank(group), rank(best.group)];
+      if (mine[0] < theirs[0] || (mine[0] === theirs[0] && mine[1] < theirs[1])) best = message;
+    }
+    if (best) this.lastServed.set(best.group, ++this.served);
+    return best;
   }
 
   private async deliver(message: Message, consumer: QueueConsumer): Promise<void> {
@@ -171,6 +210,7 @@ export class LocalJobQueue implements JobQueue {
     // What the file says if the server dies during this delivery: hidden for one visibility timeout.
     message.visibleAt = Date.now() + this.visibilityTimeoutMs;
     this.inFlight += 1;
+    this.inFlightMessages.set(message, (this.inFlightMessages.get(message) ?? 0) + 1);
     // Kept before the consumer runs: a server killed now redelivers after the timeout and counts this delivery.
     // Until the consumer has it the message stays hidden, however long the write takes: a slow disk
     // used to let the timeout lapse here and the same message go out a second time beside this one.
@@ -195,6 +235,9 @@ export class LocalJobQueue implements JobQueue {
     } finally {
       clearTimeout(timer);
       this.inFlight -= 1;
+      const running = (this.inFlightMessages.get(message) ?? 1) - 1;
+      if (running) this.inFlightMessages.set(message, running);
+      else this.inFlightMessages.delete(message);
     }
     // A later delivery owns the message now (this one outlived the visibility timeout): its result decides.
     if (message.receipt === receipt) {
@@ -233,6 +276,7 @@ export class LocalJobQueue implements JobQueue {
   private remove(message: Message): void {
     const index = this.messages.indexOf(message);
     if (index >= 0) this.messages.splice(index, 1);
+    if (!this.messages.some((other) => other.group === message.group)) this.lastServed.delete(message.group);
     if (!this.messages.length) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

@@ -19,7 +19,9 @@ export interface JobMessage {
 
 /**
  * Jobs to the worker through SQS; entries SQS reports as failed are sent once more, then it is an
- * error. The SDK is loaded on first use: only the functions that queue pay for it at start.
+ * error. The SDK is loaded on first use: only the functions that queue pay for it at start. Each
+ * message carries its caller's group as MessageGroupId: on a standard queue that makes it a fair
+ * queue (a caller with a backlog is served after quiet callers), with no ordering or throughput cost.
  */
 export class SqsJobQueue implements JobQueue {
   private client?: SQSClient;
@@ -29,7 +31,7 @@ export class SqsJobQueue implements JobQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(jobIds: string[]): Promise<void> {
+  async enqueue(jobIds: string[], group?: string): Promise<void> {
     const sdk = sqsSdk();
     this.client ??= this.makeClient(sdk);
     const client = this.client;
@@ -40,7 +42,11 @@ export class SqsJobQueue implements JobQueue {
         const answer = await client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: pending.map((jobId) => ({ Id: jobId.replace(/[^\w-]/g, "_"), MessageBody: JSON.stringify({ job_id: jobId } satisfies JobMessage) })),
+            Entries: pending.map((jobId) => ({
+              Id: jobId.replace(/[^\w-]/g, "_"),
+              MessageBody: JSON.stringify({ job_id: jobId } satisfies JobMessage),
+              ...(group ? { MessageGroupId: group } : {}),
+            })),
           }),
         );
         const failed = new Set((answer.Failed ?? []).map((entry) => entry.Id));

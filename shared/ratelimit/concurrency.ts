@@ -21,7 +21,7 @@ export class ConcurrencyLimiter {
   async acquire(rules: RateLimitRule[], now: Date, token: string): Promise<ConcurrencyDecision> {
     const window = this.windowOf(now);
     const expiresAt = window + 3 * this.lifetimeSeconds;
-    const previous = await Promise.all(rules.map((rule) => this.counters.read(rule.key, window - this.lifetimeSeconds)));
+    const previous = await this.counters.readMany(rules.map((rule) => ({ key: rule.key, windowStart: window - this.lifetimeSeconds })));
     const taken: RateLimitRule[] = [];
     for (const [index, rule] of rules.entries()) {
       const room = rule.limit - previous[index]!;
@@ -41,9 +41,16 @@ export class ConcurrencyLimiter {
    */
   async peek(rules: RateLimitRule[], now: Date): Promise<ConcurrencyDecision> {
     const window = this.windowOf(now);
-    const counts = await Promise.all(rules.map((rule) => Promise.all([this.counters.read(rule.key, window - this.lifetimeSeconds), this.counters.read(rule.key, window)])));
-    const full = rules.findIndex((rule, index) => counts[index]![0] + counts[index]![1] >= rule.limit);
+    const held = await this.held(rules.map((rule) => rule.key), now);
+    const full = rules.findIndex((rule, index) => held[index]! >= rule.limit);
     return full === -1 ? { allowed: true, window } : { allowed: false, rule: rules[full]! };
+  }
+
+  /** How many slots each key holds now (one round trip for all). */
+  async held(keys: readonly string[], now: Date): Promise<number[]> {
+    const window = this.windowOf(now);
+    const counts = await this.counters.readMany(keys.flatMap((key) => [{ key, windowStart: window - this.lifetimeSeconds }, { key, windowStart: window }]));
+    return keys.map((_, index) => counts[2 * index]! + counts[2 * index + 1]!);
   }
 
   /** Gives `token`'s slots back (once, however often it is called). */
@@ -51,7 +58,8 @@ export class ConcurrencyLimiter {
     await Promise.all(keys.map((key) => this.counters.decrement(key, window, token)));
   }
 
-  private windowOf(now: Date): number {
+  /** The window a slot taken at `when` is counted in (what `release` needs). */
+  windowOf(now: Date): number {
     return Math.floor(now.getTime() / 1000 / this.lifetimeSeconds) * this.lifetimeSeconds;
   }
 }

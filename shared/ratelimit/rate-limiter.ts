@@ -6,6 +6,8 @@ import type { Caller } from "../domain/types.js";
 export interface CounterStore {
   /** Current count, 0 when absent (an expired-but-not-yet-deleted item still counts: it is read by window, not by TTL). */
   read(key: string, windowStart: number): Promise<number>;
+  /** Several counts in one round trip (the same as `read` for each, in order). */
+  readMany(counters: readonly { key: string; windowStart: number }[]): Promise<number[]>;
   /**
    * Adds one for `token` if the count is below `max` and returns the new count; null (and nothing
    * written) otherwise. Idempotent per token: a repeated call returns the count without adding.
@@ -85,8 +87,10 @@ export class SlidingWindowRateLimiter {
 
     const taken: RateLimitRule[] = [];
     let primary: RateLimitStatus | undefined;
-    for (const rule of rules) {
-      const previous = await this.counters.read(rule.key, windowStart - this.windowSeconds);
+    // The previous windows are closed: all of them in one round trip, before the writes.
+    const previousCounts = await this.counters.readMany(rules.map((rule) => ({ key: rule.key, windowStart: windowStart - this.windowSeconds })));
+    for (const [index, rule] of rules.entries()) {
+      const previous = previousCounts[index]!;
       const carried = previous * (1 - elapsedShare);
       // Admit while carried + current + 1 <= limit, i.e. current < limit - carried.
       const maxCurrent = Math.floor(rule.limit - carried);
@@ -129,12 +133,10 @@ export class SlidingWindowRateLimiter {
     const elapsedShare = (nowSeconds - windowStart) / this.windowSeconds;
     const resetSeconds = Math.max(1, Math.ceil(windowStart + this.windowSeconds - nowSeconds));
     let primary: RateLimitStatus | undefined;
-    // Nothing is written, so every counter can be read at once.
-    const counts = await Promise.all(
-      rules.map((rule) => Promise.all([this.counters.read(rule.key, windowStart - this.windowSeconds), this.counters.read(rule.key, windowStart)])),
-    );
+    // Nothing is written, so every counter is read at once, in one round trip.
+    const counts = await this.counters.readMany(rules.flatMap((rule) => [{ key: rule.key, windowStart: windowStart - this.windowSeconds }, { key: rule.key, windowStart }]));
     for (const [index, rule] of rules.entries()) {
-      const [previous, current] = counts[index]!;
+      const [previous, current] = [counts[2 * index]!, counts[2 * index + 1]!];
       const carried = previous * (1 - elapsedShare);
       if (carried + current + 1 > rule.limit) {
         return {

@@ -12,6 +12,8 @@ import { DynamoAnalysisStore } from "../stores/dynamo-analysis-store.js";
 import { DynamoBlockedPhotos } from "../stores/dynamo-blocked-photos.js";
 import { DynamoConnectionStore } from "../stores/dynamo-connection-store.js";
 import { DynamoJobStore } from "../stores/dynamo-job-store.js";
+import { ConcurrencyLimiter } from "../ratelimit/concurrency.js";
+import { PENDING_JOB_LIFETIME_SECONDS } from "../usecases/meter.js";
 import { DynamoUploadClaims } from "../stores/dynamo-upload-claims.js";
 import { DynamoUploadIntents } from "../stores/dynamo-upload-intents.js";
 import { DynamoUploadStore } from "../stores/dynamo-upload-store.js";
@@ -88,6 +90,7 @@ export function createDeps(
     admin: { token: runtime.adminToken, group: runtime.adminGroup ?? "admin" },
     rateLimiter: new SlidingWindowRateLimiter(counters),
     socketLimits: socketLimitsOn(counters),
+    pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     tokens: runtime.jwtIssuer
       ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, clientId: runtime.jwtClientId, tokenUse: runtime.jwtTokenUse, jwksUrl: runtime.jwksUrl })
       : undefined,

@@ -7,7 +7,7 @@ import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-sche
 /** Jobs and batches outlive their expiry by an hour in the table (a late status read still finds them). */
 const JOB_TTL_GRACE_SECONDS = 3_600;
 
-const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "uploadId", "error", "createdAt", "updatedAt", "expiresAt"] as const;
+const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "uploadId", "error", "attempt", "createdAt", "updatedAt", "expiresAt"] as const;
 
 /** Jobs (pk `JOB#<id>`) and batches (pk `BATCH#<id>`) as items of the main table, removed by TTL after expiry. */
 export class DynamoJobStore implements JobStore {
@@ -53,8 +53,28 @@ export class DynamoJobStore implements JobStore {
     return { batch, jobs: batch.jobIds.map((jobId) => found.get(jobId)).filter((job): job is Job => job !== undefined) };
   }
 
-  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date()): Promise<Job | null> {
-    const values: Record<string, unknown> = { ":stage": stage, ":rank": stageRank(stage), ":now": now.toISOString() };
+  async begin(id: string, attempt: string): Promise<Job | null> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.jobKey(id),
+          UpdateExpression: "SET attempt = :attempt",
+          ConditionExpression: "attribute_exists(#pk) AND stageRank < :final",
+          ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+          ExpressionAttributeValues: { ":attempt": attempt, ":final": stageRank("done") },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? jobOf(Attributes) : null;
+    } catch (error) {
+      if (isConditionFailed(error)) return null;
+      throw error;
+    }
+  }
+
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date(), attempt?: string): Promise<Job | null> {
+    const values: Record<string, unknown> = { ":stage": stage, ":rank": stageRank(stage), ":now": now.toISOString(), ...(attempt ? { ":attempt": attempt } : {}) };
     const sets = ["stage = :stage", "stageRank = :rank", "updatedAt = :now"];
     for (const [name, value] of Object.entries(outcome)) {
       if (value === undefined) continue;
@@ -67,7 +87,7 @@ export class DynamoJobStore implements JobStore {
           TableName: this.tableName,
           Key: this.jobKey(id),
           UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: "attribute_exists(#pk) AND stageRank < :rank",
+          ConditionExpression: `attribute_exists(#pk) AND stageRank < :rank${attempt ? " AND attempt = :attempt" : ""}`,
           ExpressionAttributeNames: { "#pk": PARTITION_KEY, ...Object.fromEntries(Object.keys(outcome).filter((name) => outcome[name as keyof typeof outcome] !== undefined).map((name) => [`#${name}`, name])) },
           ExpressionAttributeValues: values,
           ReturnValues: "ALL_NEW",

@@ -39,7 +39,7 @@ export class DynamoUploadClaims implements UploadClaims {
   async read(fileHash: string): Promise<ClaimState | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(fileHash), ConsistentRead: true }));
     if (!Item) return null;
-    return { owner: Item.owner as string, leaseUntil: Number(Item.leaseUntil), recordId: Item.recordId as string | undefined };
+    return { owner: Item.owner as string, leaseUntil: Number(Item.leaseUntil), recordId: Item.recordId as string | undefined, failure: Item.failure as string | undefined };
   }
 
   async complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void> {
@@ -56,6 +56,24 @@ export class DynamoUploadClaims implements UploadClaims {
       );
     } catch (error) {
       // Our lease ran out and someone took over: their result will stand; ours is stored anyway.
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  async recordFailure(fileHash: string, owner: string, failure: string, until: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(fileHash),
+          UpdateExpression: "SET failure = :failure, leaseUntil = :until, #ttl = :ttl REMOVE recordId",
+          ConditionExpression: "#owner = :owner",
+          ExpressionAttributeNames: { "#owner": "owner", "#ttl": TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ":failure": failure, ":until": until, ":owner": owner, ":ttl": Math.ceil(until / 1000) + 86_400 },
+        }),
+      );
+    } catch (error) {
+      // Our lease ran out and someone took over: their attempt decides.
       if (!isConditionFailed(error)) throw error;
     }
   }

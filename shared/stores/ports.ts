@@ -105,6 +105,8 @@ export interface ClaimState {
   leaseUntil: number;
   /** The analysis that answered (the item's attribute keeps its first name, recordId). */
   recordId?: string;
+  /** Why the holder's billed analysis failed: until `leaseUntil` the photo is answered with it, not analysed again. */
+  failure?: string;
 }
 
 /**
@@ -120,6 +122,8 @@ export interface UploadClaims {
   complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void>;
   /** Gives the claim up after a failure, so a waiter can try. */
   release(fileHash: string, owner: string): Promise<void>;
+  /** Keeps the claim after a billed failure, saying why, until `until` (the negative cache): no one analyses the photo meanwhile. */
+  recordFailure(fileHash: string, owner: string, failure: string, until: number): Promise<void>;
 }
 
 export interface StoredImage {
@@ -177,17 +181,24 @@ export interface JobStore {
   getBatch(id: string): Promise<{ batch: Batch; jobs: Job[] } | null>;
   /**
    * Moves a job forward to `stage` with the outcome fields; a job already at that stage or
-   * further (or final) is left alone and null returned, so stages never go back and a final
-   * answer is never replaced.
+   * further (or final), or taken over by another delivery than `attempt` (when given), is left alone
+   * and null returned, so stages never go back, a final answer is never replaced, and an abandoned
+   * delivery cannot answer for the one that replaced it.
    */
-  advance(id: string, stage: JobStage, outcome?: { cached?: boolean; uploadId?: string; error?: JobFailure }, now?: Date): Promise<Job | null>;
+  advance(id: string, stage: JobStage, outcome?: { cached?: boolean; uploadId?: string; error?: JobFailure }, now?: Date, attempt?: string): Promise<Job | null>;
+  /**
+   * A delivery takes the job over (`attempt`, unique per delivery); from then on `advance` with
+   * another attempt leaves the job alone (null). Null, and nothing written, for a missing or final job.
+   */
+  begin(id: string, attempt: string): Promise<Job | null>;
   /** Removes jobs (and a batch) that were never queued. */
   remove(jobIds: string[], batchId?: string): Promise<void>;
 }
 
 /** Hands jobs to the worker: SQS in AWS, an in-process queue with the same semantics locally. */
 export interface JobQueue {
-  enqueue(jobIds: string[]): Promise<void>;
+  /** `group`: whose jobs these are (an opaque id); the queue serves groups fairly, so one caller's backlog does not hold back another's first job. */
+  enqueue(jobIds: string[], group?: string): Promise<void>;
 }
 
 /** An open WebSocket connection: whose it is, and where its slots under the connection caps were counted. */

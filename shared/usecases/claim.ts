@@ -1,13 +1,13 @@
-import { BusyError } from "../domain/errors.js";
-import type { UploadClaims } from "../stores/ports.js";
+import { AnalysisFailedError, BusyError } from "../domain/errors.js";
+import type { ClaimState, UploadClaims } from "../stores/ports.js";
 
 /**
  * One analysis per photo under concurrency, as a wrapper around the work (the state machine of
  * Powertools' idempotency utility, kept apart from the claim store that persists it):
  *
  *   acquire ──▶ work ──▶ complete(recordId)            the holder
- *      │          └─ fails ──▶ release, rethrow
- *      └─ held by another ──▶ poll: settled → its result; released or lease over → acquire again;
+ *      │          └─ fails ──▶ release (or, for a failure worth remembering, record it until then), rethrow
+ *      └─ held by another ──▶ poll: settled → its result; failed → that failure; released or lease over → acquire again;
  *                              own deadline reached → BusyError (503, Retry-After)
  *
  * The lease never outlives the request (it ends at the request's deadline), so a crashed holder's
@@ -37,6 +37,11 @@ export interface ClaimOptions<T> {
    * result waiters find by themselves once they hold the claim (nothing stays behind in the table).
    */
   releaseWhenDone?: boolean;
+  /**
+   * A failure worth remembering (one that was paid for): the claim keeps it until `until`, and
+   * everyone asking meanwhile gets it (rememberedFailure) instead of doing the work again. Null: release.
+   */
+  remembers?(error: unknown): { failure: string; until: number } | null;
 }
 
 export interface ClaimedResult<T> {
@@ -65,7 +70,9 @@ export async function withClaim<T>(options: ClaimOptions<T>, work: () => Promise
   try {
     result = await work();
   } catch (error) {
-    await claims.release(key, owner).catch((releaseError) => console.error("claim release failed", releaseError));
+    const remembered = options.remembers?.(error);
+    const given = remembered ? claims.recordFailure(key, owner, remembered.failure, remembered.until) : claims.release(key, owner);
+    await given.catch((releaseError) => console.error("claim release failed", releaseError));
     throw error;
   }
   // The result is committed: a failure to point the claim at it only makes waiters wait for the
@@ -80,6 +87,7 @@ async function waitForHolder<T>(options: ClaimOptions<T>, giveUpAt: number): Pro
     const claim = await options.claims.read(options.key);
     const now = options.now();
     if (!claim || claim.leaseUntil < now) return { kind: "free" };
+    if (claim.failure) throw rememberedFailure(claim, now)!;
     if (claim.recordId) {
       const value = await options.settled(claim.recordId);
       return value === null ? { kind: "free" } : { kind: "settled", value };
@@ -92,4 +100,11 @@ async function waitForHolder<T>(options: ClaimOptions<T>, giveUpAt: number): Pro
 /** `retryAfterMs`: when the holder's lease ends, the earliest a retry could take the photo over. */
 function busy(retryAfterMs: number): BusyError {
   return new BusyError("This photo is already being analysed by another request; try again in a moment.", Math.max(1, Math.ceil(retryAfterMs / 1000)));
+}
+
+/** The failure a claim remembers, as the answer to give now; null when it remembers none (or no longer). */
+export function rememberedFailure(claim: ClaimState | null, now: number): AnalysisFailedError | null {
+  if (!claim?.failure || claim.leaseUntil < now) return null;
+  const seconds = Math.max(1, Math.ceil((claim.leaseUntil - now) / 1000));
+  return new AnalysisFailedError(`This photo's analysis failed moments ago (${claim.failure}); it is not analysed again for another ${seconds} s. Try another photo, or another style or context.`);
 }

@@ -32,6 +32,8 @@ export interface AppDeps {
   /** Photos moderation refused, by MD5. */
   blockedPhotos?: BlockedPhotos;
   rateLimiter: RateLimiter;
+  /** Jobs each caller has queued and not yet finished (slots on the rate limiter's counters; see meter.ts). */
+  pendingJobs: ConcurrencyLimiter;
   /** The progress WebSocket's caps (socket-limits.ts): slots held at once (connections, subscriptions), and messages per second. */
   socketLimits: { connections: ConcurrencyLimiter; messages: RateLimiter };
   /** Who may use the admin: a static token (local) and/or signed-in users in this group. */

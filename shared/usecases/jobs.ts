@@ -1,11 +1,15 @@
+import { createHash } from "node:crypto";
 import { isUuid } from "../domain/ids.js";
 import { InvalidInputError, NotFoundError, StorageError, requireConfigured } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
 import { presentUpload } from "../domain/present.js";
+import { DEFAULT_LANGUAGE, variantKey } from "../domain/prompt.js";
 import { ownerKey, type Caller, type UploadView } from "../domain/types.js";
+import { md5Hex } from "../image/hash.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
+import { meterOf } from "./meter.js";
 import { admitConnection, admitSubscription, releaseConnection } from "./socket-limits.js";
 import { stagingOf } from "./upload-url.js";
 
@@ -80,6 +84,15 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
       expiresAt,
     };
   });
+  // Admission before anything is stored: a caller with no standing queues nothing (429), and never more
+  // jobs than the analysis units they have left plus photos that can only be cache hits.
+  const meter = await meterOf(deps, input.caller);
+  await meter.admitJobs(
+    jobs.map((job) => job.id),
+    await cacheHitsAmong(deps, input),
+    now,
+  );
+  const unadmit = () => Promise.all(jobs.map((job) => meter.releaseJob(job.id, now)));
   // Photos first: one written without its job is only a staging leftover (removed here, else by the bucket's lifecycle rule).
   const unstage = () => Promise.all(jobs.map((job, index) => ("bytes" in input.photos[index]! ? staging.delete(job.stagingKey).catch(() => {}) : undefined)));
   const batch: Batch | undefined = batchId ? { id: batchId, owner, jobIds: jobs.map((job) => job.id), createdAt: now.toISOString(), expiresAt } : undefined;
@@ -88,20 +101,41 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
     await store.create(jobs, batch);
   } catch (error) {
     await store.remove(jobs.map((job) => job.id), batchId).catch(() => {});
-    await unstage();
+    await Promise.all([unstage(), unadmit()]);
     throw new StorageError("The photos could not be stored for analysis; try again.", { cause: error });
   }
   try {
-    await queue.enqueue(jobs.map((job) => job.id));
+    await queue.enqueue(
+      jobs.map((job) => job.id),
+      queueGroupOf(owner),
+    );
   } catch (error) {
     // Not queued: nothing may claim to be waiting. (A message that did arrive finds no job and is dropped.)
     await store.remove(jobs.map((job) => job.id), batchId).catch((removeError) => console.error("job removal failed", removeError));
-    await unstage();
+    await Promise.all([unstage(), unadmit()]);
     throw new StorageError("The analysis could not be queued; try again.", { cause: error });
   }
   // The jobs own the staged uploads now; a leftover intent only expires.
   await Promise.all(intents.map((intent) => (intent ? deps.intents.delete(intent.id).catch(() => {}) : undefined)));
   return { batch, jobs };
+}
+
+/**
+ * Photos of a submission that can only be answered from the cache (no analysis unit): bytes with an
+ * unexpired analysis asked the same way, and repeats of bytes earlier in the same submission (one
+ * analysis, the others wait for it). Staged uploads are not read here: they count as new photos.
+ */
+async function cacheHitsAmong(deps: AppDeps, input: SubmitInput): Promise<number> {
+  const key = variantKey({ style: input.style ?? null, context: input.context || null, language: input.language ?? DEFAULT_LANGUAGE });
+  const hashes = input.photos.flatMap((photo) => ("bytes" in photo ? [md5Hex(photo.bytes)] : []));
+  const distinct = [...new Set(hashes)];
+  const cached = await Promise.all(distinct.map((hash) => deps.analyses.findByFileHash(hash, deps.now(), (analysis) => analysis.variantKey === key)));
+  return hashes.length - distinct.length + cached.filter(Boolean).length;
+}
+
+/** The queue serves callers fairly by this group (SQS fair queues' message group): the caller's owner key, hashed. */
+function queueGroupOf(owner: string): string {
+  return createHash("sha256").update(owner).digest("hex").slice(0, 32);
 }
 
 /**

@@ -1,12 +1,11 @@
 import type { Settings } from "../config/settings.js";
 import { AnalysisFailedError, UnprocessableInputError } from "../domain/errors.js";
-import type { Caller } from "../domain/types.js";
 import type { OpenedImage } from "../image/decode.js";
 import { moderationInput } from "../moderation/input.js";
 import { BLOCKED_MESSAGE, decide, type ModerationVerdict } from "../moderation/moderation.js";
-import { rateLimitRules } from "../ratelimit/rate-limiter.js";
 import type { VisionResult } from "../vision/provider.js";
 import { countEvent, type AppDeps } from "./deps.js";
+import type { CallerMeter } from "./meter.js";
 
 /*
  * Content safety in the upload: the same bytes once refused are refused by their MD5 before
@@ -21,16 +20,17 @@ function moderating(deps: AppDeps, settings: Settings): boolean {
 }
 
 /** Refuses bytes refused before. */
-export async function refuseKnownBlocked(deps: AppDeps, settings: Settings, caller: Caller, fileHash: string, token: string): Promise<void> {
+export async function refuseKnownBlocked(deps: AppDeps, settings: Settings, meter: CallerMeter, fileHash: string, token: string): Promise<void> {
   if (settings.PHOTO_ANALYSIS_MODERATION !== "block" || !deps.blockedPhotos) return;
-  if (await deps.blockedPhotos.isBlocked(fileHash)) await refuse(deps, settings, caller, token);
+  if (await deps.blockedPhotos.isBlocked(fileHash)) await refuse(deps, meter, token);
 }
 
 /** Judges a decoded photo; a blocked one is remembered and refused (422). Undefined when moderation is off. */
 export async function moderatePhoto(
   deps: AppDeps,
   settings: Settings,
-  request: { image: OpenedImage; jpeg(): Promise<Buffer>; fileHash: string; caller: Caller; token: string },
+  meter: CallerMeter,
+  request: { image: OpenedImage; jpeg(): Promise<Buffer>; fileHash: string; token: string },
 ): Promise<ModerationVerdict | undefined> {
   if (!moderating(deps, settings)) return undefined;
   let verdict: ModerationVerdict;
@@ -44,7 +44,7 @@ export async function moderatePhoto(
   }
   if (verdict.decision === "block") {
     await deps.blockedPhotos?.remember(request.fileHash, verdict, deps.now());
-    await refuse(deps, settings, request.caller, request.token);
+    await refuse(deps, meter, request.token);
   }
   return verdict;
 }
@@ -59,11 +59,8 @@ export async function screenSuggestions(deps: AppDeps, settings: Settings, resul
   if (rejected) throw new AnalysisFailedError(`Vision provider returned ${result.suggestions.length - rejected} usable suggestions; ${result.suggestions.length} are required (${rejected} rejected by moderation)`);
 }
 
-async function refuse(deps: AppDeps, settings: Settings, caller: Caller, token: string): Promise<never> {
-  if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
-    // Charged whatever the standing (a refusal is not an analysis that could be refused for being over the limit).
-    await deps.rateLimiter.acquire(rateLimitRules(caller, settings), deps.now(), token).catch((error) => console.error("moderation charge failed", error));
-  }
+async function refuse(deps: AppDeps, meter: CallerMeter, token: string): Promise<never> {
+  await meter.chargeRefusal(token);
   await countEvent(deps, { kind: "moderated" });
   throw new UnprocessableInputError("image", BLOCKED_MESSAGE);
 }

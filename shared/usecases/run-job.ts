@@ -3,6 +3,7 @@ import { isFinal, type JobFailure, type JobStage } from "../domain/jobs.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
 import { announce, jobStoreOf } from "./jobs.js";
+import { meterOf } from "./meter.js";
 import { analyzeUpload, type UploadOutcome } from "./upload.js";
 import { stagingOf } from "./upload-url.js";
 
@@ -17,6 +18,11 @@ export interface RunOptions {
   /** When this attempt must have finished (the worker's timeout). */
   deadline?: Date;
   /**
+   * This delivery (its receipt handle): the job is taken over in its name, so a delivery the queue
+   * gave up on (its visibility timeout over, the message delivered again) can no longer move the job.
+   */
+  attempt?: string;
+  /**
    * What a failure means for the job: its final answer, or null to let the queue deliver it
    * again (a transient fault, while attempts remain).
    */
@@ -28,14 +34,18 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
   const store = jobStoreOf(deps);
   const job = await store.get(jobId);
   if (!job) return; // expired, or never committed: nothing to do
+  // A finished job gives its caller's pending-job slot back (once, however often this runs).
+  const finished = async () => (await meterOf(deps, job.caller)).releaseJob(job.id, new Date(job.createdAt));
   if (isFinal(job.stage)) {
     // A redelivery after the answer was stored: announce it again (a subscriber may have missed it) and tidy up.
     await announce(deps, job);
-    await stagingOf(deps).delete(job.stagingKey).catch(() => {});
+    await Promise.all([stagingOf(deps).delete(job.stagingKey).catch(() => {}), finished()]);
     return;
   }
+  const attempt = options.attempt;
+  if (attempt && !(await store.begin(job.id, attempt))) return; // finished meanwhile, or gone
   const advance = async (stage: JobStage) => {
-    const moved = await store.advance(job.id, stage, {}, deps.now());
+    const moved = await store.advance(job.id, stage, {}, deps.now(), attempt);
     if (moved) await announce(deps, moved);
   };
   let outcome: UploadOutcome;
@@ -56,14 +66,14 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
   } catch (error) {
     const failure = options.failureOf(error);
     if (!failure) throw error;
-    const failed = await store.advance(job.id, "failed", { error: failure }, deps.now());
-    if (failed) await announce(deps, failed);
+    const failed = await store.advance(job.id, "failed", { error: failure }, deps.now(), attempt);
+    if (failed) await Promise.all([announce(deps, failed), finished()]);
     await stagingOf(deps).delete(job.stagingKey).catch(() => {});
     return;
   }
   // The upload is durable (its commit point) before the job says done.
-  const done = await store.advance(job.id, "done", { cached: outcome.cached, uploadId: outcome.upload.id }, deps.now());
-  if (done) await announce(deps, done, { upload: outcome.upload, analysis: outcome.analysis });
+  const done = await store.advance(job.id, "done", { cached: outcome.cached, uploadId: outcome.upload.id }, deps.now(), attempt);
+  if (done) await Promise.all([announce(deps, done, { upload: outcome.upload, analysis: outcome.analysis }), finished()]);
   await stagingOf(deps).delete(job.stagingKey).catch((error) => console.error("staging cleanup failed", error));
 }
 

@@ -1,20 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { InvalidInputError, RateLimitedError } from "../domain/errors.js";
+import { InvalidInputError } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { ownerKey, type Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
-import { rateLimitRules, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import type { RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { AppDeps } from "./deps.js";
-import { ensureStanding } from "./quota.js";
+import { meterOf } from "./meter.js";
 
 /*
  * The first step of the presigned flow. Kept apart from the upload use case so that the
  * upload-url function's bundle holds no image decoding (no sharp, which only the upload function's
  * layer ships).
  */
-
-/** Upload URLs a caller may request per analysis in its hourly allowance (a retry or a second try per photo). */
-export const TICKETS_PER_ANALYSIS = 2;
 
 /** Content types a client may declare for a presigned upload (the file is still sniffed afterwards). */
 export const UPLOAD_CONTENT_TYPES = [...new Set([...Object.values(MIME_TYPES), "image/heif"])];
@@ -36,7 +33,8 @@ export function stagingOf(deps: AppDeps) {
 /**
  * POST /api/photo-analysis/upload-url/: a presigned S3 POST for files too big for the request body.
  * The policy enforces the size (up to PHOTO_ANALYSIS_MAX_FILE_SIZE_MB) and the content type. A caller
- * over the rate limit gets 429 here already (checked, not counted: the upload itself counts).
+ * over the rate limit gets 429 here already (checked, not charged: the analysis itself is), and each
+ * ticket spends one of the caller's tickets, per fingerprint and per address (each is a staging slot for a day).
  */
 export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; contentType?: string }): Promise<UploadTicket> {
   const settings = await deps.settings();
@@ -46,15 +44,9 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
   }
   const staging = stagingOf(deps);
   const id = randomUUID();
-  const rateLimit = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), note: deps.rateLimitNote });
-  if (settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING) {
-    // Tickets are counted too (each is a staging slot for a day): twice the caller's analyses per hour.
-    const [rule] = rateLimitRules(input.caller, settings);
-    if (rule) {
-      const ticket = await deps.rateLimiter.acquire([{ key: `ticket:${ownerKey(input.caller)}`, limit: rule.limit * TICKETS_PER_ANALYSIS }], deps.now(), id);
-      if (!ticket.allowed) throw new RateLimitedError(ticket.used, ticket.limit, ticket.retryAfterSeconds, deps.rateLimitNote);
-    }
-  }
+  const meter = await meterOf(deps, input.caller, settings);
+  const rateLimit = await meter.requireStanding();
+  await meter.spend("tickets", id);
   const maxBytes = Math.floor(settings.PHOTO_ANALYSIS_MAX_FILE_SIZE_MB * 1024 * 1024);
   const expiresIn = settings.PHOTO_ANALYSIS_UPLOAD_URL_EXPIRES_SECONDS;
   const key = `${STAGING_KEY_PREFIX}${id}`;

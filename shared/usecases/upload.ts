@@ -1,18 +1,18 @@
 import { createHash } from "node:crypto";
 import type { Settings } from "../config/settings.js";
-import { InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
+import { AnalysisFailedError, InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
 import { DEFAULT_LANGUAGE, isEnglish, variantKey, variantSuffix, type PromptVariant } from "../domain/prompt.js";
 import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { decodeOptionsFrom, lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
-import { rateLimitRules, statusOf, type RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import type { RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
-import { withClaim } from "./claim.js";
+import { rememberedFailure, withClaim } from "./claim.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
 import { attachUpload, commitUpload, newUpload, persistAnalysis, type Photo } from "./persist.js";
 import { moderatePhoto, refuseKnownBlocked, screenSuggestions } from "./moderate.js";
-import { ensureStanding, withQuota } from "./quota.js";
+import { meterOf, type Billing } from "./meter.js";
 
 export interface UploadInput {
   bytes: Buffer;
@@ -25,8 +25,8 @@ export interface UploadInput {
   /** When this request must have answered (the function's timeout); claims and waits never outlast it. */
   deadline?: Date;
   /**
-   * Identifies the request to the rate limiter (default: a new id): a redelivered job passes the
-   * same token on every attempt, so its unit is charged once however often it runs.
+   * Identifies the request to the meter (default: a new id): a redelivered job passes the same token
+   * on every attempt, so its analysis unit and its upload budget are charged once however often it runs.
    */
   quotaToken?: string;
   /** Told as the work reaches each stage (async jobs report progress with it). */
@@ -59,11 +59,13 @@ const EXACT: Match = { type: "exact", distance: 0 };
 /**
  * The seed's flow, in the README's order: find a cached analysis (the same bytes, then a similar
  * photo), else with a claim on the photo (one analysis however many uploads race) and a unit of the
- * caller's allowance (given back on failure): analyse, then persist. Every answer is the caller's own
- * upload: a cached analysis answers the caller from their own earlier upload when they have one
- * (200, times_used + 1), else through a new upload of theirs on the shared analysis (201, as if
- * analysed: nothing says anyone sent the photo before). No vision call and no unit either way; an
- * over-limit caller is refused before any decoding.
+ * caller's allowance (given back only if no provider call was billed): analyse, then persist. Every
+ * answer is the caller's own upload: a cached analysis answers the caller from their own earlier
+ * upload when they have one (200, times_used + 1), else through a new upload of theirs on the shared
+ * analysis (201, as if analysed: nothing says anyone sent the photo before). An exact-byte hit costs
+ * nothing and is not decoded; everything decoded (near-duplicate hits too) spends from the caller's
+ * upload budget; an over-limit caller is refused before any decoding; a photo whose billed analysis
+ * failed moments ago is answered with that failure (meter.ts has the whole vocabulary).
  */
 export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<UploadOutcome> {
   const settings = await deps.settings();
@@ -75,26 +77,33 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   // One id per request: the claim's owner and (unless the caller names one) the token of its allowance unit.
   const requestId = deps.newId();
   const quotaToken = input.quotaToken ?? requestId;
-  await refuseKnownBlocked(deps, settings, input.caller, photo.fileHash, quotaToken);
+  const meter = await meterOf(deps, input.caller, settings);
+  const claimKey = photo.fileHash + variantSuffix(variant);
   await stage("matching");
-  const exact = await deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key);
-  const answer = (from: Photo, analysis: Analysis, match: Match) => answerFrom(deps, { settings, input, requestId }, from, analysis, match);
+  // Refused bytes, the exact-match cache and the caller's standing are independent reads: one round trip.
+  const [, exact, status] = await Promise.all([
+    refuseKnownBlocked(deps, settings, meter, photo.fileHash, quotaToken),
+    deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key),
+    meter.report(),
+  ]);
+  // A new upload of the caller's on a stored analysis keeps a copy of the image: it spends the upload budget (once per request).
+  const answer = (from: Photo, analysis: Analysis, match: Match) =>
+    answerFrom(deps, { settings, input, requestId, storing: () => meter.spend("uploads", quotaToken) }, from, analysis, match);
   if (exact) {
-    // The answer, the caller's standing (a read-only peek) in one round trip.
-    const [hit, status] = await Promise.all([
-      answer(photo, exact, EXACT),
-      settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING ? deps.rateLimiter.peek(rateLimitRules(input.caller, settings), deps.now()) : undefined,
-    ]);
-    if (hit) return status ? { ...hit, rateLimit: statusOf(status) } : hit;
+    // An exact hit is free: it reports where the caller stands, and refuses nothing.
+    const hit = await answer(photo, exact, EXACT);
+    if (hit) return status ? { ...hit, rateLimit: status } : hit;
   }
 
-  const refused = () => countEvent(deps, { kind: "rate_limited" });
-  const standing = await ensureStanding(deps.rateLimiter, settings, input.caller, { now: deps.now(), onRefused: refused, note: deps.rateLimitNote });
+  const [standing, claim] = await Promise.all([meter.requireStanding(), deps.claims.read(claimKey)]);
+  const remembered = rememberedFailure(claim, deps.now().getTime());
+  if (remembered) throw remembered;
+  await meter.spend("uploads", quotaToken);
   const image = await openImage(input.bytes, decodeOptionsFrom(settings, deps.heicDecoder));
   const decoded = { ...photo, image, imagePhash: await perceptualHash(image) };
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
-  const moderation = await moderatePhoto(deps, settings, { image, jpeg, fileHash: photo.fileHash, caller: input.caller, token: quotaToken });
+  const moderation = await moderatePhoto(deps, settings, meter, { image, jpeg, fileHash: photo.fileHash, token: quotaToken });
   const similar = await findSimilar(deps, settings, decoded.imagePhash, key);
   if (similar) {
     const hit = await answer(decoded, similar.analysis, { type: "similar", distance: similar.distance });
@@ -112,10 +121,12 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     const hit = analysis && (await answer(decoded, analysis, EXACT));
     return hit ? { kind: "answered", outcome: hit } : null;
   };
-  const claimed = await withClaim<Claimed>(claimOptions(deps, input, photo.fileHash + variantSuffix(variant), requestId, settle), () =>
-    withQuota(deps.rateLimiter, settings, input.caller, { now: deps.now(), token: quotaToken, onRefused: refused, note: deps.rateLimitNote }, async (rateLimit) => {
+  let billing: Billing | undefined;
+  const claimed = await withClaim<Claimed>({ ...claimOptions(deps, input, claimKey, requestId, settle), remembers: (error) => billedFailure(deps, settings, billing, error) }, () =>
+    meter.withAnalysisUnit(quotaToken, async (rateLimit, paid) => {
+      billing = paid;
       await stage("analysing");
-      const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language });
+      const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language }, paid);
       await screenSuggestions(deps, settings, result);
       await stage("storing");
       const uploadId = deps.newId();
@@ -164,10 +175,18 @@ async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string
 
 /**
  * A stored analysis answers the caller: from their own earlier upload on it when they have one (one
- * more use), else through a new upload of theirs. Null when the analysis vanished meanwhile.
+ * more use, free), else through a new upload of theirs (`storing` first: it keeps an image). Null when
+ * the analysis vanished meanwhile.
  */
-async function answerFrom(deps: AppDeps, request: RequestContext & { settings: Settings }, photo: Photo, analysis: Analysis, match: Match): Promise<UploadOutcome | null> {
+async function answerFrom(
+  deps: AppDeps,
+  request: RequestContext & { settings: Settings; storing(): Promise<void> },
+  photo: Photo,
+  analysis: Analysis,
+  match: Match,
+): Promise<UploadOutcome | null> {
   const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now());
+  if (!own) await request.storing();
   const made = own ? { upload: own, cached: true } : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
   if (!made) return null;
   await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
@@ -222,19 +241,34 @@ function claimOptions<T>(deps: AppDeps, input: UploadInput, key: string, owner: 
   };
 }
 
+/**
+ * What the negative cache keeps of a failed analysis: a provider's unusable reply or names text
+ * moderation rejected (a billed call), for PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS, so the same photo
+ * asked the same way is not billed again at once. Our own failures (storage) are not remembered.
+ */
+function billedFailure(deps: AppDeps, settings: Settings, billing: Billing | undefined, error: unknown) {
+  const seconds = settings.PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS;
+  if (!billing?.billed || !(error instanceof AnalysisFailedError) || seconds === 0) return null;
+  return { failure: error.detail, until: deps.now().getTime() + seconds * 1000 };
+}
+
+/** The provider call; `billing` says whether it was billed (it answered, usable or not). */
 async function analyse(
   deps: AppDeps,
   provider: Awaited<ReturnType<AppDeps["visionProvider"]>>,
   photo: { image: OpenedImage; jpeg(): Promise<Buffer> },
   settings: Settings,
   request: { style?: Style; context?: string; language: string },
+  billing: Billing,
 ): Promise<VisionResult> {
   const started = performance.now();
   try {
     const result = await provider.analyze({ ...photo, prompt: settings.PHOTO_ANALYSIS_PROMPT, ...request });
+    billing.billed = true;
     deps.telemetry?.record({ kind: "provider_call", provider: result.provider, ms: performance.now() - started, ok: true });
     return result;
   } catch (error) {
+    if (error instanceof AnalysisFailedError && error.billed) billing.billed = true;
     deps.telemetry?.record({ kind: "provider_call", provider: provider.name, ms: performance.now() - started, ok: false });
     await countEvent(deps, { kind: "failed" });
     throw error;

@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { AnalysisFailedError } from "../domain/errors.js";
 import { normaliseSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
-import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { readBilledReply, type VisionInput, type VisionProvider, type VisionResult } from "./provider.js";
 import { providerFailure } from "./retry.js";
 
 export interface AnthropicProviderOptions {
@@ -57,20 +57,22 @@ export class AnthropicVisionProvider implements VisionProvider {
     } catch (error) {
       throw failure(error);
     }
-    const toolUse = message.content.find((block): block is Anthropic.ToolUseBlock => block.type === "tool_use" && block.name === TOOL_NAME);
-    if (!toolUse) throw new AnalysisFailedError("Anthropic returned no suggestions (no tool call in the reply)");
-    const usage = message.usage;
-    return {
-      suggestions: normaliseSuggestions(toolUse.input),
-      model: message.model || this.options.model,
-      provider: this.name,
-      tokenUsage: {
-        prompt_tokens: usage.input_tokens,
-        completion_tokens: usage.output_tokens,
-        total_tokens: usage.input_tokens + usage.output_tokens,
-      },
-      labels: [],
-      raw: message,
-    };
+    return readBilledReply(() => {
+      const toolUse = message.content.find((block): block is Anthropic.ToolUseBlock => block.type === "tool_use" && block.name === TOOL_NAME);
+      if (!toolUse) throw new AnalysisFailedError("Anthropic returned no suggestions (no tool call in the reply)");
+      const usage = message.usage;
+      return {
+        suggestions: normaliseSuggestions(toolUse.input),
+        model: message.model || this.options.model,
+        provider: this.name,
+        tokenUsage: {
+          prompt_tokens: usage.input_tokens,
+          completion_tokens: usage.output_tokens,
+          total_tokens: usage.input_tokens + usage.output_tokens,
+        },
+        labels: [],
+        raw: message,
+      };
+    });
   }
 }

@@ -2,7 +2,7 @@ import { ApiError, GoogleGenAI, type GenerateContentResponse } from "@google/gen
 import { AnalysisFailedError } from "../domain/errors.js";
 import { normaliseSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
-import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { readBilledReply, type VisionInput, type VisionProvider, type VisionResult } from "./provider.js";
 import { providerFailure } from "./retry.js";
 
 export interface GeminiProviderOptions {
@@ -59,22 +59,24 @@ export class GeminiVisionProvider implements VisionProvider {
     } catch (error) {
       throw failure(error);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(response.text ?? "");
-    } catch (error) {
-      throw new AnalysisFailedError("Gemini returned a reply that is not valid JSON", { cause: error });
-    }
-    const usage = response.usageMetadata;
-    const prompt = usage?.promptTokenCount ?? 0;
-    const completion = usage?.candidatesTokenCount ?? 0;
-    return {
-      suggestions: normaliseSuggestions(parsed),
-      model: response.modelVersion || this.options.model,
-      provider: this.name,
-      tokenUsage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage?.totalTokenCount ?? prompt + completion },
-      labels: [],
-      raw: response,
-    };
+    return readBilledReply(() => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(response.text ?? "");
+      } catch (error) {
+        throw new AnalysisFailedError("Gemini returned a reply that is not valid JSON", { cause: error });
+      }
+      const usage = response.usageMetadata;
+      const prompt = usage?.promptTokenCount ?? 0;
+      const completion = usage?.candidatesTokenCount ?? 0;
+      return {
+        suggestions: normaliseSuggestions(parsed),
+        model: response.modelVersion || this.options.model,
+        provider: this.name,
+        tokenUsage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage?.totalTokenCount ?? prompt + completion },
+        labels: [],
+        raw: response,
+      };
+    });
   }
 }

@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { AnalysisFailedError } from "../domain/errors.js";
 import { normaliseSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
-import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
+import { readBilledReply, type VisionInput, type VisionProvider, type VisionResult } from "./provider.js";
 import { providerFailure } from "./retry.js";
 
 export interface OpenAIProviderOptions {
@@ -77,26 +77,28 @@ export class OpenAIVisionProvider implements VisionProvider {
       throw failure(error, this.label);
     }
 
-    const choice = completion.choices[0];
-    if (choice?.message.refusal) throw new AnalysisFailedError(`${this.label} declined to analyse this photo`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(choice?.message.content ?? "");
-    } catch (error) {
-      throw new AnalysisFailedError(`${this.label} returned a reply that is not valid JSON`, { cause: error });
-    }
-    const usage = completion.usage;
-    return {
-      suggestions: normaliseSuggestions(parsed),
-      model: completion.model || this.options.model,
-      provider: this.name,
-      tokenUsage: {
-        prompt_tokens: usage?.prompt_tokens ?? 0,
-        completion_tokens: usage?.completion_tokens ?? 0,
-        total_tokens: usage?.total_tokens ?? 0,
-      },
-      labels: [],
-      raw: completion,
-    };
+    return readBilledReply(() => {
+      const choice = completion.choices[0];
+      if (choice?.message.refusal) throw new AnalysisFailedError(`${this.label} declined to analyse this photo`);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(choice?.message.content ?? "");
+      } catch (error) {
+        throw new AnalysisFailedError(`${this.label} returned a reply that is not valid JSON`, { cause: error });
+      }
+      const usage = completion.usage;
+      return {
+        suggestions: normaliseSuggestions(parsed),
+        model: completion.model || this.options.model,
+        provider: this.name,
+        tokenUsage: {
+          prompt_tokens: usage?.prompt_tokens ?? 0,
+          completion_tokens: usage?.completion_tokens ?? 0,
+          total_tokens: usage?.total_tokens ?? 0,
+        },
+        labels: [],
+        raw: completion,
+      };
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { AnalysisFailedError } from "../domain/errors.js";
 import type { Label, Suggestion, TokenUsage } from "../domain/types.js";
 import type { OpenedImage } from "../image/decode.js";
 import type { Style } from "./instructions.js";
@@ -43,3 +44,16 @@ export interface VisionProvider {
 }
 
 export const ZERO_USAGE: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+
+/**
+ * Reads a provider's reply that arrived, so was billed: any failure to make suggestions of it (a
+ * refusal, invalid JSON, fewer than 10 usable names) is a billed failure, which keeps the caller's unit.
+ */
+export function readBilledReply<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof AnalysisFailedError) throw new AnalysisFailedError(error.detail, { cause: error.cause ?? error, retryable: error.retryable, billed: true });
+    throw new AnalysisFailedError("The vision provider's reply could not be read", { cause: error, billed: true });
+  }
+}

@@ -114,7 +114,8 @@ export class FallbackVisionProvider implements VisionProvider {
     const first = failures[0]!;
     throw new AnalysisFailedError(
       failures.length > 1 ? `${first.detail} (fallbacks failed too: ${failures.slice(1).map((f) => f.detail).join("; ")})` : first.detail,
-      { cause: first },
+      // Billed if any provider in the chain answered.
+      { cause: first, billed: failures.some((failure) => failure.billed) },
     );
   }
   warmUp() {

@@ -15,6 +15,10 @@ import { median, percentile } from "./stats.js";
  * stall, RSS before / at the peak / once the decoders are idle); how long bodies built to make the
  * parsers work take to be refused; how the WebSocket caps answer a crowd of connections and a flood
  * of messages, and what an unrelated read costs meanwhile. BENCH_HEIC_BURST sets the burst (4).
+ * Then, with the default limits on (shared/usecases/meter.ts), what one anonymous caller can make the
+ * service spend: provider calls against analyses charged when every reply is unusable, decodes and
+ * moderation calls against the upload budget, upload-URL tickets from one address, batches queued
+ * with nothing left, and how long another caller's first async job waits behind a flood.
  */
 export async function benchAbuse(): Promise<void> {
   console.log("\n## abuse: decoding, parsing and the WebSocket caps on npm start's server");
@@ -26,9 +30,115 @@ export async function benchAbuse(): Promise<void> {
     await socketCrowds(local);
   } finally {
     await local.close();
+  }
+  const metered = await startScratchService({ env: { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
+  try {
+    await metering(metered, fake);
+  } finally {
+    await metered.close();
     await fake.close();
   }
 }
+
+/** What one caller can make the service spend, against the meter's bounds (the default settings). */
+async function metering(local: LocalService, fake: FakeOpenAI): Promise<void> {
+  const settings = await local.deps.settings();
+  const units = settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS;
+  const budget = units * settings.PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS;
+  const quietErrors = console.error;
+  console.error = () => {};
+  try {
+    // Unusable replies (billed): each keeps its unit, and each photo's failure is remembered.
+    fake.behaviours = [{ kind: "content", content: "Here you go: https://example.com" }];
+    const photos = await distinctImages(12, 4040);
+    let calls = fake.callCount;
+    const first: number[] = [];
+    for (const photo of photos) first.push((await upload(local, photo, "image/png", "fp-unusable")).status);
+    const again: number[] = [];
+    for (const photo of photos.slice(0, 5)) again.push((await upload(local, photo, "image/png", "fp-unusable-2")).status);
+    calls = fake.callCount - calls;
+    console.log(`Metering: 12 distinct photos whose replies are unusable, from one fingerprint: ${count(first, 500)} x 500, ${count(first, 429)} x 429; ${calls} provider calls for ${units} analyses charged (bound: calls <= charged)`);
+    console.log(`  the same 5 photos again (another fingerprint): ${again.join(",")} (remembered for ${settings.PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS} s: no provider call)`);
+    fake.behaviours = [{ kind: "suggestions" }];
+
+    // Re-encodings of one photo: near-duplicate hits spend the upload budget (decode + moderation).
+    const sharp = (await import("sharp")).default;
+    const original = await readFile("fixtures/photos/chelsea-cat.jpg");
+    const copies = await Promise.all(Array.from({ length: 30 }, (_, index) => sharp(original).jpeg({ quality: 95 - index * 2 }).toBuffer()));
+    const moderations = () => fake.moderationRequests.filter((request) => JSON.stringify(request.input).includes('"image_url"')).length;
+    const [moderatedBefore, callsBefore] = [moderations(), fake.callCount];
+    const near: number[] = [];
+    for (const copy of copies) near.push((await upload(local, copy, "image/jpeg", "fp-reencoder")).status);
+    console.log(
+      `  30 re-encodings of one photo, one fingerprint: ${count(near, 201)} x 201, ${count(near, 200)} x 200, ${count(near, 429)} x 429; ` +
+        `${moderations() - moderatedBefore} image moderation calls (each a decode), ${fake.callCount - callsBefore} provider calls (bound: ${budget} decodes per fingerprint per hour)`,
+    );
+
+    // Upload-URL tickets with a new fingerprint each time, from one address.
+    const tickets: number[] = [];
+    for (let index = 0; index < 60; index++) {
+      const response = await fetch(`${local.url}/api/photo-analysis/upload-url/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint: `fp-ticket-${index}` }) });
+      await response.arrayBuffer();
+      tickets.push(response.status);
+    }
+    const ipUnits = units * settings.PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER;
+    console.log(`  60 upload URLs, a new fingerprint each, one address: ${count(tickets, 201)} granted, ${count(tickets, 429)} x 429 (bound: ${ipUnits * 2} per address per hour)`);
+  } finally {
+    console.error = quietErrors;
+  }
+  // Admission on a service of its own: the address's units above are spent.
+  const fresh = await startScratchService({ env: { OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
+  try {
+    await admission(fresh, fake, local);
+  } finally {
+    await fresh.close();
+  }
+}
+
+/** Batches with nothing left are refused before anything is queued; a flood within the caps does not hold back another caller. */
+async function admission(local: LocalService, fake: FakeOpenAI, spentService: LocalService): Promise<void> {
+  const batch = (photos: Buffer[], fingerprint: string) => {
+    const body = new FormData();
+    for (const photo of photos) body.append("image", new Blob([photo], { type: "image/png" }), "photo.png");
+    body.append("fingerprint", fingerprint);
+    return fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body });
+  };
+  const batchOn = (service: LocalService, photos: Buffer[], fingerprint: string) => {
+    const body = new FormData();
+    for (const photo of photos) body.append("image", new Blob([photo], { type: "image/png" }), "photo.png");
+    body.append("fingerprint", fingerprint);
+    return fetch(`${service.url}/api/photo-analysis/batch/`, { method: "POST", body });
+  };
+  // fp-unusable spent its allowance on the first service: 30 batches of 10, nothing queued.
+  const photos = await distinctImages(41, 4141);
+  const depth = spentService.queue.depth;
+  const spent: number[] = [];
+  for (let index = 0; index < 30; index++) spent.push((await batchOn(spentService, photos.slice(0, 10), "fp-unusable")).status);
+  console.log(`Admission: 30 batches of 10 from a caller with 0 remaining: ${count(spent, 429)} x 429, ${spentService.queue.depth - depth} jobs queued`);
+
+  // A flood as large as the caps allow (each fingerprint's units, fingerprints rotating within one address), the provider taking 1 s a call.
+  fake.behaviours = [{ kind: "suggestions", delayMs: 1_000 }];
+  const flood: number[] = [];
+  for (let index = 0; index < 8; index++) flood.push((await batch(photos.slice(index * 5, index * 5 + 5), `fp-flood-${index % 4}`)).status);
+  const queued = local.queue.depth;
+  const started = performance.now();
+  const body = new FormData();
+  body.append("image", new Blob([photos[40]!], { type: "image/png" }), "photo.png");
+  body.append("fingerprint", "fp-quiet");
+  const quiet = (await (await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body, headers: { prefer: "respond-async" } })).json()) as { status_url: string };
+  for (;;) {
+    const { status } = (await (await fetch(quiet.status_url)).json()) as { status: string };
+    if (status === "done" || status === "failed") break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const waited = performance.now() - started;
+  console.log(`  flood: 8 batches of 5 from 4 fingerprints on one address: ${count(flood, 202)} x 202, ${count(flood, 429)} x 429, ${queued} jobs waiting`);
+  console.log(`  another caller's first async job meanwhile: done in ${(waited / 1000).toFixed(1)} s (target: a few seconds; first come, first served it would wait for the flood's ${queued} jobs, about ${Math.ceil(queued / 4)} s)`);
+  await local.queue.idle();
+  fake.behaviours = [{ kind: "suggestions" }];
+}
+
+const count = (statuses: number[], status: number) => statuses.filter((value) => value === status).length;
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;

@@ -201,6 +201,21 @@ describe.each(adapters.jobs)("JobStore contract: %s", (_, make) => {
     expect(await store.getBatch(batchId)).toBeNull();
     expect(await store.get(id)).toBeNull();
   });
+
+  it("lets only the delivery that took the job over last move it; a final job cannot be taken over", async () => {
+    const store = await make();
+    const [one] = [job({})];
+    await store.create([one!]);
+    const later = new Date(now.getTime() + 5_000);
+    expect(await store.begin(one!.id, "receipt-1")).toMatchObject({ stage: "queued", attempt: "receipt-1" });
+    expect(await store.advance(one!.id, "decoding", {}, later, "receipt-1")).toMatchObject({ stage: "decoding" });
+    expect(await store.begin(one!.id, "receipt-2")).toMatchObject({ stage: "decoding", attempt: "receipt-2" });
+    expect(await store.advance(one!.id, "failed", { error: { status: 500, body: {} } }, later, "receipt-1")).toBeNull();
+    expect(await store.advance(one!.id, "done", { cached: false, uploadId: "u-1" }, later, "receipt-2")).toMatchObject({ stage: "done", uploadId: "u-1" });
+    expect(await store.begin(one!.id, "receipt-3")).toBeNull();
+    expect(await store.begin(randomUUID(), "receipt-1")).toBeNull();
+    expect(await store.get(one!.id)).toMatchObject({ stage: "done", attempt: "receipt-2" });
+  });
 });
 
 describe.each(adapters.connections)("ConnectionStore contract: %s", (_, make) => {
@@ -394,6 +409,21 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
 });
 
 describe.each(adapters.claims)("UploadClaims contract: %s", (_, make) => {
+  it("a recorded failure holds the claim, says why, until its time; only the holder records one, and a taker-over starts clean", async () => {
+    const claims = await make();
+    const key = randomUUID();
+    expect(await claims.acquire(key, "a", 1_000, 0)).toBe(true);
+    await claims.recordFailure(key, "b", "not the holder", 9_000);
+    expect((await claims.read(key))?.failure).toBeUndefined();
+    await claims.recordFailure(key, "a", "7 usable suggestions", 60_000);
+    expect(await claims.read(key)).toMatchObject({ owner: "a", leaseUntil: 60_000, failure: "7 usable suggestions" });
+    expect(await claims.acquire(key, "b", 70_000, 59_999)).toBe(false);
+    expect(await claims.acquire(key, "b", 70_000, 60_001)).toBe(true);
+    const taken = await claims.read(key);
+    expect(taken).toMatchObject({ owner: "b", leaseUntil: 70_000 });
+    expect(taken?.failure).toBeUndefined();
+  });
+
   it("one holder at a time; the holder's own retry succeeds; a lapsed lease is taken over; release and complete are repeatable", async () => {
     const claims = await make();
     const key = randomUUID();
@@ -427,6 +457,16 @@ describe.each(adapters.counters)("CounterStore contract: %s", (_, make) => {
     await counters.decrement(key, 0, "t1");
     await counters.decrement(key, 0, "never-counted");
     expect(await counters.read(key, 0)).toBe(1);
+  });
+
+  it("reads several counters in one call, in the order asked, absent ones as 0 and a repeated one twice", async () => {
+    const counters = await make();
+    const [a, b] = [`fp:${randomUUID()}`, `ip:${randomUUID()}`];
+    await counters.incrementIfBelow(a, 0, 5, 9_999_999_999, "t1");
+    await counters.incrementIfBelow(b, 3600, 5, 9_999_999_999, "t1");
+    await counters.incrementIfBelow(b, 3600, 5, 9_999_999_999, "t2");
+    expect(await counters.readMany([{ key: b, windowStart: 3600 }, { key: a, windowStart: 0 }, { key: a, windowStart: 3600 }, { key: b, windowStart: 3600 }])).toEqual([2, 1, 0, 2]);
+    expect(await counters.readMany([])).toEqual([]);
   });
 });
 

@@ -31,6 +31,8 @@ import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import type { VisionInput, VisionProvider, VisionResult } from "../../shared/vision/provider.js";
 import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 import { socketLimitsOn } from "../../shared/usecases/socket-limits.js";
+import { ConcurrencyLimiter } from "../../shared/ratelimit/concurrency.js";
+import { PENDING_JOB_LIFETIME_SECONDS } from "../../shared/usecases/meter.js";
 import { normaliseSuggestions } from "../../shared/domain/suggestions.js";
 
 /**
@@ -233,6 +235,10 @@ export class MemoryClaims implements UploadClaims {
     takeFailure(this.failures, "release");
     if (this.claims.get(key)?.owner === owner) this.claims.delete(key);
   }
+  async recordFailure(key: string, owner: string, failure: string, until: number) {
+    takeFailure(this.failures, "recordFailure");
+    if (this.claims.get(key)?.owner === owner) this.claims.set(key, { owner, leaseUntil: until, failure });
+  }
 }
 
 export class MemoryCounters implements CounterStore {
@@ -253,6 +259,10 @@ export class MemoryCounters implements CounterStore {
   async read(key: string, windowStart: number) {
     takeFailure(this.failures, "read");
     return this.windows.get(`${key}@${windowStart}`)?.count ?? 0;
+  }
+  async readMany(counters: readonly { key: string; windowStart: number }[]) {
+    takeFailure(this.failures, "readMany");
+    return counters.map(({ key, windowStart }) => this.windows.get(`${key}@${windowStart}`)?.count ?? 0);
   }
   async incrementIfBelow(key: string, windowStart: number, max: number, _expires: number, token: string) {
     takeFailure(this.failures, "incrementIfBelow");
@@ -372,10 +382,18 @@ export class MemoryJobStore implements JobStore {
     if (!batch) return null;
     return { batch: clone(batch), jobs: batch.jobIds.map((jobId) => this.jobs.get(jobId)).filter((job): job is Job => job !== undefined).map(clone) };
   }
-  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date()) {
+  async begin(id: string, attempt: string) {
+    takeFailure(this.failures, "begin");
+    const job = this.jobs.get(id);
+    if (!job || stageRank(job.stage) >= stageRank("done")) return null;
+    const next: Job = { ...job, attempt };
+    this.jobs.set(id, next);
+    return clone(next);
+  }
+  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date(), attempt?: string) {
     takeFailure(this.failures, "advance");
     const job = this.jobs.get(id);
-    if (!job || stageRank(job.stage) >= stageRank(stage)) return null;
+    if (!job || stageRank(job.stage) >= stageRank(stage) || (attempt && job.attempt !== attempt)) return null;
     const defined = Object.fromEntries(Object.entries(outcome).filter(([, value]) => value !== undefined));
     const next: Job = { ...job, ...clone(defined), stage, updatedAt: now.toISOString() };
     this.jobs.set(id, next);
@@ -393,9 +411,12 @@ export class MemoryQueue implements JobQueue {
   fail(error: unknown) {
     failNext(this.failures, "enqueue", error);
   }
-  async enqueue(jobIds: string[]) {
+  /** Each job's group, as sent. */
+  readonly groups = new Map<string, string | undefined>();
+  async enqueue(jobIds: string[], group?: string) {
     takeFailure(this.failures, "enqueue");
     this.sent.push(...jobIds);
+    for (const jobId of jobIds) this.groups.set(jobId, group);
   }
 }
 
@@ -590,6 +611,7 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: {
     visionProvider: async () => parts.vision,
     rateLimiter: new SlidingWindowRateLimiter(counters),
     socketLimits: socketLimitsOn(counters),
+    pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     admin: { group: "admin" },
     stats: parts.stats,
     now: clock.now,

@@ -300,7 +300,7 @@ describe("least privilege per function", () => {
         .filter((statement) => [statement.Action].flat().includes("ssm:GetParametersByPath"))
         .map((statement) => [id.replace(/Function.*$/, ""), JSON.stringify(statement.Resource)] as const),
     );
-    expect(byPath.map(([name]) => name).sort()).toEqual(["Health", "Upload", "UploadUrl", "Worker"]);
+    expect(byPath.map(([name]) => name).sort()).toEqual(["Batch", "Health", "Upload", "UploadUrl", "Worker"]);
     for (const [, resource] of byPath) expect(resource).toMatch(/:parameter\/photo-analysis\/dev\/settings"\]\]\}$/);
     // Health learns whether a key exists from its name only: no GetParameter, no key.
     const health = policyStatementsOf(functionIdFor("Health"));

@@ -18,7 +18,8 @@ import { captureLogs } from "../helpers/console.js";
  * answered 202 or a 5xx; a queued job ends final (or dead-lettered, when its state can never be
  * written); one analysis and one upload per photo, each upload with its image and its analysis; no
  * image without an upload once cleanup ran;
- * no staged photo left behind; units charged = analyses stored; and the same photo goes through again.
+ * no staged photo left behind; one unit charged exactly when a provider call was billed (however many
+ * deliveries the job took); and the same photo goes through again.
  */
 
 const OPERATIONS: Operation[] = ["staging put", "job put", "batch put", "job update", "record put", "upload put", "counter update", "staging delete"];
@@ -45,6 +46,8 @@ interface Audit {
   imagesWithoutUpload: number;
   stagedLeft: number;
   unitsCharged: number;
+  /** Provider calls that answered while the job ran (each billed; a redelivery may call again). */
+  billedCalls: number;
   again: string;
 }
 
@@ -60,8 +63,10 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const jobStage = async (id: string) => ((await storage.items()).find((item) => item.pk === `JOB#${id}`)?.stage as string | undefined) ?? "missing";
 
   const proxy = lab.inject(operation, { kind, times }, ["staging put", "staging delete"].includes(operation));
+  const callsBefore = lab.fake.callCount;
   const result = await submit();
   await settle();
+  const billedCalls = lab.fake.callCount - callsBefore;
   const faultedCalls = proxy.faulted(operation);
   lab.clear();
 
@@ -83,7 +88,7 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const again = retry.statusCode === 202 ? await jobStage((JSON.parse(retry.body ?? "{}") as { items: { job_id: string }[] }).items[0]!.job_id) : `HTTP ${retry.statusCode}`;
   await queue.close();
   storage.destroy();
-  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, analyses: analyses.length, uploads: uploads.length, uploadsWithoutImage, imagesWithoutUpload, stagedLeft, unitsCharged: unitsCharged(all), again };
+  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, analyses: analyses.length, uploads: uploads.length, uploadsWithoutImage, imagesWithoutUpload, stagedLeft, unitsCharged: unitsCharged(all), billedCalls, again };
 }
 
 describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () => {
@@ -98,7 +103,7 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
         const where = `${fault.label} on ${operation}`;
         const answered = audit.faultedCalls === 0 ? "not on this path" : String(audit.status);
         rows.push(
-          `| ${fault.label} | ${operation} | ${answered} | ${audit.jobStage}${audit.deadLettered ? " (dead-lettered)" : ""} | ${audit.analyses} | ${audit.uploads} | ${audit.uploadsWithoutImage} | ${audit.imagesWithoutUpload} | ${audit.stagedLeft} | ${Math.max(0, audit.unitsCharged - audit.analyses)} | ${audit.again} |`,
+          `| ${fault.label} | ${operation} | ${answered} | ${audit.jobStage}${audit.deadLettered ? " (dead-lettered)" : ""} | ${audit.analyses} | ${audit.uploads} | ${audit.uploadsWithoutImage} | ${audit.imagesWithoutUpload} | ${audit.stagedLeft} | ${Math.max(0, audit.unitsCharged - Math.min(audit.billedCalls, 1))} | ${audit.again} |`,
         );
         if (audit.status !== 202 && audit.status < 500) problems.push(`${where}: answered ${audit.status}`);
         // A queued job ends with an answer, unless its state can never be written (then the queue dead-letters it, alarmed in AWS).
@@ -112,7 +117,8 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
         if (audit.imagesWithoutUpload) problems.push(`${where}: image without upload after cleanup`);
         // A staged photo outlives its job only when deleting it always fails, or its job never ends: the lifecycle rule's case.
         if (audit.stagedLeft && !(fault.times === Infinity && ["staging delete", "job update"].includes(operation))) problems.push(`${where}: ${audit.stagedLeft} staged photo(s) left`);
-        if (audit.unitsCharged !== audit.analyses) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.analyses} analysis(es)`);
+        // One unit per job that reached a billed provider call, however many deliveries it took (a redelivery is the same request).
+        if (audit.unitsCharged !== Math.min(audit.billedCalls, 1)) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.billedCalls} billed provider call(s)`);
         if (audit.again !== "done") problems.push(`${where}: submitting again ended ${audit.again}`);
       }
     }

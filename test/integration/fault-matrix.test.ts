@@ -13,7 +13,8 @@ import { captureLogs } from "../helpers/console.js";
  * for every fault kind × write the upload makes. After each, the table and the bucket are read
  * directly and the invariants audited: at most one analysis and one upload for the photo; no upload
  * without its image or its analysis; no image without an upload once cleanup has run; no claim left
- * blocking the photo; units charged = analyses stored; the client got a 2xx or a 5xx JSON; the same
+ * blocking the photo; units charged = provider calls billed (a call that answered keeps its unit even
+ * when our own write fails after it); the client got a 2xx or a 5xx JSON; the same
  * photo uploads again. README has the resulting table.
  */
 
@@ -38,6 +39,8 @@ interface Audit {
   imagesWithoutUpload: number;
   blockingClaims: number;
   unitsCharged: number;
+  /** Provider calls that answered during the first upload (each billed). */
+  billedCalls: number;
   retryStatus: number;
 }
 
@@ -49,7 +52,9 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-faults", sourceIp: "198.51.100.77" }), {} as never)) as HttpResult;
 
   const proxy = lab.inject(operation, { kind, times }, operation.startsWith("s3"));
+  const callsBefore = lab.fake.callCount;
   const result = await send();
+  const billedCalls = lab.fake.callCount - callsBefore;
   const faultedCalls = proxy.faulted(operation);
   lab.clear();
 
@@ -83,6 +88,7 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
     imagesWithoutUpload,
     blockingClaims,
     unitsCharged: unitsCharged(all),
+    billedCalls,
     retryStatus: retry.statusCode ?? 0,
   };
 }
@@ -98,7 +104,7 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
         const audit = await cell(fault.kind, fault.times, operation, lab.photos[index++]!);
         const outcome = audit.faultedCalls === 0 ? "not on this path" : `${audit.status}`;
         rows.push(
-          `| ${fault.label} | ${operation} | ${outcome} | ${audit.analyses} | ${audit.uploads} | ${audit.uploadsWithoutImage + audit.uploadsWithoutAnalysis} | ${audit.imagesWithoutUpload} | ${audit.blockingClaims} | ${Math.max(0, audit.unitsCharged - audit.analyses)} | ${audit.retryStatus} |`,
+          `| ${fault.label} | ${operation} | ${outcome} | ${audit.analyses} | ${audit.uploads} | ${audit.uploadsWithoutImage + audit.uploadsWithoutAnalysis} | ${audit.imagesWithoutUpload} | ${audit.blockingClaims} | ${Math.max(0, audit.unitsCharged - audit.billedCalls)} | ${audit.retryStatus} |`,
         );
         const where = `${fault.label} on ${operation}`;
         if (!((audit.status >= 200 && audit.status < 300) || audit.status >= 500) || !audit.jsonBody) problems.push(`${where}: answered ${audit.status}`);
@@ -106,7 +112,7 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
         if (audit.uploadsWithoutAnalysis) problems.push(`${where}: ${audit.uploadsWithoutAnalysis} upload(s) without analysis`);
         if (audit.imagesWithoutUpload) problems.push(`${where}: ${audit.imagesWithoutUpload} image(s) without upload after cleanup`);
         if (audit.blockingClaims) problems.push(`${where}: a claim blocks the photo`);
-        if (audit.unitsCharged !== audit.analyses) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.analyses} analysis(es)`);
+        if (audit.unitsCharged !== audit.billedCalls) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.billedCalls} billed provider call(s)`);
         if (audit.analyses > 1) problems.push(`${where}: ${audit.analyses} analyses for one photo`);
         if (audit.uploads > 1) problems.push(`${where}: ${audit.uploads} uploads for one caller's photo`);
         // A 2xx answer names an upload that exists.

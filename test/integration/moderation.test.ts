@@ -95,10 +95,11 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
     captureLogs(); // this path logs on purpose
     const service = await startScratchService({ env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" } });
     cleanups.push(() => service.close());
-    const upload = (bytes: Buffer) => {
+    const upload = (bytes: Buffer, fields: Record<string, string> = {}) => {
       const form = new FormData();
       form.append("image", new Blob([bytes]), "photo.jpg");
       form.append("fingerprint", "fp-openai-moderation");
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
       return fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
     };
     fake.moderationScores = { sexual: 0.97 };
@@ -113,7 +114,32 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
     expect(rejected.status).toBe(500);
     expect(await rejected.json()).toMatchObject({ error: "Photo analysis failed", detail: "Vision provider returned 9 usable suggestions; 10 are required (1 rejected by moderation)" });
     fake.flagText = () => false;
-    expect((await upload(photo)).status).toBe(201);
+    // The rejected names were a billed reply: the same photo asked the same way is answered with that failure for a while, with no vision call.
+    const visionCalls = fake.callCount;
+    const remembered = await upload(photo);
+    expect(remembered.status).toBe(500);
+    expect(((await remembered.json()) as { detail: string }).detail).toMatch(/^This photo's analysis failed moments ago \(Vision provider returned 9 usable suggestions/);
+    expect(fake.callCount).toBe(visionCalls);
+    expect((await upload(photo, { style: "playful" })).status).toBe(201);
+  });
+
+  it("moderates at most the caller's upload budget: a flood of re-encodings of one photo (near-duplicate hits, free of analysis units) is refused once the budget is spent", async () => {
+    // 2 analysis units × 2 = 4 photos decoded and moderated per fingerprint per hour.
+    const service = await startScratchService({ env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "2", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "2" } });
+    cleanups.push(() => service.close());
+    const sharp = (await import("sharp")).default;
+    const copies = await Promise.all([95, 90, 85, 80, 75, 70, 65, 60, 55, 50].map((quality) => sharp(photo).jpeg({ quality }).toBuffer()));
+    const imageModerations = () => fake.moderationRequests.filter((request) => JSON.stringify(request.input).includes('"image_url"')).length;
+    const [moderatedBefore, visionBefore] = [imageModerations(), fake.callCount];
+    const statuses: number[] = [];
+    for (const copy of copies) {
+      const form = new FormData();
+      form.append("image", new Blob([copy]), "photo.jpg");
+      form.append("fingerprint", "fp-reencoder");
+      statuses.push((await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form })).status);
+    }
+    expect(statuses).toEqual([201, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
+    expect([imageModerations() - moderatedBefore, fake.callCount - visionBefore]).toEqual([4, 1]);
   });
 });
 

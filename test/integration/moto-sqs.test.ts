@@ -58,7 +58,7 @@ async function queues() {
 }
 
 async function receive(queueUrl: string, max = 10): Promise<Message[]> {
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }));
+  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ["ApproximateReceiveCount", "MessageGroupId"] }));
   return Messages;
 }
 
@@ -86,10 +86,12 @@ describe.skipIf(!available)("the job queue on SQS (moto_server)", () => {
     const { jobsUrl } = await queues();
     const queue = new SqsJobQueue((sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }), jobsUrl);
     const jobIds = Array.from({ length: 23 }, (_, index) => `job-${index}`);
-    await queue.enqueue(jobIds);
+    // A standard queue takes the caller's group (a fair queue's tenant) on every message.
+    await queue.enqueue(jobIds, "caller-group-1");
     const received: string[] = [];
     for (let round = 0; round < 10 && received.length < jobIds.length; round++) {
       for (const message of await receive(jobsUrl)) {
+        expect(message.Attributes?.MessageGroupId).toBe("caller-group-1");
         received.push((JSON.parse(message.Body!) as { job_id: string }).job_id);
         await sqs.send(new DeleteMessageCommand({ QueueUrl: jobsUrl, ReceiptHandle: message.ReceiptHandle! }));
       }

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUploadHandler } from "../../functions/upload/handler.js";
+import { createUploadUrlHandler } from "../../functions/upload-url/handler.js";
+import { budgetRules } from "../../shared/usecases/meter.js";
 import type { HttpResult } from "../../functions/http.js";
 import { DynamoCounterStore } from "../../shared/ratelimit/dynamo-counter-store.js";
 import { SlidingWindowRateLimiter } from "../../shared/ratelimit/rate-limiter.js";
 import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
-import { parseJson, uploadEvent } from "../helpers/events.js";
+import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
 import { manualClock, startTestStack, type TestStack } from "../helpers/stack.js";
@@ -33,7 +35,19 @@ async function uploader(env: NodeJS.ProcessEnv = {}) {
   const handler = createUploadHandler(() => deps);
   const upload = async (image: Buffer, options: Parameters<typeof uploadEvent>[1] = {}) =>
     (await handler(uploadEvent(image, options), {} as never)) as HttpResult;
-  return { upload, clock, deps };
+  const uploadUrl = createUploadUrlHandler(() => deps);
+  const ticket = async (fingerprint: string, sourceIp: string) =>
+    (await uploadUrl(
+      httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint }), sourceIp }),
+      {} as never,
+    )) as HttpResult;
+  /** Units of a budget the caller has spent this hour (a refused peek's `used` counts the request it imagines). */
+  const spent = async (fingerprint: string, budget: Parameters<typeof budgetRules>[2], ipAddress = "127.0.0.1") => {
+    const settings = await deps.settings();
+    const standing = await deps.rateLimiter.peek(budgetRules({ userId: null, username: null, fingerprint, ipAddress }, settings, budget).slice(0, 1), clock.now());
+    return standing.allowed ? standing.limit - standing.remaining : standing.used - 1;
+  };
+  return { upload, ticket, spent, clock, deps };
 }
 
 const statuses = (results: HttpResult[]) => results.map((result) => result.statusCode);
@@ -104,6 +118,40 @@ describe("rate limiting through the upload handler", () => {
     expect((await upload(images[50]!, { fingerprint: "fp-refund" })).statusCode).toBe(500);
     expect((await upload(images[50]!, { fingerprint: "fp-refund" })).statusCode).toBe(201);
     expect((await upload(images[51]!, { fingerprint: "fp-refund" })).statusCode).toBe(429);
+  });
+});
+
+describe("charging what was billed (a counting OpenAI-compatible provider on loopback)", () => {
+  it("keeps the unit of every reply that arrived unusable: provider calls never exceed the analyses charged, and the same photo is not billed again at once", async () => {
+    captureLogs(); // failed analyses log on purpose
+    const { upload, spent } = await uploader({ PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
+    fake.behaviours = [{ kind: "content", content: "Sure! Here are some names: visit https://example.com" }];
+    const before = fake.callCount;
+    const results: HttpResult[] = [];
+    for (const image of images.slice(10, 20)) results.push(await upload(image, { fingerprint: "fp-billed" }));
+    expect(statuses(results)).toEqual([500, 500, 500, 500, 500, 429, 429, 429, 429, 429]);
+    const calls = fake.callCount - before;
+    expect(calls).toBe(5);
+    expect(calls).toBeLessThanOrEqual(await spent("fp-billed", "analyses"));
+    // Remembered: the same bytes again (anyone's) are answered with the failure, with no provider call and no unit.
+    const again = await upload(images[10]!, { fingerprint: "fp-billed-2" });
+    expect(again.statusCode).toBe(500);
+    expect(parseJson(again)).toMatchObject({ error: "Photo analysis failed", detail: expect.stringMatching(/failed moments ago .*not analysed again for another \d+ s/) });
+    expect([fake.callCount - before, await spent("fp-billed-2", "analyses")]).toEqual([5, 0]);
+    fake.behaviours = [{ kind: "suggestions" }];
+  });
+});
+
+describe("upload-URL tickets", () => {
+  it("are counted per IP as well as per fingerprint: rotating fingerprints from one address gets the documented bound (2 per analysis unit of the address)", async () => {
+    const { ticket } = await uploader({ PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1", PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER: "3" });
+    const results: HttpResult[] = [];
+    for (let i = 0; i < 15; i++) results.push(await ticket(`ticket-rotating-${i}`, "203.0.113.77"));
+    // 1 unit × 3 (the address) × 2 tickets per unit.
+    expect(count(results, 201)).toBe(6);
+    expect(count(results, 429)).toBe(9);
+    // Per fingerprint: 2 on a fresh address.
+    expect(statuses([await ticket("ticket-one", "203.0.113.78"), await ticket("ticket-one", "203.0.113.78"), await ticket("ticket-one", "203.0.113.78")])).toEqual([201, 201, 429]);
   });
 });
 

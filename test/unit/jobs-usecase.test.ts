@@ -3,7 +3,7 @@ import type { SQSEvent } from "aws-lambda";
 import { md5Hex } from "../../shared/image/hash.js";
 import { describe, expect, it } from "vitest";
 import { createWorkerHandler, jobFailureOf } from "../../functions/worker/handler.js";
-import { BusyError, StorageError } from "../../shared/domain/errors.js";
+import { BusyError, RateLimitedError, StorageError } from "../../shared/domain/errors.js";
 import type { Caller } from "../../shared/domain/types.js";
 import { announce, submitJobs, subscribe } from "../../shared/usecases/jobs.js";
 import { runJob } from "../../shared/usecases/run-job.js";
@@ -43,6 +43,10 @@ describe("submitJobs", () => {
       [1, "queued", batch!.id],
     ]);
     expect(queue.sent).toEqual(created.map((job) => job.id));
+    // One group per caller (the queue serves callers fairly by it), naming nobody.
+    const groups = created.map((job) => queue.groups.get(job.id));
+    expect(groups[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(groups[1]).toBe(groups[0]);
     expect(jobs.batches.get(batch!.id)!.jobIds).toEqual(created.map((job) => job.id));
     expect(created.map((job) => staging.objects.get(job.stagingKey))).toEqual([photoA, photoB]);
   });
@@ -62,7 +66,67 @@ describe("submitJobs", () => {
   });
 });
 
+describe("admission before queueing", () => {
+  it("queues nothing for a caller with no analysis unit left (429, nothing staged or written), but admits photos that can only be cache hits", async () => {
+    const { deps, jobs, queue, staging } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1" } });
+    const [first] = (await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false })).jobs;
+    await runJob(deps, first!.id, { failureOf: retryNever });
+    const before = [jobs.jobs.size, queue.sent.length, staging.objects.size];
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoA! }], batch: true })).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: coffee }, { bytes: photoA! }], batch: true })).rejects.toBeInstanceOf(RateLimitedError);
+    expect([jobs.jobs.size, queue.sent.length, staging.objects.size]).toEqual(before);
+    // The same coffee photo twice: both can only be cache hits.
+    expect((await submitJobs(deps, { caller, photos: [{ bytes: coffee }, { bytes: coffee }], batch: true })).jobs).toHaveLength(2);
+  });
+
+  it("accepts at most the units left, counting jobs still waiting, and gives a finished job's slot back", async () => {
+    const { deps, counters } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "3" } });
+    const { jobs: waiting } = await submitJobs(deps, { caller, photos: [{ bytes: photoA! }, { bytes: photoB! }], batch: true });
+    const [photoC, photoD] = await distinctImages(2, 778);
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoC! }, { bytes: photoD! }], batch: true })).rejects.toBeInstanceOf(RateLimitedError);
+    expect(counters.total("jobs:fp:fp-jobs")).toBe(2);
+    await submitJobs(deps, { caller, photos: [{ bytes: photoC! }], batch: false });
+    expect(counters.total("jobs:fp:fp-jobs")).toBe(3);
+    for (const job of waiting) await runJob(deps, job.id, { failureOf: retryNever });
+    expect([counters.total("jobs:fp:fp-jobs"), counters.total("fp:fp-jobs")]).toEqual([1, 2]);
+    // 1 unit left, 1 job waiting for it: nothing more.
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photoD! }], batch: false })).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it("caps the jobs a caller may have waiting, whatever their allowance", async () => {
+    const { deps } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "100", PHOTO_ANALYSIS_MAX_PENDING_JOBS: "3" } });
+    const photos = await distinctImages(4, 779);
+    await submitJobs(deps, { caller, photos: photos.slice(0, 3).map((bytes) => ({ bytes })), batch: true });
+    await expect(submitJobs(deps, { caller, photos: [{ bytes: photos[3]! }], batch: false })).rejects.toBeInstanceOf(RateLimitedError);
+    // Another caller is not affected.
+    expect((await submitJobs(deps, { caller: { ...caller, fingerprint: "fp-other" }, photos: [{ bytes: photos[3]! }], batch: false })).jobs).toHaveLength(1);
+  });
+});
+
 describe("runJob", () => {
+  it("an abandoned delivery (its visibility timeout over, the job delivered again) cannot answer for the delivery that replaced it", async () => {
+    captureLogs(); // the abandoned delivery's failure logs
+    const vision = new ScriptedVision([providerFailure("late failure")]);
+    let release!: () => void;
+    vision.gate = new Promise((resolve) => (release = resolve));
+    const { deps, jobs } = memoryDeps({ vision });
+    const [job] = (await submitJobs(deps, { caller, photos: [{ bytes: photoA! }], batch: false })).jobs;
+    // The first delivery waits on the provider; the queue gives up on it and delivers again.
+    const abandoned = runJob(deps, job!.id, { attempt: "receipt-1", failureOf: (error) => jobFailureOf(error, job!.id, true) });
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    await until(() => vision.calls === 1); // the first delivery is at the provider, holding the photo's claim
+    const redelivery = runJob(deps, job!.id, { attempt: "receipt-2", failureOf: retryNever });
+    await until(() => jobs.jobs.get(job!.id)?.attempt === "receipt-2");
+    vision.gate = undefined;
+    release();
+    await Promise.all([abandoned, redelivery]);
+    // The first call's failure arrived after the redelivery took over: the redelivery's answer stands.
+    expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "done", attempt: "receipt-2" });
+    expect(jobs.jobs.get(job!.id)?.error).toBeUndefined();
+  });
+
   it("moves a job through every stage to done after the caller's upload is committed, and tells subscribers each step in the owner's view", async () => {
     const { deps, jobs, uploads, gateway, connections, staging } = memoryDeps();
     const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });

@@ -52,6 +52,18 @@ function consumer(answer: (delivery: Delivery) => "ok" | "fail" | "never" | "thr
   return { deliveries, consume };
 }
 
+/** A two-slot queue whose consumer takes 10 ms a job and records the order jobs went out in. */
+function recordingOrder() {
+  const queue = new LocalJobQueue({ concurrency: 2 });
+  const order: string[] = [];
+  queue.attach(async (event) => {
+    order.push((JSON.parse(event.Records[0]!.body) as { job_id: string }).job_id);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    return { batchItemFailures: [] };
+  });
+  return { queue, order };
+}
+
 const silenced = async <T>(run: () => Promise<T>): Promise<T> => {
   const original = console.error;
   console.error = () => {};
@@ -106,6 +118,29 @@ describe("LocalJobQueue", () => {
     await queue.enqueue(["1", "2", "3", "4", "5", "6"]);
     await queue.idle();
     expect(most).toBe(2);
+    await queue.close();
+  });
+
+  it("serves groups fairly: a caller's first job goes out at the next free slot, ahead of another caller's backlog", async () => {
+    const { queue, order } = recordingOrder();
+    await queue.enqueue(Array.from({ length: 30 }, (_, index) => `flood-${index}`), "flooder");
+    await queue.enqueue(["first"], "someone-else");
+    await queue.idle();
+    // Two of the flood's were out when "first" arrived; it went out at the next free slot.
+    expect(order.indexOf("first")).toBeLessThanOrEqual(2);
+    expect(order).toHaveLength(31);
+    await queue.close();
+  });
+
+  it("takes turns between equally busy groups: a new caller is not starved by several flooding ones", async () => {
+    const { queue, order } = recordingOrder();
+    for (const flooder of ["a", "b", "c", "d"]) await queue.enqueue(Array.from({ length: 8 }, (_, index) => `${flooder}-${index}`), flooder);
+    await queue.enqueue(["first"], "someone-else");
+    await queue.idle();
+    // "a" took both slots before the others arrived; then every group has one turn, the new one among them
+    // (first come, first served it would be last, after 32 jobs).
+    expect(order.slice(0, 6).map((id) => id[0]).sort()).toEqual(["a", "a", "b", "c", "d", "f"]);
+    expect(order.slice(6, 10).map((id) => id[0]).sort()).toEqual(["a", "b", "c", "d"]);
     await queue.close();
   });
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it, vi } from "vitest";
-import { BusyError, InvalidInputError, RateLimitedError, UnprocessableInputError } from "../../shared/domain/errors.js";
+import { AnalysisFailedError, BusyError, InvalidInputError, RateLimitedError, UnprocessableInputError } from "../../shared/domain/errors.js";
 import { parsePromptFields } from "../../functions/http.js";
 import type { VisionInput } from "../../shared/vision/provider.js";
 import type { Caller } from "../../shared/domain/types.js";
@@ -178,6 +178,58 @@ describe("analyzeUpload", () => {
     expect((await analyzeUpload(deps, { bytes: coffee, caller })).cached).toBe(false);
   });
 
+  it("keeps the unit of a billed failure (a reply that arrived unusable) and remembers it: the same photo asked the same way is answered with it, not billed again, until the memory runs out", async () => {
+    const clock = memoryClock();
+    const unusable = new AnalysisFailedError("Vision provider returned 7 usable suggestions; 10 are required", { billed: true });
+    const { deps, counters, claims, vision } = memoryDeps({ vision: new ScriptedVision([unusable]), clock, settings: { PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS: "60" } });
+    await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("7 usable suggestions");
+    expect([vision.calls, counters.total("fp:")]).toEqual([1, 1]);
+    expect([...claims.claims.values()][0]).toMatchObject({ failure: unusable.detail });
+    // Remembered, for anyone: no provider call, no unit, no decode (the upload budget is untouched).
+    const stranger = { ...caller, fingerprint: "fp-other" };
+    await expect(analyzeUpload(deps, { bytes: coffee, caller: stranger })).rejects.toThrow(/failed moments ago \(Vision provider returned 7 usable suggestions.*another 60 s/);
+    expect([vision.calls, counters.total("fp:"), counters.total("uploads:fp:fp-other")]).toEqual([1, 1, 0]);
+    // Another style is another request to the provider: not remembered.
+    expect((await analyzeUpload(deps, { bytes: coffee, caller, style: "cozy" })).cached).toBe(false);
+    clock.advance(61_000);
+    expect((await analyzeUpload(deps, { bytes: coffee, caller })).cached).toBe(false);
+    expect([vision.calls, counters.total("fp:")]).toEqual([3, 3]);
+  });
+
+  it("keeps the unit when text moderation rejects the names the provider wrote (billed), and gives it back for a transport failure (not billed)", async () => {
+    const { deps, counters, vision } = memoryDeps({ vision: new ScriptedVision([providerFailure("could not connect")]) });
+    deps.textModerator = async () => ({ name: "rejecting", moderateImage: async () => ({ labels: [], explicit: 0, suggestive: 0 }), moderateTexts: async (texts: string[]) => texts.map((_, index) => index < 2) });
+    await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("could not connect");
+    expect([vision.calls, counters.total("fp:")]).toEqual([1, 0]);
+    await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("2 rejected by moderation");
+    expect([vision.calls, counters.total("fp:")]).toEqual([2, 1]);
+  });
+
+  it("spends the upload budget on every photo it decodes and moderates (near-duplicate hits included) and none on exact-byte hits; past the budget a 429 before any decode", async () => {
+    const { deps, counters, vision, moderator } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "2", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "2" } });
+    await analyzeUpload(deps, { bytes: coffee, caller });
+    for (let i = 0; i < 3; i++) expect((await analyzeUpload(deps, { bytes: coffee, caller })).match).toEqual({ type: "exact", distance: 0 });
+    expect([moderator.calls, counters.total("uploads:fp:fp-unit")]).toEqual([1, 1]);
+    for (const quality of [50, 60, 70]) {
+      expect(await analyzeUpload(deps, { bytes: await sharp(coffee).jpeg({ quality }).toBuffer(), caller })).toMatchObject({ match: { type: "similar" } });
+    }
+    // Garbage bytes would be a 400 if decoded: the spent budget answers first (the analysis units are not spent).
+    await expect(analyzeUpload(deps, { bytes: Buffer.from("not an image at all"), caller })).rejects.toBeInstanceOf(RateLimitedError);
+    // Decodes and moderation calls never exceed the budget (4 = 2 analysis units × 2).
+    expect([vision.calls, moderator.calls, counters.total("uploads:fp:fp-unit"), counters.total("fp:fp-unit")]).toEqual([1, 4, 4, 1]);
+  });
+
+  it("spends the upload budget, not a unit, on a new upload of the caller's on someone else's analysis (it keeps a copy of the image); repeats of their own stay free", async () => {
+    const { deps, counters } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "1" } });
+    const stranger = { ...caller, fingerprint: "fp-copier" };
+    await analyzeUpload(deps, { bytes: photoA!, caller });
+    await analyzeUpload(deps, { bytes: photoB!, caller: { ...caller, fingerprint: "fp-second" } });
+    expect((await analyzeUpload(deps, { bytes: photoA!, caller: stranger })).cached).toBe(false);
+    expect([counters.total("uploads:fp:fp-copier"), counters.total("fp:fp-copier")]).toEqual([1, 0]);
+    expect((await analyzeUpload(deps, { bytes: photoA!, caller: stranger })).cached).toBe(true);
+    await expect(analyzeUpload(deps, { bytes: photoB!, caller: stranger })).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
   it("answers from the fallback chain when the first provider fails", async () => {
     captureLogs(); // this path logs on purpose
     const first = new ScriptedVision([providerFailure("first down")], "first");
@@ -193,7 +245,8 @@ describe("analyzeUpload", () => {
     refused.analyses.fail("create", Object.assign(new Error("validation"), { $metadata: { httpStatusCode: 400 } }));
     await expect(analyzeUpload(refused.deps, { bytes: coffee, caller })).rejects.toThrow("validation");
     expect(refused.images.objects.size).toBe(0);
-    expect(refused.counters.total("fp:")).toBe(0);
+    // The provider answered (a billed call) before our write failed: the unit stays.
+    expect(refused.counters.total("fp:")).toBe(1);
 
     const unknown = memoryDeps();
     unknown.analyses.fail("create", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
