@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -166,6 +166,11 @@ describe("bundled Lambda functions", () => {
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
     expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
     expect(existsSync(join(layerModules, "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"))).toBe(true);
+    // onnxruntime: the x86_64 functions' Linux binary only, and nothing its skipped install script needs.
+    const onnxBinaries = join(layerModules, "onnxruntime-node/bin/napi-v6");
+    const binaryFiles = (readdirSync(onnxBinaries, { recursive: true }) as string[]).filter((file) => statSync(join(onnxBinaries, file)).isFile());
+    expect(binaryFiles.sort()).toEqual(["linux/x64/libonnxruntime.so.1", "linux/x64/onnxruntime_binding.node"]);
+    for (const unused of ["adm-zip", "global-agent", "@tensorflow/tfjs-layers"]) expect(existsSync(join(layerModules, unused)), unused).toBe(false);
     expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
     expect(existsSync(join(layerModules, "../../models/mobilenet_v1_0.75_224_quant/model.json"))).toBe(true);
   });

@@ -507,6 +507,23 @@ describe("runtime layer contents", () => {
     expect(shipsFile("nsfwjs", "dist/browser/nsfwjs.min.js")).toBe(false);
     expect(shipsFile("nsfwjs", "dist/models/package.json")).toBe(true);
   });
+
+  it("carries onnxruntime's binary for the function's CPU only, without the install script's dependencies", () => {
+    const closure = [...dependencyClosure(["onnxruntime-node"]).keys()];
+    expect(closure.sort()).toEqual(["node_modules/onnxruntime-common", "node_modules/onnxruntime-node"]);
+    const binary = (arch: string, file: string) => `bin/napi-v6/linux/${arch}/${file}`;
+    expect(shipsFile("onnxruntime-node", binary("x64", "libonnxruntime.so.1"))).toBe(true);
+    expect(shipsFile("onnxruntime-node", binary("x64", "onnxruntime_binding.node"))).toBe(true);
+    expect(shipsFile("onnxruntime-node", binary("arm64", "libonnxruntime.so.1"))).toBe(false);
+    expect(shipsFile("onnxruntime-node", binary("arm64", "libonnxruntime.so.1"), "arm64")).toBe(true);
+    expect(shipsFile("onnxruntime-node", binary("x64", "libonnxruntime.so.1"), "arm64")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "bin/napi-v6/darwin/arm64/onnxruntime_binding.node", "arm64")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "bin/napi-v6/win32/x64/onnxruntime_binding.node")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "script/install.js")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "dist/binding.js")).toBe(true);
+    expect(shipsFile("onnxruntime-common", "dist/cjs/index.js")).toBe(true);
+    expect(shipsFile("onnxruntime-common", "dist/esm/index.js")).toBe(false);
+  });
 });
 
 describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF in us-east-1", () => {

@@ -4,18 +4,19 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Classification, Detection } from "./concepts.js";
+import { openLayersModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "./onnx/runtime.js";
 
 /**
- * The local models on TensorFlow.js's WebAssembly backend (the native tfjs-node cannot install
- * here). Everything comes from disk: the detector's weights ship inside @vladmandic/human, the
- * ImageNet classifier is the project's quantised MobileNet (models/, made by bin/quantize-model.ts)
- * unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names another TF.js ImageNet model. Loaded once per
- * process, lazily; concurrent first requests share one load.
+ * The local models. Everything comes from disk: the ImageNet classifier is the project's quantised
+ * MobileNet (models/, made by bin/quantize-model.ts) unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names
+ * another TF.js ImageNet layers model; it is converted to ONNX in memory when loaded and runs in
+ * onnxruntime-node (onnx/). The detector is @vladmandic/human (its weights ship in its package) on
+ * TensorFlow.js's WebAssembly backend. Loaded once per process, lazily; concurrent first requests
+ * share one load.
  */
 
 const require = createRequire(import.meta.url);
 type Tf = typeof import("@tensorflow/tfjs-core");
-type TfLayers = typeof import("@tensorflow/tfjs-layers");
 
 export class LocalModelError extends Error {
   override name = "LocalModelError";
@@ -98,43 +99,23 @@ async function loadClassifier(directory: string): Promise<Classifier> {
   if (!existsSync(manifestPath)) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: no model.json there (expected a TF.js layers model such as mobilenet_v1_0.75_224)`);
   }
-  const tf = await tensorflow();
-  const layers = require("@tensorflow/tfjs-layers") as TfLayers;
   const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: object[] }[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
+    modelTopology: TfjsLayersModel["modelTopology"];
+    weightsManifest: { paths: string[]; weights: TfjsLayersModel["weightSpecs"] }[];
   };
-  // An IO handler that reads the shards from disk (tfjs's own file:// loader needs fetch).
-  const handler = {
-    load: async () => {
-      const shards: Buffer[] = [];
-      const weightSpecs: object[] = [];
-      for (const group of manifest.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const path of group.paths) shards.push(await readFile(join(dir, path)));
-      }
-      const weights = Buffer.concat(shards);
-      return {
-        modelTopology: manifest.modelTopology,
-        weightSpecs,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-        format: manifest.format,
-        generatedBy: manifest.generatedBy,
-        convertedBy: manifest.convertedBy,
-      };
-    },
-  };
-  let model: Awaited<ReturnType<TfLayers["loadLayersModel"]>>;
+  let model: OnnxImageModel;
   try {
-    model = await layers.loadLayersModel(handler as never);
+    const shards = await Promise.all(manifest.weightsManifest.flatMap((group) => group.paths.map((path) => readFile(join(dir, path)))));
+    model = await openLayersModel("classifier", {
+      modelTopology: manifest.modelTopology,
+      weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
+      weightData: Buffer.concat(shards),
+    });
   } catch (error) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: cannot load the model (${(error as Error).message})`);
   }
   const classes = (require("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
-  const outputs = (model.outputs[0]!.shape.at(-1) ?? 0) as number;
+  const outputs = model.outputSize;
   // Some exports add a background class at index 0.
   const offset = outputs === 1001 ? 1 : 0;
   if (outputs - offset !== 1000) throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${outputs}`);
@@ -143,14 +124,16 @@ async function loadClassifier(directory: string): Promise<Classifier> {
     async classify(views, topK) {
       const [first] = views;
       if (!first) throw new LocalModelError("classify needs at least one view");
-      const pixels = new Float32Array(views.length * first.data.length);
-      for (const [i, view] of views.entries()) pixels.set(view.data, i * first.data.length);
-      const output = tf.tidy(() => {
-        const input = tf.sub(tf.div(tf.tensor4d(pixels, [views.length, first.height, first.width, 3]), 127.5), 1);
-        return tf.mean(model.predict(input) as import("@tensorflow/tfjs-core").Tensor, 0);
-      });
-      const probabilities = await output.data();
-      output.dispose();
+      // MobileNet's input range: v / 127.5 - 1.
+      const input = planarBatch(
+        views.map((view) => view.data),
+        first.width * first.height,
+        1 / 127.5,
+        -1,
+      );
+      const output = await model.run(input, [views.length, 3, first.height, first.width]);
+      const probabilities = new Float32Array(outputs);
+      for (let n = 0; n < views.length; n++) for (let i = 0; i < outputs; i++) probabilities[i]! += output[n * outputs + i]! / views.length;
       const ranked = [...probabilities.slice(offset)].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
       return ranked.map(({ score, index }) => ({
         synonyms: classes[index]!.split(",").map((name) => name.trim()),
