@@ -28,8 +28,9 @@ export const PREBUNDLED_PACKAGES = ["openai", "@anthropic-ai/sdk", "@google/gena
 
 /**
  * Packages the upload and worker functions load at run time instead of from their esbuild bundles:
- * native sharp and onnxruntime, the detector's WebAssembly backend, model weights and the prebundled
- * ones above. They live in a layer under /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on
+ * native sharp and onnxruntime, model weights (the detector's inside @vladmandic/human, the
+ * moderation model's inside nsfwjs, ImageNet's class names in @tensorflow-models/mobilenet) and the
+ * prebundled ones above. They live in a layer under /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on
  * NODE_PATH. The project's own classifier (models/) goes to /opt/models, where shippedClassifierDir()
  * looks for it.
  */
@@ -37,9 +38,6 @@ export const RUNTIME_PACKAGES = [
   "sharp",
   "heic-decode",
   "@vladmandic/human",
-  "@tensorflow/tfjs-core",
-  "@tensorflow/tfjs-converter",
-  "@tensorflow/tfjs-backend-wasm",
   "@tensorflow-models/mobilenet",
   "nsfwjs",
   "onnxruntime-node",
@@ -125,14 +123,10 @@ export function shipsFile(packageName: string, file: string, arch: "x64" | "arm6
   if (packageName === "onnxruntime-node") return /^dist\/[^/]+\.js$/.test(file) || file.startsWith(`bin/napi-v6/linux/${arch}/`);
   if (packageName === "onnxruntime-common") return /^dist\/cjs\//.test(file);
   if (/\.(map|d\.ts|md|markdown)$/i.test(file) || /^(@types|@webgpu)\//.test(packageName)) return false;
-  if (packageName.startsWith("@tensorflow/")) {
-    // The CommonJS Node bundle of each package, plus the wasm backend's binaries and loader.
-    return /^dist\/[^/]+\.node\.js$/.test(file) || /^dist\/[^/]+\.wasm$/.test(file) || /^dist\/wasm-out\/[^/]+\.js$/.test(file);
-  }
   if (packageName === "@tensorflow-models/mobilenet") return file === "dist/imagenet_classes.js";
   if (packageName === "@vladmandic/human") {
-    // human.node.js only so that resolving the package's main entry works; the wasm build is what runs.
-    return ["dist/human.node-wasm.js", "dist/human.node.js"].includes(file) || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
+    // The detector's weights (converted to ONNX when loaded); human.node.js only so that resolving the package works (it is never loaded).
+    return file === "dist/human.node.js" || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
   }
   // The moderation model (MobileNet v2, 3.5 MB); index.js only so that resolving the package works (it is never loaded).
   // dist/models/package.json marks the model files CommonJS (the package itself is "type": "module").
@@ -156,7 +150,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
   const prebundled = PREBUNDLED_PACKAGES.map((name) => `${name}@${installedVersion(name)}`);
   const manifest = [...closure.keys()].sort().concat(prebundled).join("\n");
   return new LayerVersion(scope, id, {
-    description: "Photo Analysis runtime: sharp, onnxruntime, tfjs-wasm, local vision models, the providers' SDKs",
+    description: "Photo Analysis runtime: sharp, onnxruntime, local vision models, the providers' SDKs",
     compatibleRuntimes: [Runtime.NODEJS_22_X],
     compatibleArchitectures: [architecture],
     code: Code.fromAsset(join(root, "lib"), {

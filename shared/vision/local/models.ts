@@ -2,60 +2,23 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Classification, Detection } from "./concepts.js";
+import { fileURLToPath } from "node:url";
+import type { Classification } from "./concepts.js";
+import { loadDetector, type Detector } from "./detector.js";
 import { openLayersModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "./onnx/runtime.js";
 
 /**
- * The local models. Everything comes from disk: the ImageNet classifier is the project's quantised
- * MobileNet (models/, made by bin/quantize-model.ts) unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names
- * another TF.js ImageNet layers model; it is converted to ONNX in memory when loaded and runs in
- * onnxruntime-node (onnx/). The detector is @vladmandic/human (its weights ship in its package) on
- * TensorFlow.js's WebAssembly backend. Loaded once per process, lazily; concurrent first requests
- * share one load.
+ * The local models, in onnxruntime-node. Everything comes from disk, as TF.js models converted to
+ * ONNX in memory when loaded (onnx/): the ImageNet classifier is the project's quantised MobileNet
+ * (models/, made by bin/quantize-model.ts) unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names another TF.js
+ * ImageNet layers model; the detector's weights ship in @vladmandic/human's package (detector.ts).
+ * Loaded once per process, lazily; concurrent first requests share one load.
  */
 
 const require = createRequire(import.meta.url);
-type Tf = typeof import("@tensorflow/tfjs-core");
 
 export class LocalModelError extends Error {
   override name = "LocalModelError";
-}
-
-let tfReady: Promise<Tf> | undefined;
-
-/** Node 20's fetch rejects file:// URLs; human's loader fetches its model files by URL. */
-function allowFileFetch() {
-  const original = globalThis.fetch;
-  if ((original as { filePatched?: boolean }).filePatched) return;
-  const patched = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (url.startsWith("file://")) return new Response(await readFile(new URL(url)), { status: 200 });
-    return original(input, init);
-  };
-  (patched as { filePatched?: boolean }).filePatched = true;
-  globalThis.fetch = patched as typeof fetch;
-}
-
-function wasmDirectory(): string {
-  return `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`;
-}
-
-/** One tfjs-core instance for everyone (human requires the same module). */
-export function tensorflow(): Promise<Tf> {
-  tfReady ??= (async () => {
-    allowFileFetch();
-    const tf = require("@tensorflow/tfjs-core") as Tf;
-    const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(path: string): void };
-    wasm.setWasmPaths(wasmDirectory());
-    await tf.setBackend("wasm");
-    await tf.ready();
-    return tf;
-  })().catch((error) => {
-    tfReady = undefined;
-    throw error;
-  });
-  return tfReady;
 }
 
 export interface RgbImage {
@@ -140,67 +103,6 @@ async function loadClassifier(directory: string): Promise<Classifier> {
         score,
         isAnimalClass: index < IMAGENET_ANIMAL_CLASSES,
       }));
-    },
-  };
-}
-
-// ---- COCO object and face detector (@vladmandic/human) ----
-
-export interface Detector {
-  detect(image: RgbImage): Promise<{ objects: Detection[]; faces: number }>;
-}
-
-interface HumanResult {
-  object: { label: string; score: number; box: [number, number, number, number] }[];
-  face: { score: number; boxScore?: number; box: [number, number, number, number] }[];
-}
-
-async function loadDetector(): Promise<Detector> {
-  const tf = await tensorflow();
-  // The package's exports map blocks this subpath (its keys lack "./"), so require it by absolute path.
-  const distDir = dirname(require.resolve("@vladmandic/human"));
-  const humanModule = require(join(distDir, "human.node-wasm.js")) as { Human: new (config: object) => { load(): Promise<void>; detect(input: unknown): Promise<HumanResult> } };
-  const modelsDir = join(dirname(distDir), "models");
-  const human = new humanModule.Human({
-    backend: "wasm",
-    wasmPath: wasmDirectory(),
-    modelBasePath: `${pathToFileURL(modelsDir).href}/`,
-    debug: false,
-    // No result cache and no frame skipping: every photo is a new input, not a video frame.
-    cacheSensitivity: 0,
-    skipAllowed: false,
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: { rotation: false, maxDetected: 20, minConfidence: 0.5 },
-      mesh: { enabled: false },
-      iris: { enabled: false },
-      description: { enabled: false },
-      emotion: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
-    },
-    body: { enabled: false },
-    hand: { enabled: false },
-    gesture: { enabled: false },
-    segmentation: { enabled: false },
-    object: { enabled: true, modelPath: "centernet.json", minConfidence: 0.3, maxDetected: 20 },
-  });
-  await human.load();
-  return {
-    async detect(image) {
-      const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], "int32");
-      try {
-        const result = await human.detect(tensor);
-        const area = (box: [number, number, number, number]) => (box[2] * box[3]) / (image.width * image.height);
-        return {
-          objects: result.object.map((object) => ({ label: object.label, score: object.score, area: area(object.box) })),
-          // Small low-confidence "faces" are usually texture; count only clear ones.
-          faces: result.face.filter((face) => (face.boxScore ?? face.score) >= 0.7 && area(face.box) >= 0.005).length,
-        };
-      } finally {
-        tensor.dispose();
-      }
     },
   };
 }

@@ -56,7 +56,7 @@ function windowOut(size: number, kernel: number, stride: number, dilation: numbe
  * depthwise kernel ([positions, in, multiplier]) to [in·multiplier, 1, positions]. Both are the same
  * walk: output channel o of input i is row i·last + o (depthwise) or o·in + i.
  */
-function toChannelsFirstKernel(source: Float32Array, positions: number, cin: number, last: number, depthwise: boolean): Float32Array {
+export function toChannelsFirstKernel(source: Float32Array, positions: number, cin: number, last: number, depthwise: boolean): Float32Array {
   const target = new Float32Array(source.length);
   let from = 0;
   for (let p = 0; p < positions; p++) {

@@ -33,10 +33,13 @@ export interface OnnxImageModel {
   run(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
 }
 
-/** Converts a TF.js layers model to ONNX in memory (onnx/layers.ts) and opens it in onnxruntime. */
-export async function openLayersModel(name: string, model: TfjsLayersModel): Promise<OnnxImageModel> {
-  const weights = decodeTfjsWeights(model.weightSpecs, model.weightData);
-  const { model: bytes } = convertLayersModel(model.modelTopology, weights, name).encode();
+/** An ONNX model in onnxruntime: one NCHW float input, its outputs (flat) in the graph's order. */
+export interface OnnxSession {
+  run(input: Float32Array, dims: readonly number[]): Promise<Float32Array[]>;
+}
+
+/** Opens an ONNX model (bytes) in onnxruntime, with every graph optimisation (batch norms folded into convolutions, activations fused). */
+export async function openOnnx(bytes: Uint8Array): Promise<OnnxSession> {
   const runtime = onnxruntime();
   const session: InferenceSession = await runtime.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
@@ -44,17 +47,26 @@ export async function openLayersModel(name: string, model: TfjsLayersModel): Pro
     executionMode: "sequential",
     graphOptimizationLevel: "all",
   });
-  const outputName = session.outputNames[0]!;
-  const inputName = session.inputNames[0]!;
+  const [inputName] = session.inputNames;
+  return {
+    async run(input, dims) {
+      const result = await session.run({ [inputName!]: new runtime.Tensor("float32", input, [...dims]) });
+      return session.outputNames.map((name) => (result[name] as Tensor).data as Float32Array);
+    },
+  };
+}
+
+/** Converts a TF.js layers model to ONNX in memory (onnx/layers.ts) and opens it in onnxruntime. */
+export async function openLayersModel(name: string, model: TfjsLayersModel): Promise<OnnxImageModel> {
+  const weights = decodeTfjsWeights(model.weightSpecs, model.weightData);
+  const session = await openOnnx(convertLayersModel(model.modelTopology, weights, name).encode().model);
   // The output's width: one run on zeros at the declared size also warms the kernels, so the first photo is not the slow one.
   const [, channels, height, width] = probeShape(model.modelTopology);
-  const probe = await session.run({ [inputName]: new runtime.Tensor("float32", new Float32Array(channels * height * width), [1, channels, height, width]) });
-  const outputSize = (probe[outputName] as Tensor).data.length;
+  const [probe] = await session.run(new Float32Array(channels * height * width), [1, channels, height, width]);
   return {
-    outputSize,
+    outputSize: probe!.length,
     async run(input, dims) {
-      const result = await session.run({ [inputName]: new runtime.Tensor("float32", input, [...dims]) });
-      return (result[outputName] as Tensor).data as Float32Array;
+      return (await session.run(input, dims))[0]!;
     },
   };
 }
