@@ -7,13 +7,14 @@ import { Architecture, Code, LayerVersion, Runtime } from "aws-cdk-lib/aws-lambd
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { buildSync } from "esbuild";
-import { SHIPPED_CLASSIFIER } from "../shared/vision/local/models.js";
+import { SHIPPED_CLASSIFIER, SHIPPED_COMPANION } from "../shared/vision/local/models.js";
 
-/** Content hash of the shipped classifier: a new quantisation rebuilds the layer. */
+/** Content hash of the shipped classifier and its companion: a new quantisation or model rebuilds the layer. */
 function modelsHash(root: string): string {
   const dir = join(root, "models", SHIPPED_CLASSIFIER);
   const hash = createHash("sha256");
   for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  hash.update(SHIPPED_COMPANION).update(readFileSync(join(root, "models", SHIPPED_COMPANION)));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -31,8 +32,8 @@ export const PREBUNDLED_PACKAGES = ["openai", "@anthropic-ai/sdk", "@google/gena
  * native sharp and onnxruntime, model weights (the detector's inside @vladmandic/human, the
  * moderation model's inside nsfwjs, ImageNet's class names in @tensorflow-models/mobilenet) and the
  * prebundled ones above. They live in a layer under /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on
- * NODE_PATH. The project's own classifier (models/) goes to /opt/models, where shippedClassifierDir()
- * looks for it.
+ * NODE_PATH. The project's own classifier and its companion (models/) go to /opt/models, where
+ * shippedClassifierDir() looks for them.
  */
 export const RUNTIME_PACKAGES = [
   "sharp",
@@ -178,6 +179,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
             }
             for (const name of PREBUNDLED_PACKAGES) writePrebundled(name, root, target);
             cpSync(join(root, "models", SHIPPED_CLASSIFIER), join(outputDir, "models", SHIPPED_CLASSIFIER), { recursive: true });
+            cpSync(join(root, "models", SHIPPED_COMPANION), join(outputDir, "models", SHIPPED_COMPANION));
             if (architecture === Architecture.ARM_64) {
               execFileSync("npm", ["install", "--no-save", "--os=linux", "--cpu=arm64", "--libc=glibc", `sharp@${installedVersion("sharp")}`], {
                 cwd: join(outputDir, "nodejs"),

@@ -172,6 +172,7 @@ describe("bundled Lambda functions", () => {
     for (const unused of ["adm-zip", "global-agent", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm"]) expect(existsSync(join(layerModules, unused)), unused).toBe(false);
     expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
     expect(existsSync(join(layerModules, "../../models/mobilenet_v1_0.75_224_quant/model.json"))).toBe(true);
+    expect(existsSync(join(layerModules, "../../models/mobilenet_v2_1.0_224_quant.tflite"))).toBe(true);
   });
 
   it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {
@@ -179,8 +180,8 @@ describe("bundled Lambda functions", () => {
     const uploaded = await invoke("Upload", event);
     expect(uploaded.statusCode, uploaded.body).toBe(201);
     const body = JSON.parse(uploaded.body);
-    // The classifier comes from the layer's /opt/models copy (here: the layer directory's models/).
-    expect(body.analysis.ai_vision_model).toBe("local:mobilenet_v1_0.75_224_quant+centernet");
+    // The classifier and its companion come from the layer's /opt/models copy (here: the layer directory's models/).
+    expect(body.analysis.ai_vision_model).toBe("local:mobilenet_v1_0.75_224_quant+mobilenet_v2_1.0_224_quant+centernet");
     expect(body.analysis.labels[0].label).toBe("coffee mug");
     expect(body.analysis.suggestions).toHaveLength(10);
 

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Classification } from "./concepts.js";
 import { loadDetector, type Detector } from "./detector.js";
-import { openLayersModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "./onnx/runtime.js";
+import { openLayersModel, openTfliteModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "./onnx/runtime.js";
 
 /**
  * The local models, in onnxruntime-node. Everything comes from disk, as TF.js models converted to
@@ -31,6 +31,18 @@ export interface RgbImage {
 
 /** The classifier the project ships (see models/NOTICE). */
 export const SHIPPED_CLASSIFIER = "mobilenet_v1_0.75_224_quant";
+
+/**
+ * A second ImageNet classifier beside the shipped one in models/ (see models/NOTICE), an 8-bit
+ * TensorFlow Lite MobileNet v2: the shipped classifier's probabilities are averaged with its own.
+ */
+export const SHIPPED_COMPANION = "mobilenet_v2_1.0_224_quant.tflite";
+
+/** The companion file of a classifier directory: the shipped classifier's, when it is beside it; another directory's model stands alone. */
+export function companionOf(classifierDir: string): string | undefined {
+  const companion = join(resolve(classifierDir), "..", SHIPPED_COMPANION);
+  return basename(resolve(classifierDir)) === SHIPPED_CLASSIFIER && existsSync(companion) ? companion : undefined;
+}
 
 /**
  * Where the shipped classifier is: models/ at the project root (found upwards from this module),
@@ -66,22 +78,26 @@ async function loadClassifier(directory: string): Promise<Classifier> {
     modelTopology: TfjsLayersModel["modelTopology"];
     weightsManifest: { paths: string[]; weights: TfjsLayersModel["weightSpecs"] }[];
   };
-  let model: OnnxImageModel;
+  let members: OnnxImageModel[];
   try {
     const shards = await Promise.all(manifest.weightsManifest.flatMap((group) => group.paths.map((path) => readFile(join(dir, path)))));
-    model = await openLayersModel("classifier", {
+    const model = openLayersModel("classifier", {
       modelTopology: manifest.modelTopology,
       weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
       weightData: Buffer.concat(shards),
     });
+    const companion = companionOf(dir);
+    members = await Promise.all([model, ...(companion ? [readFile(companion).then((bytes) => openTfliteModel("companion", bytes))] : [])]);
   } catch (error) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: cannot load the model (${(error as Error).message})`);
   }
   const classes = (require("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
-  const outputs = model.outputSize;
-  // Some exports add a background class at index 0.
-  const offset = outputs === 1001 ? 1 : 0;
-  if (outputs - offset !== 1000) throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${outputs}`);
+  for (const member of members) {
+    // Some exports add a background class at index 0.
+    if (member.outputSize !== 1000 && member.outputSize !== 1001) {
+      throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${member.outputSize}`);
+    }
+  }
 
   return {
     async classify(views, topK) {
@@ -94,10 +110,17 @@ async function loadClassifier(directory: string): Promise<Classifier> {
         1 / 127.5,
         -1,
       );
-      const output = await model.run(input, [views.length, 3, first.height, first.width]);
-      const probabilities = new Float32Array(outputs);
-      for (let n = 0; n < views.length; n++) for (let i = 0; i < outputs; i++) probabilities[i]! += output[n * outputs + i]! / views.length;
-      const ranked = [...probabilities.slice(offset)].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
+      const dims = [views.length, 3, first.height, first.width] as const;
+      const outputs = await Promise.all(members.map((member) => member.run(input, dims)));
+      // Every view of every model counts the same.
+      const probabilities = new Float32Array(1000);
+      const weight = 1 / (views.length * members.length);
+      for (const [m, output] of outputs.entries()) {
+        const width = members[m]!.outputSize;
+        const offset = width - 1000;
+        for (let n = 0; n < views.length; n++) for (let i = 0; i < 1000; i++) probabilities[i]! += output[n * width + offset + i]! * weight;
+      }
+      const ranked = [...probabilities].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
       return ranked.map(({ score, index }) => ({
         synonyms: classes[index]!.split(",").map((name) => name.trim()),
         score,

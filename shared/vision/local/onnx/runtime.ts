@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { convertLayersModel, type KerasTopology } from "./layers.js";
+import { convertTflite } from "./tflite.js";
 import { decodeTfjsWeights, type TfjsWeightSpec } from "./tfjs-weights.js";
 
 /**
@@ -56,12 +57,9 @@ export async function openOnnx(bytes: Uint8Array): Promise<OnnxSession> {
   };
 }
 
-/** Converts a TF.js layers model to ONNX in memory (onnx/layers.ts) and opens it in onnxruntime. */
-export async function openLayersModel(name: string, model: TfjsLayersModel): Promise<OnnxImageModel> {
-  const weights = decodeTfjsWeights(model.weightSpecs, model.weightData);
-  const session = await openOnnx(convertLayersModel(model.modelTopology, weights, name).encode().model);
-  // The output's width: one run on zeros at the declared size also warms the kernels, so the first photo is not the slow one.
-  const [, channels, height, width] = probeShape(model.modelTopology);
+/** An ONNX image model opened, its output's width measured by one run on zeros (which also warms the kernels: the first photo is not the slow one). */
+async function openImageModel(bytes: Uint8Array, [channels, height, width]: readonly [number, number, number]): Promise<OnnxImageModel> {
+  const session = await openOnnx(bytes);
   const [probe] = await session.run(new Float32Array(channels * height * width), [1, channels, height, width]);
   return {
     outputSize: probe!.length,
@@ -69,6 +67,18 @@ export async function openLayersModel(name: string, model: TfjsLayersModel): Pro
       return (await session.run(input, dims))[0]!;
     },
   };
+}
+
+/** Converts a TF.js layers model to ONNX in memory (onnx/layers.ts) and opens it in onnxruntime. */
+export async function openLayersModel(name: string, model: TfjsLayersModel): Promise<OnnxImageModel> {
+  const weights = decodeTfjsWeights(model.weightSpecs, model.weightData);
+  const [, channels, height, width] = probeShape(model.modelTopology);
+  return openImageModel(convertLayersModel(model.modelTopology, weights, name).encode().model, [channels, height, width]);
+}
+
+/** Converts an 8-bit TensorFlow Lite classifier to a float ONNX graph in memory (onnx/tflite.ts) and opens it (224×224 RGB input). */
+export async function openTfliteModel(name: string, bytes: Uint8Array, side = 224): Promise<OnnxImageModel> {
+  return openImageModel(convertTflite(bytes, name).encode().model, [3, side, side]);
 }
 
 function probeShape(topology: KerasTopology): [number, number, number, number] {
