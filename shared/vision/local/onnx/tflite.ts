@@ -101,28 +101,27 @@ interface TfliteTensor {
   axis: number;
 }
 
-/** A constant tensor's values in float: 8-bit and 32-bit integers through their scale and zero point. */
+/** A constant tensor's values in float: 8-bit and 32-bit integers through their (per-tensor or per-channel) scale and zero point. */
 function dequantise(tensor: TfliteTensor): Float32Array {
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   const data = tensor.buffer;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  // Copied into aligned typed arrays (the flatbuffer's buffers need not be aligned).
+  const raw = data.slice(0, tensor.type === TENSOR_TYPES.UINT8 || tensor.type === TENSOR_TYPES.INT8 ? count : 4 * count).buffer;
+  let codes: ArrayLike<number>;
+  if (tensor.type === TENSOR_TYPES.FLOAT32) return new Float32Array(raw);
+  if (tensor.type === TENSOR_TYPES.UINT8) codes = new Uint8Array(raw);
+  else if (tensor.type === TENSOR_TYPES.INT8) codes = new Int8Array(raw);
+  else if (tensor.type === TENSOR_TYPES.INT32) codes = new Int32Array(raw);
+  else throw new UnsupportedLayerError(`tensor type ${tensor.type} is not supported`);
   const out = new Float32Array(count);
-  const channels = tensor.scale.length;
-  // The stride of the quantised axis, for per-channel scales.
-  const inner = tensor.shape.slice(tensor.axis + 1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < count; i++) {
-    const channel = channels > 1 ? Math.floor(i / inner) % channels : 0;
+  const channels = Math.max(1, tensor.scale.length);
+  // Elements per step of the quantised axis, and the steps it repeats (per-channel scales).
+  const inner = channels > 1 ? tensor.shape.slice(tensor.axis + 1).reduce((a, b) => a * b, 1) : count;
+  for (let start = 0, step = 0; start < count; start += inner, step++) {
+    const channel = step % channels;
     const scale = tensor.scale[channel] ?? 1;
     const zero = tensor.zeroPoint[channel] ?? 0;
-    let q: number;
-    if (tensor.type === TENSOR_TYPES.UINT8) q = data[i]!;
-    else if (tensor.type === TENSOR_TYPES.INT8) q = view.getInt8(i);
-    else if (tensor.type === TENSOR_TYPES.INT32) q = view.getInt32(4 * i, true);
-    else if (tensor.type === TENSOR_TYPES.FLOAT32) {
-      out[i] = view.getFloat32(4 * i, true);
-      continue;
-    } else throw new UnsupportedLayerError(`tensor type ${tensor.type} is not supported`);
-    out[i] = (q - zero) * scale;
+    for (let i = start; i < start + inner; i++) out[i] = (codes[i]! - zero) * scale;
   }
   return out;
 }
