@@ -80,7 +80,7 @@ describe("TF.js layers model → ONNX", () => {
     const exp = logits.map((v) => Math.exp(v - Math.max(...logits)));
     const expected = exp.map((v) => v / exp.reduce((a, b) => a + b, 0));
 
-    const session = await openOnnx(convertLayersModel(topology, weights, "tiny").encode().model);
+    const session = await openOnnx(convertLayersModel(topology, weights, "tiny").encode());
     const nchw = new Float32Array(image.length);
     for (let i = 0; i < 42; i++) for (let c = 0; c < 3; c++) nchw[c * 42 + i] = image[i * 3 + c]!;
     const [output] = await session.run(nchw, [1, 3, 7, 6]);

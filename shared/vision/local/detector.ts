@@ -169,7 +169,7 @@ async function openGraphModel(file: string, options: { inputSize: number; scale:
     Buffer.concat(shards),
   );
   const graph = convertGraphModel(manifest.modelTopology.node, weights, { ...options, name: file, inputSize: [options.inputSize, options.inputSize] });
-  const session = await openOnnx(graph.encode().model);
+  const session = await openOnnx(graph.encode());
   // One run warms the kernels, so the first photo is not the slow one.
   await session.run(new Float32Array(3 * 64 * 64), [1, 3, 64, 64]);
   return session;

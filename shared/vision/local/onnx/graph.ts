@@ -3,20 +3,14 @@ import { ProtoWriter } from "./proto.js";
 /**
  * An ONNX graph under construction, and its encoding as a ModelProto. The converters (from TF.js
  * layers and graph models, and from TensorFlow Lite) write NCHW graphs through this; onnxruntime
- * reads the result from memory, or from a file with its weights in external data files beside it.
+ * reads the result from memory.
  */
 
 /** ONNX's TensorProto.DataType values for the element types used here. */
-const DATA_TYPES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
+const DATA_TYPES = { float32: 1, int64: 7 } as const;
 export type ElementType = keyof typeof DATA_TYPES;
 
-export type TensorData =
-  | { type: "float32"; data: Float32Array }
-  | { type: "uint8"; data: Uint8Array }
-  | { type: "int8"; data: Int8Array }
-  | { type: "int32"; data: Int32Array }
-  | { type: "int64"; data: BigInt64Array }
-  | { type: "float16"; data: Uint16Array };
+export type TensorData = { type: "float32"; data: Float32Array } | { type: "int64"; data: BigInt64Array };
 
 export interface Tensor {
   dims: number[];
@@ -82,59 +76,21 @@ export class OnnxGraph {
     return name;
   }
 
-  /** The value of an initializer, for converters that fold constants. */
-  constantValue(name: string): Tensor | undefined {
-    return this.initializers.get(name);
-  }
-
-  /** Adds a node; returns its output names (`outputs` of them, named after `hint`). */
-  nodeN(op: string, inputs: string[], outputs: number, attributes: Record<string, Attribute> = {}, hint = op): string[] {
-    const names = Array.from({ length: outputs }, (_, i) => this.unique(outputs === 1 ? hint : `${hint}:${i}`));
-    this.nodes.push({ op, inputs, outputs: names, attributes });
-    return names;
-  }
-
+  /** Adds a node; returns its output's name (named after `hint`). */
   node(op: string, inputs: string[], attributes: Record<string, Attribute> = {}, hint = op): string {
-    return this.nodeN(op, inputs, 1, attributes, hint)[0]!;
+    const output = this.unique(hint);
+    this.nodes.push({ op, inputs, outputs: [output], attributes });
+    return output;
   }
 
-  /**
-   * The ModelProto. With `external`, initializers of at least `minBytes` go to data files of at most
-   * `maxFileBytes` each (named `${prefix}N.bin`), returned beside the model, as ONNX external data.
-   */
-  encode(external?: { prefix: string; maxFileBytes: number; minBytes?: number }): { model: Uint8Array; files: { name: string; bytes: Uint8Array }[] } {
-    const files: { name: string; parts: Uint8Array[]; length: number }[] = [];
-    const place = (bytes: Uint8Array): { location: string; offset: number } => {
-      let file = files.at(-1);
-      if (!file || file.length + bytes.length > external!.maxFileBytes) {
-        if (bytes.length > external!.maxFileBytes) throw new Error(`a tensor of ${bytes.length} bytes does not fit a data file of ${external!.maxFileBytes}`);
-        file = { name: `${external!.prefix}${files.length + 1}.bin`, parts: [], length: 0 };
-        files.push(file);
-      }
-      const offset = file.length;
-      file.parts.push(bytes);
-      file.length += bytes.length;
-      return { location: file.name, offset };
-    };
+  /** The ModelProto's bytes. */
+  encode(): Uint8Array {
     const writeTensor = (w: ProtoWriter, name: string, tensor: Tensor) => {
       w.packedInts(1, tensor.dims);
       w.int(2, DATA_TYPES[tensor.value.type]);
       w.string(8, name);
       const data = tensor.value.data;
-      const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (external && raw.length >= (external.minBytes ?? 1024)) {
-        const { location, offset } = place(raw.slice());
-        for (const [key, value] of [
-          ["location", location],
-          ["offset", String(offset)],
-          ["length", String(raw.length)],
-        ]) {
-          w.message(13, (entry) => entry.string(1, key!).string(2, value!));
-        }
-        w.int(14, 1);
-      } else {
-        w.bytes(9, raw);
-      }
+      w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     };
     const writeValueInfo = (w: ProtoWriter, name: string, type: ElementType, shape?: (number | string)[]) => {
       w.string(1, name);
@@ -153,7 +109,7 @@ export class OnnxGraph {
       else if (Array.isArray(value)) w.packedInts(8, value as number[]).int(20, 7);
       else w.message(5, (t) => writeTensor(t, name, value as Tensor)).int(20, 4);
     };
-    const model = new ProtoWriter()
+    return new ProtoWriter()
       .int(1, IR_VERSION)
       .string(2, "photo-analysis")
       .message(7, (graph) => {
@@ -173,17 +129,5 @@ export class OnnxGraph {
       })
       .message(8, (opset) => opset.string(1, "").int(2, OPSET))
       .finish();
-    return {
-      model,
-      files: files.map((file) => {
-        const bytes = new Uint8Array(file.length);
-        let offset = 0;
-        for (const part of file.parts) {
-          bytes.set(part, offset);
-          offset += part.length;
-        }
-        return { name: file.name, bytes };
-      }),
-    };
   }
 }

@@ -69,11 +69,6 @@ export class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
 
-  /** A packed repeated float field. */
-  packedFloats(field: number, values: readonly number[]): this {
-    return this.bytes(field, new Uint8Array(Float32Array.from(values).buffer));
-  }
-
   finish(): Uint8Array {
     this.flushScratch();
     const out = new Uint8Array(this.length);

@@ -73,12 +73,12 @@ async function openImageModel(bytes: Uint8Array, [channels, height, width]: read
 export async function openLayersModel(name: string, model: TfjsLayersModel): Promise<OnnxImageModel> {
   const weights = decodeTfjsWeights(model.weightSpecs, model.weightData);
   const [, channels, height, width] = probeShape(model.modelTopology);
-  return openImageModel(convertLayersModel(model.modelTopology, weights, name).encode().model, [channels, height, width]);
+  return openImageModel(convertLayersModel(model.modelTopology, weights, name).encode(), [channels, height, width]);
 }
 
 /** Converts an 8-bit TensorFlow Lite classifier to a float ONNX graph in memory (onnx/tflite.ts) and opens it (224×224 RGB input). */
 export async function openTfliteModel(name: string, bytes: Uint8Array, side = 224): Promise<OnnxImageModel> {
-  return openImageModel(convertTflite(bytes, name).encode().model, [3, side, side]);
+  return openImageModel(convertTflite(bytes, name).encode(), [3, side, side]);
 }
 
 function probeShape(topology: KerasTopology): [number, number, number, number] {
