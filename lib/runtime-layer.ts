@@ -7,13 +7,14 @@ import { Architecture, Code, LayerVersion, Runtime } from "aws-cdk-lib/aws-lambd
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { buildSync } from "esbuild";
-import { SHIPPED_CLASSIFIER } from "../shared/vision/local/models.js";
+import { SHIPPED_CLASSIFIER, SHIPPED_COMPANION } from "../shared/vision/local/models.js";
 
-/** Content hash of the shipped classifier: a new quantisation rebuilds the layer. */
+/** Content hash of the shipped classifier and its companion: a new quantisation or model rebuilds the layer. */
 function modelsHash(root: string): string {
   const dir = join(root, "models", SHIPPED_CLASSIFIER);
   const hash = createHash("sha256");
   for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  hash.update(SHIPPED_COMPANION).update(readFileSync(join(root, "models", SHIPPED_COMPANION)));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -28,23 +29,29 @@ export const PREBUNDLED_PACKAGES = ["openai", "@anthropic-ai/sdk", "@google/gena
 
 /**
  * Packages the upload and worker functions load at run time instead of from their esbuild bundles:
- * native sharp, WebAssembly backends, model weights and the prebundled ones
- * above. They live in a layer under /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on
- * NODE_PATH. The project's own classifier (models/) goes to /opt/models, where shippedClassifierDir()
- * looks for it.
+ * native sharp and onnxruntime, model weights (the detector's inside @vladmandic/human, the
+ * moderation model's inside nsfwjs, ImageNet's class names in @tensorflow-models/mobilenet) and the
+ * prebundled ones above. They live in a layer under /opt/nodejs/node_modules, which Lambda's Node.js runtime puts on
+ * NODE_PATH. The project's own classifier and its companion (models/) go to /opt/models, where
+ * shippedClassifierDir() looks for them.
  */
 export const RUNTIME_PACKAGES = [
   "sharp",
   "heic-decode",
   "@vladmandic/human",
-  "@tensorflow/tfjs-core",
-  "@tensorflow/tfjs-converter",
-  "@tensorflow/tfjs-layers",
-  "@tensorflow/tfjs-backend-wasm",
   "@tensorflow-models/mobilenet",
   "nsfwjs",
+  "onnxruntime-node",
   ...PREBUNDLED_PACKAGES,
 ] as const;
+
+/** Dependencies only a package's install script uses (onnxruntime-node's fetches GPU providers, and is not run). */
+const INSTALL_ONLY_DEPENDENCIES: Record<string, readonly string[]> = { "onnxruntime-node": ["adm-zip", "global-agent"] };
+
+/** Node's name for a Lambda architecture's CPU (the directory onnxruntime-node keeps its binaries under). */
+export function nodeArch(architecture: Architecture): "x64" | "arm64" {
+  return architecture === Architecture.ARM_64 ? "arm64" : "x64";
+}
 
 /** Writes a prebundled package into a layer's node_modules: its package.json (name, version, main) and index.js. */
 function writePrebundled(name: string, root: string, target: string): void {
@@ -97,7 +104,10 @@ export function dependencyClosure(names: readonly string[], root = process.cwd()
     if (found.has(relative)) continue;
     found.set(relative, dir);
     const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
-    for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) queue.push({ name: dependency, from: dir });
+    const installOnly = INSTALL_ONLY_DEPENDENCIES[name] ?? [];
+    for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      if (!installOnly.includes(dependency)) queue.push({ name: dependency, from: dir });
+    }
   }
   return found;
 }
@@ -105,20 +115,19 @@ export function dependencyClosure(names: readonly string[], root = process.cwd()
 /**
  * Which files of an installed package run in Lambda. Lambda allows 250 MB unpacked for a function
  * and its layers; shipping whole packages (every module format, source maps, demos, all of
- * human's models) would take 225 MB, this about a third of that.
- * `file` is relative to the package directory, with forward slashes.
+ * human's models, onnxruntime for every platform) would take over 300 MB, this about a third.
+ * `file` is relative to the package directory, with forward slashes; `arch` is the function's CPU.
  */
-export function shipsFile(packageName: string, file: string): boolean {
+export function shipsFile(packageName: string, file: string, arch: "x64" | "arm64" = "x64"): boolean {
   if (file === "package.json") return true;
+  // The CommonJS build and the one native binary the function's CPU loads (46 MB for x64, 26 MB for arm64).
+  if (packageName === "onnxruntime-node") return /^dist\/[^/]+\.js$/.test(file) || file.startsWith(`bin/napi-v6/linux/${arch}/`);
+  if (packageName === "onnxruntime-common") return /^dist\/cjs\//.test(file);
   if (/\.(map|d\.ts|md|markdown)$/i.test(file) || /^(@types|@webgpu)\//.test(packageName)) return false;
-  if (packageName.startsWith("@tensorflow/")) {
-    // The CommonJS Node bundle of each package, plus the wasm backend's binaries and loader.
-    return /^dist\/[^/]+\.node\.js$/.test(file) || /^dist\/[^/]+\.wasm$/.test(file) || /^dist\/wasm-out\/[^/]+\.js$/.test(file);
-  }
   if (packageName === "@tensorflow-models/mobilenet") return file === "dist/imagenet_classes.js";
   if (packageName === "@vladmandic/human") {
-    // human.node.js only so that resolving the package's main entry works; the wasm build is what runs.
-    return ["dist/human.node-wasm.js", "dist/human.node.js"].includes(file) || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
+    // The detector's weights (converted to ONNX when loaded); human.node.js only so that resolving the package works (it is never loaded).
+    return file === "dist/human.node.js" || /^models\/(blazeface|centernet)\.(json|bin)$/.test(file);
   }
   // The moderation model (MobileNet v2, 3.5 MB); index.js only so that resolving the package works (it is never loaded).
   // dist/models/package.json marks the model files CommonJS (the package itself is "type": "module").
@@ -129,7 +138,9 @@ export function shipsFile(packageName: string, file: string): boolean {
 /**
  * The layer. For x86_64 it is assembled from this checkout's node_modules (which hold the
  * linux-x64 sharp binary), so `cdk synth` needs no network. For arm64, sharp's linux-arm64
- * binary is installed into the layer with npm (which then needs the npm registry).
+ * binary is installed into the layer with npm (which then needs the npm registry);
+ * onnxruntime-node's npm package already holds both Linux binaries, and the layer takes the one
+ * the architecture runs.
  */
 export function runtimeLayer(scope: Construct, id: string, architecture: Architecture): LayerVersion {
   const root = process.cwd();
@@ -140,7 +151,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
   const prebundled = PREBUNDLED_PACKAGES.map((name) => `${name}@${installedVersion(name)}`);
   const manifest = [...closure.keys()].sort().concat(prebundled).join("\n");
   return new LayerVersion(scope, id, {
-    description: "Photo Analysis runtime: sharp, tfjs-wasm, local vision models, the providers' SDKs",
+    description: "Photo Analysis runtime: sharp, onnxruntime, local vision models, the providers' SDKs",
     compatibleRuntimes: [Runtime.NODEJS_22_X],
     compatibleArchitectures: [architecture],
     code: Code.fromAsset(join(root, "lib"), {
@@ -162,12 +173,13 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
                   const file = source.slice(dir.length + 1).replace(/\\/g, "/");
                   // Directories are walked (nested node_modules are copied as their own packages).
                   if (!file || statSync(source).isDirectory()) return !file.startsWith("node_modules");
-                  return shipsFile(packageName, file);
+                  return shipsFile(packageName, file, nodeArch(architecture));
                 },
               });
             }
             for (const name of PREBUNDLED_PACKAGES) writePrebundled(name, root, target);
             cpSync(join(root, "models", SHIPPED_CLASSIFIER), join(outputDir, "models", SHIPPED_CLASSIFIER), { recursive: true });
+            cpSync(join(root, "models", SHIPPED_COMPANION), join(outputDir, "models", SHIPPED_COMPANION));
             if (architecture === Architecture.ARM_64) {
               execFileSync("npm", ["install", "--no-save", "--os=linux", "--cpu=arm64", "--libc=glibc", `sharp@${installedVersion("sharp")}`], {
                 cwd: join(outputDir, "nodejs"),

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -152,7 +152,7 @@ function oddEvent(fixture: Record<string, any>, odd: OddRequest) {
 }
 
 describe("bundled Lambda functions", () => {
-  it("builds one self-contained bundle per function, and a layer with the native and wasm parts", () => {
+  it("builds one self-contained bundle per function, and a layer with the native parts and the models", () => {
     expect(Object.keys(assets).sort()).toEqual(
       [
         ...["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "Delete", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"],
@@ -165,9 +165,14 @@ describe("bundled Lambda functions", () => {
     for (const file of ["index.html", "try.css", "try.js"]) expect(existsSync(join(assets.TryPage!, "static", file)), file).toBe(true);
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
     expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
-    expect(existsSync(join(layerModules, "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"))).toBe(true);
+    // onnxruntime: the x86_64 functions' Linux binary only, and nothing its skipped install script needs.
+    const onnxBinaries = join(layerModules, "onnxruntime-node/bin/napi-v6");
+    const binaryFiles = (readdirSync(onnxBinaries, { recursive: true }) as string[]).filter((file) => statSync(join(onnxBinaries, file)).isFile());
+    expect(binaryFiles.sort()).toEqual(["linux/x64/libonnxruntime.so.1", "linux/x64/onnxruntime_binding.node"]);
+    for (const unused of ["adm-zip", "global-agent", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm"]) expect(existsSync(join(layerModules, unused)), unused).toBe(false);
     expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
     expect(existsSync(join(layerModules, "../../models/mobilenet_v1_0.75_224_quant/model.json"))).toBe(true);
+    expect(existsSync(join(layerModules, "../../models/mobilenet_v2_1.0_224_quant.tflite"))).toBe(true);
   });
 
   it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {
@@ -175,8 +180,8 @@ describe("bundled Lambda functions", () => {
     const uploaded = await invoke("Upload", event);
     expect(uploaded.statusCode, uploaded.body).toBe(201);
     const body = JSON.parse(uploaded.body);
-    // The classifier comes from the layer's /opt/models copy (here: the layer directory's models/).
-    expect(body.analysis.ai_vision_model).toBe("local:mobilenet_v1_0.75_224_quant+centernet");
+    // The classifier and its companion come from the layer's /opt/models copy (here: the layer directory's models/).
+    expect(body.analysis.ai_vision_model).toBe("local:mobilenet_v1_0.75_224_quant+mobilenet_v2_1.0_224_quant+centernet");
     expect(body.analysis.labels[0].label).toBe("coffee mug");
     expect(body.analysis.suggestions).toHaveLength(10);
 
@@ -394,12 +399,12 @@ describe("bundled Lambda functions", () => {
     }
   }, 90_000);
 
-  it("keeps sharp, the models, the providers' SDKs and any-ascii out of every bundle: the layer carries them, to the upload function and the worker only", async () => {
+  it("keeps sharp, onnxruntime, the models, the providers' SDKs and any-ascii out of every bundle: the layer carries them, to the upload function and the worker only", async () => {
     for (const name of Object.keys(assets)) {
       const code = await readFile(join(assets[name]!, "index.js"), "utf8");
       if (name !== "Upload" && name !== "Worker") {
         // sharp's JavaScript carries this message when inlined; required, the call ends in ("sharp") (require or createRequire).
-        expect(code, name).not.toMatch(/Could not load the "sharp" module|\("sharp"\)|tfjs-core|human\.node-wasm|heic-decode/);
+        expect(code, name).not.toMatch(/Could not load the "sharp" module|\("sharp"\)|onnxruntime-node|human\.node-wasm|heic-decode/);
         expect(layersOf[name], name).toEqual([]);
       }
       // any-ascii's 546 kB transliteration table (suggestion keys), loaded from the layer for the first name that needs it.

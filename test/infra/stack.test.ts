@@ -8,7 +8,7 @@ import { defaultSettingStrings, SETTING_NAMES } from "../../shared/config/settin
 import { INDEXES } from "../../shared/stores/table-schema.js";
 import { acknowledgeFindings } from "../../lib/nag-suppressions.js";
 import { type Guardrails, guardrailDefaults, lifecycleDays, PhotoAnalysisStack } from "../../lib/photo-analysis-stack.js";
-import { dependencyClosure, shipsFile } from "../../lib/runtime-layer.js";
+import { dependencyClosure, RUNTIME_PACKAGES, shipsFile } from "../../lib/runtime-layer.js";
 import { EdgeStack } from "../../lib/edge.js";
 import { EDGE_ORIGIN_HEADER, EDGE_VIEWER_HEADER } from "../../functions/http.js";
 
@@ -496,16 +496,33 @@ describe("runtime layer contents", () => {
   it("includes sharp's native binary for linux-x64 and drops what does not run", () => {
     const closure = [...dependencyClosure(["sharp"]).keys()];
     expect(closure).toEqual(expect.arrayContaining(["node_modules/sharp", "node_modules/@img/sharp-linux-x64"]));
-    expect(shipsFile("@tensorflow/tfjs-core", "dist/tf-core.node.js")).toBe(true);
-    expect(shipsFile("@tensorflow/tfjs-core", "dist/tf-core.esm.js")).toBe(false);
-    expect(shipsFile("@tensorflow/tfjs-backend-wasm", "dist/tfjs-backend-wasm-simd.wasm")).toBe(true);
     expect(shipsFile("@vladmandic/human", "models/centernet.bin")).toBe(true);
     expect(shipsFile("@vladmandic/human", "models/facemesh.bin")).toBe(false);
+    // Only the detector's weights run (in onnxruntime): not human's own TF.js code.
+    expect(shipsFile("@vladmandic/human", "dist/human.node-wasm.js")).toBe(false);
+    expect(RUNTIME_PACKAGES.filter((name) => name.startsWith("@tensorflow/"))).toEqual([]);
     expect(shipsFile("sharp", "lib/index.js")).toBe(true);
     expect(shipsFile("nsfwjs", "dist/models/mobilenet_v2/group1-shard1of1.min.js")).toBe(true);
     expect(shipsFile("nsfwjs", "dist/models/inception_v3/group1-shard1of6.min.js")).toBe(false);
     expect(shipsFile("nsfwjs", "dist/browser/nsfwjs.min.js")).toBe(false);
     expect(shipsFile("nsfwjs", "dist/models/package.json")).toBe(true);
+  });
+
+  it("carries onnxruntime's binary for the function's CPU only, without the install script's dependencies", () => {
+    const closure = [...dependencyClosure(["onnxruntime-node"]).keys()];
+    expect(closure.sort()).toEqual(["node_modules/onnxruntime-common", "node_modules/onnxruntime-node"]);
+    const binary = (arch: string, file: string) => `bin/napi-v6/linux/${arch}/${file}`;
+    expect(shipsFile("onnxruntime-node", binary("x64", "libonnxruntime.so.1"))).toBe(true);
+    expect(shipsFile("onnxruntime-node", binary("x64", "onnxruntime_binding.node"))).toBe(true);
+    expect(shipsFile("onnxruntime-node", binary("arm64", "libonnxruntime.so.1"))).toBe(false);
+    expect(shipsFile("onnxruntime-node", binary("arm64", "libonnxruntime.so.1"), "arm64")).toBe(true);
+    expect(shipsFile("onnxruntime-node", binary("x64", "libonnxruntime.so.1"), "arm64")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "bin/napi-v6/darwin/arm64/onnxruntime_binding.node", "arm64")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "bin/napi-v6/win32/x64/onnxruntime_binding.node")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "script/install.js")).toBe(false);
+    expect(shipsFile("onnxruntime-node", "dist/binding.js")).toBe(true);
+    expect(shipsFile("onnxruntime-common", "dist/cjs/index.js")).toBe(true);
+    expect(shipsFile("onnxruntime-common", "dist/esm/index.js")).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@ import { startScratchService } from "../helpers/local-service.js";
 import { parseSettings } from "../../shared/config/settings.js";
 import { AnalysisFailedError, BusyError } from "../../shared/domain/errors.js";
 import { openImage, lazyJpeg } from "../../shared/image/decode.js";
-import { LocalModelError, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir } from "../../shared/vision/local/models.js";
+import { LocalModelError, localModels, SHIPPED_CLASSIFIER, SHIPPED_COMPANION, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { InferencePool } from "../../shared/vision/local/pool.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
 import { titleCase } from "../../shared/vision/local/naming.js";
@@ -14,7 +14,7 @@ import { createProviderSelector } from "../../shared/vision/select.js";
 import { evaluateLocal, FLOAT_MODEL_DIR } from "../eval/local-eval.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
 import type { LocalService } from "../../functions/local/service.js";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 const coffee = topicById("coffee");
 const coffeeNames = [...coffee.playful, ...coffee.clear, ...coffee.cozy];
@@ -60,7 +60,8 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
   it("names a coffee photo with coffee rooms, reports what it saw, and is deterministic", async () => {
     const photo = await input("fixtures/photos/coffee-mug.jpg");
     const result = await provider.analyze(photo);
-    expect(result.model).toBe(`local:${SHIPPED_CLASSIFIER}+centernet`);
+    // The shipped classifier with its companion (averaged), then the detector.
+    expect(result.model).toBe(`local:${SHIPPED_CLASSIFIER}+${basename(SHIPPED_COMPANION, ".tflite")}+centernet`);
     expect(result.tokenUsage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
     expect(result.labels[0]!.label).toBe("espresso");
     expect(result.labels.length).toBeLessThanOrEqual(7);
@@ -82,6 +83,7 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     if (!hasSharedFolder(FLOAT_MODEL_DIR, "the float MobileNet reference")) return context.skip();
     const float = new LocalVisionProvider({ modelDir: FLOAT_MODEL_DIR });
     const result = await float.analyze(await input("fixtures/photos/coffee-mug.jpg"));
+    // Another directory's model stands alone (no companion).
     expect(result.model).toBe("local:mobilenet_v1_0.75_224+centernet");
     expect(result.labels[0]!.label).toBe("espresso");
   });
@@ -168,7 +170,7 @@ describe("npm start with nothing configured", () => {
     const response = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
     expect(response.status).toBe(201);
     const body = (await response.json()) as { analysis: { ai_vision_model: string; suggestions: unknown[]; labels: { label: string }[]; token_usage: { total_tokens: number } } };
-    expect(body.analysis.ai_vision_model).toBe(`local:${SHIPPED_CLASSIFIER}+centernet`);
+    expect(body.analysis.ai_vision_model).toBe(`local:${SHIPPED_CLASSIFIER}+${basename(SHIPPED_COMPANION, ".tflite")}+centernet`);
     expect(body.analysis.suggestions).toHaveLength(10);
     expect(body.analysis.labels[0]!.label).toBe("espresso");
     expect(body.analysis.token_usage.total_tokens).toBe(0);

@@ -59,7 +59,7 @@ export function palette(image: RgbImage): Palette {
 }
 
 /**
- * The CPU-heavy part of a local analysis (TensorFlow.js inference, then naming): the same code in
+ * The CPU-heavy part of a local analysis (the models in onnxruntime, then naming): the same code in
  * the main thread or in a worker of the pool (pool.ts). Throws LocalModelError when models cannot load.
  */
 export async function runInference(task: InferenceTask): Promise<InferenceResult> {

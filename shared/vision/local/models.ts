@@ -1,60 +1,24 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Classification, Detection } from "./concepts.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Classification } from "./concepts.js";
+import { loadDetector, type Detector } from "./detector.js";
+import { openLayersModel, openTfliteModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "./onnx/runtime.js";
 
 /**
- * The local models on TensorFlow.js's WebAssembly backend (the native tfjs-node cannot install
- * here). Everything comes from disk: the detector's weights ship inside @vladmandic/human, the
- * ImageNet classifier is the project's quantised MobileNet (models/, made by bin/quantize-model.ts)
- * unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names another TF.js ImageNet model. Loaded once per
- * process, lazily; concurrent first requests share one load.
+ * The local models, in onnxruntime-node. Everything comes from disk, as TF.js models converted to
+ * ONNX in memory when loaded (onnx/): the ImageNet classifier is the project's quantised MobileNet
+ * (models/, made by bin/quantize-model.ts) unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names another TF.js
+ * ImageNet layers model; the detector's weights ship in @vladmandic/human's package (detector.ts).
+ * Loaded once per process, lazily; concurrent first requests share one load.
  */
 
 const require = createRequire(import.meta.url);
-type Tf = typeof import("@tensorflow/tfjs-core");
-type TfLayers = typeof import("@tensorflow/tfjs-layers");
 
 export class LocalModelError extends Error {
   override name = "LocalModelError";
-}
-
-let tfReady: Promise<Tf> | undefined;
-
-/** Node 20's fetch rejects file:// URLs; human's loader fetches its model files by URL. */
-function allowFileFetch() {
-  const original = globalThis.fetch;
-  if ((original as { filePatched?: boolean }).filePatched) return;
-  const patched = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (url.startsWith("file://")) return new Response(await readFile(new URL(url)), { status: 200 });
-    return original(input, init);
-  };
-  (patched as { filePatched?: boolean }).filePatched = true;
-  globalThis.fetch = patched as typeof fetch;
-}
-
-function wasmDirectory(): string {
-  return `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))}/dist/`;
-}
-
-/** One tfjs-core instance for everyone (human requires the same module). */
-export function tensorflow(): Promise<Tf> {
-  tfReady ??= (async () => {
-    allowFileFetch();
-    const tf = require("@tensorflow/tfjs-core") as Tf;
-    const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(path: string): void };
-    wasm.setWasmPaths(wasmDirectory());
-    await tf.setBackend("wasm");
-    await tf.ready();
-    return tf;
-  })().catch((error) => {
-    tfReady = undefined;
-    throw error;
-  });
-  return tfReady;
 }
 
 export interface RgbImage {
@@ -67,6 +31,18 @@ export interface RgbImage {
 
 /** The classifier the project ships (see models/NOTICE). */
 export const SHIPPED_CLASSIFIER = "mobilenet_v1_0.75_224_quant";
+
+/**
+ * A second ImageNet classifier beside the shipped one in models/ (see models/NOTICE), an 8-bit
+ * TensorFlow Lite MobileNet v2: the shipped classifier's probabilities are averaged with its own.
+ */
+export const SHIPPED_COMPANION = "mobilenet_v2_1.0_224_quant.tflite";
+
+/** The companion file of a classifier directory: the shipped classifier's, when it is beside it; another directory's model stands alone. */
+export function companionOf(classifierDir: string): string | undefined {
+  const companion = join(resolve(classifierDir), "..", SHIPPED_COMPANION);
+  return basename(resolve(classifierDir)) === SHIPPED_CLASSIFIER && existsSync(companion) ? companion : undefined;
+}
 
 /**
  * Where the shipped classifier is: models/ at the project root (found upwards from this module),
@@ -98,126 +74,58 @@ async function loadClassifier(directory: string): Promise<Classifier> {
   if (!existsSync(manifestPath)) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: no model.json there (expected a TF.js layers model such as mobilenet_v1_0.75_224)`);
   }
-  const tf = await tensorflow();
-  const layers = require("@tensorflow/tfjs-layers") as TfLayers;
   const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: object[] }[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
+    modelTopology: TfjsLayersModel["modelTopology"];
+    weightsManifest: { paths: string[]; weights: TfjsLayersModel["weightSpecs"] }[];
   };
-  // An IO handler that reads the shards from disk (tfjs's own file:// loader needs fetch).
-  const handler = {
-    load: async () => {
-      const shards: Buffer[] = [];
-      const weightSpecs: object[] = [];
-      for (const group of manifest.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const path of group.paths) shards.push(await readFile(join(dir, path)));
-      }
-      const weights = Buffer.concat(shards);
-      return {
-        modelTopology: manifest.modelTopology,
-        weightSpecs,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-        format: manifest.format,
-        generatedBy: manifest.generatedBy,
-        convertedBy: manifest.convertedBy,
-      };
-    },
-  };
-  let model: Awaited<ReturnType<TfLayers["loadLayersModel"]>>;
+  let members: OnnxImageModel[];
   try {
-    model = await layers.loadLayersModel(handler as never);
+    const shards = await Promise.all(manifest.weightsManifest.flatMap((group) => group.paths.map((path) => readFile(join(dir, path)))));
+    const model = openLayersModel("classifier", {
+      modelTopology: manifest.modelTopology,
+      weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
+      weightData: Buffer.concat(shards),
+    });
+    const companion = companionOf(dir);
+    members = await Promise.all([model, ...(companion ? [readFile(companion).then((bytes) => openTfliteModel("companion", bytes))] : [])]);
   } catch (error) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: cannot load the model (${(error as Error).message})`);
   }
   const classes = (require("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
-  const outputs = (model.outputs[0]!.shape.at(-1) ?? 0) as number;
-  // Some exports add a background class at index 0.
-  const offset = outputs === 1001 ? 1 : 0;
-  if (outputs - offset !== 1000) throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${outputs}`);
+  for (const member of members) {
+    // Some exports add a background class at index 0.
+    if (member.outputSize !== 1000 && member.outputSize !== 1001) {
+      throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: expected 1000 ImageNet classes, the model has ${member.outputSize}`);
+    }
+  }
 
   return {
     async classify(views, topK) {
       const [first] = views;
       if (!first) throw new LocalModelError("classify needs at least one view");
-      const pixels = new Float32Array(views.length * first.data.length);
-      for (const [i, view] of views.entries()) pixels.set(view.data, i * first.data.length);
-      const output = tf.tidy(() => {
-        const input = tf.sub(tf.div(tf.tensor4d(pixels, [views.length, first.height, first.width, 3]), 127.5), 1);
-        return tf.mean(model.predict(input) as import("@tensorflow/tfjs-core").Tensor, 0);
-      });
-      const probabilities = await output.data();
-      output.dispose();
-      const ranked = [...probabilities.slice(offset)].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
+      // MobileNet's input range: v / 127.5 - 1.
+      const input = planarBatch(
+        views.map((view) => view.data),
+        first.width * first.height,
+        1 / 127.5,
+        -1,
+      );
+      const dims = [views.length, 3, first.height, first.width] as const;
+      const outputs = await Promise.all(members.map((member) => member.run(input, dims)));
+      // Every view of every model counts the same.
+      const probabilities = new Float32Array(1000);
+      const weight = 1 / (views.length * members.length);
+      for (const [m, output] of outputs.entries()) {
+        const width = members[m]!.outputSize;
+        const offset = width - 1000;
+        for (let n = 0; n < views.length; n++) for (let i = 0; i < 1000; i++) probabilities[i]! += output[n * width + offset + i]! * weight;
+      }
+      const ranked = [...probabilities].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
       return ranked.map(({ score, index }) => ({
         synonyms: classes[index]!.split(",").map((name) => name.trim()),
         score,
         isAnimalClass: index < IMAGENET_ANIMAL_CLASSES,
       }));
-    },
-  };
-}
-
-// ---- COCO object and face detector (@vladmandic/human) ----
-
-export interface Detector {
-  detect(image: RgbImage): Promise<{ objects: Detection[]; faces: number }>;
-}
-
-interface HumanResult {
-  object: { label: string; score: number; box: [number, number, number, number] }[];
-  face: { score: number; boxScore?: number; box: [number, number, number, number] }[];
-}
-
-async function loadDetector(): Promise<Detector> {
-  const tf = await tensorflow();
-  // The package's exports map blocks this subpath (its keys lack "./"), so require it by absolute path.
-  const distDir = dirname(require.resolve("@vladmandic/human"));
-  const humanModule = require(join(distDir, "human.node-wasm.js")) as { Human: new (config: object) => { load(): Promise<void>; detect(input: unknown): Promise<HumanResult> } };
-  const modelsDir = join(dirname(distDir), "models");
-  const human = new humanModule.Human({
-    backend: "wasm",
-    wasmPath: wasmDirectory(),
-    modelBasePath: `${pathToFileURL(modelsDir).href}/`,
-    debug: false,
-    // No result cache and no frame skipping: every photo is a new input, not a video frame.
-    cacheSensitivity: 0,
-    skipAllowed: false,
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: { rotation: false, maxDetected: 20, minConfidence: 0.5 },
-      mesh: { enabled: false },
-      iris: { enabled: false },
-      description: { enabled: false },
-      emotion: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
-    },
-    body: { enabled: false },
-    hand: { enabled: false },
-    gesture: { enabled: false },
-    segmentation: { enabled: false },
-    object: { enabled: true, modelPath: "centernet.json", minConfidence: 0.3, maxDetected: 20 },
-  });
-  await human.load();
-  return {
-    async detect(image) {
-      const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], "int32");
-      try {
-        const result = await human.detect(tensor);
-        const area = (box: [number, number, number, number]) => (box[2] * box[3]) / (image.width * image.height);
-        return {
-          objects: result.object.map((object) => ({ label: object.label, score: object.score, area: area(object.box) })),
-          // Small low-confidence "faces" are usually texture; count only clear ones.
-          faces: result.face.filter((face) => (face.boxScore ?? face.score) >= 0.7 && area(face.box) >= 0.005).length,
-        };
-      } finally {
-        tensor.dispose();
-      }
     },
   };
 }

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { AnalysisFailedError, BusyError } from "../../domain/errors.js";
 import { ZERO_USAGE, type VisionInput, type VisionProvider, type VisionResult } from "../provider.js";
 import { runInference, type InferenceResult, type InferenceTask } from "./inference.js";
-import { localModels, SHIPPED_CLASSIFIER, shippedClassifierDir, type RgbImage } from "./models.js";
+import { companionOf, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir, type RgbImage } from "./models.js";
 import type { InferencePool } from "./pool.js";
 
 const CLASSIFIER_INPUT = 224;
@@ -48,9 +48,18 @@ export class LocalVisionProvider implements VisionProvider {
     return this.resolvedModelDir;
   }
 
-  /** Names the classifier (its directory) and the detector, e.g. local:mobilenet_v1_0.75_224_quant+centernet. */
+  /**
+   * Names the classifier (its directory), its companion when it has one, and the detector, e.g.
+   * local:mobilenet_v1_0.75_224_quant+mobilenet_v2_1.0_224_quant+centernet.
+   */
   get model(): string {
-    return `local:${basename(this.options.modelDir ?? SHIPPED_CLASSIFIER)}+centernet`;
+    let companion: string | undefined;
+    try {
+      companion = companionOf(this.modelDir);
+    } catch {
+      // No classifier at all: analyze() reports it.
+    }
+    return `local:${basename(this.options.modelDir ?? SHIPPED_CLASSIFIER)}${companion ? `+${basename(companion, ".tflite")}` : ""}+centernet`;
   }
 
   /** Loads the models now (in every worker, when there are workers); they otherwise load on the first analysis. */
