@@ -7,14 +7,14 @@ import { Architecture, Code, LayerVersion, Runtime } from "aws-cdk-lib/aws-lambd
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { buildSync } from "esbuild";
-import { SHIPPED_CLASSIFIER, SHIPPED_COMPANION } from "../shared/vision/local/models.js";
+import { companionParts, SHIPPED_CLASSIFIER, SHIPPED_COMPANION } from "../shared/vision/local/models.js";
 
 /** Content hash of the shipped classifier and its companion: a new quantisation or model rebuilds the layer. */
 function modelsHash(root: string): string {
   const dir = join(root, "models", SHIPPED_CLASSIFIER);
   const hash = createHash("sha256");
   for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
-  hash.update(SHIPPED_COMPANION).update(readFileSync(join(root, "models", SHIPPED_COMPANION)));
+  for (const part of companionParts(join(root, "models", SHIPPED_COMPANION))) hash.update(part).update(readFileSync(part));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -179,7 +179,7 @@ export function runtimeLayer(scope: Construct, id: string, architecture: Archite
             }
             for (const name of PREBUNDLED_PACKAGES) writePrebundled(name, root, target);
             cpSync(join(root, "models", SHIPPED_CLASSIFIER), join(outputDir, "models", SHIPPED_CLASSIFIER), { recursive: true });
-            cpSync(join(root, "models", SHIPPED_COMPANION), join(outputDir, "models", SHIPPED_COMPANION));
+            cpSync(join(root, "models", SHIPPED_COMPANION), join(outputDir, "models", SHIPPED_COMPANION), { recursive: true });
             if (architecture === Architecture.ARM_64) {
               execFileSync("npm", ["install", "--no-save", "--os=linux", "--cpu=arm64", "--libc=glibc", `sharp@${installedVersion("sharp")}`], {
                 cwd: join(outputDir, "nodejs"),

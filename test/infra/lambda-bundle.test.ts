@@ -172,7 +172,7 @@ describe("bundled Lambda functions", () => {
     for (const unused of ["adm-zip", "global-agent", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm"]) expect(existsSync(join(layerModules, unused)), unused).toBe(false);
     expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
     expect(existsSync(join(layerModules, "../../models/mobilenet_v1_0.75_224_quant/model.json"))).toBe(true);
-    expect(existsSync(join(layerModules, "../../models/mobilenet_v2_1.0_224_quant.tflite"))).toBe(true);
+    expect(readdirSync(join(layerModules, "../../models/mobilenet_v2_1.0_224_quant")).sort()).toEqual(["model.tflite.part1of2", "model.tflite.part2of2"]);
   });
 
   it("upload runs from its bundle plus the layer and answers 201 with local suggestions; the image proxy serves it", async () => {

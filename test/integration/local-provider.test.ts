@@ -14,7 +14,7 @@ import { createProviderSelector } from "../../shared/vision/select.js";
 import { evaluateLocal, FLOAT_MODEL_DIR } from "../eval/local-eval.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
 import type { LocalService } from "../../functions/local/service.js";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 
 const coffee = topicById("coffee");
 const coffeeNames = [...coffee.playful, ...coffee.clear, ...coffee.cozy];
@@ -61,7 +61,7 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     const photo = await input("fixtures/photos/coffee-mug.jpg");
     const result = await provider.analyze(photo);
     // The shipped classifier with its companion (averaged), then the detector.
-    expect(result.model).toBe(`local:${SHIPPED_CLASSIFIER}+${basename(SHIPPED_COMPANION, ".tflite")}+centernet`);
+    expect(result.model).toBe(`local:${SHIPPED_CLASSIFIER}+${SHIPPED_COMPANION}+centernet`);
     expect(result.tokenUsage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
     expect(result.labels[0]!.label).toBe("espresso");
     expect(result.labels.length).toBeLessThanOrEqual(7);
@@ -170,7 +170,7 @@ describe("npm start with nothing configured", () => {
     const response = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
     expect(response.status).toBe(201);
     const body = (await response.json()) as { analysis: { ai_vision_model: string; suggestions: unknown[]; labels: { label: string }[]; token_usage: { total_tokens: number } } };
-    expect(body.analysis.ai_vision_model).toBe(`local:${SHIPPED_CLASSIFIER}+${basename(SHIPPED_COMPANION, ".tflite")}+centernet`);
+    expect(body.analysis.ai_vision_model).toBe(`local:${SHIPPED_CLASSIFIER}+${SHIPPED_COMPANION}+centernet`);
     expect(body.analysis.suggestions).toHaveLength(10);
     expect(body.analysis.labels[0]!.label).toBe("espresso");
     expect(body.analysis.token_usage.total_tokens).toBe(0);

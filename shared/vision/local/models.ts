@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
@@ -35,13 +35,27 @@ export const SHIPPED_CLASSIFIER = "mobilenet_v1_0.75_224_quant";
 /**
  * A second ImageNet classifier beside the shipped one in models/ (see models/NOTICE), an 8-bit
  * TensorFlow Lite MobileNet v2: the shipped classifier's probabilities are averaged with its own.
+ * Its directory holds the .tflite file in parts (model.tflite.part1of2, …), each under 2 MB as the
+ * shipped classifier's weight shards are, so that no committed file is large.
  */
-export const SHIPPED_COMPANION = "mobilenet_v2_1.0_224_quant.tflite";
+export const SHIPPED_COMPANION = "mobilenet_v2_1.0_224_quant";
 
-/** The companion file of a classifier directory: the shipped classifier's, when it is beside it; another directory's model stands alone. */
+/** The companion's parts in order (`model.tflite.part<i>of<n>`), or none when the directory is incomplete. */
+export function companionParts(companionDir: string): string[] {
+  if (!existsSync(companionDir)) return [];
+  const parts = readdirSync(companionDir).flatMap((file) => {
+    const match = /^model\.tflite\.part(\d+)of(\d+)$/.exec(file);
+    return match ? [{ file, index: Number(match[1]), of: Number(match[2]) }] : [];
+  });
+  parts.sort((a, b) => a.index - b.index);
+  const complete = parts.length > 0 && parts.every((part, position) => part.index === position + 1 && part.of === parts.length);
+  return complete ? parts.map((part) => join(companionDir, part.file)) : [];
+}
+
+/** The companion directory of a classifier directory: the shipped classifier's, when it is beside it; another directory's model stands alone. */
 export function companionOf(classifierDir: string): string | undefined {
   const companion = join(resolve(classifierDir), "..", SHIPPED_COMPANION);
-  return basename(resolve(classifierDir)) === SHIPPED_CLASSIFIER && existsSync(companion) ? companion : undefined;
+  return basename(resolve(classifierDir)) === SHIPPED_CLASSIFIER && companionParts(companion).length > 0 ? companion : undefined;
 }
 
 /**
@@ -87,7 +101,7 @@ async function loadClassifier(directory: string): Promise<Classifier> {
       weightData: Buffer.concat(shards),
     });
     const companion = companionOf(dir);
-    members = await Promise.all([model, ...(companion ? [readFile(companion).then((bytes) => openTfliteModel("companion", bytes))] : [])]);
+    members = await Promise.all([model, ...(companion ? [Promise.all(companionParts(companion).map((part) => readFile(part))).then((parts) => openTfliteModel("companion", Buffer.concat(parts)))] : [])]);
   } catch (error) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: cannot load the model (${(error as Error).message})`);
   }

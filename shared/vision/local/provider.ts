@@ -59,7 +59,7 @@ export class LocalVisionProvider implements VisionProvider {
     } catch {
       // No classifier at all: analyze() reports it.
     }
-    return `local:${basename(this.options.modelDir ?? SHIPPED_CLASSIFIER)}${companion ? `+${basename(companion, ".tflite")}` : ""}+centernet`;
+    return `local:${basename(this.options.modelDir ?? SHIPPED_CLASSIFIER)}${companion ? `+${basename(companion)}` : ""}+centernet`;
   }
 
   /** Loads the models now (in every worker, when there are workers); they otherwise load on the first analysis. */
