@@ -13,8 +13,12 @@ import { createVisionDeps } from "../shared/runtime/vision-context.js";
 import { analyzeImageBytes } from "../shared/usecases/analyze-file.js";
 import { ValidationError } from "../shared/domain/errors.js";
 
-const USAGE = "usage: npm run analyze -- <image files or folders...> [--json]\n  settings from PHOTO_ANALYSIS_* (e.g. PHOTO_ANALYSIS_LOCAL_MODEL_DIR=<classifier dir>)";
-const { values, positionals } = parseCommandLine({ allowPositionals: true, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } }, USAGE);
+const USAGE =
+  "usage: npm run analyze -- <image files or folders...> [--json]\n  settings from PHOTO_ANALYSIS_* (e.g. PHOTO_ANALYSIS_LOCAL_MODEL_DIR=<classifier dir>)";
+const { values, positionals } = parseCommandLine(
+  { allowPositionals: true, options: { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } },
+  USAGE,
+);
 if (values.help || positionals.length === 0) {
   console.log(USAGE);
   process.exit(positionals.length === 0 && !values.help ? 2 : 0);
@@ -29,13 +33,25 @@ for (const [index, file] of files.entries()) {
     const result = await analyzeImageBytes(deps, await readFile(file));
     if (result.moderation?.decision === "block") failures++;
     if (values.json) {
-      console.log(JSON.stringify({ file, ...(result.moderation ? { moderation: result.moderation } : {}), labels: result.labels, suggestions: result.suggestions, model: result.model, ms: Math.round(result.ms) }));
+      console.log(
+        JSON.stringify({
+          file,
+          ...(result.moderation ? { moderation: result.moderation } : {}),
+          labels: result.labels,
+          suggestions: result.suggestions,
+          model: result.model,
+          ms: Math.round(result.ms),
+        }),
+      );
     } else if (result.moderation?.decision === "block") {
-      console.error(`\n[${index + 1}/${files.length}] ${file}: blocked by moderation (${result.moderation.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ")})`);
+      console.error(
+        `\n[${index + 1}/${files.length}] ${file}: blocked by moderation (${result.moderation.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ")})`,
+      );
     } else {
       console.log(`\n[${index + 1}/${files.length}] ${file}  (${result.model}, ${Math.round(result.ms)} ms)`);
       console.log(`  labels: ${result.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ") || "(none)"}`);
-      if (result.moderation?.decision === "flag") console.log(`  moderation: flagged (${result.moderation.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ")})`);
+      if (result.moderation?.decision === "flag")
+        console.log(`  moderation: flagged (${result.moderation.labels.map((label) => `${label.label} ${(label.score * 100).toFixed(0)}%`).join(", ")})`);
       for (const [n, suggestion] of result.suggestions.entries()) {
         console.log(`  ${String(n + 1).padStart(2)}. ${suggestion.name} (${suggestion.key})\n      ${suggestion.description}`);
       }

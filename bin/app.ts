@@ -34,7 +34,8 @@ if (jwtIssuer && !app.node.tryGetContext("jwtAudience") && !app.node.tryGetConte
   );
 }
 const publicBaseUrl = app.node.tryGetContext("publicBaseUrl") as string | undefined;
-if (publicBaseUrl !== undefined && !/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(publicBaseUrl)) throw new Error(`-c publicBaseUrl must be an origin such as https://api.example.com, got ${publicBaseUrl}`);
+if (publicBaseUrl !== undefined && !/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(publicBaseUrl))
+  throw new Error(`-c publicBaseUrl must be an origin such as https://api.example.com, got ${publicBaseUrl}`);
 
 /** Context values come as strings from the command line; each is checked, with a clear error. */
 function guardrailsFromContext(): Partial<Guardrails> {
@@ -47,7 +48,11 @@ function guardrailsFromContext(): Partial<Guardrails> {
     guardrails[name] = value;
   }
   const origins = app.node.tryGetContext("corsOrigins");
-  if (origins !== undefined) guardrails.corsOrigins = String(origins).split(",").map((origin) => origin.trim()).filter(Boolean);
+  if (origins !== undefined)
+    guardrails.corsOrigins = String(origins)
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean);
   const email = app.node.tryGetContext("alarmEmail");
   if (email !== undefined) guardrails.alarmEmail = String(email);
   return guardrails;
@@ -57,7 +62,8 @@ const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_
 // WAF for CloudFront exists only in us-east-1: its own stack there, referred to from the API's region.
 const edgeOn = String(app.node.tryGetContext("edge")) === "true";
 const edgeRateLimit = Number(app.node.tryGetContext("edgeRateLimit") ?? DEFAULT_EDGE_RATE_LIMIT);
-if (!Number.isInteger(edgeRateLimit) || edgeRateLimit < 10 || edgeRateLimit > 2_000_000_000) throw new Error(`-c edgeRateLimit must be a whole number of requests per 5 minutes from 10 to 2000000000, got ${app.node.tryGetContext("edgeRateLimit")}`);
+if (!Number.isInteger(edgeRateLimit) || edgeRateLimit < 10 || edgeRateLimit > 2_000_000_000)
+  throw new Error(`-c edgeRateLimit must be a whole number of requests per 5 minutes from 10 to 2000000000, got ${app.node.tryGetContext("edgeRateLimit")}`);
 const edge = edgeOn
   ? new EdgeStack(app, `PhotoAnalysis-${stage}-edge`, {
       stage,
@@ -71,7 +77,14 @@ const edge = edgeOn
 const stack = new PhotoAnalysisStack(app, `PhotoAnalysis-${stage}`, {
   stage,
   architecture: architectureName === "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
-  jwt: jwtIssuer ? { issuer: jwtIssuer, audience: app.node.tryGetContext("jwtAudience"), clientId: app.node.tryGetContext("jwtClientId"), tokenUse: app.node.tryGetContext("jwtTokenUse") } : undefined,
+  jwt: jwtIssuer
+    ? {
+        issuer: jwtIssuer,
+        audience: app.node.tryGetContext("jwtAudience"),
+        clientId: app.node.tryGetContext("jwtClientId"),
+        tokenUse: app.node.tryGetContext("jwtTokenUse"),
+      }
+    : undefined,
   adminGroup: app.node.tryGetContext("adminGroup"),
   publicBaseUrl,
   guardrails: guardrailsFromContext(),

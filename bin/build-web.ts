@@ -24,7 +24,12 @@ export async function buildWeb(options: { tryPageDir?: string } = {}): Promise<v
   const common = { bundle: true, logLevel: "warning", legalComments: "none", target: "es2022" } as const;
   await Promise.all([
     build({ ...common, entryPoints: [join(ROOT, "client/index.ts")], outfile: CLIENT_BUNDLE, format: "esm", platform: "neutral" }),
-    build({ ...TRY_PAGE_BUILD, logLevel: "warning", entryPoints: [join(ROOT, TRY_PAGE_ENTRY)], outfile: join(options.tryPageDir ?? TRY_PAGE_DIR, TRY_PAGE_SCRIPT) }),
+    build({
+      ...TRY_PAGE_BUILD,
+      logLevel: "warning",
+      entryPoints: [join(ROOT, TRY_PAGE_ENTRY)],
+      outfile: join(options.tryPageDir ?? TRY_PAGE_DIR, TRY_PAGE_SCRIPT),
+    }),
   ]);
 }
 

@@ -53,7 +53,9 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
   }
   console.log(`Local data: ${dataDir}`);
   if (server) console.log(`Using the running npm start's data servers (pid ${server.pid}, ${server.url}).`);
-  const env = server ? { ...process.env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: server.dynamodbEndpoint, PHOTO_ANALYSIS_S3_ENDPOINT: server.s3Endpoint } : process.env;
+  const env = server
+    ? { ...process.env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: server.dynamodbEndpoint, PHOTO_ANALYSIS_S3_ENDPOINT: server.s3Endpoint }
+    : process.env;
   const local = await startLocalRuntime({ dataDir, env }).catch((error: Error) => {
     console.error(`error: ${error.message}`);
     process.exit(1);
@@ -63,7 +65,9 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
 }
 
 const dryRun = values["dry-run"];
-console.log(colours.bold(`${dryRun ? "DRY RUN: nothing will be deleted. " : ""}Cleaning up expired photo analyses in ${runtime.tableName} (batches of ${batchSize})`));
+console.log(
+  colours.bold(`${dryRun ? "DRY RUN: nothing will be deleted. " : ""}Cleaning up expired photo analyses in ${runtime.tableName} (batches of ${batchSize})`),
+);
 const started = performance.now();
 try {
   // With the cleanup function's table grant: what the command may do is what the deployed function may.
@@ -72,7 +76,11 @@ try {
       dryRun,
       batchSize,
       onBatch: (progress) =>
-        console.log(colours.dim(`  batch ${progress.batches}: ${progress.found} found, ${progress.uploadsErased} uploads erased, ${progress.analysesDeleted} analyses deleted, ${progress.failures.length} failed so far`)),
+        console.log(
+          colours.dim(
+            `  batch ${progress.batches}: ${progress.found} found, ${progress.uploadsErased} uploads erased, ${progress.analysesDeleted} analyses deleted, ${progress.failures.length} failed so far`,
+          ),
+        ),
     }),
   );
   const line = (label: string, value: string) => console.log(`${label.padEnd(26)}${value}`);

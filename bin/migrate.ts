@@ -46,7 +46,9 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
   const dataDir = resolve(process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data");
   const server = await runningServer(dataDir);
   if (server) console.log(`Using the running npm start's data servers (pid ${server.pid}, ${server.url}).`);
-  const env = server ? { ...process.env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: server.dynamodbEndpoint, PHOTO_ANALYSIS_S3_ENDPOINT: server.s3Endpoint } : process.env;
+  const env = server
+    ? { ...process.env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: server.dynamodbEndpoint, PHOTO_ANALYSIS_S3_ENDPOINT: server.s3Endpoint }
+    : process.env;
   const local = await startLocalRuntime({ dataDir, env }).catch((error: Error) => {
     console.error(`error: ${error.message}`);
     process.exit(1);
@@ -56,7 +58,11 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
 }
 
 const dryRun = values["dry-run"];
-console.log(colours.bold(`${dryRun ? "DRY RUN: nothing will be written. " : ""}Migrating records of the previous release in ${runtime.tableName} (pages of ${batchSize} items)`));
+console.log(
+  colours.bold(
+    `${dryRun ? "DRY RUN: nothing will be written. " : ""}Migrating records of the previous release in ${runtime.tableName} (pages of ${batchSize} items)`,
+  ),
+);
 const started = performance.now();
 const client = createDocumentClient(runtime);
 try {
@@ -66,7 +72,9 @@ try {
     cursor: values.cursor,
     onPage: (progress) =>
       console.log(
-        colours.dim(`  ${progress.scanned} items scanned, ${progress.found} records found, ${progress.migrated} migrated, ${progress.failures.length} failed${progress.cursor ? ` (resume with --cursor ${progress.cursor})` : ""}`),
+        colours.dim(
+          `  ${progress.scanned} items scanned, ${progress.found} records found, ${progress.migrated} migrated, ${progress.failures.length} failed${progress.cursor ? ` (resume with --cursor ${progress.cursor})` : ""}`,
+        ),
       ),
   });
   const line = (label: string, value: string) => console.log(`${label.padEnd(28)}${value}`);

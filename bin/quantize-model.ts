@@ -111,8 +111,13 @@ export async function quantiseModel(from: string, to: string): Promise<{ bytes: 
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
   };
-  const epsilons = new Set(JSON.stringify(manifest.modelTopology).match(/"epsilon": ?[0-9.e-]+/g)?.map((m) => Number(m.split(":")[1])));
-  if (epsilons.size !== 1 || !epsilons.has(BATCH_NORM_EPSILON)) throw new Error(`expected every batch norm to use epsilon ${BATCH_NORM_EPSILON}, found ${[...epsilons].join(", ")}`);
+  const epsilons = new Set(
+    JSON.stringify(manifest.modelTopology)
+      .match(/"epsilon": ?[0-9.e-]+/g)
+      ?.map((m) => Number(m.split(":")[1])),
+  );
+  if (epsilons.size !== 1 || !epsilons.has(BATCH_NORM_EPSILON))
+    throw new Error(`expected every batch norm to use epsilon ${BATCH_NORM_EPSILON}, found ${[...epsilons].join(", ")}`);
   const tensors = new Map<string, { spec: WeightSpec; values: Float32Array }>();
   for (const group of manifest.weightsManifest) {
     const data = Buffer.concat(await Promise.all(group.paths.map((path) => readFile(join(from, path)))));
@@ -163,7 +168,10 @@ export async function quantiseModel(from: string, to: string): Promise<{ bytes: 
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("quantize-model.ts")) {
   const { values } = parseArgs({
-    options: { from: { type: "string", default: "../shared/models/mobilenet_v1_0.75_224" }, to: { type: "string", default: "models/mobilenet_v1_0.75_224_quant" } },
+    options: {
+      from: { type: "string", default: "../shared/models/mobilenet_v1_0.75_224" },
+      to: { type: "string", default: "models/mobilenet_v1_0.75_224_quant" },
+    },
   });
   const result = await quantiseModel(resolve(values.from!), resolve(values.to!));
   for (const file of result.files) console.log(`${file.name}  ${(file.bytes / 1e6).toFixed(2)} MB`);

@@ -28,11 +28,14 @@ if (!(chosen instanceof Error) && chosen.warmUp) {
 }
 // The moderator too: the local model loads now (in the same worker threads); a cloud one has nothing to load.
 const moderator = settings.PHOTO_ANALYSIS_MODERATION === "off" ? undefined : await service.deps.moderator?.(settings).catch((error: Error) => error);
-if (moderator && !(moderator instanceof Error)) moderator.warmUp?.().catch((error: Error) => console.error(`  local moderation model failed to load: ${error.message}`));
+if (moderator && !(moderator instanceof Error))
+  moderator.warmUp?.().catch((error: Error) => console.error(`  local moderation model failed to load: ${error.message}`));
 console.log(`Photo Analysis API listening on ${service.url}`);
 const model = !(chosen instanceof Error) && "model" in chosen ? ` (${String(chosen.model)})` : "";
 console.log(`  vision provider: ${provider}${model}`);
-console.log(`  moderation: ${settings.PHOTO_ANALYSIS_MODERATION}${moderator instanceof Error ? ` (no moderator: ${moderator.message}; new photos fail with 500 until it is fixed)` : moderator ? ` by ${moderator.name}` : ""}`);
+console.log(
+  `  moderation: ${settings.PHOTO_ANALYSIS_MODERATION}${moderator instanceof Error ? ` (no moderator: ${moderator.message}; new photos fail with 500 until it is fixed)` : moderator ? ` by ${moderator.name}` : ""}`,
+);
 console.log(`  images: ${settings.PHOTO_ANALYSIS_USE_S3 ? "local S3 API" : "local disk"}; data in ${process.env.PHOTO_ANALYSIS_DATA_DIR ?? ".data"}/`);
 console.log(
   settings.PHOTO_ANALYSIS_ENABLE_RATE_LIMITING
@@ -41,7 +44,9 @@ console.log(
 );
 console.log(`  try it in a browser: ${service.url}/ (API docs: ${service.url}/docs/)`);
 console.log(`  or: curl -F image=@fixtures/photos/coffee-mug.jpg ${service.url}/api/photo-analysis/upload/`);
-console.log(`  async: POST ${service.url}/api/photo-analysis/batch/ (or Prefer: respond-async); progress on ${service.url.replace(/^http/, "ws")}/api/photo-analysis/events/`);
+console.log(
+  `  async: POST ${service.url}/api/photo-analysis/batch/ (or Prefer: respond-async); progress on ${service.url.replace(/^http/, "ws")}/api/photo-analysis/events/`,
+);
 console.log(
   service.runtime.adminToken
     ? `  admin: ${service.url}/admin/ (sign in with PHOTO_ANALYSIS_ADMIN_TOKEN)`

@@ -42,14 +42,19 @@ try {
   const move = await planLayoutMove(ssm, { prefix, names: SETTING_NAMES, defaults: defaultSettingStrings() });
   console.log(colours.bold(`${dryRun ? "DRY RUN: nothing will change. " : ""}Parameters of ${prefix}`));
   for (const { name, value } of move.copy) console.log(`  setting ${name}: ${prefix}/${name} → ${prefix}/settings/${name} (${JSON.stringify(value)})`);
-  for (const { name, old, current } of move.conflicts) console.log(`  setting ${name}: keeps ${JSON.stringify(current)} (set under settings/ since); the old ${JSON.stringify(old)} is dropped`);
+  for (const { name, old, current } of move.conflicts)
+    console.log(`  setting ${name}: keeps ${JSON.stringify(current)} (set under settings/ since); the old ${JSON.stringify(old)} is dropped`);
   for (const name of move.removeLegacy) console.log(`  delete old ${name}`);
   for (const { name, keyId } of move.reencrypt) console.log(`  secret ${name}: encrypted with ${keyId} → put again with ${secretsKeyAlias(prefix)}`);
   const changes = move.copy.length + move.removeLegacy.length + move.reencrypt.length;
   if (!changes) console.log("  nothing to move: the parameters already follow the current layout");
   if (!dryRun && changes) {
     await applyLayoutMove(ssm, prefix, move);
-    console.log(colours.green(`done: ${move.copy.length} settings moved, ${move.reencrypt.length} secrets re-encrypted, ${move.removeLegacy.length} old parameters deleted`));
+    console.log(
+      colours.green(
+        `done: ${move.copy.length} settings moved, ${move.reencrypt.length} secrets re-encrypted, ${move.removeLegacy.length} old parameters deleted`,
+      ),
+    );
   }
 } catch (error) {
   fail(`${(error as Error).name}: ${(error as Error).message}`, 1);

@@ -21,7 +21,13 @@ interface Progress {
 
 const c = palette();
 
-export async function uploadBatch(options: { api: string; paths: string[]; fingerprint: string; auth: Record<string, string>; watch: boolean }): Promise<number> {
+export async function uploadBatch(options: {
+  api: string;
+  paths: string[];
+  fingerprint: string;
+  auth: Record<string, string>;
+  watch: boolean;
+}): Promise<number> {
   const form = new FormData();
   for (const path of options.paths) {
     const bytes = await readFile(path);
@@ -39,7 +45,12 @@ export async function uploadBatch(options: { api: string; paths: string[]; finge
     console.error("Is the API running? Start it with `npm start`, or pass --url.");
     return 1;
   }
-  const body = (await response.json().catch(() => null)) as { batch_id: string; status_url: string; events_url: string; items: { index: number; job_id: string }[] } | null;
+  const body = (await response.json().catch(() => null)) as {
+    batch_id: string;
+    status_url: string;
+    events_url: string;
+    items: { index: number; job_id: string }[];
+  } | null;
   if (response.status !== 202 || !body) {
     console.error(c.red(`✗ Batch refused (HTTP ${response.status}): ${JSON.stringify(body)}`));
     return 1;
@@ -50,7 +61,11 @@ export async function uploadBatch(options: { api: string; paths: string[]; finge
   return watchBatch(body, options.paths, options.auth);
 }
 
-function watchBatch(batch: { batch_id: string; events_url: string; items: { index: number }[] }, paths: string[], auth: Record<string, string>): Promise<number> {
+function watchBatch(
+  batch: { batch_id: string; events_url: string; items: { index: number }[] },
+  paths: string[],
+  auth: Record<string, string>,
+): Promise<number> {
   const total = batch.items.length;
   const finished = new Map<number, boolean>(); // index → succeeded
   const stages = new Map<number, string>();
@@ -87,7 +102,11 @@ function watchBatch(batch: { batch_id: string; events_url: string; items: { inde
       const position = `[${index + 1}/${total}] ${name}`;
       if (message.stage === "done") {
         finished.set(index, true);
-        const names = message.analysis?.suggestions.slice(0, 3).map((s) => s.name).join(", ") ?? "(analysis deleted)";
+        const names =
+          message.analysis?.suggestions
+            .slice(0, 3)
+            .map((s) => s.name)
+            .join(", ") ?? "(analysis deleted)";
         console.log(`${c.green("✓")} ${position}${message.cached ? " (cached)" : ""}: ${c.cyan(names)}…`);
       } else if (message.stage === "failed") {
         finished.set(index, false);

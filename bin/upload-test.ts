@@ -71,7 +71,13 @@ function photoPath(argument: string): string {
 if (values.batch) {
   const auth: Record<string, string> = values.token ? { authorization: `Bearer ${values.token}` } : {};
   heading("PHOTO ANALYSIS BATCH TEST");
-  const code = await uploadBatch({ api: values.url!.replace(/\/+$/, ""), paths: positionals.map(photoPath), fingerprint: values.fingerprint!, auth, watch: values.watch! });
+  const code = await uploadBatch({
+    api: values.url!.replace(/\/+$/, ""),
+    paths: positionals.map(photoPath),
+    fingerprint: values.fingerprint!,
+    auth,
+    watch: values.watch!,
+  });
   process.exit(code);
 }
 
@@ -108,7 +114,11 @@ async function uploadPresigned(): Promise<Response> {
   const stored = await fetch(ticket.url, { method: "POST", body: staged });
   if (!stored.ok) throw new Error(`storage refused the upload: HTTP ${stored.status} ${await stored.text()}`);
   console.log(`POSTing {"upload_id"} to ${endpoint}...`);
-  return fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: values.fingerprint }) });
+  return fetch(endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...auth },
+    body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: values.fingerprint }),
+  });
 }
 
 let response: Response;
@@ -152,8 +162,11 @@ if (response.ok && body?.analysis) {
   console.log(`File Size: ${a.file_size} bytes`);
   console.log(`Storage: ${a.storage_type}`);
   console.log(`Times Used: ${a.times_used}`);
-  if (a.labels?.length) console.log(`Labels: ${a.labels.map((l: { label: string; score: number }) => `${l.label} (${(l.score * 100).toFixed(0)}%)`).join(", ")}`);
-  console.log(`\nToken Usage:\n  Prompt: ${a.token_usage.prompt_tokens}\n  Completion: ${a.token_usage.completion_tokens}\n  Total: ${a.token_usage.total_tokens}`);
+  if (a.labels?.length)
+    console.log(`Labels: ${a.labels.map((l: { label: string; score: number }) => `${l.label} (${(l.score * 100).toFixed(0)}%)`).join(", ")}`);
+  console.log(
+    `\nToken Usage:\n  Prompt: ${a.token_usage.prompt_tokens}\n  Completion: ${a.token_usage.completion_tokens}\n  Total: ${a.token_usage.total_tokens}`,
+  );
   console.log(`\nSuggestions Count: ${a.suggestions.length}\n\nChat Name Suggestions:`);
   for (const [i, s] of (a.suggestions as { name: string; key: string; description: string }[]).entries()) {
     console.log(`  ${i + 1}. ${c.cyan(s.name)} (key: ${s.key})\n     ${s.description}`);

@@ -80,7 +80,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isFieldErrors(body: unknown): body is FieldErrors {
-  return isObject(body) && Object.entries(body).every(([name, value]) => (name === "request_id" ? typeof value === "string" : Array.isArray(value) && value.every((message) => typeof message === "string")));
+  return (
+    isObject(body) &&
+    Object.entries(body).every(([name, value]) =>
+      name === "request_id" ? typeof value === "string" : Array.isArray(value) && value.every((message) => typeof message === "string"),
+    )
+  );
 }
 
 function isDetailError(body: unknown): body is DetailError {

@@ -130,7 +130,10 @@ export class PhotoAnalysisClient {
 
   /** The caller's recent analyses, newest first (the signed-in user's, else the fingerprint's). */
   recent(options: { limit?: number; signal?: AbortSignal } = {}): Promise<RecentItem[]> {
-    return this.json<RecentItem[]>("GET", "/api/photo-analysis/recent/", { query: { ...this.owner(), ...(options.limit ? { limit: String(options.limit) } : {}) }, signal: options.signal });
+    return this.json<RecentItem[]>("GET", "/api/photo-analysis/recent/", {
+      query: { ...this.owner(), ...(options.limit ? { limit: String(options.limit) } : {}) },
+      signal: options.signal,
+    });
   }
 
   /** Deletes the caller's own upload (204); anyone else's, or an unknown id, is a 404. */
@@ -165,7 +168,10 @@ export class PhotoAnalysisClient {
     if (this.socketClass) await this.follow(accepted, report, finished, options.signal).catch(() => undefined);
     // The final state from the API (also the fallback when the socket was missing or dropped).
     for (;;) {
-      const batch = await this.json<Batch>("GET", new URL(accepted.status_url).pathname, { query: Object.fromEntries(new URL(accepted.status_url).searchParams), signal: options.signal });
+      const batch = await this.json<Batch>("GET", new URL(accepted.status_url).pathname, {
+        query: Object.fromEntries(new URL(accepted.status_url).searchParams),
+        signal: options.signal,
+      });
       for (const item of batch.items) report({ ...item, index: item.index ?? 0 });
       if (batch.status === "done") return batch;
       await delay(this.pollIntervalMs, options.signal);
@@ -238,7 +244,11 @@ export class PhotoAnalysisClient {
     return typeof this.token === "function" ? await this.token() : this.token;
   }
 
-  private async request(method: string, path: string, options: { query?: Record<string, string>; body?: FormData; json?: object; signal?: AbortSignal }): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string>; body?: FormData; json?: object; signal?: AbortSignal },
+  ): Promise<Response> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
     const headers: Record<string, string> = {};
@@ -257,7 +267,11 @@ export class PhotoAnalysisClient {
     throw errorFor(response.status, body, response.headers.get("x-request-id") ?? undefined, response.headers.get("retry-after"));
   }
 
-  private async json<T>(method: string, path: string, options: { query?: Record<string, string>; body?: FormData; json?: object; signal?: AbortSignal }): Promise<T> {
+  private async json<T>(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string>; body?: FormData; json?: object; signal?: AbortSignal },
+  ): Promise<T> {
     const response = await this.request(method, path, options);
     return (await response.json()) as T;
   }

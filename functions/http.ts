@@ -77,7 +77,8 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     console.error("unhandled error", error);
     return reply(500, { error: "Internal server error" });
   }
-  if (error instanceof InvalidInputError || error instanceof UnprocessableInputError) return reply(error.status, { [FIELD_OF[error.subject]]: [error.message] });
+  if (error instanceof InvalidInputError || error instanceof UnprocessableInputError)
+    return reply(error.status, { [FIELD_OF[error.subject]]: [error.message] });
   if (error instanceof ValidationError) return reply(error.status, error.fields);
   if (error instanceof UnauthorizedError) return reply(error.status, { detail: error.message }, { "www-authenticate": 'Bearer realm="photo-analysis"' });
   if (error instanceof ForbiddenError) return reply(error.status, { detail: error.message });
@@ -97,7 +98,11 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   }
   if (error instanceof CapReachedError) return reply(error.status, { error: error.title, detail: error.message });
   if (error instanceof BusyError) {
-    return reply(error.status, { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds }, { "retry-after": String(error.retryAfterSeconds) });
+    return reply(
+      error.status,
+      { error: "Photo analysis busy", detail: error.detail, retry_after: error.retryAfterSeconds },
+      { "retry-after": String(error.retryAfterSeconds) },
+    );
   }
   if (error instanceof NotConfiguredError) return reply(error.status, { error: "Photo analysis unavailable", detail: error.detail });
   if (error instanceof AnalysisFailedError) {
@@ -196,7 +201,11 @@ export async function resolveCaller(event: HttpEvent, deps: Pick<AppDeps, "token
  * Who is reading an upload: the caller, and whether they are an admin (the static admin token, or a
  * signed-in user in the admin group), who sees every upload as its owner does.
  */
-export async function resolveViewer(event: HttpEvent, deps: Pick<AppDeps, "tokens" | "admin">, fingerprint: string | null): Promise<{ caller: Caller; admin: boolean }> {
+export async function resolveViewer(
+  event: HttpEvent,
+  deps: Pick<AppDeps, "tokens" | "admin">,
+  fingerprint: string | null,
+): Promise<{ caller: Caller; admin: boolean }> {
   const token = bearerToken(event);
   if (token && isAdminToken(token, deps)) return { caller: { userId: null, username: null, fingerprint, ipAddress: sourceIpOf(event) }, admin: true };
   const { caller, groups } = await identify(event, deps, fingerprint);
@@ -261,7 +270,8 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   for (let index = 0; index < text.length; index++) {
     const char = text.charCodeAt(index);
     if (inString) {
-      if (char === 0x5c) index++; // a backslash escapes the next character
+      if (char === 0x5c)
+        index++; // a backslash escapes the next character
       else if (char === 0x22) inString = false;
     } else if (char === 0x22) inString = true;
     else if (char === 0x7b || char === 0x5b) {

@@ -170,7 +170,9 @@ export function multipartForm(limits: MultipartLimits, errorField: string): midd
       const contentType = event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
       if (!isMultipart(contentType)) return;
       const raw = rawBodyOf(event);
-      const oversized = raw ? raw.length > MAX_FORM_BODY_BYTES : typeof event.body === "string" && bodyOver(event.body, event.isBase64Encoded, MAX_FORM_BODY_BYTES);
+      const oversized = raw
+        ? raw.length > MAX_FORM_BODY_BYTES
+        : typeof event.body === "string" && bodyOver(event.body, event.isBase64Encoded, MAX_FORM_BODY_BYTES);
       if (oversized) throw new PayloadTooLargeError({ [errorField]: [`Request body too large: at most ${MAX_FORM_BODY_BYTES / 1024 / 1024} MB.`] });
       const body = raw ?? (typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0));
       event.form = await parseMultipart(body, contentType!, limits, errorField);

@@ -76,7 +76,15 @@ export function pseudonym(value: string | undefined | null, now: Date = new Date
 const powertoolsLogger = inLambda ? new Logger({ serviceName: "photo-analysis" }) : undefined;
 
 function readableLine(line: RequestLine): string {
-  const extras = Object.entries({ cached: line.cached, provider: line.provider, model: line.model, job: line.job, batch: line.batch, code: line.code, client: line.client })
+  const extras = Object.entries({
+    cached: line.cached,
+    provider: line.provider,
+    model: line.model,
+    job: line.job,
+    batch: line.batch,
+    code: line.code,
+    client: line.client,
+  })
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${value}`);
   return `${new Date().toISOString()} ${line.route} ${line.status} ${line.ms.toFixed(0)}ms ${extras.join(" ")} id=${line.requestId}`.replace(/\s+id=/, " id=");

@@ -49,7 +49,9 @@ export interface FunctionAccess {
 export function withAccess(base: FunctionAccess, extra: FunctionAccess): FunctionAccess {
   const union = <T>(a: readonly T[] = [], b: readonly T[] = []) => [...new Set([...a, ...b])];
   const merged = <K extends string, V>(a: Partial<Record<K, readonly V[]>> = {}, b: Partial<Record<K, readonly V[]>> = {}) =>
-    Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [key, union(a[key as K], b[key as K])])) as unknown as Partial<Record<K, readonly V[]>>;
+    Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [key, union(a[key as K], b[key as K])])) as unknown as Partial<
+      Record<K, readonly V[]>
+    >;
   return {
     ...base,
     ...extra,
@@ -113,7 +115,10 @@ export interface StaticAssets {
 
 const ADMIN_ASSETS: StaticAssets = { folder: "functions/admin-page/static", packageFiles: ["chart.js/dist/chart.umd.min.js"] };
 const TRY_PAGE_ASSETS: StaticAssets = { folder: "functions/try-page/static", buildTryPage: true };
-const DOCS_ASSETS: StaticAssets = { folder: "functions/docs-page/static", packageFiles: ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui.css"] };
+const DOCS_ASSETS: StaticAssets = {
+  folder: "functions/docs-page/static",
+  packageFiles: ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui.css"],
+};
 /** Static pages touch no data. */
 const PAGE_ACCESS: FunctionAccess = {};
 
@@ -144,7 +149,13 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     timeoutSeconds: 20,
     access: {
       // Admission (shared/usecases/meter.ts): the caller's counters, and the exact-match index for photos that can only be cache hits.
-      items: { intent: ["GetItem", "DeleteItem"], job: ["PutItem", "DeleteItem"], batch: ["PutItem", "DeleteItem"], counter: ["GetItem", "BatchGetItem", "UpdateItem"], stats: ["UpdateItem"] },
+      items: {
+        intent: ["GetItem", "DeleteItem"],
+        job: ["PutItem", "DeleteItem"],
+        batch: ["PutItem", "DeleteItem"],
+        counter: ["GetItem", "BatchGetItem", "UpdateItem"],
+        stats: ["UpdateItem"],
+      },
       indexes: ["byFileHash"],
       objects: { staging: ["PutObject", "DeleteObject"] },
       settings: true,
@@ -251,7 +262,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     factory: async () => (await import("./admin-list/handler.js")).createAdminListHandler,
     memoryMb: 256,
     timeoutSeconds: 15,
-    access: { items: { upload: ["GetItem", "BatchGetItem"], analysis: ["GetItem", "Query"] }, indexes: ["byMonth", "byFileHash", "byPhash", "byFingerprint", "byUser"] },
+    access: {
+      items: { upload: ["GetItem", "BatchGetItem"], analysis: ["GetItem", "Query"] },
+      indexes: ["byMonth", "byFileHash", "byPhash", "byFingerprint", "byUser"],
+    },
   },
   {
     id: "AdminDetail",
@@ -358,7 +372,12 @@ export const CLEANUP_FUNCTION = {
   timeoutSeconds: 900,
   // Expired uploads and analyses come from the sparse expiry index; the orphan sweep lists image keys and looks uploads up by id.
   access: {
-    items: { upload: ["GetItem", "UpdateItem"], ownerIndex: ["DeleteItem"], analysis: ["Query", "DeleteItem", "BatchWriteItem"], phashSegment: ["BatchWriteItem"] },
+    items: {
+      upload: ["GetItem", "UpdateItem"],
+      ownerIndex: ["DeleteItem"],
+      analysis: ["Query", "DeleteItem", "BatchWriteItem"],
+      phashSegment: ["BatchWriteItem"],
+    },
     indexes: ["byExpiry"],
     objects: { images: ["DeleteObject", "ListBucket"] },
   },
@@ -430,7 +449,15 @@ export const WEBSOCKET_ROUTES: readonly {
     // The connection's owner, the job or batch it names (and their records), then the subscription.
     // Each message and each new topic counted (counter items); a connection past its message rate is ended.
     access: {
-      items: { connection: ["GetItem"], job: ["GetItem", "BatchGetItem"], batch: ["GetItem"], upload: ["GetItem"], analysis: ["GetItem"], subscription: ["PutItem"], counter: ["GetItem", "BatchGetItem", "UpdateItem"] },
+      items: {
+        connection: ["GetItem"],
+        job: ["GetItem", "BatchGetItem"],
+        batch: ["GetItem"],
+        upload: ["GetItem"],
+        analysis: ["GetItem"],
+        subscription: ["PutItem"],
+        counter: ["GetItem", "BatchGetItem", "UpdateItem"],
+      },
       events: true,
       closeConnections: true,
     },

@@ -56,7 +56,13 @@ export function staticFiles(folder: string, assets: Record<string, StaticAsset>)
 export function staticResponse(bytes: Buffer, type: string, csp: string, cacheControl = "no-store"): HttpResult {
   return {
     statusCode: 200,
-    headers: { "content-type": type, "content-security-policy": csp, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": cacheControl },
+    headers: {
+      "content-type": type,
+      "content-security-policy": csp,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": cacheControl,
+    },
     body: bytes.toString("utf8"),
   };
 }

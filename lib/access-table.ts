@@ -48,7 +48,8 @@ export function functionGrants(template: Json): Record<string, FunctionGrants> {
       .filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((role: Json) => role.Ref === roleId))
       .flatMap((r) => r.Properties.PolicyDocument.Statement as Json[]);
     for (const role of [resources[roleId]!]) {
-      for (const managed of role.Properties.ManagedPolicyArns ?? []) row.other.push(`managed ${flatten(managed).replace(/^arn:<AWS::Partition>:iam::aws:policy\//, "")}`);
+      for (const managed of role.Properties.ManagedPolicyArns ?? [])
+        row.other.push(`managed ${flatten(managed).replace(/^arn:<AWS::Partition>:iam::aws:policy\//, "")}`);
       for (const inline of role.Properties.Policies ?? []) statements.push(...inline.PolicyDocument.Statement);
     }
     for (const statement of statements) classify(statement, row, { table: tableId, buckets: bucketIds });
@@ -75,7 +76,8 @@ export function functionGrants(template: Json): Record<string, FunctionGrants> {
 function classify(statement: Json, row: FunctionGrants, ids: { table?: string; buckets: string[] }) {
   const actions = [statement.Action].flat() as string[];
   const resources = [statement.Resource].flat().map(flatten);
-  const unexpected = () => row.other.push(`${actions.join(",")} on ${resources.join(",")}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ""}`);
+  const unexpected = () =>
+    row.other.push(`${actions.join(",")} on ${resources.join(",")}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ""}`);
   if (statement.Effect !== "Allow") return unexpected();
   const tableArn = `<${ids.table}.Arn>`;
   if (actions.every((action) => action.startsWith("dynamodb:"))) {
@@ -89,7 +91,9 @@ function classify(statement: Json, row: FunctionGrants, ids: { table?: string; b
       }
       return;
     }
-    const indexes = resources.map((resource) => resource.startsWith(`${tableArn}/index/`) && !resource.includes("*") ? resource.slice(`${tableArn}/index/`.length) : null);
+    const indexes = resources.map((resource) =>
+      resource.startsWith(`${tableArn}/index/`) && !resource.includes("*") ? resource.slice(`${tableArn}/index/`.length) : null,
+    );
     if (!statement.Condition && actions.length === 1 && actions[0] === "dynamodb:Query" && indexes.every((index) => index !== null)) {
       row.indexes.push(...(indexes as string[]));
       return;
@@ -141,7 +145,9 @@ export function accessTableMarkdown(grants: Record<string, FunctionGrants>): str
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([prefix, actions]) => `\`${prefix}\` ${actions.join(", ")}`);
     const ssm = [...row.ssm, ...(row.decrypt ? ["kms:Decrypt (secrets key)"] : [])];
-    const other = row.other.filter((entry) => !/^xray:|^managed service-role\/AWSLambdaBasicExecutionRole$/.test(entry)).map((entry) => entry.replace(/ on .*$/, ""));
+    const other = row.other
+      .filter((entry) => !/^xray:|^managed service-role\/AWSLambdaBasicExecutionRole$/.test(entry))
+      .map((entry) => entry.replace(/ on .*$/, ""));
     lines.push(`| ${name} | ${cell(items)} | ${cell(row.indexes)} | ${cell(objects)} | ${cell(ssm)} | ${cell(other)} |`);
   }
   return lines.join("\n");

@@ -63,17 +63,34 @@ export function accessStatements(access: FunctionAccess, targets: AccessTargets)
     const prefix = BUCKET_AREAS[area];
     const objectActions = actions.filter((action) => action !== "ListBucket");
     if (objectActions.length) {
-      statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: objectActions.map((action) => `s3:${action}`).sort(), resources: [targets.bucket.arnForObjects(`${prefix}*`)] }));
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: objectActions.map((action) => `s3:${action}`).sort(),
+          resources: [targets.bucket.arnForObjects(`${prefix}*`)],
+        }),
+      );
     }
     if (actions.includes("ListBucket")) listed.push(`${prefix}*`);
   }
   if (listed.length) {
     statements.push(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ["s3:ListBucket"], resources: [targets.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": listed.sort() } } }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["s3:ListBucket"],
+        resources: [targets.bucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": listed.sort() } },
+      }),
     );
   }
   if (access.settings === true) {
-    statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:GetParametersByPath"], resources: [`${targets.parameterArn}${settingsPath(targets.ssmPrefix)}`] }));
+    statements.push(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["ssm:GetParametersByPath"],
+        resources: [`${targets.parameterArn}${settingsPath(targets.ssmPrefix)}`],
+      }),
+    );
   }
   if (access.settings === "seed") {
     const settings = `${targets.parameterArn}${settingsPath(targets.ssmPrefix)}/*`;
@@ -83,7 +100,9 @@ export function accessStatements(access: FunctionAccess, targets: AccessTargets)
     statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:DeleteParameters", "ssm:PutParameter"], resources: [settings] }));
   }
   if (access.secrets === "read") {
-    statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:GetParameter"], resources: [`${targets.parameterArn}${secretsPath(targets.ssmPrefix)}/*`] }));
+    statements.push(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ["ssm:GetParameter"], resources: [`${targets.parameterArn}${secretsPath(targets.ssmPrefix)}/*`] }),
+    );
   }
   if (access.secrets === "presence") {
     // DescribeParameters takes no resource: it returns names and metadata, never a value.

@@ -40,7 +40,11 @@ export class EdgeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
-    const visibility = (name: string) => ({ cloudWatchMetricsEnabled: true, metricName: `photo-analysis-${props.stage}-${name}`, sampledRequestsEnabled: true });
+    const visibility = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName: `photo-analysis-${props.stage}-${name}`,
+      sampledRequestsEnabled: true,
+    });
     const managed = (priority: number, name: string, overrides: string[] = []): CfnWebACL.RuleProperty => ({
       name,
       priority,
@@ -60,13 +64,18 @@ export class EdgeStack extends Stack {
       scope: "CLOUDFRONT",
       defaultAction: { allow: {} },
       customResponseBodies: {
-        "rate-limited": { contentType: "APPLICATION_JSON", content: JSON.stringify({ error: "Rate limit exceeded", detail: "Too many requests from this address; try again in a few minutes." }) },
+        "rate-limited": {
+          contentType: "APPLICATION_JSON",
+          content: JSON.stringify({ error: "Rate limit exceeded", detail: "Too many requests from this address; try again in a few minutes." }),
+        },
       },
       rules: [
         {
           name: "RateLimitPerClientAddress",
           priority: 0,
-          action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: "rate-limited", responseHeaders: [{ name: "retry-after", value: "300" }] } } },
+          action: {
+            block: { customResponse: { responseCode: 429, customResponseBodyKey: "rate-limited", responseHeaders: [{ name: "retry-after", value: "300" }] } },
+          },
           statement: { rateBasedStatement: { limit: props.rateLimit, aggregateKeyType: "IP", evaluationWindowSec: 300 } },
           visibilityConfig: visibility("rate-limit"),
         },
@@ -88,7 +97,10 @@ export class EdgeStack extends Stack {
  * so the functions refuse requests that did not come through the edge. The WebSocket API and
  * presigned uploads to S3 do not go through it.
  */
-export function edgeDistribution(scope: Construct, options: { api: HttpApi; webAclArn: string; stage: string; removalPolicy: RemovalPolicy; originSecretVersion?: string }) {
+export function edgeDistribution(
+  scope: Construct,
+  options: { api: HttpApi; webAclArn: string; stage: string; removalPolicy: RemovalPolicy; originSecretVersion?: string },
+) {
   const originSecret = new Secret(scope, "EdgeOriginSecret", {
     description: `Photo Analysis ${options.stage}: the header CloudFront adds so the API knows a request came through the edge`,
     generateSecretString: { passwordLength: 48, excludePunctuation: true },

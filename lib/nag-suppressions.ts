@@ -33,7 +33,8 @@ export const ACKNOWLEDGED_FINDINGS: { id: string; reason: string }[] = [
   },
   {
     id: "AwsSolutions-S1",
-    reason: "Images are short-lived (7 days) and reached only through the API, which logs every request in the functions; CloudTrail S3 data events can be enabled per account.",
+    reason:
+      "Images are short-lived (7 days) and reached only through the API, which logs every request in the functions; CloudTrail S3 data events can be enabled per account.",
   },
   {
     id: "AwsSolutions-SMG4",
@@ -57,11 +58,13 @@ export function stackFindings(stack: PhotoAnalysisStack): { id: string; reason: 
     },
     {
       id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "ssm")}parameter${settingsPath(stack.ssmPrefix)}/*]`,
-      reason: "The settings seeder (a custom resource run at deploy) creates and reads the stage's settings, one parameter per setting name under the stage's settings path.",
+      reason:
+        "The settings seeder (a custom resource run at deploy) creates and reads the stage's settings, one parameter per setting name under the stage's settings path.",
     },
     {
       id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "ssm")}parameter${legacySettingParameter(stack.ssmPrefix, "PHOTO_ANALYSIS_*")}]`,
-      reason: "The settings seeder reads the settings' old places (directly under the stage's prefix, named PHOTO_ANALYSIS_*) to move operators' values; never the secrets path.",
+      reason:
+        "The settings seeder reads the settings' old places (directly under the stage's prefix, named PHOTO_ANALYSIS_*) to move operators' values; never the secrets path.",
     },
     {
       id: `AwsSolutions-IAM5[Resource::${pseudo.replace("{service}", "execute-api")}<${eventsApi}>/${stack.stage}/POST/@connections/*]`,
@@ -78,16 +81,19 @@ export function stackFindings(stack: PhotoAnalysisStack): { id: string; reason: 
 export const EDGE_FINDINGS: { id: string; reason: string }[] = [
   {
     id: "AwsSolutions-SMG4",
-    reason: "The edge origin secret only tells the API that a request came through CloudFront (and its WAF); it protects no data. Operators rotate it by hand (docs/operations.md, \"Edge origin secret\").",
+    reason:
+      'The edge origin secret only tells the API that a request came through CloudFront (and its WAF); it protects no data. Operators rotate it by hand (docs/operations.md, "Edge origin secret").',
   },
   { id: "AwsSolutions-CFR1", reason: "The API serves a worldwide audience: no geographic restriction." },
   {
     id: "AwsSolutions-CFR3",
-    reason: "Requests are logged by the API's access logs (request id, route, status, latency) and by WAF's metrics and sampled requests; CloudFront standard logs would need a bucket with ACLs enabled.",
+    reason:
+      "Requests are logged by the API's access logs (request id, route, status, latency) and by WAF's metrics and sampled requests; CloudFront standard logs would need a bucket with ACLs enabled.",
   },
   {
     id: "AwsSolutions-CFR4",
-    reason: "The distribution answers on CloudFront's default certificate (*.cloudfront.net), whose minimum viewer protocol CloudFront sets; a custom domain and certificate are the operator's to add.",
+    reason:
+      "The distribution answers on CloudFront's default certificate (*.cloudfront.net), whose minimum viewer protocol CloudFront sets; a custom domain and certificate are the operator's to add.",
   },
 ];
 

@@ -112,19 +112,31 @@ export class PhotoAnalysisStack extends Stack {
     this.api = http.api;
     // The optional edge: CloudFront behind WAF; the HTTP functions then refuse requests that bypassed it
     // and build public URLs on the distribution's address.
-    const edge = props.edge ? edgeDistribution(this, { api: this.api, webAclArn: props.edge.webAclArn, stage, removalPolicy, originSecretVersion: props.edge.originSecretVersion }) : undefined;
+    const edge = props.edge
+      ? edgeDistribution(this, { api: this.api, webAclArn: props.edge.webAclArn, stage, removalPolicy, originSecretVersion: props.edge.originSecretVersion })
+      : undefined;
     if (edge) this.edgeUrl = `https://${edge.distribution.distributionDomainName}`;
     const alarms = new Alarms(this, { stage, email: guardrails.alarmEmail });
     alarms.addServiceAlarms(this.api);
     const pipeline = new JobPipeline(this, { workerTimeoutSeconds: WORKER_FUNCTION.timeoutSeconds, alarms });
-    const events = new ProgressEvents(this, { stage, throttleRate: guardrails.throttleRate, throttleBurst: guardrails.throttleBurst, accessLogs: http.accessLogs });
+    const events = new ProgressEvents(this, {
+      stage,
+      throttleRate: guardrails.throttleRate,
+      throttleBurst: guardrails.throttleBurst,
+      accessLogs: http.accessLogs,
+    });
     this.events = events.api;
 
     // Pseudo parameters keep the template, and so its cdk-nag acknowledgements, the same in every region and account.
     const parameterArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter`;
     const functions = new FunctionFactory(this, {
       architecture: props.architecture,
-      environment: deploymentEnvironment(props, { data, ssmPrefix: this.ssmPrefix, maxImageTtlHours: guardrails.maxImageTtlHours, publicBaseUrl: props.publicBaseUrl ?? this.edgeUrl ?? this.api.apiEndpoint }),
+      environment: deploymentEnvironment(props, {
+        data,
+        ssmPrefix: this.ssmPrefix,
+        maxImageTtlHours: guardrails.maxImageTtlHours,
+        publicBaseUrl: props.publicBaseUrl ?? this.edgeUrl ?? this.api.apiEndpoint,
+      }),
       visionLayer: runtimeLayer(this, "VisionRuntime", props.architecture),
       access: { table: data.table, bucket: data.bucket, parameterArn, ssmPrefix: this.ssmPrefix },
       removalPolicy,
@@ -183,7 +195,10 @@ export class PhotoAnalysisStack extends Stack {
  * Every function's environment: the deployment facts shared/runtime reads (table, bucket, SSM
  * prefix, TTL ceiling, public origin, sign-in), and the log pseudonym key by dynamic reference.
  */
-function deploymentEnvironment(props: PhotoAnalysisStackProps, facts: { data: DataStores; ssmPrefix: string; maxImageTtlHours: number; publicBaseUrl: string }): Record<string, string> {
+function deploymentEnvironment(
+  props: PhotoAnalysisStackProps,
+  facts: { data: DataStores; ssmPrefix: string; maxImageTtlHours: number; publicBaseUrl: string },
+): Record<string, string> {
   return {
     PHOTO_ANALYSIS_TABLE: facts.data.table.tableName,
     PHOTO_ANALYSIS_LOG_PSEUDONYM_KEY: facts.data.pseudonymKey.secretValue.unsafeUnwrap(),

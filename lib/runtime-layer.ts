@@ -131,7 +131,8 @@ export function shipsFile(packageName: string, file: string, arch: "x64" | "arm6
   }
   // The moderation model (MobileNet v2, 3.5 MB); index.js only so that resolving the package works (it is never loaded).
   // dist/models/package.json marks the model files CommonJS (the package itself is "type": "module").
-  if (packageName === "nsfwjs") return ["dist/cjs/index.js", "dist/models/package.json"].includes(file) || /^dist\/models\/mobilenet_v2\/[^/]+\.min\.js$/.test(file);
+  if (packageName === "nsfwjs")
+    return ["dist/cjs/index.js", "dist/models/package.json"].includes(file) || /^dist\/models\/mobilenet_v2\/[^/]+\.min\.js$/.test(file);
   return true;
 }
 

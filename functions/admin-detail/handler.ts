@@ -6,11 +6,14 @@ import { httpRoute } from "../pipeline.js";
 
 /** GET /api/admin/analyses/{id}/ — everything about one upload and its analysis, raw provider reply included. */
 export function createAdminDetailHandler(getDeps: DepsProvider = defaultDeps) {
-  return httpRoute(async (event: HttpEvent) => {
-    const deps = getDeps();
-    const view = await getUpload(deps, event.pathParameters?.id ?? "");
-    return json(200, presentAdminDetail(view, publicBaseUrl(event, deps), deps.now()));
-  }, { admin: getDeps });
+  return httpRoute(
+    async (event: HttpEvent) => {
+      const deps = getDeps();
+      const view = await getUpload(deps, event.pathParameters?.id ?? "");
+      return json(200, presentAdminDetail(view, publicBaseUrl(event, deps), deps.now()));
+    },
+    { admin: getDeps },
+  );
 }
 
 export const handler = createAdminDetailHandler();

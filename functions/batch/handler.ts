@@ -16,38 +16,41 @@ const FORM_LIMITS = { fileSize: MAX_FORM_BODY_BYTES, files: MAX_BATCH_PHOTOS, fi
 
 /** POST /api/photo-analysis/batch/ — multipart `image` parts or JSON `upload_ids`, queued for the worker: 202. */
 export function createBatchHandler(getDeps: DepsProvider = defaultDeps) {
-  return httpRoute(async (event: FormEvent) => {
-    const deps = getDeps();
-    const errors: Record<string, string[]> = {};
-    let photos: JobPhoto[];
-    let fingerprint: unknown;
-    let prompt: PromptFields;
-    if (isJsonRequest(event)) {
-      const body = jsonBody(event);
-      fingerprint = body.fingerprint;
-      prompt = parsePromptFields((name) => body[name], errors);
-      const ids = body.upload_ids;
-      if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string" || id === "")) {
-        errors.upload_ids = ['Expected a list of upload ids: {"upload_ids": ["…"]}.'];
-        photos = [];
+  return httpRoute(
+    async (event: FormEvent) => {
+      const deps = getDeps();
+      const errors: Record<string, string[]> = {};
+      let photos: JobPhoto[];
+      let fingerprint: unknown;
+      let prompt: PromptFields;
+      if (isJsonRequest(event)) {
+        const body = jsonBody(event);
+        fingerprint = body.fingerprint;
+        prompt = parsePromptFields((name) => body[name], errors);
+        const ids = body.upload_ids;
+        if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string" || id === "")) {
+          errors.upload_ids = ['Expected a list of upload ids: {"upload_ids": ["…"]}.'];
+          photos = [];
+        } else {
+          photos = ids.map((uploadId: string) => ({ uploadId }));
+          const countProblem = countError(photos.length, "upload id");
+          if (countProblem) errors.upload_ids = [countProblem];
+        }
       } else {
-        photos = ids.map((uploadId: string) => ({ uploadId }));
-        const countProblem = countError(photos.length, "upload id");
-        if (countProblem) errors.upload_ids = [countProblem];
+        fingerprint = event.form?.fields.get("fingerprint")?.[0];
+        prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);
+        const parts = event.form?.files.get("image") ?? [];
+        photos = parts.map((part) => ({ bytes: part.content }));
+        const countProblem = countError(parts.length, "photo");
+        if (countProblem) errors.image = [countProblem];
       }
-    } else {
-      fingerprint = event.form?.fields.get("fingerprint")?.[0];
-      prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);
-      const parts = event.form?.files.get("image") ?? [];
-      photos = parts.map((part) => ({ bytes: part.content }));
-      const countProblem = countError(parts.length, "photo");
-      if (countProblem) errors.image = [countProblem];
-    }
-    const fingerprintProblems = fingerprintErrors(fingerprint);
-    if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
-    if (Object.keys(errors).length) throw new ValidationError(errors);
-    return queued(event, deps, photos, typeof fingerprint === "string" ? fingerprint.trim() : null, prompt);
-  }, { form: { limits: FORM_LIMITS, errorField: "image" } });
+      const fingerprintProblems = fingerprintErrors(fingerprint);
+      if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
+      if (Object.keys(errors).length) throw new ValidationError(errors);
+      return queued(event, deps, photos, typeof fingerprint === "string" ? fingerprint.trim() : null, prompt);
+    },
+    { form: { limits: FORM_LIMITS, errorField: "image" } },
+  );
 }
 
 function countError(count: number, what: string): string | null {

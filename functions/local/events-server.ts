@@ -83,7 +83,11 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
     const base = { connectionId, identity: { sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "" } };
     try {
       const connected = await routeHandler("$connect").then((handle) =>
-        handle({ requestContext: { ...base, routeKey: "$connect", eventType: "CONNECT" }, queryStringParameters: Object.fromEntries(url.searchParams), headers: flatHeaders(request) }),
+        handle({
+          requestContext: { ...base, routeKey: "$connect", eventType: "CONNECT" },
+          queryStringParameters: Object.fromEntries(url.searchParams),
+          headers: flatHeaders(request),
+        }),
       );
       if (connected.statusCode !== 200) return refuse(socket, connected.statusCode, connected.body ? JSON.parse(connected.body) : {});
     } catch (error) {
@@ -138,7 +142,11 @@ export function attachEventsServer(server: Server, handlerFor: (routeId: string)
           } catch {
             // not JSON: $default answers it
           }
-          const event: WebSocketEvent = { requestContext: { ...base, routeKey: action, eventType: "MESSAGE", requestTimeEpoch }, body, isBase64Encoded: isBinary };
+          const event: WebSocketEvent = {
+            requestContext: { ...base, routeKey: action, eventType: "MESSAGE", requestTimeEpoch },
+            body,
+            isBase64Encoded: isBinary,
+          };
           await routeHandler(action)
             .then((handle) => handle(event))
             .catch((error) => console.error("websocket message failed", error));
@@ -175,5 +183,7 @@ function flatHeaders(request: IncomingMessage): Record<string, string> {
 /** A refused handshake: the HTTP answer $connect gave (as API Gateway returns it). */
 function refuse(socket: Duplex, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }

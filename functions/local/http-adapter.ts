@@ -13,7 +13,10 @@ const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencode
  * comma list of origins, or "*"; unset, any origin on loopback (localhost, 127.0.0.1, [::1], any port).
  */
 export function corsPolicy(setting: string | undefined): (origin: string | undefined) => boolean {
-  const origins = (setting ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+  const origins = (setting ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   if (origins.includes("*")) return (origin) => Boolean(origin);
   if (origins.length) return (origin) => origin !== undefined && origins.includes(origin);
   return (origin) => origin !== undefined && /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin);
@@ -138,7 +141,13 @@ function ownAddress(request: IncomingMessage): string {
 /** The server's own answers (no route reached): JSON, named like every other answer. */
 function answer(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const requestId = randomUUID();
-  response.writeHead(status, { "content-type": "application/json", "cache-control": "private, no-store", "x-content-type-options": "nosniff", "x-request-id": requestId, ...headers });
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "cache-control": "private, no-store",
+    "x-content-type-options": "nosniff",
+    "x-request-id": requestId,
+    ...headers,
+  });
   response.end(JSON.stringify({ ...body, request_id: requestId }));
 }
 
@@ -148,7 +157,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, handler
   if (request.method === "OPTIONS" && allowed.length) {
     request.resume();
     // A preflight: allowed origins get the methods and headers; others get no CORS headers (the browser refuses).
-    response.writeHead(204, corsAllowed ? { ...PREFLIGHT_HEADERS, "access-control-allow-methods": [...allowed, "OPTIONS"].join(", "), allow: [...allowed, "OPTIONS"].join(", ") } : { allow: [...allowed, "OPTIONS"].join(", ") });
+    response.writeHead(
+      204,
+      corsAllowed
+        ? { ...PREFLIGHT_HEADERS, "access-control-allow-methods": [...allowed, "OPTIONS"].join(", "), allow: [...allowed, "OPTIONS"].join(", ") }
+        : { allow: [...allowed, "OPTIONS"].join(", ") },
+    );
     response.end();
     return;
   }

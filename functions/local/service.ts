@@ -51,7 +51,13 @@ export interface LocalService {
  * environment and a file (never SSM), runs its own queue and WebSocket server, and has no bucket
  * lifecycle to stay under.
  */
-const DEPLOYMENT_ONLY = { ssmPrefix: undefined, queueUrl: undefined, eventsUrl: undefined, eventsCallbackUrl: undefined, maxImageTtlHours: undefined } satisfies Partial<RuntimeEnvironment>;
+const DEPLOYMENT_ONLY = {
+  ssmPrefix: undefined,
+  queueUrl: undefined,
+  eventsUrl: undefined,
+  eventsCallbackUrl: undefined,
+  maxImageTtlHours: undefined,
+} satisfies Partial<RuntimeEnvironment>;
 
 /**
  * The local DynamoDB and S3 servers with the table and bucket ready, and the runtime that points at
@@ -144,7 +150,9 @@ async function reachable(what: string, check: () => Promise<void>): Promise<void
     await check();
   } catch (error) {
     const reason = (error as { code?: string; name?: string; message?: string }).code ?? (error as Error).name;
-    throw new Error(`Cannot use the ${what}: ${reason} (${(error as Error).message}). Is it running, and are AWS_REGION and the credentials right?`, { cause: error });
+    throw new Error(`Cannot use the ${what}: ${reason} (${(error as Error).message}). Is it running, and are AWS_REGION and the credentials right?`, {
+      cause: error,
+    });
   }
 }
 
@@ -159,17 +167,20 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   // The local composition root: one set of dependencies for every route, handlers made on first use.
   // Each handler runs inside its function's table grant, as its IAM policy would hold it in AWS.
   const handlers = new Map<string, Promise<HttpHandler>>();
-  const server: Server = createLocalApiServer((route) => {
-    let handler = handlers.get(route.id);
-    if (!handler) {
-      handler = route.factory().then((factory) => {
-        const handle = factory(() => deps);
-        return (event, context) => withTableGrant(route.id, route.access, () => handle(event, context));
-      });
-      handlers.set(route.id, handler);
-    }
-    return handler;
-  }, { corsOrigins: env.PHOTO_ANALYSIS_CORS_ORIGINS });
+  const server: Server = createLocalApiServer(
+    (route) => {
+      let handler = handlers.get(route.id);
+      if (!handler) {
+        handler = route.factory().then((factory) => {
+          const handle = factory(() => deps);
+          return (event, context) => withTableGrant(route.id, route.access, () => handle(event, context));
+        });
+        handlers.set(route.id, handler);
+      }
+      return handler;
+    },
+    { corsOrigins: env.PHOTO_ANALYSIS_CORS_ORIGINS },
+  );
   // Async analysis: the WebSocket API on the same port, and the worker behind an in-process queue.
   const socketHandlers = new Map<string, Promise<WebSocketHandler>>();
   const events = attachEventsServer(server, (routeId) => {
@@ -207,7 +218,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await deps.dispose?.();
     await local.close();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new Error(`Port ${options.port} on ${host} is already in use (another npm start?). Stop that server, or serve on another port: PORT=${(options.port ?? 3000) + 1} npm start`, { cause: error });
+      throw new Error(
+        `Port ${options.port} on ${host} is already in use (another npm start?). Stop that server, or serve on another port: PORT=${(options.port ?? 3000) + 1} npm start`,
+        { cause: error },
+      );
     }
     throw error;
   }

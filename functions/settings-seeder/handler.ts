@@ -60,7 +60,11 @@ export function createSettingsSeederHandler(makeSsm: () => Pick<SSMClient, "send
       const previous = event.RequestType === "Update" ? (event.OldResourceProperties as unknown as Partial<SeederProperties>).Defaults : undefined;
       const result = await seedSettings(ssm, { prefix: properties.Prefix, names: properties.Names, defaults: properties.Defaults, previousDefaults: previous });
       console.log(JSON.stringify({ message: "settings seeded", path: settingsPath(properties.Prefix), ...result }));
-      await respond(event.ResponseURL, { Status: "SUCCESS", ...reply, Data: { Created: String(result.created.length), Updated: String(result.updated.length) } });
+      await respond(event.ResponseURL, {
+        Status: "SUCCESS",
+        ...reply,
+        Data: { Created: String(result.created.length), Updated: String(result.updated.length) },
+      });
     } catch (error) {
       console.error("settings seeding failed", error);
       // A failed delete must not hold the stack's deletion: it is reported and let go.

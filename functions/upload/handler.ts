@@ -40,26 +40,29 @@ const uploadDeps: DepsProvider = () => lambdaDeps(createVisionSelector, createMo
  * after a presigned upload. With `Prefer: respond-async`, a 202 and a job instead of the answer.
  */
 export function createUploadHandler(getDeps: DepsProvider = uploadDeps) {
-  return httpRoute(async (event: FormEvent, context?: LambdaContext) => {
-    const deps = getDeps();
-    if (isJsonRequest(event)) return stagedUpload(event, deps, context);
-    const fingerprint = event.form?.fields.get("fingerprint")?.[0];
-    const attachment = event.form?.files.get("image")?.[0];
+  return httpRoute(
+    async (event: FormEvent, context?: LambdaContext) => {
+      const deps = getDeps();
+      if (isJsonRequest(event)) return stagedUpload(event, deps, context);
+      const fingerprint = event.form?.fields.get("fingerprint")?.[0];
+      const attachment = event.form?.files.get("image")?.[0];
 
-    const errors: Record<string, string[]> = {};
-    if (!attachment) errors.image = ["No file was submitted."];
-    const fingerprintProblems = fingerprintErrors(fingerprint);
-    if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
-    const prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);
-    if (Object.keys(errors).length) throw new ValidationError(errors);
-    await checkDirectUploadSize(deps, attachment!.content.length);
-    const trimmed = typeof fingerprint === "string" ? fingerprint.trim() : null;
-    const caller = await resolveCaller(event, deps, trimmed);
-    if (prefersAsync(event)) return accepted(event, deps, { bytes: attachment!.content }, caller, trimmed, prompt);
+      const errors: Record<string, string[]> = {};
+      if (!attachment) errors.image = ["No file was submitted."];
+      const fingerprintProblems = fingerprintErrors(fingerprint);
+      if (fingerprintProblems.length) errors.fingerprint = fingerprintProblems;
+      const prompt = parsePromptFields((name) => event.form?.fields.get(name)?.[0], errors);
+      if (Object.keys(errors).length) throw new ValidationError(errors);
+      await checkDirectUploadSize(deps, attachment!.content.length);
+      const trimmed = typeof fingerprint === "string" ? fingerprint.trim() : null;
+      const caller = await resolveCaller(event, deps, trimmed);
+      if (prefersAsync(event)) return accepted(event, deps, { bytes: attachment!.content }, caller, trimmed, prompt);
 
-    const outcome = await analyzeUpload(deps, { bytes: attachment!.content, caller, ...prompt, deadline: deadlineOf(context) });
-    return uploadResponse(event, deps, outcome);
-  }, { form: { limits: FORM_LIMITS, errorField: "image" } });
+      const outcome = await analyzeUpload(deps, { bytes: attachment!.content, caller, ...prompt, deadline: deadlineOf(context) });
+      return uploadResponse(event, deps, outcome);
+    },
+    { form: { limits: FORM_LIMITS, errorField: "image" } },
+  );
 }
 
 /** The second step of the presigned flow: `{"upload_id": "...", "fingerprint": "..."}`. */

@@ -45,7 +45,11 @@ export function createWorkerHandler(getDeps: DepsProvider = workerDeps, env: Nod
         return;
       }
       const lastDelivery = Number(record.attributes?.ApproximateReceiveCount ?? 1) >= maxReceives;
-      await runJob(deps, jobId, { deadline, attempt: record.receiptHandle || record.messageId, failureOf: (error) => jobFailureOf(error, jobId, lastDelivery) });
+      await runJob(deps, jobId, {
+        deadline,
+        attempt: record.receiptHandle || record.messageId,
+        failureOf: (error) => jobFailureOf(error, jobId, lastDelivery),
+      });
     };
     return processPartialResponse(event, runRecord, processor, { context: context as Context, throwOnFullBatchFailure: false });
   };

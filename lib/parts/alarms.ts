@@ -18,7 +18,11 @@ export class Alarms {
     private readonly stack: Stack,
     props: { stage: "dev" | "prod"; email?: string },
   ) {
-    this.topic = new Topic(stack, "Alarms", { displayName: `Photo Analysis ${props.stage} alarms`, enforceSSL: true, masterKey: Alias.fromAliasName(stack, "SnsKey", "alias/aws/sns") });
+    this.topic = new Topic(stack, "Alarms", {
+      displayName: `Photo Analysis ${props.stage} alarms`,
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(stack, "SnsKey", "alias/aws/sns"),
+    });
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
   }
 
@@ -43,7 +47,10 @@ export class Alarms {
       "More than 5 % of API requests answered 5xx over 5 minutes",
       new MathExpression({
         expression: "100 * errors / MAX([requests, 1])",
-        usingMetrics: { errors: api.metricServerError({ period: ALARM_PERIOD, statistic: "Sum" }), requests: api.metricCount({ period: ALARM_PERIOD, statistic: "Sum" }) },
+        usingMetrics: {
+          errors: api.metricServerError({ period: ALARM_PERIOD, statistic: "Sum" }),
+          requests: api.metricCount({ period: ALARM_PERIOD, statistic: "Sum" }),
+        },
         period: ALARM_PERIOD,
       }),
       5,
@@ -51,7 +58,13 @@ export class Alarms {
     this.add(
       "ProviderFailures",
       "Vision provider calls failing (5 or more in 5 minutes)",
-      new Metric({ namespace: "PhotoAnalysis", metricName: "ProviderFailures", dimensionsMap: { service: "photo-analysis" }, period: ALARM_PERIOD, statistic: "Sum" }),
+      new Metric({
+        namespace: "PhotoAnalysis",
+        metricName: "ProviderFailures",
+        dimensionsMap: { service: "photo-analysis" },
+        period: ALARM_PERIOD,
+        statistic: "Sum",
+      }),
       5,
     );
   }
@@ -61,6 +74,12 @@ export class Alarms {
     this.add(`${id}Errors`, `${id} function errors (uncaught) in 5 minutes`, fn.metricErrors({ period: ALARM_PERIOD, statistic: "Sum" }), 1);
     if (id !== "Upload") return;
     this.add("UploadThrottles", "Upload function throttled (reserved concurrency reached)", fn.metricThrottles({ period: ALARM_PERIOD, statistic: "Sum" }), 1);
-    this.add("UploadDurationNearTimeout", "Upload p99 duration above 80 % of its timeout", fn.metricDuration({ period: ALARM_PERIOD, statistic: "p99" }), timeoutSeconds * 1000 * 0.8, 2);
+    this.add(
+      "UploadDurationNearTimeout",
+      "Upload p99 duration above 80 % of its timeout",
+      fn.metricDuration({ period: ALARM_PERIOD, statistic: "p99" }),
+      timeoutSeconds * 1000 * 0.8,
+      2,
+    );
   }
 }

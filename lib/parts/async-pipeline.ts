@@ -23,7 +23,12 @@ export class JobPipeline {
       enforceSSL: true,
       encryption: QueueEncryption.SQS_MANAGED,
     });
-    props.alarms.add("JobsDeadLettered", "Async analysis jobs reached the dead-letter queue", this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: "Maximum" }), 1);
+    props.alarms.add(
+      "JobsDeadLettered",
+      "Async analysis jobs reached the dead-letter queue",
+      this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: "Maximum" }),
+      1,
+    );
   }
 
   /** For the functions whose access says `queue`: SendMessage, the queue's URL and the progress API's address (clients are told it). */

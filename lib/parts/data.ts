@@ -60,7 +60,9 @@ export class DataStores {
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: false,
       // Browsers POST large photos straight to the bucket with a presigned form.
-      cors: props.corsOrigins.length ? [{ allowedMethods: [HttpMethods.POST], allowedOrigins: props.corsOrigins, allowedHeaders: ["*"], maxAge: 3600 }] : undefined,
+      cors: props.corsOrigins.length
+        ? [{ allowedMethods: [HttpMethods.POST], allowedOrigins: props.corsOrigins, allowedHeaders: ["*"], maxAge: 3600 }]
+        : undefined,
       lifecycleRules: [
         { id: "expire-images", prefix: IMAGE_KEY_PREFIX, expiration: Duration.days(lifecycleDays(props.maxImageTtlHours)) },
         // Staged uploads are deleted once analysed; ones never analysed go after a day.

@@ -44,7 +44,9 @@ function staticAssetCommands(assets: StaticAssets) {
       `cp "${inputDir}/${assets.folder}/"* "${outputDir}/static/"`,
       ...(assets.packageFiles ?? []).map((file) => `cp "${inputDir}/node_modules/${file}" "${outputDir}/static/"`),
       ...(assets.buildTryPage
-        ? [`"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/${TRY_PAGE_ENTRY}" ${tryPageBuildFlags().join(" ")} --log-level=warning --outfile="${outputDir}/static/${TRY_PAGE_SCRIPT}"`]
+        ? [
+            `"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/${TRY_PAGE_ENTRY}" ${tryPageBuildFlags().join(" ")} --log-level=warning --outfile="${outputDir}/static/${TRY_PAGE_SCRIPT}"`,
+          ]
         : []),
     ],
   };

@@ -54,6 +54,10 @@ export class PublicHttpApi {
   }
 
   addRoute(route: HttpRoute, fn: IFunction): void {
-    this.api.addRoutes({ path: apiGatewayPath(route.path), methods: [HttpMethod[route.method]], integration: new HttpLambdaIntegration(`${route.id}Integration`, fn) });
+    this.api.addRoutes({
+      path: apiGatewayPath(route.path),
+      methods: [HttpMethod[route.method]],
+      integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
+    });
   }
 }

@@ -9,7 +9,10 @@ import { defaultSettingStrings, SETTING_NAMES } from "../../shared/config/settin
  * replaced). Operators change them in SSM; functions re-read them within a minute. The functions
  * that read settings are updated only after it.
  */
-export function liveSettings(stack: Stack, props: { seeder: LambdaFunction; ssmPrefix: string; stage: "dev" | "prod"; readers: readonly LambdaFunction[] }): CustomResource {
+export function liveSettings(
+  stack: Stack,
+  props: { seeder: LambdaFunction; ssmPrefix: string; stage: "dev" | "prod"; readers: readonly LambdaFunction[] },
+): CustomResource {
   const defaults = defaultSettingStrings();
   const settings = new CustomResource(stack, "Settings", {
     serviceToken: props.seeder.functionArn,
@@ -18,7 +21,9 @@ export function liveSettings(stack: Stack, props: { seeder: LambdaFunction; ssmP
       Prefix: props.ssmPrefix,
       Names: SETTING_NAMES,
       // Optional settings without a default are not created (SSM refuses empty values).
-      Defaults: Object.fromEntries(SETTING_NAMES.filter((name) => defaults[name] !== "undefined" && defaults[name] !== "").map((name) => [name, defaults[name]])),
+      Defaults: Object.fromEntries(
+        SETTING_NAMES.filter((name) => defaults[name] !== "undefined" && defaults[name] !== "").map((name) => [name, defaults[name]]),
+      ),
       RemoveOnDelete: String(props.stage !== "prod"),
     } satisfies SeederProperties,
   });

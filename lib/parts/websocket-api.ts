@@ -51,7 +51,8 @@ export class ProgressEvents {
    */
   grantConnections(fn: LambdaFunction, access: FunctionAccess): void {
     if (!access.events) return;
-    const connectionsArn = (method: "POST" | "DELETE") => `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${this.api.apiId}/${this.stage.stageName}/${method}/@connections/*`;
+    const connectionsArn = (method: "POST" | "DELETE") =>
+      `arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${this.api.apiId}/${this.stage.stageName}/${method}/@connections/*`;
     fn.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,

@@ -28,7 +28,11 @@ import {
  */
 
 const component = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, description: string, headers?: Record<string, object>) => ({ description, content: { "application/json": { schema } }, ...(headers ? { headers } : {}) });
+const json = (schema: object, description: string, headers?: Record<string, object>) => ({
+  description,
+  content: { "application/json": { schema } },
+  ...(headers ? { headers } : {}),
+});
 const header = (description: string) => ({ description, schema: { type: "string" } });
 const requestIdHeader = { "X-Request-Id": header("The request's id (also request_id in error bodies)") };
 const rateLimitHeaders = {
@@ -48,7 +52,13 @@ const errors = {
   503: json(component("Error"), "No provider configured, or the photo is being analysed by another request (Retry-After)", requestIdHeader),
 };
 const pick = <K extends keyof typeof errors>(...codes: K[]) => Object.fromEntries(codes.map((code) => [code, errors[code]]));
-const fingerprintQuery = { name: "fingerprint", in: "query", required: false, schema: { type: "string", maxLength: 255 }, description: "The fingerprint the work was submitted with" };
+const fingerprintQuery = {
+  name: "fingerprint",
+  in: "query",
+  required: false,
+  schema: { type: "string", maxLength: 255 },
+  description: "The fingerprint the work was submitted with",
+};
 const idParameter = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 
 const schemas: Record<string, z.ZodType> = {
@@ -76,7 +86,10 @@ export function openApiDocument(): Record<string, unknown> {
   const components = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, jsonSchemaOf(schema)]));
   // The multipart image parts are files: `format: binary` is what generators read as a file (a Blob), the media type what 3.1 says.
   const file = { type: "string", format: "binary", contentMediaType: "application/octet-stream" };
-  (components.UploadForm as { properties: Record<string, object> }).properties.image = { ...file, description: "The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/" };
+  (components.UploadForm as { properties: Record<string, object> }).properties.image = {
+    ...file,
+    description: "The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/",
+  };
   (components.BatchForm as { properties: Record<string, object> }).properties.image = {
     type: "array",
     minItems: 1,
@@ -108,20 +121,32 @@ export function openApiDocument(): Record<string, unknown> {
             content: { "multipart/form-data": { schema: component("UploadForm") }, "application/json": { schema: component("StagedUpload") } },
           },
           responses: {
-            200: json(component("UploadResponse"), "The caller's own earlier upload of the same bytes or a similar photo, again (cached: true, times_used + 1)", rateLimitHeaders),
+            200: json(
+              component("UploadResponse"),
+              "The caller's own earlier upload of the same bytes or a similar photo, again (cached: true, times_used + 1)",
+              rateLimitHeaders,
+            ),
             201: json(
               component("UploadResponse"),
               "A new upload of the caller's: analysed now, or answered by an existing analysis of the same or a similar photo (no vision call and no unit charged; nothing in the answer says so)",
               rateLimitHeaders,
             ),
-            202: json(component("AcceptedJob"), "Queued (Prefer: respond-async)", { ...requestIdHeader, "Preference-Applied": header("respond-async"), Location: header("The status URL") }),
+            202: json(component("AcceptedJob"), "Queued (Prefer: respond-async)", {
+              ...requestIdHeader,
+              "Preference-Applied": header("respond-async"),
+              Location: header("The status URL"),
+            }),
             ...pick(400, 401, 404, 429, 500, 503),
             422: json(
               component("FieldErrors"),
               'Refused: {"image": ["This photo can\'t be analysed: it appears to contain explicit content."]} (moderation), or {"language": [...]} when the provider writes English only',
               requestIdHeader,
             ),
-            413: json(component("FieldErrors"), "Too large for a direct upload (use /upload-url/), or a body over the parsing limits (JSON 64 KB, a form 10 MB)", requestIdHeader),
+            413: json(
+              component("FieldErrors"),
+              "Too large for a direct upload (use /upload-url/), or a body over the parsing limits (JSON 64 KB, a form 10 MB)",
+              requestIdHeader,
+            ),
           },
         },
       },
@@ -193,8 +218,7 @@ export function openApiDocument(): Record<string, unknown> {
         delete: {
           operationId: "deleteUpload",
           summary: "The owner erases their upload: its image, who sent it and what they wrote",
-          description:
-            "Owner only (as for GET): anyone else gets the 404 of an unknown id. The analysis it shared with other callers' uploads stays for them.",
+          description: "Owner only (as for GET): anyone else gets the 404 of an unknown id. The analysis it shared with other callers' uploads stays for them.",
           parameters: [idParameter, { ...fingerprintQuery, description: "The fingerprint the upload was made with" }],
           responses: { 204: { description: "Erased", headers: requestIdHeader }, ...pick(401, 404, 500) },
         },
@@ -204,7 +228,10 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: "getImage",
           parameters: [idParameter],
           responses: {
-            200: { description: "The upload's own stored image (the caller's bytes, metadata-free, at most 2048 px)", content: { "image/jpeg": { schema: file }, "image/webp": { schema: file } } },
+            200: {
+              description: "The upload's own stored image (the caller's bytes, metadata-free, at most 2048 px)",
+              content: { "image/jpeg": { schema: file }, "image/webp": { schema: file } },
+            },
             ...pick(404, 500),
             410: json(component("Error"), "The image has expired (and been deleted)", requestIdHeader),
           },
@@ -218,7 +245,11 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       "/api/photo-analysis/openapi.json": {
-        get: { operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } } },
+        get: {
+          operationId: "openapi",
+          summary: "This document",
+          responses: { 200: { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } },
+        },
       },
       "/api/admin/analyses/": {
         get: {
@@ -238,7 +269,15 @@ export function openApiDocument(): Record<string, unknown> {
             { name: "q", schema: { type: "string" }, description: "An upload id, an MD5 or pHash of an analysis, a fingerprint or a user" },
           ].map((parameter) => ({ ...parameter, in: "query", required: false })),
           responses: {
-            200: json({ type: "object", required: ["results", "next_cursor"], properties: { results: { type: "array", items: { type: "object" } }, next_cursor: { type: ["string", "null"] } } }, "One page", requestIdHeader),
+            200: json(
+              {
+                type: "object",
+                required: ["results", "next_cursor"],
+                properties: { results: { type: "array", items: { type: "object" } }, next_cursor: { type: ["string", "null"] } },
+              },
+              "One page",
+              requestIdHeader,
+            ),
             ...pick(400, 401, 403),
           },
         },

@@ -31,7 +31,8 @@ export const suggestionSchema = z.object({
   description: z.string().max(DESCRIPTION_MAX_LENGTH),
 });
 
-const ownerOnly = "shown to the upload's owner (the same signed-in user; the same ?fingerprint= for an anonymous upload; the same address for one made with neither) and to admins; null to anyone else";
+const ownerOnly =
+  "shown to the upload's owner (the same signed-in user; the same ?fingerprint= for an anonymous upload; the same address for one made with neither) and to admins; null to anyone else";
 
 /** One upload in the API's analysis shape: the caller's own upload, answered by a (possibly shared) analysis. */
 export const analysisSchema = z.object({
@@ -49,8 +50,16 @@ export const analysisSchema = z.object({
   context: z.string().max(MAX_CONTEXT_LENGTH).nullable().describe(`The caller's description of the room, if given: ${ownerOnly}`),
   language: z.string().describe("BCP 47 tag of the names' language"),
   image_url: z.string().describe("This upload's own image (the caller's own bytes, normalised), through the API; the origin is the deployment's own"),
-  image_phash: z.string().regex(/^[0-9a-f]{16}$/).nullable().describe(`pHash of the uploaded file: ${ownerOnly}`),
-  file_hash: z.string().regex(/^[0-9a-f]{32}$/).nullable().describe(`MD5 of the uploaded file: ${ownerOnly}`),
+  image_phash: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .nullable()
+    .describe(`pHash of the uploaded file: ${ownerOnly}`),
+  file_hash: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullable()
+    .describe(`MD5 of the uploaded file: ${ownerOnly}`),
   expires_at: z.string().nullable(),
   is_expired: z.boolean(),
   file_size: z.number().int(),
@@ -63,7 +72,11 @@ export const analysisSchema = z.object({
 
 export const uploadResponseSchema = z.object({
   success: z.literal(true),
-  cached: z.boolean().describe("True (200) only when the caller was answered from their own earlier upload; a photo anyone else sent before is a new upload of the caller's (201, false)"),
+  cached: z
+    .boolean()
+    .describe(
+      "True (200) only when the caller was answered from their own earlier upload; a photo anyone else sent before is a new upload of the caller's (201, false)",
+    ),
   match: z.enum(["exact", "similar"]).optional().describe("With cached: how the caller's own earlier upload was found again"),
   match_distance: z.number().int().optional(),
   analysis: analysisSchema.describe("The caller's own upload, in the owner's view"),
@@ -89,7 +102,11 @@ export const uploadTicketSchema = z.object({
 
 export const healthSchema = z.object({
   status: z.enum(["ok", "unavailable"]),
-  checks: z.object({ table: z.enum(["ok", "failed"]), images: z.enum(["ok", "failed"]), vision: z.string().describe("The provider that would answer, or why none can") }),
+  checks: z.object({
+    table: z.enum(["ok", "failed"]),
+    images: z.enum(["ok", "failed"]),
+    vision: z.string().describe("The provider that would answer, or why none can"),
+  }),
 });
 
 const requestId = z.string().describe("The request's id, as in the X-Request-Id header");
@@ -102,21 +119,33 @@ export const batchFormSchema = z.object({
   image: z.string().describe(`1 to ${MAX_BATCH_PHOTOS} photos, each an \`image\` part (large photos: upload_ids)`),
   fingerprint: z.string().max(255).optional(),
   style: z.enum(STYLE_NAMES).optional(),
-  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  context: z
+    .string()
+    .max(MAX_CONTEXT_LENGTH)
+    .optional()
+    .describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
   language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
 export const uploadFormSchema = z.object({
   image: z.string().describe("The photo (JPEG, PNG, WebP, GIF, HEIC, AVIF), at most 4 MB here; larger through /upload-url/"),
   fingerprint: z.string().max(255).optional().describe("Anonymous browser fingerprint (rate limits and recent analyses)"),
   style: z.enum(STYLE_NAMES).optional(),
-  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  context: z
+    .string()
+    .max(MAX_CONTEXT_LENGTH)
+    .optional()
+    .describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
   language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
 export const stagedUploadSchema = z.object({
   upload_id: z.uuid(),
   fingerprint: z.string().max(255).optional(),
   style: z.enum(STYLE_NAMES).optional(),
-  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  context: z
+    .string()
+    .max(MAX_CONTEXT_LENGTH)
+    .optional()
+    .describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
   language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
 export const uploadUrlRequestSchema = z.object({ fingerprint: z.string().max(255).optional(), content_type: z.string().optional() });
@@ -124,7 +153,10 @@ export const uploadUrlRequestSchema = z.object({ fingerprint: z.string().max(255
 /** Async analysis: the 202 answers, one job's state (GET and each WebSocket progress message), a batch. */
 const jobStage = z.enum(JOB_STAGES);
 const jobFailureSchema = z
-  .object({ status: z.number().int().describe("What the synchronous upload would have answered"), body: z.record(z.string(), z.unknown()).describe("That answer's JSON body") })
+  .object({
+    status: z.number().int().describe("What the synchronous upload would have answered"),
+    body: z.record(z.string(), z.unknown()).describe("That answer's JSON body"),
+  })
   .strict();
 export const jobSchema = z
   .object({
@@ -139,18 +171,27 @@ export const jobSchema = z
   .strict();
 const asyncLinks = {
   status_url: z.url().describe("GET it for the current state (carries the fingerprint that owns the work)"),
-  events_url: z.string().describe("The progress WebSocket: connect, then send {\"action\": \"subscribe\", ...}"),
+  events_url: z.string().describe('The progress WebSocket: connect, then send {"action": "subscribe", ...}'),
 };
 export const acceptedJobSchema = z.object({ job_id: z.uuid(), status: z.literal("queued"), ...asyncLinks }).strict();
 export const acceptedBatchSchema = z
-  .object({ batch_id: z.uuid(), status: z.literal("queued"), items: z.array(z.object({ index: z.number().int(), job_id: z.uuid(), status: z.literal("queued") }).strict()), ...asyncLinks })
+  .object({
+    batch_id: z.uuid(),
+    status: z.literal("queued"),
+    items: z.array(z.object({ index: z.number().int(), job_id: z.uuid(), status: z.literal("queued") }).strict()),
+    ...asyncLinks,
+  })
   .strict();
 export const batchSchema = z.object({ batch_id: z.uuid(), status: z.enum(["queued", "running", "done"]), items: z.array(jobSchema) }).strict();
 export const batchUploadsSchema = z.object({
   upload_ids: z.array(z.uuid()).min(1).max(MAX_BATCH_PHOTOS).describe("Presigned uploads (POST /upload-url/ first)"),
   fingerprint: z.string().max(255).optional(),
   style: z.enum(STYLE_NAMES).optional(),
-  context: z.string().max(MAX_CONTEXT_LENGTH).optional().describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
+  context: z
+    .string()
+    .max(MAX_CONTEXT_LENGTH)
+    .optional()
+    .describe('What the room is for, in your words ("names for my hiking club"); data for the model, never instructions'),
   language: z.string().optional().describe("BCP 47 tag of the language to write names in (default en; the local provider writes English only: 422)"),
 });
 export const progressMessageSchema = jobSchema

@@ -26,7 +26,10 @@ export function identityFromClaims(claims: Record<string, unknown>): Identity | 
   const groups = Array.isArray(rawGroups)
     ? rawGroups.filter((group): group is string => typeof group === "string")
     : typeof rawGroups === "string"
-      ? rawGroups.replace(/^\[|\]$/g, "").split(/[\s,]+/).filter(Boolean)
+      ? rawGroups
+          .replace(/^\[|\]$/g, "")
+          .split(/[\s,]+/)
+          .filter(Boolean)
       : [];
   return { userId: claims.sub, username: typeof name === "string" && name ? name : claims.sub, groups };
 }
@@ -51,7 +54,8 @@ export function requireAudience(issuer: string, audience: TokenAudience): TokenA
       `Signed-in users from ${issuer} need an audience: set PHOTO_ANALYSIS_JWT_AUDIENCE (the tokens' aud) or PHOTO_ANALYSIS_JWT_CLIENT_ID (a Cognito app client id; its ID and access tokens are told apart by token_use). Without one, any token of that issuer would sign in, another app's included.`,
     );
   }
-  if (audience.tokenUse && audience.tokenUse !== "id" && audience.tokenUse !== "access") throw new Error(`PHOTO_ANALYSIS_JWT_TOKEN_USE must be id or access, got ${audience.tokenUse}`);
+  if (audience.tokenUse && audience.tokenUse !== "id" && audience.tokenUse !== "access")
+    throw new Error(`PHOTO_ANALYSIS_JWT_TOKEN_USE must be id or access, got ${audience.tokenUse}`);
   return audience;
 }
 

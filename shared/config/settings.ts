@@ -39,9 +39,11 @@ const number = () => z.coerce.number({ error: "expected a number" });
 const wholeNumber = () => z.pipe(number(), z.int({ error: "expected a whole number" }));
 const positiveNumber = number().check(z.positive({ error: "expected a number above 0" }));
 const positiveInt = wholeNumber().check(z.positive({ error: "expected a whole number above 0" }));
-const between = (min: number, max: number) => [z.minimum(min, { error: `expected at least ${min}` }), z.maximum(max, { error: `expected at most ${max}` })] as const;
+const between = (min: number, max: number) =>
+  [z.minimum(min, { error: `expected at least ${min}` }), z.maximum(max, { error: `expected at most ${max}` })] as const;
 const text = () => z.string().check(z.minLength(1, { error: "expected a non-empty text" }));
-const oneOf = <const T extends readonly string[]>(values: T) => z.enum(values, { error: (issue) => `expected one of ${values.join(", ")}, got "${String(issue.input)}"` });
+const oneOf = <const T extends readonly string[]>(values: T) =>
+  z.enum(values, { error: (issue) => `expected one of ${values.join(", ")}, got "${String(issue.input)}"` });
 
 /** `auto`, then every provider of the registry (shared/vision/providers.ts). */
 export const VISION_PROVIDERS = ["auto", ...PROVIDER_IDS] as const;
@@ -53,7 +55,10 @@ const isProviderId = (name: string): name is ProviderId => PROVIDER_IDS.some((id
 const providerList = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
-    const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+    const names = value
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean);
     for (const name of names) {
       if (!isProviderId(name)) return invalid(payload, `unknown provider "${name}" (use ${PROVIDER_IDS.join(", ")})`);
     }

@@ -46,8 +46,14 @@ export async function seedSettings(
   options: { prefix: string; names: readonly string[]; defaults: Record<string, string>; previousDefaults?: Record<string, string> },
 ): Promise<SeedResult> {
   const { prefix, names } = options;
-  const current = await valuesOf(ssm, names.map((name) => settingParameter(prefix, name)));
-  const legacy = await valuesOf(ssm, names.map((name) => legacySettingParameter(prefix, name)));
+  const current = await valuesOf(
+    ssm,
+    names.map((name) => settingParameter(prefix, name)),
+  );
+  const legacy = await valuesOf(
+    ssm,
+    names.map((name) => legacySettingParameter(prefix, name)),
+  );
   const result: SeedResult = { created: [], updated: [] };
   for (const name of names) {
     const wanted = options.defaults[name];
@@ -107,7 +113,10 @@ export async function planLayoutMove(ssm: Ssm, options: { prefix: string; names:
     }
     nextToken = page.NextToken;
   } while (nextToken);
-  const current = await valuesOf(ssm, [...legacy.keys()].map((name) => settingParameter(prefix, name)));
+  const current = await valuesOf(
+    ssm,
+    [...legacy.keys()].map((name) => settingParameter(prefix, name)),
+  );
   const move: LayoutMove = { copy: [], conflicts: [], removeLegacy: [], reencrypt: [] };
   for (const [name, value] of legacy) {
     const now = current.get(settingParameter(prefix, name));
@@ -123,7 +132,8 @@ export async function planLayoutMove(ssm: Ssm, options: { prefix: string; names:
     );
     for (const parameter of page.Parameters ?? []) {
       if (parameter.Type !== "SecureString" || !parameter.Name) continue;
-      if (parameter.KeyId !== alias) move.reencrypt.push({ name: parameter.Name.slice(secretsPath(prefix).length + 1), keyId: parameter.KeyId ?? "alias/aws/ssm" });
+      if (parameter.KeyId !== alias)
+        move.reencrypt.push({ name: parameter.Name.slice(secretsPath(prefix).length + 1), keyId: parameter.KeyId ?? "alias/aws/ssm" });
     }
     nextToken = page.NextToken;
   } while (nextToken);
@@ -136,7 +146,15 @@ export async function applyLayoutMove(ssm: Ssm, prefix: string, move: LayoutMove
   for (const { name } of move.reencrypt) {
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: secretParameter(prefix, name), WithDecryption: true }));
     if (Parameter?.Value === undefined) continue;
-    await ssm.send(new PutParameterCommand({ Name: secretParameter(prefix, name), Value: Parameter.Value, Type: "SecureString", KeyId: secretsKeyAlias(prefix), Overwrite: true }));
+    await ssm.send(
+      new PutParameterCommand({
+        Name: secretParameter(prefix, name),
+        Value: Parameter.Value,
+        Type: "SecureString",
+        KeyId: secretsKeyAlias(prefix),
+        Overwrite: true,
+      }),
+    );
   }
   for (let start = 0; start < move.removeLegacy.length; start += 10) {
     await ssm.send(new DeleteParametersCommand({ Names: move.removeLegacy.slice(start, start + 10) }));

@@ -20,9 +20,7 @@ export class SsmConfigSource implements ConfigSource {
     const path = this.prefix.replace(/\/+$/, "");
     let nextToken: string | undefined;
     do {
-      const page = await this.client.send(
-        new GetParametersByPathCommand({ Path: path, Recursive: false, WithDecryption: true, NextToken: nextToken }),
-      );
+      const page = await this.client.send(new GetParametersByPathCommand({ Path: path, Recursive: false, WithDecryption: true, NextToken: nextToken }));
       for (const parameter of page.Parameters ?? []) {
         const name = parameter.Name?.slice(path.length + 1);
         if (name && parameter.Value !== undefined) values[name] = parameter.Value;

@@ -23,5 +23,10 @@ export const isRecordLike = (value: unknown): value is Record<string, unknown> =
 
 /** A DynamoDB key as the document client returns it: string or number attributes only. */
 export function isTableKey(value: unknown): value is Record<string, string | number> {
-  return isRecordLike(value) && Object.keys(value).length > 0 && Object.keys(value).length <= 4 && Object.values(value).every((v) => typeof v === "string" || typeof v === "number");
+  return (
+    isRecordLike(value) &&
+    Object.keys(value).length > 0 &&
+    Object.keys(value).length <= 4 &&
+    Object.values(value).every((v) => typeof v === "string" || typeof v === "number")
+  );
 }

@@ -58,7 +58,11 @@ export class ValidationError extends AppError {
   readonly status: number = 400;
   readonly code: string = "invalid";
   constructor(readonly fields: Record<string, string[]>) {
-    super(Object.entries(fields).map(([field, messages]) => `${field}: ${messages.join(" ")}`).join("; "));
+    super(
+      Object.entries(fields)
+        .map(([field, messages]) => `${field}: ${messages.join(" ")}`)
+        .join("; "),
+    );
     this.name = "ValidationError";
   }
   static field(field: string, message: string) {

@@ -64,12 +64,18 @@ export function sameVariant(a: Partial<PromptVariant>, b: PromptVariant): boolea
  * that the shared analysis keeps no copy of a caller's context text.
  */
 export function variantKey(variant: PromptVariant): string {
-  return createHash("sha256").update(JSON.stringify([variant.style, variant.context, variant.language])).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify([variant.style, variant.context, variant.language]))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** A short suffix naming a non-default variant (claim keys); "" for the default, so plain uploads keep their keys. */
 export function variantSuffix(variant: PromptVariant): string {
   if (sameVariant(variant, DEFAULT_VARIANT)) return "";
   if (!variant.context && variant.language === DEFAULT_LANGUAGE) return `:${variant.style}`;
-  return `:${createHash("sha256").update(JSON.stringify([variant.style, variant.context, variant.language])).digest("hex").slice(0, 16)}`;
+  return `:${createHash("sha256")
+    .update(JSON.stringify([variant.style, variant.context, variant.language]))
+    .digest("hex")
+    .slice(0, 16)}`;
 }

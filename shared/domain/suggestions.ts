@@ -29,9 +29,35 @@ const URL_SCHEME = /\b(?:data|blob|file|filesystem|about|https?|ftp|wss?|mailto|
 
 /** Names and words we never put in a suggestion. Labels that match are described by theme instead. */
 export const BLOCKED_WORDS = new Set([
-  "nipple", "brassiere", "bra", "diaper", "condom", "tampon", "guillotine", "gallows", "rifle", "assault rifle",
-  "revolver", "pistol", "holster", "missile", "projectile", "cannon", "syringe", "pill bottle", "swimming trunks",
-  "bikini", "maillot", "miniskirt", "ass", "damn", "hell", "sex", "kill", "dead", "nazi",
+  "nipple",
+  "brassiere",
+  "bra",
+  "diaper",
+  "condom",
+  "tampon",
+  "guillotine",
+  "gallows",
+  "rifle",
+  "assault rifle",
+  "revolver",
+  "pistol",
+  "holster",
+  "missile",
+  "projectile",
+  "cannon",
+  "syringe",
+  "pill bottle",
+  "swimming trunks",
+  "bikini",
+  "maillot",
+  "miniskirt",
+  "ass",
+  "damn",
+  "hell",
+  "sex",
+  "kill",
+  "dead",
+  "nazi",
 ]);
 
 /** Whether a text contains a word we never put in a suggestion (whole words, any case). */
@@ -134,9 +160,7 @@ export function normaliseSuggestions(raw: unknown): Suggestion[] {
     if (suggestions.length === SUGGESTION_COUNT) break;
   }
   if (suggestions.length < SUGGESTION_COUNT) {
-    throw new AnalysisFailedError(
-      `Vision provider returned ${suggestions.length} usable suggestions; ${SUGGESTION_COUNT} are required`,
-    );
+    throw new AnalysisFailedError(`Vision provider returned ${suggestions.length} usable suggestions; ${SUGGESTION_COUNT} are required`);
   }
   return suggestions;
 }

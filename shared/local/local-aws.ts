@@ -105,7 +105,10 @@ async function startS3rver(options: { dataDir: string; s3Port?: number; bucket: 
   const server = (s3 as unknown as { httpServer: Server }).httpServer;
   const [serve] = server.listeners("request") as Parameters<typeof guardS3>[0][];
   server.removeAllListeners("request");
-  server.on("request", guardS3(serve!, { secretOf: (accessKeyId) => (accessKeyId === LOCAL_KEY_PAIR.accessKeyId ? LOCAL_KEY_PAIR.secretAccessKey : undefined) }));
+  server.on(
+    "request",
+    guardS3(serve!, { secretOf: (accessKeyId) => (accessKeyId === LOCAL_KEY_PAIR.accessKeyId ? LOCAL_KEY_PAIR.secretAccessKey : undefined) }),
+  );
   return { endpoint: `http://127.0.0.1:${s3Address.port}`, close: () => s3.close() };
 }
 
@@ -126,7 +129,9 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     // Data written by an older version may lack an index added since: say so rather than serve half-empty pages.
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    const missing = Object.values(INDEXES).filter((index) => !present.has(index.name)).map((index) => index.name);
+    const missing = Object.values(INDEXES)
+      .filter((index) => !present.has(index.name))
+      .map((index) => index.name);
     if (missing.length) {
       throw new Error(
         `The local table ${tableName} was created by an older version (missing index ${missing.join(", ")}). ` +

@@ -109,7 +109,16 @@ export class LocalJobQueue implements JobQueue {
   /** Resolves once the messages are kept (written to the file, when there is one), as SendMessage does. */
   async enqueue(jobIds: string[], group?: string): Promise<void> {
     if (this.closed) throw new Error("The local job queue is closed");
-    const sent = jobIds.map((jobId): Message => ({ messageId: randomUUID(), body: JSON.stringify({ job_id: jobId } satisfies JobMessage), sentAt: Date.now(), receiveCount: 0, visibleAt: 0, ...(group ? { group } : {}) }));
+    const sent = jobIds.map(
+      (jobId): Message => ({
+        messageId: randomUUID(),
+        body: JSON.stringify({ job_id: jobId } satisfies JobMessage),
+        sentAt: Date.now(),
+        receiveCount: 0,
+        visibleAt: 0,
+        ...(group ? { group } : {}),
+      }),
+    );
     this.messages.push(...sent);
     try {
       await this.save();
@@ -297,10 +306,25 @@ function readQueueFile(file: string): QueueFile {
     throw new Error(`The local job queue's file ${file} is not readable JSON (${(error as Error).message}); move it away to start with an empty queue.`);
   }
   const isMessage = (entry: unknown) => typeof (entry as Message)?.messageId === "string" && typeof (entry as Message)?.body === "string";
-  if (!saved || !Array.isArray(saved.messages) || !Array.isArray(saved.deadLetters) || !saved.messages.every(isMessage) || !saved.deadLetters.every(isMessage)) {
-    throw new Error(`The local job queue's file ${file} does not hold a job queue ({"messages": [...], "deadLetters": [...]}); move it away to start with an empty queue.`);
+  if (
+    !saved ||
+    !Array.isArray(saved.messages) ||
+    !Array.isArray(saved.deadLetters) ||
+    !saved.messages.every(isMessage) ||
+    !saved.deadLetters.every(isMessage)
+  ) {
+    throw new Error(
+      `The local job queue's file ${file} does not hold a job queue ({"messages": [...], "deadLetters": [...]}); move it away to start with an empty queue.`,
+    );
   }
-  return { messages: saved.messages.map(({ receipt: _receipt, ...message }) => ({ ...message, receiveCount: Number(message.receiveCount) || 0, visibleAt: Number(message.visibleAt) || 0 })), deadLetters: saved.deadLetters };
+  return {
+    messages: saved.messages.map(({ receipt: _receipt, ...message }) => ({
+      ...message,
+      receiveCount: Number(message.receiveCount) || 0,
+      visibleAt: Number(message.visibleAt) || 0,
+    })),
+    deadLetters: saved.deadLetters,
+  };
 }
 
 function recordOf(message: Message, receipt: string): SQSRecord {

@@ -26,7 +26,12 @@ export function guardS3(serve: RequestHandler, options: { secretOf(accessKeyId: 
     const segments = url.pathname.split("/").filter(Boolean);
     const isForm = /^multipart\/form-data/i.test(request.headers["content-type"] ?? "");
     if (request.method === "POST" && segments.length === 1 && url.search === "" && isForm) {
-      return guardFormPost(request, response, { bucket: decodeURIComponent(segments[0]!), serve, secretOf: options.secretOf, now: options.now ?? (() => new Date()) });
+      return guardFormPost(request, response, {
+        bucket: decodeURIComponent(segments[0]!),
+        serve,
+        secretOf: options.secretOf,
+        now: options.now ?? (() => new Date()),
+      });
     }
     const signed = Boolean(request.headers.authorization) || url.searchParams.has("X-Amz-Signature") || url.searchParams.has("Signature");
     if (WRITES.has(request.method ?? "") && !signed) return refuse(request, response, { status: 403, code: "AccessDenied", message: "Access Denied" });

@@ -35,21 +35,31 @@ export type SizeRange = { min: number; max: number };
  * Checks the fields that came before the file. `secretOf` gives the secret key of an access key id
  * (undefined: unknown). Returns the refusal S3 would answer, or the file's allowed size range.
  */
-export function checkPostFields(fields: PostFields, context: { bucket: string; now: Date; secretOf(accessKeyId: string): string | undefined }): S3Refusal | SizeRange {
+export function checkPostFields(
+  fields: PostFields,
+  context: { bucket: string; now: Date; secretOf(accessKeyId: string): string | undefined },
+): S3Refusal | SizeRange {
   const field = (name: string) => fields.find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
   const encodedPolicy = field("policy");
   const signature = field("x-amz-signature");
   // No policy and no signature: an anonymous POST, which a private bucket refuses.
   if (encodedPolicy === undefined && signature === undefined) return denied("Access Denied");
-  if (encodedPolicy === undefined || signature === undefined) return refusal(400, "InvalidArgument", "Bucket POST must contain a field named 'policy' and one named 'x-amz-signature'.");
-  if (field("x-amz-algorithm") !== "AWS4-HMAC-SHA256") return refusal(400, "InvalidArgument", "Only the AWS4-HMAC-SHA256 algorithm is supported for POST policies.");
+  if (encodedPolicy === undefined || signature === undefined)
+    return refusal(400, "InvalidArgument", "Bucket POST must contain a field named 'policy' and one named 'x-amz-signature'.");
+  if (field("x-amz-algorithm") !== "AWS4-HMAC-SHA256")
+    return refusal(400, "InvalidArgument", "Only the AWS4-HMAC-SHA256 algorithm is supported for POST policies.");
   const credential = (field("x-amz-credential") ?? "").split("/");
-  if (credential.length !== 5 || credential[3] !== "s3" || credential[4] !== "aws4_request") return refusal(400, "InvalidArgument", "The x-amz-credential field is malformed.");
+  if (credential.length !== 5 || credential[3] !== "s3" || credential[4] !== "aws4_request")
+    return refusal(400, "InvalidArgument", "The x-amz-credential field is malformed.");
   const [accessKeyId, day, region] = credential as [string, string, string];
   const secret = context.secretOf(accessKeyId);
   if (secret === undefined) return refusal(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
   if (signature !== postSignature(encodedPolicy, { secret, day, region })) {
-    return refusal(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
+    return refusal(
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+    );
   }
 
   let policy: Policy;
@@ -59,12 +69,14 @@ export function checkPostFields(fields: PostFields, context: { bucket: string; n
     return refusal(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.");
   }
   const expiration = typeof policy.expiration === "string" ? Date.parse(policy.expiration) : Number.NaN;
-  if (Number.isNaN(expiration) || !Array.isArray(policy.conditions)) return refusal(400, "InvalidPolicyDocument", "Invalid Policy: the policy needs an expiration and conditions.");
+  if (Number.isNaN(expiration) || !Array.isArray(policy.conditions))
+    return refusal(400, "InvalidPolicyDocument", "Invalid Policy: the policy needs an expiration and conditions.");
   if (expiration < context.now.getTime()) return denied("Invalid according to Policy: Policy expired.");
 
   // The bucket is the URL's; a `bucket` field, if sent, must name the same one.
   const sentBucket = field("bucket");
-  if (sentBucket !== undefined && sentBucket !== context.bucket) return denied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify({ bucket: context.bucket })}`);
+  if (sentBucket !== undefined && sentBucket !== context.bucket)
+    return denied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify({ bucket: context.bucket })}`);
   const actualOf = (name: string) => (name.toLowerCase() === "bucket" ? context.bucket : (field(name) ?? ""));
   const covered = new Set<string>(["bucket"]);
   let range: SizeRange | undefined;
@@ -91,9 +103,12 @@ export function checkPostFields(fields: PostFields, context: { bucket: string; n
       return refusal(400, "InvalidPolicyDocument", `Invalid Policy: Invalid Condition: ${JSON.stringify(condition)}`);
     }
   }
-  const extra = fields.map(([name]) => name).filter((name) => !UNCONDITIONED.has(name.toLowerCase()) && !name.toLowerCase().startsWith("x-ignore-") && !covered.has(name.toLowerCase()));
+  const extra = fields
+    .map(([name]) => name)
+    .filter((name) => !UNCONDITIONED.has(name.toLowerCase()) && !name.toLowerCase().startsWith("x-ignore-") && !covered.has(name.toLowerCase()));
   if (extra.length) return denied(`Invalid according to Policy: Extra input fields: ${extra.join(", ")}`);
-  if (!field("key")) return refusal(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
+  if (!field("key"))
+    return refusal(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
   return range ?? { min: 0, max: Number.MAX_SAFE_INTEGER };
 }
 

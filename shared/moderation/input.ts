@@ -9,6 +9,7 @@ import type { ModerationInput } from "./moderation.js";
 export function moderationInput(image: OpenedImage, jpeg: () => Promise<Buffer> = lazyJpeg(image, 512)): ModerationInput {
   return {
     jpeg,
-    rgb: async (size) => new Uint8Array(await image.pipeline().flatten({ background: "#ffffff" }).removeAlpha().resize(size, size, { fit: "fill" }).raw().toBuffer()),
+    rgb: async (size) =>
+      new Uint8Array(await image.pipeline().flatten({ background: "#ffffff" }).removeAlpha().resize(size, size, { fit: "fill" }).raw().toBuffer()),
   };
 }

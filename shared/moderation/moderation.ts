@@ -57,7 +57,10 @@ export interface BlockedPhotos {
 export const BLOCKED_MESSAGE = "This photo can't be analysed: it appears to contain explicit content.";
 
 /** The policy: explicit content over the block threshold is blocked (flagged under `flag`); explicit or suggestive content over the flag threshold is flagged. */
-export function decide(scores: ModerationScores, settings: Pick<Settings, "PHOTO_ANALYSIS_MODERATION" | "PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD" | "PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD">): ModerationDecision {
+export function decide(
+  scores: ModerationScores,
+  settings: Pick<Settings, "PHOTO_ANALYSIS_MODERATION" | "PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD" | "PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD">,
+): ModerationDecision {
   if (settings.PHOTO_ANALYSIS_MODERATION === "off") return "allow";
   if (scores.explicit >= settings.PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD) return settings.PHOTO_ANALYSIS_MODERATION === "block" ? "block" : "flag";
   if (Math.max(scores.explicit, scores.suggestive) >= settings.PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD) return "flag";

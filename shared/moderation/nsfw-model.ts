@@ -25,7 +25,9 @@ export function loadNsfwModel(): Promise<OnnxImageModel> {
       modelTopology: TfjsLayersModel["modelTopology"];
       weightsManifest: { paths: string[]; weights: TfjsLayersModel["weightSpecs"] }[];
     };
-    const shards = manifest.weightsManifest.flatMap((group) => group.paths.map((path) => Buffer.from(require(join(modelDir, `${path}.min.js`)) as string, "base64")));
+    const shards = manifest.weightsManifest.flatMap((group) =>
+      group.paths.map((path) => Buffer.from(require(join(modelDir, `${path}.min.js`)) as string, "base64")),
+    );
     return openLayersModel("nsfw", {
       modelTopology: manifest.modelTopology,
       weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),

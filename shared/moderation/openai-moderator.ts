@@ -13,7 +13,10 @@ export class OpenAIModerator implements Moderator {
   }
 
   async moderateImage(input: Pick<ModerationInput, "jpeg">): Promise<ModerationScores> {
-    const answer = await this.client.moderations.create({ model: MODEL, input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${(await input.jpeg()).toString("base64")}` } }] });
+    const answer = await this.client.moderations.create({
+      model: MODEL,
+      input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${(await input.jpeg()).toString("base64")}` } }],
+    });
     const scores = (answer.results[0]?.category_scores ?? {}) as unknown as Record<string, number>;
     const labels = Object.entries(scores).map(([label, score]) => ({ label, score: Number(score) || 0 }));
     // No "suggestive" category: a sexual score between the thresholds is what gets flagged.

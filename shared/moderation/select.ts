@@ -39,7 +39,10 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
     const apiKey = await openaiKey();
     if (!apiKey) return undefined;
     const timeoutMs = settings.PHOTO_ANALYSIS_VISION_TIMEOUT_SECONDS * 1000;
-    return cached(`openai:${environment.openaiBaseUrl ?? ""}:${timeoutMs}`, async () => new (await import("./openai-moderator.js")).OpenAIModerator({ apiKey, baseURL: environment.openaiBaseUrl, timeoutMs }));
+    return cached(
+      `openai:${environment.openaiBaseUrl ?? ""}:${timeoutMs}`,
+      async () => new (await import("./openai-moderator.js")).OpenAIModerator({ apiKey, baseURL: environment.openaiBaseUrl, timeoutMs }),
+    );
   };
   const select = async (settings: Settings): Promise<Moderator> => {
     let name = settings.PHOTO_ANALYSIS_MODERATION_PROVIDER;

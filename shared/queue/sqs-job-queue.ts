@@ -51,7 +51,8 @@ export class SqsJobQueue implements JobQueue {
         );
         const failed = new Set((answer.Failed ?? []).map((entry) => entry.Id));
         pending = pending.filter((jobId) => failed.has(jobId.replace(/[^\w-]/g, "_")));
-        if (pending.length && attempt >= 1) throw new Error(`SQS refused ${pending.length} message(s): ${answer.Failed?.map((entry) => entry.Code).join(", ")}`);
+        if (pending.length && attempt >= 1)
+          throw new Error(`SQS refused ${pending.length} message(s): ${answer.Failed?.map((entry) => entry.Code).join(", ")}`);
       }
     }
   }

@@ -27,7 +27,11 @@ export class ConcurrencyLimiter {
       const room = rule.limit - previous[index]!;
       const counted = room > 0 ? await this.counters.incrementIfBelow(rule.key, window, room, expiresAt, token) : null;
       if (counted === null) {
-        await this.release(taken.map((held) => held.key), window, token);
+        await this.release(
+          taken.map((held) => held.key),
+          window,
+          token,
+        );
         return { allowed: false, rule };
       }
       taken.push(rule);
@@ -41,7 +45,10 @@ export class ConcurrencyLimiter {
    */
   async peek(rules: RateLimitRule[], now: Date): Promise<ConcurrencyDecision> {
     const window = this.windowOf(now);
-    const held = await this.held(rules.map((rule) => rule.key), now);
+    const held = await this.held(
+      rules.map((rule) => rule.key),
+      now,
+    );
     const full = rules.findIndex((rule, index) => held[index]! >= rule.limit);
     return full === -1 ? { allowed: true, window } : { allowed: false, rule: rules[full]! };
   }
@@ -49,7 +56,12 @@ export class ConcurrencyLimiter {
   /** How many slots each key holds now (one round trip for all). */
   async held(keys: readonly string[], now: Date): Promise<number[]> {
     const window = this.windowOf(now);
-    const counts = await this.counters.readMany(keys.flatMap((key) => [{ key, windowStart: window - this.lifetimeSeconds }, { key, windowStart: window }]));
+    const counts = await this.counters.readMany(
+      keys.flatMap((key) => [
+        { key, windowStart: window - this.lifetimeSeconds },
+        { key, windowStart: window },
+      ]),
+    );
     return keys.map((_, index) => counts[2 * index]! + counts[2 * index + 1]!);
   }
 

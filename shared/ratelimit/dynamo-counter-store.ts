@@ -15,9 +15,7 @@ export class DynamoCounterStore implements CounterStore {
   }
 
   async read(key: string, windowStart: number): Promise<number> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(key, windowStart), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(key, windowStart), ConsistentRead: true }));
     return Number(Item?.count ?? 0);
   }
 

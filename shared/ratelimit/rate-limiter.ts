@@ -134,7 +134,12 @@ export class SlidingWindowRateLimiter {
     const resetSeconds = Math.max(1, Math.ceil(windowStart + this.windowSeconds - nowSeconds));
     let primary: RateLimitStatus | undefined;
     // Nothing is written, so every counter is read at once, in one round trip.
-    const counts = await this.counters.readMany(rules.flatMap((rule) => [{ key: rule.key, windowStart: windowStart - this.windowSeconds }, { key: rule.key, windowStart }]));
+    const counts = await this.counters.readMany(
+      rules.flatMap((rule) => [
+        { key: rule.key, windowStart: windowStart - this.windowSeconds },
+        { key: rule.key, windowStart },
+      ]),
+    );
     for (const [index, rule] of rules.entries()) {
       const [previous, current] = [counts[2 * index]!, counts[2 * index + 1]!];
       const carried = previous * (1 - elapsedShare);

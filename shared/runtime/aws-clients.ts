@@ -43,7 +43,9 @@ export function createDynamoClient(runtime: Pick<RuntimeEnvironment, "region" | 
   );
 }
 
-export function createDocumentClient(runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">): DynamoDBDocumentClient {
+export function createDocumentClient(
+  runtime: Pick<RuntimeEnvironment, "region" | "dynamodbEndpoint" | "awsTimeoutMs" | "localKeyPair">,
+): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(createDynamoClient(runtime), DOCUMENT_OPTIONS);
 }
 

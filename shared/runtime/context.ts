@@ -80,9 +80,13 @@ export function createDeps(
     connections: new DynamoConnectionStore(documents, runtime.tableName),
     // SQS sends to the queue URL's own host, so a URL on a local server needs no other setting.
     // Their SDKs load on first use: most functions never queue or post.
-    queue: runtime.queueUrl ? new SqsJobQueue((sdk) => instrument(new sdk.SQSClient({ ...awsTimeouts(runtime), region: runtime.region })), runtime.queueUrl) : undefined,
+    queue: runtime.queueUrl
+      ? new SqsJobQueue((sdk) => instrument(new sdk.SQSClient({ ...awsTimeouts(runtime), region: runtime.region })), runtime.queueUrl)
+      : undefined,
     gateway: runtime.eventsCallbackUrl
-      ? new ApiGatewayConnections((sdk) => instrument(new sdk.ApiGatewayManagementApiClient({ ...awsTimeouts(runtime), region: runtime.region, endpoint: runtime.eventsCallbackUrl })))
+      ? new ApiGatewayConnections((sdk) =>
+          instrument(new sdk.ApiGatewayManagementApiClient({ ...awsTimeouts(runtime), region: runtime.region, endpoint: runtime.eventsCallbackUrl })),
+        )
       : undefined,
     eventsUrl: runtime.eventsUrl,
     imageStores,
@@ -92,7 +96,13 @@ export function createDeps(
     socketLimits: socketLimitsOn(counters),
     pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     tokens: runtime.jwtIssuer
-      ? new JwksTokenVerifier({ issuer: runtime.jwtIssuer, audience: runtime.jwtAudience, clientId: runtime.jwtClientId, tokenUse: runtime.jwtTokenUse, jwksUrl: runtime.jwksUrl })
+      ? new JwksTokenVerifier({
+          issuer: runtime.jwtIssuer,
+          audience: runtime.jwtAudience,
+          clientId: runtime.jwtClientId,
+          tokenUse: runtime.jwtTokenUse,
+          jwksUrl: runtime.jwksUrl,
+        })
       : undefined,
     publicBaseUrl: runtime.publicBaseUrl,
     trustedProxy: runtime.trustedProxy,

@@ -84,7 +84,8 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Omit<RuntimeEnvironment, "tabl
 export function publicBaseUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
   const value = env.PHOTO_ANALYSIS_PUBLIC_BASE_URL?.trim().replace(/\/+$/, "");
   if (!value) return undefined;
-  if (!/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(value)) throw new Error(`PHOTO_ANALYSIS_PUBLIC_BASE_URL must be an origin such as https://api.example.com, got ${value}`);
+  if (!/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(value))
+    throw new Error(`PHOTO_ANALYSIS_PUBLIC_BASE_URL must be an origin such as https://api.example.com, got ${value}`);
   return value;
 }
 
@@ -106,6 +107,7 @@ export function jwtSettingsFrom(
     jwtTokenUse: (env.PHOTO_ANALYSIS_JWT_TOKEN_USE || undefined) as RuntimeEnvironment["jwtTokenUse"],
     jwksUrl: env.PHOTO_ANALYSIS_JWKS_URL || undefined,
   };
-  if (settings.jwtIssuer) requireAudience(settings.jwtIssuer, { audience: settings.jwtAudience, clientId: settings.jwtClientId, tokenUse: settings.jwtTokenUse });
+  if (settings.jwtIssuer)
+    requireAudience(settings.jwtIssuer, { audience: settings.jwtAudience, clientId: settings.jwtClientId, tokenUse: settings.jwtTokenUse });
   return settings;
 }

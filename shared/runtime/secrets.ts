@@ -19,7 +19,10 @@ export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix"
       if ((error as { name?: string }).name === "ParameterNotFound") return undefined;
       // Only the stack's key may protect a secret: one put without --key-id (under aws/ssm) cannot be read here.
       if (/kms/i.test(`${(error as Error).name} ${(error as Error).message}`)) {
-        throw new Error(`${secretParameter(prefix, name)} cannot be decrypted by this function: put it again with --key-id ${secretsKeyAlias(prefix)} (docs/operations.md, "Secrets")`, { cause: error });
+        throw new Error(
+          `${secretParameter(prefix, name)} cannot be decrypted by this function: put it again with --key-id ${secretsKeyAlias(prefix)} (docs/operations.md, "Secrets")`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -31,12 +34,17 @@ export function createSecretReader(runtime: Pick<RuntimeEnvironment, "ssmPrefix"
  * Whether a secret exists, never reading its value: the environment, or SSM's DescribeParameters
  * (names and metadata only, so the caller needs neither GetParameter on secrets nor the key).
  */
-export function createSecretPresence(runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">, env: NodeJS.ProcessEnv): (name: string) => Promise<boolean> {
+export function createSecretPresence(
+  runtime: Pick<RuntimeEnvironment, "ssmPrefix" | "region" | "awsTimeoutMs">,
+  env: NodeJS.ProcessEnv,
+): (name: string) => Promise<boolean> {
   if (!runtime.ssmPrefix) return async (name) => Boolean(env[name]);
   const prefix = runtime.ssmPrefix;
   const ssm = new SSMClient({ ...awsTimeouts(runtime), region: runtime.region });
   const load = async (name: string) => {
-    const { Parameters = [] } = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [secretParameter(prefix, name)] }] }));
+    const { Parameters = [] } = await ssm.send(
+      new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [secretParameter(prefix, name)] }] }),
+    );
     return Parameters.length > 0;
   };
   // DescribeParameters is throttled at a few calls a second per account: health asks at most once a minute per name.
@@ -44,7 +52,12 @@ export function createSecretPresence(runtime: Pick<RuntimeEnvironment, "ssmPrefi
 }
 
 /** A value per name from the environment, else loaded and kept `ttlMs` (a failed refresh keeps the last good value). */
-function cachedPerName<T>(fromEnv: (name: string) => T | undefined, load: (name: string) => Promise<T>, ttlMs: number, what: string): (name: string) => Promise<T> {
+function cachedPerName<T>(
+  fromEnv: (name: string) => T | undefined,
+  load: (name: string) => Promise<T>,
+  ttlMs: number,
+  what: string,
+): (name: string) => Promise<T> {
   const values = new Map<string, Refreshing<T>>();
   return async (name) => {
     const given = fromEnv(name);

@@ -69,10 +69,12 @@ function accessesOf(command: string, input: Input): { action: string; key?: stri
     case "Query":
       return input.IndexName ? [{ action, index: String(input.IndexName) }] : [{ action, key: queriedPartitionKey(input) }];
     case "BatchGetItem":
-      return Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).flatMap((request) => (request.Keys ?? []).map((key) => ({ action, key: partitionKeyOf(key) })));
+      return Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).flatMap((request) =>
+        (request.Keys ?? []).map((key) => ({ action, key: partitionKeyOf(key) })),
+      );
     case "BatchWriteItem":
-      return Object.values((input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }[]>).flatMap((requests) =>
-        requests.map((request) => ({ action, key: partitionKeyOf(request.PutRequest?.Item ?? request.DeleteRequest?.Key) })),
+      return Object.values((input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }[]>).flatMap(
+        (requests) => requests.map((request) => ({ action, key: partitionKeyOf(request.PutRequest?.Item ?? request.DeleteRequest?.Key) })),
       );
     case "TransactWriteItems":
       // Each part is authorised as its own action.

@@ -15,7 +15,8 @@ import { createSecretReader } from "./secrets.js";
  * Lambda (one vCPU at the upload function's memory, and a worker would only add start-up time).
  */
 export function localWorkers(env: NodeJS.ProcessEnv): number {
-  if (env.PHOTO_ANALYSIS_LOCAL_WORKERS !== undefined && env.PHOTO_ANALYSIS_LOCAL_WORKERS !== "") return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_LOCAL_WORKERS)) || 0);
+  if (env.PHOTO_ANALYSIS_LOCAL_WORKERS !== undefined && env.PHOTO_ANALYSIS_LOCAL_WORKERS !== "")
+    return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_LOCAL_WORKERS)) || 0);
   if (env.AWS_LAMBDA_FUNCTION_NAME) return 0;
   return Math.min(2, availableParallelism());
 }
@@ -27,7 +28,8 @@ export function localWorkers(env: NodeJS.ProcessEnv): number {
  * time within the HEIC pixel budget (shared/image/heic.ts).
  */
 export function decodeWorkers(env: NodeJS.ProcessEnv): number {
-  if (env.PHOTO_ANALYSIS_DECODE_WORKERS !== undefined && env.PHOTO_ANALYSIS_DECODE_WORKERS !== "") return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_DECODE_WORKERS)) || 0);
+  if (env.PHOTO_ANALYSIS_DECODE_WORKERS !== undefined && env.PHOTO_ANALYSIS_DECODE_WORKERS !== "")
+    return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_DECODE_WORKERS)) || 0);
   return env.AWS_LAMBDA_FUNCTION_NAME ? 0 : 1;
 }
 
@@ -63,7 +65,13 @@ export function createModeration(
   env: NodeJS.ProcessEnv = process.env,
   localPool?: InferencePool,
 ): ModeratorSelector {
-  return createModeratorSelector({ secrets: createSecretReader(runtime, env), openaiBaseUrl: runtime.providerBaseUrls?.openai, inAws: Boolean(runtime.ssmPrefix), region: runtime.region, localPool });
+  return createModeratorSelector({
+    secrets: createSecretReader(runtime, env),
+    openaiBaseUrl: runtime.providerBaseUrls?.openai,
+    inAws: Boolean(runtime.ssmPrefix),
+    region: runtime.region,
+    localPool,
+  });
 }
 
 /**
@@ -96,5 +104,9 @@ export function createVisionDeps(
 ): Pick<AppDeps, "settings" | "visionProvider" | "moderator"> {
   const settings = new LiveSettings(createConfigSource(runtime, env));
   const pool = localInferencePool(env);
-  return { settings: () => settings.get(), visionProvider: createVisionSelector(runtime, env, pool), moderator: createModeration({ ...runtime, awsTimeoutMs: undefined }, env, pool) };
+  return {
+    settings: () => settings.get(),
+    visionProvider: createVisionSelector(runtime, env, pool),
+    moderator: createModeration({ ...runtime, awsTimeoutMs: undefined }, env, pool),
+  };
 }

@@ -73,9 +73,21 @@ export class DynamoStatsStore implements StatsStore {
       nameCounts[`${NAME_COUNT_PREFIX}${key}`] = (nameCounts[`${NAME_COUNT_PREFIX}${key}`] ?? 0) + 1;
       nameLabels[`${NAME_LABEL_PREFIX}${key}`] = name;
     }
-    const shard = String(createHash("md5").update(event.names[0] ?? "").digest()[0]! % NAME_SHARDS);
+    const shard = String(
+      createHash("md5")
+        .update(event.names[0] ?? "")
+        .digest()[0]! % NAME_SHARDS,
+    );
     await Promise.all([
-      this.add(DAY_PARTITION, day, { uploads: 1, analyses: 1, tokens: event.tokens, costMicros, [`${model}analyses`]: 1, [`${model}tokens`]: event.tokens, [`${model}costMicros`]: costMicros }),
+      this.add(DAY_PARTITION, day, {
+        uploads: 1,
+        analyses: 1,
+        tokens: event.tokens,
+        costMicros,
+        [`${model}analyses`]: 1,
+        [`${model}tokens`]: event.tokens,
+        [`${model}costMicros`]: costMicros,
+      }),
       event.names.length ? this.add(`STATS#NAMES#${day}`, shard, nameCounts, nameLabels) : undefined,
     ]);
   }

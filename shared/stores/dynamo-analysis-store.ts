@@ -59,7 +59,12 @@ export class DynamoAnalysisStore implements AnalysisStore {
   async findByFileHash(fileHash: string, now: Date, accept: (analysis: Analysis) => boolean = () => true): Promise<Analysis | null> {
     // Newest first; expired ones are skipped here rather than trusted to TTL having run.
     const items = await queryIndex(this.client, this.tableName, INDEXES.byFileHash, fileHash, 10);
-    return items.filter(isAnalysisItem).map(analysisFromItem).find((analysis) => !isExpired(analysis, now) && accept(analysis)) ?? null;
+    return (
+      items
+        .filter(isAnalysisItem)
+        .map(analysisFromItem)
+        .find((analysis) => !isExpired(analysis, now) && accept(analysis)) ?? null
+    );
   }
 
   async findSimilar(imagePhash: string, maxDistance: number, now: Date): Promise<{ analysis: Analysis; distance: number } | null> {
@@ -106,7 +111,12 @@ export class DynamoAnalysisStore implements AnalysisStore {
     const values: Record<string, unknown> = { ":now": now.toISOString(), ...(image ? { ":image": image } : {}) };
     if (expiresAt !== null && analysis.expiresAt !== null && expiresAt > analysis.expiresAt) {
       try {
-        await this.update(analysis.id, [...sets, "expiresAt = :expires", "#ttl = :ttl"], { ...values, ":expires": expiresAt, ":ttl": ttlOf(expiresAt).ttl }, "AND expiresAt < :expires");
+        await this.update(
+          analysis.id,
+          [...sets, "expiresAt = :expires", "#ttl = :ttl"],
+          { ...values, ":expires": expiresAt, ":ttl": ttlOf(expiresAt).ttl },
+          "AND expiresAt < :expires",
+        );
         await batchWrite(this.client, this.tableName, putRequests(segmentItems({ ...analysis, expiresAt })));
         return true;
       } catch (error) {
@@ -147,7 +157,9 @@ export class DynamoAnalysisStore implements AnalysisStore {
 
   async findAllByPhash(imagePhash: string): Promise<Analysis[]> {
     // A keys-only index: fetch the analyses themselves.
-    const ids = (await queryIndex(this.client, this.tableName, INDEXES.byPhash, imagePhash, 50)).filter(isAnalysisItem).map((item) => (item[PARTITION_KEY] as string).replace(/^ANALYSIS#/, ""));
+    const ids = (await queryIndex(this.client, this.tableName, INDEXES.byPhash, imagePhash, 50))
+      .filter(isAnalysisItem)
+      .map((item) => (item[PARTITION_KEY] as string).replace(/^ANALYSIS#/, ""));
     return (await Promise.all(ids.map((id) => this.get(id)))).filter((analysis): analysis is Analysis => analysis !== null);
   }
 

@@ -19,6 +19,11 @@ export class DynamoBlockedPhotos implements BlockedPhotos {
   }
 
   async remember(fileHash: string, verdict: ModerationVerdict, at: Date): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.key(fileHash), provider: verdict.provider, labels: verdict.labels, createdAt: at.toISOString() } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...this.key(fileHash), provider: verdict.provider, labels: verdict.labels, createdAt: at.toISOString() },
+      }),
+    );
   }
 }

@@ -17,7 +17,12 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async open(connection: OpenConnection): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.connectionKey(connection.id), ...connection, [TTL_ATTRIBUTE]: ttlSeconds(connection.expiresAt) } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...this.connectionKey(connection.id), ...connection, [TTL_ATTRIBUTE]: ttlSeconds(connection.expiresAt) },
+      }),
+    );
   }
 
   async owner(connectionId: string): Promise<string | null> {
@@ -26,14 +31,21 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async close(connectionId: string): Promise<OpenConnection | null> {
-    const { Attributes } = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.connectionKey(connectionId), ReturnValues: "ALL_OLD" }));
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: this.connectionKey(connectionId), ReturnValues: "ALL_OLD" }),
+    );
     if (!Attributes) return null;
     const { id, owner, expiresAt, ip, countedIn } = Attributes as OpenConnection;
     return { id, owner, expiresAt, ip, countedIn };
   }
 
   async subscribe(topic: string, connectionId: string, expiresAt: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId, [TTL_ATTRIBUTE]: ttlSeconds(expiresAt) } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { [PARTITION_KEY]: `SUB#${topic}`, [SORT_KEY]: connectionId, [TTL_ATTRIBUTE]: ttlSeconds(expiresAt) },
+      }),
+    );
   }
 
   async subscribers(topic: string): Promise<string[]> {

@@ -7,7 +7,25 @@ import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-sche
 /** Jobs and batches outlive their expiry by an hour in the table (a late status read still finds them). */
 const JOB_TTL_GRACE_SECONDS = 3_600;
 
-const JOB_FIELDS = ["id", "batchId", "index", "owner", "caller", "stagingKey", "style", "context", "language", "stage", "cached", "uploadId", "error", "attempt", "createdAt", "updatedAt", "expiresAt"] as const;
+const JOB_FIELDS = [
+  "id",
+  "batchId",
+  "index",
+  "owner",
+  "caller",
+  "stagingKey",
+  "style",
+  "context",
+  "language",
+  "stage",
+  "cached",
+  "uploadId",
+  "error",
+  "attempt",
+  "createdAt",
+  "updatedAt",
+  "expiresAt",
+] as const;
 
 /** Jobs (pk `JOB#<id>`) and batches (pk `BATCH#<id>`) as items of the main table, removed by TTL after expiry. */
 export class DynamoJobStore implements JobStore {
@@ -27,10 +45,21 @@ export class DynamoJobStore implements JobStore {
   async create(jobs: Job[], batch?: Batch): Promise<void> {
     await Promise.all(
       jobs.map((job) =>
-        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.jobKey(job.id), ...job, stageRank: stageRank(job.stage), [TTL_ATTRIBUTE]: ttlSeconds(job.expiresAt, JOB_TTL_GRACE_SECONDS) } })),
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...this.jobKey(job.id), ...job, stageRank: stageRank(job.stage), [TTL_ATTRIBUTE]: ttlSeconds(job.expiresAt, JOB_TTL_GRACE_SECONDS) },
+          }),
+        ),
       ),
     );
-    if (batch) await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...this.batchKey(batch.id), ...batch, [TTL_ATTRIBUTE]: ttlSeconds(batch.expiresAt, JOB_TTL_GRACE_SECONDS) } }));
+    if (batch)
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.batchKey(batch.id), ...batch, [TTL_ATTRIBUTE]: ttlSeconds(batch.expiresAt, JOB_TTL_GRACE_SECONDS) },
+        }),
+      );
   }
 
   async get(id: string): Promise<Job | null> {
@@ -73,8 +102,19 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async advance(id: string, stage: JobStage, outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {}, now = new Date(), attempt?: string): Promise<Job | null> {
-    const values: Record<string, unknown> = { ":stage": stage, ":rank": stageRank(stage), ":now": now.toISOString(), ...(attempt ? { ":attempt": attempt } : {}) };
+  async advance(
+    id: string,
+    stage: JobStage,
+    outcome: { cached?: boolean; uploadId?: string; error?: JobFailure } = {},
+    now = new Date(),
+    attempt?: string,
+  ): Promise<Job | null> {
+    const values: Record<string, unknown> = {
+      ":stage": stage,
+      ":rank": stageRank(stage),
+      ":now": now.toISOString(),
+      ...(attempt ? { ":attempt": attempt } : {}),
+    };
     const sets = ["stage = :stage", "stageRank = :rank", "updatedAt = :now"];
     for (const [name, value] of Object.entries(outcome)) {
       if (value === undefined) continue;
@@ -88,7 +128,14 @@ export class DynamoJobStore implements JobStore {
           Key: this.jobKey(id),
           UpdateExpression: `SET ${sets.join(", ")}`,
           ConditionExpression: `attribute_exists(#pk) AND stageRank < :rank${attempt ? " AND attempt = :attempt" : ""}`,
-          ExpressionAttributeNames: { "#pk": PARTITION_KEY, ...Object.fromEntries(Object.keys(outcome).filter((name) => outcome[name as keyof typeof outcome] !== undefined).map((name) => [`#${name}`, name])) },
+          ExpressionAttributeNames: {
+            "#pk": PARTITION_KEY,
+            ...Object.fromEntries(
+              Object.keys(outcome)
+                .filter((name) => outcome[name as keyof typeof outcome] !== undefined)
+                .map((name) => [`#${name}`, name]),
+            ),
+          },
           ExpressionAttributeValues: values,
           ReturnValues: "ALL_NEW",
         }),

@@ -39,7 +39,12 @@ export class DynamoUploadClaims implements UploadClaims {
   async read(fileHash: string): Promise<ClaimState | null> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(fileHash), ConsistentRead: true }));
     if (!Item) return null;
-    return { owner: Item.owner as string, leaseUntil: Number(Item.leaseUntil), recordId: Item.recordId as string | undefined, failure: Item.failure as string | undefined };
+    return {
+      owner: Item.owner as string,
+      leaseUntil: Number(Item.leaseUntil),
+      recordId: Item.recordId as string | undefined,
+      failure: Item.failure as string | undefined,
+    };
   }
 
   async complete(fileHash: string, owner: string, recordId: string, keepUntil: number): Promise<void> {

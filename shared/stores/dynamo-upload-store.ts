@@ -82,7 +82,10 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<Upload[]> {
-    const items = "userId" in owner ? await queryIndex(this.client, this.tableName, INDEXES.byUser, owner.userId, limit) : await queryIndex(this.client, this.tableName, INDEXES.byFingerprint, owner.fingerprint, limit);
+    const items =
+      "userId" in owner
+        ? await queryIndex(this.client, this.tableName, INDEXES.byUser, owner.userId, limit)
+        : await queryIndex(this.client, this.tableName, INDEXES.byFingerprint, owner.fingerprint, limit);
     return items.filter(isUploadItem).map(uploadFromItem);
   }
 
@@ -129,7 +132,12 @@ export class DynamoUploadStore implements UploadStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      uploads.push(...(page.Items ?? []).filter(isUploadItem).map(uploadFromItem).filter((upload) => matchesAdminFilter(upload, options.filter, options.now)));
+      uploads.push(
+        ...(page.Items ?? [])
+          .filter(isUploadItem)
+          .map(uploadFromItem)
+          .filter((upload) => matchesAdminFilter(upload, options.filter, options.now)),
+      );
       startKey = page.LastEvaluatedKey;
     } while (startKey && uploads.length < options.limit);
     return { uploads, nextKey: startKey ? encodeCursor(startKey) : undefined };
@@ -139,18 +147,20 @@ export class DynamoUploadStore implements UploadStore {
   async erase(upload: Upload, now: Date): Promise<void> {
     await this.dropOwnerEntry(upload);
     const names = Object.fromEntries(PERSONAL_ATTRIBUTES.map((name, i) => [`#p${i}`, name]));
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: uploadKey(upload.id),
-        UpdateExpression: `SET erasedAt = :now, updatedAt = :now REMOVE ${Object.keys(names).join(", ")}, expiryShard`,
-        ConditionExpression: "attribute_exists(#pk)",
-        ExpressionAttributeNames: { ...names, "#pk": PARTITION_KEY },
-        ExpressionAttributeValues: { ":now": now.toISOString() },
-      }),
-    ).catch((error) => {
-      if (!isConditionFailed(error)) throw error;
-    });
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: uploadKey(upload.id),
+          UpdateExpression: `SET erasedAt = :now, updatedAt = :now REMOVE ${Object.keys(names).join(", ")}, expiryShard`,
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: { ...names, "#pk": PARTITION_KEY },
+          ExpressionAttributeValues: { ":now": now.toISOString() },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailed(error)) throw error;
+      });
   }
 
   async delete(upload: Upload): Promise<void> {

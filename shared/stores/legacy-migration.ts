@@ -31,7 +31,12 @@ export function splitLegacyRecord(item: Item): { analysis: Analysis; upload: Upl
   const createdAt = item.createdAt as string;
   const expiresAt = str(item, "expiresAt");
   const variant = { style: str(item, "style"), context: str(item, "context"), language: str(item, "language") ?? DEFAULT_LANGUAGE };
-  const caller: Caller = { userId: str(item, "userId"), username: str(item, "username"), fingerprint: str(item, "fingerprint"), ipAddress: str(item, "ipAddress") };
+  const caller: Caller = {
+    userId: str(item, "userId"),
+    username: str(item, "username"),
+    fingerprint: str(item, "fingerprint"),
+    ipAddress: str(item, "ipAddress"),
+  };
   const fileSize = Number(item.fileSize);
   const storedSize = Number(item.storedSize ?? item.fileSize);
   const moderation = item.moderation as Analysis["moderation"] | undefined;
@@ -50,7 +55,12 @@ export function splitLegacyRecord(item: Item): { analysis: Analysis; upload: Upl
     tokenUsage: item.tokenUsage as Analysis["tokenUsage"],
     estimatedCostUsd: typeof item.estimatedCostUsd === "number" ? item.estimatedCostUsd : null,
     ...(moderation ? { moderation } : {}),
-    image: { path: item.imagePath as string, storageType: item.storageType as Upload["storageType"], contentType: item.contentType as string, size: storedSize },
+    image: {
+      path: item.imagePath as string,
+      storageType: item.storageType as Upload["storageType"],
+      contentType: item.contentType as string,
+      size: storedSize,
+    },
     expiresAt,
     createdAt,
     updatedAt: (item.updatedAt as string | undefined) ?? createdAt,
@@ -149,7 +159,14 @@ async function migrateOne(client: DynamoDBDocumentClient, tableName: string, ite
   await batchWrite(client, tableName, putRequests(uploadIndexItems(upload)));
   try {
     // An earlier run's upload (perhaps used since) is kept as it is.
-    await client.send(new PutCommand({ TableName: tableName, Item: uploadToItem(upload), ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": PARTITION_KEY } }));
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: uploadToItem(upload),
+        ConditionExpression: "attribute_not_exists(#pk)",
+        ExpressionAttributeNames: { "#pk": PARTITION_KEY },
+      }),
+    );
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
   }

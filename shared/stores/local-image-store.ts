@@ -32,10 +32,7 @@ export class LocalImageStore implements ImageStore {
   async get(key: string): Promise<StoredImage | null> {
     const path = this.pathFor(key);
     try {
-      const [bytes, contentType] = await Promise.all([
-        readFile(path),
-        readFile(path + CONTENT_TYPE_SUFFIX, "utf8").catch(() => "application/octet-stream"),
-      ]);
+      const [bytes, contentType] = await Promise.all([readFile(path), readFile(path + CONTENT_TYPE_SUFFIX, "utf8").catch(() => "application/octet-stream")]);
       return { bytes, contentType };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;

@@ -148,7 +148,10 @@ export interface ImageStore {
 /** Where large photos go first: a presigned browser upload straight to S3, then analysed from there. */
 export interface StagingStore {
   /** A form (URL + fields) the client POSTs the file to; the policy caps size and content type. */
-  createTarget(key: string, options: { maxBytes: number; contentType: string; expiresInSeconds: number }): Promise<{ url: string; fields: Record<string, string> }>;
+  createTarget(
+    key: string,
+    options: { maxBytes: number; contentType: string; expiresInSeconds: number },
+  ): Promise<{ url: string; fields: Record<string, string> }>;
   /** Size of the uploaded object, null if nothing was uploaded (yet). */
   size(key: string): Promise<number | null>;
   read(key: string): Promise<Buffer | null>;
@@ -185,7 +188,13 @@ export interface JobStore {
    * and null returned, so stages never go back, a final answer is never replaced, and an abandoned
    * delivery cannot answer for the one that replaced it.
    */
-  advance(id: string, stage: JobStage, outcome?: { cached?: boolean; uploadId?: string; error?: JobFailure }, now?: Date, attempt?: string): Promise<Job | null>;
+  advance(
+    id: string,
+    stage: JobStage,
+    outcome?: { cached?: boolean; uploadId?: string; error?: JobFailure },
+    now?: Date,
+    attempt?: string,
+  ): Promise<Job | null>;
   /**
    * A delivery takes the job over (`attempt`, unique per delivery); from then on `advance` with
    * another attempt leaves the job alone (null). Null, and nothing written, for a missing or final job.

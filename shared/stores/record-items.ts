@@ -158,7 +158,15 @@ export function segmentItems(analysis: Pick<Analysis, "id" | "imagePhash" | "exp
 export function uploadIndexItems(upload: Upload): Item[] {
   const link = { ...analysisLinkKey(upload.analysisId, upload.id), uploadId: upload.id, ...ttlOf(upload.expiresAt) };
   if (!upload.owner) return [link];
-  return [{ ...ownerIndexKey(upload.owner, upload.analysisId), uploadId: upload.id, ...(upload.expiresAt ? { expiresAt: upload.expiresAt } : {}), ...ttlOf(upload.expiresAt) }, link];
+  return [
+    {
+      ...ownerIndexKey(upload.owner, upload.analysisId),
+      uploadId: upload.id,
+      ...(upload.expiresAt ? { expiresAt: upload.expiresAt } : {}),
+      ...ttlOf(upload.expiresAt),
+    },
+    link,
+  ];
 }
 
 export const keyOf = (item: Item): Item => ({ [PARTITION_KEY]: item[PARTITION_KEY], [SORT_KEY]: item[SORT_KEY] });

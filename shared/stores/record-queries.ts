@@ -27,7 +27,14 @@ function isExpiryPosition(value: unknown): value is { shard: number; key?: Item 
  * One page of the sparse, sharded expiry index: items of one kind (analyses or uploads, by sort key)
  * whose expiry is at or before `now`. The cursor is the shard being read and DynamoDB's position in it.
  */
-export async function expiredPage(client: DynamoDBDocumentClient, tableName: string, kind: string, now: Date, limit: number, cursor?: string): Promise<{ items: Item[]; cursor?: string }> {
+export async function expiredPage(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  kind: string,
+  now: Date,
+  limit: number,
+  cursor?: string,
+): Promise<{ items: Item[]; cursor?: string }> {
   let position: { shard: number; key?: Item } = cursor ? decodeCursor(cursor, isExpiryPosition) : { shard: 0 };
   const items: Item[] = [];
   while (position.shard < EXPIRY_SHARDS && items.length < limit) {

@@ -34,7 +34,14 @@ export class S3ImageStore implements ImageStore {
   /** CopyObject: S3 copies the bytes and the content type itself; a missing source is false. */
   async copy(from: string, to: string): Promise<boolean> {
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: [this.bucket, ...from.split("/")].map(encodeURIComponent).join("/"), MetadataDirective: "COPY" }));
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          CopySource: [this.bucket, ...from.split("/")].map(encodeURIComponent).join("/"),
+          MetadataDirective: "COPY",
+        }),
+      );
       return true;
     } catch (error) {
       if (isMissingObject(error)) return false;

@@ -3,7 +3,6 @@ import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { isMissingObject } from "./aws-errors.js";
 import type { StagingStore } from "./ports.js";
 
-
 /** Staging uploads in the image bucket under `uploads/` (a lifecycle rule removes leftovers). */
 export class S3StagingStore implements StagingStore {
   constructor(

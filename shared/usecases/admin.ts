@@ -29,7 +29,12 @@ interface MonthPosition {
 }
 
 function isMonthPosition(value: unknown): value is MonthPosition {
-  return isRecordLike(value) && typeof value.month === "string" && /^\d{4}-(0[1-9]|1[0-2])$/.test(value.month) && (value.key === undefined || typeof value.key === "string");
+  return (
+    isRecordLike(value) &&
+    typeof value.month === "string" &&
+    /^\d{4}-(0[1-9]|1[0-2])$/.test(value.month) &&
+    (value.key === undefined || typeof value.key === "string")
+  );
 }
 
 function previousMonth(month: string): string {
@@ -60,7 +65,10 @@ async function lookup(deps: AppDeps, q: string): Promise<Upload[]> {
  */
 export async function listUploadsForAdmin(deps: AppDeps, query: AdminListQuery): Promise<{ uploads: Upload[]; cursor?: string }> {
   const now = deps.now();
-  for (const [field, value] of [["from", query.from], ["to", query.to]] as const) {
+  for (const [field, value] of [
+    ["from", query.from],
+    ["to", query.to],
+  ] as const) {
     if (value !== undefined && !DAY.test(value)) throw new InvalidInputError(field === "from" ? "from date" : "to date", "Use the date format YYYY-MM-DD.");
   }
   if (query.q) {
@@ -73,11 +81,13 @@ export async function listUploadsForAdmin(deps: AppDeps, query: AdminListQuery):
   const toDay = query.to ?? dayOf(now);
   const fromDay = query.from;
   let position: MonthPosition = query.cursor ? decodeCursor(query.cursor, isMonthPosition) : { month: toDay.slice(0, 7) };
-  const lastMonth = fromDay ? fromDay.slice(0, 7) : (() => {
-    let month = toDay.slice(0, 7);
-    for (let i = 0; i < MONTHS_BACK; i++) month = previousMonth(month);
-    return month;
-  })();
+  const lastMonth = fromDay
+    ? fromDay.slice(0, 7)
+    : (() => {
+        let month = toDay.slice(0, 7);
+        for (let i = 0; i < MONTHS_BACK; i++) month = previousMonth(month);
+        return month;
+      })();
   const uploads: Upload[] = [];
   // Bounded: at most one page request per month of the range, plus one per page of results.
   for (let round = 0; uploads.length < query.limit && position.month >= lastMonth && round < MAX_ROUNDS; round++) {

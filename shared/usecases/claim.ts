@@ -106,5 +106,7 @@ function busy(retryAfterMs: number): BusyError {
 export function rememberedFailure(claim: ClaimState | null, now: number): AnalysisFailedError | null {
   if (!claim?.failure || claim.leaseUntil < now) return null;
   const seconds = Math.max(1, Math.ceil((claim.leaseUntil - now) / 1000));
-  return new AnalysisFailedError(`This photo's analysis failed moments ago (${claim.failure}); it is not analysed again for another ${seconds} s. Try another photo, or another style or context.`);
+  return new AnalysisFailedError(
+    `This photo's analysis failed moments ago (${claim.failure}); it is not analysed again for another ${seconds} s. Try another photo, or another style or context.`,
+  );
 }

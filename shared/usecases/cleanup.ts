@@ -58,28 +58,38 @@ export async function cleanupExpired(deps: AppDeps, options: CleanupOptions): Pr
     ...(options.dryRun ? { wouldDelete: { uploads: [], analyses: [], orphanImages: [] } } : {}),
   };
   const now = deps.now();
-  await inPages(summary, options, (cursor) => deps.uploads.listExpired(now, options.batchSize, cursor).then((page) => ({ items: page.uploads, cursor: page.cursor })), async (upload) => {
-    if (options.dryRun) {
+  await inPages(
+    summary,
+    options,
+    (cursor) => deps.uploads.listExpired(now, options.batchSize, cursor).then((page) => ({ items: page.uploads, cursor: page.cursor })),
+    async (upload) => {
+      if (options.dryRun) {
+        summary.bytesFreed += upload.storedSize;
+        summary.wouldDelete?.uploads.push({ id: upload.id, expiresAt: upload.expiresAt });
+        return;
+      }
+      const store = deps.imageStores[upload.storageType];
+      if (!store) throw new Error(`no ${upload.storageType} image store is configured`);
+      await store.delete(upload.imagePath);
+      summary.imagesDeleted++;
       summary.bytesFreed += upload.storedSize;
-      summary.wouldDelete?.uploads.push({ id: upload.id, expiresAt: upload.expiresAt });
-      return;
-    }
-    const store = deps.imageStores[upload.storageType];
-    if (!store) throw new Error(`no ${upload.storageType} image store is configured`);
-    await store.delete(upload.imagePath);
-    summary.imagesDeleted++;
-    summary.bytesFreed += upload.storedSize;
-    await deps.uploads.erase(upload, now);
-    summary.uploadsErased++;
-  });
-  await inPages(summary, options, (cursor) => deps.analyses.listExpired(now, options.batchSize, cursor).then((page) => ({ items: page.analyses, cursor: page.cursor })), async (analysis) => {
-    if (options.dryRun) {
-      summary.wouldDelete?.analyses.push({ id: analysis.id, expiresAt: analysis.expiresAt });
-      return;
-    }
-    await deps.analyses.delete(analysis);
-    summary.analysesDeleted++;
-  });
+      await deps.uploads.erase(upload, now);
+      summary.uploadsErased++;
+    },
+  );
+  await inPages(
+    summary,
+    options,
+    (cursor) => deps.analyses.listExpired(now, options.batchSize, cursor).then((page) => ({ items: page.analyses, cursor: page.cursor })),
+    async (analysis) => {
+      if (options.dryRun) {
+        summary.wouldDelete?.analyses.push({ id: analysis.id, expiresAt: analysis.expiresAt });
+        return;
+      }
+      await deps.analyses.delete(analysis);
+      summary.analysesDeleted++;
+    },
+  );
   await sweepOrphans(deps, options, summary);
   return summary;
 }

@@ -2,7 +2,18 @@ import type { HeicDecoder } from "../image/heic.js";
 import type { BlockedPhotos, Moderator } from "../moderation/moderation.js";
 import type { Settings } from "../config/settings.js";
 import type { StorageType } from "../domain/types.js";
-import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../stores/ports.js";
+import type {
+  AnalysisStore,
+  ConnectionGateway,
+  ConnectionStore,
+  ImageStore,
+  JobQueue,
+  JobStore,
+  StagingStore,
+  UploadClaims,
+  UploadIntents,
+  UploadStore,
+} from "../stores/ports.js";
 import type { VisionProvider } from "../vision/provider.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { ConcurrencyLimiter } from "../ratelimit/concurrency.js";

@@ -62,7 +62,8 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
       if (!("uploadId" in photo)) return null;
       const intent = isUuid(photo.uploadId) ? await deps.intents.get(photo.uploadId.toLowerCase()) : null;
       if (!intent || intent.owner !== owner) throw new InvalidInputError(subject, `Unknown upload_id "${photo.uploadId}".`);
-      if (Date.parse(intent.expiresAt) + 3600_000 < now.getTime()) throw new InvalidInputError(subject, `Upload ${photo.uploadId} has expired. Request a new upload URL.`);
+      if (Date.parse(intent.expiresAt) + 3600_000 < now.getTime())
+        throw new InvalidInputError(subject, `Upload ${photo.uploadId} has expired. Request a new upload URL.`);
       return intent;
     }),
   );
@@ -100,7 +101,12 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
     await Promise.all(input.photos.map((photo, index) => ("bytes" in photo ? staging.put(jobs[index]!.stagingKey, photo.bytes) : undefined)));
     await store.create(jobs, batch);
   } catch (error) {
-    await store.remove(jobs.map((job) => job.id), batchId).catch(() => {});
+    await store
+      .remove(
+        jobs.map((job) => job.id),
+        batchId,
+      )
+      .catch(() => {});
     await Promise.all([unstage(), unadmit()]);
     throw new StorageError("The photos could not be stored for analysis; try again.", { cause: error });
   }
@@ -111,7 +117,12 @@ export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Sub
     );
   } catch (error) {
     // Not queued: nothing may claim to be waiting. (A message that did arrive finds no job and is dropped.)
-    await store.remove(jobs.map((job) => job.id), batchId).catch((removeError) => console.error("job removal failed", removeError));
+    await store
+      .remove(
+        jobs.map((job) => job.id),
+        batchId,
+      )
+      .catch((removeError) => console.error("job removal failed", removeError));
     await Promise.all([unstage(), unadmit()]);
     throw new StorageError("The analysis could not be queued; try again.", { cause: error });
   }
@@ -222,7 +233,12 @@ export async function announce(deps: AppDeps, job: Job, view?: UploadView | null
  */
 export async function openConnection(deps: AppDeps, connectionId: string, caller: Caller): Promise<void> {
   const counted = await admitConnection(deps, connectionId, caller);
-  const connection = { id: connectionId, owner: ownerKey(caller), expiresAt: new Date(deps.now().getTime() + JOB_RETENTION_HOURS * 3600_000).toISOString(), ...counted };
+  const connection = {
+    id: connectionId,
+    owner: ownerKey(caller),
+    expiresAt: new Date(deps.now().getTime() + JOB_RETENTION_HOURS * 3600_000).toISOString(),
+    ...counted,
+  };
   try {
     await connectionsOf(deps).open(connection);
   } catch (error) {
@@ -271,7 +287,7 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
   }
   await connections.subscribe(id, connectionId, expiresAt);
   // Read again after subscribing: anything that changed before the subscription existed is in this snapshot.
-  const current = "jobId" in topic ? [await store.get(id)] : (await store.getBatch(id))?.jobs ?? jobs;
+  const current = "jobId" in topic ? [await store.get(id)] : ((await store.getBatch(id))?.jobs ?? jobs);
   for (const job of current) if (job) await gateway.post(connectionId, progressMessage(job, await viewOf(deps, job), deps.now(), configuredBaseUrl(deps)));
 }
 

@@ -140,7 +140,15 @@ export class CallerMeter {
     for (const jobId of jobIds) {
       const decision = await slots.acquire(rules, now, jobToken(jobId));
       if (!decision.allowed) {
-        await Promise.all(taken.map((token) => slots.release(rules.map((rule) => rule.key), slots.windowOf(now), token)));
+        await Promise.all(
+          taken.map((token) =>
+            slots.release(
+              rules.map((rule) => rule.key),
+              slots.windowOf(now),
+              token,
+            ),
+          ),
+        );
         const held = (await slots.held([owner!.key], now))[0]!;
         await countEvent(this.deps, { kind: "rate_limited" });
         const retryAfter = standing.allowed ? 60 : standing.retryAfterSeconds;
@@ -155,7 +163,13 @@ export class CallerMeter {
   /** Gives a finished (or never queued) job's slot back; once, however often it is called. */
   async releaseJob(jobId: string, queuedAt: Date): Promise<void> {
     const slots = this.deps.pendingJobs;
-    await slots.release(this.rules.jobs.map((rule) => rule.key), slots.windowOf(queuedAt), jobToken(jobId)).catch((error) => console.error("pending-job release failed", error));
+    await slots
+      .release(
+        this.rules.jobs.map((rule) => rule.key),
+        slots.windowOf(queuedAt),
+        jobToken(jobId),
+      )
+      .catch((error) => console.error("pending-job release failed", error));
   }
 
   private async refuse(decision: { used: number; limit: number; retryAfterSeconds: number }, counted = true): Promise<never> {

@@ -56,7 +56,10 @@ export async function screenSuggestions(deps: AppDeps, settings: Settings, resul
   if (!moderator?.moderateTexts) return;
   const texts = result.suggestions.map((suggestion) => `${suggestion.name}: ${suggestion.description}`);
   const rejected = (await moderator.moderateTexts(texts)).filter(Boolean).length;
-  if (rejected) throw new AnalysisFailedError(`Vision provider returned ${result.suggestions.length - rejected} usable suggestions; ${result.suggestions.length} are required (${rejected} rejected by moderation)`);
+  if (rejected)
+    throw new AnalysisFailedError(
+      `Vision provider returned ${result.suggestions.length - rejected} usable suggestions; ${result.suggestions.length} are required (${rejected} rejected by moderation)`,
+    );
 }
 
 async function refuse(deps: AppDeps, meter: CallerMeter, token: string): Promise<never> {

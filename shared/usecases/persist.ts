@@ -90,7 +90,8 @@ export async function persistAnalysis(deps: AppDeps, settings: Settings, fresh: 
     if (!found) {
       // Removing the image is safe only when the write was surely refused; a timeout or a 5xx may
       // still apply later, and an image deleted under a late write would be lost data.
-      if (found === null && isDefiniteRefusal(error)) await Promise.all([store.delete(image.path).catch(() => {}), deps.analyses.abandon(analysis).catch(() => {})]);
+      if (found === null && isDefiniteRefusal(error))
+        await Promise.all([store.delete(image.path).catch(() => {}), deps.analyses.abandon(analysis).catch(() => {})]);
       throw error;
     }
   }

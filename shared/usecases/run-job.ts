@@ -39,7 +39,12 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
   if (isFinal(job.stage)) {
     // A redelivery after the answer was stored: announce it again (a subscriber may have missed it) and tidy up.
     await announce(deps, job);
-    await Promise.all([stagingOf(deps).delete(job.stagingKey).catch(() => {}), finished()]);
+    await Promise.all([
+      stagingOf(deps)
+        .delete(job.stagingKey)
+        .catch(() => {}),
+      finished(),
+    ]);
     return;
   }
   const attempt = options.attempt;
@@ -68,12 +73,15 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
     if (!failure) throw error;
     const failed = await store.advance(job.id, "failed", { error: failure }, deps.now(), attempt);
     if (failed) await Promise.all([announce(deps, failed), finished()]);
-    await stagingOf(deps).delete(job.stagingKey).catch(() => {});
+    await stagingOf(deps)
+      .delete(job.stagingKey)
+      .catch(() => {});
     return;
   }
   // The upload is durable (its commit point) before the job says done.
   const done = await store.advance(job.id, "done", { cached: outcome.cached, uploadId: outcome.upload.id }, deps.now(), attempt);
   if (done) await Promise.all([announce(deps, done, { upload: outcome.upload, analysis: outcome.analysis }), finished()]);
-  await stagingOf(deps).delete(job.stagingKey).catch((error) => console.error("staging cleanup failed", error));
+  await stagingOf(deps)
+    .delete(job.stagingKey)
+    .catch((error) => console.error("staging cleanup failed", error));
 }
-

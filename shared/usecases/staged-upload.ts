@@ -8,7 +8,6 @@ import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js"
 
 const NOT_UPLOADED = "No file has been uploaded for this upload_id yet.";
 
-
 /**
  * POST /api/photo-analysis/upload/ with `{"upload_id": ...}`: analyses the staged object exactly like
  * a direct upload. Unknown and other callers' ids are 404 (indistinguishable, so ids cannot be

@@ -60,4 +60,3 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
   });
   return { url: target.url, fields: target.fields, upload_id: id, max_bytes: maxBytes, expires_in: expiresIn, rateLimit };
 }
-

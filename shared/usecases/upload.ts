@@ -122,37 +122,59 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     return hit ? { kind: "answered", outcome: hit } : null;
   };
   let billing: Billing | undefined;
-  const claimed = await withClaim<Claimed>({ ...claimOptions(deps, input, claimKey, requestId, settle), remembers: (error) => billedFailure(deps, settings, billing, error) }, () =>
-    meter.withAnalysisUnit(quotaToken, async (rateLimit, paid) => {
-      billing = paid;
-      await stage("analysing");
-      const result = await analyse(deps, provider, { image, jpeg }, settings, { style: input.style, context: variant.context ?? undefined, language: variant.language }, paid);
-      await screenSuggestions(deps, settings, result);
-      await stage("storing");
-      const uploadId = deps.newId();
-      const flagged = moderation?.decision === "flag" ? moderation : undefined;
-      const fresh = await persistAnalysis(deps, settings, { photo: decoded, result, moderation: flagged, uploadId });
-      // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
-      // to the caller's upload; the claim is completed after the upload, so that the same caller's
-      // racing repeats find it as their own.
-      const upload = await oneUploadPerCaller(deps, { input, requestId }, decoded.caller, fresh.analysis.id, () => commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)))
-        .then(async (made) => {
-          // Another of the caller's requests put an upload of theirs on this analysis first: theirs is the answer.
-          if (made?.upload.imagePath !== fresh.image.path) await imageStoreForWrites(deps, settings).delete(fresh.image.path).catch(() => {});
-          return made ?? { failed: new Error("the new analysis vanished before its upload was written") };
-        })
-        .catch((error: unknown) => ({ failed: error }));
-      return { value: { kind: "fresh", analysis: fresh.analysis, upload, rateLimit } as Claimed, recordId: fresh.analysis.id, keepUntil: Date.parse(fresh.analysis.expiresAt ?? fresh.analysis.createdAt) };
-    }),
+  const claimed = await withClaim<Claimed>(
+    { ...claimOptions(deps, input, claimKey, requestId, settle), remembers: (error) => billedFailure(deps, settings, billing, error) },
+    () =>
+      meter.withAnalysisUnit(quotaToken, async (rateLimit, paid) => {
+        billing = paid;
+        await stage("analysing");
+        const result = await analyse(
+          deps,
+          provider,
+          { image, jpeg },
+          settings,
+          { style: input.style, context: variant.context ?? undefined, language: variant.language },
+          paid,
+        );
+        await screenSuggestions(deps, settings, result);
+        await stage("storing");
+        const uploadId = deps.newId();
+        const flagged = moderation?.decision === "flag" ? moderation : undefined;
+        const fresh = await persistAnalysis(deps, settings, { photo: decoded, result, moderation: flagged, uploadId });
+        // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
+        // to the caller's upload; the claim is completed after the upload, so that the same caller's
+        // racing repeats find it as their own.
+        const upload = await oneUploadPerCaller(deps, { input, requestId }, decoded.caller, fresh.analysis.id, () =>
+          commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)),
+        )
+          .then(async (made) => {
+            // Another of the caller's requests put an upload of theirs on this analysis first: theirs is the answer.
+            if (made?.upload.imagePath !== fresh.image.path)
+              await imageStoreForWrites(deps, settings)
+                .delete(fresh.image.path)
+                .catch(() => {});
+            return made ?? { failed: new Error("the new analysis vanished before its upload was written") };
+          })
+          .catch((error: unknown) => ({ failed: error }));
+        return {
+          value: { kind: "fresh", analysis: fresh.analysis, upload, rateLimit } as Claimed,
+          recordId: fresh.analysis.id,
+          keepUntil: Date.parse(fresh.analysis.expiresAt ?? fresh.analysis.createdAt),
+        };
+      }),
   );
   // A waiter answered on another request's analysis still reports where its caller stands.
   if (claimed.kind === "answered") return { ...claimed.outcome, rateLimit: claimed.outcome.rateLimit ?? standing };
   if ("failed" in claimed.upload) throw claimed.upload.failed;
   const { upload, cached } = claimed.upload;
-  return cached ? { cached, upload, analysis: claimed.analysis, match: EXACT, rateLimit: claimed.rateLimit } : { cached, upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
+  return cached
+    ? { cached, upload, analysis: claimed.analysis, match: EXACT, rateLimit: claimed.rateLimit }
+    : { cached, upload, analysis: claimed.analysis, rateLimit: claimed.rateLimit };
 }
 
-type Claimed = { kind: "answered"; outcome: UploadOutcome } | { kind: "fresh"; analysis: Analysis; upload: OwnUpload | { failed: unknown }; rateLimit?: RateLimitStatus };
+type Claimed =
+  | { kind: "answered"; outcome: UploadOutcome }
+  | { kind: "fresh"; analysis: Analysis; upload: OwnUpload | { failed: unknown }; rateLimit?: RateLimitStatus };
 
 /** The caller's upload on an analysis: an earlier one of theirs (cached), or one just made. */
 interface OwnUpload {
@@ -187,7 +209,9 @@ async function answerFrom(
 ): Promise<UploadOutcome | null> {
   const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now());
   if (!own) await request.storing();
-  const made = own ? { upload: own, cached: true } : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
+  const made = own
+    ? { upload: own, cached: true }
+    : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
   if (!made) return null;
   await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
   return made.cached ? { cached: true, upload: made.upload, analysis, match } : { cached: false, upload: made.upload, analysis };
@@ -212,7 +236,13 @@ interface RequestContext {
  * finds the claim taken waits, then is answered from the upload the holder made. Null when `make`
  * found the analysis gone.
  */
-async function oneUploadPerCaller(deps: AppDeps, request: RequestContext, caller: Caller, analysisId: string, make: () => Promise<Upload | null>): Promise<OwnUpload | null> {
+async function oneUploadPerCaller(
+  deps: AppDeps,
+  request: RequestContext,
+  caller: Caller,
+  analysisId: string,
+  make: () => Promise<Upload | null>,
+): Promise<OwnUpload | null> {
   const owner = ownerKey(caller);
   const reuse = async () => {
     const own = await deps.uploads.reuseOwn(owner, analysisId, deps.now());

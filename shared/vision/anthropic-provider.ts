@@ -42,7 +42,9 @@ export class AnthropicVisionProvider implements VisionProvider {
         model: this.options.model,
         max_tokens: 1024,
         system: input.prompt,
-        tools: [{ name: TOOL_NAME, description: "Return the chat room suggestions.", input_schema: SUGGESTIONS_JSON_SCHEMA as unknown as Anthropic.Tool.InputSchema }],
+        tools: [
+          { name: TOOL_NAME, description: "Return the chat room suggestions.", input_schema: SUGGESTIONS_JSON_SCHEMA as unknown as Anthropic.Tool.InputSchema },
+        ],
         tool_choice: { type: "tool", name: TOOL_NAME },
         messages: [
           {

@@ -53,7 +53,8 @@ export function readBilledReply<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof AnalysisFailedError) throw new AnalysisFailedError(error.detail, { cause: error.cause ?? error, retryable: error.retryable, billed: true });
+    if (error instanceof AnalysisFailedError)
+      throw new AnalysisFailedError(error.detail, { cause: error.cause ?? error, retryable: error.retryable, billed: true });
     throw new AnalysisFailedError("The vision provider's reply could not be read", { cause: error, billed: true });
   }
 }

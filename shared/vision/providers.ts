@@ -92,7 +92,9 @@ export const AUTO_PROVIDER: ProviderId = "openai";
 export function providerBaseUrlsFrom(env: NodeJS.ProcessEnv): Partial<Record<ProviderId, string>> {
   const urls: Partial<Record<ProviderId, string>> = {};
   for (const id of PROVIDER_IDS) {
-    const url = providerFacts(id).baseUrlVariables?.map((name) => env[name]).find(Boolean);
+    const url = providerFacts(id)
+      .baseUrlVariables?.map((name) => env[name])
+      .find(Boolean);
     if (url) urls[id] = url;
   }
   return urls;

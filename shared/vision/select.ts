@@ -38,7 +38,13 @@ type ProviderFactory = (input: FactoryInput) => { options: object; create: () =>
 
 const PROVIDER_FACTORIES: Record<ProviderId, ProviderFactory> = {
   openai: ({ settings, apiKey, baseUrl, timeoutMs }) => {
-    const options = { apiKey, model: settings.PHOTO_ANALYSIS_OPENAI_MODEL, baseURL: baseUrl, timeoutMs, imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL };
+    const options = {
+      apiKey,
+      model: settings.PHOTO_ANALYSIS_OPENAI_MODEL,
+      baseURL: baseUrl,
+      timeoutMs,
+      imageDetail: settings.PHOTO_ANALYSIS_OPENAI_IMAGE_DETAIL,
+    };
     return { options, create: async () => new (await import("./openai-provider.js")).OpenAIVisionProvider(options) };
   },
   anthropic: ({ settings, apiKey = "", baseUrl, timeoutMs }) => {
@@ -66,7 +72,8 @@ const PROVIDER_FACTORIES: Record<ProviderId, ProviderFactory> = {
     const modelDir = settings.PHOTO_ANALYSIS_LOCAL_MODEL_DIR;
     return {
       options: { modelDir },
-      create: async () => new (await import("./local/provider.js")).LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, pool: environment.localPool }),
+      create: async () =>
+        new (await import("./local/provider.js")).LocalVisionProvider({ modelDir, modulePaths: environment.modulePaths, pool: environment.localPool }),
     };
   },
 };
@@ -113,7 +120,12 @@ export class FallbackVisionProvider implements VisionProvider {
     }
     const first = failures[0]!;
     throw new AnalysisFailedError(
-      failures.length > 1 ? `${first.detail} (fallbacks failed too: ${failures.slice(1).map((f) => f.detail).join("; ")})` : first.detail,
+      failures.length > 1
+        ? `${first.detail} (fallbacks failed too: ${failures
+            .slice(1)
+            .map((f) => f.detail)
+            .join("; ")})`
+        : first.detail,
       // Billed if any provider in the chain answered.
       { cause: first, billed: failures.some((failure) => failure.billed) },
     );
@@ -164,19 +176,22 @@ export function createProviderSelector(environment: ProviderEnvironment) {
     await Promise.all(built.map((provider) => provider?.close?.()));
   };
 
-  return Object.assign(async function visionProvider(settings: Settings): Promise<VisionProvider> {
-    const primaryName = await primaryProviderName(settings, environment.secrets);
-    const primary = await build(primaryName, settings);
-    const fallbacks: VisionProvider[] = [];
-    for (const name of settings.PHOTO_ANALYSIS_FALLBACK_PROVIDERS) {
-      if (name === primaryName) continue;
-      try {
-        fallbacks.push(await build(name, settings));
-      } catch (error) {
-        if (!(error instanceof VisionNotConfiguredError)) throw error;
+  return Object.assign(
+    async function visionProvider(settings: Settings): Promise<VisionProvider> {
+      const primaryName = await primaryProviderName(settings, environment.secrets);
+      const primary = await build(primaryName, settings);
+      const fallbacks: VisionProvider[] = [];
+      for (const name of settings.PHOTO_ANALYSIS_FALLBACK_PROVIDERS) {
+        if (name === primaryName) continue;
+        try {
+          fallbacks.push(await build(name, settings));
+        } catch (error) {
+          if (!(error instanceof VisionNotConfiguredError)) throw error;
+        }
       }
-    }
-    // The wrapper holds no state: the (cached) providers inside it do.
-    return fallbacks.length === 0 ? primary : new FallbackVisionProvider([primary, ...fallbacks]);
-  }, { dispose });
+      // The wrapper holds no state: the (cached) providers inside it do.
+      return fallbacks.length === 0 ? primary : new FallbackVisionProvider([primary, ...fallbacks]);
+    },
+    { dispose },
+  );
 }

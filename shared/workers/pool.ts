@@ -151,7 +151,10 @@ export class WorkerPool {
   }
 
   private startWorker(): Slot {
-    const worker = new Worker(new URL("./boot.mjs", import.meta.url), { workerData: { entry: this.options.entry, niceness: this.options.niceness }, resourceLimits: this.options.resourceLimits });
+    const worker = new Worker(new URL("./boot.mjs", import.meta.url), {
+      workerData: { entry: this.options.entry, niceness: this.options.niceness },
+      resourceLimits: this.options.resourceLimits,
+    });
     // The pool never keeps a process alive on its own (CLIs exit when their work is done).
     worker.unref();
     const slot: Slot = { worker, busy: false, waiting: new Map() };

@@ -57,14 +57,24 @@ async function metering(local: LocalService, fake: FakeOpenAI): Promise<void> {
     const again: number[] = [];
     for (const photo of photos.slice(0, 5)) again.push((await upload(local, photo, "image/png", "fp-unusable-2")).status);
     calls = fake.callCount - calls;
-    console.log(`Metering: 12 distinct photos whose replies are unusable, from one fingerprint: ${count(first, 500)} x 500, ${count(first, 429)} x 429; ${calls} provider calls for ${units} analyses charged (bound: calls <= charged)`);
-    console.log(`  the same 5 photos again (another fingerprint): ${again.join(",")} (remembered for ${settings.PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS} s: no provider call)`);
+    console.log(
+      `Metering: 12 distinct photos whose replies are unusable, from one fingerprint: ${count(first, 500)} x 500, ${count(first, 429)} x 429; ${calls} provider calls for ${units} analyses charged (bound: calls <= charged)`,
+    );
+    console.log(
+      `  the same 5 photos again (another fingerprint): ${again.join(",")} (remembered for ${settings.PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS} s: no provider call)`,
+    );
     fake.behaviours = [{ kind: "suggestions" }];
 
     // Re-encodings of one photo: near-duplicate hits spend the upload budget (decode + moderation).
     const sharp = (await import("sharp")).default;
     const original = await readFile("fixtures/photos/chelsea-cat.jpg");
-    const copies = await Promise.all(Array.from({ length: 30 }, (_, index) => sharp(original).jpeg({ quality: 95 - index * 2 }).toBuffer()));
+    const copies = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        sharp(original)
+          .jpeg({ quality: 95 - index * 2 })
+          .toBuffer(),
+      ),
+    );
     const moderations = () => fake.moderationRequests.filter((request) => JSON.stringify(request.input).includes('"image_url"')).length;
     const [moderatedBefore, callsBefore] = [moderations(), fake.callCount];
     const near: number[] = [];
@@ -77,12 +87,18 @@ async function metering(local: LocalService, fake: FakeOpenAI): Promise<void> {
     // Upload-URL tickets with a new fingerprint each time, from one address.
     const tickets: number[] = [];
     for (let index = 0; index < 60; index++) {
-      const response = await fetch(`${local.url}/api/photo-analysis/upload-url/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint: `fp-ticket-${index}` }) });
+      const response = await fetch(`${local.url}/api/photo-analysis/upload-url/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ fingerprint: `fp-ticket-${index}` }),
+      });
       await response.arrayBuffer();
       tickets.push(response.status);
     }
     const ipUnits = units * settings.PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER;
-    console.log(`  60 upload URLs, a new fingerprint each, one address: ${count(tickets, 201)} granted, ${count(tickets, 429)} x 429 (bound: ${ipUnits * 2} per address per hour)`);
+    console.log(
+      `  60 upload URLs, a new fingerprint each, one address: ${count(tickets, 201)} granted, ${count(tickets, 429)} x 429 (bound: ${ipUnits * 2} per address per hour)`,
+    );
   } finally {
     console.error = quietErrors;
   }
@@ -125,7 +141,9 @@ async function admission(local: LocalService, fake: FakeOpenAI, spentService: Lo
   const body = new FormData();
   body.append("image", new Blob([photos[40]!], { type: "image/png" }), "photo.png");
   body.append("fingerprint", "fp-quiet");
-  const quiet = (await (await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body, headers: { prefer: "respond-async" } })).json()) as { status_url: string };
+  const quiet = (await (await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body, headers: { prefer: "respond-async" } })).json()) as {
+    status_url: string;
+  };
   for (;;) {
     const { status } = (await (await fetch(quiet.status_url)).json()) as { status: string };
     if (status === "done" || status === "failed") break;
@@ -133,7 +151,9 @@ async function admission(local: LocalService, fake: FakeOpenAI, spentService: Lo
   }
   const waited = performance.now() - started;
   console.log(`  flood: 8 batches of 5 from 4 fingerprints on one address: ${count(flood, 202)} x 202, ${count(flood, 429)} x 429, ${queued} jobs waiting`);
-  console.log(`  another caller's first async job meanwhile: done in ${(waited / 1000).toFixed(1)} s (target: a few seconds; first come, first served it would wait for the flood's ${queued} jobs, about ${Math.ceil(queued / 4)} s)`);
+  console.log(
+    `  another caller's first async job meanwhile: done in ${(waited / 1000).toFixed(1)} s (target: a few seconds; first come, first served it would wait for the flood's ${queued} jobs, about ${Math.ceil(queued / 4)} s)`,
+  );
   await local.queue.idle();
   fake.behaviours = [{ kind: "suggestions" }];
 }
@@ -188,20 +208,28 @@ async function heicBurst(local: LocalService, burst: number): Promise<void> {
   const after = rss();
   console.log(`HEIC burst: ${burst} uploads of a 35 MP HEIC (8192x4320, 22 KB) at once, answered ${statuses.join(",")} in ${(wall / 1000).toFixed(1)} s`);
   console.log(`  health at rest: p50 ${ms(median(atRest))}, p99 ${ms(percentile(atRest, 99))} (n=${atRest.length})`);
-  console.log(`  health during the burst: p50 ${ms(median(during))}, p99 ${ms(percentile(during, 99))}, max ${ms(Math.max(...during))} (n=${during.length}; target p99 < 100 ms)`);
+  console.log(
+    `  health during the burst: p50 ${ms(median(during))}, p99 ${ms(percentile(during, 99))}, max ${ms(Math.max(...during))} (n=${during.length}; target p99 < 100 ms)`,
+  );
   console.log(`  longest event-loop stall during the burst: ${ms(loop.max / 1e6)}`);
-  console.log(`  RSS before ${mb(before)}, peak ${mb(peak)}, after (decoders idle) ${mb(after)}: ${after - before >= 0 ? "+" : ""}${mb(after - before)} (target within 100 MB)`);
+  console.log(
+    `  RSS before ${mb(before)}, peak ${mb(peak)}, after (decoders idle) ${mb(after)}: ${after - before >= 0 ? "+" : ""}${mb(after - before)} (target within 100 MB)`,
+  );
 }
 
 /** Sends a body and resolves with the status and the time until the answer came. */
 function timedPost(local: LocalService, path: string, contentType: string, body: Buffer): Promise<{ status: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const outgoing = httpRequest(new URL(path, local.url), { method: "POST", headers: { "content-type": contentType, "content-length": body.length } }, (response) => {
-      const answered = performance.now() - started;
-      response.resume();
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, ms: answered }));
-    });
+    const outgoing = httpRequest(
+      new URL(path, local.url),
+      { method: "POST", headers: { "content-type": contentType, "content-length": body.length } },
+      (response) => {
+        const answered = performance.now() - started;
+        response.resume();
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, ms: answered }));
+      },
+    );
     outgoing.on("error", reject);
     outgoing.end(body);
   });
@@ -215,8 +243,18 @@ function formFields(count: number, size: number): Buffer {
 async function oversizedBodies(local: LocalService): Promise<void> {
   const depth = 2 * 1024 * 1024;
   const cases: [string, string, string, Buffer][] = [
-    ["4 MB of nested JSON (upload-url)", "/api/photo-analysis/upload-url/", "application/json", Buffer.from(`{"junk": ${"[".repeat(depth)}${"]".repeat(depth)}}`)],
-    ["60 KB of nested JSON, within the size limit", "/api/photo-analysis/upload-url/", "application/json", Buffer.from(`{"junk": ${"[".repeat(30_000)}${"]".repeat(30_000)}}`)],
+    [
+      "4 MB of nested JSON (upload-url)",
+      "/api/photo-analysis/upload-url/",
+      "application/json",
+      Buffer.from(`{"junk": ${"[".repeat(depth)}${"]".repeat(depth)}}`),
+    ],
+    [
+      "60 KB of nested JSON, within the size limit",
+      "/api/photo-analysis/upload-url/",
+      "application/json",
+      Buffer.from(`{"junk": ${"[".repeat(30_000)}${"]".repeat(30_000)}}`),
+    ],
     ["6 MB of multipart fields (100 x 60 KB)", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(100, 60_000)],
     ["9.8 MB of multipart fields (100,000 x 40 B)", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(100_000, 40)],
     ["one 6 MB multipart field", "/api/photo-analysis/upload/", "multipart/form-data; boundary=XXb", formFields(1, 6_000_000)],
@@ -226,7 +264,9 @@ async function oversizedBodies(local: LocalService): Promise<void> {
   for (const [what, path, contentType, body] of cases) {
     const runs: { status: number; ms: number }[] = [];
     for (let index = 0; index < 5; index++) runs.push(await timedPost(local, path, contentType, body));
-    console.log(`  ${what.padEnd(48)} ${runs[0]!.status}   median ${ms(median(runs.map((run) => run.ms)))}   max ${ms(Math.max(...runs.map((run) => run.ms)))}`);
+    console.log(
+      `  ${what.padEnd(48)} ${runs[0]!.status}   median ${ms(median(runs.map((run) => run.ms)))}   max ${ms(Math.max(...runs.map((run) => run.ms)))}`,
+    );
   }
 }
 
@@ -240,7 +280,9 @@ async function socketCrowds(local: LocalService): Promise<void> {
   const crowdMs = performance.now() - started;
   const open = crowd.flatMap((attempt) => (attempt.socket ? [attempt.socket] : []));
   const refusals = crowd.flatMap((attempt) => (attempt.refused ? [attempt.refused.status] : []));
-  console.log(`WebSocket: 500 connections at once from one address: ${open.length} open, ${refusals.length} refused (${[...new Set(refusals)].join(",")}) in ${(crowdMs / 1000).toFixed(1)} s`);
+  console.log(
+    `WebSocket: 500 connections at once from one address: ${open.length} open, ${refusals.length} refused (${[...new Set(refusals)].join(",")}) in ${(crowdMs / 1000).toFixed(1)} s`,
+  );
   await closeAll(open);
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the server's $disconnects
 

@@ -6,7 +6,9 @@ import { startLocalService, type LocalService } from "../../functions/local/serv
 import { openWatcher } from "../helpers/socket.js";
 import { median, percentile, report } from "./stats.js";
 
-const SOURCES = ["astronaut.jpg", "chelsea-cat.jpg", "coffee-mug.jpg", "imagenet-coffee-mug.jpg", "labrador.webp", "motorcycle.png"].map((name) => `fixtures/photos/${name}`);
+const SOURCES = ["astronaut.jpg", "chelsea-cat.jpg", "coffee-mug.jpg", "imagenet-coffee-mug.jpg", "labrador.webp", "motorcycle.png"].map(
+  (name) => `fixtures/photos/${name}`,
+);
 const ROUNDS = 5;
 
 /** Ten photos never seen before: the fixtures at 1600 px, each round and slot with its own brightness (new bytes, so no cache hits). */
@@ -74,7 +76,13 @@ export async function benchAsync(): Promise<void> {
       const watcher = await openWatcher(batch.events_url);
       watcher.send({ action: "subscribe", batch_id: batch.batch_id });
       // A stuck batch says where it stands instead of waiting silently.
-      const stall = setInterval(() => console.log(`  round ${round}: still waiting; queue depth ${service!.queue.depth}; ${watcher.messages.map((m) => `${m.index}:${m.stage}`).join(" ")}`), 30_000).unref();
+      const stall = setInterval(
+        () =>
+          console.log(
+            `  round ${round}: still waiting; queue depth ${service!.queue.depth}; ${watcher.messages.map((m) => `${m.index}:${m.stage}`).join(" ")}`,
+          ),
+        30_000,
+      ).unref();
       await watcher.next(() => true, 120_000);
       firstMessage.push(performance.now() - started);
       await watcher.next((message) => message.stage !== "queued", 120_000);
@@ -89,7 +97,11 @@ export async function benchAsync(): Promise<void> {
       if (failed.length) throw new Error(`batch round ${round}: ${failed.length} photos failed or were cached`);
     }
     report("10 sequential synchronous uploads (wall)", sequential);
-    report("10-photo batch, POST to the last `done` (wall)", batchWall, `ratio sequential/batch ${(median(sequential) / median(batchWall)).toFixed(2)}x (p95 ${(percentile(sequential, 95) / percentile(batchWall, 95)).toFixed(2)}x)`);
+    report(
+      "10-photo batch, POST to the last `done` (wall)",
+      batchWall,
+      `ratio sequential/batch ${(median(sequential) / median(batchWall)).toFixed(2)}x (p95 ${(percentile(sequential, 95) / percentile(batchWall, 95)).toFixed(2)}x)`,
+    );
     report("batch: 202 answered", accepted);
     report("batch: first WebSocket message (current state)", firstMessage);
     report("batch: first worker stage (decoding)", firstWorkerStage);

@@ -27,7 +27,9 @@ async function sizeOf(dir: string): Promise<{ code: number; maps: number }> {
  * that only runs in Lambda (Powertools' logger, metrics and tracer) then loads as it does there.
  */
 function lambdaEnvironment(name: string, variables: Record<string, unknown>): NodeJS.ProcessEnv {
-  const stackVariables = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, typeof value === "string" ? value : `bench-${key.toLowerCase()}`]));
+  const stackVariables = Object.fromEntries(
+    Object.entries(variables).map(([key, value]) => [key, typeof value === "string" ? value : `bench-${key.toLowerCase()}`]),
+  );
   delete stackVariables.NODE_OPTIONS;
   return {
     ...stackVariables,
@@ -61,7 +63,10 @@ function formatModules(name: string, modules: Map<string, number>, reference: Ma
   const ranked = [...modules].sort((a, b) => b[1] - a[1]);
   const named = ranked.filter(([module]) => !module.startsWith("("));
   const top = named.slice(0, TOP_MODULES).map(([module, ms]) => share([`${module}${reference.has(module) ? "*" : ""}`, ms]));
-  const beyond = named.filter(([module]) => !reference.has(module)).slice(0, TOP_MODULES).map(share);
+  const beyond = named
+    .filter(([module]) => !reference.has(module))
+    .slice(0, TOP_MODULES)
+    .map(share);
   const unowned = ranked.filter(([module]) => module.startsWith("(")).map(share);
   return `${name.padEnd(17)} top: ${top.join(", ")}\n${"".padEnd(17)} not in the reference: ${beyond.join(", ") || "none"}; ${unowned.join(", ")}`;
 }
@@ -89,7 +94,19 @@ export async function benchColdStart(): Promise<void> {
       referenceEntry,
       `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nimport { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";\nimport { S3Client } from "@aws-sdk/client-s3";\nimport { SSMClient } from "@aws-sdk/client-ssm";\nexport const clients = [DynamoDBDocumentClient.from(new DynamoDBClient({})), new S3Client({}), new SSMClient({})];\nexport const handler = async () => ({ statusCode: 200 });\n`,
     );
-    await build({ entryPoints: [referenceEntry], bundle: true, platform: "node", format: "cjs", target: "node22", minify: true, sourcemap: true, outfile: join(reference, "index.js"), external: ["@aws-sdk/client-*", "@aws-sdk/lib-*"], logLevel: "silent", nodePaths: [join(process.cwd(), "node_modules")] });
+    await build({
+      entryPoints: [referenceEntry],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node22",
+      minify: true,
+      sourcemap: true,
+      outfile: join(reference, "index.js"),
+      external: ["@aws-sdk/client-*", "@aws-sdk/lib-*"],
+      logLevel: "silent",
+      nodePaths: [join(process.cwd(), "node_modules")],
+    });
     const targetOf = (name: string): LoadTarget => {
       const variables = synthesized.environmentOf[name] ?? {};
       const nodeOptions = typeof variables.NODE_OPTIONS === "string" ? variables.NODE_OPTIONS.replace("--enable-source-maps", "").trim() : undefined;
@@ -153,7 +170,9 @@ export async function benchColdStart(): Promise<void> {
       ]),
     );
     for (const row of rows) console.log(line(row));
-    console.log(`\nwhere each load's time goes (top ${TOP_MODULES} modules by share of profiled load time, ${PROFILE_RUNS} profiled loads each; * = seen in the reference's profile too)`);
+    console.log(
+      `\nwhere each load's time goes (top ${TOP_MODULES} modules by share of profiled load time, ${PROFILE_RUNS} profiled loads each; * = seen in the reference's profile too)`,
+    );
     console.log(formatModules("(reference)", referenceModules, new Map()).split("\n")[0]);
     for (const row of topModules) console.log(row);
   } finally {

@@ -49,7 +49,12 @@ once().then(() => (process.env.BENCH_MEASURED === "1" ? once() : undefined));`,
       outfile: entry,
       logLevel: "silent",
     });
-    const target = (measured: boolean): LoadTarget => ({ entry, nodePath: [join(process.cwd(), "node_modules")], env: { BENCH_PHOTO: photoFile, BENCH_OPERATION: operation, BENCH_MEASURED: measured ? "1" : "0" }, cwd: dir });
+    const target = (measured: boolean): LoadTarget => ({
+      entry,
+      nodePath: [join(process.cwd(), "node_modules")],
+      env: { BENCH_PHOTO: photoFile, BENCH_OPERATION: operation, BENCH_MEASURED: measured ? "1" : "0" },
+      cwd: dir,
+    });
     const script = `require(${JSON.stringify(entry)})`;
     return (await callgrindInstructions(target(true), script)) - (await callgrindInstructions(target(false), script));
   } finally {
@@ -77,10 +82,14 @@ export async function benchCore() {
     console.log(`decode+validate+MD5+pHash: ${(all / 1e6).toFixed(1)} M instructions (callgrind, all threads; MD5 ${(md5 / 1e6).toFixed(1)} M of them)`);
   }
 
-  const jimpTimes = await timeRuns(3, async () => {
-    const image = await Jimp.read(photo);
-    image.pHash();
-  }, 1);
+  const jimpTimes = await timeRuns(
+    3,
+    async () => {
+      const image = await Jimp.read(photo);
+      image.pHash();
+    },
+    1,
+  );
   report("decode+pHash (jimp, pure JS) for comparison", jimpTimes, `ratio jimp/sharp ${(median(jimpTimes) / median(sharpTimes)).toFixed(0)}x`);
 
   const fake = await new FakeOpenAI().start();
@@ -95,7 +104,10 @@ export async function benchCore() {
       return response.status;
     };
     const small = await readFile("fixtures/photos/coffee-mug.jpg");
-    for (const [label, bytes] of [[`the 12 MP JPEG, ${(photo.length / 1e6).toFixed(1)} MB`, photo], [`a small photo, ${(small.length / 1e3).toFixed(0)} KB`, small]] as const) {
+    for (const [label, bytes] of [
+      [`the 12 MP JPEG, ${(photo.length / 1e6).toFixed(1)} MB`, photo],
+      [`a small photo, ${(small.length / 1e3).toFixed(0)} KB`, small],
+    ] as const) {
       if ((await upload(bytes)) !== 201) throw new Error("first upload was not analysed");
       const cachedTimes = await timeRuns(40, async () => {
         if ((await upload(bytes)) !== 200) throw new Error("expected a cache hit");

@@ -36,7 +36,10 @@ async function cpuSplit<T>(work: () => Promise<T>): Promise<{ result: T; split: 
   const seconds = (performance.now() - started) / 1000;
   const main = (after.main - before.main) / 1000;
   const others = (after.total - before.total) / 1000 - main;
-  return { result, split: `CPU main thread ${main.toFixed(2)} s (${((100 * main) / seconds).toFixed(0)} % of a core), other threads ${others.toFixed(2)} s (${((100 * others) / seconds).toFixed(0)} %) over ${seconds.toFixed(2)} s` };
+  return {
+    result,
+    split: `CPU main thread ${main.toFixed(2)} s (${((100 * main) / seconds).toFixed(0)} % of a core), other threads ${others.toFixed(2)} s (${((100 * others) / seconds).toFixed(0)} %) over ${seconds.toFixed(2)} s`,
+  };
 }
 
 /**
@@ -60,10 +63,21 @@ async function benchStages(): Promise<void> {
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data), width: info.width, height: info.height };
   };
-  const stages: Record<"classifier" | "detector" | "moderation" | "naming" | "total", number[]> = { classifier: [], detector: [], moderation: [], naming: [], total: [] };
+  const stages: Record<"classifier" | "detector" | "moderation" | "naming" | "total", number[]> = {
+    classifier: [],
+    detector: [],
+    moderation: [],
+    naming: [],
+    total: [],
+  };
   for (const file of files) {
     const bytes = await readFile(join(dir, file));
-    const [full, crop, mirrored, square] = await Promise.all([rgb(bytes), rgb(bytes, 224), rgb(bytes, 224, true), sharp(bytes).resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: "fill" }).removeAlpha().raw().toBuffer()]);
+    const [full, crop, mirrored, square] = await Promise.all([
+      rgb(bytes),
+      rgb(bytes, 224),
+      rgb(bytes, 224, true),
+      sharp(bytes).resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: "fill" }).removeAlpha().raw().toBuffer(),
+    ]);
     const time = async <T>(stage: keyof typeof stages, work: () => Promise<T> | T): Promise<T> => {
       const at = performance.now();
       const result = await work();
@@ -96,12 +110,21 @@ export async function benchInference(): Promise<void> {
   console.log("\n## local inference: one analysis by stage, then main thread vs worker pool");
   await benchStages();
   const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
-  for (const [workers, moderation] of [[0, "block"], [2, "block"], [2, "off"]] as const) {
+  for (const [workers, moderation] of [
+    [0, "block"],
+    [2, "block"],
+    [2, "off"],
+  ] as const) {
     const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-inference-"));
     const service = await startLocalService({
       dataDir,
       persist: false,
-      env: { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_WORKERS: String(workers), PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false", PHOTO_ANALYSIS_MODERATION: moderation },
+      env: {
+        PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+        PHOTO_ANALYSIS_LOCAL_WORKERS: String(workers),
+        PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false",
+        PHOTO_ANALYSIS_MODERATION: moderation,
+      },
     });
     const upload = async (bytes: Buffer) => {
       const form = new FormData();
@@ -145,9 +168,11 @@ export async function benchInference(): Promise<void> {
         next += count;
         const started = performance.now();
         let index = 0;
-        await Promise.all(Array.from({ length: concurrency }, async () => {
-          while (index < batch.length) latencies.push(await upload(batch[index++]!));
-        }));
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (index < batch.length) latencies.push(await upload(batch[index++]!));
+          }),
+        );
         return count / ((performance.now() - started) / 1000);
       };
       const one = await throughput(1, 12);

@@ -43,11 +43,15 @@ const DETERMINISTIC_V8 = ["--predictable", "--v8-pool-size=0", "--hash-seed=1", 
 
 /** Instructions a fresh process running `script` executes, all threads (callgrind). */
 export async function callgrindInstructions(target: LoadTarget, script: string): Promise<number> {
-  const { stderr } = await run("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...nodeArguments(target, DETERMINISTIC_V8, script)], {
-    cwd: target.cwd,
-    env: processEnv(target),
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stderr } = await run(
+    "valgrind",
+    ["--tool=callgrind", "--callgrind-out-file=/dev/null", process.execPath, ...nodeArguments(target, DETERMINISTIC_V8, script)],
+    {
+      cwd: target.cwd,
+      env: processEnv(target),
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const collected = /Collected : (\d+)/.exec(stderr);
   if (!collected) throw new Error(`callgrind printed no instruction count:\n${stderr.slice(-2000)}`);
   return Number(collected[1]);
@@ -144,10 +148,14 @@ export async function profileModules(target: LoadTarget, runs: number): Promise<
     const totals = new Map<string, number>();
     for (let i = 0; i < runs; i++) {
       const profiles = join(work, `run-${i}`);
-      await run(process.execPath, nodeArguments(target, ["--cpu-prof", "--cpu-prof-dir", profiles, "--cpu-prof-interval", "100", "-r", marker], `require(${JSON.stringify(entry)})`), {
-        cwd: target.cwd,
-        env: processEnv(target),
-      });
+      await run(
+        process.execPath,
+        nodeArguments(target, ["--cpu-prof", "--cpu-prof-dir", profiles, "--cpu-prof-interval", "100", "-r", marker], `require(${JSON.stringify(entry)})`),
+        {
+          cwd: target.cwd,
+          env: processEnv(target),
+        },
+      );
       const [file] = await readdir(profiles);
       const profile = JSON.parse(await readFile(join(profiles, file!), "utf8")) as CpuProfile;
       attribute(profile, { bundleUrl: pathToFileURL(entry).href, sourceMap, lines, markerUrl: pathToFileURL(marker).href, sourceRoot: dirname(entry) }, totals);

@@ -28,7 +28,9 @@ export async function benchNearDuplicates(options: { records?: number; threshold
   const quality = await measureNearDuplicates(threshold);
   for (const [name, recall] of Object.entries(quality.recall)) {
     const distances = quality.distances[name]!;
-    console.log(`${name.padEnd(20)} recall ${(recall * 100).toFixed(1).padStart(5)} %   distance median ${median(distances)}, p95 ${percentile(distances, 95)}, max ${Math.max(...distances)}`);
+    console.log(
+      `${name.padEnd(20)} recall ${(recall * 100).toFixed(1).padStart(5)} %   distance median ${median(distances)}, p95 ${percentile(distances, 95)}, max ${Math.max(...distances)}`,
+    );
   }
   console.log(`distinct photo pairs ${quality.pairs}: false positives ${quality.falsePositives}, closest pair ${quality.minDistinctDistance} bits apart`);
 
@@ -70,10 +72,13 @@ export async function benchNearDuplicates(options: { records?: number; threshold
     console.log(`seeded ${items.length.toLocaleString()} index items in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
     let requests = 0;
-    documents.middlewareStack.add((next) => async (args) => {
-      requests++;
-      return next(args);
-    }, { step: "initialize", name: "countRequests" });
+    documents.middlewareStack.add(
+      (next) => async (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: "initialize", name: "countRequests" },
+    );
     const store = new DynamoAnalysisStore(documents, "bench");
     const times: number[] = [];
     const requestCounts: number[] = [];
@@ -86,7 +91,11 @@ export async function benchNearDuplicates(options: { records?: number; threshold
       times.push(performance.now() - t0);
       requestCounts.push(requests);
     }
-    report(`findSimilar over ${total.toLocaleString()} records`, times.slice(5), `requests per lookup median ${median(requestCounts)} (${PHASH_SEGMENTS} queries + analysis reads)`);
+    report(
+      `findSimilar over ${total.toLocaleString()} records`,
+      times.slice(5),
+      `requests per lookup median ${median(requestCounts)} (${PHASH_SEGMENTS} queries + analysis reads)`,
+    );
     dynamo.destroy();
   } finally {
     await aws.close();

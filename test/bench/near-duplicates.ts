@@ -9,7 +9,10 @@ import { readTruth, EVAL_DIR } from "../eval/local-eval.js";
 export const TRANSFORMS: Record<string, (bytes: Buffer) => Promise<Buffer>> = {
   "resize 50%": async (b) => {
     const { width } = await sharp(b).metadata();
-    return sharp(b).resize(Math.round(width! / 2)).jpeg({ quality: 85 }).toBuffer();
+    return sharp(b)
+      .resize(Math.round(width! / 2))
+      .jpeg({ quality: 85 })
+      .toBuffer();
   },
   "JPEG quality 60": (b) => sharp(b).jpeg({ quality: 60 }).toBuffer(),
   "PNG re-save": (b) => sharp(b).png().toBuffer(),
@@ -18,7 +21,10 @@ export const TRANSFORMS: Record<string, (bytes: Buffer) => Promise<Buffer>> = {
     const { width, height } = await sharp(b).metadata();
     const dx = Math.round(width! * 0.025);
     const dy = Math.round(height! * 0.025);
-    return sharp(b).extract({ left: dx, top: dy, width: width! - 2 * dx, height: height! - 2 * dy }).jpeg({ quality: 90 }).toBuffer();
+    return sharp(b)
+      .extract({ left: dx, top: dy, width: width! - 2 * dx, height: height! - 2 * dy })
+      .jpeg({ quality: 90 })
+      .toBuffer();
   },
   "rotate 2°": (b) => sharp(b).rotate(2, { background: "#ffffff" }).jpeg({ quality: 90 }).toBuffer(),
   "horizontal flip": (b) => sharp(b).flop().jpeg({ quality: 90 }).toBuffer(),

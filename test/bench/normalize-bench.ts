@@ -24,10 +24,14 @@ export async function benchNormalize() {
   }
   for (const [name, bytes] of inputs) {
     let storedSize = 0;
-    const times = await timeRuns(name.includes("HEIC") ? 5 : 15, async () => {
-      const image = await openImage(bytes, { maxPixels: 100_000_000 });
-      storedSize = (await normalizedForStorage(image, 2048)).bytes.length;
-    }, 1);
+    const times = await timeRuns(
+      name.includes("HEIC") ? 5 : 15,
+      async () => {
+        const image = await openImage(bytes, { maxPixels: 100_000_000 });
+        storedSize = (await normalizedForStorage(image, 2048)).bytes.length;
+      },
+      1,
+    );
     report(`${name} (${formatBytes(bytes.length)})`, times, `stored ${formatBytes(storedSize)} (${((storedSize / bytes.length) * 100).toFixed(0)} %)`);
   }
 }

@@ -11,8 +11,10 @@ export async function twelveMegapixelJpeg(source: string): Promise<Buffer> {
   let state = 12345;
   for (let i = 0; i < base.length; i++) {
     state = (state * 1103515245 + 12345) & 0x7fffffff;
-    const noise = (state >> 16) % 25 - 12;
+    const noise = ((state >> 16) % 25) - 12;
     base[i] = Math.max(0, Math.min(255, base[i]! + noise));
   }
-  return sharp(base, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(base, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }

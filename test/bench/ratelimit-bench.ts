@@ -13,7 +13,15 @@ export async function benchRateLimit() {
     const limiter = new SlidingWindowRateLimiter(new DynamoCounterStore(createDocumentClient(deps.runtime), deps.runtime.tableName));
     let n = 0;
     // Fresh identities each time, so every call is admitted (the common case).
-    const anonymous = await timeRuns(200, () => limiter.acquire([{ key: `fp:bench-${n}`, limit: 5 }, { key: `ip:10.0.${n++ % 250}.1`, limit: 1_000_000 }], new Date()));
+    const anonymous = await timeRuns(200, () =>
+      limiter.acquire(
+        [
+          { key: `fp:bench-${n}`, limit: 5 },
+          { key: `ip:10.0.${n++ % 250}.1`, limit: 1_000_000 },
+        ],
+        new Date(),
+      ),
+    );
     report("anonymous upload (fingerprint + IP rules)", anonymous);
     const signedIn = await timeRuns(200, () => limiter.acquire([{ key: `user:bench-${n++}`, limit: 20 }], new Date()));
     report("signed-in upload (user rule)", signedIn);

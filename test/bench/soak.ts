@@ -14,7 +14,10 @@ export async function benchSoak(): Promise<void> {
   console.log(`\n## soak: ${requests} cached uploads through the local HTTP server (RSS every 1,000)`);
   const fake = await new FakeOpenAI().start();
   const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-soak-"));
-  const service = await startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-soak", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false" } });
+  const service = await startLocalService({
+    dataDir,
+    env: { OPENAI_API_KEY: "sk-soak", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false" },
+  });
   const photo = await readFile("fixtures/photos/coffee-mug.jpg");
   const upload = async () => {
     const form = new FormData();
@@ -39,11 +42,15 @@ export async function benchSoak(): Promise<void> {
       if (done % 1000 === 0) {
         const memory = process.memoryUsage();
         const rate = 1000 / ((performance.now() - windowStarted) / 1000);
-        console.log(`${String(done).padStart(9)} ${(memory.rss / 1e6).toFixed(0).padStart(8)} ${(memory.heapUsed / 1e6).toFixed(0).padStart(8)} ${String(await tableFiles()).padStart(11)} ${rate.toFixed(0).padStart(7)}`);
+        console.log(
+          `${String(done).padStart(9)} ${(memory.rss / 1e6).toFixed(0).padStart(8)} ${(memory.heapUsed / 1e6).toFixed(0).padStart(8)} ${String(await tableFiles()).padStart(11)} ${rate.toFixed(0).padStart(7)}`,
+        );
         windowStarted = performance.now();
       }
     }
-    console.log(`RSS growth over ${done} cached uploads: ${((process.memoryUsage().rss - startRss) / 1e6).toFixed(0)} MB${done < requests ? " (stopped at the 5-minute bound)" : ""}`);
+    console.log(
+      `RSS growth over ${done} cached uploads: ${((process.memoryUsage().rss - startRss) / 1e6).toFixed(0)} MB${done < requests ? " (stopped at the 5-minute bound)" : ""}`,
+    );
   } finally {
     await service.close();
     await fake.close();

@@ -38,18 +38,30 @@ export async function reportTokens() {
     rows.push({ before: bytes.length, after: sent.length, tokensBefore: openAiImageTokens(image.width, image.height, "high") });
   }
   const sum = (pick: (row: (typeof rows)[number]) => number) => rows.reduce((total, row) => total + pick(row), 0);
-  console.log(`250 dev photos (≤288 px): bytes median ${formatBytes(median(rows.map((r) => r.before)))} → ${formatBytes(median(rows.map((r) => r.after)))} sent; total ${formatBytes(sum((r) => r.before))} → ${formatBytes(sum((r) => r.after))}`);
-  console.log(`  image tokens: high detail median ${median(rows.map((r) => r.tokensBefore))} (total ${sum((r) => r.tokensBefore)}) → low detail 85 (total ${85 * rows.length})`);
+  console.log(
+    `250 dev photos (≤288 px): bytes median ${formatBytes(median(rows.map((r) => r.before)))} → ${formatBytes(median(rows.map((r) => r.after)))} sent; total ${formatBytes(sum((r) => r.before))} → ${formatBytes(sum((r) => r.after))}`,
+  );
+  console.log(
+    `  image tokens: high detail median ${median(rows.map((r) => r.tokensBefore))} (total ${sum((r) => r.tokensBefore)}) → low detail 85 (total ${85 * rows.length})`,
+  );
 
   const phone = await twelveMegapixelJpeg("fixtures/photos/coffee-mug.jpg");
   const phoneSent = await resizedJpeg(await openImage(phone, { maxPixels: 1e8 }), edge);
-  console.log(`12 MP phone photo (4000x3000): ${formatBytes(phone.length)} → ${formatBytes(phoneSent.length)} sent (${edge} px JPEG q85); image tokens ${openAiImageTokens(4000, 3000, "high")} (high) → 85 (low)`);
+  console.log(
+    `12 MP phone photo (4000x3000): ${formatBytes(phone.length)} → ${formatBytes(phoneSent.length)} sent (${edge} px JPEG q85); image tokens ${openAiImageTokens(4000, 3000, "high")} (high) → 85 (low)`,
+  );
 
   // The rest of the budget, estimated at ~4 characters per token (English text, JSON).
   const systemTokens = Math.ceil(settings.PHOTO_ANALYSIS_PROMPT.length / 4);
   const userTokens = Math.ceil(userInstruction().length / 4);
   const schemaTokens = Math.ceil(JSON.stringify(SUGGESTIONS_JSON_SCHEMA).length / 4);
-  const completionTokens = Math.ceil(JSON.stringify({ suggestions: Array.from({ length: 10 }, () => ({ name: "Morning Mug Club", description: "Slow mornings, warm mugs and good conversation together" })) }).length / 4);
+  const completionTokens = Math.ceil(
+    JSON.stringify({
+      suggestions: Array.from({ length: 10 }, () => ({ name: "Morning Mug Club", description: "Slow mornings, warm mugs and good conversation together" })),
+    }).length / 4,
+  );
   const total = systemTokens + userTokens + schemaTokens + 85 + completionTokens;
-  console.log(`estimated tokens per analysis: system ${systemTokens} + user ${userTokens} + schema ${schemaTokens} + image 85 + completion ~${completionTokens} ≈ ${total} (seed sample: 1,430)`);
+  console.log(
+    `estimated tokens per analysis: system ${systemTokens} + user ${userTokens} + schema ${schemaTokens} + image 85 + completion ~${completionTokens} ≈ ${total} (seed sample: 1,430)`,
+  );
 }

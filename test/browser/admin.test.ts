@@ -14,10 +14,7 @@ import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = "test-output/screenshots";
 const ADMIN_TOKEN = "admin-secret-for-tests";
-const HOSTILE = [
-  { name: "<script>alert('pwned')</script>", description: "<img src=x onerror=alert(document.cookie)>" },
-  ...COFFEE_SUGGESTIONS.slice(0, 9),
-];
+const HOSTILE = [{ name: "<script>alert('pwned')</script>", description: "<img src=x onerror=alert(document.cookie)>" }, ...COFFEE_SUGGESTIONS.slice(0, 9)];
 const HOSTILE_FINGERPRINT = "<img src=x onerror=alert('fp')><script>alert('fp')</script>";
 
 const haveChromium = existsSync(CHROMIUM);
@@ -70,7 +67,15 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.on("dialog", async (dialog) => {
@@ -92,7 +97,9 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     await page.fill("#token", "not-the-token");
     await page.press("#token", "Enter");
     // A wrong token says so (it used to say "Please sign in again.", as for an ended session).
-    await expect.poll(() => page.textContent("#login-error")).toBe("That token was not accepted: use the server's PHOTO_ANALYSIS_ADMIN_TOKEN, or a signed-in admin's token.");
+    await expect
+      .poll(() => page.textContent("#login-error"))
+      .toBe("That token was not accepted: use the server's PHOTO_ANALYSIS_ADMIN_TOKEN, or a signed-in admin's token.");
     expect(await page.isVisible("#analyses")).toBe(false);
   });
 
@@ -112,7 +119,9 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     // Each row shows the photo's thumbnail, loaded through the image proxy.
     const thumbnails = page.locator("#rows img.thumb");
     expect(await thumbnails.count()).toBe(3);
-    await expect.poll(() => thumbnails.evaluateAll((images) => (images as unknown as ImageLike[]).every((image) => image.complete && image.naturalWidth > 0))).toBe(true);
+    await expect
+      .poll(() => thumbnails.evaluateAll((images) => (images as unknown as ImageLike[]).every((image) => image.complete && image.naturalWidth > 0)))
+      .toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, "admin-list.png"), fullPage: true });
   });
 

@@ -55,7 +55,15 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     });
     context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   }, 120_000);
@@ -183,13 +191,17 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
       const [one, two] = await distinctImages(2, 2604);
       const result = await page.evaluate(
         async ([first, second]) => {
-          const { PhotoAnalysisClient, FieldError, DetailedError, jobError } = (globalThis as unknown as { photoAnalysisClient: typeof import("photo-analysis/client") }).photoAnalysisClient;
+          const { PhotoAnalysisClient, FieldError, DetailedError, jobError } = (
+            globalThis as unknown as { photoAnalysisClient: typeof import("photo-analysis/client") }
+          ).photoAnalysisClient;
           const client = new PhotoAnalysisClient({ fingerprint: "browser-client" });
           const png = (bytes: readonly number[], name: string) => new File([new Uint8Array(bytes)], name, { type: "image/png" });
           const created = await client.analyze(png(first, "one.png"));
           const read = await client.get(created.analysis.id);
           const stages: string[] = [];
-          const batch = await client.batch([png(second, "two.png"), new File(["not a photo, only words"], "words.txt")], { onProgress: (update: { index: number; stage: string }) => stages.push(`${update.index}:${update.stage}`) });
+          const batch = await client.batch([png(second, "two.png"), new File(["not a photo, only words"], "words.txt")], {
+            onProgress: (update: { index: number; stage: string }) => stages.push(`${update.index}:${update.stage}`),
+          });
           const failure = jobError(batch.items[1]!);
           const missing = await client.get("00000000-0000-4000-8000-000000000000").catch((error: unknown) => error);
           return {

@@ -16,7 +16,18 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { ApiGatewayConnections } from "../../shared/notifications/api-gateway-connections.js";
 import { SqsJobQueue } from "../../shared/queue/sqs-job-queue.js";
 import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
-import type { AnalysisStore, ConnectionGateway, ConnectionStore, ImageStore, JobQueue, JobStore, StagingStore, UploadClaims, UploadIntents, UploadStore } from "../../shared/stores/ports.js";
+import type {
+  AnalysisStore,
+  ConnectionGateway,
+  ConnectionStore,
+  ImageStore,
+  JobQueue,
+  JobStore,
+  StagingStore,
+  UploadClaims,
+  UploadIntents,
+  UploadStore,
+} from "../../shared/stores/ports.js";
 import type { BlockedPhotos } from "../../shared/moderation/moderation.js";
 import type { StatsStore } from "../../shared/stats/stats.js";
 import type { Job } from "../../shared/domain/jobs.js";
@@ -120,7 +131,10 @@ const adapters = {
   ],
   claims: [
     ["memory", async (): Promise<UploadClaims> => new MemoryClaims()],
-    ["DynamoDB", async (): Promise<UploadClaims> => new DynamoUploadClaims(createDocumentClient((await stack.deps()).runtime), (await stack.deps()).runtime.tableName)],
+    [
+      "DynamoDB",
+      async (): Promise<UploadClaims> => new DynamoUploadClaims(createDocumentClient((await stack.deps()).runtime), (await stack.deps()).runtime.tableName),
+    ],
   ],
   counters: [
     ["memory", async (): Promise<CounterStore> => new MemoryCounters()],
@@ -184,12 +198,16 @@ describe.each(adapters.jobs)("JobStore contract: %s", (_, make) => {
     const batchId = randomUUID();
     const jobs = [0, 1, 2].map((index) => job({ batchId, index }));
     await store.create(jobs, { id: batchId, owner: "fp:owner", jobIds: jobs.map((j) => j.id), createdAt: now.toISOString(), expiresAt: jobs[0]!.expiresAt });
-    expect((await store.getBatch(batchId))!.jobs.map((j) => [j.index, j.stage])).toEqual([[0, "queued"], [1, "queued"], [2, "queued"]]);
+    expect((await store.getBatch(batchId))!.jobs.map((j) => [j.index, j.stage])).toEqual([
+      [0, "queued"],
+      [1, "queued"],
+      [2, "queued"],
+    ]);
     expect(await store.getBatch(randomUUID())).toBeNull();
 
     const id = jobs[1]!.id;
     const later = new Date(now.getTime() + 5_000);
-    expect((await store.advance(id, "analysing", {}, later))).toMatchObject({ stage: "analysing", updatedAt: later.toISOString() });
+    expect(await store.advance(id, "analysing", {}, later)).toMatchObject({ stage: "analysing", updatedAt: later.toISOString() });
     expect(await store.advance(id, "decoding", {}, later)).toBeNull(); // a redelivery's earlier stage
     expect(await store.advance(id, "done", { cached: false, uploadId: "u-1" }, later)).toMatchObject({ stage: "done", cached: false, uploadId: "u-1" });
     expect(await store.advance(id, "failed", { error: { status: 500, body: {} } }, later)).toBeNull();
@@ -197,7 +215,10 @@ describe.each(adapters.jobs)("JobStore contract: %s", (_, make) => {
     expect(await store.get(id)).toMatchObject({ stage: "done", uploadId: "u-1", cached: false, caller: jobs[1]!.caller, index: 1, batchId });
     expect(await store.advance(randomUUID(), "decoding")).toBeNull();
 
-    await store.remove(jobs.map((j) => j.id), batchId);
+    await store.remove(
+      jobs.map((j) => j.id),
+      batchId,
+    );
     expect(await store.getBatch(batchId)).toBeNull();
     expect(await store.get(id)).toBeNull();
   });
@@ -238,7 +259,13 @@ describe.each(adapters.connections)("ConnectionStore contract: %s", (_, make) =>
 
   it("tells what a closed connection was (where its slots were counted), once", async () => {
     const store = await make();
-    const connection = { id: "c-counted", owner: "fp:a", expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), ip: "203.0.113.9", countedIn: 1_800_000_000 };
+    const connection = {
+      id: "c-counted",
+      owner: "fp:a",
+      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+      ip: "203.0.113.9",
+      countedIn: 1_800_000_000,
+    };
     await store.open(connection);
     expect(await store.close("c-counted")).toEqual(connection);
     expect(await store.close("c-counted")).toBeNull();
@@ -339,7 +366,13 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
     expect(await store.reuseOwn("user:u-1", randomUUID(), now)).toBeNull();
     expect(await store.reuseOwn("user:u-1", mine.analysisId, new Date(now.getTime() + 7_200_000))).toBeNull();
     // A newer own upload on the same analysis takes the owner's entry over.
-    const newer = upload({ owner: "user:u-1", userId: "u-1", fingerprint: null, analysisId: mine.analysisId, createdAt: new Date(now.getTime() + 1000).toISOString() });
+    const newer = upload({
+      owner: "user:u-1",
+      userId: "u-1",
+      fingerprint: null,
+      analysisId: mine.analysisId,
+      createdAt: new Date(now.getTime() + 1000).toISOString(),
+    });
     await store.create(newer);
     expect((await store.reuseOwn("user:u-1", mine.analysisId, now))?.id).toBe(newer.id);
     // An abandoned create's entry leads nowhere.
@@ -356,7 +389,10 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
     const fingerprint = `fp-${randomUUID()}`;
     const analysisId = randomUUID();
     const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000).toISOString();
-    const signedIn = [upload({ userId: user, owner: `user:${user}`, fingerprint: null, createdAt: at(1), analysisId }), upload({ userId: user, owner: `user:${user}`, fingerprint: null, createdAt: at(2) })];
+    const signedIn = [
+      upload({ userId: user, owner: `user:${user}`, fingerprint: null, createdAt: at(1), analysisId }),
+      upload({ userId: user, owner: `user:${user}`, fingerprint: null, createdAt: at(2) }),
+    ];
     const anonymous = upload({ fingerprint, owner: `fp:${fingerprint}`, createdAt: at(3), analysisId });
     for (const u of [...signedIn, anonymous]) await store.create(u);
     expect((await store.listRecent({ userId: user }, 10)).map((u) => u.id)).toEqual([signedIn[1]!.id, signedIn[0]!.id]);
@@ -382,7 +418,17 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
     };
     expect(await listed()).toContain(expired.id);
     await store.erase(expired, now);
-    expect(await store.get(expired.id)).toEqual({ ...expired, owner: null, userId: null, username: null, fingerprint: null, ipAddress: null, context: null, erasedAt: now.toISOString(), updatedAt: now.toISOString() });
+    expect(await store.get(expired.id)).toEqual({
+      ...expired,
+      owner: null,
+      userId: null,
+      username: null,
+      fingerprint: null,
+      ipAddress: null,
+      context: null,
+      erasedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
     expect(await listed()).not.toContain(expired.id);
     expect(await store.listRecent({ fingerprint }, 10)).toEqual([]);
     expect(await store.listByAnalysis(expired.analysisId, 10)).toHaveLength(1);
@@ -397,9 +443,19 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
     const month = "2031-02";
     const at = (day: number) => `${month}-${String(day).padStart(2, "0")}T10:00:00.000Z`;
     const plain = upload({ createdAt: at(1), expiresAt: at(3) });
-    const flagged = upload({ createdAt: at(2), expiresAt: "2031-12-01T00:00:00.000Z", flagged: true, provider: "openai", aiVisionModel: "gpt-4o-2024-08-06", userId: "u", owner: "user:u", fingerprint: null });
+    const flagged = upload({
+      createdAt: at(2),
+      expiresAt: "2031-12-01T00:00:00.000Z",
+      flagged: true,
+      provider: "openai",
+      aiVisionModel: "gpt-4o-2024-08-06",
+      userId: "u",
+      owner: "user:u",
+      fingerprint: null,
+    });
     for (const u of [plain, flagged]) await store.create(u);
-    const page = (filter: Record<string, unknown>) => store.pageByMonth(month, { limit: 10, filter, now: new Date(`${month}-10T00:00:00.000Z`) }).then((p) => p.uploads.map((u) => u.id));
+    const page = (filter: Record<string, unknown>) =>
+      store.pageByMonth(month, { limit: 10, filter, now: new Date(`${month}-10T00:00:00.000Z`) }).then((p) => p.uploads.map((u) => u.id));
     expect(await page({})).toEqual([flagged.id, plain.id]);
     expect(await page({ flagged: true })).toEqual([flagged.id]);
     expect(await page({ model: "gpt-4o" })).toEqual([flagged.id]);
@@ -465,7 +521,14 @@ describe.each(adapters.counters)("CounterStore contract: %s", (_, make) => {
     await counters.incrementIfBelow(a, 0, 5, 9_999_999_999, "t1");
     await counters.incrementIfBelow(b, 3600, 5, 9_999_999_999, "t1");
     await counters.incrementIfBelow(b, 3600, 5, 9_999_999_999, "t2");
-    expect(await counters.readMany([{ key: b, windowStart: 3600 }, { key: a, windowStart: 0 }, { key: a, windowStart: 3600 }, { key: b, windowStart: 3600 }])).toEqual([2, 1, 0, 2]);
+    expect(
+      await counters.readMany([
+        { key: b, windowStart: 3600 },
+        { key: a, windowStart: 0 },
+        { key: a, windowStart: 3600 },
+        { key: b, windowStart: 3600 },
+      ]),
+    ).toEqual([2, 1, 0, 2]);
     expect(await counters.readMany([])).toEqual([]);
   });
 });
@@ -555,7 +618,13 @@ describe.each(adapters.staging)("StagingStore contract: %s", (_, make) => {
 describe.each(adapters.intents)("UploadIntents contract: %s", (_, make) => {
   it("gives an intent back as written until it is deleted", async () => {
     const intents = await make();
-    const intent = { id: randomUUID(), owner: "fp:owner", key: `uploads/${randomUUID()}`, maxBytes: 4_000_000, expiresAt: new Date(now.getTime() + 600_000).toISOString() };
+    const intent = {
+      id: randomUUID(),
+      owner: "fp:owner",
+      key: `uploads/${randomUUID()}`,
+      maxBytes: 4_000_000,
+      expiresAt: new Date(now.getTime() + 600_000).toISOString(),
+    };
     expect(await intents.get(intent.id)).toBeNull();
     await intents.create(intent);
     expect(await intents.get(intent.id)).toEqual(intent);
@@ -578,7 +647,14 @@ describe.each(adapters.blocked)("BlockedPhotos contract: %s", (_, make) => {
 describe.each(adapters.stats)("StatsStore contract: %s", (_, make) => {
   it("counts each day's uploads and outcomes, tokens and cost, per model, and the names suggested most", async () => {
     const stats = await make();
-    const analysis = (model: string, tokens: number, costUsd: number | null, names: string[]) => ({ kind: "analysis" as const, provider: "openai", model, tokens, costUsd, names });
+    const analysis = (model: string, tokens: number, costUsd: number | null, names: string[]) => ({
+      kind: "analysis" as const,
+      provider: "openai",
+      model,
+      tokens,
+      costUsd,
+      names,
+    });
     await stats.record("2026-06-01", analysis("gpt-4o", 100, 0.001, ["Trail Talk", "Summit Club"]));
     await stats.record("2026-06-01", analysis("gpt-4o", 50, 0.0005, ["Trail Talk"]));
     await stats.record("2026-06-02", analysis("gpt-4o-mini", 10, null, ["Summit Club", "trail talk!"]));
@@ -586,7 +662,18 @@ describe.each(adapters.stats)("StatsStore contract: %s", (_, make) => {
     const [first, second, third] = await stats.daily("2026-06-01", "2026-06-03");
     expect(first).toMatchObject({ day: "2026-06-01", uploads: 2, analyses: 2, exactHits: 0, tokens: 150 });
     expect(first?.costUsd).toBeCloseTo(0.0015, 9);
-    expect(second).toMatchObject({ day: "2026-06-02", uploads: 6, analyses: 1, exactHits: 1, similarHits: 1, rateLimited: 1, moderated: 1, failures: 1, tokens: 10, costUsd: 0 });
+    expect(second).toMatchObject({
+      day: "2026-06-02",
+      uploads: 6,
+      analyses: 1,
+      exactHits: 1,
+      similarHits: 1,
+      rateLimited: 1,
+      moderated: 1,
+      failures: 1,
+      tokens: 10,
+      costUsd: 0,
+    });
     expect(third).toMatchObject({ day: "2026-06-03", uploads: 0, analyses: 0, tokens: 0, costUsd: 0 });
     const models = await stats.models("2026-06-01", "2026-06-02");
     expect(models.map(({ provider, model, analyses, tokens }) => ({ provider, model, analyses, tokens }))).toEqual([
@@ -655,7 +742,9 @@ const gateways: [string, () => { gateway: ConnectionGateway; received: (id: stri
   [
     "API Gateway (its wire format)",
     () => ({
-      gateway: new ApiGatewayConnections(() => new ApiGatewayManagementApiClient({ region: "us-east-1", endpoint: fakeConnections.url, credentials: fakeCredentials })),
+      gateway: new ApiGatewayConnections(
+        () => new ApiGatewayManagementApiClient({ region: "us-east-1", endpoint: fakeConnections.url, credentials: fakeCredentials }),
+      ),
       received: (id) => fakeConnections.posted.get(id) ?? [],
       leave: (id) => fakeConnections.gone.add(id),
     }),

@@ -83,7 +83,9 @@ export class MemoryAnalysisStore implements AnalysisStore {
   }
   async findByFileHash(fileHash: string, now: Date, accept: (analysis: Analysis) => boolean = () => true) {
     takeFailure(this.failures, "findByFileHash");
-    const matches = [...this.analyses.values()].filter((a) => a.fileHash === fileHash && unexpired(a, now) && accept(a)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const matches = [...this.analyses.values()]
+      .filter((a) => a.fileHash === fileHash && unexpired(a, now) && accept(a))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return matches[0] ? clone(matches[0]) : null;
   }
   async findSimilar(imagePhash: string, maxDistance: number, now: Date) {
@@ -109,7 +111,11 @@ export class MemoryAnalysisStore implements AnalysisStore {
     return true;
   }
   async listExpired(now: Date, limit: number, cursor?: string) {
-    const page = offsetPage([...this.analyses.values()].filter((a) => !unexpired(a, now)).sort((a, b) => a.id.localeCompare(b.id)), limit, cursor);
+    const page = offsetPage(
+      [...this.analyses.values()].filter((a) => !unexpired(a, now)).sort((a, b) => a.id.localeCompare(b.id)),
+      limit,
+      cursor,
+    );
     return { analyses: page.items, cursor: page.cursor };
   }
   async findAllByFileHash(fileHash: string) {
@@ -163,20 +169,37 @@ export class MemoryUploadStore implements UploadStore {
   }
   async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number) {
     const mine = [...this.uploads.values()].filter((u) => ("userId" in owner ? u.userId === owner.userId : u.fingerprint === owner.fingerprint));
-    return mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map(clone);
+    return mine
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, limit)
+      .map(clone);
   }
   async listByAnalysis(analysisId: string, limit: number) {
     const ids = [...(this.links.get(analysisId) ?? [])].slice(0, limit);
-    return ids.map((id) => this.uploads.get(id)).filter((u): u is Upload => u !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map(clone);
+    return ids
+      .map((id) => this.uploads.get(id))
+      .filter((u): u is Upload => u !== undefined)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .map(clone);
   }
   async listExpired(now: Date, limit: number, cursor?: string) {
-    const page = offsetPage([...this.uploads.values()].filter((u) => !u.erasedAt && !unexpired(u, now)).sort((a, b) => a.id.localeCompare(b.id)), limit, cursor);
+    const page = offsetPage(
+      [...this.uploads.values()].filter((u) => !u.erasedAt && !unexpired(u, now)).sort((a, b) => a.id.localeCompare(b.id)),
+      limit,
+      cursor,
+    );
     return { uploads: page.items, cursor: page.cursor };
   }
   async pageByMonth(month: string, options: MonthPageOptions) {
     const offset = options.startKey ? decodeCursor(options.startKey, isOffset).offset : 0;
     const inMonth = [...this.uploads.values()]
-      .filter((u) => u.createdAt.slice(0, 7) === month && (!options.fromIso || u.createdAt >= options.fromIso) && (!options.toIso || u.createdAt <= options.toIso) && matchesAdminFilter(u, options.filter, options.now))
+      .filter(
+        (u) =>
+          u.createdAt.slice(0, 7) === month &&
+          (!options.fromIso || u.createdAt >= options.fromIso) &&
+          (!options.toIso || u.createdAt <= options.toIso) &&
+          matchesAdminFilter(u, options.filter, options.now),
+      )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     const page = inMonth.slice(offset, offset + options.limit);
     return { uploads: page.map(clone), nextKey: offset + options.limit < inMonth.length ? encodeCursor({ offset: offset + options.limit }) : undefined };
@@ -186,7 +209,16 @@ export class MemoryUploadStore implements UploadStore {
     this.dropOwnerEntry(upload);
     const stored = this.uploads.get(upload.id);
     if (!stored) return;
-    Object.assign(stored, { owner: null, userId: null, username: null, fingerprint: null, ipAddress: null, context: null, erasedAt: now.toISOString(), updatedAt: now.toISOString() });
+    Object.assign(stored, {
+      owner: null,
+      userId: null,
+      username: null,
+      fingerprint: null,
+      ipAddress: null,
+      context: null,
+      erasedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    });
   }
   async delete(upload: Upload) {
     takeFailure(this.failures, "delete");
@@ -316,8 +348,14 @@ export class MemoryImageStore implements ImageStore {
     return true;
   }
   async list(prefix: string, options: { limit: number; cursor?: string }) {
-    const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix) && (!options.cursor || key > options.cursor)).sort().slice(0, options.limit);
-    return { objects: keys.map((key) => ({ key, lastModified: this.objects.get(key)!.lastModified })), cursor: keys.length === options.limit ? keys.at(-1) : undefined };
+    const keys = [...this.objects.keys()]
+      .filter((key) => key.startsWith(prefix) && (!options.cursor || key > options.cursor))
+      .sort()
+      .slice(0, options.limit);
+    return {
+      objects: keys.map((key) => ({ key, lastModified: this.objects.get(key)!.lastModified })),
+      cursor: keys.length === options.limit ? keys.at(-1) : undefined,
+    };
   }
 }
 
@@ -380,7 +418,13 @@ export class MemoryJobStore implements JobStore {
   async getBatch(id: string) {
     const batch = this.batches.get(id);
     if (!batch) return null;
-    return { batch: clone(batch), jobs: batch.jobIds.map((jobId) => this.jobs.get(jobId)).filter((job): job is Job => job !== undefined).map(clone) };
+    return {
+      batch: clone(batch),
+      jobs: batch.jobIds
+        .map((jobId) => this.jobs.get(jobId))
+        .filter((job): job is Job => job !== undefined)
+        .map(clone),
+    };
   }
   async begin(id: string, attempt: string) {
     takeFailure(this.failures, "begin");
@@ -571,7 +615,9 @@ export function memoryClock(start = Date.parse("2026-03-01T12:00:00.000Z")) {
 }
 
 /** AppDeps wired entirely to memory doubles. */
-export function memoryDeps<V extends VisionProvider = ScriptedVision>(options: { settings?: Record<string, string>; vision?: V; clock?: ReturnType<typeof memoryClock> } = {}) {
+export function memoryDeps<V extends VisionProvider = ScriptedVision>(
+  options: { settings?: Record<string, string>; vision?: V; clock?: ReturnType<typeof memoryClock> } = {},
+) {
   const clock = options.clock ?? memoryClock();
   const settings: Settings = parseSettings({ PHOTO_ANALYSIS_USE_S3: "true", ...options.settings });
   const counters = new MemoryCounters();

@@ -82,7 +82,9 @@ for (const [index, truth] of truths.entries()) {
     // The old engine named every photo for its first label (people for people): its subject is that label's everyday word.
     const first = oldScene.labels[0]?.label ?? "";
     const firstEntry = first === "person" || first === "people" ? undefined : (classes.find((e) => e.label === first) ?? undefined);
-    const oldSubject: NamedSubject = firstEntry ? { word: firstEntry.word, topic: firstEntry.topic.id, level: "thing" } : { word: "people", topic: "people", level: "people" };
+    const oldSubject: NamedSubject = firstEntry
+      ? { word: firstEntry.word, topic: firstEntry.topic.id, level: "thing" }
+      : { word: "people", topic: "people", level: "people" };
     if (isSubjectWrong(oldSubject, entry)) engines.before.wrong++;
   }
   if ((index + 1) % 25 === 0) process.stderr.write(`  ${index + 1}/${truths.length} photos\n`);
@@ -101,11 +103,23 @@ row("raw unfit class names", percent(qb.unfitShare), percent(qa.unfitShare));
 row("doubled words", percent(qb.doubledShare), percent(qa.doubledShare));
 row("gloss taglines", percent(qb.glossShare), percent(qa.glossShare));
 row("taglines repeating their name", percent(qb.repeatShare), percent(qa.repeatShare));
-row("named subject wrong", percent(engines.before.wrong / n), `${percent(engines.after.wrong / n)} (${percent(engines.after.unnamed / n)} named for nothing in particular)`);
+row(
+  "named subject wrong",
+  percent(engines.before.wrong / n),
+  `${percent(engines.after.wrong / n)} (${percent(engines.after.unnamed / n)} named for nothing in particular)`,
+);
 row("sameness, names", percent(sameness(engines.before.lists.default!, "name").share), percent(sameness(engines.after.lists.default!, "name").share));
-row("sameness, descriptions", percent(sameness(engines.before.lists.default!, "description").share), percent(sameness(engines.after.lists.default!, "description").share));
+row(
+  "sameness, descriptions",
+  percent(sameness(engines.before.lists.default!, "description").share),
+  percent(sameness(engines.after.lists.default!, "description").share),
+);
 for (const style of ["default", ...STYLE_NAMES]) {
   const [b, a] = [nameLengths(engines.before.lists[style]!.map((o) => o.suggestions)), nameLengths(engines.after.lists[style]!.map((o) => o.suggestions))];
-  row(`${style}: chars / words / 1-2 words`, `${b.chars.toFixed(1)} / ${b.words.toFixed(2)} / ${percent(b.shortShare)}`, `${a.chars.toFixed(1)} / ${a.words.toFixed(2)} / ${percent(a.shortShare)}`);
+  row(
+    `${style}: chars / words / 1-2 words`,
+    `${b.chars.toFixed(1)} / ${b.words.toFixed(2)} / ${percent(b.shortShare)}`,
+    `${a.chars.toFixed(1)} / ${a.words.toFixed(2)} / ${percent(a.shortShare)}`,
+  );
 }
 process.exit(0);

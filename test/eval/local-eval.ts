@@ -36,7 +36,8 @@ export function spread<T>(items: T[], limit?: number): T[] {
   return Array.from({ length: limit }, (_, i) => items[Math.floor(i * step)]!);
 }
 
-const classes = (createRequire(import.meta.url)("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
+const classes = (createRequire(import.meta.url)("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> })
+  .IMAGENET_CLASSES;
 
 /** The class's synonyms; for names used twice ("crane") the WordNet id says animal or not. */
 export function classSynonyms(truth: Truth): { synonyms: string[]; isAnimalClass: boolean } {
@@ -171,7 +172,10 @@ export async function evaluateLocal(
   const share = (n: number) => (scored ? n / scored : 0);
   const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
   const byStyle = Object.fromEntries(
-    (["default", ...STYLE_NAMES] as const).map((style) => [style, { ...nameLengths(styleLists[style]), sharedWithDefault: style === "default" ? 1 : mean(shared[style]) }]),
+    (["default", ...STYLE_NAMES] as const).map((style) => [
+      style,
+      { ...nameLengths(styleLists[style]), sharedWithDefault: style === "default" ? 1 : mean(shared[style]) },
+    ]),
   ) as Record<"default" | Style, StyleFigures>;
   return {
     photos: scored,

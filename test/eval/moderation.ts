@@ -35,9 +35,13 @@ for (const file of files) {
   outcomes[decision].push(decision === "allow" ? file : `${file} (explicit ${scores.explicit.toFixed(2)}, suggestive ${scores.suggestive.toFixed(2)})`);
 }
 const percent = (n: number) => `${((100 * n) / files.length).toFixed(1)} %`;
-console.log(`moderation (local nsfwjs MobileNet v2, policy block, thresholds block ${settings.PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD} / flag ${settings.PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD}) on ${files.length} dev photos`);
+console.log(
+  `moderation (local nsfwjs MobileNet v2, policy block, thresholds block ${settings.PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD} / flag ${settings.PHOTO_ANALYSIS_MODERATION_FLAG_THRESHOLD}) on ${files.length} dev photos`,
+);
 console.log(`  blocked: ${outcomes.block.length} (${percent(outcomes.block.length)})${outcomes.block.length ? `: ${outcomes.block.join("; ")}` : ""}`);
 console.log(`  flagged: ${outcomes.flag.length} (${percent(outcomes.flag.length)})${outcomes.flag.length ? `: ${outcomes.flag.join("; ")}` : ""}`);
 console.log(`  allowed: ${outcomes.allow.length}`);
-console.log(`  latency per photo: median ${median(times).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms (model load ${loadMs.toFixed(0)} ms, once)`);
+console.log(
+  `  latency per photo: median ${median(times).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms (model load ${loadMs.toFixed(0)} ms, once)`,
+);
 process.exit(outcomes.block.length / files.length <= 0.01 ? 0 : 1);

@@ -49,10 +49,25 @@ function listOf(suggestions: Suggestion[]): string {
 /** The fixture photos' first names, with and without a context: the examples in docs/local-vision.md. */
 async function writeExamples() {
   const rows: string[] = [];
-  for (const [file, context] of [["coffee-mug.jpg"], ["chelsea-cat.jpg"], ["labrador.webp"], ["labrador.webp", "names for my hiking club"], ["motorcycle.png"], ["astronaut.jpg"]] as [string, string?][]) {
+  for (const [file, context] of [
+    ["coffee-mug.jpg"],
+    ["chelsea-cat.jpg"],
+    ["labrador.webp"],
+    ["labrador.webp", "names for my hiking club"],
+    ["motorcycle.png"],
+    ["astronaut.jpg"],
+  ] as [string, string?][]) {
     const result = await analyze(join("fixtures/photos", file), context);
     const subject = (result.raw as { subject: { level: string; word: string } }).subject;
-    rows.push(`| \`${file}\`${context ? ` with "${context}"` : ""} | ${result.labels.slice(0, 2).map((l) => `${l.label} ${l.score}`).join(", ")} | ${subject.level}: ${subject.word} | ${result.suggestions.slice(0, 5).map((s) => s.name).join(", ")} |`);
+    rows.push(
+      `| \`${file}\`${context ? ` with "${context}"` : ""} | ${result.labels
+        .slice(0, 2)
+        .map((l) => `${l.label} ${l.score}`)
+        .join(", ")} | ${subject.level}: ${subject.word} | ${result.suggestions
+        .slice(0, 5)
+        .map((s) => s.name)
+        .join(", ")} |`,
+    );
   }
   const table = ["| photo | labels (first two) | named for | first five names |", "| --- | --- | --- | --- |", ...rows].join("\n");
   const guide = await readFile(GUIDE, "utf8");
@@ -64,7 +79,11 @@ async function writeExamples() {
 
 async function writeSheet() {
   const counts = JSON.parse(await readFile("test/eval/review-counts.json", "utf8").catch(() => "{}")) as Record<string, Count>;
-  const before = JSON.parse(await readFile("test/eval/review-before.json", "utf8")) as { commit: string; photos: Record<string, Suggestion[]>; picks: Record<string, number> };
+  const before = JSON.parse(await readFile("test/eval/review-before.json", "utf8")) as {
+    commit: string;
+    photos: Record<string, Suggestion[]>;
+    picks: Record<string, number>;
+  };
   const truths = spread(await readTruth(), REVIEW_PHOTOS);
   const sections: string[] = [];
   const tally: { file: string; pick?: number }[] = [];
@@ -78,11 +97,18 @@ async function writeSheet() {
     const lines = [
       `### ${index + 1}. \`${truth.file}\` (true class: ${truth.label})`,
       "",
-      `Labels: ${result.labels.slice(0, 3).map((l) => `${l.label} ${l.score}`).join(", ")}. Named for: ${subject.level} "${subject.word}" (topic ${subject.topic}). List \`${print}\`.`,
+      `Labels: ${result.labels
+        .slice(0, 3)
+        .map((l) => `${l.label} ${l.score}`)
+        .join(", ")}. Named for: ${subject.level} "${subject.word}" (topic ${subject.topic}). List \`${print}\`.`,
       "",
       listOf(result.suggestions),
       "",
-      counted ? `**Would pick: ${counted.pick} of 10.** ${counted.notes}` : count ? "**Count stale**: the names changed since they were counted." : "**Not counted yet.**",
+      counted
+        ? `**Would pick: ${counted.pick} of 10.** ${counted.notes}`
+        : count
+          ? "**Count stale**: the names changed since they were counted."
+          : "**Not counted yet.**",
     ];
     const old = index % BEFORE_EVERY === 0 ? before.photos[truth.file] : undefined;
     if (old) lines.push("", `Before (the engine at ${before.commit}; would pick ${before.picks[truth.file]} of 10):`, "", listOf(old));
@@ -99,7 +125,7 @@ async function writeSheet() {
     `Written by \`npm run review-sheet\` (test/eval/review-sheet.ts); do not edit by hand. ${REVIEW_PHOTOS} photos of \`../shared/eval/imagenet-dev\`, spread evenly over the classes, named by the local provider with nothing configured (default style, no context).`,
     "",
     "**How to count.** Read each list as a strict reader naming a chat room for that photo: count a name only if you would",
-    "pick it as it stands, for this photo (not \"could work with edits\"). A name about the wrong thing, a pun that does",
+    'pick it as it stands, for this photo (not "could work with edits"). A name about the wrong thing, a pun that does',
     "not land, a raw class name, a clumsy frame or a tagline that does not go with it does not count.",
     "The counts are ours (test/eval/review-counts.json, each tied to the list it was given for).",
     "",

@@ -8,7 +8,9 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EVAL_DIR, evaluateLocal } from "./local-eval.js";
 
-const { values } = parseArgs({ options: { limit: { type: "string" }, "model-dir": { type: "string" }, "style-every": { type: "string" }, verbose: { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { limit: { type: "string" }, "model-dir": { type: "string" }, "style-every": { type: "string" }, verbose: { type: "boolean" } },
+});
 if (!existsSync(EVAL_DIR)) {
   console.log(`skipped: ${EVAL_DIR} is not here (the dev photos come with ../shared)`);
   process.exit(0);
@@ -22,19 +24,27 @@ const result = await evaluateLocal({
   },
 });
 const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
-console.log(`photos                      ${result.photos} (${result.model})${result.blocked.length ? `; ${result.blocked.length} blocked by moderation, not scored: ${result.blocked.join(", ")}` : ""}`);
-console.log(`label top-5 accuracy        ${percent(result.top5Accuracy)} (classifier alone ${percent(result.classifierTop5Accuracy)}; top-1 ${percent(result.top1Accuracy)})`);
+console.log(
+  `photos                      ${result.photos} (${result.model})${result.blocked.length ? `; ${result.blocked.length} blocked by moderation, not scored: ${result.blocked.join(", ")}` : ""}`,
+);
+console.log(
+  `label top-5 accuracy        ${percent(result.top5Accuracy)} (classifier alone ${percent(result.classifierTop5Accuracy)}; top-1 ${percent(result.top1Accuracy)})`,
+);
 console.log(`suggestion relevance        ${percent(result.meanRelevance)} (WordNet terms alone ${percent(result.wordnetRelevance)})`);
 console.log(`sameness, names             ${percent(result.sameness.names.share)} ("${result.sameness.names.skeleton}")`);
 console.log(`sameness, descriptions      ${percent(result.sameness.descriptions.share)} ("${result.sameness.descriptions.skeleton}")`);
 console.log(`raw unfit class names       ${percent(result.naming.unfitShare)} of ${result.naming.names} names`);
 console.log(`doubled words               ${percent(result.naming.doubledShare)} of names`);
 console.log(`gloss taglines              ${percent(result.naming.glossShare)} of taglines (${percent(result.naming.repeatShare)} repeat their name)`);
-console.log(`named subject wrong         ${percent(result.wrongSubject.share)} of photos (${percent(result.unnamedShare)} named for nothing in particular: colour and a second look)`);
+console.log(
+  `named subject wrong         ${percent(result.wrongSubject.share)} of photos (${percent(result.unnamedShare)} named for nothing in particular: colour and a second look)`,
+);
 console.log(`same photo, same names      ${result.repeatable.same} of ${result.repeatable.tried} photos analysed twice`);
 console.log(`styles (${result.styles.photos} photos)          mean characters / words / 1-2 word names / names shared with the default list`);
 for (const [style, figures] of Object.entries(result.styles.byStyle)) {
-  console.log(`  ${style.padEnd(26)}${figures.chars.toFixed(1)} / ${figures.words.toFixed(2)} / ${percent(figures.shortShare)} / ${percent(figures.sharedWithDefault)}`);
+  console.log(
+    `  ${style.padEnd(26)}${figures.chars.toFixed(1)} / ${figures.words.toFixed(2)} / ${percent(figures.shortShare)} / ${percent(figures.sharedWithDefault)}`,
+  );
 }
 console.log(`ms per image (warm)         median ${result.medianMs.toFixed(0)}, p95 ${result.p95Ms.toFixed(0)} (first image ${result.firstMs.toFixed(0)})`);
 console.log(`model load                  ${result.loadMs.toFixed(0)} ms`);

@@ -69,7 +69,10 @@ export function httpEvent(options: {
   return event as HttpEvent;
 }
 
-export function uploadEvent(bytes: Buffer | null, options: { fingerprint?: string; sourceIp?: string; filename?: string; contentType?: string; claims?: Record<string, unknown> } = {}) {
+export function uploadEvent(
+  bytes: Buffer | null,
+  options: { fingerprint?: string; sourceIp?: string; filename?: string; contentType?: string; claims?: Record<string, unknown> } = {},
+) {
   const files = bytes ? [{ field: "image", filename: options.filename ?? "photo.jpg", contentType: options.contentType ?? "image/jpeg", bytes }] : [];
   const fields: Record<string, string> = options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {};
   const multipart = multipartBody(files, fields);

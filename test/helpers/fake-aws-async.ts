@@ -108,7 +108,14 @@ export class FakeRekognition extends LoopbackFake {
  * (`ResponseURL`). Keeps every answer.
  */
 export class FakeCloudFormationResponses extends LoopbackFake {
-  readonly responses: { Status: string; Reason?: string; PhysicalResourceId: string; RequestId: string; LogicalResourceId: string; Data?: Record<string, string> }[] = [];
+  readonly responses: {
+    Status: string;
+    Reason?: string;
+    PhysicalResourceId: string;
+    RequestId: string;
+    LogicalResourceId: string;
+    Data?: Record<string, string>;
+  }[] = [];
   protected readonly server = createServer(async (request, response) => {
     this.responses.push(JSON.parse((await bodyOf(request)).toString()));
     response.writeHead(200).end();

@@ -74,7 +74,8 @@ abstract class ScriptedProviderServer {
       this.served++;
       if (!this.accepts(recorded.path)) return send(response, 404, this.error(404, `no route ${recorded.path}`));
       if (behaviour.kind === "hang") return; // never answers: the client's timeout must fire
-      if (behaviour.kind === "status") return send(response, behaviour.status, this.error(behaviour.status, behaviour.message ?? `fake error ${behaviour.status}`));
+      if (behaviour.kind === "status")
+        return send(response, behaviour.status, this.error(behaviour.status, behaviour.message ?? `fake error ${behaviour.status}`));
       if (behaviour.kind === "suggestions" && behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
       send(response, 200, this.success(behaviour, recorded));
     });
@@ -120,7 +121,12 @@ export class FakeOpenAI extends ScriptedProviderServer {
       category_applied_input_types: {},
     });
     const results = isImage
-      ? [result(Object.values(this.moderationScores).some((score) => score >= 0.5), this.moderationScores)]
+      ? [
+          result(
+            Object.values(this.moderationScores).some((score) => score >= 0.5),
+            this.moderationScores,
+          ),
+        ]
       : inputs.map((text) => result(this.flagText(String(text)), {}));
     return { id: `modr-${this.moderationRequests.length}`, model: "omni-moderation-latest", results };
   }
@@ -194,7 +200,8 @@ export class FakeGemini extends ScriptedProviderServer {
     };
   }
   protected error(status: number, message: string) {
-    const statusName = status === 429 ? "RESOURCE_EXHAUSTED" : status >= 500 ? "INTERNAL" : status === 401 || status === 403 ? "PERMISSION_DENIED" : "INVALID_ARGUMENT";
+    const statusName =
+      status === 429 ? "RESOURCE_EXHAUSTED" : status >= 500 ? "INTERNAL" : status === 401 || status === 403 ? "PERMISSION_DENIED" : "INVALID_ARGUMENT";
     return { error: { code: status, message, status: statusName } };
   }
 }

@@ -78,16 +78,19 @@ export async function startFaultLab(photoCount: number, seed: number): Promise<F
       return proxy;
     },
     async cellStorage(prefix) {
-      const runtime = runtimeEnvironmentFrom({}, {
-        tableName: `${prefix}-${randomUUID()}`,
-        bucketName: `${prefix}-${randomUUID().slice(0, 8)}`,
-        dynamodbEndpoint: proxied.dynamodb,
-        s3Endpoint: proxied.s3,
-        localKeyPair: true,
-        region: "us-east-1",
-        awsTimeoutMs: AWS_TIMEOUT_MS,
-        providerBaseUrls: { openai: fake.baseUrl },
-      });
+      const runtime = runtimeEnvironmentFrom(
+        {},
+        {
+          tableName: `${prefix}-${randomUUID()}`,
+          bucketName: `${prefix}-${randomUUID().slice(0, 8)}`,
+          dynamodbEndpoint: proxied.dynamodb,
+          s3Endpoint: proxied.s3,
+          localKeyPair: true,
+          region: "us-east-1",
+          awsTimeoutMs: AWS_TIMEOUT_MS,
+          providerBaseUrls: { openai: fake.baseUrl },
+        },
+      );
       const direct = { ...runtime, dynamodbEndpoint: aws.dynamodbEndpoint, s3Endpoint: aws.s3Endpoint };
       const dynamo = createDynamoClient(direct);
       const s3 = createS3Client(direct);
@@ -95,13 +98,15 @@ export async function startFaultLab(photoCount: number, seed: number): Promise<F
       await s3.send(new CreateBucketCommand({ Bucket: runtime.bucketName }));
       return {
         runtime,
-        items: async () => ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item)),
+        items: async () =>
+          ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item)),
         imageExists: (key) =>
           s3.send(new HeadObjectCommand({ Bucket: runtime.bucketName, Key: key })).then(
             () => true,
             () => false,
           ),
-        listKeys: async (prefix) => ((await s3.send(new ListObjectsCommand({ Bucket: runtime.bucketName, Prefix: prefix }))).Contents ?? []).map((object) => object.Key!),
+        listKeys: async (prefix) =>
+          ((await s3.send(new ListObjectsCommand({ Bucket: runtime.bucketName, Prefix: prefix }))).Contents ?? []).map((object) => object.Key!),
         destroy: () => {
           dynamo.destroy();
           s3.destroy();

@@ -117,7 +117,9 @@ export class FaultProxy {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const operation =
-      this.service === "dynamodb" ? dynamoOperation(String(request.headers["x-amz-target"] ?? ""), body.toString("utf8")) : s3Operation(request.method ?? "GET", request.url ?? "/");
+      this.service === "dynamodb"
+        ? dynamoOperation(String(request.headers["x-amz-target"] ?? ""), body.toString("utf8"))
+        : s3Operation(request.method ?? "GET", request.url ?? "/");
     const rule = this.rules.find((candidate) => candidate.operation === operation && candidate.times > 0);
     if (rule) rule.times--;
     this.calls.push({ operation, fault: rule?.kind });
@@ -166,7 +168,9 @@ export class FaultProxy {
         (upstream) => {
           const parts: Buffer[] = [];
           upstream.on("data", (part: Buffer) => parts.push(part));
-          upstream.on("end", () => resolve({ status: upstream.statusCode ?? 502, headers: upstream.headers as Record<string, string | string[]>, body: Buffer.concat(parts) }));
+          upstream.on("end", () =>
+            resolve({ status: upstream.statusCode ?? 502, headers: upstream.headers as Record<string, string | string[]>, body: Buffer.concat(parts) }),
+          );
           upstream.on("error", reject);
         },
       );

@@ -68,10 +68,31 @@ export function oddRequests(route: HttpRoute): OddRequest[] {
       name.length > 256
         ? { [name]: "1", fingerprint: name }
         : { [name]: name, fingerprint: name, limit: name, cursor: name, days: name, from: name, to: name, q: name, storage_type: name, expired: name };
-    requests.push({ method: route.method, path: plain.path, pathParameters: hasParameters ? plain.parameters : undefined, query, what: `query ${JSON.stringify(name.slice(0, 40))}` });
+    requests.push({
+      method: route.method,
+      path: plain.path,
+      pathParameters: hasParameters ? plain.parameters : undefined,
+      query,
+      what: `query ${JSON.stringify(name.slice(0, 40))}`,
+    });
     if (route.method === "POST") {
-      const body = JSON.stringify({ [name]: { polluted: true }, upload_id: name, upload_ids: [name], fingerprint: name, content_type: name, style: name, language: name, context: name });
-      requests.push({ method: "POST", path: plain.path, headers: { "content-type": "application/json" }, body, what: `JSON body ${JSON.stringify(name.slice(0, 40))}` });
+      const body = JSON.stringify({
+        [name]: { polluted: true },
+        upload_id: name,
+        upload_ids: [name],
+        fingerprint: name,
+        content_type: name,
+        style: name,
+        language: name,
+        context: name,
+      });
+      requests.push({
+        method: "POST",
+        path: plain.path,
+        headers: { "content-type": "application/json" },
+        body,
+        what: `JSON body ${JSON.stringify(name.slice(0, 40))}`,
+      });
     }
   }
   if (hasParameters) {
@@ -82,7 +103,13 @@ export function oddRequests(route: HttpRoute): OddRequest[] {
   }
   if (route.method === "POST") {
     // The prototype-pollution payloads in their classic shapes.
-    for (const body of ['{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {"polluted": true}}}', '{"__proto__": null}', "[]", '"__proto__"']) {
+    for (const body of [
+      '{"__proto__": {"polluted": true}}',
+      '{"constructor": {"prototype": {"polluted": true}}}',
+      '{"__proto__": null}',
+      "[]",
+      '"__proto__"',
+    ]) {
       requests.push({ method: "POST", path: plain.path, headers: { "content-type": "application/json" }, body, what: `JSON ${body}` });
     }
   }
@@ -94,7 +121,13 @@ export function oddRequests(route: HttpRoute): OddRequest[] {
         ? `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: image/jpeg\r\n\r\nnot an image\r\n`
         : `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${name}\r\n`,
     );
-    requests.push({ method: "POST", path: plain.path, headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body: `${parts.join("")}--${boundary}--\r\n`, what: "multipart with odd field and file names" });
+    requests.push({
+      method: "POST",
+      path: plain.path,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: `${parts.join("")}--${boundary}--\r\n`,
+      what: "multipart with odd field and file names",
+    });
   }
   return requests;
 }

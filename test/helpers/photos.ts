@@ -14,7 +14,11 @@ export async function distinctImages(count: number, seed = 1): Promise<Buffer[]>
   for (let i = 0; i < count; i++) {
     const pixels = Buffer.alloc(48 * 48 * 3);
     for (let p = 0; p < pixels.length; p++) pixels[p] = Math.floor(random() * 256);
-    images.push(await sharp(pixels, { raw: { width: 48, height: 48, channels: 3 } }).png().toBuffer());
+    images.push(
+      await sharp(pixels, { raw: { width: 48, height: 48, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
   }
   return images;
 }

@@ -20,14 +20,19 @@ export async function seedUpload(deps: AppDeps, overrides: Partial<Upload> = {})
   const n = ++counter;
   const base = {
     fileHash: randomUUID().replace(/-/g, ""),
-    imagePhash: (BigInt(n) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn).toString(16).padStart(16, "0"),
+    imagePhash: ((BigInt(n) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn).toString(16).padStart(16, "0"),
     aiVisionModel: "seed",
     provider: "local",
     createdAt: created.toISOString(),
     expiresAt: new Date(created.getTime() + 3600_000).toISOString(),
     ...overrides,
   };
-  const caller = { userId: overrides.userId ?? null, username: overrides.username ?? null, fingerprint: overrides.fingerprint === undefined ? "seed-fp" : overrides.fingerprint, ipAddress: overrides.ipAddress ?? null };
+  const caller = {
+    userId: overrides.userId ?? null,
+    username: overrides.username ?? null,
+    fingerprint: overrides.fingerprint === undefined ? "seed-fp" : overrides.fingerprint,
+    ipAddress: overrides.ipAddress ?? null,
+  };
   const analysis: Analysis = {
     id: randomUUID(),
     fileHash: base.fileHash,
@@ -70,7 +75,10 @@ export async function seedUpload(deps: AppDeps, overrides: Partial<Upload> = {})
     ...base,
   };
   await deps.imageStores[upload.storageType]!.put(upload.imagePath, bytes, upload.contentType);
-  await deps.analyses.create({ ...analysis, image: { path: upload.imagePath, storageType: upload.storageType, contentType: upload.contentType, size: upload.storedSize } });
+  await deps.analyses.create({
+    ...analysis,
+    image: { path: upload.imagePath, storageType: upload.storageType, contentType: upload.contentType, size: upload.storedSize },
+  });
   await deps.uploads.create(upload);
   return { ...upload, analysis };
 }

@@ -46,9 +46,14 @@ export function runCli(config: SynthConfig, outdir: string): Promise<{ code: num
   const context = Object.entries(config.context ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
   return new Promise((resolve) => {
     const selection = config.exclusively ? ["--exclusively", ...config.exclusively] : [];
-    execFile("npx", ["cdk", "synth", ...selection, "-q", "-o", outdir, ...context], { env, cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      "npx",
+      ["cdk", "synth", ...selection, "-q", "-o", outdir, ...context],
+      { env, cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 

@@ -106,7 +106,13 @@ async function invoke(functionName: string, event: unknown, extraEnv: Record<str
     maxBuffer: 64 * 1024 * 1024,
     env: functionEnvironment(functionName, extraEnv),
   });
-  return JSON.parse(await readFile(resultFile, "utf8")) as { statusCode: number; body: string; headers: Record<string, string>; isBase64Encoded?: boolean; batchItemFailures?: unknown[] };
+  return JSON.parse(await readFile(resultFile, "utf8")) as {
+    statusCode: number;
+    body: string;
+    headers: Record<string, string>;
+    isBase64Encoded?: boolean;
+    batchItemFailures?: unknown[];
+  };
 }
 
 /**
@@ -130,7 +136,10 @@ async function invokeAll(functionName: string, events: unknown[], extraEnv: Reco
     maxBuffer: 64 * 1024 * 1024,
     env: functionEnvironment(functionName, extraEnv),
   });
-  return JSON.parse(await readFile(resultFile, "utf8")) as { results: ({ statusCode?: number; body?: string; invocationError?: string; batchItemFailures?: unknown[] } & Record<string, unknown>)[]; polluted: boolean };
+  return JSON.parse(await readFile(resultFile, "utf8")) as {
+    results: ({ statusCode?: number; body?: string; invocationError?: string; batchItemFailures?: unknown[] } & Record<string, unknown>)[];
+    polluted: boolean;
+  };
 }
 
 /** An API Gateway v2 event for an odd request, from the route's fixture. */
@@ -155,13 +164,30 @@ describe("bundled Lambda functions", () => {
   it("builds one self-contained bundle per function, and a layer with the native parts and the models", () => {
     expect(Object.keys(assets).sort()).toEqual(
       [
-        ...["AdminAssets", "AdminDetail", "AdminList", "AdminPage", "AdminStats", "Cleanup", "Delete", "GetAnalysis", "Health", "Image", "OpenApi", "Recent", "Upload", "UploadUrl"],
+        ...[
+          "AdminAssets",
+          "AdminDetail",
+          "AdminList",
+          "AdminPage",
+          "AdminStats",
+          "Cleanup",
+          "Delete",
+          "GetAnalysis",
+          "Health",
+          "Image",
+          "OpenApi",
+          "Recent",
+          "Upload",
+          "UploadUrl",
+        ],
         ...["Batch", "BatchStatus", "Job", "Worker", "EventsConnect", "EventsDisconnect", "EventsMessage", "SettingsSeeder"],
         ...["DocsPage", "DocsAssets", "TryPage", "TryAssets"],
       ].sort(),
     );
-    for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"]) expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
-    for (const file of ["index.html", "docs.js", "docs.css", "swagger-ui-bundle.js", "swagger-ui.css"]) expect(existsSync(join(assets.DocsPage!, "static", file)), file).toBe(true);
+    for (const file of ["index.html", "admin.js", "admin.css", "chart.umd.min.js"])
+      expect(existsSync(join(assets.AdminPage!, "static", file)), file).toBe(true);
+    for (const file of ["index.html", "docs.js", "docs.css", "swagger-ui-bundle.js", "swagger-ui.css"])
+      expect(existsSync(join(assets.DocsPage!, "static", file)), file).toBe(true);
     for (const file of ["index.html", "try.css", "try.js"]) expect(existsSync(join(assets.TryPage!, "static", file)), file).toBe(true);
     for (const dir of Object.values(assets)) expect(existsSync(join(dir, "index.js"))).toBe(true);
     expect(existsSync(join(layerModules, "@img/sharp-linux-x64"))).toBe(true);
@@ -169,7 +195,8 @@ describe("bundled Lambda functions", () => {
     const onnxBinaries = join(layerModules, "onnxruntime-node/bin/napi-v6");
     const binaryFiles = (readdirSync(onnxBinaries, { recursive: true }) as string[]).filter((file) => statSync(join(onnxBinaries, file)).isFile());
     expect(binaryFiles.sort()).toEqual(["linux/x64/libonnxruntime.so.1", "linux/x64/onnxruntime_binding.node"]);
-    for (const unused of ["adm-zip", "global-agent", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm"]) expect(existsSync(join(layerModules, unused)), unused).toBe(false);
+    for (const unused of ["adm-zip", "global-agent", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm"])
+      expect(existsSync(join(layerModules, unused)), unused).toBe(false);
     expect(existsSync(join(layerModules, "@vladmandic/human/models/centernet.bin"))).toBe(true);
     expect(existsSync(join(layerModules, "../../models/mobilenet_v1_0.75_224_quant/model.json"))).toBe(true);
     expect(readdirSync(join(layerModules, "../../models/mobilenet_v2_1.0_224_quant")).sort()).toEqual(["model.tflite.part1of2", "model.tflite.part2of2"]);
@@ -314,16 +341,24 @@ describe("bundled Lambda functions", () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(page.body).toContain('<script src="/admin/assets/admin.js" defer></script>');
-    const chart = await invoke("AdminAssets", { ...JSON.parse(await readFile("fixtures/events/admin-assets.json", "utf8")), pathParameters: { file: "chart.umd.min.js" } });
+    const chart = await invoke("AdminAssets", {
+      ...JSON.parse(await readFile("fixtures/events/admin-assets.json", "utf8")),
+      pathParameters: { file: "chart.umd.min.js" },
+    });
     expect(chart.statusCode).toBe(200);
     expect(chart.body).toContain("Chart");
   });
 
   it("serves the API docs and the try page from their bundles: Swagger UI and the page's script built in, the WebSocket API named in the try page's CSP", async () => {
-    const docs = await invoke("DocsAssets", { ...JSON.parse(await readFile("fixtures/events/docs-page.json", "utf8")), pathParameters: { file: "swagger-ui-bundle.js" } });
+    const docs = await invoke("DocsAssets", {
+      ...JSON.parse(await readFile("fixtures/events/docs-page.json", "utf8")),
+      pathParameters: { file: "swagger-ui-bundle.js" },
+    });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain("SwaggerUIBundle");
-    const page = await invoke("TryPage", JSON.parse(await readFile("fixtures/events/try-page.json", "utf8")), { PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev" });
+    const page = await invoke("TryPage", JSON.parse(await readFile("fixtures/events/try-page.json", "utf8")), {
+      PHOTO_ANALYSIS_EVENTS_URL: "wss://events.example.test/dev",
+    });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<script type="module" src="/try/assets/try.js"></script>');
     expect(page.headers["content-security-policy"]).toContain("connect-src 'self' wss://events.example.test;");
@@ -366,7 +401,8 @@ describe("bundled Lambda functions", () => {
       const { loaded } = JSON.parse(stderr.trim().split("\n").at(-1)!) as { loaded: boolean[] };
       expect(loaded).toEqual([false, true, true]);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const awsCalls = (trace: string) => documents.filter((document) => document.trace_id === trace && document.namespace === "aws").map((document) => document.name);
+      const awsCalls = (trace: string) =>
+        documents.filter((document) => document.trace_id === trace && document.namespace === "aws").map((document) => document.name);
       expect(awsCalls(traces[0]!)).toEqual([]);
       for (const trace of traces.slice(1)) expect(awsCalls(trace), trace).toEqual(expect.arrayContaining(["DynamoDB", "S3"]));
     } finally {
@@ -380,12 +416,34 @@ describe("bundled Lambda functions", () => {
       anthropic.behaviours = [{ kind: "suggestions", suggestions: [{ name: "Кофеманы", description: "Для любителей кофе" }, ...COFFEE_SUGGESTIONS.slice(1)] }];
       // Photos no earlier test uploaded: an exact or similar cache hit would be answered without a provider.
       const runs = [
-        { provider: "openai", fake: openai, photo: "astronaut.jpg", type: "image/jpeg", env: { OPENAI_API_KEY: "sk-bundle", OPENAI_BASE_URL: `${openai.baseUrl}` } },
-        { provider: "anthropic", fake: anthropic, photo: "chelsea-cat.jpg", type: "image/jpeg", env: { ANTHROPIC_API_KEY: "sk-ant-bundle", ANTHROPIC_BASE_URL: anthropic.baseUrl } },
-        { provider: "gemini", fake: gemini, photo: "motorcycle.png", type: "image/png", env: { GEMINI_API_KEY: "gemini-bundle", GEMINI_BASE_URL: gemini.baseUrl } },
+        {
+          provider: "openai",
+          fake: openai,
+          photo: "astronaut.jpg",
+          type: "image/jpeg",
+          env: { OPENAI_API_KEY: "sk-bundle", OPENAI_BASE_URL: `${openai.baseUrl}` },
+        },
+        {
+          provider: "anthropic",
+          fake: anthropic,
+          photo: "chelsea-cat.jpg",
+          type: "image/jpeg",
+          env: { ANTHROPIC_API_KEY: "sk-ant-bundle", ANTHROPIC_BASE_URL: anthropic.baseUrl },
+        },
+        {
+          provider: "gemini",
+          fake: gemini,
+          photo: "motorcycle.png",
+          type: "image/png",
+          env: { GEMINI_API_KEY: "gemini-bundle", GEMINI_BASE_URL: gemini.baseUrl },
+        },
       ] as const;
       for (const run of runs) {
-        const event = uploadEvent(await readFile(`fixtures/photos/${run.photo}`), { fingerprint: `bundle-${run.provider}`, contentType: run.type, filename: run.photo });
+        const event = uploadEvent(await readFile(`fixtures/photos/${run.photo}`), {
+          fingerprint: `bundle-${run.provider}`,
+          contentType: run.type,
+          filename: run.photo,
+        });
         const result = await invoke("Upload", event, { PHOTO_ANALYSIS_VISION_PROVIDER: run.provider, PHOTO_ANALYSIS_MODERATION: "off", ...run.env });
         expect(result.statusCode, `${run.provider}: ${result.body}`).toBe(201);
         const analysis = JSON.parse(result.body).analysis;
@@ -419,14 +477,20 @@ describe("bundled Lambda functions", () => {
     // The markers the loop looks for are really there where the table and the SDKs are (the checks above can fail).
     const table = await readFile(join(layerModules, "any-ascii", "index.js"), "utf8");
     expect(table.includes("(C)\\ta\\t<<") || table.includes("(C)\ta\t<<")).toBe(true);
-    for (const [sdk, marker] of [["openai", "api.openai.com"], ["@anthropic-ai/sdk", "api.anthropic.com"], ["@google/genai", "generativelanguage.googleapis.com"]] as const) {
+    for (const [sdk, marker] of [
+      ["openai", "api.openai.com"],
+      ["@anthropic-ai/sdk", "api.anthropic.com"],
+      ["@google/genai", "generativelanguage.googleapis.com"],
+    ] as const) {
       expect(await readFile(join(layerModules, sdk, "index.js"), "utf8"), sdk).toContain(marker);
     }
   });
 
   it("answers odd names in every route's path, query and body through its error mapping: no invocation error, no 500, nothing on Object.prototype", async () => {
     for (const route of HTTP_ROUTES) {
-      const fixture = JSON.parse(await readFile(route.id === "AdminAssets" ? "fixtures/events/admin-assets.json" : `fixtures/events/${route.entry.split("/")[1]}.json`, "utf8"));
+      const fixture = JSON.parse(
+        await readFile(route.id === "AdminAssets" ? "fixtures/events/admin-assets.json" : `fixtures/events/${route.entry.split("/")[1]}.json`, "utf8"),
+      );
       const requests = oddRequests(route);
       const admin = route.id.startsWith("Admin") && !["AdminPage", "AdminAssets"].includes(route.id);
       const events = requests.flatMap((odd) => {
@@ -449,7 +513,10 @@ describe("bundled Lambda functions", () => {
     const message = JSON.parse(await readFile("fixtures/events/events-message.json", "utf8"));
     const disconnect = JSON.parse(await readFile("fixtures/events/events-disconnect.json", "utf8"));
     const names = ["__proto__", "constructor", "toString", "hasOwnProperty"];
-    const connects = names.map((name) => ({ ...connect, queryStringParameters: JSON.parse(`{"fingerprint": ${JSON.stringify(name)}, ${JSON.stringify(name)}: "x"}`) }));
+    const connects = names.map((name) => ({
+      ...connect,
+      queryStringParameters: JSON.parse(`{"fingerprint": ${JSON.stringify(name)}, ${JSON.stringify(name)}: "x"}`),
+    }));
     const messages = names.flatMap((name) => [
       { ...message, body: JSON.stringify({ action: "subscribe", job_id: name }) },
       { ...message, body: JSON.stringify({ action: name, batch_id: name }) },
@@ -458,9 +525,28 @@ describe("bundled Lambda functions", () => {
     const expectations: [string, unknown[], (result: Record<string, unknown>) => void][] = [
       ["EventsConnect", connects, (result) => expect(result.statusCode).toBe(200)],
       ["EventsMessage", messages, (result) => expect(result.statusCode).toBe(200)],
-      ["EventsDisconnect", names.map((name) => ({ ...disconnect, requestContext: { ...disconnect.requestContext, connectionId: name } })), (result) => expect(result.statusCode).toBe(200)],
-      ["Worker", [JSON.parse(await readFile("fixtures/events/worker.json", "utf8"))].flatMap((worker) => names.map((name) => ({ Records: [{ ...worker.Records[0], body: JSON.stringify({ job_id: name }) }, { ...worker.Records[0], messageId: "m2", body: `{"__proto__": {"job_id": "x"}}` }] }))), (result) => expect(result).toEqual({ batchItemFailures: [] })],
-      ["Cleanup", names.map((name) => JSON.parse(`{"dryRun": true, "batchSize": ${JSON.stringify(name)}, ${JSON.stringify(name)}: {"polluted": true}}`)), (result) => expect(result).toMatchObject({ dryRun: true, failures: [] })],
+      [
+        "EventsDisconnect",
+        names.map((name) => ({ ...disconnect, requestContext: { ...disconnect.requestContext, connectionId: name } })),
+        (result) => expect(result.statusCode).toBe(200),
+      ],
+      [
+        "Worker",
+        [JSON.parse(await readFile("fixtures/events/worker.json", "utf8"))].flatMap((worker) =>
+          names.map((name) => ({
+            Records: [
+              { ...worker.Records[0], body: JSON.stringify({ job_id: name }) },
+              { ...worker.Records[0], messageId: "m2", body: `{"__proto__": {"job_id": "x"}}` },
+            ],
+          })),
+        ),
+        (result) => expect(result).toEqual({ batchItemFailures: [] }),
+      ],
+      [
+        "Cleanup",
+        names.map((name) => JSON.parse(`{"dryRun": true, "batchSize": ${JSON.stringify(name)}, ${JSON.stringify(name)}: {"polluted": true}}`)),
+        (result) => expect(result).toMatchObject({ dryRun: true, failures: [] }),
+      ],
     ];
     for (const [name, events, check] of expectations) {
       const { results, polluted } = await invokeAll(name, events);
@@ -485,7 +571,13 @@ describe("bundled Lambda functions", () => {
         RequestId: "seed-1",
         LogicalResourceId: "Settings",
         ResourceType: "Custom::PhotoAnalysisSettings",
-        ResourceProperties: { ServiceToken: "x", Prefix: "/photo-analysis/bundle", Names: ["PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS"], Defaults: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" }, RemoveOnDelete: "true" },
+        ResourceProperties: {
+          ServiceToken: "x",
+          Prefix: "/photo-analysis/bundle",
+          Names: ["PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS"],
+          Defaults: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" },
+          RemoveOnDelete: "true",
+        },
       };
       // Without moto, SSM is a closed port: the bundle must still answer CloudFormation (FAILED, with why), never leave it waiting.
       moto = motoAvailable("the settings seeder bundle against moto_server (its failure answer is still checked)") ? await startMoto() : undefined;

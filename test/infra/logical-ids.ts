@@ -20,7 +20,11 @@ export const LOGICAL_ID_CONFIGS: Record<string, PhotoAnalysisStackProps> = {
     jwt: { issuer: "https://issuer.example.com", audience: "photo-analysis" },
     guardrails: { alarmEmail: "ops@example.com", uploadConcurrency: 0, corsOrigins: ["https://app.example.com"] },
   },
-  "dev-edge": { stage: "dev", architecture: Architecture.X86_64, edge: { webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", originSecretVersion: "v-2" } },
+  "dev-edge": {
+    stage: "dev",
+    architecture: Architecture.X86_64,
+    edge: { webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", originSecretVersion: "v-2" },
+  },
 };
 
 /** Logical id → resource type of the stack synthesized (without bundling) in each configuration. */
@@ -29,7 +33,14 @@ export function logicalIdsByConfig(): Record<string, Record<string, string>> {
     Object.entries(LOGICAL_ID_CONFIGS).map(([name, props]) => {
       const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
       const resources = Template.fromStack(new PhotoAnalysisStack(app, "PhotoAnalysis", props)).toJSON().Resources as Record<string, { Type: string }>;
-      return [name, Object.fromEntries(Object.entries(resources).map(([id, resource]) => [id, resource.Type]).sort(([a = ""], [b = ""]) => a.localeCompare(b)))];
+      return [
+        name,
+        Object.fromEntries(
+          Object.entries(resources)
+            .map(([id, resource]) => [id, resource.Type])
+            .sort(([a = ""], [b = ""]) => a.localeCompare(b)),
+        ),
+      ];
     }),
   );
 }

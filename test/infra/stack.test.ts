@@ -94,7 +94,9 @@ describe("API and functions", () => {
     }
     const custom = new App({ context: { "aws:cdk:bundling-stacks": [] } });
     const domain = new PhotoAnalysisStack(custom, "Custom", { stage: "prod", architecture: Architecture.X86_64, publicBaseUrl: "https://api.example.com" });
-    const upload = Object.entries(Template.fromStack(domain).toJSON().Resources as Resources).find(([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function")![1];
+    const upload = Object.entries(Template.fromStack(domain).toJSON().Resources as Resources).find(
+      ([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function",
+    )![1];
     expect(upload.Properties.Environment.Variables.PHOTO_ANALYSIS_PUBLIC_BASE_URL).toBe("https://api.example.com");
   });
 
@@ -106,8 +108,11 @@ describe("API and functions", () => {
   it("serves the try page at / only with -c tryPage=true, as static files with no data access, naming the WebSocket API for its CSP", () => {
     expect(Object.keys(resources).some((key) => key.startsWith("TryPageFunction"))).toBe(false);
     const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const withPage = Template.fromStack(new PhotoAnalysisStack(app, "Test-try", { stage: "dev", architecture: Architecture.X86_64, tryPage: true })).toJSON().Resources as Resources;
-    const routeKeys = Object.values(withPage).filter((r) => r.Type === "AWS::ApiGatewayV2::Route").map((r) => r.Properties.RouteKey);
+    const withPage = Template.fromStack(new PhotoAnalysisStack(app, "Test-try", { stage: "dev", architecture: Architecture.X86_64, tryPage: true })).toJSON()
+      .Resources as Resources;
+    const routeKeys = Object.values(withPage)
+      .filter((r) => r.Type === "AWS::ApiGatewayV2::Route")
+      .map((r) => r.Properties.RouteKey);
     expect(routeKeys).toEqual(expect.arrayContaining(["GET /", "GET /try/assets/{file}", "GET /docs", "GET /docs/assets/{file}"]));
     const [pageId, page] = Object.entries(withPage).find(([key, r]) => key.startsWith("TryPageFunction") && r.Type === "AWS::Lambda::Function")!;
     expect(page.Properties.Environment.Variables.PHOTO_ANALYSIS_EVENTS_URL).toBeDefined();
@@ -141,7 +146,11 @@ describe("DynamoDB table", () => {
     });
     const table = Object.values(resources).find((r) => r.Type === "AWS::DynamoDB::Table")!;
     const indexes = table.Properties.GlobalSecondaryIndexes.map((index: any) => index.IndexName).sort();
-    expect(indexes).toEqual(Object.values(INDEXES).map((index) => index.name).sort());
+    expect(indexes).toEqual(
+      Object.values(INDEXES)
+        .map((index) => index.name)
+        .sort(),
+    );
     expect(indexes).toEqual(expect.arrayContaining(["byFileHash", "byPhash", "byFingerprint", "byExpiry"]));
   });
 
@@ -175,19 +184,30 @@ describe("guardrails", () => {
     expect(descriptions.some((d) => /provider/i.test(d))).toBe(true);
     expect(descriptions.some((d) => /throttled/.test(d))).toBe(true);
     expect(descriptions.some((d) => /timeout/.test(d))).toBe(true);
-    for (const route of HTTP_ROUTES) expect(descriptions.some((d) => d.startsWith(`${route.id} function errors`)), route.id).toBe(true);
+    for (const route of HTTP_ROUTES)
+      expect(
+        descriptions.some((d) => d.startsWith(`${route.id} function errors`)),
+        route.id,
+      ).toBe(true);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.resourceCountIs("AWS::SNS::Subscription", 0);
-    synth("dev", Architecture.X86_64, { alarmEmail: "ops@example.com" }).template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+    synth("dev", Architecture.X86_64, { alarmEmail: "ops@example.com" }).template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "ops@example.com",
+    });
   });
 
   it("allows CORS from the configured origins only (dev default any; prod none unless given)", () => {
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"], AllowMethods: Match.arrayWith(["DELETE"]) }) });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ["*"], AllowMethods: Match.arrayWith(["DELETE"]) }),
+    });
     const prod = synth("prod").template.toJSON().Resources as Resources;
     const prodApi = Object.values(prod).find((r) => r.Type === "AWS::ApiGatewayV2::Api")!;
     expect(prodApi.Properties.CorsConfiguration).toBeUndefined();
     const app = synth("prod", Architecture.X86_64, { corsOrigins: ["https://app.example.com"] }).template;
-    app.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://app.example.com"], ExposeHeaders: Match.arrayWith(["x-request-id"]) }) });
+    app.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://app.example.com"], ExposeHeaders: Match.arrayWith(["x-request-id"]) }),
+    });
     app.hasResourceProperties("AWS::S3::Bucket", { CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ["https://app.example.com"] })] } });
   });
 });
@@ -211,9 +231,7 @@ describe("S3 bucket", () => {
     });
     template.hasResourceProperties("AWS::S3::BucketPolicy", {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
       },
     });
   });
@@ -245,10 +263,17 @@ describe("live settings and schedule", () => {
     for (const id of ["Upload", "Worker", "UploadUrl", "Health"]) expect(dependsOn(id), id).toContain("Settings");
     expect(dependsOn("Recent")).not.toContain("Settings");
     // The seeder may write only under settings/ and read only settings and their old places, never secrets.
-    const seederSsm = policyStatementsOf(functionIdFor("SettingsSeeder")).filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("ssm:")));
+    const seederSsm = policyStatementsOf(functionIdFor("SettingsSeeder")).filter((statement) =>
+      [statement.Action].flat().some((action: string) => action.startsWith("ssm:")),
+    );
     const flat = JSON.stringify(seederSsm);
     expect(flat).not.toContain("secrets");
-    expect(seederSsm.map((statement) => [[statement.Action].flat().sort().join(","), JSON.stringify(statement.Resource).match(/parameter\/photo-analysis\/dev\/[^"]+/g)])).toEqual([
+    expect(
+      seederSsm.map((statement) => [
+        [statement.Action].flat().sort().join(","),
+        JSON.stringify(statement.Resource).match(/parameter\/photo-analysis\/dev\/[^"]+/g),
+      ]),
+    ).toEqual([
       ["ssm:GetParameters", ["parameter/photo-analysis/dev/settings/*", "parameter/photo-analysis/dev/PHOTO_ANALYSIS_*"]],
       ["ssm:DeleteParameters,ssm:PutParameter", ["parameter/photo-analysis/dev/settings/*"]],
     ]);
@@ -286,7 +311,11 @@ describe("least privilege per function", () => {
     );
     expect(readsSecrets.map((id) => id.replace(/Function.*$/, "")).sort()).toEqual(["Upload", "Worker"]);
     // No IAM policy grants KMS use at all: decryption is the secrets key's policy's to give.
-    for (const id of functions) expect(actionsOf(id).filter((action) => action.startsWith("kms:")), id).toEqual([]);
+    for (const id of functions)
+      expect(
+        actionsOf(id).filter((action) => action.startsWith("kms:")),
+        id,
+      ).toEqual([]);
     expect(actionsOf(functionIdFor("Upload"))).toEqual(expect.arrayContaining(["ssm:GetParameter", "s3:PutObject", "rekognition:DetectModerationLabels"]));
     // Moderation runs where photos are analysed: the upload function and the worker, nowhere else.
     const moderating = functions.filter((id) => actionsOf(id).includes("rekognition:DetectModerationLabels"));
@@ -304,7 +333,9 @@ describe("least privilege per function", () => {
     for (const [, resource] of byPath) expect(resource).toMatch(/:parameter\/photo-analysis\/dev\/settings"\]\]\}$/);
     // Health learns whether a key exists from its name only: no GetParameter, no key.
     const health = policyStatementsOf(functionIdFor("Health"));
-    expect(health.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("ssm:"))).map((statement) => statement.Action)).toEqual(["ssm:GetParametersByPath", "ssm:DescribeParameters"]);
+    expect(
+      health.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith("ssm:"))).map((statement) => statement.Action),
+    ).toEqual(["ssm:GetParametersByPath", "ssm:DescribeParameters"]);
   });
 
   it("encrypts secrets with the stack's own rotating key, whose policy lets only the upload and worker roles decrypt, through SSM, under secrets/", () => {
@@ -313,7 +344,9 @@ describe("least privilege per function", () => {
     const key = keys[0]!.Properties;
     expect(key.EnableKeyRotation).toBe(true);
     const statements = key.KeyPolicy.Statement as any[];
-    const using = statements.filter((statement) => [statement.Action].flat().some((action: string) => /^kms:(\*|Decrypt|ReEncrypt|ReEncrypt\*|ReEncryptFrom)$/.test(action)));
+    const using = statements.filter((statement) =>
+      [statement.Action].flat().some((action: string) => /^kms:(\*|Decrypt|ReEncrypt|ReEncrypt\*|ReEncryptFrom)$/.test(action)),
+    );
     expect(using).toHaveLength(1);
     const decrypt = using[0]!;
     expect(decrypt.Action).toBe("kms:Decrypt");
@@ -334,7 +367,10 @@ describe("least privilege per function", () => {
     for (const id of functions) {
       for (const statement of policyStatementsOf(id).filter((s) => [s.Action].flat().some((action: string) => action.startsWith("dynamodb:")))) {
         const actions = [statement.Action].flat() as string[];
-        expect(actions.filter((action) => /Scan|\*/.test(action)), id).toEqual([]);
+        expect(
+          actions.filter((action) => /Scan|\*/.test(action)),
+          id,
+        ).toEqual([]);
         const resource = JSON.stringify(statement.Resource);
         if (resource.includes("/index/")) {
           expect(actions, id).toEqual(["dynamodb:Query"]);
@@ -348,12 +384,27 @@ describe("least privilege per function", () => {
   });
 
   it("refuses a JWT issuer without an audience or a Cognito client id, and passes a client id on", () => {
-    expect(() => new PhotoAnalysisStack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "NoAudience", { stage: "dev", architecture: Architecture.X86_64, jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/pool" } })).toThrow(
-      /PHOTO_ANALYSIS_JWT_AUDIENCE.*PHOTO_ANALYSIS_JWT_CLIENT_ID/,
-    );
-    const stack = new PhotoAnalysisStack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "ClientId", { stage: "dev", architecture: Architecture.X86_64, jwt: { issuer: "https://issuer.example", clientId: "app-client", tokenUse: "access" } });
-    const upload = Object.entries(Template.fromStack(stack).toJSON().Resources as Resources).find(([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function")![1];
-    expect(upload.Properties.Environment.Variables).toMatchObject({ PHOTO_ANALYSIS_JWT_ISSUER: "https://issuer.example", PHOTO_ANALYSIS_JWT_CLIENT_ID: "app-client", PHOTO_ANALYSIS_JWT_TOKEN_USE: "access" });
+    expect(
+      () =>
+        new PhotoAnalysisStack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "NoAudience", {
+          stage: "dev",
+          architecture: Architecture.X86_64,
+          jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/pool" },
+        }),
+    ).toThrow(/PHOTO_ANALYSIS_JWT_AUDIENCE.*PHOTO_ANALYSIS_JWT_CLIENT_ID/);
+    const stack = new PhotoAnalysisStack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "ClientId", {
+      stage: "dev",
+      architecture: Architecture.X86_64,
+      jwt: { issuer: "https://issuer.example", clientId: "app-client", tokenUse: "access" },
+    });
+    const upload = Object.entries(Template.fromStack(stack).toJSON().Resources as Resources).find(
+      ([id, r]) => id.startsWith("UploadFunction") && r.Type === "AWS::Lambda::Function",
+    )![1];
+    expect(upload.Properties.Environment.Variables).toMatchObject({
+      PHOTO_ANALYSIS_JWT_ISSUER: "https://issuer.example",
+      PHOTO_ANALYSIS_JWT_CLIENT_ID: "app-client",
+      PHOTO_ANALYSIS_JWT_TOKEN_USE: "access",
+    });
   });
 
   it("the cleanup can delete images and records but not read or write images", () => {
@@ -371,7 +422,13 @@ describe("least privilege per function", () => {
         .map((s) => {
           const prefixes = s.Condition?.StringLike?.["s3:prefix"];
           const listing = prefixes && [prefixes].flat().join(" and ");
-          const target = listing ? `the bucket, keys ${listing}` : JSON.stringify(s.Resource).includes("/uploads/*") ? "uploads/*" : JSON.stringify(s.Resource).includes("/photo_analysis/*") ? "photo_analysis/*" : "OTHER";
+          const target = listing
+            ? `the bucket, keys ${listing}`
+            : JSON.stringify(s.Resource).includes("/uploads/*")
+              ? "uploads/*"
+              : JSON.stringify(s.Resource).includes("/photo_analysis/*")
+                ? "photo_analysis/*"
+                : "OTHER";
           return `${[s.Action].flat().sort().join(",")} on ${target}`;
         })
         .sort();
@@ -448,7 +505,8 @@ describe("async analysis: queue, worker and progress WebSocket", () => {
       expect(variables.PHOTO_ANALYSIS_EVENTS_URL !== undefined, route.id).toBe(queues);
       expect(actions, route.id).not.toContain("execute-api:ManageConnections");
     }
-    for (const route of WEBSOCKET_ROUTES) expect(actionsOf(functionIdFor(route.id)).includes("execute-api:ManageConnections"), route.id).toBe(route.id === "EventsMessage");
+    for (const route of WEBSOCKET_ROUTES)
+      expect(actionsOf(functionIdFor(route.id)).includes("execute-api:ManageConnections"), route.id).toBe(route.id === "EventsMessage");
   });
 
   it("serves a WebSocket API whose $connect, $disconnect, subscribe and $default routes reach their functions, throttled and logged", () => {
@@ -472,9 +530,18 @@ describe("admin", () => {
   it("gets its own read-only functions: no writes to the table, no bucket, no keys", () => {
     for (const id of ["AdminList", "AdminDetail", "AdminStats"]) {
       const actions = actionsOf(functionIdFor(id));
-      expect(actions.some((action) => action === "dynamodb:Query" || action === "dynamodb:GetItem"), id).toBe(true);
-      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)), id).toEqual([]);
-      expect(actions.filter((a) => a.startsWith("s3:") || a.startsWith("kms:") || a.startsWith("ssm:")), id).toEqual([]);
+      expect(
+        actions.some((action) => action === "dynamodb:Query" || action === "dynamodb:GetItem"),
+        id,
+      ).toBe(true);
+      expect(
+        actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+        id,
+      ).toEqual([]);
+      expect(
+        actions.filter((a) => a.startsWith("s3:") || a.startsWith("kms:") || a.startsWith("ssm:")),
+        id,
+      ).toEqual([]);
       expect(resources[functionIdFor(id)]!.Properties.Environment.Variables.PHOTO_ANALYSIS_ADMIN_GROUP).toBe("admin");
     }
     expect(actionsOf(functionIdFor("AdminPage")).filter((a) => a.startsWith("dynamodb:") || a.startsWith("s3:"))).toEqual([]);
@@ -529,7 +596,12 @@ describe("runtime layer contents", () => {
 describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF in us-east-1", () => {
   function synthEdge() {
     const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const edge = new EdgeStack(app, "Edge", { stage: "prod", rateLimit: 300, env: { account: "123456789012", region: "us-east-1" }, crossRegionReferences: true });
+    const edge = new EdgeStack(app, "Edge", {
+      stage: "prod",
+      rateLimit: 300,
+      env: { account: "123456789012", region: "us-east-1" },
+      crossRegionReferences: true,
+    });
     const stack = new PhotoAnalysisStack(app, "Main", {
       stage: "prod",
       architecture: Architecture.X86_64,
@@ -552,7 +624,10 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
     const rules = Object.fromEntries((acl.Rules as any[]).map((rule) => [rule.Name, rule]));
     expect(rules.RateLimitPerClientAddress.Statement.RateBasedStatement).toEqual({ Limit: 300, AggregateKeyType: "IP", EvaluationWindowSec: 300 });
     expect(rules.RateLimitPerClientAddress.Action.Block.CustomResponse.ResponseCode).toBe(429);
-    expect(rules.AWSManagedRulesCommonRuleSet.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: "AWS", RuleActionOverrides: [{ Name: "SizeRestrictions_BODY", ActionToUse: { Count: {} } }] });
+    expect(rules.AWSManagedRulesCommonRuleSet.Statement.ManagedRuleGroupStatement).toMatchObject({
+      VendorName: "AWS",
+      RuleActionOverrides: [{ Name: "SizeRestrictions_BODY", ActionToUse: { Count: {} } }],
+    });
     expect(rules.AWSManagedRulesKnownBadInputsRuleSet.Statement.ManagedRuleGroupStatement.Name).toBe("AWSManagedRulesKnownBadInputsRuleSet");
     for (const rule of acl.Rules as any[]) expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
   });
@@ -571,7 +646,12 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
     const origin = distribution.Origins[0];
     expect(JSON.stringify(origin.DomainName)).toContain(".execute-api.");
     expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only", OriginSSLProtocols: ["TLSv1.2"] });
-    expect(origin.OriginCustomHeaders).toEqual([{ HeaderName: EDGE_ORIGIN_HEADER, HeaderValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: expect.stringMatching(/^EdgeOriginSecret/) }, ":SecretString:::}}"]] } }]);
+    expect(origin.OriginCustomHeaders).toEqual([
+      {
+        HeaderName: EDGE_ORIGIN_HEADER,
+        HeaderValue: { "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: expect.stringMatching(/^EdgeOriginSecret/) }, ":SecretString:::}}"]] },
+      },
+    ]);
     const behavior = distribution.DefaultCacheBehavior;
     expect(behavior.ViewerProtocolPolicy).toBe("https-only");
     expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(["GET", "POST", "OPTIONS"]));
@@ -585,7 +665,8 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
 
   it("tells the HTTP functions (not the WebSocket ones) the origin secret and the public address; without the edge nothing of it exists", () => {
     const resources = built.main.toJSON().Resources as Resources;
-    const functionOf = (id: string) => Object.entries(resources).find(([key, r]) => key.startsWith(`${id}Function`) && r.Type === "AWS::Lambda::Function")![1].Properties;
+    const functionOf = (id: string) =>
+      Object.entries(resources).find(([key, r]) => key.startsWith(`${id}Function`) && r.Type === "AWS::Lambda::Function")![1].Properties;
     for (const route of HTTP_ROUTES) {
       const variables = functionOf(route.id).Environment.Variables;
       expect(JSON.stringify(variables.PHOTO_ANALYSIS_ORIGIN_SECRET), route.id).toContain("{{resolve:secretsmanager:");
@@ -601,7 +682,11 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
 
   it("after a rotation, names the secret's version (-c edgeOriginVersion) in both CloudFront's header and the functions, so both change together", () => {
     const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new PhotoAnalysisStack(app, "Rotated", { stage: "dev", architecture: Architecture.X86_64, edge: { webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", originSecretVersion: "v-2" } });
+    const stack = new PhotoAnalysisStack(app, "Rotated", {
+      stage: "dev",
+      architecture: Architecture.X86_64,
+      edge: { webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", originSecretVersion: "v-2" },
+    });
     const rotated = JSON.stringify(Template.fromStack(stack).toJSON());
     expect(rotated.match(/:SecretString:::v-2\}\}/g)?.length).toBe(HTTP_ROUTES.length + 1);
     expect(rotated).not.toMatch(/EdgeOriginSecret\w*"\},":SecretString:::\}\}/);
@@ -611,7 +696,10 @@ describe("the optional edge (-c edge=true): CloudFront behind AWS WAF, the WAF i
     acknowledgeFindings(built.stack);
     for (const stack of [built.edge, built.stack]) {
       const report = new AwsSolutionsChecks(built.app).validateScope(stack);
-      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(",")}`), stack.stackName).toEqual([]);
+      expect(
+        report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(",")}`),
+        stack.stackName,
+      ).toEqual([]);
     }
   });
 });

@@ -60,7 +60,9 @@ describe("npx cdk synth, as documented", () => {
   it("writes no region into any IAM policy or key policy: the grants are the same in every region", () => {
     const template = JSON.stringify(
       Object.values(results["eu-west-1-prod"]!.templates).flatMap((t) =>
-        Object.values((t as { Resources: Record<string, { Type: string }> }).Resources).filter((r) => ["AWS::IAM::Policy", "AWS::IAM::Role", "AWS::KMS::Key"].includes(r.Type)),
+        Object.values((t as { Resources: Record<string, { Type: string }> }).Resources).filter((r) =>
+          ["AWS::IAM::Policy", "AWS::IAM::Role", "AWS::KMS::Key"].includes(r.Type),
+        ),
       ),
     );
     expect(template).toContain("AWS::Region");
@@ -75,7 +77,9 @@ describe("npx cdk synth, as documented", () => {
     expect(manifest.artifacts["PhotoAnalysis-dev"]!.environment).toMatch(/\/eu-west-1$/);
     const types = (stack: string) => Object.values((result.templates[stack] as { Resources: Record<string, { Type: string }> }).Resources).map((r) => r.Type);
     expect(types("PhotoAnalysis-dev-edge")).toEqual(expect.arrayContaining(["AWS::WAFv2::WebACL", "Custom::CrossRegionExportWriter"]));
-    expect(types("PhotoAnalysis-dev")).toEqual(expect.arrayContaining(["AWS::CloudFront::Distribution", "Custom::CrossRegionExportReader", "AWS::SecretsManager::Secret"]));
+    expect(types("PhotoAnalysis-dev")).toEqual(
+      expect.arrayContaining(["AWS::CloudFront::Distribution", "Custom::CrossRegionExportReader", "AWS::SecretsManager::Secret"]),
+    );
   });
 
   it("refuses a JWT issuer without an audience or a Cognito app client id, before synthesizing anything", async () => {
@@ -83,7 +87,9 @@ describe("npx cdk synth, as documented", () => {
     try {
       const refused = await runCli({ name: "jwt-without-audience", context: { jwtIssuer: "https://issuer.example" } }, outdir);
       expect(refused.code).not.toBe(0);
-      expect(refused.output).toContain("-c jwtIssuer=https://issuer.example needs -c jwtAudience=<the tokens' aud> or -c jwtClientId=<a Cognito app client id>");
+      expect(refused.output).toContain(
+        "-c jwtIssuer=https://issuer.example needs -c jwtAudience=<the tokens' aud> or -c jwtClientId=<a Cognito app client id>",
+      );
       expect(refused.output).not.toContain("Bundling asset");
     } finally {
       await rm(outdir, { recursive: true, force: true });
@@ -96,7 +102,9 @@ describe("npx cdk synth, as documented", () => {
       console.log("note: cfn-lint is not installed (pip install cfn-lint): skipping the template lint");
       return;
     }
-    const templates = CONFIGS.flatMap((config) => Object.keys(results[config.name]!.templates).map((stack) => join(results[config.name]!.outdir, `${stack}.template.json`)));
+    const templates = CONFIGS.flatMap((config) =>
+      Object.keys(results[config.name]!.templates).map((stack) => join(results[config.name]!.outdir, `${stack}.template.json`)),
+    );
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) =>
       execFile(cfnLint, ["--format", "parseable", ...templates], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
@@ -131,7 +139,8 @@ const ANALYSING = [
   "decrypt secrets key",
   "other rekognition:DetectModerationLabels on *",
 ];
-const POST_TO_CONNECTIONS = "other execute-api:ManageConnections on arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/dev/POST/@connections/*";
+const POST_TO_CONNECTIONS =
+  "other execute-api:ManageConnections on arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/dev/POST/@connections/*";
 const POST_AND_DELETE_CONNECTIONS = `${POST_TO_CONNECTIONS},arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<EventsD32975C2>/dev/DELETE/@connections/*`;
 
 const EXPECTED: Record<string, string[]> = {
@@ -171,7 +180,15 @@ const EXPECTED: Record<string, string[]> = {
   GetAnalysis: ["items ANALYSIS#: GetItem", "items PHOTO#: GetItem"],
   Delete: ["items OWNER#: DeleteItem", "items PHOTO#: DeleteItem, GetItem", "objects photo_analysis/: DeleteObject"],
   Image: ["items PHOTO#: GetItem", "objects photo_analysis/: GetObject, ListBucket"],
-  AdminList: ["items ANALYSIS#: GetItem, Query", "items PHOTO#: BatchGetItem, GetItem", "index byFileHash", "index byFingerprint", "index byMonth", "index byPhash", "index byUser"],
+  AdminList: [
+    "items ANALYSIS#: GetItem, Query",
+    "items PHOTO#: BatchGetItem, GetItem",
+    "index byFileHash",
+    "index byFingerprint",
+    "index byMonth",
+    "index byPhash",
+    "index byUser",
+  ],
   AdminDetail: ["items ANALYSIS#: GetItem", "items PHOTO#: GetItem"],
   AdminStats: ["items STATS#: Query"],
   AdminPage: [],
@@ -182,8 +199,24 @@ const EXPECTED: Record<string, string[]> = {
   TryAssets: [],
   EventsConnect: ["items CONN#: PutItem", "items RATE#: BatchGetItem, GetItem, UpdateItem"],
   EventsDisconnect: ["items CONN#: DeleteItem", "items RATE#: UpdateItem"],
-  EventsMessage: ["items ANALYSIS#: GetItem", "items BATCH#: GetItem", "items CONN#: GetItem", "items JOB#: BatchGetItem, GetItem", "items PHOTO#: GetItem", "items RATE#: BatchGetItem, GetItem, UpdateItem", "items SUB#: PutItem", POST_AND_DELETE_CONNECTIONS],
-  Cleanup: ["items ANALYSIS#: BatchWriteItem, DeleteItem, Query", "items OWNER#: DeleteItem", "items PHOTO#: GetItem, UpdateItem", "items PHSEG#: BatchWriteItem", "index byExpiry", "objects photo_analysis/: DeleteObject, ListBucket"],
+  EventsMessage: [
+    "items ANALYSIS#: GetItem",
+    "items BATCH#: GetItem",
+    "items CONN#: GetItem",
+    "items JOB#: BatchGetItem, GetItem",
+    "items PHOTO#: GetItem",
+    "items RATE#: BatchGetItem, GetItem, UpdateItem",
+    "items SUB#: PutItem",
+    POST_AND_DELETE_CONNECTIONS,
+  ],
+  Cleanup: [
+    "items ANALYSIS#: BatchWriteItem, DeleteItem, Query",
+    "items OWNER#: DeleteItem",
+    "items PHOTO#: GetItem, UpdateItem",
+    "items PHSEG#: BatchWriteItem",
+    "index byExpiry",
+    "objects photo_analysis/: DeleteObject, ListBucket",
+  ],
   SettingsSeeder: ["ssm DeleteParameters settings/*", "ssm GetParameters PHOTO_ANALYSIS_*", "ssm GetParameters settings/*", "ssm PutParameter settings/*"],
 };
 
@@ -208,7 +241,11 @@ describe("what each function may do (from the synthesized templates)", () => {
     const grants = functionGrants(template);
     // The try page's functions exist only with -c tryPage=true.
     const optional = HTTP_ROUTES.filter((route) => route.optional && config.context?.[route.optional] !== "true").map((route) => route.id);
-    expect(Object.keys(grants).sort()).toEqual(Object.keys(EXPECTED).filter((id) => !optional.includes(id)).sort());
+    expect(Object.keys(grants).sort()).toEqual(
+      Object.keys(EXPECTED)
+        .filter((id) => !optional.includes(id))
+        .sort(),
+    );
     for (const [functionName, row] of Object.entries(grants)) {
       expect(grantLines(row), functionName).toEqual([...EXPECTED[functionName]!, ...EVERY_FUNCTION].sort());
     }
@@ -220,7 +257,10 @@ describe("what each function may do (from the synthesized templates)", () => {
       expect(Object.values(row.items).flat(), name).not.toContain("Scan");
       expect(row.other.join(" "), name).not.toMatch(/dynamodb:|ssm:|kms:|s3:/);
     }
-    expect(Object.keys(grants).filter((name) => grants[name]!.decrypt || grants[name]!.ssm.some((entry) => entry.includes("secrets")))).toEqual(["Upload", "Worker"]);
+    expect(Object.keys(grants).filter((name) => grants[name]!.decrypt || grants[name]!.ssm.some((entry) => entry.includes("secrets")))).toEqual([
+      "Upload",
+      "Worker",
+    ]);
     expect(grants.Health!.ssm).toEqual(["DescribeParameters", "GetParametersByPath settings"]);
   });
 

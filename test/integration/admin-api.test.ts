@@ -27,9 +27,14 @@ const verifier: TokenVerifier = {
 
 async function setup(env: NodeJS.ProcessEnv = {}) {
   const clock = manualClock(new Date("2026-11-20T12:00:00.000Z"));
-  const deps = await suite.stack.deps({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, ...env }, { now: clock.now, tokens: verifier, admin: { token: "admin-secret", group: "admin" } });
-  const get = (handler: (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>) => (path: string, query: Record<string, string> = {}, token = "admin-secret", pathParameters?: Record<string, string>) =>
-    handler(httpEvent({ method: "GET", path, query, pathParameters, headers: token ? { authorization: `Bearer ${token}` } : {} }));
+  const deps = await suite.stack.deps(
+    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, ...env },
+    { now: clock.now, tokens: verifier, admin: { token: "admin-secret", group: "admin" } },
+  );
+  const get =
+    (handler: (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>) =>
+    (path: string, query: Record<string, string> = {}, token = "admin-secret", pathParameters?: Record<string, string>) =>
+      handler(httpEvent({ method: "GET", path, query, pathParameters, headers: token ? { authorization: `Bearer ${token}` } : {} }));
   const upload = createUploadHandler(() => deps);
   return {
     deps,
@@ -44,7 +49,13 @@ async function setup(env: NodeJS.ProcessEnv = {}) {
 describe("admin access", () => {
   it("is for admins only: 401 without or with a bad token, 403 for a signed-in non-admin, no-store always", async () => {
     const { list, stats } = await setup();
-    for (const [token, status] of [["", 401], ["wrong", 401], ["jwt-user", 403], ["admin-secret", 200], ["jwt-admin", 200]] as const) {
+    for (const [token, status] of [
+      ["", 401],
+      ["wrong", 401],
+      ["jwt-user", 403],
+      ["admin-secret", 200],
+      ["jwt-admin", 200],
+    ] as const) {
       const result = await list("/api/admin/analyses/", {}, token);
       expect(result.statusCode, token).toBe(status);
       expect(result.headers?.["cache-control"]).toBe("no-store");
@@ -87,10 +98,21 @@ describe("admin list", () => {
 
   it("filters by storage, expiry, user, model and dates, and finds by id, MD5, pHash or fingerprint", async () => {
     const { deps, clock, list } = await setup();
-    const local = await seedUpload(deps, { storageType: "local", imagePath: "photo_analysis/x.jpg", aiVisionModel: "local:centernet", provider: "local", fingerprint: "fp-local" });
+    const local = await seedUpload(deps, {
+      storageType: "local",
+      imagePath: "photo_analysis/x.jpg",
+      aiVisionModel: "local:centernet",
+      provider: "local",
+      fingerprint: "fp-local",
+    });
     // Signed-in uploads keep no browser fingerprint.
     const signedIn = await seedUpload(deps, { userId: "u-9", username: "nine", aiVisionModel: "gpt-4o-2024-08-06", provider: "openai", fingerprint: null });
-    const expired = await seedUpload(deps, { expiresAt: "2026-11-01T00:00:00.000Z", createdAt: "2026-10-25T00:00:00.000Z", provider: "gemini", aiVisionModel: "gemini-2.5-flash" });
+    const expired = await seedUpload(deps, {
+      expiresAt: "2026-11-01T00:00:00.000Z",
+      createdAt: "2026-10-25T00:00:00.000Z",
+      provider: "gemini",
+      aiVisionModel: "gemini-2.5-flash",
+    });
     clock.advance(1000);
     const ids = async (query: Record<string, string>) => parseJson(await list("/api/admin/analyses/", query)).results.map((r: { id: string }) => r.id);
     expect(await ids({ storage_type: "local" })).toEqual([local.id]);
@@ -107,7 +129,15 @@ describe("admin list", () => {
     expect(await ids({ q: "fp-local" })).toEqual([local.id]);
     expect(await ids({ q: "u-9" })).toEqual([signedIn.id]);
     const row = parseJson(await list("/api/admin/analyses/", { q: signedIn.id })).results[0];
-    expect(row).toMatchObject({ short_id: signedIn.id.slice(0, 8), analysis_id: signedIn.analysisId, suggestion_count: 10, username: "nine", storage_type: "s3", is_expired: false, erased_at: null });
+    expect(row).toMatchObject({
+      short_id: signedIn.id.slice(0, 8),
+      analysis_id: signedIn.analysisId,
+      suggestion_count: 10,
+      username: "nine",
+      storage_type: "s3",
+      is_expired: false,
+      erased_at: null,
+    });
     expect((await list("/api/admin/analyses/", { expired: "maybe" })).statusCode).toBe(400);
     expect((await list("/api/admin/analyses/", { from: "yesterday" })).statusCode).toBe(400);
   });
@@ -117,7 +147,12 @@ describe("admin list", () => {
     const created = parseJson(await upload(cat));
     const result = parseJson(await detail(created.analysis.id));
     expect(result.raw_response.object).toBe("chat.completion");
-    expect(result).toMatchObject({ fingerprint: "fp-admin", ip_address: "198.51.100.7", file_hash: created.analysis.file_hash, image_phash: created.analysis.image_phash });
+    expect(result).toMatchObject({
+      fingerprint: "fp-admin",
+      ip_address: "198.51.100.7",
+      file_hash: created.analysis.file_hash,
+      image_phash: created.analysis.image_phash,
+    });
     expect(result.suggestions).toHaveLength(10);
     expect((await detail("6f1c1f9e-1111-4222-8333-944445555666")).statusCode).toBe(404);
     expect((await detail(created.analysis.id, "jwt-user")).statusCode).toBe(403);
@@ -135,7 +170,18 @@ describe("dashboard counters, maintained on write", () => {
     const body = parseJson(await stats("/api/admin/stats/", { days: "7" }));
     expect(body.daily).toHaveLength(7);
     const today = body.daily.at(-1);
-    expect(today).toEqual({ day: "2026-11-20", uploads: 4, analyses: 2, exactHits: 1, similarHits: 0, rateLimited: 1, moderated: 0, failures: 0, tokens: 1066, costUsd: expect.closeTo(2 * (312 * 2.5 + 221 * 10) / 1e6, 8) });
+    expect(today).toEqual({
+      day: "2026-11-20",
+      uploads: 4,
+      analyses: 2,
+      exactHits: 1,
+      similarHits: 0,
+      rateLimited: 1,
+      moderated: 0,
+      failures: 0,
+      tokens: 1066,
+      costUsd: expect.closeTo((2 * (312 * 2.5 + 221 * 10)) / 1e6, 8),
+    });
     expect(body.models).toEqual([{ provider: "openai", model: "gpt-4o-2024-08-06", analyses: 2, tokens: 1066, costUsd: expect.any(Number) }]);
     expect(body.top_names[0]).toEqual({ name: "Bean Scene", count: 2 });
     expect(body.top_names).toHaveLength(10);
@@ -165,7 +211,9 @@ describe("dashboard counter cost", () => {
     await stats.record("2026-11-20", { kind: "exact_hit" });
     expect(requests).toBe(1);
     expect((await stats.daily("2026-11-20", "2026-11-20"))[0]).toMatchObject({ uploads: 2, analyses: 1, exactHits: 1, tokens: 500, costUsd: 0.003 });
-    expect(await stats.models("2026-11-20", "2026-11-20")).toEqual([{ provider: "openai", model: "gpt-4o-2024-08-06", analyses: 1, tokens: 500, costUsd: 0.003 }]);
+    expect(await stats.models("2026-11-20", "2026-11-20")).toEqual([
+      { provider: "openai", model: "gpt-4o-2024-08-06", analyses: 1, tokens: 500, costUsd: 0.003 },
+    ]);
     expect((await stats.topNames("2026-11-20", "2026-11-20", 3)).map((entry) => entry.count)).toEqual([1, 1, 1]);
   });
 });

@@ -193,10 +193,12 @@ describe("POST /api/photo-analysis/upload/", () => {
     suite.fake.requests.length = 0;
     const withStyle = (style: string) => {
       const event = uploadEvent(labrador, { fingerprint: "fp-style" });
-      const multipart = Buffer.from(event.body!, "base64").toString("latin1").replace(
-        /(--[^\r]+)\r\nContent-Disposition: form-data; name="fingerprint"/,
-        `$1\r\nContent-Disposition: form-data; name="style"\r\n\r\n${style}\r\n$1\r\nContent-Disposition: form-data; name="fingerprint"`,
-      );
+      const multipart = Buffer.from(event.body!, "base64")
+        .toString("latin1")
+        .replace(
+          /(--[^\r]+)\r\nContent-Disposition: form-data; name="fingerprint"/,
+          `$1\r\nContent-Disposition: form-data; name="style"\r\n\r\n${style}\r\n$1\r\nContent-Disposition: form-data; name="fingerprint"`,
+        );
       event.body = Buffer.from(multipart, "latin1").toString("base64");
       return upload(event);
     };

@@ -47,7 +47,10 @@ describe("SqsJobQueue", () => {
 });
 
 describe("ApiGatewayConnections", () => {
-  const gateway = () => new ApiGatewayConnections(() => new ApiGatewayManagementApiClient({ region: "us-east-1", credentials, endpoint: `${connections.url}/dev`, maxAttempts: 1 }));
+  const gateway = () =>
+    new ApiGatewayConnections(
+      () => new ApiGatewayManagementApiClient({ region: "us-east-1", credentials, endpoint: `${connections.url}/dev`, maxAttempts: 1 }),
+    );
 
   it("posts JSON to a live connection, reports a gone one (410) as false, and throws on other failures", async () => {
     connections.gone.add("gone=");

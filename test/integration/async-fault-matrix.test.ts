@@ -58,7 +58,8 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const base = createDepsWithVision(runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
   const deps: AppDeps = { ...base, queue };
   queue.attach(createWorkerHandler(() => deps, {}));
-  const submit = async () => (await createBatchHandler(() => deps)(uploadEvent(photo, { fingerprint: "fp-async-faults", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;
+  const submit = async () =>
+    (await createBatchHandler(() => deps)(uploadEvent(photo, { fingerprint: "fp-async-faults", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;
   const settle = () => Promise.race([queue.idle(), new Promise((resolve) => setTimeout(resolve, 4 * VISIBILITY_MS * 3))]);
   const jobStage = async (id: string) => ((await storage.items()).find((item) => item.pk === `JOB#${id}`)?.stage as string | undefined) ?? "missing";
 
@@ -85,10 +86,26 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
 
   const retry = await submit();
   await settle();
-  const again = retry.statusCode === 202 ? await jobStage((JSON.parse(retry.body ?? "{}") as { items: { job_id: string }[] }).items[0]!.job_id) : `HTTP ${retry.statusCode}`;
+  const again =
+    retry.statusCode === 202
+      ? await jobStage((JSON.parse(retry.body ?? "{}") as { items: { job_id: string }[] }).items[0]!.job_id)
+      : `HTTP ${retry.statusCode}`;
   await queue.close();
   storage.destroy();
-  return { status: result.statusCode ?? 0, faultedCalls, jobStage: stage, deadLettered, analyses: analyses.length, uploads: uploads.length, uploadsWithoutImage, imagesWithoutUpload, stagedLeft, unitsCharged: unitsCharged(all), billedCalls, again };
+  return {
+    status: result.statusCode ?? 0,
+    faultedCalls,
+    jobStage: stage,
+    deadLettered,
+    analyses: analyses.length,
+    uploads: uploads.length,
+    uploadsWithoutImage,
+    imagesWithoutUpload,
+    stagedLeft,
+    unitsCharged: unitsCharged(all),
+    billedCalls,
+    again,
+  };
 }
 
 describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () => {
@@ -108,7 +125,8 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
         if (audit.status !== 202 && audit.status < 500) problems.push(`${where}: answered ${audit.status}`);
         // A queued job ends with an answer, unless its state can never be written (then the queue dead-letters it, alarmed in AWS).
         const stuckAllowed = fault.times === Infinity && operation === "job update";
-        if (audit.status === 202 && !["done", "failed"].includes(audit.jobStage) && !(stuckAllowed && audit.deadLettered)) problems.push(`${where}: job left ${audit.jobStage}`);
+        if (audit.status === 202 && !["done", "failed"].includes(audit.jobStage) && !(stuckAllowed && audit.deadLettered))
+          problems.push(`${where}: job left ${audit.jobStage}`);
         if (audit.deadLettered && !stuckAllowed) problems.push(`${where}: ${audit.deadLettered} message(s) dead-lettered`);
         if (audit.analyses > 1) problems.push(`${where}: ${audit.analyses} analyses for one photo`);
         if (audit.uploads > 1) problems.push(`${where}: ${audit.uploads} uploads for one caller's photo`);
@@ -116,9 +134,11 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
         if (audit.uploadsWithoutImage) problems.push(`${where}: upload without image or analysis`);
         if (audit.imagesWithoutUpload) problems.push(`${where}: image without upload after cleanup`);
         // A staged photo outlives its job only when deleting it always fails, or its job never ends: the lifecycle rule's case.
-        if (audit.stagedLeft && !(fault.times === Infinity && ["staging delete", "job update"].includes(operation))) problems.push(`${where}: ${audit.stagedLeft} staged photo(s) left`);
+        if (audit.stagedLeft && !(fault.times === Infinity && ["staging delete", "job update"].includes(operation)))
+          problems.push(`${where}: ${audit.stagedLeft} staged photo(s) left`);
         // One unit per job that reached a billed provider call, however many deliveries it took (a redelivery is the same request).
-        if (audit.unitsCharged !== Math.min(audit.billedCalls, 1)) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.billedCalls} billed provider call(s)`);
+        if (audit.unitsCharged !== Math.min(audit.billedCalls, 1))
+          problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.billedCalls} billed provider call(s)`);
         if (audit.again !== "done") problems.push(`${where}: submitting again ended ${audit.again}`);
       }
     }
@@ -130,6 +150,10 @@ describe("async fault matrix: one injected DynamoDB or S3 fault per batch", () =
       ].join("\n"),
     );
     expect(problems).toEqual([]);
-    for (const operation of OPERATIONS) expect(rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")), operation).toBe(true);
+    for (const operation of OPERATIONS)
+      expect(
+        rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")),
+        operation,
+      ).toBe(true);
   }, 300_000);
 });

@@ -36,7 +36,13 @@ afterAll(async () => {
 
 async function service(options: { env?: NodeJS.ProcessEnv; override?: (deps: AppDeps) => AppDeps; visibilityTimeoutMs?: number } = {}): Promise<LocalService> {
   const started = await startScratchService({
-    env: { OPENAI_API_KEY: "sk-local", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "100", ...options.env },
+    env: {
+      OPENAI_API_KEY: "sk-local",
+      OPENAI_BASE_URL: fake.baseUrl,
+      PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
+      PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "100",
+      ...options.env,
+    },
     override: options.override,
     queue: { visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000 },
   });
@@ -46,7 +52,8 @@ async function service(options: { env?: NodeJS.ProcessEnv; override?: (deps: App
 
 function form(parts: { bytes: Buffer; type?: string; name?: string }[], fields: Record<string, string> = {}) {
   const body = new FormData();
-  for (const [index, part] of parts.entries()) body.append("image", new Blob([part.bytes], { type: part.type ?? "image/jpeg" }), part.name ?? `photo-${index}.jpg`);
+  for (const [index, part] of parts.entries())
+    body.append("image", new Blob([part.bytes], { type: part.type ?? "image/jpeg" }), part.name ?? `photo-${index}.jpg`);
   for (const [name, value] of Object.entries(fields)) body.append(name, value);
   return body;
 }
@@ -75,7 +82,11 @@ describe("async upload and batches on the local service", () => {
 
   it("Prefer: respond-async answers 202 and a subscriber sees every stage in order, then the stored analysis", async () => {
     local.queue.pause(); // subscribe before the worker starts, to see every stage
-    const response = await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-async" }), headers: { prefer: "respond-async" } });
+    const response = await fetch(`${local.url}/api/photo-analysis/upload/`, {
+      method: "POST",
+      body: form([{ bytes: coffee }], { fingerprint: "fp-async" }),
+      headers: { prefer: "respond-async" },
+    });
     expect(response.headers.get("preference-applied")).toBe("respond-async");
     const job = await accepted(response);
     expect(job).toEqual({
@@ -134,7 +145,10 @@ describe("async upload and batches on the local service", () => {
     const failed = finals.filter((message) => message.stage === "failed");
     expect(failed.map((message) => message.index).sort()).toEqual([3, 7]);
     for (const message of failed) {
-      expect(message.error).toEqual({ status: 400, body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image."], request_id: message.job_id } });
+      expect(message.error).toEqual({
+        status: 400,
+        body: { image: ["Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image."], request_id: message.job_id },
+      });
     }
     expect(finals.filter((message) => message.stage === "done")).toHaveLength(8);
     // Each job's stages arrive in order.
@@ -164,8 +178,16 @@ describe("async upload and batches on the local service", () => {
 
   it("refuses other callers' jobs and batches: 404 over HTTP, 'Not found.' on the socket", async () => {
     local.queue.pause();
-    const job = await accepted(await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: cat }], { fingerprint: "fp-owner" }), headers: { prefer: "respond-async" } }));
-    const batch = await accepted(await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: cat }], { fingerprint: "fp-owner" }) }));
+    const job = await accepted(
+      await fetch(`${local.url}/api/photo-analysis/upload/`, {
+        method: "POST",
+        body: form([{ bytes: cat }], { fingerprint: "fp-owner" }),
+        headers: { prefer: "respond-async" },
+      }),
+    );
+    const batch = await accepted(
+      await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: cat }], { fingerprint: "fp-owner" }) }),
+    );
     local.queue.resume();
     for (const url of [
       `${local.url}/api/photo-analysis/jobs/${job.job_id}/?fingerprint=fp-stranger`,
@@ -186,7 +208,12 @@ describe("async upload and batches on the local service", () => {
     stranger.send("not json");
     // Messages are handled as they come (as API Gateway invokes a function per message): answers in any order.
     const errors = (await stranger.until((message) => message.type === "error", 4)).map((message) => String(message.error)).sort();
-    expect(errors).toEqual(["Name one job_id or one batch_id. Send {\"action\": \"subscribe\", \"job_id\": \"…\"} or {\"action\": \"subscribe\", \"batch_id\": \"…\"}.", "Not found.", "Not found.", expect.stringMatching(/^Unknown message\. Send/)]);
+    expect(errors).toEqual([
+      'Name one job_id or one batch_id. Send {"action": "subscribe", "job_id": "…"} or {"action": "subscribe", "batch_id": "…"}.',
+      "Not found.",
+      "Not found.",
+      expect.stringMatching(/^Unknown message\. Send/),
+    ]);
     stranger.close();
     expect(stranger.messages.filter((message) => message.type === "progress")).toEqual([]);
 
@@ -205,7 +232,10 @@ describe("async upload and batches on the local service", () => {
       [{ body: form([]) }, { image: ["No file was submitted."] }],
       [{ body: form(eleven.map((bytes) => ({ bytes }))) }, { image: ["Too many files: at most 10."] }],
       [{ body: JSON.stringify({ upload_ids: [] }), headers: { "content-type": "application/json" } }, { upload_ids: ["This list may not be empty."] }],
-      [{ body: JSON.stringify({ upload_ids: "abc" }), headers: { "content-type": "application/json" } }, { upload_ids: ['Expected a list of upload ids: {"upload_ids": ["…"]}.'] }],
+      [
+        { body: JSON.stringify({ upload_ids: "abc" }), headers: { "content-type": "application/json" } },
+        { upload_ids: ['Expected a list of upload ids: {"upload_ids": ["…"]}.'] },
+      ],
       [
         { body: JSON.stringify({ upload_ids: ["6f1e1c5e-1111-4111-8111-111111111111"] }), headers: { "content-type": "application/json" } },
         { upload_ids: ['Unknown upload_id "6f1e1c5e-1111-4111-8111-111111111111".'] },
@@ -222,7 +252,13 @@ describe("async upload and batches on the local service", () => {
   });
 
   it("analyses presigned uploads named by upload_ids", async () => {
-    const ticket = (await (await fetch(`${local.url}/api/photo-analysis/upload-url/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint: "fp-presigned" }) })).json()) as {
+    const ticket = (await (
+      await fetch(`${local.url}/api/photo-analysis/upload-url/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ fingerprint: "fp-presigned" }),
+      })
+    ).json()) as {
       url: string;
       fields: Record<string, string>;
       upload_id: string;
@@ -233,14 +269,22 @@ describe("async upload and batches on the local service", () => {
     post.append("file", new Blob([photo!], { type: "image/jpeg" }));
     expect((await fetch(ticket.url, { method: "POST", body: post })).status).toBeLessThan(300);
     const batch = await accepted(
-      await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upload_ids: [ticket.upload_id], fingerprint: "fp-presigned" }) }),
+      await fetch(`${local.url}/api/photo-analysis/batch/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ upload_ids: [ticket.upload_id], fingerprint: "fp-presigned" }),
+      }),
     );
     await local.queue.idle();
     const status = (await (await fetch(batch.status_url)).json()) as { status: string; items: { status: string; analysis: { file_hash: string } }[] };
     expect(status.status).toBe("done");
     expect(status.items[0]!.analysis.file_hash).toBe(md5Hex(photo!));
     // The upload was consumed by the batch: it cannot be analysed a second time.
-    const again = await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: "fp-presigned" }) });
+    const again = await fetch(`${local.url}/api/photo-analysis/upload/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ upload_id: ticket.upload_id, fingerprint: "fp-presigned" }),
+    });
     expect(again.status).toBe(404);
   });
 });
@@ -256,8 +300,16 @@ describe("signed-in callers", () => {
     await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
     cleanups.push(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
     const issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
-    const token = await new SignJWT({ username: "ana" }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(issuer).setAudience("photo-app").setSubject("user-ana").setExpirationTime("10m").sign(pair.privateKey);
-    const local = await service({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_AUDIENCE: "photo-app", PHOTO_ANALYSIS_JWKS_URL: `${issuer}/jwks.json` } });
+    const token = await new SignJWT({ username: "ana" })
+      .setProtectedHeader({ alg: "RS256", kid: "k1" })
+      .setIssuer(issuer)
+      .setAudience("photo-app")
+      .setSubject("user-ana")
+      .setExpirationTime("10m")
+      .sign(pair.privateKey);
+    const local = await service({
+      env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_AUDIENCE: "photo-app", PHOTO_ANALYSIS_JWKS_URL: `${issuer}/jwks.json` },
+    });
     const signedIn = { authorization: `Bearer ${token}` };
     local.queue.pause();
     const batch = await accepted(await fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: cat }]), headers: signedIn }));
@@ -285,10 +337,15 @@ describe("rate limiting of batches", () => {
   it("admits no more photos than the units left plus cache hits (429, nothing queued), then charges one unit per photo that needs a vision call; cache hits are free", async () => {
     const local = await service({ env: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "3" } });
     // One unit spent synchronously: 2 remain.
-    expect((await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-limited" }) })).status).toBe(201);
+    expect(
+      (await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: coffee }], { fingerprint: "fp-limited" }) })).status,
+    ).toBe(201);
     const fresh = await distinctImages(4, 99);
     const batchOf = (photos: Buffer[]) =>
-      fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form([{ bytes: coffee }, ...photos.map((bytes) => ({ bytes, type: "image/png" }))], { fingerprint: "fp-limited" }) });
+      fetch(`${local.url}/api/photo-analysis/batch/`, {
+        method: "POST",
+        body: form([{ bytes: coffee }, ...photos.map((bytes) => ({ bytes, type: "image/png" }))], { fingerprint: "fp-limited" }),
+      });
     // 4 new photos for 2 units: refused whole, with the upload's 429 body, before anything is stored or queued.
     const depth = local.queue.depth;
     const refused = await batchOf(fresh);
@@ -302,7 +359,10 @@ describe("rate limiting of batches", () => {
     expect(status.items[0]).toMatchObject({ status: "done", cached: true }); // the same coffee photo: free
     expect(status.items.slice(1).map((item) => item.status)).toEqual(["done", "done"]);
     const settings = await local.deps.settings();
-    const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-limited", ipAddress: "127.0.0.1" }, settings), new Date());
+    const standing = await local.deps.rateLimiter.peek(
+      rateLimitRules({ userId: null, username: null, fingerprint: "fp-limited", ipAddress: "127.0.0.1" }, settings),
+      new Date(),
+    );
     // The allowance is spent, by exactly 3 units (a refused peek's `used` counts the request it imagines).
     expect(standing).toMatchObject({ allowed: false, used: 4 });
     // Nothing left, nothing new queued.
@@ -311,7 +371,10 @@ describe("rate limiting of batches", () => {
 });
 
 describe("at-least-once delivery", () => {
-  function countingVision(deps: AppDeps, behaviour: (call: number, real: VisionProvider, input: Parameters<VisionProvider["analyze"]>[0]) => ReturnType<VisionProvider["analyze"]>) {
+  function countingVision(
+    deps: AppDeps,
+    behaviour: (call: number, real: VisionProvider, input: Parameters<VisionProvider["analyze"]>[0]) => ReturnType<VisionProvider["analyze"]>,
+  ) {
     let calls = 0;
     return {
       get calls() {
@@ -346,14 +409,23 @@ describe("at-least-once delivery", () => {
       },
     });
     const [photo] = await distinctImages(1, 1234);
-    const job = await accepted(await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: photo!, type: "image/png" }], { fingerprint: "fp-killed" }), headers: { prefer: "respond-async" } }));
+    const job = await accepted(
+      await fetch(`${local.url}/api/photo-analysis/upload/`, {
+        method: "POST",
+        body: form([{ bytes: photo!, type: "image/png" }], { fingerprint: "fp-killed" }),
+        headers: { prefer: "respond-async" },
+      }),
+    );
     await local.queue.idle();
     const status = (await (await fetch(job.status_url)).json()) as { status: string; cached: boolean; analysis: { id: string } };
     expect(status.status).toBe("done");
     expect(vision!.calls).toBe(2);
     await expectOneAnalysisAndUpload(local.deps, photo!, status.analysis.id);
     const settings = await local.deps.settings();
-    const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-killed", ipAddress: "127.0.0.1" }, settings), new Date());
+    const standing = await local.deps.rateLimiter.peek(
+      rateLimitRules({ userId: null, username: null, fingerprint: "fp-killed", ipAddress: "127.0.0.1" }, settings),
+      new Date(),
+    );
     expect(standing.remaining).toBe(settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS - 1);
     expect(local.queue.deadLetters).toEqual([]);
   });
@@ -382,7 +454,13 @@ describe("at-least-once delivery", () => {
       }),
     });
     const [photo] = await distinctImages(1, 4321);
-    const job = await accepted(await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: photo!, type: "image/png" }], { fingerprint: "fp-lost" }), headers: { prefer: "respond-async" } }));
+    const job = await accepted(
+      await fetch(`${local.url}/api/photo-analysis/upload/`, {
+        method: "POST",
+        body: form([{ bytes: photo!, type: "image/png" }], { fingerprint: "fp-lost" }),
+        headers: { prefer: "respond-async" },
+      }),
+    );
     await local.queue.idle();
     expect(failedOnce).toBe(true);
     const status = (await (await fetch(job.status_url)).json()) as { status: string; analysis: { id: string } };
@@ -399,12 +477,22 @@ describe("fair service between callers", () => {
     try {
       const photos = await distinctImages(31, 5150);
       const batchOf = (slice: Buffer[]) =>
-        fetch(`${local.url}/api/photo-analysis/batch/`, { method: "POST", body: form(slice.map((bytes) => ({ bytes, type: "image/png" })), { fingerprint: "fp-flooder" }) });
+        fetch(`${local.url}/api/photo-analysis/batch/`, {
+          method: "POST",
+          body: form(
+            slice.map((bytes) => ({ bytes, type: "image/png" })),
+            { fingerprint: "fp-flooder" },
+          ),
+        });
       const flood = [await accepted(await batchOf(photos.slice(0, 10))), await accepted(await batchOf(photos.slice(10, 20)))];
       expect((await batchOf(photos.slice(20, 30))).status).toBe(429);
       const started = performance.now();
       const quiet = await accepted(
-        await fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form([{ bytes: photos[30]!, type: "image/png" }], { fingerprint: "fp-quiet" }), headers: { prefer: "respond-async" } }),
+        await fetch(`${local.url}/api/photo-analysis/upload/`, {
+          method: "POST",
+          body: form([{ bytes: photos[30]!, type: "image/png" }], { fingerprint: "fp-quiet" }),
+          headers: { prefer: "respond-async" },
+        }),
       );
       for (;;) {
         const { status } = (await (await fetch(quiet.status_url)).json()) as { status: string };
@@ -415,7 +503,9 @@ describe("fair service between callers", () => {
       const waited = performance.now() - started;
       const floodDone = (
         await Promise.all(flood.map(async (batch) => ((await (await fetch(batch.status_url)).json()) as { items: { status: string }[] }).items))
-      ).flat().filter((item) => item.status === "done").length;
+      )
+        .flat()
+        .filter((item) => item.status === "done").length;
       await local.queue.idle();
       // First come, first served would finish all 20 of the flood's first (about 5 s); served fairly, the quiet
       // caller's job goes out at the first free slot (about 2 s). Generous bounds: the machine may be busy.

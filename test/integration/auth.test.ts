@@ -119,9 +119,9 @@ describe("tokens for this API only", () => {
   it("refuses an issuer without an audience or a Cognito client id: the verifier, and npm start before any server starts", async () => {
     expect(() => new JwksTokenVerifier({ issuer })).toThrow(/PHOTO_ANALYSIS_JWT_AUDIENCE.*PHOTO_ANALYSIS_JWT_CLIENT_ID/);
     await expect(startScratchService({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer } })).rejects.toThrow(/need an audience: set PHOTO_ANALYSIS_JWT_AUDIENCE/);
-    await expect(startScratchService({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_CLIENT_ID: "c", PHOTO_ANALYSIS_JWT_TOKEN_USE: "refresh" } })).rejects.toThrow(
-      /PHOTO_ANALYSIS_JWT_TOKEN_USE must be id or access/,
-    );
+    await expect(
+      startScratchService({ env: { PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_CLIENT_ID: "c", PHOTO_ANALYSIS_JWT_TOKEN_USE: "refresh" } }),
+    ).rejects.toThrow(/PHOTO_ANALYSIS_JWT_TOKEN_USE must be id or access/);
   });
 
   it("with a Cognito app client id: its ID tokens (aud) and access tokens (client_id) sign in, told apart by token_use; other clients' and unmarked tokens do not", async () => {
@@ -140,7 +140,9 @@ describe("tokens for this API only", () => {
       await expect(verifier.verify(await signed(claims)), JSON.stringify(claims)).rejects.toBeInstanceOf(InvalidTokenError);
     }
     const accessOnly = new JwksTokenVerifier({ issuer, clientId: "photo-client", tokenUse: "access" });
-    await expect(accessOnly.verify(await signed({ sub: "u1", aud: "photo-client", token_use: "id" }))).rejects.toThrow(/id token where access tokens are expected/);
+    await expect(accessOnly.verify(await signed({ sub: "u1", aud: "photo-client", token_use: "id" }))).rejects.toThrow(
+      /id token where access tokens are expected/,
+    );
     expect(await accessOnly.verify(await signed({ sub: "u2", client_id: "photo-client", token_use: "access" }))).toMatchObject({ userId: "u2" });
   });
 

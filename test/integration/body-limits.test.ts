@@ -32,9 +32,14 @@ async function handlers() {
   const upload = createUploadHandler(() => deps);
   return {
     ticket: async (body: string | Buffer) =>
-      (await uploadUrl(httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body }))) as HttpResult,
+      (await uploadUrl(
+        httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body }),
+      )) as HttpResult,
     form: async (contentType: string, body: Buffer) =>
-      (await upload(httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": contentType }, body }), {} as never)) as HttpResult,
+      (await upload(
+        httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": contentType }, body }),
+        {} as never,
+      )) as HttpResult,
   };
 }
 
@@ -113,7 +118,11 @@ describe("multipart bodies", () => {
       ["100,000 tiny fields", fields(100_000, 40), { image: ["Too many fields: at most 10."] }],
       ["100 fields of 60 KB", fields(100, 60_000), { image: ["Too many fields: at most 10."] }],
       ["one 6 MB field", fields(1, 6_000_000), { image: ["A form field is longer than 65536 characters."] }],
-      ["one 6 MB field of near-boundaries", Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="f"\r\n\r\n${"\r\n-".repeat(2_000_000)}\r\n--XXb--\r\n`), { image: ["A form field is longer than 65536 characters."] }],
+      [
+        "one 6 MB field of near-boundaries",
+        Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="f"\r\n\r\n${"\r\n-".repeat(2_000_000)}\r\n--XXb--\r\n`),
+        { image: ["A form field is longer than 65536 characters."] },
+      ],
     ];
     for (const [what, body, refusal] of cases) {
       const fed = fedBytes();
@@ -127,8 +136,17 @@ describe("multipart bodies", () => {
 
   it("reads several large files in a row (the next file can begin before the previous one's stream has ended)", async () => {
     const part = (index: number) =>
-      Buffer.concat([Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="image"; filename="${index}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), Buffer.alloc(900 * 1024, index), Buffer.from("\r\n")]);
-    const body = Buffer.concat([part(1), part(2), part(3), Buffer.from('--XXb\r\nContent-Disposition: form-data; name="fingerprint"\r\n\r\nfp\r\n--XXb--\r\n')]);
+      Buffer.concat([
+        Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="image"; filename="${index}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+        Buffer.alloc(900 * 1024, index),
+        Buffer.from("\r\n"),
+      ]);
+    const body = Buffer.concat([
+      part(1),
+      part(2),
+      part(3),
+      Buffer.from('--XXb\r\nContent-Disposition: form-data; name="fingerprint"\r\n\r\nfp\r\n--XXb--\r\n'),
+    ]);
     const form = await parseMultipart(body, FORM, { ...LIMITS, files: 10 }, "image");
     expect(form.files.get("image")!.map((file) => [file.filename, file.content.length, file.content[0]])).toEqual([
       ["1.jpg", 900 * 1024, 1],
@@ -139,11 +157,17 @@ describe("multipart bodies", () => {
   });
 
   it("refuses a file part past its limit at once, and a field just past its limit on the field's name", async () => {
-    const file = Buffer.concat([Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), Buffer.alloc(3 * 1024 * 1024, 7), Buffer.from("\r\n--XXb--\r\n")]);
+    const file = Buffer.concat([
+      Buffer.from(`--XXb\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+      Buffer.alloc(3 * 1024 * 1024, 7),
+      Buffer.from("\r\n--XXb--\r\n"),
+    ]);
     const fed = fedBytes();
     await expect(parseMultipart(file, FORM, LIMITS, "image")).rejects.toMatchObject({ fields: { image: ["Image file too large."] } });
     expect(fed()).toBeLessThan(LIMITS.fileSize + 256 * 1024);
-    await expect(parseMultipart(fields(1, 70_000), FORM, LIMITS, "image")).rejects.toMatchObject({ fields: { f0: ["Ensure this field has no more than 65536 characters."] } });
+    await expect(parseMultipart(fields(1, 70_000), FORM, LIMITS, "image")).rejects.toMatchObject({
+      fields: { f0: ["Ensure this field has no more than 65536 characters."] },
+    });
   });
 
   it("answers a form over API Gateway's 10 MB with a 413 before decoding it", async () => {
@@ -204,11 +228,15 @@ describe("npm start's HTTP server", () => {
   /** A whole body on a connection of its own (none left idle from an earlier request). */
   function sent(path: string, contentType: string, body: Buffer): Promise<{ status: number; json: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
-      const outgoing = httpRequest(new URL(path, local.url), { method: "POST", agent: false, headers: { "content-type": contentType, "content-length": body.length } }, (response) => {
-        let text = "";
-        response.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
-      });
+      const outgoing = httpRequest(
+        new URL(path, local.url),
+        { method: "POST", agent: false, headers: { "content-type": contentType, "content-length": body.length } },
+        (response) => {
+          let text = "";
+          response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
+        },
+      );
       outgoing.on("error", reject);
       outgoing.end(body);
     });

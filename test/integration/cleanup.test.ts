@@ -42,7 +42,9 @@ describe("cleanup of expired uploads and analyses", () => {
 
   it("deletes expired uploads' images and erases their personal fields (tombstones stay), deletes expired analyses, in batches, and leaves unexpired ones; a second run is a no-op", async () => {
     const { deps, clock } = await setup();
-    const expired = await Promise.all(Array.from({ length: 20 }, (_, i) => seedUpload(deps, { fingerprint: `fp-${i}`, ipAddress: "198.51.100.30", context: "names for my hiking club" })));
+    const expired = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => seedUpload(deps, { fingerprint: `fp-${i}`, ipAddress: "198.51.100.30", context: "names for my hiking club" })),
+    );
     clock.advance(2 * 3600_000);
     const fresh = await seedUpload(deps);
     const batches: number[] = [];
@@ -51,7 +53,15 @@ describe("cleanup of expired uploads and analyses", () => {
     expect(batches.length).toBeGreaterThanOrEqual(6);
     for (const upload of expired) {
       const tombstone = await deps.uploads.get(upload.id);
-      expect(tombstone).toMatchObject({ owner: null, userId: null, username: null, fingerprint: null, ipAddress: null, context: null, erasedAt: clock.now().toISOString() });
+      expect(tombstone).toMatchObject({
+        owner: null,
+        userId: null,
+        username: null,
+        fingerprint: null,
+        ipAddress: null,
+        context: null,
+        erasedAt: clock.now().toISOString(),
+      });
       expect(tombstone).toMatchObject({ createdAt: upload.createdAt, expiresAt: upload.expiresAt, aiVisionModel: upload.aiVisionModel, suggestionCount: 10 });
       expect(await deps.uploads.listRecent({ fingerprint: upload.fingerprint! }, 5)).toEqual([]);
       expect(await deps.imageStores.s3!.get(upload.imagePath)).toBeNull();
@@ -68,7 +78,15 @@ describe("cleanup of expired uploads and analyses", () => {
     const { deps, clock } = await setup();
     const first = await seedUpload(deps);
     clock.advance(30 * 60_000);
-    const later = { ...first, id: randomUUID(), owner: "fp:later", fingerprint: "fp-later", imagePath: `photo_analysis/${randomUUID()}.jpg`, createdAt: clock.now().toISOString(), expiresAt: new Date(clock.now().getTime() + 3600_000).toISOString() };
+    const later = {
+      ...first,
+      id: randomUUID(),
+      owner: "fp:later",
+      fingerprint: "fp-later",
+      imagePath: `photo_analysis/${randomUUID()}.jpg`,
+      createdAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 3600_000).toISOString(),
+    };
     const { analysis: _analysis, ...laterUpload } = later;
     await deps.imageStores.s3!.put(laterUpload.imagePath, Buffer.from("later"), "image/jpeg");
     expect(await deps.analyses.extend(first.analysis, laterUpload.expiresAt, clock.now())).toBe(true);
@@ -86,7 +104,13 @@ describe("cleanup of expired uploads and analyses", () => {
     const records = await Promise.all(Array.from({ length: 4 }, () => seedUpload(deps)));
     clock.advance(2 * 3600_000);
     const real = deps.imageStores.s3!;
-    const failing: ImageStore = { ...real, storageType: "s3", put: real.put.bind(real), get: real.get.bind(real), list: real.list.bind(real), copy: real.copy.bind(real),
+    const failing: ImageStore = {
+      ...real,
+      storageType: "s3",
+      put: real.put.bind(real),
+      get: real.get.bind(real),
+      list: real.list.bind(real),
+      copy: real.copy.bind(real),
       delete: async (key) => {
         if (key === records[1]!.imagePath) throw new Error("S3 is having a bad day");
         return real.delete(key);

@@ -44,7 +44,27 @@ describe("npm run upload-test", () => {
   it("prints the seed's report sections, plain text when not on a terminal, and shows the cache on a second run", async () => {
     const first = await cli(["bin/upload-test.ts", "chelsea-cat.jpg", "--fingerprint", "cli-fp", "--url", service.url]);
     expect(first.code).toBe(0);
-    for (const section of ["PHOTO ANALYSIS END-TO-END TEST", "RESPONSE", "KEY INFORMATION", "Status Code: 201", "Cached: False", "Analysis ID:", "Model: gpt-4o-2024-08-06", "Image pHash:", "File MD5:", "Storage: s3", "Token Usage:", "Total: 533", "Suggestions Count: 10", "Chat Name Suggestions:", "1. Coffee Lovers (key: coffee-lovers)", "Rate Limit:", "Used: 1 / 5", "Remaining: 4", "✓ Upload successful!"]) {
+    for (const section of [
+      "PHOTO ANALYSIS END-TO-END TEST",
+      "RESPONSE",
+      "KEY INFORMATION",
+      "Status Code: 201",
+      "Cached: False",
+      "Analysis ID:",
+      "Model: gpt-4o-2024-08-06",
+      "Image pHash:",
+      "File MD5:",
+      "Storage: s3",
+      "Token Usage:",
+      "Total: 533",
+      "Suggestions Count: 10",
+      "Chat Name Suggestions:",
+      "1. Coffee Lovers (key: coffee-lovers)",
+      "Rate Limit:",
+      "Used: 1 / 5",
+      "Remaining: 4",
+      "✓ Upload successful!",
+    ]) {
       expect(first.stdout, section).toContain(section);
     }
     expect(first.stdout).not.toContain("\u001b[");
@@ -55,7 +75,18 @@ describe("npm run upload-test", () => {
   });
 
   it("--batch --watch queues photos as one batch and prints each photo's progress and names live, failing a non-photo on its own", async () => {
-    const { code, stdout } = await cli(["bin/upload-test.ts", "--batch", "coffee-mug.jpg", "labrador.webp", "package.json", "--watch", "--fingerprint", "cli-batch", "--url", service.url]);
+    const { code, stdout } = await cli([
+      "bin/upload-test.ts",
+      "--batch",
+      "coffee-mug.jpg",
+      "labrador.webp",
+      "package.json",
+      "--watch",
+      "--fingerprint",
+      "cli-batch",
+      "--url",
+      service.url,
+    ]);
     expect(stdout).toContain("PHOTO ANALYSIS BATCH TEST");
     expect(stdout).toMatch(/Batch [0-9a-f-]{36}: 3 photo\(s\) queued/);
     expect(stdout).toMatch(/\[1\/3\] coffee-mug\.jpg: (decoding|matching|analysing)…/);
@@ -83,7 +114,10 @@ describe("npm run analyze", () => {
   it("prints JSON lines per image with labels, suggestions and timing; reports bad files and exits non-zero", async () => {
     const { code, stdout } = await cli(["bin/analyze.ts", "fixtures/photos/labrador.webp", "package.json", "--json"]);
     expect(code).toBe(1);
-    const [good, bad] = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const [good, bad] = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(good.file).toBe("fixtures/photos/labrador.webp");
     expect(good.labels[0].label).toBe("Labrador retriever");
     expect(good.suggestions).toHaveLength(10);
@@ -128,7 +162,14 @@ describe("npm start's banner", () => {
     // The SDK's variable is left to the command itself to set (the suite sets it for its own processes).
     const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...env } = process.env;
     const child = spawn(process.execPath, ["--import", "tsx", "bin/server.ts"], {
-      env: { ...env, PORT: "0", PHOTO_ANALYSIS_DATA_DIR: dataDir, PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_MODERATION: "off", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "7" },
+      env: {
+        ...env,
+        PORT: "0",
+        PHOTO_ANALYSIS_DATA_DIR: dataDir,
+        PHOTO_ANALYSIS_VISION_PROVIDER: "local",
+        PHOTO_ANALYSIS_MODERATION: "off",
+        PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "7",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -172,7 +213,13 @@ describe("npm run migrate", () => {
 
 describe("operator commands as a person uses them", () => {
   it("answer unknown flags and missing files with one line and the usage, never a stack trace", async () => {
-    for (const args of [["bin/cleanup.ts", "--frobnicate"], ["bin/migrate.ts", "--frobnicate"], ["bin/analyze.ts", "--nope", "x.jpg"], ["bin/upload-test.ts", "--bogus"], ["bin/analyze.ts", "no-such-photo.jpg"]]) {
+    for (const args of [
+      ["bin/cleanup.ts", "--frobnicate"],
+      ["bin/migrate.ts", "--frobnicate"],
+      ["bin/analyze.ts", "--nope", "x.jpg"],
+      ["bin/upload-test.ts", "--bogus"],
+      ["bin/analyze.ts", "no-such-photo.jpg"],
+    ]) {
       const { code, stderr } = await cli(args);
       expect(code, args.join(" ")).toBe(2);
       expect(stderr, args.join(" ")).toMatch(/^error: /m);
@@ -183,7 +230,10 @@ describe("operator commands as a person uses them", () => {
   it("cleanup works while npm start runs on the same data (it uses the running servers) and a dry run lists what it would delete", async () => {
     const fake = await new FakeOpenAI().start();
     const dataDir = await mkdtemp(join(tmpdir(), "photo-analysis-shared-data-"));
-    const service = await startLocalService({ dataDir, env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_IMAGE_TTL_HOURS: "0.0001" } });
+    const service = await startLocalService({
+      dataDir,
+      env: { OPENAI_API_KEY: "sk-cli", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_IMAGE_TTL_HOURS: "0.0001" },
+    });
     try {
       const form = new FormData();
       form.append("image", new Blob([await readFile("fixtures/photos/coffee-mug.jpg")]), "mug.jpg");

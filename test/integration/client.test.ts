@@ -32,7 +32,12 @@ let service: LocalService;
 beforeAll(async () => {
   fake = await new FakeOpenAI().start();
   service = await startScratchService({
-    env: { OPENAI_API_KEY: "sk-client", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "3", PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER: "100" },
+    env: {
+      OPENAI_API_KEY: "sk-client",
+      OPENAI_BASE_URL: fake.baseUrl,
+      PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "3",
+      PHOTO_ANALYSIS_RATE_LIMIT_IP_MULTIPLIER: "100",
+    },
   });
 }, 60_000);
 afterAll(async () => {
@@ -59,7 +64,9 @@ describe("the client against npm start's service", () => {
     // Noise does not compress: a 1200x1200 PNG of it is over 4 MB.
     const pixels = Buffer.alloc(1200 * 1200 * 3);
     for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-    const large = await sharp(pixels, { raw: { width: 1200, height: 1200, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+    const large = await sharp(pixels, { raw: { width: 1200, height: 1200, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     expect(large.length).toBeGreaterThan(4 * 1024 * 1024);
     const client = new PhotoAnalysisClient({ baseUrl: service.url, fingerprint: "client-node-large" });
     const answer = await client.analyze(photo(large, "large.png", "image/png"));
@@ -91,16 +98,25 @@ describe("the client against npm start's service", () => {
     expect((limited as RateLimitError).retryAfter).toBeGreaterThan(0);
     expect((limited as RateLimitError).body).toMatchObject({ error: "Rate limit exceeded", retry_after: (limited as RateLimitError).retryAfter });
     // npm start says how to lift the limit on your own machine.
-    expect((limited as RateLimitError).body.detail).toMatch(/^You have made \d+ requests in the last hour\. Limit: 3\/hour\. Running it yourself\? Start it with PHOTO_ANALYSIS_ENABLE_RATE_LIMITING=false to switch the limit off\.$/);
+    expect((limited as RateLimitError).body.detail).toMatch(
+      /^You have made \d+ requests in the last hour\. Limit: 3\/hour\. Running it yourself\? Start it with PHOTO_ANALYSIS_ENABLE_RATE_LIMITING=false to switch the limit off\.$/,
+    );
   });
 
   it("follows a batch live over the WebSocket: every photo's stages in order, names for the photos and a typed error for the file that is not one", async () => {
     const client = new PhotoAnalysisClient({ baseUrl: service.url, fingerprint: "client-node-batch", WebSocket: WebSocket as unknown as WebSocketConstructor });
     const [first, second] = await distinctImages(2, 2601);
     const updates: ProgressUpdate[] = [];
-    const batch = await client.batch([photo(first!, "a.png", "image/png"), photo(Buffer.from("plain text, not a photo of anything"), "b.txt", "text/plain"), photo(second!, "c.png", "image/png")], {
-      onProgress: (update) => updates.push(update),
-    });
+    const batch = await client.batch(
+      [
+        photo(first!, "a.png", "image/png"),
+        photo(Buffer.from("plain text, not a photo of anything"), "b.txt", "text/plain"),
+        photo(second!, "c.png", "image/png"),
+      ],
+      {
+        onProgress: (update) => updates.push(update),
+      },
+    );
     expect(batch.status).toBe("done");
     expect(batch.items.map((item) => item.status)).toEqual(["done", "failed", "done"]);
     for (const index of [0, 2]) {
@@ -131,7 +147,10 @@ describe("the client against npm start's service", () => {
       send() {}
       close() {}
     }
-    for (const [name, WebSocketClass, bytes] of [["none", null, first!], ["unreachable", Unreachable, second!]] as const) {
+    for (const [name, WebSocketClass, bytes] of [
+      ["none", null, first!],
+      ["unreachable", Unreachable, second!],
+    ] as const) {
       const client = new PhotoAnalysisClient({ baseUrl: service.url, fingerprint: `client-node-poll-${name}`, WebSocket: WebSocketClass, pollIntervalMs: 50 });
       const updates: ProgressUpdate[] = [];
       const batch = await client.batch([photo(bytes, "a.png", "image/png")], { onProgress: (update) => updates.push(update) });
@@ -156,7 +175,9 @@ describe("the client's delete (the API's DELETE of an upload, on a loopback serv
         response.writeHead(204, { "x-request-id": "req-204" }).end();
         return;
       }
-      response.writeHead(404, { "content-type": "application/json", "x-request-id": "req-404" }).end(JSON.stringify({ detail: "Not found.", request_id: "req-404" }));
+      response
+        .writeHead(404, { "content-type": "application/json", "x-request-id": "req-404" })
+        .end(JSON.stringify({ detail: "Not found.", request_id: "req-404" }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -13,7 +13,12 @@ import { startScratchService } from "../helpers/local-service.js";
  * example against the local server, run in order against a fresh `npm start` service per document.
  */
 const root = process.cwd();
-const DOCUMENTS = ["README.md", ...readdirSync("docs").filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const DOCUMENTS = [
+  "README.md",
+  ...readdirSync("docs")
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 const run = promisify(execFile);
 
 const text = (file: string) => readFileSync(file, "utf8");

@@ -65,7 +65,10 @@ describe("the progress WebSocket's caps", () => {
     expect(refused).toHaveLength(500 - PER_IP);
     for (const refusal of refused) {
       expect(refusal.status).toBe(429);
-      expect(refusal.body).toMatchObject({ error: "Too many connections", detail: expect.stringMatching(/^At most 20 progress connections may be open at once from one address/) });
+      expect(refusal.body).toMatchObject({
+        error: "Too many connections",
+        detail: expect.stringMatching(/^At most 20 progress connections may be open at once from one address/),
+      });
     }
     await closeAll(open);
     await addressHasRoom();
@@ -96,7 +99,9 @@ describe("the progress WebSocket's caps", () => {
     const received: { type: string; error?: string }[] = [];
     socket.on("message", (data) => received.push(JSON.parse(data.toString())));
     await new Promise((resolve) => socket.once("open", resolve));
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     for (let index = 0; index < 30; index++) socket.send(JSON.stringify({ action: "subscribe", job_id: jobs[0] }));
     expect(await closed).toEqual({ code: 1008, reason: "Too many messages" });
     expect(received.at(-1)).toEqual({ type: "error", error: "Too many messages: at most 10 per second. Closing this connection." });

@@ -22,7 +22,9 @@ beforeAll(async () => {
   fake = await new FakeOpenAI().start();
   // What clients say, not how fast: the 300 random messages below go out at once, far past the message
   // cap (events-caps.test.ts tests the caps).
-  local = await startScratchService({ env: { OPENAI_API_KEY: "sk-events", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_EVENTS_MAX_MESSAGES_PER_SECOND: "1000" } });
+  local = await startScratchService({
+    env: { OPENAI_API_KEY: "sk-events", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_EVENTS_MAX_MESSAGES_PER_SECOND: "1000" },
+  });
   eventsUrl = `${local.url.replace("http", "ws")}/api/photo-analysis/events/?fingerprint=fp-hostile`;
   local.queue.pause(); // the job stays queued: its state is all a subscriber needs here
   const body = new FormData();
@@ -103,7 +105,10 @@ describe("the local events WebSocket under hostile clients", () => {
       fc
         .record(
           {
-            action: fc.oneof(fc.constantFrom("subscribe", "Subscribe", "$default", "$connect", "$disconnect", "__proto__", "constructor", "toString"), fc.string()),
+            action: fc.oneof(
+              fc.constantFrom("subscribe", "Subscribe", "$default", "$connect", "$disconnect", "__proto__", "constructor", "toString"),
+              fc.string(),
+            ),
             job_id: id,
             batch_id: id,
           },

@@ -18,7 +18,17 @@ import { captureLogs } from "../helpers/console.js";
  * photo uploads again. README has the resulting table.
  */
 
-const OPERATIONS: Operation[] = ["record put", "index write", "upload put", "upload index write", "claim put", "claim update", "counter update", "s3 put", "s3 delete"];
+const OPERATIONS: Operation[] = [
+  "record put",
+  "index write",
+  "upload put",
+  "upload index write",
+  "claim put",
+  "claim update",
+  "counter update",
+  "s3 put",
+  "s3 delete",
+];
 let lab: FaultLab;
 
 beforeAll(async () => {
@@ -47,7 +57,11 @@ interface Audit {
 /** One table and one bucket per cell, so that audits and the orphan sweep see only that cell's data. */
 async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
   const storage = await lab.cellStorage("faults");
-  const deps = createDepsWithVision(storage.runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
+  const deps = createDepsWithVision(storage.runtime, {
+    OPENAI_API_KEY: "sk-test",
+    PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
+    PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5",
+  });
   const upload = createUploadHandler(() => deps);
   const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-faults", sourceIp: "198.51.100.77" }), {} as never)) as HttpResult;
 
@@ -112,7 +126,8 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
         if (audit.uploadsWithoutAnalysis) problems.push(`${where}: ${audit.uploadsWithoutAnalysis} upload(s) without analysis`);
         if (audit.imagesWithoutUpload) problems.push(`${where}: ${audit.imagesWithoutUpload} image(s) without upload after cleanup`);
         if (audit.blockingClaims) problems.push(`${where}: a claim blocks the photo`);
-        if (audit.unitsCharged !== audit.billedCalls) problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.billedCalls} billed provider call(s)`);
+        if (audit.unitsCharged !== audit.billedCalls)
+          problems.push(`${where}: ${audit.unitsCharged} unit(s) charged for ${audit.billedCalls} billed provider call(s)`);
         if (audit.analyses > 1) problems.push(`${where}: ${audit.analyses} analyses for one photo`);
         if (audit.uploads > 1) problems.push(`${where}: ${audit.uploads} uploads for one caller's photo`);
         // A 2xx answer names an upload that exists.
@@ -130,7 +145,10 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
     expect(problems).toEqual([]);
     // Every write the upload makes on its success path was reached by the faults.
     for (const operation of ["record put", "index write", "upload put", "upload index write", "claim put", "claim update", "counter update", "s3 put"]) {
-      expect(rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")), operation).toBe(true);
+      expect(
+        rows.some((row) => row.includes(`| ${operation} |`) && !row.includes("not on this path")),
+        operation,
+      ).toBe(true);
     }
   }, 240_000);
 });

@@ -41,7 +41,9 @@ describe("HEIC in worker threads", () => {
       expect(await refusal(openImage(upright.subarray(0, 600), { maxPixels: 1e8, heic: decoder }))).toMatch(/valid image/);
       expect(await refusal(openImage(upright, { maxPixels: 50_000, heic: decoder }))).toBe("Image dimensions too large. Maximum is 0 megapixels.");
       // 35 MP is within the general budget but not within a stricter HEIC one.
-      expect(await refusal(openImage(wide, { maxPixels: 1e8, maxHeicPixels: 30_000_000, heic: decoder }))).toBe("Image dimensions too large. Maximum is 30 megapixels.");
+      expect(await refusal(openImage(wide, { maxPixels: 1e8, maxHeicPixels: 30_000_000, heic: decoder }))).toBe(
+        "Image dimensions too large. Maximum is 30 megapixels.",
+      );
     }
   });
 
@@ -65,7 +67,8 @@ describe("HEIC in worker threads", () => {
     // A heap too small for libheif itself: every worker dies of memory, each time failing only its photo.
     const starved = new HeicWorkers({ size: 1, resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 } });
     try {
-      for (let attempt = 0; attempt < 2; attempt++) expect(await refusal(openImage(upright, { maxPixels: 1e8, heic: starved }))).toMatch(/more memory to decode than this server allows/);
+      for (let attempt = 0; attempt < 2; attempt++)
+        expect(await refusal(openImage(upright, { maxPixels: 1e8, heic: starved }))).toMatch(/more memory to decode than this server allows/);
     } finally {
       await starved.close();
     }

@@ -28,7 +28,9 @@ describe("model loading", () => {
   it("ships the quantised classifier within its size budget (4 MB of weights, no file over 2 MB), with its notice", async () => {
     const dir = shippedClassifierDir();
     expect(dir).toBe(join(process.cwd(), "models", SHIPPED_CLASSIFIER));
-    const manifest = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[]; weights: { quantization?: { dtype: string } }[] }[] };
+    const manifest = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as {
+      weightsManifest: { paths: string[]; weights: { quantization?: { dtype: string } }[] }[];
+    };
     const shards = manifest.weightsManifest.flatMap((group) => group.paths);
     const sizes = await Promise.all(shards.map(async (path) => (await readFile(join(dir, path))).length));
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4_000_000);
@@ -91,7 +93,9 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
   it("steers towards the purpose a context names (a dog for a hiking club gets trail names) and ignores words it does not know", async () => {
     const dog = await input("fixtures/photos/labrador.webp");
     // The hiking purpose's own names (a dog's list has walks of its own: "Sunday Dog Walks").
-    const hikingNames = PURPOSES.find((purpose) => purpose.id === "hiking")!.names.map((name) => titleCase(name.replace("{Ss}", "Labradors").replace("{S}", "Labrador")));
+    const hikingNames = PURPOSES.find((purpose) => purpose.id === "hiking")!.names.map((name) =>
+      titleCase(name.replace("{Ss}", "Labradors").replace("{S}", "Labrador")),
+    );
     const trail = { test: (name: string) => hikingNames.includes(name) };
     const plain = await provider.analyze(dog);
     const hiking = await provider.analyze({ ...dog, context: "names for my hiking club" });
@@ -107,8 +111,18 @@ describe("LocalVisionProvider on real photos (the shipped classifier)", () => {
     // docs/api.md shows both lists' first five names: they are what the service answers.
     const readme = await readFile("docs/api.md", "utf8");
     const row = (context: string) => readme.match(new RegExp(`^\\| ${context.replace(/[()]/g, "\\$&")} \\| (.+) \\|$`, "m"))?.[1];
-    expect(row("(none)")).toBe(plain.suggestions.slice(0, 5).map((s) => s.name).join(", "));
-    expect(row('"names for my hiking club"')).toBe(hiking.suggestions.slice(0, 5).map((s) => s.name).join(", "));
+    expect(row("(none)")).toBe(
+      plain.suggestions
+        .slice(0, 5)
+        .map((s) => s.name)
+        .join(", "),
+    );
+    expect(row('"names for my hiking club"')).toBe(
+      hiking.suggestions
+        .slice(0, 5)
+        .map((s) => s.name)
+        .join(", "),
+    );
   });
 
   it("sees the person in a portrait", async () => {
@@ -169,7 +183,9 @@ describe("npm start with nothing configured", () => {
     form.append("image", new Blob([await readFile("fixtures/photos/coffee-mug.jpg")]), "mug.jpg");
     const response = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
     expect(response.status).toBe(201);
-    const body = (await response.json()) as { analysis: { ai_vision_model: string; suggestions: unknown[]; labels: { label: string }[]; token_usage: { total_tokens: number } } };
+    const body = (await response.json()) as {
+      analysis: { ai_vision_model: string; suggestions: unknown[]; labels: { label: string }[]; token_usage: { total_tokens: number } };
+    };
     expect(body.analysis.ai_vision_model).toBe(`local:${SHIPPED_CLASSIFIER}+${SHIPPED_COMPANION}+centernet`);
     expect(body.analysis.suggestions).toHaveLength(10);
     expect(body.analysis.labels[0]!.label).toBe("espresso");
@@ -206,7 +222,9 @@ describe("local inference in worker threads", () => {
       const [here, there] = await Promise.all([inProcess.analyze(photo), pooled.analyze(await input("fixtures/photos/coffee-mug.jpg"))]);
       expect(there.suggestions).toEqual(here.suggestions);
       expect(there.labels).toEqual(here.labels);
-      const many = await Promise.all(["chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "coffee-mug.jpg"].map(async (file) => pooled.analyze(await input(join("fixtures/photos", file)))));
+      const many = await Promise.all(
+        ["chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "coffee-mug.jpg"].map(async (file) => pooled.analyze(await input(join("fixtures/photos", file)))),
+      );
       expect(many.map((result) => result.labels[0]!.label)).toEqual(["Egyptian cat", "Labrador retriever", "person", "espresso"]);
     } finally {
       await pool.close();

@@ -40,8 +40,14 @@ describe("local data from an older version", () => {
         new CreateTableCommand({
           TableName: "old-table",
           BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+          AttributeDefinitions: [
+            { AttributeName: "pk", AttributeType: "S" },
+            { AttributeName: "sk", AttributeType: "S" },
+          ],
+          KeySchema: [
+            { AttributeName: "pk", KeyType: "HASH" },
+            { AttributeName: "sk", KeyType: "RANGE" },
+          ],
         }),
       );
       await expect(ensureTable(client, "old-table")).rejects.toThrow(/created by an older version \(missing index byFileHash.*Delete the local data folder/s);
@@ -100,7 +106,10 @@ describe("npm start's local service over real HTTP", () => {
     const get = await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`, { headers: { origin: "http://127.0.0.1:8080" } });
     expect(get.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
     expect(get.headers.get("access-control-expose-headers")).toContain("x-request-id");
-    const foreign = await fetch(`${service.url}/api/photo-analysis/upload/`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    const foreign = await fetch(`${service.url}/api/photo-analysis/upload/`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
     expect(corsPolicy("https://app.example.com")("https://app.example.com")).toBe(true);
     expect(corsPolicy("https://app.example.com")("http://localhost:3000")).toBe(false);
@@ -116,7 +125,9 @@ describe("npm start's local service over real HTTP", () => {
     const body = (await bad.json()) as { limit: string[]; request_id: string };
     expect(body.limit).toEqual(["A valid integer of at least 1 is required."]);
     expect(body.request_id).toBe(bad.headers.get("x-request-id"));
-    const ids = new Set(await Promise.all([1, 2, 3].map(async () => (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).headers.get("x-request-id"))));
+    const ids = new Set(
+      await Promise.all([1, 2, 3].map(async () => (await fetch(`${service.url}/api/photo-analysis/recent/?fingerprint=fp-http`)).headers.get("x-request-id"))),
+    );
     expect(ids.size).toBe(3);
   });
 
@@ -186,7 +197,9 @@ describe("npm start on external DynamoDB and S3 servers (PHOTO_ANALYSIS_DYNAMODB
         // The upload and its analysis are in the external table and the image in the external bucket.
         const client = createDynamoClient({ region: "us-east-1", dynamodbEndpoint: external.dynamodbEndpoint });
         const { Item } = await client.send(new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `PHOTO#${analysis.id}` }, sk: { S: "PHOTO" } } }));
-        const shared = await client.send(new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `ANALYSIS#${Item?.analysisId?.S}` }, sk: { S: "ANALYSIS" } } }));
+        const shared = await client.send(
+          new GetItemCommand({ TableName: "external-table", Key: { pk: { S: `ANALYSIS#${Item?.analysisId?.S}` }, sk: { S: "ANALYSIS" } } }),
+        );
         client.destroy();
         expect(Item?.id?.S).toBe(analysis.id);
         expect(shared.Item?.suggestions?.L).toHaveLength(10);
@@ -195,9 +208,9 @@ describe("npm start on external DynamoDB and S3 servers (PHOTO_ANALYSIS_DYNAMODB
       } finally {
         await service.close();
       }
-      await expect(startLocalService({ dataDir: join(dir, "unused"), env: { ...env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: "http://127.0.0.1:9" } })).rejects.toThrow(
-        /Cannot use the DynamoDB API at http:\/\/127\.0\.0\.1:9: .*Is it running/,
-      );
+      await expect(
+        startLocalService({ dataDir: join(dir, "unused"), env: { ...env, PHOTO_ANALYSIS_DYNAMODB_ENDPOINT: "http://127.0.0.1:9" } }),
+      ).rejects.toThrow(/Cannot use the DynamoDB API at http:\/\/127\.0\.0\.1:9: .*Is it running/);
     } finally {
       await external.close();
       await rm(dir, { recursive: true, force: true });

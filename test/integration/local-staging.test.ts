@@ -28,7 +28,12 @@ async function ticketFor(env: NodeJS.ProcessEnv = {}, contentType = "image/jpeg"
   const deps = await suite.stack.deps(env);
   const handler = createUploadUrlHandler(() => deps);
   const answer = (await handler(
-    httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint: `fp-staging-${Math.random()}`, content_type: contentType }) }),
+    httpEvent({
+      method: "POST",
+      path: "/api/photo-analysis/upload-url/",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ fingerprint: `fp-staging-${Math.random()}`, content_type: contentType }),
+    }),
   )) as HttpResult;
   expect(answer.statusCode).toBe(201);
   return { ticket: parseJson(answer) as Ticket, deps };
@@ -41,7 +46,11 @@ async function post(url: string, fields: [string, string][], file: Buffer, fileT
   form.append("file", new Blob([file], { type: fileType }), "photo.jpg");
   const response = await fetch(url, { method: "POST", body: form });
   const text = await response.text();
-  const message = (/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? "").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  const message = (/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? "")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
   return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1], message };
 }
 
@@ -52,7 +61,8 @@ async function postWithoutFile(url: string, fields: [string, string][]) {
   return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(await response.text())?.[1], message: "" };
 }
 
-const replaced = (fields: Record<string, string>, name: string, value: string): [string, string][] => Object.entries(fields).map(([key, old]) => [key, key === name ? value : old]);
+const replaced = (fields: Record<string, string>, name: string, value: string): [string, string][] =>
+  Object.entries(fields).map(([key, old]) => [key, key === name ? value : old]);
 
 describe("presigned POSTs to the local S3 server", () => {
   it("stores the file of a POST made as the ticket says", async () => {
@@ -65,7 +75,14 @@ describe("presigned POSTs to the local S3 server", () => {
     const { ticket, deps } = await ticketFor({ PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: "0.05" });
     const key = `uploads/${ticket.upload_id}`;
     const policy = JSON.parse(Buffer.from(ticket.fields.Policy!, "base64").toString()) as { conditions: unknown[] };
-    const widened = Buffer.from(JSON.stringify({ ...policy, conditions: policy.conditions.map((condition) => (Array.isArray(condition) && condition[0] === "content-length-range" ? ["content-length-range", 1, 1e9] : condition)) })).toString("base64");
+    const widened = Buffer.from(
+      JSON.stringify({
+        ...policy,
+        conditions: policy.conditions.map((condition) =>
+          Array.isArray(condition) && condition[0] === "content-length-range" ? ["content-length-range", 1, 1e9] : condition,
+        ),
+      }),
+    ).toString("base64");
     const s3 = createS3Client({ region: "us-east-1", s3Endpoint: suite.stack.aws.s3Endpoint, localKeyPair: true });
     const expired = await createPresignedPost(s3, { Bucket: TEST_BUCKET, Key: key, Conditions: [["content-length-range", 1, 1e6]], Expires: -60 });
     const cases: [string, Promise<{ status: number; code?: string; message: string }>, number, string, RegExp?][] = [
@@ -73,9 +90,27 @@ describe("presigned POSTs to the local S3 server", () => {
       ["forged policy", post(ticket.url, replaced(ticket.fields, "Policy", widened), photo), 403, "SignatureDoesNotMatch"],
       ["expired", post(expired.url, Object.entries(expired.fields), photo.subarray(0, 1000)), 403, "AccessDenied", /Policy expired/],
       ["oversized", post(ticket.url, Object.entries(ticket.fields), photo), 400, "EntityTooLarge"],
-      ["another key", post(ticket.url, replaced(ticket.fields, "key", "uploads/someone-elses"), photo.subarray(0, 1000)), 403, "AccessDenied", /Policy Condition failed: \{"key":/],
-      ["another content type", post(ticket.url, replaced(ticket.fields, "Content-Type", "text/html"), photo.subarray(0, 1000), "text/html"), 403, "AccessDenied", /Policy Condition failed: \["eq","\$Content-Type","image\/jpeg"\]/],
-      ["an extra field", post(ticket.url, [...Object.entries(ticket.fields), ["acl", "public-read"]], photo.subarray(0, 1000)), 403, "AccessDenied", /Extra input fields: acl/],
+      [
+        "another key",
+        post(ticket.url, replaced(ticket.fields, "key", "uploads/someone-elses"), photo.subarray(0, 1000)),
+        403,
+        "AccessDenied",
+        /Policy Condition failed: \{"key":/,
+      ],
+      [
+        "another content type",
+        post(ticket.url, replaced(ticket.fields, "Content-Type", "text/html"), photo.subarray(0, 1000), "text/html"),
+        403,
+        "AccessDenied",
+        /Policy Condition failed: \["eq","\$Content-Type","image\/jpeg"\]/,
+      ],
+      [
+        "an extra field",
+        post(ticket.url, [...Object.entries(ticket.fields), ["acl", "public-read"]], photo.subarray(0, 1000)),
+        403,
+        "AccessDenied",
+        /Extra input fields: acl/,
+      ],
       ["no file", postWithoutFile(ticket.url, Object.entries(ticket.fields)), 400, "InvalidArgument"],
     ];
     for (const [what, answer, status, code, message] of cases) {

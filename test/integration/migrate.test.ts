@@ -29,7 +29,14 @@ import { manualClock, useLocalStack } from "../helpers/stack.js";
 
 const fixture = JSON.parse(await readFile("fixtures/legacy/previous-release-table.json", "utf8")) as { items: Record<string, AttributeValue>[] };
 const id = (n: number) => `0b8e1c2d-0000-4000-8000-00000000000${n}`;
-const PHOTOS: Record<string, string> = { [id(1)]: "chelsea-cat.jpg", [id(2)]: "coffee-mug.jpg", [id(3)]: "labrador.webp", [id(4)]: "motorcycle.png", [id(5)]: "astronaut.jpg", [id(6)]: "chelsea-cat.jpg" };
+const PHOTOS: Record<string, string> = {
+  [id(1)]: "chelsea-cat.jpg",
+  [id(2)]: "coffee-mug.jpg",
+  [id(3)]: "labrador.webp",
+  [id(4)]: "motorcycle.png",
+  [id(5)]: "astronaut.jpg",
+  [id(6)]: "chelsea-cat.jpg",
+};
 const ADA = { sub: "user-ada", email: "ada@example.com" };
 const BOB = { sub: "user-bob", preferred_username: "bob" };
 
@@ -50,14 +57,33 @@ const migrate = (dryRun: boolean) => {
   return migrateLegacyRecords(client, deps.runtime.tableName, { dryRun, batchSize: 7 }).finally(() => client.destroy());
 };
 
-const get = (handler: (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>, path: string, options: { id?: string; query?: Record<string, string>; claims?: Record<string, unknown>; sourceIp?: string; headers?: Record<string, string> } = {}) =>
-  handler(httpEvent({ method: "GET", path, pathParameters: options.id ? { id: options.id, job_id: options.id } : undefined, query: options.query, claims: options.claims, sourceIp: options.sourceIp, headers: options.headers }));
+const get = (
+  handler: (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>,
+  path: string,
+  options: { id?: string; query?: Record<string, string>; claims?: Record<string, unknown>; sourceIp?: string; headers?: Record<string, string> } = {},
+) =>
+  handler(
+    httpEvent({
+      method: "GET",
+      path,
+      pathParameters: options.id ? { id: options.id, job_id: options.id } : undefined,
+      query: options.query,
+      claims: options.claims,
+      sourceIp: options.sourceIp,
+      headers: options.headers,
+    }),
+  );
 
 beforeAll(async () => {
-  deps = (await suite.stack.deps({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" }, { now: clock.now, admin: { token: "admin-secret", group: "admin" }, publicBaseUrl: "https://photos.example.com" })) as typeof deps;
+  deps = (await suite.stack.deps(
+    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" },
+    { now: clock.now, admin: { token: "admin-secret", group: "admin" }, publicBaseUrl: "https://photos.example.com" },
+  )) as typeof deps;
   const dynamo = createDynamoClient(deps.runtime as never);
   for (let i = 0; i < fixture.items.length; i += 25) {
-    await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [deps.runtime.tableName]: fixture.items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await dynamo.send(
+      new BatchWriteItemCommand({ RequestItems: { [deps.runtime.tableName]: fixture.items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+    );
   }
   dynamo.destroy();
   // The images that release stored for the records: the normalised copies of the named photos.
@@ -89,7 +115,8 @@ describe("npm run migrate on a table written by the previous release", () => {
     expect(analyses.map((item) => item.id)).toEqual([1, 2, 3, 4, 5, 6].map(id));
     expect(uploads.map((item) => item.id)).toEqual([1, 2, 3, 4, 5, 6].map(id));
     for (const analysis of analyses) {
-      for (const personal of ["userId", "username", "fingerprint", "ipAddress", "context", "timesUsed", "createdMonth"]) expect(analysis[personal], `${analysis.id} ${personal}`).toBeUndefined();
+      for (const personal of ["userId", "username", "fingerprint", "ipAddress", "context", "timesUsed", "createdMonth"])
+        expect(analysis[personal], `${analysis.id} ${personal}`).toBeUndefined();
       expect(analysis.variantKey).toMatch(/^[0-9a-f]{32}$/);
     }
     // The signed-in user's browser fingerprint is not carried over; the anonymous ones are.
@@ -112,7 +139,11 @@ describe("npm run migrate on a table written by the previous release", () => {
     };
     for (const [uploadId, owner] of Object.entries(owners)) {
       const mine = parseJson(await get(read, `/api/photo-analysis/${uploadId}/`, { id: uploadId, ...owner }));
-      expect(mine).toMatchObject({ id: uploadId, image_url: `https://photos.example.com/api/photo-analysis/${uploadId}/image/`, file_hash: md5Hex(await readFile(`fixtures/photos/${PHOTOS[uploadId]}`)) });
+      expect(mine).toMatchObject({
+        id: uploadId,
+        image_url: `https://photos.example.com/api/photo-analysis/${uploadId}/image/`,
+        file_hash: md5Hex(await readFile(`fixtures/photos/${PHOTOS[uploadId]}`)),
+      });
       expect(mine.suggestions).toHaveLength(10);
       const theirs = parseJson(await get(read, `/api/photo-analysis/${uploadId}/`, { id: uploadId, query: { fingerprint: "fp-stranger" } }));
       expect(theirs).toEqual({ ...mine, username: null, context: null, file_hash: null, image_phash: null });
@@ -125,13 +156,22 @@ describe("npm run migrate on a table written by the previous release", () => {
         expect(Buffer.from(bytes.body!, "base64")).toEqual(served.get(uploadId));
       }
     }
-    expect(parseJson(await get(read, `/api/photo-analysis/${id(1)}/`, { id: id(1), claims: ADA }))).toMatchObject({ username: "ada@example.com", times_used: 2 });
-    expect(parseJson(await get(read, `/api/photo-analysis/${id(6)}/`, { id: id(6), claims: BOB }))).toMatchObject({ username: "bob", context: "names for my hiking club", style: "playful", language: "es" });
+    expect(parseJson(await get(read, `/api/photo-analysis/${id(1)}/`, { id: id(1), claims: ADA }))).toMatchObject({
+      username: "ada@example.com",
+      times_used: 2,
+    });
+    expect(parseJson(await get(read, `/api/photo-analysis/${id(6)}/`, { id: id(6), claims: BOB }))).toMatchObject({
+      username: "bob",
+      context: "names for my hiking club",
+      style: "playful",
+      language: "es",
+    });
   });
 
   it("lists recent uploads by owner: the signed-in user's not under their browser's fingerprint", async () => {
     const recent = createRecentHandler(() => deps);
-    const ids = async (options: { claims?: Record<string, unknown>; query?: Record<string, string> }) => parseJson(await get(recent, "/api/photo-analysis/recent/", options)).map((item: { id: string }) => item.id);
+    const ids = async (options: { claims?: Record<string, unknown>; query?: Record<string, string> }) =>
+      parseJson(await get(recent, "/api/photo-analysis/recent/", options)).map((item: { id: string }) => item.id);
     expect(await ids({ claims: ADA })).toEqual([id(1)]);
     expect(await ids({ query: { fingerprint: "fp-ada-browser" } })).toEqual([]);
     expect(await ids({ query: { fingerprint: "fp-anon" } })).toEqual([id(2), id(4)]);
@@ -145,21 +185,35 @@ describe("npm run migrate on a table written by the previous release", () => {
     const rows = parseJson(await get(list, "/api/admin/analyses/", { headers: admin, query: { from: "2026-05-01", to: "2026-05-12" } })).results;
     expect(rows.map((row: { id: string }) => row.id).sort()).toEqual([1, 2, 3, 4, 5, 6].map(id));
     expect(rows.find((row: { id: string }) => row.id === id(5))).toMatchObject({ flagged: true });
-    expect(parseJson(await get(detail, `/api/admin/analyses/${id(5)}/`, { id: id(5), headers: admin }))).toMatchObject({ moderation: { decision: "flag" }, fingerprint: "fp-flagged", ip_address: "198.51.100.20" });
+    expect(parseJson(await get(detail, `/api/admin/analyses/${id(5)}/`, { id: id(5), headers: admin }))).toMatchObject({
+      moderation: { decision: "flag" },
+      fingerprint: "fp-flagged",
+      ip_address: "198.51.100.20",
+    });
     const cat = md5Hex(await readFile("fixtures/photos/chelsea-cat.jpg"));
-    expect(parseJson(await get(list, "/api/admin/analyses/", { headers: admin, query: { q: cat } })).results.map((row: { id: string }) => row.id).sort()).toEqual([id(1), id(6)]);
+    expect(
+      parseJson(await get(list, "/api/admin/analyses/", { headers: admin, query: { q: cat } }))
+        .results.map((row: { id: string }) => row.id)
+        .sort(),
+    ).toEqual([id(1), id(6)]);
   });
 
   it("shows a previous release's done job from its upload, with links from configuration (not the origin it stored)", async () => {
     const job = createJobHandler(() => deps);
-    const body = parseJson(await get(job, `/api/photo-analysis/jobs/0b8e1c2d-0000-4000-8000-0000000000a1/`, { id: "0b8e1c2d-0000-4000-8000-0000000000a1", query: { fingerprint: "fp-anon" } }));
+    const body = parseJson(
+      await get(job, `/api/photo-analysis/jobs/0b8e1c2d-0000-4000-8000-0000000000a1/`, {
+        id: "0b8e1c2d-0000-4000-8000-0000000000a1",
+        query: { fingerprint: "fp-anon" },
+      }),
+    );
     expect(body).toMatchObject({ status: "done", analysis: { id: id(2), image_url: `https://photos.example.com/api/photo-analysis/${id(2)}/image/` } });
     expect(JSON.stringify(body)).not.toContain("client-sent-host");
   });
 
   it("answers the cache from migrated data: the owner from their upload, others through their own, with no vision call", async () => {
     const upload = createUploadHandler(() => deps);
-    const send = async (bytes: Buffer, options: { fingerprint?: string; claims?: Record<string, unknown> }) => (await upload(uploadEvent(bytes, options), {} as never)) as HttpResult;
+    const send = async (bytes: Buffer, options: { fingerprint?: string; claims?: Record<string, unknown> }) =>
+      (await upload(uploadEvent(bytes, options), {} as never)) as HttpResult;
     const calls = suite.fake.callCount;
     const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
     const ada = await send(cat, { claims: ADA });
@@ -170,7 +224,10 @@ describe("npm run migrate on a table written by the previous release", () => {
     const theirs = parseJson(stranger);
     expect(theirs).toMatchObject({ cached: false, analysis: { times_used: 0, username: null } });
     expect(theirs.analysis.id).not.toBe(id(1));
-    const thumbnail = await sharp(await readFile("fixtures/photos/coffee-mug.jpg")).resize(96).jpeg({ quality: 70 }).toBuffer();
+    const thumbnail = await sharp(await readFile("fixtures/photos/coffee-mug.jpg"))
+      .resize(96)
+      .jpeg({ quality: 70 })
+      .toBuffer();
     const similar = await send(thumbnail, { fingerprint: "fp-stranger" });
     expect(similar.statusCode).toBe(201);
     expect(parseJson(similar).match).toBeUndefined();

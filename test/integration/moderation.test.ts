@@ -54,7 +54,9 @@ describe("Rekognition DetectModerationLabels (AWS JSON 1.1 on loopback)", () => 
   });
 
   it("sends the photo's bytes and reads explicit and suggestive categories from the labels and their parents", async () => {
-    const moderator = new RekognitionModerator(new RekognitionClient({ region: "us-east-1", endpoint, credentials: { accessKeyId: "a", secretAccessKey: "b" } }));
+    const moderator = new RekognitionModerator(
+      new RekognitionClient({ region: "us-east-1", endpoint, credentials: { accessKeyId: "a", secretAccessKey: "b" } }),
+    );
     labels = [
       { Name: "Explicit", ParentName: "", Confidence: 96.5, TaxonomyLevel: 1 },
       { Name: "Explicit Sexual Activity", ParentName: "Explicit", Confidence: 91.2, TaxonomyLevel: 2 },
@@ -62,7 +64,14 @@ describe("Rekognition DetectModerationLabels (AWS JSON 1.1 on loopback)", () => 
     const blocked = await moderator.moderateImage({ jpeg: async () => jpeg });
     expect(requests.at(-1)!.target).toBe("RekognitionService.DetectModerationLabels");
     expect(Buffer.from(requests.at(-1)!.body.Image!.Bytes!, "base64").equals(jpeg)).toBe(true);
-    expect(blocked).toMatchObject({ explicit: 0.965, suggestive: 0, labels: [{ label: "Explicit", score: 0.965 }, { label: "Explicit Sexual Activity", score: 0.912 }] });
+    expect(blocked).toMatchObject({
+      explicit: 0.965,
+      suggestive: 0,
+      labels: [
+        { label: "Explicit", score: 0.965 },
+        { label: "Explicit Sexual Activity", score: 0.912 },
+      ],
+    });
 
     labels = [{ Name: "Female Swimwear or Underwear", ParentName: "Swimwear or Underwear", Confidence: 88, TaxonomyLevel: 3 }];
     expect(await moderator.moderateImage({ jpeg: async () => jpeg })).toMatchObject({ explicit: 0, suggestive: 0.88 });
@@ -82,7 +91,10 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
     const moderator = new OpenAIModerator({ apiKey: "sk-test", baseURL: fake.baseUrl, timeoutMs: 2000 });
     fake.moderationScores = { sexual: 0.93, violence: 0.2 };
     const scores = await moderator.moderateImage({ jpeg: async () => jpeg });
-    expect(fake.moderationRequests.at(-1)).toEqual({ model: "omni-moderation-latest", input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${jpeg.toString("base64")}` } }] });
+    expect(fake.moderationRequests.at(-1)).toEqual({
+      model: "omni-moderation-latest",
+      input: [{ type: "image_url", image_url: { url: `data:image/jpeg;base64,${jpeg.toString("base64")}` } }],
+    });
     expect(scores).toMatchObject({ explicit: 0.93, suggestive: 0 });
     expect(scores.labels[0]).toEqual({ label: "sexual", score: 0.93 });
     fake.flagText = (text) => text.includes("Hate");
@@ -112,20 +124,27 @@ describe("OpenAI moderation (omni-moderation-latest)", () => {
     fake.flagText = (text) => text.startsWith("Daily Grind");
     const rejected = await upload(photo);
     expect(rejected.status).toBe(500);
-    expect(await rejected.json()).toMatchObject({ error: "Photo analysis failed", detail: "Vision provider returned 9 usable suggestions; 10 are required (1 rejected by moderation)" });
+    expect(await rejected.json()).toMatchObject({
+      error: "Photo analysis failed",
+      detail: "Vision provider returned 9 usable suggestions; 10 are required (1 rejected by moderation)",
+    });
     fake.flagText = () => false;
     // The rejected names were a billed reply: the same photo asked the same way is answered with that failure for a while, with no vision call.
     const visionCalls = fake.callCount;
     const remembered = await upload(photo);
     expect(remembered.status).toBe(500);
-    expect(((await remembered.json()) as { detail: string }).detail).toMatch(/^This photo's analysis failed moments ago \(Vision provider returned 9 usable suggestions/);
+    expect(((await remembered.json()) as { detail: string }).detail).toMatch(
+      /^This photo's analysis failed moments ago \(Vision provider returned 9 usable suggestions/,
+    );
     expect(fake.callCount).toBe(visionCalls);
     expect((await upload(photo, { style: "playful" })).status).toBe(201);
   });
 
   it("moderates at most the caller's upload budget: a flood of re-encodings of one photo (near-duplicate hits, free of analysis units) is refused once the budget is spent", async () => {
     // 2 analysis units × 2 = 4 photos decoded and moderated per fingerprint per hour.
-    const service = await startScratchService({ env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "2", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "2" } });
+    const service = await startScratchService({
+      env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "2", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "2" },
+    });
     cleanups.push(() => service.close());
     const sharp = (await import("sharp")).default;
     const copies = await Promise.all([95, 90, 85, 80, 75, 70, 65, 60, 55, 50].map((quality) => sharp(photo).jpeg({ quality }).toBuffer()));
@@ -152,7 +171,8 @@ describe("the local model's false blocks", () => {
   const moderator = new LocalModerator();
 
   it("allows every fixture photo under the default policy", async () => {
-    for (const file of ["coffee-mug.jpg", "chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "motorcycle.png", "cat-portrait.heic"]) expect(await judge(join("fixtures/photos", file)), file).toBe("allow");
+    for (const file of ["coffee-mug.jpg", "chelsea-cat.jpg", "labrador.webp", "astronaut.jpg", "motorcycle.png", "cat-portrait.heic"])
+      expect(await judge(join("fixtures/photos", file)), file).toBe("allow");
   });
 
   it("judges in the inference pool's worker threads (as npm start does) exactly as on the calling thread", async () => {
@@ -192,7 +212,8 @@ describe("the local model on npm start's service (no key)", () => {
     form.append("fingerprint", fingerprint);
     return fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body: form });
   };
-  const admin = (local: LocalService, path: string) => fetch(`${local.url}${path}`, { headers: { authorization: "Bearer admin-secret" } }).then((response) => response.json());
+  const admin = (local: LocalService, path: string) =>
+    fetch(`${local.url}${path}`, { headers: { authorization: "Bearer admin-secret" } }).then((response) => response.json());
 
   it("blocks a real photo when the block threshold is lowered to 0: 422, nothing stored, charged, counted, refused again by its bytes", async () => {
     const local = await service({ PHOTO_ANALYSIS_MODERATION_BLOCK_THRESHOLD: "0" });
@@ -206,7 +227,10 @@ describe("the local model on npm start's service (no key)", () => {
     expect(((await admin(local, "/api/admin/analyses/")) as { results: unknown[] }).results).toEqual([]);
     // Each refusal took a unit of the caller's allowance (5 an hour): refusals cannot be probed for free.
     const settings = await local.deps.settings();
-    const standing = await local.deps.rateLimiter.peek(rateLimitRules({ userId: null, username: null, fingerprint: "fp-blocked", ipAddress: "127.0.0.1" }, settings), new Date());
+    const standing = await local.deps.rateLimiter.peek(
+      rateLimitRules({ userId: null, username: null, fingerprint: "fp-blocked", ipAddress: "127.0.0.1" }, settings),
+      new Date(),
+    );
     expect(standing.remaining).toBe(3);
   });
 

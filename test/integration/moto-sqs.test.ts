@@ -1,11 +1,4 @@
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkerHandler } from "../../functions/worker/handler.js";
@@ -58,7 +51,9 @@ async function queues() {
 }
 
 async function receive(queueUrl: string, max = 10): Promise<Message[]> {
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ["ApproximateReceiveCount", "MessageGroupId"] }));
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, MessageSystemAttributeNames: ["ApproximateReceiveCount", "MessageGroupId"] }),
+  );
   return Messages;
 }
 
@@ -71,7 +66,12 @@ function eventOf(messages: Message[]): SQSEvent {
       messageId: message.MessageId!,
       receiptHandle: message.ReceiptHandle!,
       body: message.Body!,
-      attributes: { ApproximateReceiveCount: message.Attributes!.ApproximateReceiveCount!, SentTimestamp: "0", SenderId: "moto", ApproximateFirstReceiveTimestamp: "0" },
+      attributes: {
+        ApproximateReceiveCount: message.Attributes!.ApproximateReceiveCount!,
+        SentTimestamp: "0",
+        SenderId: "moto",
+        ApproximateFirstReceiveTimestamp: "0",
+      },
       messageAttributes: {},
       md5OfBody: message.MD5OfBody!,
       eventSource: "aws:sqs",
@@ -84,7 +84,10 @@ function eventOf(messages: Message[]): SQSEvent {
 describe.skipIf(!available)("the job queue on SQS (moto_server)", () => {
   it("sends every job once, in batches of at most ten, each message naming its job", async () => {
     const { jobsUrl } = await queues();
-    const queue = new SqsJobQueue((sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }), jobsUrl);
+    const queue = new SqsJobQueue(
+      (sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }),
+      jobsUrl,
+    );
     const jobIds = Array.from({ length: 23 }, (_, index) => `job-${index}`);
     // A standard queue takes the caller's group (a fair queue's tenant) on every message.
     await queue.enqueue(jobIds, "caller-group-1");
@@ -102,7 +105,10 @@ describe.skipIf(!available)("the job queue on SQS (moto_server)", () => {
 
   it("hides a received message for the visibility timeout, then delivers it again with its count raised, and dead-letters it after the last receive", async () => {
     const { jobsUrl, deadLetterUrl } = await queues();
-    const queue = new SqsJobQueue((sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }), jobsUrl);
+    const queue = new SqsJobQueue(
+      (sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }),
+      jobsUrl,
+    );
     await queue.enqueue(["job-crashing"]);
     const counts: string[] = [];
     for (let delivery = 1; delivery <= DEFAULT_MAX_RECEIVES; delivery++) {
@@ -140,7 +146,10 @@ describe.skipIf(!available)("the job queue on SQS (moto_server)", () => {
       throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     };
     const worker = createWorkerHandler(() => deps, { PHOTO_ANALYSIS_QUEUE_MAX_RECEIVES: String(DEFAULT_MAX_RECEIVES) });
-    const queue = new SqsJobQueue((sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }), jobsUrl);
+    const queue = new SqsJobQueue(
+      (sdk) => new sdk.SQSClient({ region: moto.env.AWS_REGION, endpoint: moto.url, credentials: { accessKeyId: "moto", secretAccessKey: "moto" } }),
+      jobsUrl,
+    );
     await queue.enqueue([job.id]);
     const outcomes: string[] = [];
     for (let delivery = 1; delivery <= DEFAULT_MAX_RECEIVES + 1; delivery++) {
@@ -149,11 +158,15 @@ describe.skipIf(!available)("the job queue on SQS (moto_server)", () => {
       const { batchItemFailures } = await worker(eventOf(messages));
       const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
       // As Lambda's event source mapping does: delete what succeeded, leave the failures to come back.
-      for (const message of messages) if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: jobsUrl, ReceiptHandle: message.ReceiptHandle! }));
+      for (const message of messages)
+        if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: jobsUrl, ReceiptHandle: message.ReceiptHandle! }));
       outcomes.push(failed.size ? `delivery ${delivery}: retry` : `delivery ${delivery}: answered`);
       await pastVisibility();
     }
-    expect(outcomes).toEqual([...Array.from({ length: DEFAULT_MAX_RECEIVES - 1 }, (_, index) => `delivery ${index + 1}: retry`), `delivery ${DEFAULT_MAX_RECEIVES}: answered`]);
+    expect(outcomes).toEqual([
+      ...Array.from({ length: DEFAULT_MAX_RECEIVES - 1 }, (_, index) => `delivery ${index + 1}: retry`),
+      `delivery ${DEFAULT_MAX_RECEIVES}: answered`,
+    ]);
     const failed = await jobs.get(job.id);
     expect(failed).toMatchObject({ stage: "failed", error: { status: 500 } });
     expect(await receive(jobsUrl)).toEqual([]);

@@ -110,7 +110,12 @@ describe.skipIf(!available)("settings seeder (the stack's custom resource) again
     await put(legacySettingParameter(prefix, "PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS"), "12");
     await put(legacySettingParameter(prefix, "PHOTO_ANALYSIS_FALLBACK_PROVIDERS"), "anthropic");
     const seeded = await seedSettings(ssm, { prefix, names, defaults });
-    expect(seeded.created).toEqual(expect.arrayContaining([{ name: "PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS", from: "legacy" }, { name: "PHOTO_ANALYSIS_FALLBACK_PROVIDERS", from: "legacy" }]));
+    expect(seeded.created).toEqual(
+      expect.arrayContaining([
+        { name: "PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS", from: "legacy" },
+        { name: "PHOTO_ANALYSIS_FALLBACK_PROVIDERS", from: "legacy" },
+      ]),
+    );
     const settings = await new LiveSettings(createConfigSource({ ssmPrefix: prefix, region: "eu-west-1" }, {})).get();
     expect(settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS).toBe(12);
     expect(settings.PHOTO_ANALYSIS_FALLBACK_PROVIDERS).toEqual(["anthropic"]);
@@ -129,17 +134,31 @@ describe.skipIf(!available)("settings seeder (the stack's custom resource) again
     try {
       const url = cloudFormation.responseUrl;
       const prefix = freshPrefix();
-      const base = { ServiceToken: "arn:aws:lambda:eu-west-1:000000000000:function:seeder", ResponseURL: url, StackId: "stack", RequestId: "r1", LogicalResourceId: "Settings", ResourceType: "Custom::PhotoAnalysisSettings" };
+      const base = {
+        ServiceToken: "arn:aws:lambda:eu-west-1:000000000000:function:seeder",
+        ResponseURL: url,
+        StackId: "stack",
+        RequestId: "r1",
+        LogicalResourceId: "Settings",
+        ResourceType: "Custom::PhotoAnalysisSettings",
+      };
       const properties = { ServiceToken: base.ServiceToken, Prefix: prefix, Names: names, Defaults: defaults, RemoveOnDelete: "true" };
       const seeder = createSettingsSeederHandler(() => ssm);
       await seeder({ ...base, RequestType: "Create", ResourceProperties: properties } as CloudFormationCustomResourceEvent);
       expect(responses.at(-1)).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: `${prefix}/settings`, RequestId: "r1", LogicalResourceId: "Settings" });
       expect((await ssm.send(new GetParameterCommand({ Name: settingParameter(prefix, "PHOTO_ANALYSIS_MODERATION") }))).Parameter?.Value).toBe("block");
-      await seeder({ ...base, RequestType: "Delete", PhysicalResourceId: `${prefix}/settings`, ResourceProperties: properties } as CloudFormationCustomResourceEvent);
+      await seeder({
+        ...base,
+        RequestType: "Delete",
+        PhysicalResourceId: `${prefix}/settings`,
+        ResourceProperties: properties,
+      } as CloudFormationCustomResourceEvent);
       expect(responses.at(-1)).toMatchObject({ Status: "SUCCESS" });
       expect((await ssm.send(new GetParametersByPathCommand({ Path: `${prefix}/settings` }))).Parameters).toEqual([]);
       // SSM refusing (here: a client that always fails) is a FAILED answer with the reason.
-      const broken = createSettingsSeederHandler(() => ({ send: async () => Promise.reject(Object.assign(new Error("denied"), { name: "AccessDeniedException" })) }));
+      const broken = createSettingsSeederHandler(() => ({
+        send: async () => Promise.reject(Object.assign(new Error("denied"), { name: "AccessDeniedException" })),
+      }));
       await broken({ ...base, RequestType: "Create", ResourceProperties: properties } as CloudFormationCustomResourceEvent);
       expect(responses.at(-1)).toMatchObject({ Status: "FAILED", Reason: "AccessDeniedException: denied" });
     } finally {
@@ -151,8 +170,11 @@ describe.skipIf(!available)("settings seeder (the stack's custom resource) again
 describe.skipIf(!available)("npm run ssm-layout: an old deployment moved to the current layout (moto_server)", () => {
   function runCommand(args: string[]): Promise<{ code: number; output: string }> {
     return new Promise((resolve) =>
-      execFile("npx", ["tsx", "bin/ssm-layout.ts", ...args], { env: { ...process.env, ...moto.env, AWS_ENDPOINT_URL_SSM: moto.url } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      execFile(
+        "npx",
+        ["tsx", "bin/ssm-layout.ts", ...args],
+        { env: { ...process.env, ...moto.env, AWS_ENDPOINT_URL_SSM: moto.url } },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
       ),
     );
   }
@@ -190,7 +212,9 @@ describe.skipIf(!available)("npm run ssm-layout: an old deployment moved to the 
     expect(settings.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS).toBe(7);
     expect(settings.PHOTO_ANALYSIS_VISION_PROVIDER).toBe("openai");
     expect(settings.PHOTO_ANALYSIS_MODERATION).toBe("off");
-    const { Parameters = [] } = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [secretParameter(prefix, "OPENAI_API_KEY")] }] }));
+    const { Parameters = [] } = await ssm.send(
+      new DescribeParametersCommand({ ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [secretParameter(prefix, "OPENAI_API_KEY")] }] }),
+    );
     expect(Parameters[0]?.KeyId).toBe(secretsKeyAlias(prefix));
     expect(await createSecretReader({ ssmPrefix: prefix, region: "eu-west-1" }, {})("OPENAI_API_KEY")).toBe("sk-old");
     const root = await ssm.send(new GetParametersByPathCommand({ Path: prefix, Recursive: false }));

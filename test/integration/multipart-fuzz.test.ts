@@ -33,7 +33,10 @@ async function uploader() {
   const deps = await suite.stack.deps({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" });
   const handler = createUploadHandler(() => deps);
   return async (contentType: string, body: Buffer) =>
-    (await handler(httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": contentType }, body }), {} as never)) as HttpResult;
+    (await handler(
+      httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": contentType }, body }),
+      {} as never,
+    )) as HttpResult;
 }
 
 interface Part {
@@ -78,13 +81,27 @@ describe("multipart parsing that cannot crash the process", () => {
     ["multipart/form-data; charset=utf-8; boundary=after-charset", "after-charset"],
   ])("accepts RFC 7578 multipart as real clients send it: %s", async (contentType, boundary) => {
     const upload = await uploader();
-    const result = await upload(contentType, encode([{ name: "image", filename: "mug.jpg", bytes: photo }, { name: "fingerprint", bytes: Buffer.from(`fp-${boundary}`) }], boundary));
+    const result = await upload(
+      contentType,
+      encode(
+        [
+          { name: "image", filename: "mug.jpg", bytes: photo },
+          { name: "fingerprint", bytes: Buffer.from(`fp-${boundary}`) },
+        ],
+        boundary,
+      ),
+    );
     expect([200, 201]).toContain(result.statusCode);
     expect(parseJson(result).analysis.suggestions).toHaveLength(10);
   });
 
   it("keeps field names out of any object prototype", async () => {
-    const form = await parseMultipart(encode([{ name: "__proto__", bytes: Buffer.from("polluted") }], "b"), "multipart/form-data; boundary=b", { fileSize: 1e6, files: 1, fields: 5, fieldSize: 100 });
+    const form = await parseMultipart(encode([{ name: "__proto__", bytes: Buffer.from("polluted") }], "b"), "multipart/form-data; boundary=b", {
+      fileSize: 1e6,
+      files: 1,
+      fields: 5,
+      fieldSize: 100,
+    });
     expect(form.fields.get("__proto__")).toEqual(["polluted"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(form.fields)).toBe(Map.prototype);
@@ -95,19 +112,41 @@ describe("multipart parsing that cannot crash the process", () => {
     const small = photo.subarray(0, 4096); // a cut JPEG: the image decoder's 400, not the parser's
     const bchars = "abcXYZ0189'()+_,-./:=?";
     const boundary = fc.string({ unit: fc.constantFrom(...bchars.split("")), minLength: 1, maxLength: 70 });
-    const name = fc.oneof(fc.constantFrom("image", "fingerprint", "style", "__proto__", "__proto__[]", "constructor", "image[]", "", "a\"b"), fc.string({ maxLength: 12 }));
+    const name = fc.oneof(
+      fc.constantFrom("image", "fingerprint", "style", "__proto__", "__proto__[]", "constructor", "image[]", "", 'a"b'),
+      fc.string({ maxLength: 12 }),
+    );
     const part = fc.record({
       name,
       filename: fc.option(fc.constantFrom("a.jpg", "", "../../etc/passwd", "é.png"), { nil: undefined }),
-      bytes: fc.oneof(fc.constant(photo), fc.constant(small), fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)), fc.constantFrom(Buffer.from("playful"), Buffer.from("fp-1"))),
+      bytes: fc.oneof(
+        fc.constant(photo),
+        fc.constant(small),
+        fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+        fc.constantFrom(Buffer.from("playful"), Buffer.from("fp-1")),
+      ),
     });
     // A third of the cases start from a valid upload (photo, fingerprint, style) in a random order.
-    const valid: Part[] = [{ name: "image", filename: "mug.jpg", bytes: photo }, { name: "fingerprint", bytes: Buffer.from("fp-fuzz") }, { name: "style", bytes: Buffer.from("cozy") }];
-    const parts = fc.oneof({ weight: 1, arbitrary: fc.shuffledSubarray(valid, { minLength: 1 }) }, { weight: 2, arbitrary: fc.array(part, { minLength: 0, maxLength: 5 }) });
+    const valid: Part[] = [
+      { name: "image", filename: "mug.jpg", bytes: photo },
+      { name: "fingerprint", bytes: Buffer.from("fp-fuzz") },
+      { name: "style", bytes: Buffer.from("cozy") },
+    ];
+    const parts = fc.oneof(
+      { weight: 1, arbitrary: fc.shuffledSubarray(valid, { minLength: 1 }) },
+      { weight: 2, arbitrary: fc.array(part, { minLength: 0, maxLength: 5 }) },
+    );
     const mutation = fc.oneof(
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("none" as const) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("truncate" as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("flip" as const), positions: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }), value: fc.integer({ min: 0, max: 255 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("flip" as const),
+          positions: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }),
+          value: fc.integer({ min: 0, max: 255 }),
+        }),
+      },
     );
     const statuses = new Map<number, number>();
     const contentTypeStyle = fc.constantFrom("plain", "quoted", "upper", "charset-first", "no-space", "missing-boundary", "wrong-boundary");
@@ -138,7 +177,12 @@ describe("multipart parsing that cannot crash the process", () => {
       }),
       { numRuns: FUZZ_RUNS, seed: 20261125 },
     );
-    console.log(`multipart fuzz: ${FUZZ_RUNS} bodies → ${[...statuses].sort((a, b) => a[0] - b[0]).map(([status, count]) => `${status}×${count}`).join(", ")}`);
+    console.log(
+      `multipart fuzz: ${FUZZ_RUNS} bodies → ${[...statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([status, count]) => `${status}×${count}`)
+        .join(", ")}`,
+    );
     // The generator reaches both sides: real uploads that succeed and malformed ones refused.
     expect([...statuses.keys()].some((status) => status < 300)).toBe(true);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(100);

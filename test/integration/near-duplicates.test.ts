@@ -19,7 +19,13 @@ beforeEach(() => {
 async function setup(env: NodeJS.ProcessEnv = {}) {
   const clock = manualClock();
   const deps = await suite.stack.deps(
-    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: suite.fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false", ...env },
+    {
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: suite.fake.baseUrl,
+      PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
+      PHOTO_ANALYSIS_ENABLE_RATE_LIMITING: "false",
+      ...env,
+    },
     { now: clock.now },
   );
   const handler = createUploadHandler(() => deps);

@@ -24,7 +24,10 @@ afterAll(async () => {
 });
 
 /** node:http, not fetch: the path goes out exactly as written (fetch would normalise "..", "%2e%2e"). */
-function send(odd: OddRequest, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function send(
+  odd: OddRequest,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(local.url);
   const query = odd.query ? `?${new URLSearchParams(odd.query)}` : "";
   return new Promise((resolve, reject) => {
@@ -42,21 +45,25 @@ function send(odd: OddRequest, headers: Record<string, string> = {}): Promise<{ 
 }
 
 describe("odd names against every route of the local server", () => {
-  it.each(HTTP_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))("%s answers each through the error mapping, never a 500", async (_, route) => {
-    const credentials: Record<string, string>[] = route.id.startsWith("Admin") && route.id !== "AdminPage" && route.id !== "AdminAssets" ? [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }] : [{}];
-    const answers: string[] = [];
-    for (const odd of oddRequests(route)) {
-      for (const headers of credentials) {
-        const answer = await send(odd, headers);
-        answers.push(`${answer.status}`);
-        expect(answer.status, `${odd.what}${headers.authorization ? " (admin)" : ""}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
-        expect(answer.headers["x-request-id"], odd.what).toBeTruthy();
-        if (answer.status >= 400) expect(JSON.parse(answer.body), odd.what).toEqual(expect.any(Object));
+  it.each(HTTP_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    "%s answers each through the error mapping, never a 500",
+    async (_, route) => {
+      const credentials: Record<string, string>[] =
+        route.id.startsWith("Admin") && route.id !== "AdminPage" && route.id !== "AdminAssets" ? [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }] : [{}];
+      const answers: string[] = [];
+      for (const odd of oddRequests(route)) {
+        for (const headers of credentials) {
+          const answer = await send(odd, headers);
+          answers.push(`${answer.status}`);
+          expect(answer.status, `${odd.what}${headers.authorization ? " (admin)" : ""}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
+          expect(answer.headers["x-request-id"], odd.what).toBeTruthy();
+          if (answer.status >= 400) expect(JSON.parse(answer.body), odd.what).toEqual(expect.any(Object));
+        }
       }
-    }
-    expect(answers.length).toBeGreaterThanOrEqual(ODD_NAMES.length);
-    expect(prototypePolluted()).toBe(false);
-  });
+      expect(answers.length).toBeGreaterThanOrEqual(ODD_NAMES.length);
+      expect(prototypePolluted()).toBe(false);
+    },
+  );
 
   it("answers /admin/assets/ with Object.prototype's names as unknown files: 404, like any other unknown name", async () => {
     for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {

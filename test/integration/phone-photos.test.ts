@@ -32,7 +32,9 @@ async function phonePhoto(): Promise<Buffer> {
     state = (state * 1103515245 + 12345) & 0x7fffffff;
     pixels[i] = ((i / 3) % width) / 16 + ((state >> 16) & 63);
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 }
 
 beforeAll(async () => {
@@ -82,7 +84,9 @@ async function setup(env: NodeJS.ProcessEnv = {}) {
     clock,
     direct: async (bytes: Buffer, fingerprint = "fp-phone") => (await upload(uploadEvent(bytes, { fingerprint }), {} as never)) as HttpResult,
     ticket: (body: Record<string, unknown>) =>
-      uploadUrl(httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })),
+      uploadUrl(
+        httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      ),
     staged: async (body: Record<string, unknown>) =>
       (await upload(
         httpEvent({ method: "POST", path: "/api/photo-analysis/upload/", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
@@ -115,7 +119,13 @@ describe("presigned uploads for files past the Lambda limit", () => {
     const issued = await ticket({ fingerprint: "fp-phone", content_type: "image/jpeg" });
     expect(issued.statusCode).toBe(201);
     const body = parseJson(issued);
-    expect(body).toEqual({ url: expect.stringContaining(TEST_BUCKET), fields: expect.any(Object), upload_id: expect.any(String), max_bytes: 10 * 1024 * 1024, expires_in: 600 });
+    expect(body).toEqual({
+      url: expect.stringContaining(TEST_BUCKET),
+      fields: expect.any(Object),
+      upload_id: expect.any(String),
+      max_bytes: 10 * 1024 * 1024,
+      expires_in: 600,
+    });
     expect(body.fields.Policy).toBeTruthy();
     expect(JSON.parse(Buffer.from(body.fields.Policy, "base64").toString()).conditions).toEqual(
       expect.arrayContaining([["content-length-range", 1, 10 * 1024 * 1024]]),

@@ -39,10 +39,19 @@ beforeAll(async () => {
   issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
   fake = await new FakeOpenAI().start();
   local = await startScratchService({
-    env: { OPENAI_API_KEY: "sk-privacy", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_JWT_ISSUER: issuer, PHOTO_ANALYSIS_JWT_AUDIENCE: "photo-app" },
+    env: {
+      OPENAI_API_KEY: "sk-privacy",
+      OPENAI_BASE_URL: fake.baseUrl,
+      PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
+      PHOTO_ANALYSIS_JWT_ISSUER: issuer,
+      PHOTO_ANALYSIS_JWT_AUDIENCE: "photo-app",
+    },
   });
   // A signed-in user's 1024x1024 photo, and a stranger's 48x48 thumbnail of it.
-  original = await sharp(await readFile("fixtures/photos/chelsea-cat.jpg")).resize(1024, 1024, { fit: "cover" }).jpeg({ quality: 90 }).toBuffer();
+  original = await sharp(await readFile("fixtures/photos/chelsea-cat.jpg"))
+    .resize(1024, 1024, { fit: "cover" })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   thumbnail = await sharp(original).resize(48, 48).jpeg({ quality: 75 }).toBuffer();
 });
 
@@ -67,23 +76,38 @@ interface Answer {
 function send(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<Answer> {
   const url = new URL(path, local.url);
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: { ...options.headers, ...(options.body ? { "content-length": String(options.body.length) } : {}) } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body, json: () => JSON.parse(body.toString("utf8")) });
-      });
-    });
+    const outgoing = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers: { ...options.headers, ...(options.body ? { "content-length": String(options.body.length) } : {}) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, json: () => JSON.parse(body.toString("utf8")) });
+        });
+      },
+    );
     outgoing.on("error", reject);
     outgoing.end(options.body);
   });
 }
 
-function upload(bytes: Buffer, options: { fingerprint?: string; authorization?: string; headers?: Record<string, string>; fields?: Record<string, string> } = {}) {
+function upload(
+  bytes: Buffer,
+  options: { fingerprint?: string; authorization?: string; headers?: Record<string, string>; fields?: Record<string, string> } = {},
+) {
   const fields: Record<string, string> = { ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}), ...options.fields };
   const form = multipartBody([{ field: "image", filename: "photo.jpg", contentType: "image/jpeg", bytes }], fields);
-  return send("POST", "/api/photo-analysis/upload/", { body: form.body, headers: { "content-type": form.contentType, ...(options.authorization ? { authorization: options.authorization } : {}), ...options.headers } });
+  return send("POST", "/api/photo-analysis/upload/", {
+    body: form.body,
+    headers: { "content-type": form.contentType, ...(options.authorization ? { authorization: options.authorization } : {}), ...options.headers },
+  });
 }
 
 const read = (id: string, query = "", headers: Record<string, string> = {}) => send("GET", `/api/photo-analysis/${id}/${query}`, { headers });
@@ -109,7 +133,13 @@ describe("an upload belongs to its caller; the cache reveals no one", () => {
     expect(body.cached).toBe(false);
     expect(body.match).toBeUndefined();
     stranger = body.analysis;
-    expect(body.analysis).toMatchObject({ username: null, times_used: 0, file_size: thumbnail.length, file_hash: md5Hex(thumbnail), image_url: `${local.url}/api/photo-analysis/${stranger.id}/image/` });
+    expect(body.analysis).toMatchObject({
+      username: null,
+      times_used: 0,
+      file_size: thumbnail.length,
+      file_hash: md5Hex(thumbnail),
+      image_url: `${local.url}/api/photo-analysis/${stranger.id}/image/`,
+    });
     expect(body.analysis.suggestions).toHaveLength(10);
     expect(stranger.id).not.toBe(owner.id);
     // Nothing of the owner's: not their id, name, e-mail, time or file.
@@ -149,7 +179,12 @@ describe("an upload belongs to its caller; the cache reveals no one", () => {
   it("shows an upload's owner fields to its owner only", async () => {
     const mine = (await read(owner.id, "", { authorization: ada })).json();
     expect(mine).toMatchObject({ username: "ada@example.com", file_hash: md5Hex(original) });
-    for (const viewer of [{ query: "" }, { query: "?fingerprint=fp-stranger" }, { query: "?fingerprint=fp-ada-browser" }, { query: "", headers: { authorization: await bearer("user-bob", "bob@example.com") } }]) {
+    for (const viewer of [
+      { query: "" },
+      { query: "?fingerprint=fp-stranger" },
+      { query: "?fingerprint=fp-ada-browser" },
+      { query: "", headers: { authorization: await bearer("user-bob", "bob@example.com") } },
+    ]) {
       const seen = (await read(owner.id, viewer.query, viewer.headers)).json();
       expect(seen, viewer.query).toEqual({ ...mine, username: null, context: null, file_hash: null, image_phash: null });
       // The published schema (openapi.json) says these fields are nullable.
@@ -167,7 +202,12 @@ describe("an upload belongs to its caller; the cache reveals no one", () => {
 
   it("DELETE works for the owner only (others get the 404 of an unknown id); the shared analysis survives for the others", async () => {
     const bob = await bearer("user-bob", "bob@example.com");
-    for (const attempt of [{ query: "" }, { query: "?fingerprint=fp-stranger" }, { query: "?fingerprint=fp-ada-browser" }, { query: "", headers: { authorization: bob } }]) {
+    for (const attempt of [
+      { query: "" },
+      { query: "?fingerprint=fp-stranger" },
+      { query: "?fingerprint=fp-ada-browser" },
+      { query: "", headers: { authorization: bob } },
+    ]) {
       const refused = await send("DELETE", `/api/photo-analysis/${owner.id}/${attempt.query}`, { headers: attempt.headers });
       expect(refused.status, attempt.query).toBe(404);
       expect(refused.json()).toMatchObject({ detail: "Not found." });
@@ -200,7 +240,10 @@ describe("links never follow the client's headers", () => {
   const forged = { host: "evil.example", "x-forwarded-proto": "javascript:alert(document.domain)//", "x-forwarded-host": "evil.example" };
 
   it("a forged Host or X-Forwarded-Proto changes no link in an answer", async () => {
-    const photo = await sharp(await readFile("fixtures/photos/labrador.webp")).resize(300).jpeg().toBuffer();
+    const photo = await sharp(await readFile("fixtures/photos/labrador.webp"))
+      .resize(300)
+      .jpeg()
+      .toBuffer();
     const created = await upload(photo, { fingerprint: "fp-links", headers: forged });
     expect(created.status).toBe(201);
     const id = created.json().analysis.id;
@@ -210,9 +253,15 @@ describe("links never follow the client's headers", () => {
   });
 
   it("an async upload's status, events and Location links are the server's own, and the job stores no URL", async () => {
-    const photo = await sharp(await readFile("fixtures/photos/motorcycle.png")).resize(280).jpeg().toBuffer();
+    const photo = await sharp(await readFile("fixtures/photos/motorcycle.png"))
+      .resize(280)
+      .jpeg()
+      .toBuffer();
     const form = multipartBody([{ field: "image", filename: "m.jpg", contentType: "image/jpeg", bytes: photo }], { fingerprint: "fp-async-links" });
-    const accepted = await send("POST", "/api/photo-analysis/upload/", { body: form.body, headers: { "content-type": form.contentType, prefer: "respond-async", ...forged } });
+    const accepted = await send("POST", "/api/photo-analysis/upload/", {
+      body: form.body,
+      headers: { "content-type": form.contentType, prefer: "respond-async", ...forged },
+    });
     expect(accepted.status).toBe(202);
     const job = accepted.json();
     expect(job.status_url).toBe(`${local.url}/api/photo-analysis/jobs/${job.job_id}/?fingerprint=fp-async-links`);
@@ -229,7 +278,13 @@ describe("links never follow the client's headers", () => {
 
 describe("headers", () => {
   it("personal JSON is private, never stored by caches, and not sniffed; the image is private for five minutes", async () => {
-    const created = await upload(await sharp(await readFile("fixtures/photos/astronaut.jpg")).resize(200).jpeg().toBuffer(), { fingerprint: "fp-headers" });
+    const created = await upload(
+      await sharp(await readFile("fixtures/photos/astronaut.jpg"))
+        .resize(200)
+        .jpeg()
+        .toBuffer(),
+      { fingerprint: "fp-headers" },
+    );
     const id = created.json().analysis.id;
     const answers = [
       created,

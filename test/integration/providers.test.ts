@@ -21,7 +21,12 @@ let compatible: FakeOpenAI;
 let openai: FakeOpenAI;
 
 beforeAll(async () => {
-  [anthropic, gemini, compatible, openai] = await Promise.all([new FakeAnthropic().start(), new FakeGemini().start(), new FakeOpenAI().start(), new FakeOpenAI().start()]);
+  [anthropic, gemini, compatible, openai] = await Promise.all([
+    new FakeAnthropic().start(),
+    new FakeGemini().start(),
+    new FakeOpenAI().start(),
+    new FakeOpenAI().start(),
+  ]);
 });
 afterAll(() => Promise.all([anthropic, gemini, compatible, openai].map((fake) => fake.close())));
 beforeEach(() => {
@@ -32,7 +37,10 @@ beforeEach(() => {
 });
 
 async function failure(provider: VisionProvider): Promise<AnalysisFailedError> {
-  const error = await provider.analyze(input).then(() => null, (caught: unknown) => caught);
+  const error = await provider.analyze(input).then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(AnalysisFailedError);
   return error as AnalysisFailedError;
 }
@@ -111,7 +119,8 @@ describe("Gemini (response schema)", () => {
 });
 
 describe("OpenAI-compatible servers (Ollama, vLLM, LM Studio, llama.cpp)", () => {
-  const make = (timeoutMs = 3000) => new OpenAIVisionProvider({ name: "compatible", model: "llava", baseURL: compatible.baseUrl, timeoutMs, responseFormat: "json_object" });
+  const make = (timeoutMs = 3000) =>
+    new OpenAIVisionProvider({ name: "compatible", model: "llava", baseURL: compatible.baseUrl, timeoutMs, responseFormat: "json_object" });
 
   it("needs no key and asks for JSON mode", async () => {
     const result = await make().analyze(input);
@@ -126,13 +135,21 @@ describe("OpenAI-compatible servers (Ollama, vLLM, LM Studio, llama.cpp)", () =>
 
 describe("retries, fallback chain and selection", () => {
   const env = (secrets: Record<string, string>) =>
-    createProviderSelector({ secrets: async (name) => secrets[name], baseUrls: { openai: openai.baseUrl, anthropic: anthropic.baseUrl, gemini: gemini.baseUrl } });
+    createProviderSelector({
+      secrets: async (name) => secrets[name],
+      baseUrls: { openai: openai.baseUrl, anthropic: anthropic.baseUrl, gemini: gemini.baseUrl },
+    });
 
   it("retries 429/5xx with jittered backoff, and not a 400", async () => {
     const provider = new OpenAIVisionProvider({ apiKey: "k", model: "gpt-4o", baseURL: openai.baseUrl, timeoutMs: 2000 });
     openai.behaviours = [{ kind: "status", status: 429 }, { kind: "status", status: 503 }, { kind: "suggestions" }];
     const delays: number[] = [];
-    const result = await withRetries(() => provider.analyze(input), { maxRetries: 2, baseDelayMs: 100, sleep: async (ms) => void delays.push(ms), random: () => 0.5 });
+    const result = await withRetries(() => provider.analyze(input), {
+      maxRetries: 2,
+      baseDelayMs: 100,
+      sleep: async (ms) => void delays.push(ms),
+      random: () => 0.5,
+    });
     expect(result.suggestions).toHaveLength(10);
     expect(delays).toEqual([50, 100]);
     openai.requests.length = 0;
@@ -144,7 +161,11 @@ describe("retries, fallback chain and selection", () => {
   it("falls back in order when the chosen provider fails, skipping unconfigured ones", async () => {
     captureLogs(); // this path logs on purpose
     const select = env({ OPENAI_API_KEY: "sk", GEMINI_API_KEY: "gm" });
-    const settings = parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "openai", PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "anthropic,gemini,local", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" });
+    const settings = parseSettings({
+      PHOTO_ANALYSIS_VISION_PROVIDER: "openai",
+      PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "anthropic,gemini,local",
+      PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
+    });
     openai.behaviours = [{ kind: "status", status: 500 }];
     const chain = await select(settings);
     expect(chain.name).toBe("openai>gemini>local");
@@ -153,7 +174,9 @@ describe("retries, fallback chain and selection", () => {
     expect(anthropic.requests).toHaveLength(0);
 
     gemini.behaviours = [{ kind: "status", status: 400 }];
-    const bothFail = await select(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "openai", PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "gemini", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" }));
+    const bothFail = await select(
+      parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "openai", PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "gemini", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" }),
+    );
     const error = (await bothFail.analyze(input).catch((caught: unknown) => caught)) as AnalysisFailedError;
     expect(error.detail).toMatch(/^OpenAI API error: server error \(500\) \(fallbacks failed too: Gemini API error/);
   });
@@ -164,7 +187,9 @@ describe("retries, fallback chain and selection", () => {
     await expect(select(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "compatible" }))).rejects.toThrow(/PHOTO_ANALYSIS_COMPATIBLE_BASE_URL/);
     expect((await select(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "anthropic" }))).name).toBe("anthropic");
     expect((await select(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "gemini" }))).name).toBe("gemini");
-    expect((await select(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "compatible", PHOTO_ANALYSIS_COMPATIBLE_BASE_URL: compatible.baseUrl }))).name).toBe("compatible");
+    expect((await select(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "compatible", PHOTO_ANALYSIS_COMPATIBLE_BASE_URL: compatible.baseUrl }))).name).toBe(
+      "compatible",
+    );
     expect(() => parseSettings({ PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "openai,skynet" })).toThrow(/unknown provider "skynet"/);
   });
 });
@@ -225,7 +250,11 @@ describe("cost and prompt-injection safety", () => {
       fake.behaviours = [
         {
           kind: "suggestions",
-          suggestions: [{ name: "Click https://evil.example/now", description: "As instructed" }, { name: `Ha${"ha".repeat(99)}`, description: "A very long name" }, ...COFFEE_SUGGESTIONS],
+          suggestions: [
+            { name: "Click https://evil.example/now", description: "As instructed" },
+            { name: `Ha${"ha".repeat(99)}`, description: "A very long name" },
+            ...COFFEE_SUGGESTIONS,
+          ],
         },
       ];
       const result = await provider.analyze({ ...input, context: attack });
@@ -242,7 +271,7 @@ describe("cost and prompt-injection safety", () => {
 
   it("hands a chat app plain text whatever markup a provider's reply carries", async () => {
     const hostile = [
-      { name: "<img src=x onerror=alert(1)>", description: "<a href=\"javascript:alert(document.domain)\">Join</a>" },
+      { name: "<img src=x onerror=alert(1)>", description: '<a href="javascript:alert(document.domain)">Join</a>' },
       { name: "javascript:alert(1)//Cats", description: "data:text/html,<script>alert(1)</script>" },
       { name: "<b>Bold</b> Brewers", description: "vbscript:msgbox(1) for coffee people" },
       ...COFFEE_SUGGESTIONS.slice(0, 7),

@@ -38,13 +38,22 @@ async function uploader(env: NodeJS.ProcessEnv = {}) {
   const uploadUrl = createUploadUrlHandler(() => deps);
   const ticket = async (fingerprint: string, sourceIp: string) =>
     (await uploadUrl(
-      httpEvent({ method: "POST", path: "/api/photo-analysis/upload-url/", headers: { "content-type": "application/json" }, body: JSON.stringify({ fingerprint }), sourceIp }),
+      httpEvent({
+        method: "POST",
+        path: "/api/photo-analysis/upload-url/",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ fingerprint }),
+        sourceIp,
+      }),
       {} as never,
     )) as HttpResult;
   /** Units of a budget the caller has spent this hour (a refused peek's `used` counts the request it imagines). */
   const spent = async (fingerprint: string, budget: Parameters<typeof budgetRules>[2], ipAddress = "127.0.0.1") => {
     const settings = await deps.settings();
-    const standing = await deps.rateLimiter.peek(budgetRules({ userId: null, username: null, fingerprint, ipAddress }, settings, budget).slice(0, 1), clock.now());
+    const standing = await deps.rateLimiter.peek(
+      budgetRules({ userId: null, username: null, fingerprint, ipAddress }, settings, budget).slice(0, 1),
+      clock.now(),
+    );
     return standing.allowed ? standing.limit - standing.remaining : standing.used - 1;
   };
   return { upload, ticket, spent, clock, deps };
@@ -136,7 +145,10 @@ describe("charging what was billed (a counting OpenAI-compatible provider on loo
     // Remembered: the same bytes again (anyone's) are answered with the failure, with no provider call and no unit.
     const again = await upload(images[10]!, { fingerprint: "fp-billed-2" });
     expect(again.statusCode).toBe(500);
-    expect(parseJson(again)).toMatchObject({ error: "Photo analysis failed", detail: expect.stringMatching(/failed moments ago .*not analysed again for another \d+ s/) });
+    expect(parseJson(again)).toMatchObject({
+      error: "Photo analysis failed",
+      detail: expect.stringMatching(/failed moments ago .*not analysed again for another \d+ s/),
+    });
     expect([fake.callCount - before, await spent("fp-billed-2", "analyses")]).toEqual([5, 0]);
     fake.behaviours = [{ kind: "suggestions" }];
   });
@@ -151,7 +163,9 @@ describe("upload-URL tickets", () => {
     expect(count(results, 201)).toBe(6);
     expect(count(results, 429)).toBe(9);
     // Per fingerprint: 2 on a fresh address.
-    expect(statuses([await ticket("ticket-one", "203.0.113.78"), await ticket("ticket-one", "203.0.113.78"), await ticket("ticket-one", "203.0.113.78")])).toEqual([201, 201, 429]);
+    expect(
+      statuses([await ticket("ticket-one", "203.0.113.78"), await ticket("ticket-one", "203.0.113.78"), await ticket("ticket-one", "203.0.113.78")]),
+    ).toEqual([201, 201, 429]);
   });
 });
 

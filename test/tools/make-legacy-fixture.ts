@@ -52,15 +52,15 @@ try {
     return { fileHash: md5Hex(bytes), imagePhash: await perceptualHash(await openImage(bytes, { maxPixels: 100_000_000 })), fileSize: bytes.length };
   };
   type Picture = Awaited<ReturnType<typeof photo>>;
-  const [cat, mug, labrador, motorcycle, astronaut] = (await Promise.all(["chelsea-cat.jpg", "coffee-mug.jpg", "labrador.webp", "motorcycle.png", "astronaut.jpg"].map(photo))) as [
-    Picture,
-    Picture,
-    Picture,
-    Picture,
-    Picture,
-  ];
+  const [cat, mug, labrador, motorcycle, astronaut] = (await Promise.all(
+    ["chelsea-cat.jpg", "coffee-mug.jpg", "labrador.webp", "motorcycle.png", "astronaut.jpg"].map(photo),
+  )) as [Picture, Picture, Picture, Picture, Picture];
   const suggestions = (theme: string) =>
-    Array.from({ length: 10 }, (_, i) => ({ name: `${theme} Room ${i + 1}`, key: `${theme.toLowerCase()}-room-${i + 1}`, description: `A room about ${theme.toLowerCase()} number ${i + 1}` }));
+    Array.from({ length: 10 }, (_, i) => ({
+      name: `${theme} Room ${i + 1}`,
+      key: `${theme.toLowerCase()}-room-${i + 1}`,
+      description: `A room about ${theme.toLowerCase()} number ${i + 1}`,
+    }));
   const base = (id: string, picture: Picture, createdAt: string, theme: string) => ({
     id,
     ...picture,
@@ -89,13 +89,25 @@ try {
   });
   const records = [
     // Signed in (the browser sent its fingerprint too, which that release stored); used twice since.
-    { ...base("0b8e1c2d-0000-4000-8000-000000000001", cat, "2026-05-10T09:00:00.000Z", "Cat"), userId: "user-ada", username: "ada@example.com", fingerprint: "fp-ada-browser", ipAddress: "198.51.100.21", uses: 2 },
+    {
+      ...base("0b8e1c2d-0000-4000-8000-000000000001", cat, "2026-05-10T09:00:00.000Z", "Cat"),
+      userId: "user-ada",
+      username: "ada@example.com",
+      fingerprint: "fp-ada-browser",
+      ipAddress: "198.51.100.21",
+      uses: 2,
+    },
     // Anonymous with a fingerprint.
     { ...base("0b8e1c2d-0000-4000-8000-000000000002", mug, "2026-05-10T10:00:00.000Z", "Coffee"), fingerprint: "fp-anon", ipAddress: "198.51.100.22", uses: 0 },
     // Anonymous without a fingerprint (owned by its address), stored on local disk.
     { ...base("0b8e1c2d-0000-4000-8000-000000000003", labrador, "2026-05-10T11:00:00.000Z", "Dog"), ipAddress: "198.51.100.23", storageType: "local", uses: 1 },
     // Expired (made eight days before the others' clock).
-    { ...base("0b8e1c2d-0000-4000-8000-000000000004", motorcycle, "2026-05-03T08:00:00.000Z", "Motorcycle"), fingerprint: "fp-anon", ipAddress: "198.51.100.22", uses: 0 },
+    {
+      ...base("0b8e1c2d-0000-4000-8000-000000000004", motorcycle, "2026-05-03T08:00:00.000Z", "Motorcycle"),
+      fingerprint: "fp-anon",
+      ipAddress: "198.51.100.22",
+      uses: 0,
+    },
     // Flagged by moderation (suggestive but allowed).
     {
       ...base("0b8e1c2d-0000-4000-8000-000000000005", astronaut, "2026-05-10T12:00:00.000Z", "Space"),

@@ -8,7 +8,12 @@ describe("without the edge (no PHOTO_ANALYSIS_ORIGIN_SECRET)", () => {
     delete process.env.PHOTO_ANALYSIS_ORIGIN_SECRET;
     const whoAmI = httpRoute(async (event) => json(200, await resolveCaller(event, {}, null)));
     const answer = await whoAmI(
-      httpEvent({ method: "GET", path: "/api/photo-analysis/recent/", headers: { [EDGE_VIEWER_HEADER]: "198.51.100.7", [EDGE_ORIGIN_HEADER]: "anything" }, sourceIp: "203.0.113.10" }),
+      httpEvent({
+        method: "GET",
+        path: "/api/photo-analysis/recent/",
+        headers: { [EDGE_VIEWER_HEADER]: "198.51.100.7", [EDGE_ORIGIN_HEADER]: "anything" },
+        sourceIp: "203.0.113.10",
+      }),
     );
     expect(answer.statusCode).toBe(200);
     expect(JSON.parse(answer.body!)).toMatchObject({ ipAddress: "203.0.113.10" });

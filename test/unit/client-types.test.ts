@@ -37,12 +37,31 @@ describe("client types generated from openapi.json", () => {
     expectTypeOf<operations["deleteUpload"]["responses"][204]["content"]>().toEqualTypeOf<undefined>();
     expectTypeOf<operations["deleteUpload"]["responses"][404]["content"]["application/json"]>().toEqualTypeOf<components["schemas"]["DetailError"]>();
     // The document those types come from (tsc holds the type assertions above; these hold the document itself).
-    const document = openApiDocument() as { paths: Record<string, Record<string, { parameters?: { name: string; schema: { type: string } }[]; responses: Record<string, { content?: Record<string, { schema: object }> }> }>> };
+    const document = openApiDocument() as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: { name: string; schema: { type: string } }[]; responses: Record<string, { content?: Record<string, { schema: object }> }> }
+        >
+      >;
+    };
     const upload = document.paths["/api/photo-analysis/upload/"]!.post!;
     expect(upload.responses[201]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/UploadResponse" });
     expect(upload.responses[202]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/AcceptedJob" });
     const adminQuery = Object.fromEntries(document.paths["/api/admin/analyses/"]!.get!.parameters!.map((parameter) => [parameter.name, parameter.schema.type]));
-    expect(adminQuery).toEqual({ limit: "integer", cursor: "string", model: "string", storage_type: "string", expired: "boolean", signed_in: "boolean", flagged: "boolean", from: "string", to: "string", q: "string" });
+    expect(adminQuery).toEqual({
+      limit: "integer",
+      cursor: "string",
+      model: "string",
+      storage_type: "string",
+      expired: "boolean",
+      signed_in: "boolean",
+      flagged: "boolean",
+      from: "string",
+      to: "string",
+      q: "string",
+    });
     expect(Object.keys(document.paths["/api/photo-analysis/{id}/"]!)).toEqual(["get", "delete"]);
   });
 });

@@ -82,10 +82,12 @@ describe("hashes", () => {
 
 describe("openImage validation", () => {
   async function rejection(bytes: Buffer, maxPixels = 100_000_000) {
-    const error = await openImage(bytes, { maxPixels }).then(
-      (image) => perceptualHash(image).then(() => null),
-      (caught: unknown) => caught,
-    ).catch((caught: unknown) => caught);
+    const error = await openImage(bytes, { maxPixels })
+      .then(
+        (image) => perceptualHash(image).then(() => null),
+        (caught: unknown) => caught,
+      )
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).subject).toBe("image");
     return (error as InvalidInputError).message;
@@ -94,7 +96,9 @@ describe("openImage validation", () => {
   it("rejects text, truncated files and too many pixels with a clear message", async () => {
     expect(await rejection(Buffer.from("GIF89a but really just text pretending"))).toMatch(/valid image/);
     // Every format it accepts is named, AVIF included.
-    expect(await rejection(Buffer.from("just some text in a file named photo.jpg"))).toBe("Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image.");
+    expect(await rejection(Buffer.from("just some text in a file named photo.jpg"))).toBe(
+      "Unsupported image format. Upload a JPEG, PNG, WebP, GIF, HEIC or AVIF image.",
+    );
     expect(await rejection(coffee.subarray(0, coffee.length / 3))).toMatch(/valid image/);
     expect(await rejection(coffee, 10_000)).toMatch(/Image dimensions too large/);
   });

@@ -129,7 +129,9 @@ describe("runJob", () => {
 
   it("moves a job through every stage to done after the caller's upload is committed, and tells subscribers each step in the owner's view", async () => {
     const { deps, jobs, uploads, gateway, connections, staging } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await connections.open({ id: "c1", owner: "fp:fp-jobs", expiresAt: "2099-01-01T00:00:00.000Z" });
     await subscribe(deps, "c1", { jobId: job!.id });
     await runJob(deps, job!.id, { failureOf: retryNever });
@@ -153,10 +155,15 @@ describe("runJob", () => {
     expect(jobFailureOf(new Error("socket hang up"), "j", true)).toEqual({ status: 500, body: { error: "Internal server error", request_id: "j" } });
     expect(jobFailureOf(busy, "j", true)).toMatchObject({ status: 503, body: { error: "Photo analysis busy" } });
     // A provider's failure is the upload's answer at once: another delivery would fail the same way.
-    expect(jobFailureOf(providerFailure("bad reply"), "j", false)).toMatchObject({ status: 500, body: { error: "Photo analysis failed", detail: "bad reply" } });
+    expect(jobFailureOf(providerFailure("bad reply"), "j", false)).toMatchObject({
+      status: 500,
+      body: { error: "Photo analysis failed", detail: "bad reply" },
+    });
 
     const { deps, jobs, staging } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     deps.analyses.findByFileHash = async () => {
       throw new Error("ECONNRESET");
     };
@@ -170,14 +177,18 @@ describe("runJob", () => {
 
   it("carries the request's context and language to the analysis", async () => {
     const { deps, uploads } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, context: "for our office book swap", language: "pt-BR" });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false, context: "for our office book swap", language: "pt-BR" });
     await runJob(deps, job!.id, { failureOf: retryNever });
     expect([...uploads.uploads.values()].map((upload) => [upload.context, upload.language])).toEqual([["for our office book swap", "pt-BR"]]);
   });
 
   it("two deliveries of one job at once (a redelivery while the first still runs) make one analysis and one upload", async () => {
     const { deps, jobs, analyses, uploads, vision } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await Promise.all([runJob(deps, job!.id, { failureOf: retryNever }), runJob(deps, job!.id, { failureOf: retryNever })]);
     expect([vision.calls, analyses.analyses.size, uploads.uploads.size]).toEqual([1, 1, 1]);
     expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "done", uploadId: [...uploads.uploads.keys()][0] });
@@ -185,7 +196,9 @@ describe("runJob", () => {
 
   it("a redelivered final job is only announced again: no second analysis", async () => {
     const { deps, vision, gateway, connections } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await runJob(deps, job!.id, { failureOf: retryNever });
     await connections.open({ id: "late", owner: "fp:fp-jobs", expiresAt: "2099-01-01T00:00:00.000Z" });
     await connections.subscribe(job!.id, "late");
@@ -218,7 +231,9 @@ describe("the worker handler", () => {
 describe("announce", () => {
   it("forgets connections that have gone and still tells the others", async () => {
     const { deps, gateway, connections } = memoryDeps();
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     for (const id of ["alive", "gone"]) {
       await connections.open({ id, owner: "fp:fp-jobs", expiresAt: "2099-01-01T00:00:00.000Z" });
       await connections.subscribe(job!.id, id);

@@ -22,8 +22,12 @@ describe("the origin of links", () => {
   });
 
   it("takes X-Forwarded-Proto and X-Forwarded-Host only behind a trusted proxy, and only a plain scheme and host", () => {
-    expect(publicBaseUrl(event({ "x-forwarded-proto": "https", "x-forwarded-host": "photos.example.org" }), { trustedProxy: true })).toBe("https://photos.example.org");
-    expect(publicBaseUrl(event({ "x-forwarded-proto": "http, https", "x-forwarded-host": "10.0.0.5:8080" }), { trustedProxy: true })).toBe("http://10.0.0.5:8080");
+    expect(publicBaseUrl(event({ "x-forwarded-proto": "https", "x-forwarded-host": "photos.example.org" }), { trustedProxy: true })).toBe(
+      "https://photos.example.org",
+    );
+    expect(publicBaseUrl(event({ "x-forwarded-proto": "http, https", "x-forwarded-host": "10.0.0.5:8080" }), { trustedProxy: true })).toBe(
+      "http://10.0.0.5:8080",
+    );
     for (const headers of [
       forged,
       { "x-forwarded-proto": "https", "x-forwarded-host": "evil.example/path?x=1" },
@@ -54,7 +58,11 @@ describe("settings of the origin", () => {
     for (const bad of ["javascript:alert(1)", "api.example.com", "https://x.example/?q=1", "https://user@x.example"]) {
       expect(() => publicBaseUrlFrom({ PHOTO_ANALYSIS_PUBLIC_BASE_URL: bad }), bad).toThrow(/must be an origin/);
     }
-    expect([trustedProxyFrom({}), trustedProxyFrom({ PHOTO_ANALYSIS_TRUSTED_PROXY: "true" }), trustedProxyFrom({ PHOTO_ANALYSIS_TRUSTED_PROXY: "no" })]).toEqual([false, true, false]);
+    expect([
+      trustedProxyFrom({}),
+      trustedProxyFrom({ PHOTO_ANALYSIS_TRUSTED_PROXY: "true" }),
+      trustedProxyFrom({ PHOTO_ANALYSIS_TRUSTED_PROXY: "no" }),
+    ]).toEqual([false, true, false]);
     expect(runtimeEnvironmentFrom({ PHOTO_ANALYSIS_TABLE: "t", PHOTO_ANALYSIS_TRUSTED_PROXY: "1" }).trustedProxy).toBe(true);
   });
 });

@@ -9,7 +9,16 @@ describe("the local DynamoDB server's LevelDB iterators", () => {
   it("can be closed the way dynalite closes them (return()), so finished and abandoned queries release their snapshots", async () => {
     closeAbandonedLevelIterators();
     const fromDynalite = createRequire(createRequire(import.meta.url).resolve("dynalite"));
-    const { Level } = fromDynalite("level") as { Level: new (path: string) => { open(): Promise<void>; put(k: string, v: string): Promise<void>; values(): { next(): Promise<unknown>; return?: () => Promise<unknown> }; close(): Promise<void> } };
+    const { Level } = fromDynalite("level") as {
+      Level: new (
+        path: string,
+      ) => {
+        open(): Promise<void>;
+        put(k: string, v: string): Promise<void>;
+        values(): { next(): Promise<unknown>; return?: () => Promise<unknown> };
+        close(): Promise<void>;
+      };
+    };
     const dir = await mkdtemp(join(tmpdir(), "level-iterators-"));
     const db = new Level(dir);
     try {

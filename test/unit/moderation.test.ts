@@ -34,7 +34,8 @@ describe("the policy", () => {
   });
 
   it("picks Rekognition in AWS, OpenAI's moderation when OpenAI analyses, the local model otherwise, and what is asked for", async () => {
-    const select = (inAws: boolean, key?: string) => createModeratorSelector({ secrets: async (name) => (name === "OPENAI_API_KEY" ? key : undefined), inAws, region: "us-east-1" });
+    const select = (inAws: boolean, key?: string) =>
+      createModeratorSelector({ secrets: async (name) => (name === "OPENAI_API_KEY" ? key : undefined), inAws, region: "us-east-1" });
     expect((await select(false)(parseSettings({}))).name).toBe("local");
     expect((await select(false, "sk-x")(parseSettings({}))).name).toBe("openai");
     expect((await select(false, "sk-x")(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "local" }))).name).toBe("local");
@@ -104,7 +105,11 @@ describe("moderation in the upload", () => {
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow(/Content moderation failed: connect ECONNREFUSED/);
 
     const screened = memoryDeps();
-    const textModerator = { name: "text", moderateImage: async () => ({ labels: [], explicit: 0, suggestive: 0 }), moderateTexts: async (texts: string[]) => texts.map((text) => text.startsWith("Brew Crew")) };
+    const textModerator = {
+      name: "text",
+      moderateImage: async () => ({ labels: [], explicit: 0, suggestive: 0 }),
+      moderateTexts: async (texts: string[]) => texts.map((text) => text.startsWith("Brew Crew")),
+    };
     screened.deps.textModerator = async () => textModerator;
     const failure = await analyzeUpload(screened.deps, { bytes: coffee, caller }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AnalysisFailedError);
@@ -115,7 +120,9 @@ describe("moderation in the upload", () => {
   it("fails an async job with the upload's 422 body", async () => {
     const { deps, moderator, jobs } = memoryDeps();
     moderator.scores = explicit;
-    const { jobs: [job] } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
+    const {
+      jobs: [job],
+    } = await submitJobs(deps, { caller, photos: [{ bytes: coffee }], batch: false });
     await runJob(deps, job!.id, { failureOf: (error) => jobFailureOf(error, job!.id, false) });
     expect(jobs.jobs.get(job!.id)).toMatchObject({ stage: "failed", error: { status: 422, body: { image: [BLOCKED_MESSAGE], request_id: job!.id } } });
   });

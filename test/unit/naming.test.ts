@@ -12,7 +12,88 @@ import { lineage, MYSTERY, TOPICS, topicById } from "../../shared/vision/local/t
 const require = createRequire(import.meta.url);
 const IMAGENET_CLASSES = (require("@tensorflow-models/mobilenet/dist/imagenet_classes.js") as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
 const MINOR = new Set(["a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "with"]);
-const COCO_LABELS = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear", "hair drier", "toothbrush"];
+const COCO_LABELS = [
+  "person",
+  "bicycle",
+  "car",
+  "motorcycle",
+  "airplane",
+  "bus",
+  "train",
+  "truck",
+  "boat",
+  "traffic light",
+  "fire hydrant",
+  "stop sign",
+  "parking meter",
+  "bench",
+  "bird",
+  "cat",
+  "dog",
+  "horse",
+  "sheep",
+  "cow",
+  "elephant",
+  "bear",
+  "zebra",
+  "giraffe",
+  "backpack",
+  "umbrella",
+  "handbag",
+  "tie",
+  "suitcase",
+  "frisbee",
+  "skis",
+  "snowboard",
+  "sports ball",
+  "kite",
+  "baseball bat",
+  "baseball glove",
+  "skateboard",
+  "surfboard",
+  "tennis racket",
+  "bottle",
+  "wine glass",
+  "cup",
+  "fork",
+  "knife",
+  "spoon",
+  "bowl",
+  "banana",
+  "apple",
+  "sandwich",
+  "orange",
+  "broccoli",
+  "carrot",
+  "hot dog",
+  "pizza",
+  "donut",
+  "cake",
+  "chair",
+  "couch",
+  "potted plant",
+  "bed",
+  "dining table",
+  "toilet",
+  "tv",
+  "laptop",
+  "mouse",
+  "remote",
+  "keyboard",
+  "cell phone",
+  "microwave",
+  "oven",
+  "toaster",
+  "sink",
+  "refrigerator",
+  "book",
+  "clock",
+  "vase",
+  "scissors",
+  "teddy bear",
+  "hair drier",
+  "toothbrush",
+];
 
 /** An ImageNet class as the classifier reports it. */
 function guess(index: number, score: number): Classification {
@@ -49,7 +130,8 @@ function problemsIn(suggestions: Suggestion[], style: Style | undefined, scene: 
     if (isBlocked(`${name} ${description}`)) problems.push(`${name}: blocked`);
     for (const label of unfit) if (name.toLowerCase().includes(label)) problems.push(`${name}: raw class name "${label}"`);
     if (description.toLowerCase().includes(name.toLowerCase().replace(/\?$/, ""))) problems.push(`"${description}" repeats "${name}"`);
-    if (words.some((word, i) => !(i > 0 && i < words.length - 1 && MINOR.has(word.toLowerCase())) && word[0] !== word[0]!.toUpperCase())) problems.push(`${name}: not Title Case`);
+    if (words.some((word, i) => !(i > 0 && i < words.length - 1 && MINOR.has(word.toLowerCase())) && word[0] !== word[0]!.toUpperCase()))
+      problems.push(`${name}: not Title Case`);
   }
   return problems;
 }
@@ -75,7 +157,8 @@ describe("the naming lexicon (data written by hand, checked here)", () => {
       for (const name of all) {
         const words = name.split(" ");
         if (words.length < 2 || words.length > 4 || name.length > 40) problems.push(`${name}: length`);
-        if (words.some((word, i) => !(i > 0 && i < words.length - 1 && MINOR.has(word.toLowerCase())) && word[0] !== word[0]!.toUpperCase())) problems.push(`${name}: not Title Case`);
+        if (words.some((word, i) => !(i > 0 && i < words.length - 1 && MINOR.has(word.toLowerCase())) && word[0] !== word[0]!.toUpperCase()))
+          problems.push(`${name}: not Title Case`);
         if (hasDoubledWord(name)) problems.push(`${name}: a word twice`);
         if (isBlocked(name) || /[{}:]/.test(name)) problems.push(`${name}: blocked or templated`);
       }
@@ -94,7 +177,10 @@ describe("the naming lexicon (data written by hand, checked here)", () => {
         if (/[{}]/.test(line.replace(/\{(noun|nouns|Noun)\}/g, ""))) problems.push(`${topic.id}: "${line}" has an unknown slot`);
         if (line.replace(/\{(noun|nouns|Noun)\}/g, longest).length > 90) problems.push(`${topic.id}: "${line}" is over 90 characters with "${longest}"`);
         if (isBlocked(line)) problems.push(`${topic.id}: "${line}" is blocked`);
-        const shape = line.toLowerCase().replace(/[^a-z{} ]/g, "").trim();
+        const shape = line
+          .toLowerCase()
+          .replace(/[^a-z{} ]/g, "")
+          .trim();
         if (shapes.has(shape)) problems.push(`${topic.id} repeats "${line}"`);
         shapes.add(shape);
       }
@@ -116,18 +202,28 @@ describe("the naming lexicon (data written by hand, checked here)", () => {
     for (const label of COCO_LABELS) expect(DETECTOR_ENTRIES.get(label), label).toBeDefined();
     // The words people use, not the taxonomy.
     const wordFor = (label: string) => IMAGENET_ENTRIES[indexOf(label)]!.word;
-    expect([wordFor("Egyptian cat"), wordFor("tabby"), wordFor("bicycle-built-for-two"), wordFor("moped"), wordFor("espresso"), wordFor("agama"), wordFor("library")]).toEqual(["cat", "cat", "tandem bike", "scooter", "coffee", "lizard", "library"]);
+    expect([
+      wordFor("Egyptian cat"),
+      wordFor("tabby"),
+      wordFor("bicycle-built-for-two"),
+      wordFor("moped"),
+      wordFor("espresso"),
+      wordFor("agama"),
+      wordFor("library"),
+    ]).toEqual(["cat", "cat", "tandem bike", "scooter", "coffee", "lizard", "library"]);
     expect(IMAGENET_ENTRIES[indexOf("Egyptian cat")]!.fit).toBe(false);
     expect(IMAGENET_ENTRIES[indexOf("golden retriever")]!.fit).toBe(true);
   });
 
   it("writes names for some things only for things of their topic, and leaves each topic enough names for anything in it", () => {
     const wordsOf = new Map<string, Set<string>>();
-    for (const entry of [...IMAGENET_ENTRIES, ...DETECTOR_ENTRIES.values()]) wordsOf.set(entry.topic.id, new Set([...(wordsOf.get(entry.topic.id) ?? []), entry.word.toLowerCase()]));
+    for (const entry of [...IMAGENET_ENTRIES, ...DETECTOR_ENTRIES.values()])
+      wordsOf.set(entry.topic.id, new Set([...(wordsOf.get(entry.topic.id) ?? []), entry.word.toLowerCase()]));
     const problems: string[] = [];
     for (const topic of TOPICS) {
       const known = new Set([...(wordsOf.get(topic.id) ?? []), topic.noun.toLowerCase()]);
-      for (const [name, words] of topic.only) for (const word of words) if (!known.has(word)) problems.push(`${topic.id}: "${name}" is for "${word}", which is not in the topic`);
+      for (const [name, words] of topic.only)
+        for (const word of words) if (!known.has(word)) problems.push(`${topic.id}: "${name}" is for "${word}", which is not in the topic`);
       const general = (kind: "playful" | "clear" | "cozy") => topic[kind].filter((name) => !topic.only.has(name)).length;
       if (general("playful") < 5 || general("clear") < 5 || general("cozy") < 4) problems.push(`${topic.id}: too few names that fit anything in it`);
     }
@@ -148,7 +244,8 @@ describe("naming a photo", () => {
   it("names every one of the 1,000 classes by the rules (and every fifth in each style): 10 names, unique keys and taglines, no raw unfit class name, no doubled word", () => {
     const problems: string[] = [];
     for (const [index, { entry, scene }] of everyClass.entries()) {
-      for (const style of index % 5 === 0 ? [undefined, ...STYLE_NAMES] : [undefined]) problems.push(...problemsIn(nameScene(scene, style), style, scene).map((problem) => `${entry.label} (${style ?? "default"}): ${problem}`));
+      for (const style of index % 5 === 0 ? [undefined, ...STYLE_NAMES] : [undefined])
+        problems.push(...problemsIn(nameScene(scene, style), style, scene).map((problem) => `${entry.label} (${style ?? "default"}): ${problem}`));
     }
     expect(problems).toEqual([]);
   });
@@ -160,7 +257,15 @@ describe("naming a photo", () => {
   });
 
   it("says the word people use, and most names come from the photo's topic", () => {
-    const cat = sceneOf([["Egyptian cat", 0.65], ["tabby", 0.22], ["tiger cat", 0.11]], [{ label: "dog", score: 0.5, area: 0.9 }], 1);
+    const cat = sceneOf(
+      [
+        ["Egyptian cat", 0.65],
+        ["tabby", 0.22],
+        ["tiger cat", 0.11],
+      ],
+      [{ label: "dog", score: 0.5, area: 0.9 }],
+      1,
+    );
     const catNames = nameScene(cat);
     expect(text(catNames)).not.toMatch(/egyptian|tabby|tiger|dog|bark|woof/i);
     expect(text(catNames)).toMatch(/\bcats?\b/i);
@@ -169,7 +274,16 @@ describe("naming a photo", () => {
 
     expect(text(nameScene(sceneOf([["bicycle-built-for-two", 0.9]])))).toMatch(/tandem bike/i);
     expect(text(nameScene(sceneOf([["bicycle-built-for-two", 0.9]])))).not.toMatch(/built-for-two/i);
-    expect(text(nameScene(sceneOf([["moped", 0.92], ["motor scooter", 0.06]])))).toMatch(/scooter/i);
+    expect(
+      text(
+        nameScene(
+          sceneOf([
+            ["moped", 0.92],
+            ["motor scooter", 0.06],
+          ]),
+        ),
+      ),
+    ).toMatch(/scooter/i);
     expect(names(nameScene(sceneOf([["moped", 0.92]])))).not.toContain("Only Mopeds");
     const library = nameScene(sceneOf([["library", 0.98]]));
     expect(text(library)).toMatch(/\bbooks?\b/i);
@@ -179,7 +293,16 @@ describe("naming a photo", () => {
   });
 
   it("goes broader when the guesses disagree: a bowl of ice cream that might be guacamole is a dish, and the guesses come last, as guesses", () => {
-    const scene = sceneOf([["ice cream", 0.34], ["guacamole", 0.25], ["potpie", 0.12], ["mashed potato", 0.05], ["trifle", 0.04]], [{ label: "bowl", score: 0.32, area: 0.3 }]);
+    const scene = sceneOf(
+      [
+        ["ice cream", 0.34],
+        ["guacamole", 0.25],
+        ["potpie", 0.12],
+        ["mashed potato", 0.05],
+        ["trifle", 0.04],
+      ],
+      [{ label: "bowl", score: 0.32, area: 0.3 }],
+    );
     const { reading, suggestions } = planNames(scene);
     expect(reading.subject.level).toBe("topic");
     expect(reading.subject.topic.id).toBe("food");
@@ -189,14 +312,26 @@ describe("naming a photo", () => {
   });
 
   it("names what the guesses share: five dog breeds, none sure, are a dog", () => {
-    const scene = sceneOf([["Norfolk terrier", 0.1], ["Great Pyrenees", 0.09], ["Sussex spaniel", 0.07], ["Lakeland terrier", 0.06], ["kuvasz", 0.05]]);
+    const scene = sceneOf([
+      ["Norfolk terrier", 0.1],
+      ["Great Pyrenees", 0.09],
+      ["Sussex spaniel", 0.07],
+      ["Lakeland terrier", 0.06],
+      ["kuvasz", 0.05],
+    ]);
     const { reading, suggestions } = planNames(scene);
     expect(reading.subject).toMatchObject({ level: "topic", word: "dog" });
     expect(suggestions.filter((s) => /\bdogs?\b/i.test(`${s.name} ${s.description}`)).length).toBeGreaterThanOrEqual(7);
   });
 
   it("never makes an unsure guess the subject: nothing sure is named for its colour, with a second look", () => {
-    const scene = { ...sceneOf([["window shade", 0.06], ["envelope", 0.05]]), palette: { mean: [40, 80, 190] as [number, number, number], spread: 20, hues: [0, 0, 0, 0, 0, 0, 0.1, 0.5, 0.1, 0, 0, 0], light: 0, dark: 0 } };
+    const scene = {
+      ...sceneOf([
+        ["window shade", 0.06],
+        ["envelope", 0.05],
+      ]),
+      palette: { mean: [40, 80, 190] as [number, number, number], spread: 20, hues: [0, 0, 0, 0, 0, 0, 0.1, 0.5, 0.1, 0, 0, 0], light: 0, dark: 0 },
+    };
     const { reading, suggestions } = planNames(scene);
     expect(reading.subject.level).toBe("none");
     expect(text(suggestions)).toMatch(/\bBlue\b/);
@@ -204,21 +339,62 @@ describe("naming a photo", () => {
   });
 
   it("names a portrait for the person and what else is surely in the frame, never 'Selfie' or 'Person'", () => {
-    const astronaut = sceneOf([["drumstick", 0.28], ["barbell", 0.1], ["crash helmet", 0.08], ["drum", 0.04], ["shield", 0.04]], [{ label: "person", score: 0.62, area: 0.69 }], 1);
+    const astronaut = sceneOf(
+      [
+        ["drumstick", 0.28],
+        ["barbell", 0.1],
+        ["crash helmet", 0.08],
+        ["drum", 0.04],
+        ["shield", 0.04],
+      ],
+      [{ label: "person", score: 0.62, area: 0.69 }],
+      1,
+    );
     const portrait = nameScene(astronaut);
     expect(text(portrait)).not.toMatch(/\bselfies?\b|\bperson\b|\bdrums?\b|barbell|helmet/i);
-    const dressedUp = sceneOf([["suit", 0.3], ["Windsor tie", 0.2], ["bow tie", 0.15]], [{ label: "person", score: 0.9, area: 0.4 }, { label: "person", score: 0.8, area: 0.3 }]);
+    const dressedUp = sceneOf(
+      [
+        ["suit", 0.3],
+        ["Windsor tie", 0.2],
+        ["bow tie", 0.15],
+      ],
+      [
+        { label: "person", score: 0.9, area: 0.4 },
+        { label: "person", score: 0.8, area: 0.3 },
+      ],
+    );
     const { reading } = planNames(dressedUp);
     expect(reading.subject.level).toBe("people");
     expect(reading.others.map((other) => other.topic.id)).toContain("fashion");
   });
 
   it("keeps the rules in every style for photos named broadly, for people and for nothing sure", () => {
-    const broad = sceneOf([["ice cream", 0.34], ["guacamole", 0.25], ["potpie", 0.12]]);
-    const vehicle = sceneOf([["tow truck", 0.3], ["beach wagon", 0.1], ["airliner", 0.1], ["canoe", 0.08]]);
-    const people = sceneOf([["suit", 0.2], ["jersey", 0.1]], [{ label: "person", score: 0.9, area: 0.5 }], 1);
-    const nothing = sceneOf([["window shade", 0.06], ["envelope", 0.05]]);
-    const problems = [broad, vehicle, people, nothing].flatMap((scene) => [undefined, ...STYLE_NAMES].flatMap((style) => problemsIn(nameScene(scene, style), style, scene)));
+    const broad = sceneOf([
+      ["ice cream", 0.34],
+      ["guacamole", 0.25],
+      ["potpie", 0.12],
+    ]);
+    const vehicle = sceneOf([
+      ["tow truck", 0.3],
+      ["beach wagon", 0.1],
+      ["airliner", 0.1],
+      ["canoe", 0.08],
+    ]);
+    const people = sceneOf(
+      [
+        ["suit", 0.2],
+        ["jersey", 0.1],
+      ],
+      [{ label: "person", score: 0.9, area: 0.5 }],
+      1,
+    );
+    const nothing = sceneOf([
+      ["window shade", 0.06],
+      ["envelope", 0.05],
+    ]);
+    const problems = [broad, vehicle, people, nothing].flatMap((scene) =>
+      [undefined, ...STYLE_NAMES].flatMap((style) => problemsIn(nameScene(scene, style), style, scene)),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -230,16 +406,23 @@ describe("naming a photo", () => {
 
   it("leads with the caller's purpose: a dog for a hiking club gets trail names with the dog in one", () => {
     const lab = mergeConcepts([guess(208, 0.73), guess(205, 0.22)], [{ label: "dog", score: 0.35, area: 0.8 }], 0);
-    const hikingNames = PURPOSES.find((purpose) => purpose.id === "hiking")!.names.map((name) => titleCase(name.replace("{Ss}", "Labradors").replace("{S}", "Labrador")));
+    const hikingNames = PURPOSES.find((purpose) => purpose.id === "hiking")!.names.map((name) =>
+      titleCase(name.replace("{Ss}", "Labradors").replace("{S}", "Labrador")),
+    );
     const hiking = names(nameScene(lab, undefined, "names for my hiking club"));
-    expect(hiking.slice(0, 4).every((name) => hikingNames.includes(name)), hiking.join(", ")).toBe(true);
+    expect(
+      hiking.slice(0, 4).every((name) => hikingNames.includes(name)),
+      hiking.join(", "),
+    ).toBe(true);
     expect(hiking.slice(0, 4).some((name) => name.includes("Labrador"))).toBe(true);
     expect(names(nameScene(lab)).filter((name) => hikingNames.includes(name))).toEqual([]);
   });
 });
 
 describe("styles", () => {
-  const subjects = ["espresso", "Labrador retriever", "tabby", "pizza", "mountain bike", "acoustic guitar", "seashore", "castle", "goldfinch", "teddy"].map((label) => sceneOf([[label, 0.9]]));
+  const subjects = ["espresso", "Labrador retriever", "tabby", "pizza", "mountain bike", "acoustic guitar", "seashore", "castle", "goldfinch", "teddy"].map(
+    (label) => sceneOf([[label, 0.9]]),
+  );
   const byStyle = (style?: Style) => subjects.map((scene) => nameScene(scene, style));
   const meanLength = (lists: Suggestion[][]) => lists.flat().reduce((sum, s) => sum + s.name.length, 0) / (lists.length * 10);
 
@@ -248,16 +431,27 @@ describe("styles", () => {
     expect(meanLength(byStyle("short"))).toBeLessThan(meanLength(byStyle("playful")));
     expect(meanLength(byStyle("playful"))).toBeLessThan(meanLength(byStyle("cozy")));
     // Each style draws on its own part of the lexicon: at most a fifth of its names are another style's.
-    for (const [a, b] of [["playful", "professional"], ["playful", "cozy"], ["professional", "cozy"]] as const) {
-      const first = byStyle(a).flat().map((s) => s.name);
-      const second = new Set(byStyle(b).flat().map((s) => s.name));
+    for (const [a, b] of [
+      ["playful", "professional"],
+      ["playful", "cozy"],
+      ["professional", "cozy"],
+    ] as const) {
+      const first = byStyle(a)
+        .flat()
+        .map((s) => s.name);
+      const second = new Set(
+        byStyle(b)
+          .flat()
+          .map((s) => s.name),
+      );
       expect(first.filter((name) => second.has(name)).length / first.length, `${a} and ${b}`).toBeLessThanOrEqual(0.2);
     }
   });
 
   it("playful, professional and cozy names come from the topic's playful, clear and cozy lists (and frames of the same kind)", () => {
     const coffee = topicById("coffee");
-    const frame = (kind: "playful" | "clear" | "cozy", name: string) => [...FRAMES[kind].any, ...FRAMES[kind].oneWord].some((f) => f.replace("{N}", "Coffee").replace("{Ns}", "Coffee") === name);
+    const frame = (kind: "playful" | "clear" | "cozy", name: string) =>
+      [...FRAMES[kind].any, ...FRAMES[kind].oneWord].some((f) => f.replace("{N}", "Coffee").replace("{Ns}", "Coffee") === name);
     const check = (style: Style, kind: "playful" | "clear" | "cozy") => {
       const picked = names(nameScene(sceneOf([["espresso", 0.96]]), style));
       expect(picked.filter((name) => coffee[kind].includes(name) || frame(kind, name)).length, `${style}: ${picked.join(", ")}`).toBeGreaterThanOrEqual(8);
@@ -270,13 +464,27 @@ describe("styles", () => {
 
 describe("concept merging", () => {
   it("lets people lead when they fill the photo and the classifier is unsure", () => {
-    const scene = mergeConcepts([guess(indexOf("suit"), 0.3), guess(indexOf("jersey"), 0.1)], [{ label: "person", score: 0.9, area: 0.4 }, { label: "person", score: 0.8, area: 0.3 }], 0);
+    const scene = mergeConcepts(
+      [guess(indexOf("suit"), 0.3), guess(indexOf("jersey"), 0.1)],
+      [
+        { label: "person", score: 0.9, area: 0.4 },
+        { label: "person", score: 0.8, area: 0.3 },
+      ],
+      0,
+    );
     expect(scene.people).toBe(2);
     expect(scene.labels.map((l) => l.label)).toEqual(["people", "suit", "jersey"]);
   });
 
   it("keeps the classifier's ranking when it is confident", () => {
-    const scene = mergeConcepts([guess(indexOf("espresso"), 0.85)], [{ label: "cup", score: 0.7, area: 0.3 }, { label: "person", score: 0.9, area: 0.02 }], 0);
+    const scene = mergeConcepts(
+      [guess(indexOf("espresso"), 0.85)],
+      [
+        { label: "cup", score: 0.7, area: 0.3 },
+        { label: "person", score: 0.9, area: 0.02 },
+      ],
+      0,
+    );
     expect(scene.labels.map((l) => l.label)).toEqual(["espresso", "coffee cup"]);
     expect(scene.people).toBe(1);
   });

@@ -21,7 +21,11 @@ describe("not configured", () => {
       expect(failure, String(index)).toBeInstanceOf(NotConfiguredError);
       const answer = errorResponse(failure, "req-1");
       expect(answer.statusCode).toBe(503);
-      expect(JSON.parse(String(answer.body))).toEqual({ error: "Photo analysis unavailable", detail: (failure as NotConfiguredError).detail, request_id: "req-1" });
+      expect(JSON.parse(String(answer.body))).toEqual({
+        error: "Photo analysis unavailable",
+        detail: (failure as NotConfiguredError).detail,
+        request_id: "req-1",
+      });
     }
     expect(failures.map((failure) => (failure as NotConfiguredError).detail)).toEqual([
       expect.stringContaining("PHOTO_ANALYSIS_QUEUE_URL"),

@@ -14,7 +14,14 @@ function values(count: number, seed: number): Float32Array {
   });
 }
 
-const weight = (shape: number[], seed: number): TfjsWeight => ({ shape, dtype: "float32", data: values(shape.reduce((a, b) => a * b, 1), seed) });
+const weight = (shape: number[], seed: number): TfjsWeight => ({
+  shape,
+  dtype: "float32",
+  data: values(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  ),
+});
 
 /** Keras's convolution on NHWC data ("same": TensorFlow pads the extra row and column at the end). */
 function conv(input: Float32Array, [h, w, c]: number[], kernel: TfjsWeight, stride: number, depthwise: boolean): { data: Float32Array; shape: number[] } {
@@ -48,14 +55,24 @@ describe("TF.js layers model → ONNX", () => {
   it("computes what Keras computes: strided 'same' convolution, batch norm, ReLU6, depthwise, pooling, dense softmax", async () => {
     const layers = [
       { class_name: "InputLayer", config: { name: "in", batch_input_shape: [null, 7, 6, 3] }, inbound_nodes: [] },
-      { class_name: "Conv2D", config: { name: "c1", strides: [2, 2], padding: "same", use_bias: false, activation: "linear" }, inbound_nodes: [[["in", 0, 0, {}]]] },
+      {
+        class_name: "Conv2D",
+        config: { name: "c1", strides: [2, 2], padding: "same", use_bias: false, activation: "linear" },
+        inbound_nodes: [[["in", 0, 0, {}]]],
+      },
       { class_name: "BatchNormalization", config: { name: "bn", axis: -1, epsilon: 0.001 }, inbound_nodes: [[["c1", 0, 0, {}]]] },
       { class_name: "ReLU", config: { name: "r", max_value: 6, negative_slope: 0, threshold: 0 }, inbound_nodes: [[["bn", 0, 0, {}]]] },
-      { class_name: "DepthwiseConv2D", config: { name: "dw", strides: [1, 1], padding: "same", use_bias: true, activation: "relu" }, inbound_nodes: [[["r", 0, 0, {}]]] },
+      {
+        class_name: "DepthwiseConv2D",
+        config: { name: "dw", strides: [1, 1], padding: "same", use_bias: true, activation: "relu" },
+        inbound_nodes: [[["r", 0, 0, {}]]],
+      },
       { class_name: "GlobalAveragePooling2D", config: { name: "gap" }, inbound_nodes: [[["dw", 0, 0, {}]]] },
       { class_name: "Dense", config: { name: "fc", activation: "softmax" }, inbound_nodes: [[["gap", 0, 0, {}]]] },
     ];
-    const topology: KerasTopology = { model_config: { class_name: "Model", config: { layers, input_layers: [["in", 0, 0]], output_layers: [["fc", 0, 0]] } as never } };
+    const topology: KerasTopology = {
+      model_config: { class_name: "Model", config: { layers, input_layers: [["in", 0, 0]], output_layers: [["fc", 0, 0]] } as never },
+    };
     const weights = new Map<string, TfjsWeight>([
       ["c1/kernel", weight([3, 3, 3, 4], 1)],
       ["bn/gamma", weight([4], 2)],
@@ -76,7 +93,9 @@ describe("TF.js layers model → ONNX", () => {
     x = conv(x.data, x.shape, weights.get("dw/depthwise_kernel")!, 1, true);
     x.data = x.data.map((v, i) => Math.max(0, v + weights.get("dw/bias")!.data[i % 8]!));
     const pooled = Array.from({ length: 8 }, (_, c) => x.data.filter((_, i) => i % 8 === c).reduce((a, b) => a + b, 0) / (x.shape[0]! * x.shape[1]!));
-    const logits = Array.from({ length: 5 }, (_, o) => pooled.reduce((sum, v, i) => sum + v * weights.get("fc/kernel")!.data[i * 5 + o]!, weights.get("fc/bias")!.data[o]!));
+    const logits = Array.from({ length: 5 }, (_, o) =>
+      pooled.reduce((sum, v, i) => sum + v * weights.get("fc/kernel")!.data[i * 5 + o]!, weights.get("fc/bias")!.data[o]!),
+    );
     const exp = logits.map((v) => Math.exp(v - Math.max(...logits)));
     const expected = exp.map((v) => v / exp.reduce((a, b) => a + b, 0));
 

@@ -24,9 +24,9 @@ describe("pHash multi-index segments", () => {
   it("guarantees a shared segment for every pair within the indexed distance (pigeonhole)", () => {
     let seed = 7;
     const random = () => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let trial = 0; trial < 2000; trial++) {
       const a = randomHash(random);
       let b = a;

@@ -14,7 +14,11 @@ function providersTable(): string {
   const rows = PROVIDER_IDS.map((id) => {
     const facts = providerFacts(id);
     const baseUrl = facts.baseUrlVariables?.[0];
-    const key = facts.secrets ? `${code(facts.secrets[0] ?? "")}${baseUrl ? ` (${code(baseUrl)})` : ""}` : facts.optionalSecret ? `optional ${code(facts.optionalSecret)}` : "";
+    const key = facts.secrets
+      ? `${code(facts.secrets[0] ?? "")}${baseUrl ? ` (${code(baseUrl)})` : ""}`
+      : facts.optionalSecret
+        ? `optional ${code(facts.optionalSecret)}`
+        : "";
     const cells = [code(id), facts.summary, key, [...setting(facts.requiredSetting), ...setting(facts.modelSetting)].join(", ")];
     return `|${cells.map((cell) => (cell ? ` ${cell} ` : " ")).join("|")}|`;
   });
@@ -36,7 +40,8 @@ describe("the provider registry (shared/vision/providers.ts)", () => {
 
   it("is what the settings accept, as the choice and as fallbacks", () => {
     expect(VISION_PROVIDERS).toEqual(["auto", ...Object.keys(PROVIDERS)]);
-    for (const id of PROVIDER_IDS) expect(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: id, PHOTO_ANALYSIS_FALLBACK_PROVIDERS: id }).PHOTO_ANALYSIS_FALLBACK_PROVIDERS).toEqual([id]);
+    for (const id of PROVIDER_IDS)
+      expect(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: id, PHOTO_ANALYSIS_FALLBACK_PROVIDERS: id }).PHOTO_ANALYSIS_FALLBACK_PROVIDERS).toEqual([id]);
     expect(() => parseSettings({ PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "openai,nope" })).toThrow(`unknown provider "nope" (use ${PROVIDER_IDS.join(", ")})`);
   });
 
@@ -46,7 +51,10 @@ describe("the provider registry (shared/vision/providers.ts)", () => {
   });
 
   it("reads base URLs from the SDKs' standard variables, the first set one winning", () => {
-    expect(providerBaseUrlsFrom({ OPENAI_BASE_URL: "http://o", GOOGLE_GEMINI_BASE_URL: "http://g2", ANTHROPIC_BASE_URL: "" })).toEqual({ openai: "http://o", gemini: "http://g2" });
+    expect(providerBaseUrlsFrom({ OPENAI_BASE_URL: "http://o", GOOGLE_GEMINI_BASE_URL: "http://g2", ANTHROPIC_BASE_URL: "" })).toEqual({
+      openai: "http://o",
+      gemini: "http://g2",
+    });
     expect(providerBaseUrlsFrom({ GEMINI_BASE_URL: "http://g1", GOOGLE_GEMINI_BASE_URL: "http://g2" })).toEqual({ gemini: "http://g1" });
   });
 
@@ -58,13 +66,23 @@ describe("the provider registry (shared/vision/providers.ts)", () => {
       const missing = facts.secrets?.[0] ?? facts.requiredSetting;
       expect(readiness, id).toEqual(missing ? { ready: false, description: `${id}: not configured (set ${missing})` } : { ready: true, description: id });
     }
-    expect(await visionReadiness(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "gemini" }), async (name) => name === "GOOGLE_API_KEY")).toEqual({ ready: true, description: "gemini" });
+    expect(await visionReadiness(parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "gemini" }), async (name) => name === "GOOGLE_API_KEY")).toEqual({
+      ready: true,
+      description: "gemini",
+    });
     expect(await visionReadiness(parseSettings({}), async (name) => name === "OPENAI_API_KEY")).toEqual({ ready: true, description: "openai" });
     expect(await visionReadiness(parseSettings({}), none)).toEqual({ ready: true, description: "local" });
   });
 
   it("is the providers table of the docs", () => {
-    const docs = ["README.md", ...readdirSync("docs").filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)].map((file) => readFileSync(file, "utf8")).join("\n");
+    const docs = [
+      "README.md",
+      ...readdirSync("docs")
+        .filter((name) => name.endsWith(".md"))
+        .map((name) => `docs/${name}`),
+    ]
+      .map((file) => readFileSync(file, "utf8"))
+      .join("\n");
     expect(docs).toContain(providersTable());
   });
 });

@@ -1,6 +1,16 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allowedMethods, apiGatewayPath, CLEANUP_FUNCTION, deployedRoutes, findRoute, HTTP_ROUTES, WEBSOCKET_ROUTES, WORKER_FUNCTION, websocketRouteFor } from "../../functions/routes.js";
+import {
+  allowedMethods,
+  apiGatewayPath,
+  CLEANUP_FUNCTION,
+  deployedRoutes,
+  findRoute,
+  HTTP_ROUTES,
+  WEBSOCKET_ROUTES,
+  WORKER_FUNCTION,
+  websocketRouteFor,
+} from "../../functions/routes.js";
 
 describe("route table", () => {
   it("has the seed's four endpoints, the owner's delete, the presigned-upload one, the async ones, health, the API document and the read-only admin", () => {
@@ -32,7 +42,10 @@ describe("route table", () => {
     for (const route of HTTP_ROUTES.filter((r) => r.id.startsWith("Admin"))) {
       expect(route.method).toBe("GET");
       const actions = Object.values(route.access.items ?? {}).flat();
-      expect(actions.filter((action) => !["GetItem", "BatchGetItem", "Query"].includes(action)), route.id).toEqual([]);
+      expect(
+        actions.filter((action) => !["GetItem", "BatchGetItem", "Query"].includes(action)),
+        route.id,
+      ).toEqual([]);
       expect(route.access.objects, route.id).toBeUndefined();
     }
   });
@@ -75,7 +88,12 @@ describe("route table", () => {
   });
 
   it("points every route at an existing handler module whose factory is the route's own", async () => {
-    for (const entry of [...HTTP_ROUTES.map((route) => route.entry), CLEANUP_FUNCTION.entry, WORKER_FUNCTION.entry, ...WEBSOCKET_ROUTES.map((route) => route.entry)]) {
+    for (const entry of [
+      ...HTTP_ROUTES.map((route) => route.entry),
+      CLEANUP_FUNCTION.entry,
+      WORKER_FUNCTION.entry,
+      ...WEBSOCKET_ROUTES.map((route) => route.entry),
+    ]) {
       expect(existsSync(entry), entry).toBe(true);
       const module = (await import(`../../${entry}`)) as { handler?: unknown };
       expect(typeof module.handler, entry).toBe("function");

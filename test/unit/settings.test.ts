@@ -57,7 +57,12 @@ describe("LiveSettings", () => {
       },
     };
     const errors: unknown[] = [];
-    const live = new LiveSettings(source, 60_000, () => now, (error) => errors.push(error));
+    const live = new LiveSettings(
+      source,
+      60_000,
+      () => now,
+      (error) => errors.push(error),
+    );
     const [a, b] = await Promise.all([live.get(), live.get()]);
     expect(a.PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS).toBe(9);
     expect(b).toBe(a);

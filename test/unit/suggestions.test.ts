@@ -3,8 +3,7 @@ import { AnalysisFailedError } from "../../shared/domain/errors.js";
 import { normaliseSuggestions, plainText, slugify, truncate } from "../../shared/domain/suggestions.js";
 import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 
-const ten = (prefix = "Room") =>
-  Array.from({ length: 10 }, (_, i) => ({ name: `${prefix} Number ${i + 1}`, description: `Description ${i + 1}` }));
+const ten = (prefix = "Room") => Array.from({ length: 10 }, (_, i) => ({ name: `${prefix} Number ${i + 1}`, description: `Description ${i + 1}` }));
 
 describe("slugify", () => {
   it("makes URL-safe keys", () => {
@@ -32,10 +31,7 @@ describe("normaliseSuggestions", () => {
   });
 
   it("drops duplicates by key and anything with a URL, then requires 10", () => {
-    const withBad = [
-      ...ten(),
-      { name: "room number 1", description: "duplicate key" },
-    ];
+    const withBad = [...ten(), { name: "room number 1", description: "duplicate key" }];
     withBad[2] = { name: "Visit evil.com Now", description: "x" };
     withBad[3] = { name: "Fine Name", description: "see https://spam.example/x" };
     expect(() => normaliseSuggestions({ suggestions: withBad })).toThrow(AnalysisFailedError);
@@ -53,12 +49,25 @@ describe("normaliseSuggestions", () => {
   });
 
   it("gives names in any script an ASCII key (transliterated), and drops blocked words for every provider", () => {
-    const japanese = ["コーヒー愛好家", "ラテアート部", "朝のコーヒー", "豆の話", "カフェ巡り", "エスプレッソ研究会", "ハンドドリップ倶楽部", "焙煎ラボ", "喫茶店めぐり", "コーヒー日記"];
+    const japanese = [
+      "コーヒー愛好家",
+      "ラテアート部",
+      "朝のコーヒー",
+      "豆の話",
+      "カフェ巡り",
+      "エスプレッソ研究会",
+      "ハンドドリップ倶楽部",
+      "焙煎ラボ",
+      "喫茶店めぐり",
+      "コーヒー日記",
+    ];
     const result = normaliseSuggestions({ suggestions: japanese.map((name) => ({ name, description: "コーヒー好きのための部屋" })) });
     expect(result.map((s) => s.name)).toEqual(japanese);
     expect(result[0]!.key).toBe("kohiaihaojia");
     for (const suggestion of result) expect(suggestion.key).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-    expect(normaliseSuggestions({ suggestions: ["Кофеманы", ...COFFEE_SUGGESTIONS.map((s) => s.name)].map((name) => ({ name, description: "d" })) })[0]!.key).toBe("kofemany");
+    expect(
+      normaliseSuggestions({ suggestions: ["Кофеманы", ...COFFEE_SUGGESTIONS.map((s) => s.name)].map((name) => ({ name, description: "d" })) })[0]!.key,
+    ).toBe("kofemany");
     const blocked = [{ name: "Dead Sea Scrolls", description: "Old texts" }, ...COFFEE_SUGGESTIONS];
     expect(normaliseSuggestions({ suggestions: blocked }).map((s) => s.name)).not.toContain("Dead Sea Scrolls");
   });

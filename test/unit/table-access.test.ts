@@ -1,4 +1,13 @@
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  BatchWriteCommand,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WORKER_FUNCTION } from "../../functions/routes.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
@@ -36,10 +45,16 @@ describe("a function's table grant", () => {
     const worker = WORKER_FUNCTION.access;
     const segment = (pk: string) => ({ PutRequest: { Item: { pk, sk: "x" } } });
     expect(deniedBy(worker, "BatchWriteItemCommand", { RequestItems: { t: [segment("PHSEG#1"), segment("PHSEG#2")] } })).toBeNull();
-    expect(deniedBy(worker, "BatchWriteItemCommand", { RequestItems: { t: [segment("PHSEG#1"), segment("RATE#2")] } })).toBe("dynamodb:BatchWriteItem on RATE#* items");
+    expect(deniedBy(worker, "BatchWriteItemCommand", { RequestItems: { t: [segment("PHSEG#1"), segment("RATE#2")] } })).toBe(
+      "dynamodb:BatchWriteItem on RATE#* items",
+    );
     expect(deniedBy(worker, "TransactWriteItemsCommand", { TransactItems: [{ Put: { Item: { pk: "JOB#1" } } }] })).toBe("dynamodb:PutItem on JOB#* items");
     expect(deniedBy(worker, "TransactWriteItemsCommand", { TransactItems: [{ Update: { Key: { pk: "JOB#1" } } }] })).toBeNull();
-    const query = (pk: string) => ({ KeyConditionExpression: "#pk = :pk", ExpressionAttributeNames: { "#pk": "pk" }, ExpressionAttributeValues: { ":pk": pk } });
+    const query = (pk: string) => ({
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": "pk" },
+      ExpressionAttributeValues: { ":pk": pk },
+    });
     expect(deniedBy(worker, "QueryCommand", query("SUB#job-1"))).toBeNull();
     expect(deniedBy(worker, "QueryCommand", query("CONN#c-1"))).toBe("dynamodb:Query on CONN#* items");
   });
@@ -51,10 +66,29 @@ describe("a function's table grant", () => {
     const grant = { items: { connection: ["PutItem", "DeleteItem"] as const } };
     const inGrant = <T>(work: () => Promise<T>) => withTableGrant("EventsConnect", grant, work);
     await expect(inGrant(() => documents.send(new ScanCommand({ TableName: "t" })))).rejects.toBeInstanceOf(TableAccessDenied);
-    await expect(inGrant(() => documents.send(new GetCommand({ TableName: "t", Key: { pk: "CONN#1", sk: "CONN" } })))).rejects.toMatchObject({ name: "AccessDeniedException", message: expect.stringContaining("EventsConnect is not allowed dynamodb:GetItem on CONN#* items") });
-    await expect(inGrant(() => documents.send(new QueryCommand({ TableName: "t", IndexName: "byUser", KeyConditionExpression: "userId = :u", ExpressionAttributeValues: { ":u": "x" } })))).rejects.toBeInstanceOf(TableAccessDenied);
-    await expect(inGrant(() => documents.send(new BatchWriteCommand({ RequestItems: { t: [{ DeleteRequest: { Key: { pk: "SUB#1", sk: "c" } } }] } })))).rejects.toBeInstanceOf(TableAccessDenied);
-    await expect(inGrant(() => documents.send(new TransactWriteCommand({ TransactItems: [{ Delete: { TableName: "t", Key: { pk: "CONN#1", sk: "CONN" } } }, { Put: { TableName: "t", Item: { pk: "SUB#1", sk: "c" } } }] })))).rejects.toBeInstanceOf(TableAccessDenied);
+    await expect(inGrant(() => documents.send(new GetCommand({ TableName: "t", Key: { pk: "CONN#1", sk: "CONN" } })))).rejects.toMatchObject({
+      name: "AccessDeniedException",
+      message: expect.stringContaining("EventsConnect is not allowed dynamodb:GetItem on CONN#* items"),
+    });
+    await expect(
+      inGrant(() =>
+        documents.send(
+          new QueryCommand({ TableName: "t", IndexName: "byUser", KeyConditionExpression: "userId = :u", ExpressionAttributeValues: { ":u": "x" } }),
+        ),
+      ),
+    ).rejects.toBeInstanceOf(TableAccessDenied);
+    await expect(
+      inGrant(() => documents.send(new BatchWriteCommand({ RequestItems: { t: [{ DeleteRequest: { Key: { pk: "SUB#1", sk: "c" } } }] } }))),
+    ).rejects.toBeInstanceOf(TableAccessDenied);
+    await expect(
+      inGrant(() =>
+        documents.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Delete: { TableName: "t", Key: { pk: "CONN#1", sk: "CONN" } } }, { Put: { TableName: "t", Item: { pk: "SUB#1", sk: "c" } } }],
+          }),
+        ),
+      ),
+    ).rejects.toBeInstanceOf(TableAccessDenied);
     const allowed = await inGrant(() => documents.send(new PutCommand({ TableName: "t", Item: { pk: "CONN#1", sk: "CONN" } }))).catch((error: Error) => error);
     expect(allowed).not.toBeInstanceOf(TableAccessDenied);
     // Outside any grant (start-up, operator commands) nothing is checked.

@@ -29,7 +29,13 @@ describe("analyzeUpload", () => {
     expect(outcome.cached).toBe(false);
     expect(vision).toMatchObject({ calls: 1 });
     expect([analyses.analyses.size, uploads.uploads.size]).toEqual([1, 1]);
-    expect(outcome.upload).toMatchObject({ analysisId: outcome.analysis.id, owner: "fp:fp-unit", fingerprint: "fp-unit", ipAddress: "198.51.100.1", timesUsed: 0 });
+    expect(outcome.upload).toMatchObject({
+      analysisId: outcome.analysis.id,
+      owner: "fp:fp-unit",
+      fingerprint: "fp-unit",
+      ipAddress: "198.51.100.1",
+      timesUsed: 0,
+    });
     expect(images.objects.has(outcome.upload.imagePath)).toBe(true);
     // The analysis points at the upload's image as the copy source for exact hits, and names nobody.
     expect(outcome.analysis.image?.path).toBe(outcome.upload.imagePath);
@@ -103,13 +109,23 @@ describe("analyzeUpload", () => {
 
   it("answers another caller's same bytes through their own new upload: own id and image (a copy), no owner fields of the first, no provider call, no unit", async () => {
     const { deps, vision, counters, images, analyses, stats } = memoryDeps();
-    const first = await analyzeUpload(deps, { bytes: coffee, caller: { userId: "u-1", username: "ada@example.com", fingerprint: "fp-ada", ipAddress: "198.51.100.9" } });
+    const first = await analyzeUpload(deps, {
+      bytes: coffee,
+      caller: { userId: "u-1", username: "ada@example.com", fingerprint: "fp-ada", ipAddress: "198.51.100.9" },
+    });
     const stranger: Caller = { userId: null, username: null, fingerprint: "fp-stranger", ipAddress: "203.0.113.5" };
     const copies = vi.spyOn(images, "copy");
     const theirs = await analyzeUpload(deps, { bytes: coffee, caller: stranger });
     expect(theirs).toMatchObject({ cached: false, analysis: { id: first.analysis.id } });
     expect(theirs.match).toBeUndefined();
-    expect(theirs.upload).toMatchObject({ owner: "fp:fp-stranger", userId: null, username: null, fingerprint: "fp-stranger", timesUsed: 0, analysisId: first.analysis.id });
+    expect(theirs.upload).toMatchObject({
+      owner: "fp:fp-stranger",
+      userId: null,
+      username: null,
+      fingerprint: "fp-stranger",
+      timesUsed: 0,
+      analysisId: first.analysis.id,
+    });
     expect(theirs.upload.id).not.toBe(first.upload.id);
     expect(theirs.upload.imagePath).not.toBe(first.upload.imagePath);
     expect(copies).toHaveBeenCalledWith(first.upload.imagePath, theirs.upload.imagePath);
@@ -161,8 +177,12 @@ describe("analyzeUpload", () => {
 
   it("never matches featureless images through their pHash: two flat colours are two analyses", async () => {
     const { deps, vision } = memoryDeps();
-    const white = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#ffffff" } }).jpeg().toBuffer();
-    const red = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#ff0000" } }).png().toBuffer();
+    const white = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#ffffff" } })
+      .jpeg()
+      .toBuffer();
+    const red = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#ff0000" } })
+      .png()
+      .toBuffer();
     expect((await analyzeUpload(deps, { bytes: white, caller })).cached).toBe(false);
     expect((await analyzeUpload(deps, { bytes: red, caller })).cached).toBe(false);
     expect(vision.calls).toBe(2);
@@ -181,13 +201,19 @@ describe("analyzeUpload", () => {
   it("keeps the unit of a billed failure (a reply that arrived unusable) and remembers it: the same photo asked the same way is answered with it, not billed again, until the memory runs out", async () => {
     const clock = memoryClock();
     const unusable = new AnalysisFailedError("Vision provider returned 7 usable suggestions; 10 are required", { billed: true });
-    const { deps, counters, claims, vision } = memoryDeps({ vision: new ScriptedVision([unusable]), clock, settings: { PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS: "60" } });
+    const { deps, counters, claims, vision } = memoryDeps({
+      vision: new ScriptedVision([unusable]),
+      clock,
+      settings: { PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS: "60" },
+    });
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("7 usable suggestions");
     expect([vision.calls, counters.total("fp:")]).toEqual([1, 1]);
     expect([...claims.claims.values()][0]).toMatchObject({ failure: unusable.detail });
     // Remembered, for anyone: no provider call, no unit, no decode (the upload budget is untouched).
     const stranger = { ...caller, fingerprint: "fp-other" };
-    await expect(analyzeUpload(deps, { bytes: coffee, caller: stranger })).rejects.toThrow(/failed moments ago \(Vision provider returned 7 usable suggestions.*another 60 s/);
+    await expect(analyzeUpload(deps, { bytes: coffee, caller: stranger })).rejects.toThrow(
+      /failed moments ago \(Vision provider returned 7 usable suggestions.*another 60 s/,
+    );
     expect([vision.calls, counters.total("fp:"), counters.total("uploads:fp:fp-other")]).toEqual([1, 1, 0]);
     // Another style is another request to the provider: not remembered.
     expect((await analyzeUpload(deps, { bytes: coffee, caller, style: "cozy" })).cached).toBe(false);
@@ -198,7 +224,11 @@ describe("analyzeUpload", () => {
 
   it("keeps the unit when text moderation rejects the names the provider wrote (billed), and gives it back for a transport failure (not billed)", async () => {
     const { deps, counters, vision } = memoryDeps({ vision: new ScriptedVision([providerFailure("could not connect")]) });
-    deps.textModerator = async () => ({ name: "rejecting", moderateImage: async () => ({ labels: [], explicit: 0, suggestive: 0 }), moderateTexts: async (texts: string[]) => texts.map((_, index) => index < 2) });
+    deps.textModerator = async () => ({
+      name: "rejecting",
+      moderateImage: async () => ({ labels: [], explicit: 0, suggestive: 0 }),
+      moderateTexts: async (texts: string[]) => texts.map((_, index) => index < 2),
+    });
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("could not connect");
     expect([vision.calls, counters.total("fp:")]).toEqual([1, 0]);
     await expect(analyzeUpload(deps, { bytes: coffee, caller })).rejects.toThrow("2 rejected by moderation");
@@ -206,7 +236,9 @@ describe("analyzeUpload", () => {
   });
 
   it("spends the upload budget on every photo it decodes and moderates (near-duplicate hits included) and none on exact-byte hits; past the budget a 429 before any decode", async () => {
-    const { deps, counters, vision, moderator } = memoryDeps({ settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "2", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "2" } });
+    const { deps, counters, vision, moderator } = memoryDeps({
+      settings: { PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "2", PHOTO_ANALYSIS_UPLOADS_PER_ANALYSIS: "2" },
+    });
     await analyzeUpload(deps, { bytes: coffee, caller });
     for (let i = 0; i < 3; i++) expect((await analyzeUpload(deps, { bytes: coffee, caller })).match).toEqual({ type: "exact", distance: 0 });
     expect([moderator.calls, counters.total("uploads:fp:fp-unit")]).toEqual([1, 1]);
@@ -458,7 +490,11 @@ describe("custom prompts: context and language", () => {
     const { deps, analyses, counters, images } = memoryDeps({ vision: englishOnly });
     const refusal = await analyzeUpload(deps, { bytes: coffee, caller, language: "es" }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(UnprocessableInputError);
-    expect(refusal).toMatchObject({ status: 422, subject: "language", message: "The local vision provider writes English names only; configure a cloud provider for 'es'." });
+    expect(refusal).toMatchObject({
+      status: 422,
+      subject: "language",
+      message: "The local vision provider writes English names only; configure a cloud provider for 'es'.",
+    });
     expect([englishOnly.calls, analyses.analyses.size, images.objects.size, counters.total("fp:fp-unit")]).toEqual([0, 0, 0, 0]);
     expect((await analyzeUpload(deps, { bytes: coffee, caller, language: "en-GB" })).upload.language).toBe("en-GB");
   });
@@ -480,13 +516,20 @@ describe("prompt fields from a request", () => {
       const errors: Record<string, string[]> = {};
       return { ...parsePromptFields((name) => fields[name], errors), errors };
     };
-    expect(parse({ context: "  names for\nmy  hiking club ", language: "PT-br" })).toEqual({ style: undefined, context: "names for my hiking club", language: "pt-BR", errors: {} });
+    expect(parse({ context: "  names for\nmy  hiking club ", language: "PT-br" })).toEqual({
+      style: undefined,
+      context: "names for my hiking club",
+      language: "pt-BR",
+      errors: {},
+    });
     expect(parse({ context: "", language: "" })).toEqual({ style: undefined, context: undefined, language: undefined, errors: {} });
     expect(parse({ context: "x".repeat(201) }).errors).toEqual({ context: ["Ensure this field has no more than 200 characters."] });
     expect(parse({ context: "x".repeat(200) }).errors).toEqual({});
     expect(parse({ context: 42 }).errors).toEqual({ context: ["Not a valid string."] });
     for (const bad of ["english", "e", "zz", "es_ES", "en--US", "123", "<script>", 7]) {
-      expect(parse({ language: bad }).errors, String(bad)).toEqual({ language: [`"${String(bad)}" is not a valid BCP 47 language tag (for example en, es, pt-BR).`] });
+      expect(parse({ language: bad }).errors, String(bad)).toEqual({
+        language: [`"${String(bad)}" is not a valid BCP 47 language tag (for example en, es, pt-BR).`],
+      });
     }
     expect(parse({ language: "zh-Hant-TW" }).language).toBe("zh-Hant-TW");
   });

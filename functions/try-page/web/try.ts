@@ -17,7 +17,11 @@ const STAGE_WORDS: Record<Stage, string> = {
   failed: "failed",
 };
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, options: { className?: string; text?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: { className?: string; text?: string } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (options.className) node.className = options.className;
   if (options.text !== undefined) node.textContent = options.text;
@@ -69,7 +73,12 @@ class PhotoCard {
     this.bar.max = STAGES.length - 1;
     this.bar.value = 0;
     this.body = element("div");
-    this.root = element("article", { className: "card photo" }, thumbnail, element("div", {}, element("h2", { text: file.name || "photo" }), this.stages, this.bar, this.body));
+    this.root = element(
+      "article",
+      { className: "card photo" },
+      thumbnail,
+      element("div", {}, element("h2", { text: file.name || "photo" }), this.stages, this.bar, this.body),
+    );
     this.root.dataset.stage = "sending";
   }
 

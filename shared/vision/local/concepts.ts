@@ -49,7 +49,15 @@ function parseTable(text: string): (ClassEntry & { index?: number })[] {
     .map((line) => {
       const match = LINE.exec(line.trim());
       if (!match) throw new Error(`lexicon: cannot read the class table line "${line}"`);
-      const [, index, label, word, plural, topic, plus] = match as unknown as [string, string | undefined, string, string | undefined, string | undefined, string, string | undefined];
+      const [, index, label, word, plural, topic, plus] = match as unknown as [
+        string,
+        string | undefined,
+        string,
+        string | undefined,
+        string | undefined,
+        string,
+        string | undefined,
+      ];
       const everyday = word ?? label;
       return {
         index: index === undefined ? undefined : Number(index),
@@ -94,7 +102,13 @@ function classKey(synonyms: string[], isAnimalClass: boolean | undefined): strin
 export function classEntry(synonyms: string[], isAnimalClass?: boolean): ClassEntry {
   return (
     classEntries.get(classKey(synonyms, isAnimalClass)) ??
-    classEntries.get(classKey(synonyms, !isAnimalClass)) ?? { label: synonyms[0]!, word: synonyms[0]!, words: pluralOf(synonyms[0]!), topic: MYSTERY, fit: true }
+    classEntries.get(classKey(synonyms, !isAnimalClass)) ?? {
+      label: synonyms[0]!,
+      word: synonyms[0]!,
+      words: pluralOf(synonyms[0]!),
+      topic: MYSTERY,
+      fit: true,
+    }
   );
 }
 

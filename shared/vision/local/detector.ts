@@ -30,13 +30,86 @@ const BLAZEFACE_INPUT = 256;
 
 /** The COCO classes, in CenterNet's output order. */
 export const COCO_LABELS = [
-  "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light", "fire hydrant", "stop sign",
-  "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella",
-  "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard",
-  "surfboard", "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange",
-  "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", "dining table", "toilet", "tv",
-  "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase",
-  "scissors", "teddy bear", "hair drier", "toothbrush",
+  "person",
+  "bicycle",
+  "car",
+  "motorcycle",
+  "airplane",
+  "bus",
+  "train",
+  "truck",
+  "boat",
+  "traffic light",
+  "fire hydrant",
+  "stop sign",
+  "parking meter",
+  "bench",
+  "bird",
+  "cat",
+  "dog",
+  "horse",
+  "sheep",
+  "cow",
+  "elephant",
+  "bear",
+  "zebra",
+  "giraffe",
+  "backpack",
+  "umbrella",
+  "handbag",
+  "tie",
+  "suitcase",
+  "frisbee",
+  "skis",
+  "snowboard",
+  "sports ball",
+  "kite",
+  "baseball bat",
+  "baseball glove",
+  "skateboard",
+  "surfboard",
+  "tennis racket",
+  "bottle",
+  "wine glass",
+  "cup",
+  "fork",
+  "knife",
+  "spoon",
+  "bowl",
+  "banana",
+  "apple",
+  "sandwich",
+  "orange",
+  "broccoli",
+  "carrot",
+  "hot dog",
+  "pizza",
+  "donut",
+  "cake",
+  "chair",
+  "couch",
+  "potted plant",
+  "bed",
+  "dining table",
+  "toilet",
+  "tv",
+  "laptop",
+  "mouse",
+  "remote",
+  "keyboard",
+  "cell phone",
+  "microwave",
+  "oven",
+  "toaster",
+  "sink",
+  "refrigerator",
+  "book",
+  "clock",
+  "vase",
+  "scissors",
+  "teddy bear",
+  "hair drier",
+  "toothbrush",
 ] as const;
 
 export interface Detector {
@@ -104,7 +177,13 @@ export function decodeObjects(peaks: Float32Array, sizes: Float32Array, grid: nu
     const size = (k: number) => sizes[k * cells + cell]!;
     return [x * CENTERNET_STRIDE - size(0), y * CENTERNET_STRIDE - size(1), x * CENTERNET_STRIDE + size(2), y * CENTERNET_STRIDE + size(3)];
   });
-  const kept = nonMaxSuppression(boxes, top.map((candidate) => candidate.score), OBJECTS.maxDetected, OBJECTS.iou, OBJECTS.minScore);
+  const kept = nonMaxSuppression(
+    boxes,
+    top.map((candidate) => candidate.score),
+    OBJECTS.maxDetected,
+    OBJECTS.iou,
+    OBJECTS.minScore,
+  );
   return kept.map((i) => {
     const [x1, y1, x2, y2] = boxes[i]!;
     const label = COCO_LABELS[Math.floor(top[i]!.index / cells) % classes]!;
@@ -134,7 +213,12 @@ function blazefaceAnchors(): [number, number][] {
  * the 384 coarse ones), decoded, suppressed, enlarged and squared as the package does; each as the
  * score rounded to 0.01 and the share of the photo its box (clipped to the photo) covers.
  */
-export function decodeFaces(fine: { scores: Float32Array; boxes: Float32Array }, coarse: { scores: Float32Array; boxes: Float32Array }, width: number, height: number): { score: number; area: number }[] {
+export function decodeFaces(
+  fine: { scores: Float32Array; boxes: Float32Array },
+  coarse: { scores: Float32Array; boxes: Float32Array },
+  width: number,
+  height: number,
+): { score: number; area: number }[] {
   const anchors = blazefaceAnchors();
   const rows = [fine, coarse].flatMap(({ scores, boxes }) => Array.from(scores, (logit, i) => ({ logit, box: boxes.subarray(i * 16, i * 16 + 16) })));
   const boxes: Box[] = rows.map(({ box }, i) => {

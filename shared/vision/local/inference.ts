@@ -49,7 +49,7 @@ export function palette(image: RgbImage): Palette {
     // Clearly coloured: saturated and not too dark. Bins of 30° centred on red (0°), orange (30°)…
     if (chroma >= 50 && chroma >= 0.3 * max && max >= 70) {
       const sector = max === r ? (g - b) / chroma : max === g ? 2 + (b - r) / chroma : 4 + (r - g) / chroma;
-      hues[Math.floor((((sector * 60 + 15) % 360) + 360) % 360 / 30)]!++;
+      hues[Math.floor(((((sector * 60 + 15) % 360) + 360) % 360) / 30)]!++;
     }
   }
   const count = Math.max(1, pixels);
@@ -74,7 +74,13 @@ export async function runInference(task: InferenceTask): Promise<InferenceResult
     labels: scene.labels,
     raw: {
       provider: "local",
-      concepts: scene.concepts.map((concept) => ({ label: concept.label, score: concept.score, source: concept.source, topic: concept.topic.id, word: concept.word })),
+      concepts: scene.concepts.map((concept) => ({
+        label: concept.label,
+        score: concept.score,
+        source: concept.source,
+        topic: concept.topic.id,
+        word: concept.word,
+      })),
       // What the names are about ("thing", "topic", "people" or "none"): npm run eval checks it against the true class.
       subject: { word: reading.subject.word, topic: reading.subject.topic.id, level: reading.subject.level },
       people: scene.people,

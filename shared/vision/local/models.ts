@@ -71,7 +71,8 @@ export function shippedClassifierDir(modulePaths: readonly string[] = []): strin
   }
   for (const modules of modulePaths) candidates.push(join(modules, "..", "..", "models", SHIPPED_CLASSIFIER));
   const found = candidates.find((dir) => existsSync(join(dir, "model.json")));
-  if (!found) throw new LocalModelError(`the shipped classifier models/${SHIPPED_CLASSIFIER} is missing (looked upwards from ${candidates.at(0)} and beside NODE_PATH)`);
+  if (!found)
+    throw new LocalModelError(`the shipped classifier models/${SHIPPED_CLASSIFIER} is missing (looked upwards from ${candidates.at(0)} and beside NODE_PATH)`);
   return found;
 }
 
@@ -101,7 +102,12 @@ async function loadClassifier(directory: string): Promise<Classifier> {
       weightData: Buffer.concat(shards),
     });
     const companion = companionOf(dir);
-    members = await Promise.all([model, ...(companion ? [Promise.all(companionParts(companion).map((part) => readFile(part))).then((parts) => openTfliteModel("companion", Buffer.concat(parts)))] : [])]);
+    members = await Promise.all([
+      model,
+      ...(companion
+        ? [Promise.all(companionParts(companion).map((part) => readFile(part))).then((parts) => openTfliteModel("companion", Buffer.concat(parts)))]
+        : []),
+    ]);
   } catch (error) {
     throw new LocalModelError(`PHOTO_ANALYSIS_LOCAL_MODEL_DIR=${directory}: cannot load the model (${(error as Error).message})`);
   }
@@ -134,7 +140,10 @@ async function loadClassifier(directory: string): Promise<Classifier> {
         const offset = width - 1000;
         for (let n = 0; n < views.length; n++) for (let i = 0; i < 1000; i++) probabilities[i]! += output[n * width + offset + i]! * weight;
       }
-      const ranked = [...probabilities].map((score, index) => ({ score, index })).sort((a, b) => b.score - a.score).slice(0, topK);
+      const ranked = [...probabilities]
+        .map((score, index) => ({ score, index }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, topK);
       return ranked.map(({ score, index }) => ({
         synonyms: classes[index]!.split(",").map((name) => name.trim()),
         score,

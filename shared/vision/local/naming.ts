@@ -110,7 +110,11 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 /** Title Case: every word capitalised except minor words inside the name ("Birds of a Feather", "Plugged In"). */
 export function titleCase(text: string): string {
   const words = text.split(/\s+/).filter(Boolean);
-  return words.map((word, index) => (index > 0 && index < words.length - 1 && MINOR_WORDS.has(word.toLowerCase()) ? word.toLowerCase() : word.charAt(0).toUpperCase() + word.slice(1))).join(" ");
+  return words
+    .map((word, index) =>
+      index > 0 && index < words.length - 1 && MINOR_WORDS.has(word.toLowerCase()) ? word.toLowerCase() : word.charAt(0).toUpperCase() + word.slice(1),
+    )
+    .join(" ");
 }
 
 function capitalise(text: string): string {
@@ -183,7 +187,17 @@ function topicSubject(topic: Topic): Subject {
 }
 
 /** Hue ranges (degrees) and their names, for a photo's colour. */
-const HUE_NAMES: [number, string][] = [[10, "red"], [40, "orange"], [70, "yellow"], [160, "green"], [195, "teal"], [255, "blue"], [295, "purple"], [340, "pink"], [360, "red"]];
+const HUE_NAMES: [number, string][] = [
+  [10, "red"],
+  [40, "orange"],
+  [70, "yellow"],
+  [160, "green"],
+  [195, "teal"],
+  [255, "blue"],
+  [295, "purple"],
+  [340, "pink"],
+  [360, "red"],
+];
 
 /**
  * The named colour of a palette: the hue of the richest 60° of its coloured pixels, when they
@@ -237,7 +251,11 @@ export function readScene(scene: Scene): Reading {
   const boxes = scene.concepts.filter((c) => c.source === "detector" && c.topic !== PEOPLE && c.topic !== MYSTERY);
   const clearBoxes = boxes.filter((c) => c.score >= BOX_SURE && (c.area ?? 0) >= MIN_BOX_AREA);
   const company: Subject | undefined =
-    scene.people > 0 ? (scene.people === 1 ? { word: PORTRAITS.noun, words: "portraits", topic: PORTRAITS, level: "people" } : { word: PEOPLE.noun, words: "friends", topic: PEOPLE, level: "people" }) : undefined;
+    scene.people > 0
+      ? scene.people === 1
+        ? { word: PORTRAITS.noun, words: "portraits", topic: PORTRAITS, level: "people" }
+        : { word: PEOPLE.noun, words: "friends", topic: PEOPLE, level: "people" }
+      : undefined;
   const peopleLead = scene.concepts[0]?.topic === PEOPLE;
 
   const ranked = wordMasses(scene);
@@ -251,10 +269,20 @@ export function readScene(scene: Scene): Reading {
   } else {
     // A box that names a guess or a broader word for it ("dog" beside dog breeds) counts for the topic; a clear box counts on its own.
     const agreeing = boxes
-      .filter((box) => !clearBoxes.includes(box) && guesses.some((guess) => [guess.word, ...lineage(guess.topic).map((topic) => topic.noun)].some((word) => word.toLowerCase() === box.word.toLowerCase())))
+      .filter(
+        (box) =>
+          !clearBoxes.includes(box) &&
+          guesses.some((guess) =>
+            [guess.word, ...lineage(guess.topic).map((topic) => topic.noun)].some((word) => word.toLowerCase() === box.word.toLowerCase()),
+          ),
+      )
       .map((box) => ({ ...box, score: BOX_AGREEMENT * box.score }));
     // The classifier's own agreement comes first: a clear "dog" box never turns cat breeds into a dog.
-    const shared = (evidence: Concept[]) => sureTopic(topicWeights(evidence), evidence.reduce((sum, c) => sum + c.score, 0));
+    const shared = (evidence: Concept[]) =>
+      sureTopic(
+        topicWeights(evidence),
+        evidence.reduce((sum, c) => sum + c.score, 0),
+      );
     const topic = shared([...guesses, ...agreeing]) ?? shared([...guesses, ...clearBoxes, ...agreeing]);
     subject = topic ? topicSubject(topic) : { word: MYSTERY.noun, words: "photos", topic: MYSTERY, level: "none" };
   }
@@ -263,10 +291,15 @@ export function readScene(scene: Scene): Reading {
   const isNew = (topic: Topic) => !others.some((other) => other.topic === topic) && (subject.level === "none" || rootOf(topic) !== rootOf(subject.topic));
   if (subject.level === "people") {
     // What else is in the frame: the classifier's sure topic besides the people, clear boxes.
-    const around = sureTopic(topicWeights(guesses), guesses.reduce((sum, c) => sum + c.score, 0));
+    const around = sureTopic(
+      topicWeights(guesses),
+      guesses.reduce((sum, c) => sum + c.score, 0),
+    );
     if (around && isNew(around)) others.push(topicSubject(around));
   }
-  for (const box of clearBoxes) if (others.length < 2 && box.score >= OTHER_BOX_SURE && isNew(box.topic)) others.push({ word: box.word, words: box.words, topic: box.topic, level: "thing" });
+  for (const box of clearBoxes)
+    if (others.length < 2 && box.score >= OTHER_BOX_SURE && isNew(box.topic))
+      others.push({ word: box.word, words: box.words, topic: box.topic, level: "thing" });
   if (company && subject.level !== "people" && scene.people >= 2 && others.length < 2) others.push(company);
 
   // Beside people, the classifier's guesses are mostly about clothes and props: no hedging on those.
@@ -361,7 +394,9 @@ function isShort(name: string): boolean {
 export function planNames(scene: Scene, style?: Style, context?: string): { reading: Reading; suggestions: Suggestion[] } {
   const reading = readScene(scene);
   const { subject, others, guesses, colour } = reading;
-  const random = seededRandom(`${subject.word}|${subject.topic.id}|${scene.people}|${scene.concepts.map((c) => c.label).join(",")}${context ? `|${context}` : ""}`);
+  const random = seededRandom(
+    `${subject.word}|${subject.topic.id}|${scene.people}|${scene.concepts.map((c) => c.label).join(",")}${context ? `|${context}` : ""}`,
+  );
   const kind = style ? STYLE_KINDS[style] : undefined;
   const want: Wanted = kind ?? "any";
 
@@ -388,7 +423,11 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   };
   // A topic's taglines say the photo's word, or the topic's own noun where its things differ too much.
   const topicDeck = (topic: Topic, word: string, words: string) =>
-    lazy(() => (topic.sayTopic ? deckOf(topic.id, topic.taglines, topic.noun, topic.nouns ?? pluralize(topic.noun), random) : deckOf(topic.id, topic.taglines, word, words, random)));
+    lazy(() =>
+      topic.sayTopic
+        ? deckOf(topic.id, topic.taglines, topic.noun, topic.nouns ?? pluralize(topic.noun), random)
+        : deckOf(topic.id, topic.taglines, word, words, random),
+    );
   const main = subject.topic;
   const mainDeck = topicDeck(main, subject.word, subject.words);
   const mainPool = (wanted: Wanted) => pool(() => namesOf(main, wanted, subject.word), mainDeck);
@@ -398,7 +437,8 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
   };
   // No frames around object words, nor around the broadest nouns ("Team Vehicle").
   const framed = !main.noFrames && (subject.level === "thing" || main.parentTopic !== undefined);
-  const anyFrames = (wanted: Wanted, word = subject.word, words = subject.words): Pool => pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
+  const anyFrames = (wanted: Wanted, word = subject.word, words = subject.words): Pool =>
+    pool(() => framesFor(wanted, word).map((frame) => frameName(frame, word, words)), mainDeck, true);
   const framePool = (wanted: Wanted, word = subject.word, words = subject.words): Pool | undefined => (framed ? anyFrames(wanted, word, words) : undefined);
   const otherPool = (index: number, wanted: Wanted): Pool | undefined => {
     const other = others[index];
@@ -408,13 +448,20 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     if (!colour) return undefined;
     const title = titleCase(colour);
     const own = COLOURS.find((c) => c.name === colour)?.names ?? [];
-    return pool(() => [...own, ...COLOUR_FRAMES.map((frame) => frame.replaceAll("{Colour}", title))], lazy(() => deckOf("colour", COLOUR_TAGLINES, colour, colour, random)));
+    return pool(
+      () => [...own, ...COLOUR_FRAMES.map((frame) => frame.replaceAll("{Colour}", title))],
+      lazy(() => deckOf("colour", COLOUR_TAGLINES, colour, colour, random)),
+    );
   });
   const hedgePool = (): Pool | undefined => {
     const [a, b] = guesses.map((guess) => titleCase(guess.word));
     if (!a) return undefined;
     const frames = b ? HEDGE_FRAMES.two.map((frame) => frame.replace("{A}", a).replace("{B}", b)) : HEDGE_FRAMES.one.map((frame) => frame.replace("{A}", a));
-    return pool(() => frames, lazy(() => deckOf("hedge", HEDGE_TAGLINES, guesses[0]!.word, guesses[0]!.words, random)), true);
+    return pool(
+      () => frames,
+      lazy(() => deckOf("hedge", HEDGE_TAGLINES, guesses[0]!.word, guesses[0]!.words, random)),
+      true,
+    );
   };
 
   // The slots of the list, in order: which pool each name is drawn from.
@@ -426,9 +473,31 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     slots.push(p1, p2, f1 ?? mainPool(kind ?? "clear"), p3, p4, otherPool(0, want) ?? p7, p5, f2 ?? mainPool(kind ?? "cozy"), p6);
     slots.push(subject.level === "topic" ? (hedgePool() ?? otherPool(1, want) ?? p7) : (otherPool(1, want) ?? p7));
   } else if (subject.level === "people") {
-    slots.push(mainPool(kind ?? "playful"), mainPool(kind ?? "cozy"), otherPool(0, want), mainPool(kind ?? "clear"), colourPool(), mainPool(kind ?? "playful"), otherPool(1, want), mainPool(kind ?? "cozy"), mainPool(kind ?? "clear"), hedgePool());
+    slots.push(
+      mainPool(kind ?? "playful"),
+      mainPool(kind ?? "cozy"),
+      otherPool(0, want),
+      mainPool(kind ?? "clear"),
+      colourPool(),
+      mainPool(kind ?? "playful"),
+      otherPool(1, want),
+      mainPool(kind ?? "cozy"),
+      mainPool(kind ?? "clear"),
+      hedgePool(),
+    );
   } else {
-    slots.push(colourPool(), mainPool(kind ?? "playful"), mainPool(kind ?? "clear"), colourPool(), mainPool(kind ?? "cozy"), mainPool(kind ?? "playful"), mainPool(kind ?? "clear"), colourPool(), mainPool(kind ?? "cozy"), hedgePool());
+    slots.push(
+      colourPool(),
+      mainPool(kind ?? "playful"),
+      mainPool(kind ?? "clear"),
+      colourPool(),
+      mainPool(kind ?? "cozy"),
+      mainPool(kind ?? "playful"),
+      mainPool(kind ?? "clear"),
+      colourPool(),
+      mainPool(kind ?? "cozy"),
+      hedgePool(),
+    );
   }
   // Reserves, in case the slots' pools run dry under the rules: the topic and the broader ones, then frames.
   const broader = lineage(main).slice(1);
@@ -443,7 +512,10 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     ...frameReserves("any"),
     // Last resorts, for a short style on a topic with few short names: frames after all, then a second look.
     ...(subject.level === "people" ? [] : [anyFrames(want)]),
-    pool(() => namesOf(MYSTERY, want, MYSTERY.noun), lazy(() => deckOf(MYSTERY.id, MYSTERY.taglines, MYSTERY.noun, "photos", random))),
+    pool(
+      () => namesOf(MYSTERY, want, MYSTERY.noun),
+      lazy(() => deckOf(MYSTERY.id, MYSTERY.taglines, MYSTERY.noun, "photos", random)),
+    ),
   ].filter((reserve): reserve is Pool => reserve !== undefined);
 
   const unfit = scene.concepts.filter((c) => !c.fit).map((c) => c.label.toLowerCase());

@@ -9,7 +9,11 @@ import type { InferenceResult, InferenceTask } from "./inference.js";
  */
 
 /** What a worker is asked to do (inference-worker.ts answers each kind). */
-export type WorkerRequest = { kind: "warm"; modelDir: string } | { kind: "warm-moderation" } | { kind: "run"; task: InferenceTask } | { kind: "moderate"; pixels: Uint8Array };
+export type WorkerRequest =
+  | { kind: "warm"; modelDir: string }
+  | { kind: "warm-moderation" }
+  | { kind: "run"; task: InferenceTask }
+  | { kind: "moderate"; pixels: Uint8Array };
 
 export class InferencePool {
   private readonly workers: WorkerPool;

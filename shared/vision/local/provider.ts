@@ -8,7 +8,6 @@ import type { InferencePool } from "./pool.js";
 
 const CLASSIFIER_INPUT = 224;
 
-
 const DETECTOR_MAX_EDGE = 512;
 
 async function rgb(input: VisionInput, options: { size?: number; mirror?: boolean } = {}): Promise<RgbImage> {
@@ -77,7 +76,11 @@ export class LocalVisionProvider implements VisionProvider {
       throw new AnalysisFailedError(`Local vision model unavailable: ${(error as Error).message}`, { cause: error });
     }
     // Pixels are prepared here (sharp works off the event loop); the models run in a worker when there are workers.
-    const [full, crop, mirrored] = await Promise.all([rgb(input), rgb(input, { size: CLASSIFIER_INPUT }), rgb(input, { size: CLASSIFIER_INPUT, mirror: true })]);
+    const [full, crop, mirrored] = await Promise.all([
+      rgb(input),
+      rgb(input, { size: CLASSIFIER_INPUT }),
+      rgb(input, { size: CLASSIFIER_INPUT, mirror: true }),
+    ]);
     const task: InferenceTask = { modelDir, full, crop, mirrored, style: input.style, context: input.context };
     let result: InferenceResult;
     try {
@@ -86,7 +89,8 @@ export class LocalVisionProvider implements VisionProvider {
       if (error instanceof BusyError) throw error;
       const cause = (error as { cause?: { name?: string } }).cause;
       const failure = error as Error;
-      if (failure.name === "LocalModelError" || cause?.name === "LocalModelError") throw new AnalysisFailedError(`Local vision model unavailable: ${failure.message}`, { cause: error });
+      if (failure.name === "LocalModelError" || cause?.name === "LocalModelError")
+        throw new AnalysisFailedError(`Local vision model unavailable: ${failure.message}`, { cause: error });
       throw new AnalysisFailedError("Local vision analysis failed", { cause: error });
     }
     return {

@@ -50,9 +50,23 @@ export function fits(topic: Topic, name: string, word: string): boolean {
 }
 
 export const TOPICS: Topic[] = [
-  ...ANIMAL_TOPICS, ...PET_TOPICS, ...BIRD_TOPICS, ...SEA_TOPICS, ...BUG_TOPICS, ...FOOD_TOPICS, ...DRINK_TOPICS,
-  ...TRANSPORT_TOPICS, ...HOME_TOPICS, ...FASHION_TOPICS, ...MUSIC_TOPICS, ...SPORT_TOPICS, ...OUTDOOR_TOPICS,
-  ...CITY_TOPICS, ...TECH_TOPICS, ...HOBBY_TOPICS, ...PEOPLE_TOPICS,
+  ...ANIMAL_TOPICS,
+  ...PET_TOPICS,
+  ...BIRD_TOPICS,
+  ...SEA_TOPICS,
+  ...BUG_TOPICS,
+  ...FOOD_TOPICS,
+  ...DRINK_TOPICS,
+  ...TRANSPORT_TOPICS,
+  ...HOME_TOPICS,
+  ...FASHION_TOPICS,
+  ...MUSIC_TOPICS,
+  ...SPORT_TOPICS,
+  ...OUTDOOR_TOPICS,
+  ...CITY_TOPICS,
+  ...TECH_TOPICS,
+  ...HOBBY_TOPICS,
+  ...PEOPLE_TOPICS,
 ].map(topicOf);
 
 const byId = new Map<string, Topic>();

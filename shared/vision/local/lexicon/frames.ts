@@ -5,16 +5,34 @@
  * most; the rest of its names come from its topics.
  */
 export const FRAMES = {
-  playful: { any: ["{N} Crew", "{N} Fan Club", "Team {N}", "{N} Appreciation Society", "Mad About {Ns}", "Crazy for {Ns}"], oneWord: ["{N} Squad", "{N} Gang", "{N} Party", "{N} Nation", "{N} Posse", "{N} Mania"] },
-  clear: { any: ["{N} Lovers", "{N} Enthusiasts", "{N} Forum", "{N} Society", "{N} Club", "{N} Talk", "All About {Ns}", "{N} Fans", "{N} Chat"], oneWord: ["{N} People", "{N} Community", "{N} Network"] },
-  cozy: { any: ["{N} Corner", "{N} Friends", "For the Love of {Ns}", "{N} Circle"], oneWord: ["{N} Nook", "Sunday {N} Club", "{N} Hangout", "{N} Lounge", "The {N} Room", "Cozy {N} Club"] },
+  playful: {
+    any: ["{N} Crew", "{N} Fan Club", "Team {N}", "{N} Appreciation Society", "Mad About {Ns}", "Crazy for {Ns}"],
+    oneWord: ["{N} Squad", "{N} Gang", "{N} Party", "{N} Nation", "{N} Posse", "{N} Mania"],
+  },
+  clear: {
+    any: ["{N} Lovers", "{N} Enthusiasts", "{N} Forum", "{N} Society", "{N} Club", "{N} Talk", "All About {Ns}", "{N} Fans", "{N} Chat"],
+    oneWord: ["{N} People", "{N} Community", "{N} Network"],
+  },
+  cozy: {
+    any: ["{N} Corner", "{N} Friends", "For the Love of {Ns}", "{N} Circle"],
+    oneWord: ["{N} Nook", "Sunday {N} Club", "{N} Hangout", "{N} Lounge", "The {N} Room", "Cozy {N} Club"],
+  },
 };
 
 /**
  * When the models are not sure what the photo shows: names for its colour ({Colour}), and a
  * last, hedged name for the best guesses ({A} and {B} in Title Case).
  */
-export const COLOUR_FRAMES = ["Shades of {Colour}", "{Colour} Mood", "Mostly {Colour}", "{Colour} Hour", "True {Colour}", "{Colour} Tones", "Into the {Colour}", "{Colour} Notes"];
+export const COLOUR_FRAMES = [
+  "Shades of {Colour}",
+  "{Colour} Mood",
+  "Mostly {Colour}",
+  "{Colour} Hour",
+  "True {Colour}",
+  "{Colour} Tones",
+  "Into the {Colour}",
+  "{Colour} Notes",
+];
 
 /** Named colours (sRGB) with a few names of their own besides the frames. */
 export const COLOURS: { name: string; rgb: [number, number, number]; names: string[] }[] = [

@@ -97,7 +97,10 @@ export class OnnxGraph {
       w.message(2, (typeProto) =>
         typeProto.message(1, (tensorType) => {
           tensorType.int(1, DATA_TYPES[type]);
-          if (shape) tensorType.message(2, (shapeProto) => { for (const dim of shape) shapeProto.message(1, (d) => (typeof dim === "string" ? d.string(2, dim) : d.int(1, dim))); });
+          if (shape)
+            tensorType.message(2, (shapeProto) => {
+              for (const dim of shape) shapeProto.message(1, (d) => (typeof dim === "string" ? d.string(2, dim) : d.int(1, dim)));
+            });
         }),
       );
     };

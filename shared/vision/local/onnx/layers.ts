@@ -152,7 +152,8 @@ export function convertLayersModel(topology: KerasTopology, weights: ReadonlyMap
         const axis = config.axis as number | number[];
         if (![-1, 3].includes(Array.isArray(axis) ? axis[0]! : axis)) throw new UnsupportedLayerError(`${name}: ${id} normalises axis ${String(axis)}`);
         const c = x.channels;
-        const param = (key: string, fallback: number) => constant(`${id}/${key}`, f32([c], weights.has(`${id}/${key}`) ? weight(id, key).data : new Array(c).fill(fallback)));
+        const param = (key: string, fallback: number) =>
+          constant(`${id}/${key}`, f32([c], weights.has(`${id}/${key}`) ? weight(id, key).data : new Array(c).fill(fallback)));
         out = {
           ...x,
           name: graph.node(
@@ -168,15 +169,25 @@ export function convertLayersModel(topology: KerasTopology, weights: ReadonlyMap
         out = { ...x!, name: activation(x!.name, config.activation, id) };
         break;
       case "ReLU": {
-        if (Number(config.negative_slope ?? 0) !== 0 || Number(config.threshold ?? 0) !== 0) throw new UnsupportedLayerError(`${name}: ${id} is a leaky or thresholded ReLU`);
+        if (Number(config.negative_slope ?? 0) !== 0 || Number(config.threshold ?? 0) !== 0)
+          throw new UnsupportedLayerError(`${name}: ${id} is a leaky or thresholded ReLU`);
         const max = config.max_value;
-        out = { ...x!, name: max == null ? graph.node("Relu", [x!.name], {}, id) : graph.node("Clip", [x!.name, scalar(`${id}/min`, 0), scalar(`${id}/max`, Number(max))], {}, id) };
+        out = {
+          ...x!,
+          name:
+            max == null
+              ? graph.node("Relu", [x!.name], {}, id)
+              : graph.node("Clip", [x!.name, scalar(`${id}/min`, 0), scalar(`${id}/max`, Number(max))], {}, id),
+        };
         break;
       }
       case "ZeroPadding2D": {
         if (!x?.spatial) throw new UnsupportedLayerError(`${name}: ${id} needs a 4-D input`);
         const raw = config.padding;
-        const [[top, bottom], [left, right]] = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw : [pair(raw, 0), pair(raw, 0)]) as [[number, number], [number, number]];
+        const [[top, bottom], [left, right]] = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw : [pair(raw, 0), pair(raw, 0)]) as [
+          [number, number],
+          [number, number],
+        ];
         out = {
           ...x,
           name: graph.node("Pad", [x.name, constant(`${id}/pads`, i64([8], [0, 0, top, left, 0, 0, bottom, right]))], {}, id),
@@ -204,7 +215,12 @@ export function convertLayersModel(topology: KerasTopology, weights: ReadonlyMap
         const padding = String(config.padding ?? "valid");
         out = {
           ...x,
-          name: graph.node(layer.class_name === "AveragePooling2D" ? "AveragePool" : "MaxPool", [x.name], { kernel_shape: kernel, strides, auto_pad: padding === "same" ? "SAME_UPPER" : "VALID" }, id),
+          name: graph.node(
+            layer.class_name === "AveragePooling2D" ? "AveragePool" : "MaxPool",
+            [x.name],
+            { kernel_shape: kernel, strides, auto_pad: padding === "same" ? "SAME_UPPER" : "VALID" },
+            id,
+          ),
           spatial: [windowOut(x.spatial[0], kernel[0], strides[0], 1, padding), windowOut(x.spatial[1], kernel[1], strides[1], 1, padding)],
         };
         break;
@@ -228,7 +244,11 @@ export function convertLayersModel(topology: KerasTopology, weights: ReadonlyMap
           throw new UnsupportedLayerError(`${name}: ${id} reshapes to ${JSON.stringify(target)}`);
         }
         if (target.length === 3 && target[0] === 1 && target[1] === 1) {
-          out = { name: graph.node("Reshape", [x!.name, constant(`${id}/shape`, i64([4], [0, target[2]!, 1, 1]))], {}, id), spatial: [1, 1], channels: target[2]! };
+          out = {
+            name: graph.node("Reshape", [x!.name, constant(`${id}/shape`, i64([4], [0, target[2]!, 1, 1]))], {}, id),
+            spatial: [1, 1],
+            channels: target[2]!,
+          };
         } else if (target.length === 1) {
           out = { name: graph.node("Flatten", [x!.name], { axis: 1 }, id), channels: target[0]! };
         } else {

@@ -69,7 +69,12 @@ export function convertGraphModel(
     { mode: "linear", coordinate_transformation_mode: "asymmetric" },
     "input/resize",
   );
-  const scaled = graph.node("Add", [graph.node("Mul", [resized, scalar("input/scale", options.scale)], {}, "input/mul"), scalar("input/offset", options.offset)], {}, "input/scaled");
+  const scaled = graph.node(
+    "Add",
+    [graph.node("Mul", [resized, scalar("input/scale", options.scale)], {}, "input/mul"), scalar("input/offset", options.offset)],
+    {},
+    "input/scaled",
+  );
 
   /** A constant operand of an element-wise op beside a value of `layout`: per-channel vectors become [C,1,1]. */
   const operandConstant = (name: string, beside: Value | undefined): Value => {
@@ -82,7 +87,9 @@ export function convertGraphModel(
         const [n, h, w, c] = shape as [number, number, number, number];
         const source = Float32Array.from(weight.data);
         const target = new Float32Array(source.length);
-        for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) target[((b * c + k) * h + y) * w + x] = source[((b * h + y) * w + x) * c + k]!;
+        for (let b = 0; b < n; b++)
+          for (let y = 0; y < h; y++)
+            for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) target[((b * c + k) * h + y) * w + x] = source[((b * h + y) * w + x) * c + k]!;
         shape = [n, c, h, w];
         data = target;
       } else if (shape.length > 1) throw new UnsupportedLayerError(`${options.name}: constant ${name} of shape ${JSON.stringify(shape)} beside an image`);
@@ -141,7 +148,8 @@ export function convertGraphModel(
         let activated = conv;
         for (const op of fused.slice(1)) {
           if (op === "Relu") activated = graph.node("Relu", [activated], {}, `${node.name}/relu`);
-          else if (op === "Relu6") activated = graph.node("Clip", [activated, scalar(`${node.name}/min`, 0), scalar(`${node.name}/max`, 6)], {}, `${node.name}/relu6`);
+          else if (op === "Relu6")
+            activated = graph.node("Clip", [activated, scalar(`${node.name}/min`, 0), scalar(`${node.name}/max`, 6)], {}, `${node.name}/relu6`);
           else fail(node, `fuses ${op}`);
         }
         out = {
@@ -161,7 +169,10 @@ export function convertGraphModel(
         const left = a ?? operandConstant(inputs[0]!, b);
         const right = b ?? operandConstant(inputs[1]!, a);
         const op = node.op === "AddV2" ? "Add" : node.op;
-        const shape = left.shape.length >= right.shape.length ? left.shape.map((d, i) => Math.max(d, right.shape[i - (left.shape.length - right.shape.length)] ?? 1)) : right.shape;
+        const shape =
+          left.shape.length >= right.shape.length
+            ? left.shape.map((d, i) => Math.max(d, right.shape[i - (left.shape.length - right.shape.length)] ?? 1))
+            : right.shape;
         out = { name: graph.node(op, [left.name, right.name], {}, node.name), shape, layout: (a ?? b)!.layout };
         break;
       }
@@ -179,7 +190,9 @@ export function convertGraphModel(
       case "Mean": {
         const x = operand(0);
         if (!node.attr?.keep_dims?.b) fail(node, "only keep_dims is supported");
-        const axes = ints(inputs[1]!).map((axis) => (axis < 0 ? axis + x.shape.length : axis)).map((axis) => (x.layout === "nchw" ? TO_NCHW_AXIS[axis]! : axis));
+        const axes = ints(inputs[1]!)
+          .map((axis) => (axis < 0 ? axis + x.shape.length : axis))
+          .map((axis) => (x.layout === "nchw" ? TO_NCHW_AXIS[axis]! : axis));
         out = { ...x, name: graph.node("ReduceMean", [x.name], { axes, keepdims: 1 }, node.name), shape: x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) };
         break;
       }
@@ -191,8 +204,18 @@ export function convertGraphModel(
         const padding = decode(node.attr?.padding?.s);
         out = {
           ...x,
-          name: graph.node("MaxPool", [x.name], { kernel_shape: [ksize[1]!, ksize[2]!], strides: [strides[1]!, strides[2]!], auto_pad: padding === "SAME" ? "SAME_UPPER" : "VALID" }, node.name),
-          shape: [x.shape[0]!, x.shape[1]!, windowOut(x.shape[2]!, ksize[1]!, strides[1]!, 1, padding), windowOut(x.shape[3]!, ksize[2]!, strides[2]!, 1, padding)],
+          name: graph.node(
+            "MaxPool",
+            [x.name],
+            { kernel_shape: [ksize[1]!, ksize[2]!], strides: [strides[1]!, strides[2]!], auto_pad: padding === "SAME" ? "SAME_UPPER" : "VALID" },
+            node.name,
+          ),
+          shape: [
+            x.shape[0]!,
+            x.shape[1]!,
+            windowOut(x.shape[2]!, ksize[1]!, strides[1]!, 1, padding),
+            windowOut(x.shape[3]!, ksize[2]!, strides[2]!, 1, padding),
+          ],
         };
         break;
       }
@@ -206,7 +229,11 @@ export function convertGraphModel(
           begins[TO_NCHW_AXIS[axis]!] = tf[2 * axis]!;
           ends[TO_NCHW_AXIS[axis]!] = tf[2 * axis + 1]!;
         }
-        out = { ...x, name: graph.node("Pad", [x.name, graph.constant(`${node.name}/pads`, i64([8], [...begins, ...ends]))], {}, node.name), shape: x.shape.map((d, i) => d + begins[i]! + ends[i]!) };
+        out = {
+          ...x,
+          name: graph.node("Pad", [x.name, graph.constant(`${node.name}/pads`, i64([8], [...begins, ...ends]))], {}, node.name),
+          shape: x.shape.map((d, i) => d + begins[i]! + ends[i]!),
+        };
         break;
       }
       case "ResizeBilinear": {
@@ -216,7 +243,12 @@ export function convertGraphModel(
         const [h, w] = ints(inputs[1]!) as [number, number];
         out = {
           ...x,
-          name: graph.node("Resize", [x.name, "", "", graph.constant(`${node.name}/size`, i64([4], [x.shape[0]!, x.shape[1]!, h, w]))], { mode: "linear", coordinate_transformation_mode: "asymmetric" }, node.name),
+          name: graph.node(
+            "Resize",
+            [x.name, "", "", graph.constant(`${node.name}/size`, i64([4], [x.shape[0]!, x.shape[1]!, h, w]))],
+            { mode: "linear", coordinate_transformation_mode: "asymmetric" },
+            node.name,
+          ),
           shape: [x.shape[0]!, x.shape[1]!, h, w],
         };
         break;
@@ -230,7 +262,12 @@ export function convertGraphModel(
         if (first.layout === "nchw") axis = TO_NCHW_AXIS[axis]!;
         out = {
           ...first,
-          name: graph.node("Concat", parts.map((part) => part.name), { axis }, node.name),
+          name: graph.node(
+            "Concat",
+            parts.map((part) => part.name),
+            { axis },
+            node.name,
+          ),
           shape: first.shape.map((d, i) => (i === axis ? parts.reduce((sum, part) => sum + part.shape[i]!, 0) : d)),
         };
         break;

@@ -216,7 +216,11 @@ export function convertTflite(bytes: Uint8Array, name: string): OnnxGraph {
         const pool = graph.node(
           "AveragePool",
           [computed(inputs[0]!)],
-          { kernel_shape: [options?.int(4, 1) ?? 1, options?.int(3, 1) ?? 1], strides: [options?.int(2, 1) ?? 1, options?.int(1, 1) ?? 1], auto_pad: padding(options?.byte(0) ?? 0) },
+          {
+            kernel_shape: [options?.int(4, 1) ?? 1, options?.int(3, 1) ?? 1],
+            strides: [options?.int(2, 1) ?? 1, options?.int(1, 1) ?? 1],
+            auto_pad: padding(options?.byte(0) ?? 0),
+          },
           hint,
         );
         result = activate(pool, options?.byte(5) ?? 0, `${hint}/activation`);
@@ -228,7 +232,8 @@ export function convertTflite(bytes: Uint8Array, name: string): OnnxGraph {
         // layout; some files leave activation shapes out, and a wrong guess fails the classifier's output check).
         const source = computed(inputs[0]!);
         const shape = tensors[inputs[0]!]!.shape;
-        if (shape.length === 4 && (shape[1] !== 1 || shape[2] !== 1)) throw new UnsupportedLayerError(`${name}: reshape of ${JSON.stringify(shape)} is not supported`);
+        if (shape.length === 4 && (shape[1] !== 1 || shape[2] !== 1))
+          throw new UnsupportedLayerError(`${name}: reshape of ${JSON.stringify(shape)} is not supported`);
         if (flat.has(source)) {
           result = source;
           break;
@@ -253,4 +258,3 @@ export function convertTflite(bytes: Uint8Array, name: string): OnnxGraph {
   graph.output(graph.node("Identity", [computed(outputIndex!)], {}, "output"));
   return graph;
 }
-
