@@ -30,8 +30,11 @@ describe("the worker pool", () => {
 
   it("stops workers that stay idle, and starts one again when work comes", async () => {
     const idle = pool({ size: 2, idleMs: 100 });
-    await Promise.all([idle.run({ megabytes: 1 }), idle.run({ megabytes: 1 })]);
+    // Two tasks at once start both threads (counted while they run: once one is done it may already be stopped
+    // before the other finishes, however slow the machine).
+    const both = Promise.all([idle.run({ megabytes: 1 }), idle.run({ megabytes: 1 })]);
     expect(idle.running).toBe(2);
+    await both;
     const deadline = Date.now() + 5_000;
     while (idle.running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(idle.running).toBe(0);
