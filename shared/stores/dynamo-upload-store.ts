@@ -2,7 +2,7 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, U
 import { decodeCursor, encodeCursor, isTableKey } from "../domain/cursor.js";
 import type { Upload } from "../domain/types.js";
 import { isConditionFailed } from "./aws-errors.js";
-import { matchesAdminFilter, type MonthPageOptions, type UploadStore } from "./ports.js";
+import { matchesAdminFilter, type MonthPageOptions, PERSONAL_ATTRIBUTES, type UploadStore } from "./ports.js";
 import {
   analysisKey,
   batchWrite,
@@ -22,7 +22,6 @@ import { INDEXES, PARTITION_KEY, SORT_KEY } from "./table-schema.js";
 const isUploadItem = (item: Item) => item[SORT_KEY] === UPLOAD_SORT_KEY;
 
 /** The personal fields an erased upload loses (and the expiry index, which it leaves). */
-const PERSONAL_ATTRIBUTES = ["owner", "userId", "username", "fingerprint", "ipAddress", "context"] as const;
 
 /** The personal uploads in the main table (layout: record-items.ts). */
 export class DynamoUploadStore implements UploadStore {

@@ -34,6 +34,9 @@ export interface AnalysisStore {
 }
 
 /** The personal uploads, each pointing at the analysis that answers it. */
+/** What erasing an upload removes: who sent it, from where, and what they wrote. */
+export const PERSONAL_ATTRIBUTES = ["owner", "userId", "username", "fingerprint", "ipAddress", "context"] as const satisfies readonly (keyof Upload)[];
+
 export interface UploadStore {
   /**
    * Stores a new upload: its owner-index entry and analysis link first, then the upload itself, the

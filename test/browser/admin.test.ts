@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.js";
 import { startScratchService } from "../helpers/local-service.js";
 import type { LocalService } from "../../functions/local/service.js";
 import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
@@ -11,13 +11,10 @@ import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
  * The admin in a real browser: Debian's Chromium driven by playwright-core against `npm start`'s
  * service. `.ci/run` installs Chromium; on a machine without it these tests are skipped with a note.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = "test-output/screenshots";
 const ADMIN_TOKEN = "admin-secret-for-tests";
 const HOSTILE = [{ name: "<script>alert('pwned')</script>", description: "<img src=x onerror=alert(document.cookie)>" }, ...COFFEE_SUGGESTIONS.slice(0, 9)];
 const HOSTILE_FINGERPRINT = "<img src=x onerror=alert('fp')><script>alert('fp')</script>";
-
-const haveChromium = existsSync(CHROMIUM);
 
 // Minimal shapes of the browser objects the page callbacks touch (the DOM lib is not in this Node project's types).
 interface ImageLike {
@@ -65,18 +62,7 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     await upload("fixtures/photos/labrador.webp", HOSTILE_FINGERPRINT); // a cache hit, for the dashboard
 
     await mkdir(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.on("dialog", async (dialog) => {
       dialogs.push(dialog.message());

@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.js";
 import type { LocalService } from "../../functions/local/service.js";
 import { openApiDocument } from "../../shared/api/openapi.js";
 import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
@@ -14,9 +14,7 @@ import { distinctImages } from "../helpers/photos.js";
  * playwright-core against `npm start`'s service (as test/browser/admin.test.ts does). Skipped with a
  * note where Chromium is missing.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = "test-output/screenshots";
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`try page, docs and client browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 // Markup characters never reach the page (the service removes them before storage); entities do, and the
@@ -53,18 +51,7 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
     fake = await new FakeOpenAI().start();
     service = await startScratchService({ env: { OPENAI_API_KEY: "sk-browser", OPENAI_BASE_URL: fake.baseUrl } });
     await mkdir(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   }, 120_000);
 

@@ -23,7 +23,7 @@ import type {
   UploadIntents,
   UploadStore,
 } from "../../shared/stores/ports.js";
-import { matchesAdminFilter } from "../../shared/stores/ports.js";
+import { matchesAdminFilter, PERSONAL_ATTRIBUTES } from "../../shared/stores/ports.js";
 import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../../shared/domain/jobs.js";
 import type { BlockedPhotos, ModerationScores, ModerationVerdict, Moderator } from "../../shared/moderation/moderation.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -209,13 +209,7 @@ export class MemoryUploadStore implements UploadStore {
     this.dropOwnerEntry(upload);
     const stored = this.uploads.get(upload.id);
     if (!stored) return;
-    Object.assign(stored, {
-      owner: null,
-      userId: null,
-      username: null,
-      fingerprint: null,
-      ipAddress: null,
-      context: null,
+    Object.assign(stored, Object.fromEntries(PERSONAL_ATTRIBUTES.map((name) => [name, null])), {
       erasedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     });
