@@ -1,7 +1,8 @@
-import { mkdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createRequire } from "node:module";
@@ -101,6 +102,7 @@ async function startS3rver(options: { dataDir: string; s3Port?: number; bucket: 
     configureBuckets: [{ name: options.bucket }],
   });
   const s3Address = await s3.run();
+  storeObjectsBeforeAnswering(s3);
   // s3rver checks no POST policy and takes unsigned writes: every request passes the guard first.
   const server = (s3 as unknown as { httpServer: Server }).httpServer;
   const [serve] = server.listeners("request") as Parameters<typeof guardS3>[0][];
@@ -110,6 +112,35 @@ async function startS3rver(options: { dataDir: string; s3Port?: number; bucket: 
     guardS3(serve!, { secretOf: (accessKeyId) => (accessKeyId === LOCAL_KEY_PAIR.accessKeyId ? LOCAL_KEY_PAIR.secretAccessKey : undefined) }),
   );
   return { endpoint: `http://127.0.0.1:${s3Address.port}`, close: () => s3.close() };
+}
+
+/** The part of s3rver's filesystem store that writes objects. */
+interface S3rverStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  putObject(object: { bucket: string; key: string; metadata: unknown; content: Buffer | AsyncIterable<Buffer> }): Promise<{ size: number; md5: string }>;
+}
+
+/**
+ * s3rver answers a write once the bytes have passed through its hashing stream, before its file is
+ * flushed: a read right after (a presigned POST, then the upload that analyses it) could get part of
+ * the object and refuse it as a truncated image. S3 reads what it has acknowledged, so objects are
+ * written here in full before s3rver answers. Objects are at most a few MB (the upload limit).
+ */
+export function storeObjectsBeforeAnswering(s3: S3rver): void {
+  const store = (s3 as unknown as { store: S3rverStore }).store;
+  store.putObject = async ({ bucket, key, metadata, content }) => {
+    const chunks: Buffer[] = [];
+    if (Buffer.isBuffer(content)) chunks.push(content);
+    else for await (const chunk of content) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    const objectPath = store.getResourcePath(bucket, key, "object");
+    await mkdir(dirname(objectPath), { recursive: true });
+    await writeFile(objectPath, bytes);
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    await store.putMetadata(bucket, key, metadata, md5);
+    return { size: bytes.length, md5 };
+  };
 }
 
 /** Creates the bucket if missing (external S3 APIs such as LocalStack start empty). */

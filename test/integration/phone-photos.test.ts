@@ -135,7 +135,7 @@ describe("presigned uploads for files past the Lambda limit", () => {
     expect(posted.status).toBeLessThan(300);
 
     const analysed = await staged({ upload_id: body.upload_id, fingerprint: "fp-phone" });
-    expect(analysed.statusCode).toBe(201);
+    expect(analysed.statusCode, analysed.body).toBe(201);
     const result = parseJson(analysed);
     expect(result.analysis.file_size).toBe(bigJpeg.length);
     expect(result.analysis.stored_size).toBeLessThan(bigJpeg.length);
