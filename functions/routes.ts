@@ -63,18 +63,19 @@ export function withAccess(base: FunctionAccess, extra: FunctionAccess): Functio
 
 /**
  * Analysing one photo (shared/usecases/upload.ts and what it calls): the blocked-photo check, the
- * exact-match index and its use count, the caller's counters, the claim, the near-duplicate index,
- * the image and the record, the dashboard counters. The upload function and the worker both run it.
+ * owner's repeat entry and the caller's counters (read together, one BatchGetItem), the exact-match
+ * index and its use count, the claim, the near-duplicate index, the image and the record, the
+ * dashboard counters. The upload function and the worker both run it.
  */
 const ANALYSIS: FunctionAccess = {
   items: {
     analysis: ["GetItem", "PutItem", "UpdateItem", "BatchWriteItem"],
     upload: ["GetItem", "PutItem", "UpdateItem"],
-    ownerIndex: ["GetItem", "BatchWriteItem"],
+    ownerIndex: ["GetItem", "BatchGetItem", "PutItem", "BatchWriteItem"],
     phashSegment: ["Query", "BatchWriteItem"],
     claim: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
     counter: ["GetItem", "BatchGetItem", "UpdateItem"],
-    blocked: ["GetItem", "PutItem"],
+    blocked: ["BatchGetItem", "PutItem"],
     stats: ["UpdateItem"],
   },
   indexes: ["byFileHash"],

@@ -1,4 +1,4 @@
-import { isExpired, type Upload, type UploadView } from "./types.js";
+import { type AnalysisAnswer, isExpired, type Upload, type UploadView } from "./types.js";
 
 /** The API's JSON shapes (openapi.json). `baseUrl` is the public origin of the API (e.g. https://api.example.com). */
 
@@ -17,7 +17,7 @@ export type Audience = "owner" | "public";
  * the suggestions of the analysis that answers it. An upload whose analysis has gone (both expired)
  * shows what it kept: model, provider, tokens and cost, and no suggestions.
  */
-export function presentUpload({ upload, analysis }: UploadView, baseUrl: string, now: Date, audience: Audience) {
+export function presentUpload({ upload, analysis }: UploadView<AnalysisAnswer>, baseUrl: string, now: Date, audience: Audience) {
   const owner = audience === "owner";
   return {
     id: upload.id,

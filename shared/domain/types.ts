@@ -121,10 +121,13 @@ export interface Upload {
   updatedAt: string;
 }
 
+/** What an answer shows of the analysis that answers an upload: its names and labels, and who made them at what cost. */
+export type AnalysisAnswer = Pick<Analysis, "id" | "suggestions" | "labels" | "aiVisionModel" | "provider" | "tokenUsage" | "estimatedCostUsd">;
+
 /** An upload as shown: the upload, and the analysis that answers it (null once that has gone). */
-export interface UploadView {
+export interface UploadView<A extends AnalysisAnswer = Analysis> {
   upload: Upload;
-  analysis: Analysis | null;
+  analysis: A | null;
 }
 
 /** Who is asking: a signed-in user, or an anonymous browser identified by fingerprint and IP. */

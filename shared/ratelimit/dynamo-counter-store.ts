@@ -1,5 +1,6 @@
-import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionFailed } from "../stores/aws-errors.js";
+import { tableReads } from "../stores/table-reads.js";
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from "../stores/table-schema.js";
 import type { CounterStore } from "./rate-limiter.js";
 
@@ -19,19 +20,11 @@ export class DynamoCounterStore implements CounterStore {
     return Number(Item?.count ?? 0);
   }
 
+  /** One round trip, together with any other read started at the same time (table-reads.ts). */
   async readMany(counters: readonly { key: string; windowStart: number }[]): Promise<number[]> {
-    const idOf = (item: Record<string, unknown>) => `${String(item[PARTITION_KEY])}\n${String(item[SORT_KEY])}`;
-    const asked = counters.map(({ key, windowStart }) => this.key(key, windowStart));
-    // BatchGetItem refuses a key asked twice, answers in no particular order, and may leave keys unprocessed under load.
-    let keys: Record<string, unknown>[] = [...new Map(asked.map((item) => [idOf(item), item])).values()];
-    const counts = new Map<string, number>();
-    for (let round = 0; keys.length; round++) {
-      if (round === 5) throw new Error(`rate-limit counters unreadable: ${keys.length} keys left unprocessed`);
-      const answer = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of answer.Responses?.[this.tableName] ?? []) counts.set(idOf(item), Number(item.count ?? 0));
-      keys = (answer.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
-    return asked.map((item) => counts.get(idOf(item)) ?? 0);
+    const reads = tableReads(this.client, this.tableName);
+    const items = await Promise.all(counters.map(({ key, windowStart }) => reads.get(this.key(key, windowStart))));
+    return items.map((item) => Number(item?.count ?? 0));
   }
 
   /**

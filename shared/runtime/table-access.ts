@@ -23,6 +23,14 @@ export function tableAccessDenials(): readonly string[] {
   return [...denials];
 }
 
+/**
+ * The grant in force for this call, if any: one object per handler call, shared by everything it
+ * starts. Reads batched into one request must share it (shared/stores/table-reads.ts).
+ */
+export function currentTableGrant(): object | undefined {
+  return active.getStore();
+}
+
 /** Runs `work` (and everything it starts) as the named function, with its grant. */
 export function withTableGrant<T>(name: string, grant: TableGrant, work: () => T): T {
   return active.run({ name, grant }, work);

@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { BlockedPhotos, ModerationVerdict } from "../moderation/moderation.js";
+import { tableReads } from "./table-reads.js";
 import { PARTITION_KEY, SORT_KEY } from "./table-schema.js";
 
 /** Photos moderation refused, by MD5 (pk `BLOCKED#<md5>`): the same bytes are refused again without a model. Kept (no TTL). */
@@ -13,9 +14,9 @@ export class DynamoBlockedPhotos implements BlockedPhotos {
     return { [PARTITION_KEY]: `BLOCKED#${fileHash}`, [SORT_KEY]: "BLOCKED" };
   }
 
+  /** Read with whatever else the request reads at the same time (table-reads.ts): the upload's first look is one round trip. */
   async isBlocked(fileHash: string): Promise<boolean> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(fileHash), ConsistentRead: true }));
-    return Boolean(Item);
+    return Boolean(await tableReads(this.client, this.tableName).get(this.key(fileHash)));
   }
 
   async remember(fileHash: string, verdict: ModerationVerdict, at: Date): Promise<void> {

@@ -1,14 +1,18 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { decodeCursor, encodeCursor, isTableKey } from "../domain/cursor.js";
-import type { Upload } from "../domain/types.js";
+import { isExpired, type Upload } from "../domain/types.js";
 import { isConditionFailed } from "./aws-errors.js";
-import { matchesAdminFilter, type MonthPageOptions, PERSONAL_ATTRIBUTES, type UploadStore } from "./ports.js";
+import { matchesAdminFilter, type MonthPageOptions, type OwnRepeat, PERSONAL_ATTRIBUTES, type UploadStore } from "./ports.js";
 import {
   analysisKey,
   batchWrite,
   deleteRequests,
   ownerIndexKey,
   putRequests,
+  repeatFromItem,
+  repeatKey,
+  repeatKeyOf,
+  repeatToItem,
   UPLOAD_SORT_KEY,
   uploadFromItem,
   uploadIndexItems,
@@ -17,11 +21,10 @@ import {
   type Item,
 } from "./record-items.js";
 import { expiredPage, queryIndex } from "./record-queries.js";
+import { tableReads } from "./table-reads.js";
 import { INDEXES, PARTITION_KEY, SORT_KEY } from "./table-schema.js";
 
 const isUploadItem = (item: Item) => item[SORT_KEY] === UPLOAD_SORT_KEY;
-
-/** The personal fields an erased upload loses (and the expiry index, which it leaves). */
 
 /** The personal uploads in the main table (layout: record-items.ts). */
 export class DynamoUploadStore implements UploadStore {
@@ -31,12 +34,12 @@ export class DynamoUploadStore implements UploadStore {
   ) {}
 
   /**
-   * The owner-index entry and the analysis link go first (they point at nothing until the upload
-   * exists: reuseOwn checks the upload itself), then the upload's PutItem, the commit point, which
-   * accepts its own earlier attempt (an SDK retry after a lost response).
+   * The owner-index and repeat entries and the analysis link go first (they point at nothing until
+   * the upload exists: useOwn checks the upload itself), then the upload's PutItem, the commit point,
+   * which accepts its own earlier attempt (an SDK retry after a lost response).
    */
-  async create(upload: Upload): Promise<void> {
-    await batchWrite(this.client, this.tableName, putRequests(uploadIndexItems(upload)));
+  async create(upload: Upload, repeat?: OwnRepeat | null): Promise<void> {
+    await batchWrite(this.client, this.tableName, putRequests(uploadIndexItems(upload, repeat)));
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -49,7 +52,8 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async abandon(upload: Upload): Promise<void> {
-    await batchWrite(this.client, this.tableName, deleteRequests(uploadIndexItems(upload)));
+    const repeat = repeatKeyOf(upload);
+    await batchWrite(this.client, this.tableName, deleteRequests([...uploadIndexItems(upload), ...(repeat ? [repeat] : [])]));
   }
 
   async get(id: string): Promise<Upload | null> {
@@ -57,26 +61,50 @@ export class DynamoUploadStore implements UploadStore {
     return Item ? uploadFromItem(Item) : null;
   }
 
-  async reuseOwn(owner: string, analysisId: string, now: Date): Promise<Upload | null> {
+  async reuseOwn(owner: string, analysisId: string, now: Date, token: string): Promise<Upload | null> {
     const { Item: entry } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ownerIndexKey(owner, analysisId), ConsistentRead: true }));
-    if (typeof entry?.uploadId !== "string") return null;
+    return typeof entry?.uploadId === "string" ? this.useOwn(owner, entry.uploadId, analysisId, now, token) : null;
+  }
+
+  /** Read with whatever else the request reads at the same time (table-reads.ts): the upload's first look is one round trip. */
+  async findRepeat(owner: string, fileHash: string, variantKey: string, now: Date): Promise<OwnRepeat | null> {
+    const item = await tableReads(this.client, this.tableName).get(repeatKey(owner, fileHash, variantKey));
+    if (typeof item?.uploadId !== "string") return null;
+    const repeat = repeatFromItem(item);
+    return isExpired(repeat, now) ? null : repeat;
+  }
+
+  async rememberRepeat(repeat: OwnRepeat): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: repeatToItem(repeat) }));
+  }
+
+  /**
+   * One conditional UpdateItem that returns the upload. The last use's token stays on the upload
+   * (`lastUseToken`): a retry of a use whose response was lost fails its condition on it, and a
+   * consistent read then tells that the use was this request's own.
+   */
+  async useOwn(owner: string, uploadId: string, analysisId: string, now: Date, token: string): Promise<Upload | null> {
+    const owned = "attribute_exists(#pk) AND #owner = :owner AND analysisId = :analysis AND (attribute_not_exists(expiresAt) OR expiresAt > :now)";
     try {
-      // Still the owner's, on this analysis, and unexpired: the entry alone is not trusted.
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: uploadKey(entry.uploadId),
-          UpdateExpression: "ADD timesUsed :one SET updatedAt = :now",
-          ConditionExpression: "attribute_exists(#pk) AND #owner = :owner AND analysisId = :analysis AND (attribute_not_exists(expiresAt) OR expiresAt > :now)",
+          Key: uploadKey(uploadId),
+          UpdateExpression: "ADD timesUsed :one SET updatedAt = :now, lastUseToken = :token",
+          ConditionExpression: `${owned} AND (attribute_not_exists(lastUseToken) OR lastUseToken <> :token)`,
           ExpressionAttributeNames: { "#pk": PARTITION_KEY, "#owner": "owner" },
-          ExpressionAttributeValues: { ":one": 1, ":now": now.toISOString(), ":owner": owner, ":analysis": analysisId },
+          ExpressionAttributeValues: { ":one": 1, ":now": now.toISOString(), ":owner": owner, ":analysis": analysisId, ":token": token },
           ReturnValues: "ALL_NEW",
         }),
       );
       return Attributes ? uploadFromItem(Attributes) : null;
     } catch (error) {
-      if (isConditionFailed(error)) return null;
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      // Not (or no longer) the owner's, or this request's own use already applied: the token tells which.
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: uploadKey(uploadId), ConsistentRead: true }));
+      if (!Item || Item.lastUseToken !== token || Item.owner !== owner || Item.analysisId !== analysisId) return null;
+      const upload = uploadFromItem(Item);
+      return isExpired(upload, now) ? null : upload;
     }
   }
 
@@ -98,10 +126,12 @@ export class DynamoUploadStore implements UploadStore {
         Limit: limit,
       }),
     );
-    const keys = Items.map((item) => uploadKey(item.uploadId as string));
-    if (!keys.length) return [];
-    const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-    return (Responses?.[this.tableName] ?? []).map(uploadFromItem).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const reads = tableReads(this.client, this.tableName);
+    const found = await Promise.all(Items.map((item) => reads.get(uploadKey(item.uploadId as string))));
+    return found
+      .filter((item): item is Item => item !== undefined)
+      .map(uploadFromItem)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async listExpired(now: Date, limit: number, cursor?: string): Promise<{ uploads: Upload[]; cursor?: string }> {
@@ -167,20 +197,25 @@ export class DynamoUploadStore implements UploadStore {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: uploadKey(upload.id) }));
   }
 
-  /** The owner index entry, if it still points at this upload (a newer own upload may have taken it over). */
+  /** The owner-index and repeat entries, each if it still points at this upload (a newer own upload may have taken it over). */
   private async dropOwnerEntry(upload: Upload): Promise<void> {
     if (!upload.owner) return;
-    await this.client
-      .send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: ownerIndexKey(upload.owner, upload.analysisId),
-          ConditionExpression: "uploadId = :id",
-          ExpressionAttributeValues: { ":id": upload.id },
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailed(error)) throw error;
-      });
+    const entries = [ownerIndexKey(upload.owner, upload.analysisId), repeatKeyOf(upload)!];
+    await Promise.all(
+      entries.map((Key) =>
+        this.client
+          .send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key,
+              ConditionExpression: "uploadId = :id",
+              ExpressionAttributeValues: { ":id": upload.id },
+            }),
+          )
+          .catch((error) => {
+            if (!isConditionFailed(error)) throw error;
+          }),
+      ),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor, isTableKey } from "../domain/cursor.js";
 import { DEFAULT_LANGUAGE, variantKey } from "../domain/prompt.js";
 import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/types.js";
 import { isConditionFailed } from "./aws-errors.js";
+import { ownRepeatOf } from "./ports.js";
 import { ANALYSIS_SORT_KEY, analysisToItem, batchWrite, putRequests, uploadIndexItems, uploadToItem, type Item } from "./record-items.js";
 import { PARTITION_KEY, SORT_KEY } from "./table-schema.js";
 
@@ -10,7 +11,7 @@ import { PARTITION_KEY, SORT_KEY } from "./table-schema.js";
  * `npm run migrate`: converts what the previous release wrote, one `ANALYSIS#<id>` record mixing
  * the shared analysis with the personal upload, into the two:
  *   - the upload `PHOTO#<id>`, with the record's own id (clients' links keep working; jobs' and
- *     claims' pointers stay right), its owner-index entry and its analysis link;
+ *     claims' pointers stay right), its owner-index and repeat entries and its analysis link;
  *   - the analysis, written over the record at the same key `ANALYSIS#<id>` (so its pHash index
  *     entries, which point at that id, need no change), without the personal fields.
  * Per record the upload goes first and the analysis last: the analysis replacing the record is the
@@ -156,7 +157,7 @@ export async function migrateLegacyRecords(client: DynamoDBDocumentClient, table
 
 async function migrateOne(client: DynamoDBDocumentClient, tableName: string, item: Item): Promise<void> {
   const { analysis, upload } = splitLegacyRecord(item);
-  await batchWrite(client, tableName, putRequests(uploadIndexItems(upload)));
+  await batchWrite(client, tableName, putRequests(uploadIndexItems(upload, ownRepeatOf(upload, analysis))));
   try {
     // An earlier run's upload (perhaps used since) is kept as it is.
     await client.send(

@@ -1,5 +1,6 @@
 import type { Batch, Job, JobFailure, JobStage } from "../domain/jobs.js";
-import { type Analysis, isExpired, type StorageType, type StoredImageRef, type Upload } from "../domain/types.js";
+import { variantKey } from "../domain/prompt.js";
+import { type Analysis, isExpired, type Label, type StorageType, type StoredImageRef, type Suggestion, type Upload } from "../domain/types.js";
 
 /**
  * The shared analyses (content-addressed: these bytes, asked this way). The DynamoDB adapter is the
@@ -33,24 +34,78 @@ export interface AnalysisStore {
   delete(analysis: Analysis): Promise<void>;
 }
 
-/** The personal uploads, each pointing at the analysis that answers it. */
 /** What erasing an upload removes: who sent it, from where, and what they wrote. */
 export const PERSONAL_ATTRIBUTES = ["owner", "userId", "username", "fingerprint", "ipAddress", "context"] as const satisfies readonly (keyof Upload)[];
 
+/**
+ * An owner's repeat entry: their upload of exactly these bytes asked this way, with what its answer
+ * shows of the analysis (names and labels; the upload has the rest), so that the owner sending the
+ * same photo again is answered with one read and one write. Only an upload of exactly the analysed
+ * bytes has one (a near-duplicate's upload is found through its analysis). It is personal: kept
+ * with the upload, removed with it.
+ */
+export interface OwnRepeat {
+  owner: string;
+  /** MD5 of the owner's bytes (the analysis's too). */
+  fileHash: string;
+  /** How they asked (variantKey of the upload's style, context and language). */
+  variantKey: string;
+  uploadId: string;
+  analysisId: string;
+  suggestions: Suggestion[];
+  labels: Label[];
+  /** The earlier of the upload's and the analysis's expiries: from then on the entry answers nothing. */
+  expiresAt: string | null;
+}
+
+/** How an upload was asked for, as a cached analysis is matched (variantKey). */
+export function variantKeyOf(upload: Pick<Upload, "style" | "context" | "language">): string {
+  return variantKey({ style: upload.style, context: upload.context, language: upload.language });
+}
+
+/** The repeat entry of an owner's upload answered by `analysis`; null for an erased upload, or one of other bytes (a near-duplicate). */
+export function ownRepeatOf(upload: Upload, analysis: Pick<Analysis, "id" | "fileHash" | "suggestions" | "labels" | "expiresAt">): OwnRepeat | null {
+  if (!upload.owner || upload.fileHash !== analysis.fileHash || upload.analysisId !== analysis.id) return null;
+  // ISO times in one format: the first in order is the earliest.
+  const expiries = [upload.expiresAt, analysis.expiresAt].filter((expiry): expiry is string => expiry !== null).sort();
+  return {
+    owner: upload.owner,
+    fileHash: upload.fileHash,
+    variantKey: variantKeyOf(upload),
+    uploadId: upload.id,
+    analysisId: analysis.id,
+    suggestions: analysis.suggestions,
+    labels: analysis.labels,
+    expiresAt: expiries[0] ?? null,
+  };
+}
+
+/** The personal uploads, each pointing at the analysis that answers it. */
 export interface UploadStore {
   /**
-   * Stores a new upload: its owner-index entry and analysis link first, then the upload itself, the
-   * commit point. Repeating the same create (a retry) succeeds; another upload with the id is refused.
+   * Stores a new upload: its owner-index entry, its repeat entry (when given) and its analysis link
+   * first, then the upload itself, the commit point. Repeating the same create (a retry) succeeds;
+   * another upload with the id is refused.
    */
-  create(upload: Upload): Promise<void>;
-  /** Removes what a create that did not commit may have left (the owner-index entry, the link). */
+  create(upload: Upload, repeat?: OwnRepeat | null): Promise<void>;
+  /** Removes what a create that did not commit may have left (the owner-index and repeat entries, the link). */
   abandon(upload: Upload): Promise<void>;
   get(id: string): Promise<Upload | null>;
   /**
    * The owner's own unexpired upload answered by this analysis, found through the owner index (one
-   * read) with one more use counted atomically (times_used + 1); null when they have none.
+   * read) with one more use counted (useOwn); null when they have none.
    */
-  reuseOwn(owner: string, analysisId: string, now: Date): Promise<Upload | null>;
+  reuseOwn(owner: string, analysisId: string, now: Date, token: string): Promise<Upload | null>;
+  /** The owner's unexpired repeat entry for these bytes asked this way (one consistent read); null when there is none. */
+  findRepeat(owner: string, fileHash: string, variantKey: string, now: Date): Promise<OwnRepeat | null>;
+  /** Writes a repeat entry for an upload created without one (before the entries existed). */
+  rememberRepeat(repeat: OwnRepeat): Promise<void>;
+  /**
+   * One more use of the owner's upload (times_used + 1, atomically), if it is still theirs, on that
+   * analysis and unexpired: the upload as it is now, else null. Once per `token`: a retry of the
+   * same request (a lost response, a redelivered job) right after is answered without counting again.
+   */
+  useOwn(owner: string, uploadId: string, analysisId: string, now: Date, token: string): Promise<Upload | null>;
   /** Newest first: a signed-in user's uploads, or the uploads made anonymously with a fingerprint. */
   listRecent(owner: { userId: string } | { fingerprint: string }, limit: number): Promise<Upload[]>;
   /** Admin: uploads answered by an analysis (erased ones included, deleted ones not). */
@@ -61,10 +116,10 @@ export interface UploadStore {
   pageByMonth(month: string, options: MonthPageOptions): Promise<{ uploads: Upload[]; nextKey?: string }>;
   /**
    * Its image has expired: removes the personal fields (owner, user, username, fingerprint, IP,
-   * context) and the owner-index entry, leaving a tombstone (erasedAt) that the table's TTL removes later.
+   * context) and the owner-index and repeat entries, leaving a tombstone (erasedAt) that the table's TTL removes later.
    */
   erase(upload: Upload, now: Date): Promise<void>;
-  /** Removes the upload and its owner-index entry; deleting a missing one is not an error. */
+  /** Removes the upload and its owner-index and repeat entries; deleting a missing one is not an error. */
   delete(upload: Upload): Promise<void>;
 }
 

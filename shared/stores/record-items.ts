@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DEFAULT_LANGUAGE } from "../domain/prompt.js";
 import type { Analysis, StoredImageRef, Upload } from "../domain/types.js";
+import { type OwnRepeat, variantKeyOf } from "./ports.js";
 import { isInformativeHash } from "../image/hash.js";
 import { phashSegments } from "../image/phash-index.js";
 import { EXPIRY_SHARDS, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } from "./table-schema.js";
@@ -15,6 +16,8 @@ import { EXPIRY_SHARDS, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, ttlSeconds } fro
  *   PHSEG#<segment> / <analysis id> pHash index entry (5 per informative hash)
  *   PHOTO#<id> / PHOTO              the personal upload (byUser, byFingerprint, byMonth, byExpiry)
  *   OWNER#<ownerKey> / <analysis>   owner index: the caller's own upload answered by an analysis
+ *   OWNER#<ownerKey> / REPEAT#<md5>#<variant>   the owner's repeat entry: their upload of exactly these
+ *                                   bytes asked this way, with the analysis's names and labels
  *
  * An upload keeps the hashes of its own bytes under other names (uploadFileHash, uploadPhash), so
  * the hash indexes hold analyses only.
@@ -37,6 +40,41 @@ export function uploadKey(id: string): Item {
 
 export function ownerIndexKey(owner: string, analysisId: string): Item {
   return { [PARTITION_KEY]: `OWNER#${owner}`, [SORT_KEY]: analysisId };
+}
+
+export function repeatKey(owner: string, fileHash: string, variantKey: string): Item {
+  return { [PARTITION_KEY]: `OWNER#${owner}`, [SORT_KEY]: `REPEAT#${fileHash}#${variantKey}` };
+}
+
+/** Where an upload's repeat entry would be (an upload with an owner; whether it has one depends on its analysis). */
+export function repeatKeyOf(upload: Upload): Item | null {
+  return upload.owner ? repeatKey(upload.owner, upload.fileHash, variantKeyOf(upload)) : null;
+}
+
+export function repeatToItem(repeat: OwnRepeat): Item {
+  return {
+    ...repeatKey(repeat.owner, repeat.fileHash, repeat.variantKey),
+    uploadId: repeat.uploadId,
+    analysisId: repeat.analysisId,
+    suggestions: repeat.suggestions,
+    labels: repeat.labels,
+    ...(repeat.expiresAt ? { expiresAt: repeat.expiresAt } : {}),
+    ...ttlOf(repeat.expiresAt),
+  };
+}
+
+export function repeatFromItem(item: Item): OwnRepeat {
+  const [, fileHash, variantKey] = (item[SORT_KEY] as string).split("#");
+  return {
+    owner: (item[PARTITION_KEY] as string).slice("OWNER#".length),
+    fileHash: fileHash!,
+    variantKey: variantKey!,
+    uploadId: item.uploadId as string,
+    analysisId: item.analysisId as string,
+    suggestions: item.suggestions as OwnRepeat["suggestions"],
+    labels: (item.labels as OwnRepeat["labels"] | undefined) ?? [],
+    expiresAt: str(item, "expiresAt"),
+  };
 }
 
 export function analysisLinkKey(analysisId: string, uploadId: string): Item {
@@ -154,8 +192,8 @@ export function segmentItems(analysis: Pick<Analysis, "id" | "imagePhash" | "exp
   }));
 }
 
-/** The owner-index entry and the analysis link an upload is written with (its commit comes after them). */
-export function uploadIndexItems(upload: Upload): Item[] {
+/** The owner-index entry, the repeat entry (when it has one) and the analysis link an upload is written with (its commit comes after them). */
+export function uploadIndexItems(upload: Upload, repeat?: OwnRepeat | null): Item[] {
   const link = { ...analysisLinkKey(upload.analysisId, upload.id), uploadId: upload.id, ...ttlOf(upload.expiresAt) };
   if (!upload.owner) return [link];
   return [
@@ -165,6 +203,7 @@ export function uploadIndexItems(upload: Upload): Item[] {
       ...(upload.expiresAt ? { expiresAt: upload.expiresAt } : {}),
       ...ttlOf(upload.expiresAt),
     },
+    ...(repeat ? [repeatToItem(repeat)] : []),
     link,
   ];
 }

@@ -5,7 +5,7 @@ import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
 import { presentUpload } from "../domain/present.js";
 import { DEFAULT_LANGUAGE, variantKey } from "../domain/prompt.js";
-import { ownerKey, type Caller, type UploadView } from "../domain/types.js";
+import { type AnalysisAnswer, ownerKey, type Caller, type UploadView } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
 import type { Style } from "../vision/instructions.js";
 import type { AppDeps } from "./deps.js";
@@ -161,7 +161,7 @@ export function configuredBaseUrl(deps: Pick<AppDeps, "publicBaseUrl">): string 
  * One job as the API shows it (GET, and each WebSocket progress message), to its owner: the caller's
  * own upload in the owner's view. Links start at `baseUrl`, computed when shown, never stored.
  */
-export function presentJob(job: Job, view: UploadView | null, now: Date, baseUrl: string) {
+export function presentJob(job: Job, view: UploadView<AnalysisAnswer> | null, now: Date, baseUrl: string) {
   return {
     ...(job.index !== undefined ? { index: job.index } : {}),
     job_id: job.id,
@@ -197,7 +197,7 @@ export async function readBatch(deps: AppDeps, id: string, caller: Caller, baseU
 }
 
 /** A WebSocket progress message for a job's current state. */
-export function progressMessage(job: Job, view: UploadView | null, now: Date, baseUrl: string) {
+export function progressMessage(job: Job, view: UploadView<AnalysisAnswer> | null, now: Date, baseUrl: string) {
   const { status: _status, ...item } = presentJob(job, view, now, baseUrl);
   return { type: "progress", ...item, ...(job.batchId ? { batch_id: job.batchId } : {}), at: job.updatedAt };
 }
@@ -206,7 +206,7 @@ export function progressMessage(job: Job, view: UploadView | null, now: Date, ba
  * Tells everyone watching the job (or its batch) where it stands. Best effort: a notification
  * failure never fails the job, and connections that have gone are forgotten.
  */
-export async function announce(deps: AppDeps, job: Job, view?: UploadView | null): Promise<void> {
+export async function announce(deps: AppDeps, job: Job, view?: UploadView<AnalysisAnswer> | null): Promise<void> {
   const gateway = deps.gateway;
   if (!gateway || !deps.connections) return;
   try {

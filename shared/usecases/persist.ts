@@ -7,7 +7,7 @@ import { DEFAULT_MODEL_PRICES, estimateCostUsd } from "../vision/pricing.js";
 import type { VisionResult } from "../vision/provider.js";
 import { imageKey } from "../domain/image-keys.js";
 import { isDefiniteRefusal } from "../stores/aws-errors.js";
-import type { ImageStore } from "../stores/ports.js";
+import { ownRepeatOf, type ImageStore } from "../stores/ports.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
 
 /**
@@ -144,13 +144,13 @@ export function newUpload(deps: AppDeps, settings: Settings, photo: Photo, analy
 }
 
 /**
- * Writes an upload, the commit point of the caller's answer (its owner-index entry and link just
- * before it). A lost response is recognised by a consistent read; the image and the entries are
- * removed only after a definite refusal, as for analyses.
+ * Writes an upload, the commit point of the caller's answer (its owner-index and repeat entries and
+ * link just before it). A lost response is recognised by a consistent read; the image and the entries
+ * are removed only after a definite refusal, as for analyses.
  */
-export async function commitUpload(deps: AppDeps, upload: Upload): Promise<Upload> {
+export async function commitUpload(deps: AppDeps, upload: Upload, analysis: Analysis): Promise<Upload> {
   try {
-    await deps.uploads.create(upload);
+    await deps.uploads.create(upload, ownRepeatOf(upload, analysis));
   } catch (error) {
     const found = await deps.uploads.get(upload.id).catch(() => undefined);
     if (found) return upload;
@@ -185,7 +185,9 @@ export async function attachUpload(deps: AppDeps, settings: Settings, photo: Pho
     await store.delete(image.path).catch(() => {});
     return null;
   }
-  return commitUpload(deps, upload);
+  // Kept at least as long as the upload now (an analysis that never expires still never does).
+  const keptUntil = analysis.expiresAt === null || upload.expiresAt === null || analysis.expiresAt > upload.expiresAt ? analysis.expiresAt : upload.expiresAt;
+  return commitUpload(deps, upload, { ...analysis, expiresAt: keptUntil });
 }
 
 /** A copy of the analysis's stored image under the new upload's key, when the source is still there (in this store). */

@@ -2,10 +2,11 @@ import { createHash } from "node:crypto";
 import type { Settings } from "../config/settings.js";
 import { AnalysisFailedError, InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
 import { DEFAULT_LANGUAGE, isEnglish, variantKey, variantSuffix, type PromptVariant } from "../domain/prompt.js";
-import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/types.js";
+import { ownerKey, type Analysis, type AnalysisAnswer, type Caller, type Upload } from "../domain/types.js";
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { decodeOptionsFrom, lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import type { RateLimitStatus } from "../ratelimit/rate-limiter.js";
+import { ownRepeatOf, type OwnRepeat } from "../stores/ports.js";
 import type { Style } from "../vision/instructions.js";
 import type { VisionResult } from "../vision/provider.js";
 import { rememberedFailure, withClaim } from "./claim.js";
@@ -38,7 +39,7 @@ export interface UploadOutcome {
   cached: boolean;
   /** Always the caller's own upload. */
   upload: Upload;
-  analysis: Analysis;
+  analysis: AnalysisAnswer;
   /** How the caller's own earlier upload was found again: the same bytes, or a similar photo at `distance` bits. */
   match?: { type: "exact" | "similar"; distance: number };
   /** The caller's rate-limit standing: after counting this analysis, or (no vision call) as it stands. */
@@ -62,8 +63,10 @@ const EXACT: Match = { type: "exact", distance: 0 };
  * caller's allowance (given back only if no provider call was billed): analyse, then persist. Every
  * answer is the caller's own upload: a cached analysis answers the caller from their own earlier
  * upload when they have one (200, times_used + 1), else through a new upload of theirs on the shared
- * analysis (201, as if analysed: nothing says anyone sent the photo before). An exact-byte hit costs
- * nothing and is not decoded; everything decoded (near-duplicate hits too) spends from the caller's
+ * analysis (201, as if analysed: nothing says anyone sent the photo before). The caller's repeat of
+ * their own photo is found first, by the bytes alone (their repeat entry, read with the refused-bytes
+ * check and their standing: one round trip), and answered with one conditional write. An exact-byte
+ * hit costs nothing and is not decoded; everything decoded (near-duplicate hits too) spends from the caller's
  * upload budget; an over-limit caller is refused before any decoding; a photo whose billed analysis
  * failed moments ago is answered with that failure (meter.ts has the whole vocabulary).
  */
@@ -80,15 +83,23 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const meter = await meterOf(deps, input.caller, settings);
   const claimKey = photo.fileHash + variantSuffix(variant);
   await stage("matching");
-  // Refused bytes, the exact-match cache and the caller's standing are independent reads: one round trip.
-  const [, exact, status] = await Promise.all([
+  // Refused bytes, the caller's own repeat of these bytes and their standing are independent reads:
+  // one round trip (one BatchGetItem in DynamoDB).
+  const [, repeat, status] = await Promise.all([
     refuseKnownBlocked(deps, settings, meter, photo.fileHash, quotaToken),
-    deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key),
+    deps.uploads.findRepeat(ownerKey(input.caller), photo.fileHash, key, deps.now()),
     meter.report(),
   ]);
+  const own = repeat && (await answerRepeat(deps, repeat, quotaToken));
+  if (own) return status ? { ...own, rateLimit: status } : own;
+  // An entry that led nowhere (its upload never committed, or went meanwhile) was counted as an exact
+  // hit already: the long way, which finds the same analysis by the same bytes, counts no hit again.
+  const counted = repeat !== null;
+
+  const exact = await deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key);
   // A new upload of the caller's on a stored analysis keeps a copy of the image: it spends the upload budget (once per request).
   const answer = (from: Photo, analysis: Analysis, match: Match) =>
-    answerFrom(deps, { settings, input, requestId, storing: () => meter.spend("uploads", quotaToken) }, from, analysis, match);
+    answerFrom(deps, { settings, input, requestId, token: quotaToken, counted, storing: () => meter.spend("uploads", quotaToken) }, from, analysis, match);
   if (exact) {
     // An exact hit is free: it reports where the caller stands, and refuses nothing.
     const hit = await answer(photo, exact, EXACT);
@@ -144,8 +155,8 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
         // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
         // to the caller's upload; the claim is completed after the upload, so that the same caller's
         // racing repeats find it as their own.
-        const upload = await oneUploadPerCaller(deps, { input, requestId }, decoded.caller, fresh.analysis.id, () =>
-          commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId)),
+        const upload = await oneUploadPerCaller(deps, { input, requestId, token: quotaToken }, decoded.caller, fresh.analysis.id, () =>
+          commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId), fresh.analysis),
         )
           .then(async (made) => {
             // Another of the caller's requests put an upload of theirs on this analysis first: theirs is the answer.
@@ -196,24 +207,48 @@ async function findSimilar(deps: AppDeps, settings: Settings, imagePhash: string
 }
 
 /**
+ * The caller's repeat of their own photo, from their repeat entry: one more use of their upload (one
+ * conditional write, the dashboard's counter sent beside it: one round trip), and the answer from the
+ * entry and the upload alone. Null when the entry no longer leads to a usable upload of theirs (a
+ * create that never committed): then the long way.
+ */
+async function answerRepeat(deps: AppDeps, repeat: OwnRepeat, token: string): Promise<UploadOutcome | null> {
+  const [upload] = await Promise.all([
+    deps.uploads.useOwn(repeat.owner, repeat.uploadId, repeat.analysisId, deps.now(), token),
+    countEvent(deps, { kind: "exact_hit" }),
+  ]);
+  if (!upload) return null;
+  // The upload carries the analysis's model, provider, tokens and cost; the entry its names and labels.
+  const { aiVisionModel, provider, tokenUsage, estimatedCostUsd } = upload;
+  const analysis = { id: repeat.analysisId, suggestions: repeat.suggestions, labels: repeat.labels, aiVisionModel, provider, tokenUsage, estimatedCostUsd };
+  return { cached: true, upload, analysis, match: EXACT };
+}
+
+/**
  * A stored analysis answers the caller: from their own earlier upload on it when they have one (one
  * more use, free), else through a new upload of theirs (`storing` first: it keeps an image). Null when
- * the analysis vanished meanwhile.
+ * the analysis vanished meanwhile. An own upload found this way for the same bytes has no usable
+ * repeat entry (written before the entries existed, or past the one it had): it gets one.
  */
 async function answerFrom(
   deps: AppDeps,
-  request: RequestContext & { settings: Settings; storing(): Promise<void> },
+  request: RequestContext & { settings: Settings; counted: boolean; storing(): Promise<void> },
   photo: Photo,
   analysis: Analysis,
   match: Match,
 ): Promise<UploadOutcome | null> {
-  const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now());
+  const own = await deps.uploads.reuseOwn(ownerKey(photo.caller), analysis.id, deps.now(), request.token);
   if (!own) await request.storing();
   const made = own
     ? { upload: own, cached: true }
     : await oneUploadPerCaller(deps, request, photo.caller, analysis.id, () => attachUpload(deps, request.settings, photo, analysis));
   if (!made) return null;
-  await countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" });
+  const repeat = made.cached && match.type === "exact" ? ownRepeatOf(made.upload, analysis) : null;
+  await Promise.all([
+    request.counted || countEvent(deps, { kind: match.type === "similar" ? "similar_hit" : "exact_hit" }),
+    // Only saves the next repeat a round trip: a failure is logged, never the caller's.
+    repeat && deps.uploads.rememberRepeat(repeat).catch((error) => console.error("repeat entry write failed", error)),
+  ]);
   return made.cached ? { cached: true, upload: made.upload, analysis, match } : { cached: false, upload: made.upload, analysis };
 }
 
@@ -228,6 +263,8 @@ interface RequestContext {
   input: UploadInput;
   /** Unique per request: the owner of the claims it takes. */
   requestId: string;
+  /** The request's quota token: a use of an own upload counts once per token. */
+  token: string;
 }
 
 /**
@@ -245,7 +282,7 @@ async function oneUploadPerCaller(
 ): Promise<OwnUpload | null> {
   const owner = ownerKey(caller);
   const reuse = async () => {
-    const own = await deps.uploads.reuseOwn(owner, analysisId, deps.now());
+    const own = await deps.uploads.reuseOwn(owner, analysisId, deps.now(), request.token);
     return own && { upload: own, cached: true };
   };
   // The claim's key names the caller only by a hash (an abandoned claim outlives its lease by a day, as claims do).

@@ -16,17 +16,19 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { ApiGatewayConnections } from "../../shared/notifications/api-gateway-connections.js";
 import { SqsJobQueue } from "../../shared/queue/sqs-job-queue.js";
 import { FakeConnectionsApi, FakeSqs } from "../helpers/fake-aws-async.js";
-import type {
-  AnalysisStore,
-  ConnectionGateway,
-  ConnectionStore,
-  ImageStore,
-  JobQueue,
-  JobStore,
-  StagingStore,
-  UploadClaims,
-  UploadIntents,
-  UploadStore,
+import {
+  type AnalysisStore,
+  type ConnectionGateway,
+  type ConnectionStore,
+  type ImageStore,
+  type JobQueue,
+  type JobStore,
+  ownRepeatOf,
+  type StagingStore,
+  type UploadClaims,
+  type UploadIntents,
+  type UploadStore,
+  variantKeyOf,
 } from "../../shared/stores/ports.js";
 import type { BlockedPhotos } from "../../shared/moderation/moderation.js";
 import type { StatsStore } from "../../shared/stats/stats.js";
@@ -360,11 +362,11 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
     const store = await make();
     const mine = upload({ owner: "user:u-1", userId: "u-1", fingerprint: null });
     await store.create(mine);
-    await Promise.all([store.reuseOwn("user:u-1", mine.analysisId, now), store.reuseOwn("user:u-1", mine.analysisId, now)]);
+    await Promise.all([store.reuseOwn("user:u-1", mine.analysisId, now, "request-1"), store.reuseOwn("user:u-1", mine.analysisId, now, "request-2")]);
     expect((await store.get(mine.id))?.timesUsed).toBe(2);
-    expect(await store.reuseOwn("fp:fp", mine.analysisId, now)).toBeNull();
-    expect(await store.reuseOwn("user:u-1", randomUUID(), now)).toBeNull();
-    expect(await store.reuseOwn("user:u-1", mine.analysisId, new Date(now.getTime() + 7_200_000))).toBeNull();
+    expect(await store.reuseOwn("fp:fp", mine.analysisId, now, "request-3")).toBeNull();
+    expect(await store.reuseOwn("user:u-1", randomUUID(), now, "request-3")).toBeNull();
+    expect(await store.reuseOwn("user:u-1", mine.analysisId, new Date(now.getTime() + 7_200_000), "request-3")).toBeNull();
     // A newer own upload on the same analysis takes the owner's entry over.
     const newer = upload({
       owner: "user:u-1",
@@ -374,13 +376,93 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
       createdAt: new Date(now.getTime() + 1000).toISOString(),
     });
     await store.create(newer);
-    expect((await store.reuseOwn("user:u-1", mine.analysisId, now))?.id).toBe(newer.id);
+    expect((await store.reuseOwn("user:u-1", mine.analysisId, now, "request-4"))?.id).toBe(newer.id);
     // An abandoned create's entry leads nowhere.
     const never = upload({ owner: "fp:ghost" });
     await store.create({ ...never });
     await store.delete(never);
     await store.abandon(never);
-    expect(await store.reuseOwn("fp:ghost", never.analysisId, now)).toBeNull();
+    expect(await store.reuseOwn("fp:ghost", never.analysisId, now, "request-5")).toBeNull();
+  });
+
+  it("counts one use per token: a retried use (a lost response, a redelivered job) is answered with the upload, not counted again", async () => {
+    const store = await make();
+    const mine = upload();
+    await store.create(mine);
+    const first = await store.useOwn("fp:fp", mine.id, mine.analysisId, now, "request-1");
+    expect(first).toMatchObject({ id: mine.id, timesUsed: 1, updatedAt: now.toISOString() });
+    expect(await store.useOwn("fp:fp", mine.id, mine.analysisId, now, "request-1")).toEqual(first);
+    expect((await store.useOwn("fp:fp", mine.id, mine.analysisId, now, "request-2"))?.timesUsed).toBe(2);
+    // Not the owner's, not on that analysis, gone, or expired: nothing, whatever the token.
+    expect(await store.useOwn("fp:other", mine.id, mine.analysisId, now, "request-2")).toBeNull();
+    expect(await store.useOwn("fp:fp", mine.id, randomUUID(), now, "request-2")).toBeNull();
+    expect(await store.useOwn("fp:fp", randomUUID(), mine.analysisId, now, "request-3")).toBeNull();
+    expect(await store.useOwn("fp:fp", mine.id, mine.analysisId, new Date(now.getTime() + 7_200_000), "request-2")).toBeNull();
+    expect((await store.get(mine.id))?.timesUsed).toBe(2);
+  });
+
+  it("keeps an owner's repeat entry with the upload of exactly the analysed bytes: found by owner, bytes and variant until the earlier expiry", async () => {
+    const store = await make();
+    const answered = analysis({
+      suggestions: [{ name: "Trail Crew", key: "trail-crew", description: "For the hikers." }],
+      labels: [{ label: "mountain", score: 0.9 }],
+      expiresAt: new Date(now.getTime() + 1_800_000).toISOString(),
+    });
+    const mine = upload({ analysisId: answered.id, fileHash: answered.fileHash });
+    const repeat = ownRepeatOf(mine, answered)!;
+    expect(repeat).toEqual({
+      owner: "fp:fp",
+      fileHash: answered.fileHash,
+      variantKey: variantKeyOf(mine),
+      uploadId: mine.id,
+      analysisId: answered.id,
+      suggestions: answered.suggestions,
+      labels: answered.labels,
+      // The analysis expires first here.
+      expiresAt: answered.expiresAt,
+    });
+    await store.create(mine, repeat);
+    expect(await store.findRepeat("fp:fp", answered.fileHash, variantKeyOf(mine), now)).toEqual(repeat);
+    // Anyone else, other bytes, another way of asking, or once expired: none.
+    expect(await store.findRepeat("fp:other", answered.fileHash, variantKeyOf(mine), now)).toBeNull();
+    expect(await store.findRepeat("fp:fp", randomUUID().replace(/-/g, ""), variantKeyOf(mine), now)).toBeNull();
+    expect(await store.findRepeat("fp:fp", answered.fileHash, variantKeyOf({ ...mine, context: null }), now)).toBeNull();
+    expect(await store.findRepeat("fp:fp", answered.fileHash, variantKeyOf(mine), new Date(Date.parse(answered.expiresAt!)))).toBeNull();
+    // An upload of other bytes than the analysis's (a near-duplicate) has none, nor has an erased one.
+    expect(ownRepeatOf({ ...mine, fileHash: randomUUID().replace(/-/g, "") }, answered)).toBeNull();
+    expect(ownRepeatOf({ ...mine, owner: null }, answered)).toBeNull();
+  });
+
+  it("removes the repeat entry with its upload (erase, delete, an abandoned create), and remembers one for an upload made without", async () => {
+    const store = await make();
+    const answered = analysis();
+    const key = (u: Upload) => [u.owner!, u.fileHash, variantKeyOf(u), now] as const;
+    const erased = upload({ analysisId: answered.id, fileHash: answered.fileHash, owner: "fp:erased", fingerprint: "erased" });
+    await store.create(erased, ownRepeatOf(erased, answered));
+    expect(await store.findRepeat(...key(erased))).not.toBeNull();
+    await store.erase(erased, now);
+    expect(await store.findRepeat(...key(erased))).toBeNull();
+
+    const deleted = upload({ analysisId: answered.id, fileHash: answered.fileHash, owner: "fp:deleted", fingerprint: "deleted" });
+    await store.create(deleted);
+    expect(await store.findRepeat(...key(deleted))).toBeNull();
+    await store.rememberRepeat(ownRepeatOf(deleted, answered)!);
+    expect((await store.findRepeat(...key(deleted)))?.uploadId).toBe(deleted.id);
+    await store.delete(deleted);
+    expect(await store.findRepeat(...key(deleted))).toBeNull();
+
+    const abandoned = upload({ analysisId: answered.id, fileHash: answered.fileHash, owner: "fp:abandoned", fingerprint: "abandoned" });
+    await store.create(abandoned, ownRepeatOf(abandoned, answered));
+    await store.abandon(abandoned);
+    expect(await store.findRepeat(...key(abandoned))).toBeNull();
+
+    // A newer own upload of the same bytes took the entry over: deleting the older one leaves it.
+    const older = upload({ analysisId: answered.id, fileHash: answered.fileHash, owner: "fp:twice", fingerprint: "twice" });
+    const newer = upload({ analysisId: randomUUID(), fileHash: answered.fileHash, owner: "fp:twice", fingerprint: "twice" });
+    await store.create(older, ownRepeatOf(older, answered));
+    await store.create(newer, ownRepeatOf(newer, { ...answered, id: newer.analysisId }));
+    await store.delete(older);
+    expect((await store.findRepeat(...key(newer)))?.uploadId).toBe(newer.id);
   });
 
   it("lists a user's uploads, and a fingerprint's anonymous ones, newest first; and the uploads of an analysis", async () => {

@@ -16,6 +16,7 @@ import type {
   JobStore,
   MonthPageOptions,
   AnalysisStore,
+  OwnRepeat,
   StagingStore,
   StoredImage,
   UploadClaims,
@@ -23,7 +24,7 @@ import type {
   UploadIntents,
   UploadStore,
 } from "../../shared/stores/ports.js";
-import { matchesAdminFilter, PERSONAL_ATTRIBUTES } from "../../shared/stores/ports.js";
+import { matchesAdminFilter, PERSONAL_ATTRIBUTES, variantKeyOf } from "../../shared/stores/ports.js";
 import { stageRank, type Batch, type Job, type JobFailure, type JobStage } from "../../shared/domain/jobs.js";
 import type { BlockedPhotos, ModerationScores, ModerationVerdict, Moderator } from "../../shared/moderation/moderation.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -133,17 +134,23 @@ export class MemoryAnalysisStore implements AnalysisStore {
 
 export class MemoryUploadStore implements UploadStore {
   readonly uploads = new Map<string, Upload>();
-  /** Owner index: `<owner>|<analysis id>` → upload id; and each analysis's uploads (links), as the DynamoDB adapter keeps them. */
+  /**
+   * Owner index: `<owner>|<analysis id>` → upload id; repeat entries by `<owner>|<md5>|<variant key>`;
+   * each analysis's uploads (links); and each upload's last use token, as the DynamoDB adapter keeps them.
+   */
   readonly owners = new Map<string, string>();
+  readonly repeats = new Map<string, OwnRepeat>();
   readonly links = new Map<string, Set<string>>();
+  private readonly lastUseTokens = new Map<string, string>();
   private readonly failures: Failures = new Map();
   fail(method: keyof UploadStore, error: unknown) {
     failNext(this.failures, method, error);
   }
 
-  async create(upload: Upload) {
+  async create(upload: Upload, repeat?: OwnRepeat | null) {
     takeFailure(this.failures, "create");
     if (upload.owner) this.owners.set(`${upload.owner}|${upload.analysisId}`, upload.id);
+    if (repeat) this.repeats.set(repeatId(repeat), clone(repeat));
     this.links.set(upload.analysisId, new Set([...(this.links.get(upload.analysisId) ?? []), upload.id]));
     const existing = this.uploads.get(upload.id);
     if (existing && existing.createdAt !== upload.createdAt) throw conditionFailed();
@@ -151,7 +158,10 @@ export class MemoryUploadStore implements UploadStore {
   }
   async abandon(upload: Upload) {
     takeFailure(this.failures, "abandon");
-    if (upload.owner) this.owners.delete(`${upload.owner}|${upload.analysisId}`);
+    if (upload.owner) {
+      this.owners.delete(`${upload.owner}|${upload.analysisId}`);
+      this.repeats.delete(repeatIdOf(upload));
+    }
     this.links.get(upload.analysisId)?.delete(upload.id);
   }
   async get(id: string) {
@@ -159,12 +169,29 @@ export class MemoryUploadStore implements UploadStore {
     const upload = this.uploads.get(id);
     return upload ? clone(upload) : null;
   }
-  async reuseOwn(owner: string, analysisId: string, now: Date) {
+  async reuseOwn(owner: string, analysisId: string, now: Date, token: string) {
     takeFailure(this.failures, "reuseOwn");
-    const upload = this.uploads.get(this.owners.get(`${owner}|${analysisId}`) ?? "");
+    const uploadId = this.owners.get(`${owner}|${analysisId}`);
+    return uploadId ? this.useOwn(owner, uploadId, analysisId, now, token) : null;
+  }
+  async findRepeat(owner: string, fileHash: string, variantKey: string, now: Date) {
+    takeFailure(this.failures, "findRepeat");
+    const repeat = this.repeats.get(repeatId({ owner, fileHash, variantKey }));
+    return repeat && unexpired(repeat, now) ? clone(repeat) : null;
+  }
+  async rememberRepeat(repeat: OwnRepeat) {
+    takeFailure(this.failures, "rememberRepeat");
+    this.repeats.set(repeatId(repeat), clone(repeat));
+  }
+  async useOwn(owner: string, uploadId: string, analysisId: string, now: Date, token: string) {
+    takeFailure(this.failures, "useOwn");
+    const upload = this.uploads.get(uploadId);
     if (!upload || upload.owner !== owner || upload.analysisId !== analysisId || !unexpired(upload, now)) return null;
-    upload.timesUsed++;
-    upload.updatedAt = now.toISOString();
+    if (this.lastUseTokens.get(uploadId) !== token) {
+      upload.timesUsed++;
+      upload.updatedAt = now.toISOString();
+      this.lastUseTokens.set(uploadId, token);
+    }
     return clone(upload);
   }
   async listRecent(owner: { userId: string } | { fingerprint: string }, limit: number) {
@@ -220,10 +247,15 @@ export class MemoryUploadStore implements UploadStore {
     this.uploads.delete(upload.id);
   }
   private dropOwnerEntry(upload: Upload) {
+    if (!upload.owner) return;
     const key = `${upload.owner}|${upload.analysisId}`;
-    if (upload.owner && this.owners.get(key) === upload.id) this.owners.delete(key);
+    if (this.owners.get(key) === upload.id) this.owners.delete(key);
+    if (this.repeats.get(repeatIdOf(upload))?.uploadId === upload.id) this.repeats.delete(repeatIdOf(upload));
   }
 }
+
+const repeatId = (repeat: Pick<OwnRepeat, "owner" | "fileHash" | "variantKey">) => `${repeat.owner}|${repeat.fileHash}|${repeat.variantKey}`;
+const repeatIdOf = (upload: Upload) => repeatId({ owner: upload.owner ?? "", fileHash: upload.fileHash, variantKey: variantKeyOf(upload) });
 
 const isOffset = (v: unknown): v is { offset: number } => isRecordLike(v) && Number.isInteger(v.offset);
 

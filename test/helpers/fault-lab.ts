@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient, createS3Client } from "../../shared/runtime/aws-clients.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
@@ -48,6 +48,8 @@ export interface CellStorage {
   runtime: RuntimeEnvironment;
   /** Every item of the table, read consistently. */
   items(): Promise<Record<string, unknown>[]>;
+  /** Deletes an item directly (what a table written by an earlier release lacks). */
+  removeItem(key: { pk: string; sk: string }): Promise<void>;
   imageExists(key: string): Promise<boolean>;
   listKeys(prefix: string): Promise<string[]>;
   destroy(): void;
@@ -100,6 +102,9 @@ export async function startFaultLab(photoCount: number, seed: number): Promise<F
         runtime,
         items: async () =>
           ((await dynamo.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }))).Items ?? []).map((item) => unmarshall(item)),
+        removeItem: async (key) => {
+          await dynamo.send(new DeleteItemCommand({ TableName: runtime.tableName, Key: marshall(key) }));
+        },
         imageExists: (key) =>
           s3.send(new HeadObjectCommand({ Bucket: runtime.bucketName, Key: key })).then(
             () => true,

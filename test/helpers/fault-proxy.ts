@@ -20,6 +20,8 @@ export type Operation =
   | "index write"
   | "upload put"
   | "upload index write"
+  | "upload use"
+  | "repeat entry put"
   | "claim put"
   | "claim update"
   | "claim delete"
@@ -50,11 +52,14 @@ function dynamoOperation(target: string, body: string): Operation {
   const action = target.split(".").at(-1) ?? "";
   const keys = [...body.matchAll(/"pk":\{"S":"([A-Z]+)#/g)].map((match) => match[1]);
   const touches = (prefix: string) => keys.includes(prefix);
-  // The analysis's commit and its pHash index entries; the upload's commit and its owner entry and link.
+  // The analysis's commit and its pHash index entries; the upload's commit and its owner and repeat entries and link.
   if (action === "PutItem" && touches("ANALYSIS")) return "record put";
   if (action === "BatchWriteItem" && touches("PHSEG")) return "index write";
   if (action === "PutItem" && touches("PHOTO")) return "upload put";
   if (action === "BatchWriteItem" && touches("OWNER")) return "upload index write";
+  // An own repeat: the use of the caller's upload; the repeat entry written for an upload made without one.
+  if (action === "UpdateItem" && touches("PHOTO")) return "upload use";
+  if (action === "PutItem" && touches("OWNER")) return "repeat entry put";
   if (action === "PutItem" && touches("CLAIM")) return "claim put";
   if (action === "UpdateItem" && touches("CLAIM")) return "claim update";
   if (action === "DeleteItem" && touches("CLAIM")) return "claim delete";

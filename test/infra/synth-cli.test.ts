@@ -125,9 +125,9 @@ describe("npx cdk synth, as documented", () => {
  */
 const ANALYSING = [
   "items ANALYSIS#: BatchWriteItem, GetItem, PutItem, UpdateItem",
-  "items BLOCKED#: GetItem, PutItem",
+  "items BLOCKED#: BatchGetItem, PutItem",
   "items CLAIM#: DeleteItem, GetItem, PutItem, UpdateItem",
-  "items OWNER#: BatchWriteItem, GetItem",
+  "items OWNER#: BatchGetItem, BatchWriteItem, GetItem, PutItem",
   "items PHOTO#: GetItem, PutItem, UpdateItem",
   "items PHSEG#: BatchWriteItem, Query",
   "items RATE#: BatchGetItem, GetItem, UpdateItem",

@@ -29,10 +29,12 @@ const OPERATIONS: Operation[] = [
   "s3 put",
   "s3 delete",
 ];
+/** The writes of a caller's repeat of their own photo: the use of their upload, and the repeat entry of an upload made without one. */
+const REPEAT_OPERATIONS: Operation[] = ["upload use", "repeat entry put"];
 let lab: FaultLab;
 
 beforeAll(async () => {
-  lab = await startFaultLab(OPERATIONS.length * FAULTS.length, 1313);
+  lab = await startFaultLab((OPERATIONS.length + REPEAT_OPERATIONS.length) * FAULTS.length, 1313);
 });
 afterAll(async () => {
   await lab?.close();
@@ -54,6 +56,15 @@ interface Audit {
   retryStatus: number;
 }
 
+function isJson(body: string | undefined): boolean {
+  try {
+    JSON.parse(body ?? "");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One table and one bucket per cell, so that audits and the orphan sweep see only that cell's data. */
 async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
   const storage = await lab.cellStorage("faults");
@@ -72,12 +83,7 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const faultedCalls = proxy.faulted(operation);
   lab.clear();
 
-  let jsonBody = true;
-  try {
-    JSON.parse(result.body ?? "");
-  } catch {
-    jsonBody = false;
-  }
+  const jsonBody = isJson(result.body);
   // The sweep runs as the hourly job would, later than the grace period.
   await cleanupExpired({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 60_000) }, { dryRun: false, batchSize: 100 });
   const all = await storage.items();
@@ -151,4 +157,89 @@ describe("fault matrix: one injected DynamoDB or S3 fault per upload", () => {
       ).toBe(true);
     }
   }, 240_000);
+});
+
+interface RepeatAudit {
+  status: number;
+  jsonBody: boolean;
+  faultedCalls: number;
+  uploads: number;
+  /** The caller's upload's times_used in the table after the faulted repeat and one more. */
+  timesUsed: number;
+  /** Of those two repeats, the ones answered 200 (each must have counted one use, and only one). */
+  answeredFromCache: number;
+  againStatus: number;
+  /** The caller's repeat entry is in the table after the repeat that followed the fault. */
+  repeatEntry: boolean;
+}
+
+/**
+ * The caller's photo analysed without faults, then their repeat under one fault. For the repeat
+ * entry's write, the table first loses the entry, as one written before the entries existed.
+ */
+async function repeatCell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<RepeatAudit> {
+  const storage = await lab.cellStorage("repeats");
+  const deps = createDepsWithVision(storage.runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" });
+  const upload = createUploadHandler(() => deps);
+  const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-repeats", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;
+  expect((await send()).statusCode).toBe(201);
+  const isRepeatEntry = (item: Record<string, unknown>) => String(item.sk).startsWith("REPEAT#");
+  if (operation === "repeat entry put") {
+    const entry = (await storage.items()).find(isRepeatEntry)!;
+    await storage.removeItem({ pk: String(entry.pk), sk: String(entry.sk) });
+  }
+
+  const proxy = lab.inject(operation, { kind, times }, false);
+  const result = await send();
+  const faultedCalls = proxy.faulted(operation);
+  lab.clear();
+  const jsonBody = isJson(result.body);
+  const again = await send();
+  const all = await storage.items();
+  const uploads = all.filter((item) => item.sk === "PHOTO");
+  storage.destroy();
+  return {
+    status: result.statusCode ?? 0,
+    jsonBody,
+    faultedCalls,
+    uploads: uploads.length,
+    timesUsed: Number(uploads[0]?.timesUsed ?? 0),
+    answeredFromCache: [result, again].filter((answer) => answer.statusCode === 200).length,
+    againStatus: again.statusCode ?? 0,
+    repeatEntry: all.some(isRepeatEntry),
+  };
+}
+
+describe("fault matrix: one injected DynamoDB fault per write of a caller's repeat", () => {
+  it(`holds every invariant for ${FAULTS.length} fault kinds × ${REPEAT_OPERATIONS.length} writes`, async () => {
+    captureLogs(); // this path logs on purpose
+    const rows: string[] = [];
+    const problems: string[] = [];
+    let index = OPERATIONS.length * FAULTS.length;
+    for (const fault of FAULTS) {
+      for (const operation of REPEAT_OPERATIONS) {
+        const audit = await repeatCell(fault.kind, fault.times, operation, lab.photos[index++]!);
+        rows.push(
+          `| ${fault.label} | ${operation} | ${audit.faultedCalls === 0 ? "not on this path" : audit.status} | ${audit.uploads} | ${audit.timesUsed} | ${audit.answeredFromCache} | ${audit.againStatus} | ${audit.repeatEntry} |`,
+        );
+        const where = `${fault.label} on ${operation}`;
+        if (audit.faultedCalls === 0) problems.push(`${where}: the write was not reached`);
+        if (![200, 500, 503].includes(audit.status) || !audit.jsonBody) problems.push(`${where}: answered ${audit.status}`);
+        if (audit.uploads !== 1) problems.push(`${where}: ${audit.uploads} uploads for one caller's photo`);
+        // A use whose response was lost is recognised by its token: counted once, however often it was sent.
+        if (audit.timesUsed !== audit.answeredFromCache)
+          problems.push(`${where}: times_used ${audit.timesUsed} after ${audit.answeredFromCache} answer(s) from the cache`);
+        if (audit.againStatus !== 200) problems.push(`${where}: repeating again answered ${audit.againStatus}`);
+        if (!audit.repeatEntry) problems.push(`${where}: no repeat entry after the next repeat`);
+      }
+    }
+    console.log(
+      [
+        "| fault | operation | first answer | uploads | times_used | answers from the cache | again | repeat entry |",
+        "|---|---|---|---|---|---|---|---|",
+        ...rows,
+      ].join("\n"),
+    );
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

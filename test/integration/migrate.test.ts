@@ -122,6 +122,19 @@ describe("npm run migrate on a table written by the previous release", () => {
     // The signed-in user's browser fingerprint is not carried over; the anonymous ones are.
     expect(uploads.map((item) => item.fingerprint ?? null)).toEqual([null, "fp-anon", null, "fp-anon", "fp-flagged", null]);
     expect(uploads.map((item) => item.owner)).toEqual(["user:user-ada", "fp:fp-anon", "ip:198.51.100.23", "fp:fp-anon", "fp:fp-flagged", "user:user-bob"]);
+    // Each upload has its owner's repeat entry (the owner's repeat is answered with one read), keyed by its MD5 and variant.
+    const repeats = after.filter((item) => String(item.sk).startsWith("REPEAT#"));
+    expect(repeats.map((item) => item.uploadId)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6].map(id)));
+    expect(repeats).toHaveLength(6);
+    for (const upload of uploads) {
+      const analysis = analyses.find((item) => item.id === upload.analysisId)!;
+      expect(repeats.find((item) => item.uploadId === upload.id)).toMatchObject({
+        pk: `OWNER#${upload.owner}`,
+        sk: `REPEAT#${upload.uploadFileHash}#${analysis.variantKey}`,
+        analysisId: analysis.id,
+        suggestions: analysis.suggestions,
+      });
+    }
     // The pHash index entries still point at the analyses, unchanged.
     expect(after.filter((item) => String(item.pk).startsWith("PHSEG#"))).toEqual(before.filter((item) => String(item.pk).startsWith("PHSEG#")));
   });

@@ -38,9 +38,12 @@ describe("analyzeUpload", () => {
     });
     expect(images.objects.has(outcome.upload.imagePath)).toBe(true);
     // The analysis points at the upload's image as the copy source for exact hits, and names nobody.
-    expect(outcome.analysis.image?.path).toBe(outcome.upload.imagePath);
-    expect(Object.keys(outcome.analysis)).not.toEqual(expect.arrayContaining(["userId"]));
-    expect(JSON.stringify(outcome.analysis)).not.toMatch(/fp-unit|198\.51\.100\.1/);
+    const stored = (await analyses.get(outcome.analysis.id))!;
+    expect(stored.image?.path).toBe(outcome.upload.imagePath);
+    for (const analysis of [stored, outcome.analysis]) {
+      expect(Object.keys(analysis)).not.toEqual(expect.arrayContaining(["userId"]));
+      expect(JSON.stringify(analysis)).not.toMatch(/fp-unit|198\.51\.100\.1/);
+    }
     expect(counters.total("fp:fp-unit")).toBe(1);
     expect([...claims.claims.values()][0]).toMatchObject({ recordId: outcome.analysis.id });
     expect(outcome.rateLimit).toEqual({ limit: 5, remaining: 4, resetSeconds: expect.any(Number) });
@@ -105,6 +108,53 @@ describe("analyzeUpload", () => {
     expect(uploads.uploads.size).toBe(1);
     expect(vision.calls).toBe(1);
     expect(counters.total("fp:")).toBe(1);
+  });
+
+  it("answers the caller's repeat from their repeat entry and their upload alone: no analysis read, one use counted, the analysis's names", async () => {
+    const { deps, analyses, uploads, stats } = memoryDeps();
+    const first = await analyzeUpload(deps, { bytes: coffee, caller });
+    const reads = [vi.spyOn(analyses, "findByFileHash"), vi.spyOn(analyses, "get"), vi.spyOn(uploads, "reuseOwn")];
+    const again = await analyzeUpload(deps, { bytes: coffee, caller });
+    for (const read of reads) expect(read).not.toHaveBeenCalled();
+    expect(again).toMatchObject({ cached: true, match: { type: "exact", distance: 0 }, upload: { id: first.upload.id, timesUsed: 1 } });
+    const { suggestions, labels, aiVisionModel, provider, tokenUsage, estimatedCostUsd } = first.analysis;
+    expect(again.analysis).toEqual({ id: first.analysis.id, suggestions, labels, aiVisionModel, provider, tokenUsage, estimatedCostUsd });
+    expect(stats.events.map((entry) => entry.event.kind)).toEqual(["analysis", "exact_hit"]);
+  });
+
+  it("counts a redelivered job's repeat (the same quota token) as one use, however often it runs", async () => {
+    const { deps } = memoryDeps();
+    await analyzeUpload(deps, { bytes: coffee, caller });
+    const job = { bytes: coffee, caller, quotaToken: "job:1" };
+    expect((await analyzeUpload(deps, job)).upload.timesUsed).toBe(1);
+    expect((await analyzeUpload(deps, job)).upload.timesUsed).toBe(1);
+    expect((await analyzeUpload(deps, { bytes: coffee, caller })).upload.timesUsed).toBe(2);
+  });
+
+  it("answers an own upload with no repeat entry (made before the entries existed) the long way, and gives it one for the next repeat", async () => {
+    const { deps, analyses, uploads } = memoryDeps();
+    const first = await analyzeUpload(deps, { bytes: coffee, caller });
+    uploads.repeats.clear();
+    const found = await analyzeUpload(deps, { bytes: coffee, caller });
+    expect(found).toMatchObject({ cached: true, match: { type: "exact" }, upload: { id: first.upload.id, timesUsed: 1 } });
+    expect([...uploads.repeats.values()]).toMatchObject([{ uploadId: first.upload.id, analysisId: first.analysis.id, owner: "fp:fp-unit" }]);
+    const lookups = vi.spyOn(analyses, "findByFileHash");
+    expect((await analyzeUpload(deps, { bytes: coffee, caller })).upload.timesUsed).toBe(2);
+    expect(lookups).not.toHaveBeenCalled();
+  });
+
+  it("answers the long way when a repeat entry leads nowhere (its upload never committed), counting the request once", async () => {
+    const { deps, uploads, stats } = memoryDeps();
+    const first = await analyzeUpload(deps, { bytes: coffee, caller });
+    const other: Caller = { ...caller, fingerprint: "fp-other" };
+    // What a create that wrote its entries and then failed (without a definite refusal) leaves behind.
+    const [entry] = [...uploads.repeats.values()];
+    await uploads.rememberRepeat({ ...entry!, owner: "fp:fp-other", uploadId: "never-committed" });
+    const theirs = await analyzeUpload(deps, { bytes: coffee, caller: other });
+    expect(theirs).toMatchObject({ cached: false, analysis: { id: first.analysis.id }, upload: { owner: "fp:fp-other", timesUsed: 0 } });
+    expect(stats.count("exact_hit")).toBe(1);
+    // Their new upload's entry replaced the one that led nowhere.
+    expect((await analyzeUpload(deps, { bytes: coffee, caller: other })).upload).toMatchObject({ id: theirs.upload.id, timesUsed: 1 });
   });
 
   it("answers another caller's same bytes through their own new upload: own id and image (a copy), no owner fields of the first, no provider call, no unit", async () => {
@@ -450,7 +500,7 @@ describe("image TTL ceiling", () => {
     const capped = { ...deps, maxImageTtlHours: 720 };
     const outcome = await analyzeUpload(capped, { bytes: coffee, caller });
     expect(Date.parse(outcome.upload.expiresAt!) - Date.parse(outcome.upload.createdAt)).toBe(720 * 3_600_000);
-    expect(outcome.analysis.expiresAt).toBe(outcome.upload.expiresAt);
+    expect((await deps.analyses.get(outcome.analysis.id))?.expiresAt).toBe(outcome.upload.expiresAt);
     const uncapped = await analyzeUpload(deps, { bytes: photoA!, caller: { ...caller, fingerprint: "fp-2" } });
     expect(Date.parse(uncapped.upload.expiresAt!) - Date.parse(uncapped.upload.createdAt)).toBe(2000 * 3_600_000);
   });
