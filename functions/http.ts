@@ -5,7 +5,7 @@ import { identityFromClaims } from "../shared/auth/tokens.js";
 import { isAdminToken } from "./admin/auth.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
-import { STYLE_NAMES, type Style } from "../shared/vision/styles.js";
+import { STYLE_NAMES, type Style } from "../shared/domain/styles.js";
 import {
   AnalysisFailedError,
   AppError,

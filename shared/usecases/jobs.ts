@@ -7,7 +7,7 @@ import { presentUpload } from "../domain/present.js";
 import { DEFAULT_LANGUAGE, variantKey } from "../domain/prompt.js";
 import { ownerKey, type Caller, type UploadView } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
-import type { Style } from "../vision/instructions.js";
+import type { Style } from "../domain/styles.js";
 import type { AppDeps } from "./deps.js";
 import { meterOf } from "./meter.js";
 import { admitConnection, admitSubscription, releaseConnection } from "./socket-limits.js";

@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../domain/errors.js";
 import { isFinal, type JobFailure, type JobStage } from "../domain/jobs.js";
-import type { Style } from "../vision/instructions.js";
+import type { Style } from "../domain/styles.js";
 import type { AppDeps } from "./deps.js";
 import { announce, jobStoreOf } from "./jobs.js";
 import { meterOf } from "./meter.js";

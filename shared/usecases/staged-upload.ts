@@ -3,7 +3,7 @@ import { NotFoundError, InvalidInputError } from "../domain/errors.js";
 import { ownerKey, type Caller } from "../domain/types.js";
 import type { AppDeps } from "./deps.js";
 import { stagingOf } from "./upload-url.js";
-import type { Style } from "../vision/instructions.js";
+import type { Style } from "../domain/styles.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
 
 const NOT_UPLOADED = "No file has been uploaded for this upload_id yet.";

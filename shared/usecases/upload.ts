@@ -6,7 +6,7 @@ import { ownerKey, type Analysis, type Caller, type Upload } from "../domain/typ
 import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { decodeOptionsFrom, lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import type { RateLimitStatus } from "../ratelimit/rate-limiter.js";
-import type { Style } from "../vision/instructions.js";
+import type { Style } from "../domain/styles.js";
 import type { VisionResult } from "../vision/provider.js";
 import { rememberedFailure, withClaim } from "./claim.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";

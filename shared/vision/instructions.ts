@@ -1,8 +1,7 @@
 import { isEnglish, languageName } from "../domain/prompt.js";
 import { SUGGESTION_COUNT } from "../domain/suggestions.js";
 
-export { STYLES, STYLE_NAMES, type Style } from "./styles.js";
-import { STYLES, type Style } from "./styles.js";
+import { STYLES, type Style } from "../domain/styles.js";
 import replySchema from "./reply-schema.json" with { type: "json" };
 
 /**

@@ -3,7 +3,7 @@ import type { Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
 import type { InferencePool } from "./local/pool.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
-import { type ProviderId, providerFacts } from "./providers.js";
+import { type ProviderId, providerFacts } from "../config/providers.js";
 import { missingRequirement, primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
 
@@ -30,7 +30,7 @@ interface FactoryInput {
 }
 
 /**
- * How each provider of the registry (providers.ts) is built: `options` (plain data: providers are
+ * How each provider of the registry (shared/config/providers.ts) is built: `options` (plain data: providers are
  * cached by it) and `create`, which imports the provider's module (and its SDK) on first use, so a
  * cold start pays only for the provider in use. Requirements (keys, settings) are checked before.
  */

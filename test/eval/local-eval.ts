@@ -5,7 +5,7 @@ import type { Suggestion } from "../../shared/domain/types.js";
 import { createVisionDeps } from "../../shared/runtime/vision-context.js";
 import { analyzeImageBytes, type FileAnalysis } from "../../shared/usecases/analyze-file.js";
 import { localModels, shippedClassifierDir } from "../../shared/vision/local/models.js";
-import { STYLE_NAMES, type Style } from "../../shared/vision/styles.js";
+import { STYLE_NAMES, type Style } from "../../shared/domain/styles.js";
 import { median, percentile } from "../bench/stats.js";
 import { isAnimalWnid, isSubjectWrong, type NamedSubject, nameLengths, namingQuality, type NamingQuality, truthEntry } from "./naming-measures.js";
 import { everydayTerms, relevance, subjectTerms } from "./relevance.js";

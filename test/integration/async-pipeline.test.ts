@@ -9,7 +9,7 @@ import { acceptedBatchSchema, acceptedJobSchema, batchSchema, jobSchema, progres
 import { md5Hex } from "../../shared/image/hash.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
-import { STYLE_NAMES } from "../../shared/vision/instructions.js";
+import { STYLE_NAMES } from "../../shared/domain/styles.js";
 import type { VisionProvider } from "../../shared/vision/provider.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";

@@ -1,4 +1,4 @@
-import type { Style } from "../styles.js";
+import type { Style } from "../../domain/styles.js";
 import { mergeConcepts } from "./concepts.js";
 import { localModels, type RgbImage } from "./models.js";
 import { planNames, type Palette } from "./naming.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import pluralize from "pluralize";
 import { DESCRIPTION_MAX_LENGTH, isBlocked, NAME_MAX_LENGTH, normaliseSuggestions, slugify, SUGGESTION_COUNT } from "../../domain/suggestions.js";
 import type { Suggestion } from "../../domain/types.js";
-import type { Style } from "../styles.js";
+import type { Style } from "../../domain/styles.js";
 import { COLOUR_FRAMES, COLOUR_TAGLINES, COLOURS, FRAMES, HEDGE_FRAMES, HEDGE_TAGLINES } from "./lexicon/frames.js";
 import { purposesIn } from "./purposes.js";
 import { fits, lineage, MYSTERY, PEOPLE, PORTRAITS, type Topic } from "./themes.js";
