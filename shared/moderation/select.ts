@@ -1,5 +1,5 @@
 import type { Settings } from "../config/settings.js";
-import type { InferencePool } from "../vision/local/pool.js";
+import type { LocalModeration } from "./local-moderator.js";
 import type { Moderator } from "./moderation.js";
 
 export interface ModerationEnvironment {
@@ -9,7 +9,7 @@ export interface ModerationEnvironment {
   inAws: boolean;
   region: string;
   /** The local models' inference threads, shared with the local vision provider (none: on the calling thread). */
-  localPool?: InferencePool;
+  localPool?: LocalModeration;
 }
 
 export type ModeratorSelector = ((settings: Settings) => Promise<Moderator>) & {

@@ -3,7 +3,7 @@ import { LiveSettings } from "../config/sources.js";
 import type { AppDeps } from "../usecases/deps.js";
 import { HeicWorkers } from "../image/heic.js";
 import { createModeratorSelector, type ModeratorSelector } from "../moderation/select.js";
-import { InferencePool } from "../vision/local/pool.js";
+import { InferencePool } from "../inference/pool.js";
 import { createProviderSelector } from "../vision/select.js";
 import { createConfigSource } from "./config-source.js";
 import { createDeps, type VisionSelector } from "./context.js";

@@ -1,7 +1,7 @@
 import { isEnglish } from "../domain/prompt.js";
 import type { Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
-import type { InferencePool } from "./local/pool.js";
+import type { LocalInference } from "./local/inference.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
 import { type ProviderId, providerFacts } from "../config/providers.js";
 import { missingRequirement, primaryProviderName } from "./readiness.js";
@@ -17,7 +17,7 @@ export interface ProviderEnvironment {
   /** NODE_PATH entries: a runtime layer there may carry the local provider's classifier. */
   modulePaths?: readonly string[];
   /** The local models' inference threads (none: on the calling thread). */
-  localPool?: InferencePool;
+  localPool?: LocalInference;
 }
 
 /** What a factory gets: the settings, the provider's key (when it has one), its base URL, the call timeout. */

@@ -21,6 +21,13 @@ export interface InferenceResult {
   raw: Record<string, unknown>;
 }
 
+/** Threads that run the models (shared/inference/pool.ts) instead of the calling thread (runInference). */
+export interface LocalInference {
+  run(task: InferenceTask): Promise<InferenceResult>;
+  /** Loads the models (in every thread) now rather than on the first task. */
+  warmUp(modelDir: string): Promise<void>;
+}
+
 /** Pixels the palette looks at: one in four is plenty for a mean and a share of hues, and cheap. */
 const PALETTE_STRIDE = 4;
 
