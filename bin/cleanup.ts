@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCommandLine } from "../shared/cli/args.js";
 import { palette, formatBytes } from "../shared/cli/output.js";
-import { createDeps } from "../shared/runtime/context.js";
+import { createAppDeps } from "../shared/runtime/app-deps.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
 import { runningServer, startLocalRuntime } from "../functions/local/service.js";
@@ -72,7 +72,7 @@ const started = performance.now();
 try {
   // With the cleanup function's table grant: what the command may do is what the deployed function may.
   const summary = await withTableGrant(CLEANUP_FUNCTION.id, CLEANUP_FUNCTION.access, () =>
-    cleanupExpired(createDeps(runtime), {
+    cleanupExpired(createAppDeps({ runtime }), {
       dryRun,
       batchSize,
       onBatch: (progress) =>

@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpResult } from "../../functions/http.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
-import { createDeps } from "../../shared/runtime/context.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { uploadEvent } from "../helpers/events.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
@@ -82,7 +82,7 @@ describe("the cached path", () => {
 
     // The upload function's own deps on the same table, its DynamoDB client counted.
     const counting = countingClients();
-    const counted = createDeps(deps.runtime, env, undefined, { awsClient: counting.awsClient });
+    const counted = createAppDeps({ runtime: deps.runtime, env, instrumentation: { awsClient: counting.awsClient } });
     const upload = createUploadHandler(() => counted);
     // Settings are read once per process: a first request warms them (and anything else read once).
     expect(((await upload(uploadEvent(photo!, { fingerprint: "fp-cached" }), {} as never)) as HttpResult).statusCode).toBe(200);
