@@ -876,7 +876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No provider configured, or the photo is being analysed by another request (Retry-After) */
+            /** @description Not configured on this server (a provider's key; for async and presigned uploads the job queue or S3 staging), or the photo is being analysed by another request (Retry-After) */
             503: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -970,6 +970,17 @@ export interface operations {
             };
             /** @description Analysis or storage failed */
             500: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not configured on this server: the job queue, or S3 staging */
+            503: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
                     "X-Request-Id"?: string;
@@ -1177,6 +1188,17 @@ export interface operations {
                     "RateLimit-Reset"?: string;
                     /** @description Seconds to wait */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Presigned uploads need S3 storage, which is not configured on this server */
+            503: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

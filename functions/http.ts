@@ -61,7 +61,6 @@ const FIELD_OF: Record<InputSubject, string> = {
   days: "days",
   limit: "limit",
   owner: "fingerprint",
-  "presigned uploads": "non_field_errors",
   language: "language",
 };
 

@@ -653,6 +653,7 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(
     socketLimits: socketLimitsOn(counters),
     pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     admin: { group: "admin" },
+    hasSecret: async () => false,
     stats: parts.stats,
     now: clock.now,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`,
