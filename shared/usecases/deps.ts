@@ -102,7 +102,7 @@ export function requireDep<K extends keyof typeof NOT_CONFIGURED>(deps: Pick<App
 /** The store new images go to: S3 when enabled and available, else local disk. */
 export function imageStoreForWrites(deps: AppDeps, settings: Settings): ImageStore {
   const store = (settings.PHOTO_ANALYSIS_USE_S3 ? deps.imageStores.s3 : undefined) ?? deps.imageStores.local;
-  if (!store) throw new NotConfiguredError("No image store is configured on this server (PHOTO_ANALYSIS_BUCKET, or a local image directory: PHOTO_ANALYSIS_LOCAL_IMAGE_DIR).");
+  if (!store) throw new NotConfiguredError("No image store is configured on this server (PHOTO_ANALYSIS_BUCKET or PHOTO_ANALYSIS_LOCAL_IMAGE_DIR).");
   return store;
 }
 
