@@ -791,7 +791,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedJob"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -916,7 +916,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedBatch"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1017,7 +1017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Batch"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1077,7 +1077,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1142,7 +1142,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadTicket"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1230,7 +1230,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecentItem"][];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1508,7 +1508,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1622,7 +1622,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */

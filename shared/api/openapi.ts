@@ -43,7 +43,7 @@ const rateLimitHeaders = {
 };
 
 const errors = {
-  400: json(component("FieldErrors"), "Invalid input, in the seed's field-error shape", requestIdHeader),
+  400: json(component("FieldErrors"), 'Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]}', requestIdHeader),
   401: json(component("DetailError"), "A bearer token that does not verify", requestIdHeader),
   403: json(component("DetailError"), "Signed in, but not an admin", requestIdHeader),
   404: json(component("DetailError"), "Not found (also for malformed ids)", requestIdHeader),

@@ -21,8 +21,6 @@ import { INDEXES, PARTITION_KEY, SORT_KEY } from "./table-schema.js";
 
 const isUploadItem = (item: Item) => item[SORT_KEY] === UPLOAD_SORT_KEY;
 
-/** The personal fields an erased upload loses (and the expiry index, which it leaves). */
-
 /** The personal uploads in the main table (layout: record-items.ts). */
 export class DynamoUploadStore implements UploadStore {
   constructor(

@@ -45,7 +45,7 @@ export interface UploadOutcome {
   rateLimit?: RateLimitStatus;
 }
 
-/** The seed's "Image file too large. Maximum size is 10MB." */
+/** The API's message for a file over the maximum, e.g. "Image file too large. Maximum size is 10MB." */
 export function tooLargeMessage(maxMegabytes: number): string {
   return `Image file too large. Maximum size is ${maxMegabytes}MB.`;
 }
@@ -57,7 +57,7 @@ type Match = NonNullable<UploadOutcome["match"]>;
 const EXACT: Match = { type: "exact", distance: 0 };
 
 /**
- * The seed's flow, in the README's order: find a cached analysis (the same bytes, then a similar
+ * The upload, in the order the README gives: find a cached analysis (the same bytes, then a similar
  * photo), else with a claim on the photo (one analysis however many uploads race) and a unit of the
  * caller's allowance (given back only if no provider call was billed): analyse, then persist. Every
  * answer is the caller's own upload: a cached analysis answers the caller from their own earlier
@@ -110,7 +110,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
     if (hit) return { ...hit, rateLimit: standing };
   }
 
-  // Resolve the provider before counting the request: a misconfigured server must not eat quota.
+  // Resolve the provider before counting the request: a misconfigured server must not spend the caller's allowance.
   const provider = await deps.visionProvider(settings);
   if (provider.englishOnly && !isEnglish(variant.language)) {
     throw new UnprocessableInputError("language", `The local vision provider writes English names only; configure a cloud provider for '${variant.language}'.`);
