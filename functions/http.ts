@@ -24,7 +24,7 @@ import {
   ValidationError,
   NotConfiguredError,
 } from "../shared/domain/errors.js";
-import { canonicalLanguage, MAX_CONTEXT_LENGTH, normaliseContext } from "../shared/domain/prompt.js";
+import { canonicalLanguage, MAX_CONTEXT_LENGTH, normalizeContext } from "../shared/domain/prompt.js";
 import type { Caller } from "../shared/domain/types.js";
 import type { RateLimitStatus } from "../shared/ratelimit/rate-limiter.js";
 
@@ -325,7 +325,7 @@ function parseContext(value: unknown, errors: Record<string, string[]>): string 
     errors.context = ["Not a valid string."];
     return undefined;
   }
-  const context = normaliseContext(value);
+  const context = normalizeContext(value);
   if (context.length > MAX_CONTEXT_LENGTH) errors.context = [`Ensure this field has no more than ${MAX_CONTEXT_LENGTH} characters.`];
   return context || undefined;
 }

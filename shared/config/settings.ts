@@ -28,9 +28,9 @@ const booleanString = z.pipe(
   z.union([z.boolean(), z.string()]),
   z.transform((value: boolean | string, payload) => {
     if (typeof value === "boolean") return value;
-    const normalised = value.trim().toLowerCase();
-    if (["true", "1", "yes", "on"].includes(normalised)) return true;
-    if (["false", "0", "no", "off"].includes(normalised)) return false;
+    const normalized = value.trim().toLowerCase();
+    if (["true", "1", "yes", "on"].includes(normalized)) return true;
+    if (["false", "0", "no", "off"].includes(normalized)) return false;
     return invalid(payload, `expected true or false, got "${value}"`);
   }),
 );

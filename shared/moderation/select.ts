@@ -47,8 +47,8 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
   const select = async (settings: Settings): Promise<Moderator> => {
     let name = settings.PHOTO_ANALYSIS_MODERATION_PROVIDER;
     if (name === "auto") {
-      const openaiAnalyses = ["openai", "auto"].includes(settings.PHOTO_ANALYSIS_VISION_PROVIDER) && Boolean(await openaiKey());
-      name = environment.inAws ? "rekognition" : openaiAnalyses ? "openai" : "local";
+      const openaiAnalyzes = ["openai", "auto"].includes(settings.PHOTO_ANALYSIS_VISION_PROVIDER) && Boolean(await openaiKey());
+      name = environment.inAws ? "rekognition" : openaiAnalyzes ? "openai" : "local";
     }
     switch (name) {
       case "rekognition":

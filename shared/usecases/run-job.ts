@@ -64,7 +64,7 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
       context: job.context,
       language: job.language,
       deadline: options.deadline,
-      quotaToken: `job:${job.id}`,
+      meterToken: `job:${job.id}`,
       onStage: advance,
     });
   } catch (error) {

@@ -28,7 +28,7 @@ export interface UploadInput {
    * Identifies the request to the meter (default: a new id): a redelivered job passes the same token
    * on every attempt, so its analysis unit and its upload budget are charged once however often it runs.
    */
-  quotaToken?: string;
+  meterToken?: string;
   /** Told as the work reaches each stage (async jobs report progress with it). */
   onStage?: (stage: "matching" | "analysing" | "storing") => Promise<void>;
 }
@@ -76,19 +76,19 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const stage = input.onStage ?? (async () => {});
   // One id per request: the claim's owner and (unless the caller names one) the token of its allowance unit.
   const requestId = deps.newId();
-  const quotaToken = input.quotaToken ?? requestId;
+  const meterToken = input.meterToken ?? requestId;
   const meter = await meterOf(deps, input.caller, settings);
   const claimKey = photo.fileHash + variantSuffix(variant);
   await stage("matching");
   // Refused bytes, the exact-match cache and the caller's standing are independent reads: one round trip.
   const [, exact, status] = await Promise.all([
-    refuseKnownBlocked(deps, settings, meter, photo.fileHash, quotaToken),
+    refuseKnownBlocked(deps, settings, meter, photo.fileHash, meterToken),
     deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key),
     meter.report(),
   ]);
   // A new upload of the caller's on a stored analysis keeps a copy of the image: it spends the upload budget (once per request).
   const answer = (from: Photo, analysis: Analysis, match: Match) =>
-    answerFrom(deps, { settings, input, requestId, storing: () => meter.spend("uploads", quotaToken) }, from, analysis, match);
+    answerFrom(deps, { settings, input, requestId, storing: () => meter.spend("uploads", meterToken) }, from, analysis, match);
   if (exact) {
     // An exact hit is free: it reports where the caller stands, and refuses nothing.
     const hit = await answer(photo, exact, EXACT);
@@ -98,12 +98,12 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const [standing, claim] = await Promise.all([meter.requireStanding(), deps.claims.read(claimKey)]);
   const remembered = rememberedFailure(claim, deps.now().getTime());
   if (remembered) throw remembered;
-  await meter.spend("uploads", quotaToken);
+  await meter.spend("uploads", meterToken);
   const image = await openImage(input.bytes, decodeOptionsFrom(settings, deps.heicDecoder));
   const decoded = { ...photo, image, imagePhash: await perceptualHash(image) };
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
-  const moderation = await moderatePhoto(deps, settings, meter, { image, jpeg, fileHash: photo.fileHash, token: quotaToken });
+  const moderation = await moderatePhoto(deps, settings, meter, { image, jpeg, fileHash: photo.fileHash, token: meterToken });
   const similar = await findSimilar(deps, settings, decoded.imagePhash, key);
   if (similar) {
     const hit = await answer(decoded, similar.analysis, { type: "similar", distance: similar.distance });
@@ -125,10 +125,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const claimed = await withClaim<Claimed>(
     { ...claimOptions(deps, input, claimKey, requestId, settle), remembers: (error) => billedFailure(deps, settings, billing, error) },
     () =>
-      meter.withAnalysisUnit(quotaToken, async (rateLimit, paid) => {
+      meter.withAnalysisUnit(meterToken, async (rateLimit, paid) => {
         billing = paid;
         await stage("analysing");
-        const result = await analyse(
+        const result = await analyze(
           deps,
           provider,
           { image, jpeg },
@@ -283,7 +283,7 @@ function billedFailure(deps: AppDeps, settings: Settings, billing: Billing | und
 }
 
 /** The provider call; `billing` says whether it was billed (it answered, usable or not). */
-async function analyse(
+async function analyze(
   deps: AppDeps,
   provider: Awaited<ReturnType<AppDeps["visionProvider"]>>,
   photo: { image: OpenedImage; jpeg(): Promise<Buffer> },

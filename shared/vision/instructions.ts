@@ -7,7 +7,7 @@ import replySchema from "./reply-schema.json" with { type: "json" };
 /**
  * What every cloud model must return, as JSON Schema: structured output (OpenAI's json_schema,
  * Anthropic's tool input, Gemini's response schema) keeps the reply's shape fixed whatever text the
- * photo contains; the reply is then validated and cleaned again (normaliseSuggestions). Generated from
+ * photo contains; the reply is then validated and cleaned again (normalizeSuggestions). Generated from
  * providerReplySchema (shared/api/schemas.ts) by `npm run openapi` and committed, so that the function
  * does not load full zod to build it.
  */

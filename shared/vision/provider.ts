@@ -18,7 +18,7 @@ export interface VisionInput {
 }
 
 export interface VisionResult {
-  /** Exactly 10, already normalised (see normaliseSuggestions). */
+  /** Exactly 10, already normalised (see normalizeSuggestions). */
   suggestions: Suggestion[];
   /** The model(s) that produced them, e.g. "gpt-4o". */
   model: string;

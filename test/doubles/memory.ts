@@ -33,7 +33,7 @@ import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 import { socketLimitsOn } from "../../shared/usecases/socket-limits.js";
 import { ConcurrencyLimiter } from "../../shared/ratelimit/concurrency.js";
 import { PENDING_JOB_LIFETIME_SECONDS } from "../../shared/usecases/meter.js";
-import { normaliseSuggestions } from "../../shared/domain/suggestions.js";
+import { normalizeSuggestions } from "../../shared/domain/suggestions.js";
 
 /**
  * In-memory implementations of every port, for fast use-case tests without servers. Each keeps
@@ -590,7 +590,7 @@ export class ScriptedVision implements VisionProvider {
     const step = this.script.shift() ?? "ok";
     if (step instanceof Error) throw step;
     return {
-      suggestions: normaliseSuggestions({ suggestions: COFFEE_SUGGESTIONS }),
+      suggestions: normalizeSuggestions({ suggestions: COFFEE_SUGGESTIONS }),
       model: `${this.name}-model`,
       provider: this.name,
       tokenUsage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
