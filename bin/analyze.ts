@@ -9,7 +9,8 @@ import { readFile } from "node:fs/promises";
 import { fail, parseCommandLine } from "../shared/cli/args.js";
 import { expandImagePaths } from "../shared/cli/files.js";
 import { runtimeEnvironmentFrom } from "../shared/runtime/environment.js";
-import { createVisionDeps } from "../shared/runtime/vision-context.js";
+import { createAnalysis } from "../shared/runtime/analysis.js";
+import { createAppDeps } from "../shared/runtime/app-deps.js";
 import { analyzeImageBytes } from "../shared/usecases/analyze-file.js";
 import { ValidationError } from "../shared/domain/errors.js";
 
@@ -24,8 +25,9 @@ if (values.help || positionals.length === 0) {
   process.exit(positionals.length === 0 && !values.help ? 2 : 0);
 }
 
+// The command stores nothing: the table is never used.
 const runtime = runtimeEnvironmentFrom(process.env, { tableName: "unused" });
-const deps = createVisionDeps(runtime);
+const deps = createAppDeps({ runtime, ...createAnalysis(runtime) });
 const files = await expandImagePaths(positionals).catch((error: Error) => fail(error.message));
 let failures = 0;
 for (const [index, file] of files.entries()) {

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCommandLine } from "../shared/cli/args.js";
 import { palette, formatBytes } from "../shared/cli/output.js";
-import { createDeps } from "../shared/runtime/context.js";
+import { createAppDeps } from "../shared/runtime/app-deps.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
 import { runningServer, startLocalRuntime } from "../functions/local/service.js";
@@ -37,7 +37,7 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
   process.exit(2);
 }
 
-const colours = palette();
+const colors = palette();
 let runtime: RuntimeEnvironment;
 let closeLocal = async () => {};
 if (process.env.PHOTO_ANALYSIS_TABLE) {
@@ -66,18 +66,18 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
 
 const dryRun = values["dry-run"];
 console.log(
-  colours.bold(`${dryRun ? "DRY RUN: nothing will be deleted. " : ""}Cleaning up expired photo analyses in ${runtime.tableName} (batches of ${batchSize})`),
+  colors.bold(`${dryRun ? "DRY RUN: nothing will be deleted. " : ""}Cleaning up expired photo analyses in ${runtime.tableName} (batches of ${batchSize})`),
 );
 const started = performance.now();
 try {
   // With the cleanup function's table grant: what the command may do is what the deployed function may.
   const summary = await withTableGrant(CLEANUP_FUNCTION.id, CLEANUP_FUNCTION.access, () =>
-    cleanupExpired(createDeps(runtime), {
+    cleanupExpired(createAppDeps({ runtime }), {
       dryRun,
       batchSize,
       onBatch: (progress) =>
         console.log(
-          colours.dim(
+          colors.dim(
             `  batch ${progress.batches}: ${progress.found} found, ${progress.uploadsErased} uploads erased, ${progress.analysesDeleted} analyses deleted, ${progress.failures.length} failed so far`,
           ),
         ),
@@ -92,8 +92,8 @@ try {
   line(dryRun ? "Analyses to delete:" : "Analyses deleted:", String(dryRun ? (summary.wouldDelete?.analyses.length ?? 0) : summary.analysesDeleted));
   line(dryRun ? "Space to free:" : "Space freed:", formatBytes(summary.bytesFreed));
   line(dryRun ? "Orphan images to delete:" : "Orphan images deleted:", String(dryRun ? summary.orphansFound : summary.orphansDeleted));
-  line("Failures:", summary.failures.length === 0 ? colours.green("0") : colours.red(String(summary.failures.length)));
-  for (const failure of summary.failures) console.log(colours.red(`  ${failure.id}: ${failure.error}`));
+  line("Failures:", summary.failures.length === 0 ? colors.green("0") : colors.red(String(summary.failures.length)));
+  for (const failure of summary.failures) console.log(colors.red(`  ${failure.id}: ${failure.error}`));
   if (summary.wouldDelete) {
     const shown = 20;
     const items = [
@@ -105,7 +105,7 @@ try {
     for (const item of items.slice(0, shown)) console.log(`  ${item}`);
     if (items.length > shown) console.log(`  … and ${items.length - shown} more`);
   }
-  console.log(colours.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));
+  console.log(colors.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));
   process.exitCode = summary.failures.length ? 1 : 0;
 } finally {
   await closeLocal();

@@ -36,7 +36,7 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
   process.exit(2);
 }
 
-const colours = palette();
+const colors = palette();
 let runtime: RuntimeEnvironment;
 let closeLocal = async () => {};
 if (process.env.PHOTO_ANALYSIS_TABLE) {
@@ -59,7 +59,7 @@ if (process.env.PHOTO_ANALYSIS_TABLE) {
 
 const dryRun = values["dry-run"];
 console.log(
-  colours.bold(
+  colors.bold(
     `${dryRun ? "DRY RUN: nothing will be written. " : ""}Migrating records of the previous release in ${runtime.tableName} (pages of ${batchSize} items)`,
   ),
 );
@@ -72,7 +72,7 @@ try {
     cursor: values.cursor,
     onPage: (progress) =>
       console.log(
-        colours.dim(
+        colors.dim(
           `  ${progress.scanned} items scanned, ${progress.found} records found, ${progress.migrated} migrated, ${progress.failures.length} failed${progress.cursor ? ` (resume with --cursor ${progress.cursor})` : ""}`,
         ),
       ),
@@ -82,10 +82,10 @@ try {
   line("Items scanned:", String(summary.scanned));
   line(dryRun ? "Records to migrate:" : "Records found:", String(summary.found));
   if (!dryRun) line("Records migrated:", String(summary.migrated));
-  line("Failures:", summary.failures.length === 0 ? colours.green("0") : colours.red(String(summary.failures.length)));
-  for (const failure of summary.failures) console.log(colours.red(`  ${failure.id}: ${failure.error}`));
+  line("Failures:", summary.failures.length === 0 ? colors.green("0") : colors.red(String(summary.failures.length)));
+  for (const failure of summary.failures) console.log(colors.red(`  ${failure.id}: ${failure.error}`));
   if (summary.failures.length) console.log("Run the command again: migrated records are skipped, the others are tried again.");
-  console.log(colours.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));
+  console.log(colors.dim(`Finished in ${((performance.now() - started) / 1000).toFixed(1)} s`));
   process.exitCode = summary.failures.length ? 1 : 0;
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);

@@ -89,7 +89,7 @@ function encode(values: Float32Array, spec: WeightSpec, encoding: Encoding): Buf
  * Scales each output channel (last axis) of a kernel up to the widest channel's range and folds the
  * factor into the batch norm that follows, which computes the same function afterwards.
  */
-function equaliseChannels(kernel: Float32Array, batchNorm: { moving_mean: Float32Array; moving_variance: Float32Array }): void {
+function equalizeChannels(kernel: Float32Array, batchNorm: { moving_mean: Float32Array; moving_variance: Float32Array }): void {
   const channels = batchNorm.moving_mean.length;
   const widest = new Float32Array(channels);
   kernel.forEach((value, i) => {
@@ -106,7 +106,7 @@ function equaliseChannels(kernel: Float32Array, batchNorm: { moving_mean: Float3
   });
 }
 
-export async function quantiseModel(from: string, to: string): Promise<{ bytes: number; files: { name: string; bytes: number }[] }> {
+export async function quantizeModel(from: string, to: string): Promise<{ bytes: number; files: { name: string; bytes: number }[] }> {
   const manifest = JSON.parse(await readFile(join(from, "model.json"), "utf8")) as {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
@@ -136,7 +136,7 @@ export async function quantiseModel(from: string, to: string): Promise<{ bytes: 
     const mean = tensors.get(`${layer}_bn/moving_mean`)?.values;
     const variance = tensors.get(`${layer}_bn/moving_variance`)?.values;
     if (!mean || !variance) throw new Error(`${name}: no batch norm ${layer}_bn to fold the channel scales into`);
-    equaliseChannels(values, { moving_mean: mean, moving_variance: variance });
+    equalizeChannels(values, { moving_mean: mean, moving_variance: variance });
   }
   const specs: WeightSpec[] = [];
   const chunks: Buffer[] = [];
@@ -173,7 +173,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
       to: { type: "string", default: "models/mobilenet_v1_0.75_224_quant" },
     },
   });
-  const result = await quantiseModel(resolve(values.from!), resolve(values.to!));
+  const result = await quantizeModel(resolve(values.from!), resolve(values.to!));
   for (const file of result.files) console.log(`${file.name}  ${(file.bytes / 1e6).toFixed(2)} MB`);
   console.log(`weights ${(result.bytes / 1e6).toFixed(2)} MB in ${result.files.length} shards → ${values.to}`);
 }

@@ -35,12 +35,12 @@ if (values.stage && !/^[a-z0-9-]+$/.test(values.stage)) fail(`--stage must be a 
 const prefix = values.prefix ?? `/photo-analysis/${values.stage}`;
 if (!/^\/[\w./-]+$/.test(prefix)) fail(`--prefix must be an SSM path such as /photo-analysis/prod, got ${prefix}`);
 
-const colours = palette();
+const colors = palette();
 const ssm = new SSMClient({});
 const dryRun = values["dry-run"];
 try {
   const move = await planLayoutMove(ssm, { prefix, names: SETTING_NAMES, defaults: defaultSettingStrings() });
-  console.log(colours.bold(`${dryRun ? "DRY RUN: nothing will change. " : ""}Parameters of ${prefix}`));
+  console.log(colors.bold(`${dryRun ? "DRY RUN: nothing will change. " : ""}Parameters of ${prefix}`));
   for (const { name, value } of move.copy) console.log(`  setting ${name}: ${prefix}/${name} → ${prefix}/settings/${name} (${JSON.stringify(value)})`);
   for (const { name, old, current } of move.conflicts)
     console.log(`  setting ${name}: keeps ${JSON.stringify(current)} (set under settings/ since); the old ${JSON.stringify(old)} is dropped`);
@@ -51,7 +51,7 @@ try {
   if (!dryRun && changes) {
     await applyLayoutMove(ssm, prefix, move);
     console.log(
-      colours.green(
+      colors.green(
         `done: ${move.copy.length} settings moved, ${move.reencrypt.length} secrets re-encrypted, ${move.removeLegacy.length} old parameters deleted`,
       ),
     );

@@ -147,8 +147,8 @@ try {
 }
 
 heading("RESPONSE");
-const statusColour = response.ok ? c.green : c.red;
-console.log(`Status Code: ${statusColour(String(response.status))}\n`);
+const statusColor = response.ok ? c.green : c.red;
+console.log(`Status Code: ${statusColor(String(response.status))}\n`);
 console.log(typeof body === "string" ? body : JSON.stringify(body, null, 2));
 
 if (response.ok && body?.analysis) {

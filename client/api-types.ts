@@ -791,7 +791,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedJob"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -876,7 +876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No provider configured, or the photo is being analysed by another request (Retry-After) */
+            /** @description Not configured on this server (a provider's key; for async and presigned uploads the job queue or S3 staging), or the photo is being analysed by another request (Retry-After) */
             503: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -916,7 +916,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedBatch"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -979,6 +979,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Not configured on this server: the job queue, or S3 staging */
+            503: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getBatch: {
@@ -1006,7 +1017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Batch"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1066,7 +1077,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1131,7 +1142,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadTicket"];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1183,6 +1194,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Presigned uploads need S3 storage, which is not configured on this server */
+            503: {
+                headers: {
+                    /** @description The request's id (also request_id in error bodies) */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     recent: {
@@ -1208,7 +1230,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecentItem"][];
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1486,7 +1508,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */
@@ -1600,7 +1622,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description Invalid input, in the seed's field-error shape */
+            /** @description Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]} */
             400: {
                 headers: {
                     /** @description The request's id (also request_id in error bodies) */

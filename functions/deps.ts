@@ -1,9 +1,9 @@
 import { createRequire } from "node:module";
 import { isRequestXRaySampled } from "@aws-lambda-powertools/commons/utils/env";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
-import { createDeps, type VisionSelector } from "../shared/runtime/context.js";
+import type { Analysis } from "../shared/runtime/analysis.js";
+import { createAppDeps, type VisionSelector } from "../shared/runtime/app-deps.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
-import type { ModeratorSelector } from "../shared/moderation/select.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
 import type { VisionProvider } from "../shared/vision/provider.js";
 import { cloudWatchTelemetry, inLambda } from "./observability.js";
@@ -53,6 +53,11 @@ function loadTracerModule(): typeof import("@aws-lambda-powertools/tracer") {
 
 const tracing = new LazyTracing();
 
+/** Each provider call of a sampled request is a subsegment. */
+function tracedSelector(selector: VisionSelector, tracing: LazyTracing): VisionSelector {
+  return async (settings) => tracedProvider(await selector(settings), tracing);
+}
+
 function tracedProvider(provider: VisionProvider, tracing: LazyTracing): VisionProvider {
   return {
     get name() {
@@ -81,29 +86,24 @@ function tracedProvider(provider: VisionProvider, tracing: LazyTracing): VisionP
 }
 
 /**
- * The Lambda composition root: the process's dependencies, built from the environment on first use
- * and kept for the life of the container, with tracing and CloudWatch metrics. The upload function
- * passes its vision selector (only its bundle carries the vision code); every other function gets none.
+ * The Lambda composition root: the process's dependencies (createAppDeps), built from the environment
+ * on first use and kept for the life of the container, with tracing and CloudWatch metrics. The
+ * analysing functions pass `analysis` (createAnalysis: only their bundles carry the vision code);
+ * every other function gets none.
  */
-export function lambdaDeps(
-  vision?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => VisionSelector,
-  moderation?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => ModeratorSelector,
-): AppDeps {
+export function lambdaDeps(analysis?: (runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv) => Analysis): AppDeps {
   // Every handler asks for its dependencies as its request starts: the moment to see whether Lambda sampled it.
   tracing.forRequest();
   if (!deps) {
     const runtime = runtimeEnvironmentFrom(process.env);
-    const selector = vision?.(runtime, process.env);
-    const tracedSelector: VisionSelector | undefined = selector && inLambda ? async (settings) => tracedProvider(await selector(settings), tracing) : selector;
-    deps = createDeps(runtime, process.env, tracedSelector, {
-      awsClient: inLambda ? (client) => tracing.client(client) : undefined,
-      telemetry: cloudWatchTelemetry,
+    const parts = analysis?.(runtime, process.env);
+    deps = createAppDeps({
+      runtime,
+      env: process.env,
+      ...parts,
+      vision: parts && inLambda ? tracedSelector(parts.vision, tracing) : parts?.vision,
+      instrumentation: { awsClient: inLambda ? (client) => tracing.client(client) : undefined, telemetry: cloudWatchTelemetry },
     });
-    if (moderation) {
-      const moderator = moderation(runtime, process.env);
-      deps.moderator = moderator;
-      deps.textModerator = moderator.texts;
-    }
   }
   return deps;
 }

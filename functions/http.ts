@@ -5,7 +5,7 @@ import { identityFromClaims } from "../shared/auth/tokens.js";
 import { isAdminToken } from "./admin/auth.js";
 import { InvalidTokenError } from "../shared/auth/tokens.js";
 import type { AppDeps } from "../shared/usecases/deps.js";
-import { STYLE_NAMES, type Style } from "../shared/vision/styles.js";
+import { STYLE_NAMES, type Style } from "../shared/domain/styles.js";
 import {
   AnalysisFailedError,
   AppError,
@@ -24,7 +24,7 @@ import {
   ValidationError,
   NotConfiguredError,
 } from "../shared/domain/errors.js";
-import { canonicalLanguage, MAX_CONTEXT_LENGTH, normaliseContext } from "../shared/domain/prompt.js";
+import { canonicalLanguage, MAX_CONTEXT_LENGTH, normalizeContext } from "../shared/domain/prompt.js";
 import type { Caller } from "../shared/domain/types.js";
 import type { RateLimitStatus } from "../shared/ratelimit/rate-limiter.js";
 
@@ -61,7 +61,6 @@ const FIELD_OF: Record<InputSubject, string> = {
   days: "days",
   limit: "limit",
   owner: "fingerprint",
-  "presigned uploads": "non_field_errors",
   language: "language",
 };
 
@@ -326,7 +325,7 @@ function parseContext(value: unknown, errors: Record<string, string[]>): string 
     errors.context = ["Not a valid string."];
     return undefined;
   }
-  const context = normaliseContext(value);
+  const context = normalizeContext(value);
   if (context.length > MAX_CONTEXT_LENGTH) errors.context = [`Ensure this field has no more than ${MAX_CONTEXT_LENGTH} characters.`];
   return context || undefined;
 }

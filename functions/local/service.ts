@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startLocalAws, ensureBucket, ensureTable, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { createDynamoClient, createS3Client } from "../../shared/runtime/aws-clients.js";
 import { jwtSettingsFrom, runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -163,7 +164,6 @@ async function reachable(what: string, check: () => Promise<void>): Promise<void
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const env = options.env ?? process.env;
   const local = await startLocalRuntime({ dataDir: options.dataDir, persist: options.persist, env });
-  const runtime = local.runtime;
   // The local composition root: one set of dependencies for every route, handlers made on first use.
   // Each handler runs inside its function's table grant, as its IAM policy would hold it in AWS.
   const handlers = new Map<string, Promise<HttpHandler>>();
@@ -202,10 +202,6 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     file: options.persist !== false ? join(local.dataDir, "queue.json") : undefined,
     ...options.queue,
   });
-  const base: AppDeps = { ...createDepsWithVision(runtime, env), queue, gateway: events.gateway, rateLimitNote: LOCAL_RATE_LIMIT_NOTE };
-  const deps = options.override ? options.override(base) : base;
-  const worker = createWorkerHandler(() => deps, env);
-  queue.attach((event, context) => withTableGrant(WORKER_FUNCTION.id, WORKER_FUNCTION.access, () => worker(event, context)));
   const host = options.host ?? "127.0.0.1";
   try {
     await new Promise<void>((done, fail) => {
@@ -215,7 +211,6 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   } catch (error) {
     events.close();
     await queue.close(0);
-    await deps.dispose?.();
     await local.close();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new Error(
@@ -227,8 +222,20 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  // Links in answers name the server's own address unless the deployment configured another origin.
-  deps.publicBaseUrl ??= url;
+  // Built once the address is known (before any request is read): links in answers name the server's
+  // own address unless the deployment configured another origin.
+  const runtime = { ...local.runtime, publicBaseUrl: local.runtime.publicBaseUrl ?? url };
+  const wired = createAppDeps({
+    runtime,
+    env,
+    ...createAnalysis(runtime, env),
+    queue,
+    gateway: events.gateway,
+    rateLimitNote: LOCAL_RATE_LIMIT_NOTE,
+  });
+  const deps = options.override ? options.override(wired) : wired;
+  const worker = createWorkerHandler(() => deps, env);
+  queue.attach((event, context) => withTableGrant(WORKER_FUNCTION.id, WORKER_FUNCTION.access, () => worker(event, context)));
   // Announce the embedded servers of a persistent data folder, for `npm run cleanup` (and others) to share.
   const announced = options.persist !== false && local.embedded ? serverFile(local.dataDir) : undefined;
   if (announced) {

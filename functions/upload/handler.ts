@@ -1,6 +1,6 @@
 import { PayloadTooLargeError, ValidationError } from "../../shared/domain/errors.js";
 import { presentUpload } from "../../shared/domain/present.js";
-import { createModeration, createVisionSelector } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { analyzeStagedUpload } from "../../shared/usecases/staged-upload.js";
 import { analyzeUpload, type UploadOutcome } from "../../shared/usecases/upload.js";
@@ -33,7 +33,7 @@ import { httpRoute } from "../pipeline.js";
 const FORM_LIMITS = { fileSize: MAX_FORM_BODY_BYTES, files: 2, fields: 10, fieldSize: 64 * 1024 };
 
 /** The Lambda's dependencies, with vision (only this function's bundle carries the vision code). */
-const uploadDeps: DepsProvider = () => lambdaDeps(createVisionSelector, createModeration);
+const uploadDeps: DepsProvider = () => lambdaDeps(createAnalysis);
 
 /**
  * POST /api/photo-analysis/upload/ — multipart `image` (+ optional `fingerprint`), or JSON `upload_id`

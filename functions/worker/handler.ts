@@ -4,12 +4,12 @@ import { AppError, BusyError, StorageError } from "../../shared/domain/errors.js
 import type { JobFailure } from "../../shared/domain/jobs.js";
 import { maxReceivesFrom } from "../../shared/queue/delivery.js";
 import { jobIdOf } from "../../shared/queue/sqs-job-queue.js";
-import { createModeration, createVisionSelector } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
 import { runJob } from "../../shared/usecases/run-job.js";
 import { lambdaDeps, type DepsProvider } from "../deps.js";
 import { errorResponse } from "../http.js";
 
-const workerDeps: DepsProvider = () => lambdaDeps(createVisionSelector, createModeration);
+const workerDeps: DepsProvider = () => lambdaDeps(createAnalysis);
 
 /**
  * What a failure means for a job. A fault that may pass (another worker holds the photo, a storage

@@ -43,13 +43,17 @@ const rateLimitHeaders = {
 };
 
 const errors = {
-  400: json(component("FieldErrors"), "Invalid input, in the seed's field-error shape", requestIdHeader),
+  400: json(component("FieldErrors"), 'Invalid input: field errors, each field with its messages, e.g. {"image": ["No file was submitted."]}', requestIdHeader),
   401: json(component("DetailError"), "A bearer token that does not verify", requestIdHeader),
   403: json(component("DetailError"), "Signed in, but not an admin", requestIdHeader),
   404: json(component("DetailError"), "Not found (also for malformed ids)", requestIdHeader),
   429: json(component("Error"), "Rate limit exceeded", { ...rateLimitHeaders, "Retry-After": header("Seconds to wait") }),
   500: json(component("Error"), "Analysis or storage failed", requestIdHeader),
-  503: json(component("Error"), "No provider configured, or the photo is being analysed by another request (Retry-After)", requestIdHeader),
+  503: json(
+    component("Error"),
+    "Not configured on this server (a provider's key; for async and presigned uploads the job queue or S3 staging), or the photo is being analysed by another request (Retry-After)",
+    requestIdHeader,
+  ),
 };
 const pick = <K extends keyof typeof errors>(...codes: K[]) => Object.fromEntries(codes.map((code) => [code, errors[code]]));
 const fingerprintQuery = {
@@ -163,6 +167,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             202: json(component("AcceptedBatch"), "Queued", { ...requestIdHeader, Location: header("The status URL") }),
             ...pick(400, 401, 429, 500),
+            503: json(component("Error"), "Not configured on this server: the job queue, or S3 staging", requestIdHeader),
             413: json(component("FieldErrors"), "A body over the parsing limits (JSON 64 KB, a form 10 MB)", requestIdHeader),
           },
         },
@@ -192,6 +197,7 @@ export function openApiDocument(): Record<string, unknown> {
             201: json(component("UploadTicket"), "POST the file to url with fields, then POST upload_id to /upload/", rateLimitHeaders),
             ...pick(400, 401, 429),
             413: json(component("FieldErrors"), "A JSON body over 64 KB", requestIdHeader),
+            503: json(component("Error"), "Presigned uploads need S3 storage, which is not configured on this server", requestIdHeader),
           },
         },
       },

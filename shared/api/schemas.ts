@@ -2,7 +2,7 @@ import { JOB_STAGES, MAX_BATCH_PHOTOS } from "../domain/jobs.js";
 import { MAX_CONTEXT_LENGTH } from "../domain/prompt.js";
 import { z } from "zod";
 import { DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, SUGGESTION_COUNT } from "../domain/suggestions.js";
-import { STYLE_NAMES } from "../vision/styles.js";
+import { STYLE_NAMES } from "../domain/styles.js";
 
 /**
  * The API's shapes as zod schemas: one source for the provider's structured-output schema, the

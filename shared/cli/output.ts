@@ -1,7 +1,7 @@
 /** Terminal output that is coloured on a TTY and plain text otherwise (pipes, CI logs, files). */
 export function palette(stream: NodeJS.WriteStream = process.stdout) {
-  const colour = stream.isTTY === true && !process.env.NO_COLOR;
-  const wrap = (code: number) => (text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const color = stream.isTTY === true && !process.env.NO_COLOR;
+  const wrap = (code: number) => (text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   return { bold: wrap(1), dim: wrap(2), red: wrap(31), green: wrap(32), yellow: wrap(33), cyan: wrap(36) };
 }
 

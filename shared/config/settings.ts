@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { PROVIDER_IDS, type ProviderId } from "../vision/providers.js";
+import { PROVIDER_IDS, type ProviderId } from "./providers.js";
 
 /**
  * The service's live settings: their public `PHOTO_ANALYSIS_*` names and defaults.
@@ -28,9 +28,9 @@ const booleanString = z.pipe(
   z.union([z.boolean(), z.string()]),
   z.transform((value: boolean | string, payload) => {
     if (typeof value === "boolean") return value;
-    const normalised = value.trim().toLowerCase();
-    if (["true", "1", "yes", "on"].includes(normalised)) return true;
-    if (["false", "0", "no", "off"].includes(normalised)) return false;
+    const normalized = value.trim().toLowerCase();
+    if (["true", "1", "yes", "on"].includes(normalized)) return true;
+    if (["false", "0", "no", "off"].includes(normalized)) return false;
     return invalid(payload, `expected true or false, got "${value}"`);
   }),
 );
@@ -45,7 +45,7 @@ const text = () => z.string().check(z.minLength(1, { error: "expected a non-empt
 const oneOf = <const T extends readonly string[]>(values: T) =>
   z.enum(values, { error: (issue) => `expected one of ${values.join(", ")}, got "${String(issue.input)}"` });
 
-/** `auto`, then every provider of the registry (shared/vision/providers.ts). */
+/** `auto`, then every provider of the registry (shared/config/providers.ts). */
 export const VISION_PROVIDERS = ["auto", ...PROVIDER_IDS] as const;
 export type VisionProviderName = (typeof VISION_PROVIDERS)[number];
 export type ConcreteProviderName = ProviderId;

@@ -13,19 +13,7 @@ export abstract class AppError extends Error {
 }
 
 /** What a client sent that was wrong, in domain words; functions/http.ts maps each to its request field. */
-export type InputSubject =
-  | "image"
-  | "upload"
-  | "batch upload"
-  | "content type"
-  | "cursor"
-  | "from date"
-  | "to date"
-  | "days"
-  | "limit"
-  | "owner"
-  | "presigned uploads"
-  | "language";
+export type InputSubject = "image" | "upload" | "batch upload" | "content type" | "cursor" | "from date" | "to date" | "days" | "limit" | "owner" | "language";
 
 /** 422: a well-formed input this server cannot serve (e.g. a language its provider does not write). */
 export class UnprocessableInputError extends AppError {
@@ -122,7 +110,8 @@ export class ExpiredError extends AppError {
 
 /**
  * 503 `{"error":"Photo analysis unavailable","detail":...}`: this server lacks something the request
- * needs (the job queue, a store, a provider's key). `detail` says what, and which setting gives it.
+ * needs (the job queue, S3 staging, a provider's key; requireDep in shared/usecases/deps.ts). `detail`
+ * says what, and which setting gives it.
  */
 export class NotConfiguredError extends AppError {
   readonly status = 503;
@@ -140,12 +129,6 @@ export class VisionNotConfiguredError extends NotConfiguredError {
     super(detail);
     this.name = "VisionNotConfiguredError";
   }
-}
-
-/** A collaborator this server may lack: the value, or NotConfiguredError with `detail`. */
-export function requireConfigured<T>(value: T | undefined, detail: string): T {
-  if (value === undefined) throw new NotConfiguredError(detail);
-  return value;
 }
 
 /** 500 `{"error":"Photo analysis failed","detail":...}`: the provider failed or answered nonsense. `detail` is safe to show. */

@@ -18,7 +18,7 @@ export interface PromptVariant {
 export const DEFAULT_VARIANT: PromptVariant = { style: null, context: null, language: DEFAULT_LANGUAGE };
 
 /** One line, no control characters, trimmed: the context is quoted into a prompt and shown back. */
-export function normaliseContext(text: string): string {
+export function normalizeContext(text: string): string {
   return text
     .replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/gu, " ")
     .replace(/\s+/g, " ")

@@ -137,7 +137,7 @@ export function truncate(text: string, maxLength: number): string {
  * URL schemes removed (plain text), lengths capped, keys re-derived from names (never trusted from
  * the model) and unique. Fewer than 10 usable suggestions is a failed analysis: it is never stored.
  */
-export function normaliseSuggestions(raw: unknown): Suggestion[] {
+export function normalizeSuggestions(raw: unknown): Suggestion[] {
   const parsed = rawSuggestionsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new AnalysisFailedError("Vision provider returned suggestions in an unexpected format");

@@ -3,7 +3,7 @@ import type { Settings } from "../config/settings.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { type HeicDecoder, sharedInlineHeicDecoder } from "./heic.js";
 import { INVALID_IMAGE_MESSAGE, invalidImage, tooManyPixels } from "./refusals.js";
-import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
+import { PHASH_INPUT_SIZE, phashFromGray32 } from "./hash.js";
 
 const DECODE_TIMEOUT_SECONDS = 20;
 
@@ -141,7 +141,7 @@ export async function perceptualHash(image: OpenedImage): Promise<string> {
     // Corrupt or truncated pixel data surfaces here, on the first full decode.
     throw invalidImage();
   }
-  return phashFromGrey32(pixels);
+  return phashFromGray32(pixels);
 }
 
 /** A JPEG copy made when first asked for, then shared (moderation and the vision call may both want it; the local models want none). */

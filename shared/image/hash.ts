@@ -18,7 +18,7 @@ const COSINES: Float64Array[] = Array.from({ length: PHASH_BLOCK + 1 }, (_, u) =
  * brightness only), each bit set when its coefficient exceeds the block's median. Hex, 16 chars.
  * Only the 9 lowest frequencies in each direction are computed: that is all the hash reads.
  */
-export function phashFromGrey32(pixels: Uint8Array): string {
+export function phashFromGray32(pixels: Uint8Array): string {
   const n = PHASH_INPUT_SIZE;
   if (pixels.length !== n * n) throw new Error(`expected ${n * n} greyscale pixels, got ${pixels.length}`);
   // Row transform: rowDct[y][u] for u in 0..8.

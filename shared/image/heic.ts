@@ -101,7 +101,7 @@ export function inlineHeicDecoder(): HeicDecoder {
   };
 }
 
-/** The one the process gets when it has no workers (see vision-context.ts). */
+/** The one the process gets when it has no workers (see shared/runtime/analysis.ts). */
 export const sharedInlineHeicDecoder = inlineHeicDecoder();
 
 /** Idle decode workers stop after this long, giving their WebAssembly heap back. */

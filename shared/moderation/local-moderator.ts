@@ -1,6 +1,13 @@
-import type { InferencePool } from "../vision/local/pool.js";
 import { topLabels, type ModerationInput, type ModerationScores, type Moderator } from "./moderation.js";
 import { loadNsfwModel, NSFW_CLASSES, NSFW_INPUT_SIZE, nsfwProbabilities } from "./nsfw-model.js";
+
+/** Threads that run the moderation model (shared/inference/pool.ts) instead of the calling thread (nsfwProbabilities). */
+export interface LocalModeration {
+  /** The model's probabilities for a photo's square RGB pixels (nsfw-model.ts). */
+  moderate(pixels: Uint8Array): Promise<number[]>;
+  /** Loads the model (in every thread) now rather than on the first photo. */
+  warmModeration(): Promise<void>;
+}
 
 /**
  * The local moderator: nsfwjs's model (nsfw-model.ts), in the local inference pool's worker threads
@@ -10,7 +17,7 @@ import { loadNsfwModel, NSFW_CLASSES, NSFW_INPUT_SIZE, nsfwProbabilities } from 
 export class LocalModerator implements Moderator {
   readonly name = "local";
 
-  constructor(private readonly options: { pool?: InferencePool } = {}) {}
+  constructor(private readonly options: { pool?: LocalModeration } = {}) {}
 
   async warmUp(): Promise<void> {
     if (this.options.pool) await this.options.pool.warmModeration();

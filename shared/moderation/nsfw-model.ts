@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { openLayersModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "../vision/local/onnx/runtime.js";
+import { openLayersModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "../onnx/runtime.js";
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +14,7 @@ let model: Promise<OnnxImageModel> | undefined;
 /**
  * nsfwjs's MobileNet v2 (its models ship inside the npm package, as JS modules holding the model
  * JSON and base64 weights), converted to ONNX in memory and run in onnxruntime-node like the
- * classifier (vision/local/onnx/): nsfwjs's own loader imports all of @tensorflow/tfjs. Loaded
+ * classifier (shared/onnx/): nsfwjs's own loader imports all of @tensorflow/tfjs. Loaded
  * lazily, once per thread (the main thread, or each inference worker).
  */
 export function loadNsfwModel(): Promise<OnnxImageModel> {

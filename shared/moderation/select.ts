@@ -1,5 +1,5 @@
 import type { Settings } from "../config/settings.js";
-import type { InferencePool } from "../vision/local/pool.js";
+import type { LocalModeration } from "./local-moderator.js";
 import type { Moderator } from "./moderation.js";
 
 export interface ModerationEnvironment {
@@ -9,7 +9,7 @@ export interface ModerationEnvironment {
   inAws: boolean;
   region: string;
   /** The local models' inference threads, shared with the local vision provider (none: on the calling thread). */
-  localPool?: InferencePool;
+  localPool?: LocalModeration;
 }
 
 export type ModeratorSelector = ((settings: Settings) => Promise<Moderator>) & {
@@ -47,8 +47,8 @@ export function createModeratorSelector(environment: ModerationEnvironment): Mod
   const select = async (settings: Settings): Promise<Moderator> => {
     let name = settings.PHOTO_ANALYSIS_MODERATION_PROVIDER;
     if (name === "auto") {
-      const openaiAnalyses = ["openai", "auto"].includes(settings.PHOTO_ANALYSIS_VISION_PROVIDER) && Boolean(await openaiKey());
-      name = environment.inAws ? "rekognition" : openaiAnalyses ? "openai" : "local";
+      const openaiAnalyzes = ["openai", "auto"].includes(settings.PHOTO_ANALYSIS_VISION_PROVIDER) && Boolean(await openaiKey());
+      name = environment.inAws ? "rekognition" : openaiAnalyzes ? "openai" : "local";
     }
     switch (name) {
       case "rekognition":

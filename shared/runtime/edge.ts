@@ -1,5 +1,5 @@
 /*
- * A deployment fact kept apart from context.ts, which loads every AWS client: the HTTP pipeline of
+ * A deployment fact kept apart from app-deps.ts, which loads every AWS client: the HTTP pipeline of
  * every function reads it, the lightest ones (the API document, the admin page) included.
  */
 

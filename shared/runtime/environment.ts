@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { requireAudience } from "../auth/tokens.js";
-import { providerBaseUrlsFrom, type ProviderId } from "../vision/providers.js";
+import { providerBaseUrlsFrom, type ProviderId } from "../config/providers.js";
 
 /**
  * Where the service runs, from environment variables. These are deployment facts (which table,
@@ -20,7 +20,7 @@ export interface RuntimeEnvironment {
   /** SSM path holding live settings (AWS). Without it, settings come from a file and the environment. */
   ssmPrefix?: string;
   configFile?: string;
-  /** Vision providers' base URLs, from their SDKs' standard variables (shared/vision/providers.ts). */
+  /** Vision providers' base URLs, from their SDKs' standard variables (shared/config/providers.ts). */
   providerBaseUrls?: Partial<Record<ProviderId, string>>;
   /** Signed-in users: JWTs from this issuer are verified (JWKS at jwksUrl, default <issuer>/.well-known/jwks.json). */
   jwtIssuer?: string;

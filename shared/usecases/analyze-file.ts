@@ -3,7 +3,7 @@ import { decodeOptionsFrom, lazyJpeg, openImage } from "../image/decode.js";
 import { moderationInput } from "../moderation/input.js";
 import { decide } from "../moderation/moderation.js";
 import type { AppDeps } from "./deps.js";
-import type { Style } from "../vision/instructions.js";
+import type { Style } from "../domain/styles.js";
 
 export interface FileAnalysis {
   /** What content moderation decided (absent when it is off); a blocked photo is not analysed. */

@@ -20,8 +20,9 @@ import type { ConcurrencyLimiter } from "../ratelimit/concurrency.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { StatsEvent, StatsStore } from "../stats/stats.js";
 import { dayOf } from "../stats/stats.js";
+import { NotConfiguredError } from "../domain/errors.js";
 
-/** Everything the use cases need, as ports. Built once per process by shared/runtime/context.ts. */
+/** Everything the use cases need, as ports. Built once per process by createAppDeps (shared/runtime/app-deps.ts). */
 export interface AppDeps {
   /** Live settings (SSM in AWS, file/environment locally), cached. */
   settings(): Promise<Settings>;
@@ -30,7 +31,7 @@ export interface AppDeps {
   /** What is personal: each caller's uploads. */
   uploads: UploadStore;
   claims: UploadClaims;
-  /** Presigned uploads (S3 only). */
+  /** Presigned uploads (S3 only: requireDep). */
   staging?: StagingStore;
   intents: UploadIntents;
   imageStores: Partial<Record<StorageType, ImageStore>>;
@@ -41,7 +42,7 @@ export interface AppDeps {
   /** Who screens generated names, when someone does (OpenAI's moderation when a key is configured). */
   textModerator?(settings: Settings): Promise<Moderator | undefined>;
   /** Photos moderation refused, by MD5. */
-  blockedPhotos?: BlockedPhotos;
+  blockedPhotos: BlockedPhotos;
   rateLimiter: RateLimiter;
   /** Jobs each caller has queued and not yet finished (slots on the rate limiter's counters; see meter.ts). */
   pendingJobs: ConcurrencyLimiter;
@@ -56,7 +57,7 @@ export interface AppDeps {
   /** Verifies signed-in users' bearer tokens; absent when no issuer is configured. */
   tokens?: TokenVerifier;
   /** Whether a secret (an API key) is configured, without reading its value. */
-  hasSecret?(name: string): Promise<boolean>;
+  hasSecret(name: string): Promise<boolean>;
   /** Image TTLs above this are refused (the deployment's bucket deletes images after it); none locally. */
   maxImageTtlHours?: number;
   /** Where clients reach the API (PHOTO_ANALYSIS_PUBLIC_BASE_URL; locally the server's own address): the origin of every link. */
@@ -65,11 +66,12 @@ export interface AppDeps {
   trustedProxy?: boolean;
   now(): Date;
   newId(): string;
-  /** Async analyses: their state, the queue that hands them to the worker, and who watches them. */
-  jobs?: JobStore;
+  /** Async analyses: their state, and who watches them. */
+  jobs: JobStore;
+  connections: ConnectionStore;
+  /** Hands jobs to the worker (absent where no queue is configured: requireDep). */
   queue?: JobQueue;
-  connections?: ConnectionStore;
-  /** Posts progress to WebSocket connections (absent in functions that never notify). */
+  /** Posts progress to WebSocket connections (absent in functions that never notify: requireDep). */
   gateway?: ConnectionGateway;
   /** Where clients open the progress WebSocket, when the deployment says (API Gateway's WebSocket URL). */
   eventsUrl?: string;
@@ -83,10 +85,24 @@ export interface AppDeps {
   sleep?(ms: number): Promise<void>;
 }
 
+/** What each collaborator a server may lack is for, said when a request needs it and it is absent. */
+const NOT_CONFIGURED = {
+  staging: "Presigned uploads need S3 storage, which is not configured on this server (PHOTO_ANALYSIS_BUCKET).",
+  queue: "Asynchronous analysis needs a job queue, which is not configured on this server (PHOTO_ANALYSIS_QUEUE_URL).",
+  gateway: "Progress notifications need the WebSocket API's management endpoint, which is not configured on this server (PHOTO_ANALYSIS_EVENTS_CALLBACK_URL).",
+} as const;
+
+/** A collaborator this server may lack: the one way to take it, a NotConfiguredError (503) when it is absent. */
+export function requireDep<K extends keyof typeof NOT_CONFIGURED>(deps: Pick<AppDeps, K>, name: K): NonNullable<AppDeps[K]> {
+  const value = deps[name];
+  if (value == null) throw new NotConfiguredError(NOT_CONFIGURED[name]);
+  return value;
+}
+
 /** The store new images go to: S3 when enabled and available, else local disk. */
 export function imageStoreForWrites(deps: AppDeps, settings: Settings): ImageStore {
   const store = (settings.PHOTO_ANALYSIS_USE_S3 ? deps.imageStores.s3 : undefined) ?? deps.imageStores.local;
-  if (!store) throw new Error("No image store is configured (set PHOTO_ANALYSIS_BUCKET or a local image directory)");
+  if (!store) throw new NotConfiguredError("No image store is configured on this server (PHOTO_ANALYSIS_BUCKET or PHOTO_ANALYSIS_LOCAL_IMAGE_DIR).");
   return store;
 }
 

@@ -25,7 +25,7 @@ export async function checkHealth(deps: AppDeps): Promise<Health> {
   const [table, images, vision] = await Promise.all([
     ok(deps.uploads.get(PROBE_ID)),
     ok(Promise.resolve().then(() => imageStoreForWrites(deps, settings).get("photo_analysis/health-probe"))),
-    visionReadiness(settings, deps.hasSecret ?? (async () => false)).catch(() => ({ ready: false, description: "unknown" })),
+    visionReadiness(settings, deps.hasSecret).catch(() => ({ ready: false, description: "unknown" })),
   ]);
   return { ready: table === "ok" && images === "ok" && vision.ready, checks: { table, images, vision: vision.description } };
 }

@@ -1,17 +1,16 @@
 import { createHash } from "node:crypto";
 import { isUuid } from "../domain/ids.js";
-import { InvalidInputError, NotFoundError, StorageError, requireConfigured } from "../domain/errors.js";
+import { InvalidInputError, NotFoundError, StorageError } from "../domain/errors.js";
 import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { batchStatus, JOB_RETENTION_HOURS, statusOfStage, type Batch, type Job } from "../domain/jobs.js";
 import { presentUpload } from "../domain/present.js";
 import { DEFAULT_LANGUAGE, variantKey } from "../domain/prompt.js";
 import { type AnalysisAnswer, ownerKey, type Caller, type UploadView } from "../domain/types.js";
 import { md5Hex } from "../image/hash.js";
-import type { Style } from "../vision/instructions.js";
-import type { AppDeps } from "./deps.js";
+import type { Style } from "../domain/styles.js";
+import { type AppDeps, requireDep } from "./deps.js";
 import { meterOf } from "./meter.js";
 import { admitConnection, admitSubscription, releaseConnection } from "./socket-limits.js";
-import { stagingOf } from "./upload-url.js";
 
 /*
  * Analyses off the request path. Submitting stores each photo (staging), writes the jobs (the
@@ -38,20 +37,11 @@ export interface Submitted {
   jobs: Job[];
 }
 
-/** The job store (every async function has one: it is the main table). */
-export function jobStoreOf(deps: AppDeps) {
-  return requireConfigured(deps.jobs, "No job store is configured on this server (PHOTO_ANALYSIS_TABLE).");
-}
-
-/** Only the functions that submit work have the queue (the stack gives them PHOTO_ANALYSIS_QUEUE_URL). */
-function queueOf(deps: AppDeps) {
-  return requireConfigured(deps.queue, "Asynchronous analysis needs a job queue, which is not configured on this server (PHOTO_ANALYSIS_QUEUE_URL).");
-}
-
 export async function submitJobs(deps: AppDeps, input: SubmitInput): Promise<Submitted> {
-  const store = jobStoreOf(deps);
-  const queue = queueOf(deps);
-  const staging = stagingOf(deps);
+  const store = deps.jobs;
+  // Only the functions that submit work have the queue (the stack gives them PHOTO_ANALYSIS_QUEUE_URL).
+  const queue = requireDep(deps, "queue");
+  const staging = requireDep(deps, "staging");
   const owner = ownerKey(input.caller);
   const now = deps.now();
   const expiresAt = new Date(now.getTime() + JOB_RETENTION_HOURS * 3600_000).toISOString();
@@ -182,14 +172,14 @@ export async function viewOf(deps: AppDeps, job: Job): Promise<UploadView | null
 
 /** GET /jobs/{id}/: the caller's own job (anyone else's is indistinguishable from a missing one). */
 export async function readJob(deps: AppDeps, id: string, caller: Caller, baseUrl: string): Promise<PresentedJob> {
-  const store = jobStoreOf(deps);
+  const store = deps.jobs;
   const job = isUuid(id) ? await store.get(id.toLowerCase()) : null;
   if (!job || job.owner !== ownerKey(caller)) throw new NotFoundError();
   return presentJob(job, await viewOf(deps, job), deps.now(), baseUrl);
 }
 
 export async function readBatch(deps: AppDeps, id: string, caller: Caller, baseUrl: string) {
-  const store = jobStoreOf(deps);
+  const store = deps.jobs;
   const found = isUuid(id) ? await store.getBatch(id.toLowerCase()) : null;
   if (!found || found.batch.owner !== ownerKey(caller)) throw new NotFoundError();
   const items = await Promise.all(found.jobs.map(async (job) => presentJob(job, await viewOf(deps, job), deps.now(), baseUrl)));
@@ -208,7 +198,7 @@ export function progressMessage(job: Job, view: UploadView<AnalysisAnswer> | nul
  */
 export async function announce(deps: AppDeps, job: Job, view?: UploadView<AnalysisAnswer> | null): Promise<void> {
   const gateway = deps.gateway;
-  if (!gateway || !deps.connections) return;
+  if (!gateway) return;
   try {
     const topics = job.batchId ? [job.id, job.batchId] : [job.id];
     const listeners = new Map<string, string>(); // connection → topic (one message per connection)
@@ -218,7 +208,7 @@ export async function announce(deps: AppDeps, job: Job, view?: UploadView<Analys
     await Promise.all(
       [...listeners].map(async ([connection, topic]) => {
         if (await gateway.post(connection, message)) return;
-        await deps.connections!.unsubscribe(topic, connection);
+        await deps.connections.unsubscribe(topic, connection);
         await closeConnection(deps, connection);
       }),
     );
@@ -240,7 +230,7 @@ export async function openConnection(deps: AppDeps, connectionId: string, caller
     ...counted,
   };
   try {
-    await connectionsOf(deps).open(connection);
+    await deps.connections.open(connection);
   } catch (error) {
     await releaseConnection(deps, connection);
     throw error;
@@ -249,7 +239,7 @@ export async function openConnection(deps: AppDeps, connectionId: string, caller
 
 /** A connection is gone ($disconnect, or a post that found it closed): forgotten, and its slots given back. */
 export async function closeConnection(deps: AppDeps, connectionId: string): Promise<void> {
-  const closed = await connectionsOf(deps).close(connectionId);
+  const closed = await deps.connections.close(connectionId);
   if (closed) await releaseConnection(deps, closed);
 }
 
@@ -259,10 +249,9 @@ export async function closeConnection(deps: AppDeps, connectionId: string): Prom
  * sent too, possibly twice, never lost). Other callers' ids answer "Not found.".
  */
 export async function subscribe(deps: AppDeps, connectionId: string, topic: { jobId: string } | { batchId: string }): Promise<void> {
-  const connections = connectionsOf(deps);
-  const gateway = deps.gateway;
-  if (!gateway) throw new Error("No connection gateway is configured");
-  const store = jobStoreOf(deps);
+  const connections = deps.connections;
+  const gateway = requireDep(deps, "gateway");
+  const store = deps.jobs;
   const owner = await connections.owner(connectionId);
   const id = ("jobId" in topic ? topic.jobId : topic.batchId).toLowerCase();
   let jobs: Job[] = [];
@@ -289,8 +278,4 @@ export async function subscribe(deps: AppDeps, connectionId: string, topic: { jo
   // Read again after subscribing: anything that changed before the subscription existed is in this snapshot.
   const current = "jobId" in topic ? [await store.get(id)] : ((await store.getBatch(id))?.jobs ?? jobs);
   for (const job of current) if (job) await gateway.post(connectionId, progressMessage(job, await viewOf(deps, job), deps.now(), configuredBaseUrl(deps)));
-}
-
-function connectionsOf(deps: AppDeps) {
-  return requireConfigured(deps.connections, "No connection store is configured on this server (PHOTO_ANALYSIS_TABLE).");
 }

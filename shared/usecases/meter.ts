@@ -152,7 +152,7 @@ export class CallerMeter {
         const held = (await slots.held([owner!.key], now))[0]!;
         await countEvent(this.deps, { kind: "rate_limited" });
         const retryAfter = standing.allowed ? 60 : standing.retryAfterSeconds;
-        // The seed's sentence counts what the caller asked for: the units spent, the jobs waiting, and these.
+        // The 429's "You have made N requests" counts what the caller asked for: the units spent, the jobs waiting, and these.
         const asked = Math.max(standing.limit + 1, standing.limit - left + held + jobIds.length - cacheHits);
         throw new RateLimitedError(asked, standing.limit, retryAfter, this.deps.rateLimitNote);
       }

@@ -15,13 +15,9 @@ import type { CallerMeter } from "./meter.js";
  * be probed for free) and counts on the dashboard.
  */
 
-function moderating(deps: AppDeps, settings: Settings): boolean {
-  return settings.PHOTO_ANALYSIS_MODERATION !== "off" && Boolean(deps.moderator);
-}
-
 /** Refuses bytes refused before. */
 export async function refuseKnownBlocked(deps: AppDeps, settings: Settings, meter: CallerMeter, fileHash: string, token: string): Promise<void> {
-  if (settings.PHOTO_ANALYSIS_MODERATION !== "block" || !deps.blockedPhotos) return;
+  if (settings.PHOTO_ANALYSIS_MODERATION !== "block") return;
   if (await deps.blockedPhotos.isBlocked(fileHash)) await refuse(deps, meter, token);
 }
 
@@ -32,10 +28,11 @@ export async function moderatePhoto(
   meter: CallerMeter,
   request: { image: OpenedImage; jpeg(): Promise<Buffer>; fileHash: string; token: string },
 ): Promise<ModerationVerdict | undefined> {
-  if (!moderating(deps, settings)) return undefined;
+  const selectModerator = settings.PHOTO_ANALYSIS_MODERATION === "off" ? undefined : deps.moderator;
+  if (!selectModerator) return undefined;
   let verdict: ModerationVerdict;
   try {
-    const moderator = await deps.moderator!(settings);
+    const moderator = await selectModerator(settings);
     const scores = await moderator.moderateImage(moderationInput(request.image, request.jpeg));
     verdict = { decision: decide(scores, settings), labels: scores.labels, provider: moderator.name };
   } catch (error) {
@@ -43,7 +40,7 @@ export async function moderatePhoto(
     throw new AnalysisFailedError(`Content moderation failed: ${(error as Error).message}`, { cause: error, retryable: true });
   }
   if (verdict.decision === "block") {
-    await deps.blockedPhotos?.remember(request.fileHash, verdict, deps.now());
+    await deps.blockedPhotos.remember(request.fileHash, verdict, deps.now());
     await refuse(deps, meter, request.token);
   }
   return verdict;

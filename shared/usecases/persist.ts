@@ -60,7 +60,7 @@ export async function persistAnalysis(deps: AppDeps, settings: Settings, fresh: 
   const created = deps.now();
   const store = imageStoreForWrites(deps, settings);
   // What is stored and served is the upright, metadata-free, size-capped copy, never the raw upload.
-  const image = await storeNormalised(store, settings, fresh.photo.image, fresh.uploadId);
+  const image = await storeNormalized(store, settings, fresh.photo.image, fresh.uploadId);
   const { result, photo } = fresh;
   const analysis: Analysis = {
     id: deps.newId(),
@@ -175,7 +175,7 @@ export async function attachUpload(deps: AppDeps, settings: Settings, photo: Pho
   const sameBytes = photo.fileHash === analysis.fileHash;
   const image =
     (sameBytes ? await copyImage(store, analysis.image, id) : null) ??
-    (await storeNormalised(store, settings, photo.image ?? (await openImage(photo.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS })), id));
+    (await storeNormalized(store, settings, photo.image ?? (await openImage(photo.bytes, { maxPixels: settings.PHOTO_ANALYSIS_MAX_PIXELS })), id));
   const upload = newUpload(deps, settings, photo, analysis, image, id);
   const kept = await deps.analyses.extend(analysis, upload.expiresAt, deps.now(), sameBytes ? image : undefined).catch(async (error: unknown) => {
     await store.delete(image.path).catch(() => {});
@@ -203,7 +203,7 @@ async function copyImage(store: ImageStore, source: StoredImageRef | null, uploa
   }
 }
 
-async function storeNormalised(store: ImageStore, settings: Settings, image: OpenedImage, uploadId: string): Promise<StoredImageRef> {
+async function storeNormalized(store: ImageStore, settings: Settings, image: OpenedImage, uploadId: string): Promise<StoredImageRef> {
   const stored = await normalizedForStorage(image, settings.PHOTO_ANALYSIS_STORED_MAX_EDGE);
   const path = imageKey(uploadId, stored.contentType);
   try {

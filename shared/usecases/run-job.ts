@@ -1,11 +1,10 @@
 import { InvalidInputError } from "../domain/errors.js";
 import { isFinal, type JobFailure, type JobStage } from "../domain/jobs.js";
-import type { Style } from "../vision/instructions.js";
-import type { AppDeps } from "./deps.js";
-import { announce, jobStoreOf } from "./jobs.js";
+import type { Style } from "../domain/styles.js";
+import { type AppDeps, requireDep } from "./deps.js";
+import { announce } from "./jobs.js";
 import { meterOf } from "./meter.js";
 import { analyzeUpload, type UploadOutcome } from "./upload.js";
-import { stagingOf } from "./upload-url.js";
 
 /*
  * One delivery of a job, by the queue's worker. Delivery is at least once, so a job is idempotent:
@@ -31,7 +30,7 @@ export interface RunOptions {
 
 /** One delivery of a job. Throws only when the job should be delivered again. */
 export async function runJob(deps: AppDeps, jobId: string, options: RunOptions): Promise<void> {
-  const store = jobStoreOf(deps);
+  const store = deps.jobs;
   const job = await store.get(jobId);
   if (!job) return; // expired, or never committed: nothing to do
   // A finished job gives its caller's pending-job slot back (once, however often this runs).
@@ -40,7 +39,7 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
     // A redelivery after the answer was stored: announce it again (a subscriber may have missed it) and tidy up.
     await announce(deps, job);
     await Promise.all([
-      stagingOf(deps)
+      requireDep(deps, "staging")
         .delete(job.stagingKey)
         .catch(() => {}),
       finished(),
@@ -56,7 +55,7 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
   let outcome: UploadOutcome;
   try {
     await advance("decoding");
-    const bytes = await stagingOf(deps).read(job.stagingKey);
+    const bytes = await requireDep(deps, "staging").read(job.stagingKey);
     if (!bytes) throw new InvalidInputError("upload", "No file has been uploaded for this upload_id yet.");
     outcome = await analyzeUpload(deps, {
       bytes,
@@ -65,7 +64,7 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
       context: job.context,
       language: job.language,
       deadline: options.deadline,
-      quotaToken: `job:${job.id}`,
+      meterToken: `job:${job.id}`,
       onStage: advance,
     });
   } catch (error) {
@@ -73,7 +72,7 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
     if (!failure) throw error;
     const failed = await store.advance(job.id, "failed", { error: failure }, deps.now(), attempt);
     if (failed) await Promise.all([announce(deps, failed), finished()]);
-    await stagingOf(deps)
+    await requireDep(deps, "staging")
       .delete(job.stagingKey)
       .catch(() => {});
     return;
@@ -81,7 +80,7 @@ export async function runJob(deps: AppDeps, jobId: string, options: RunOptions):
   // The upload is durable (its commit point) before the job says done.
   const done = await store.advance(job.id, "done", { cached: outcome.cached, uploadId: outcome.upload.id }, deps.now(), attempt);
   if (done) await Promise.all([announce(deps, done, { upload: outcome.upload, analysis: outcome.analysis }), finished()]);
-  await stagingOf(deps)
+  await requireDep(deps, "staging")
     .delete(job.stagingKey)
     .catch((error) => console.error("staging cleanup failed", error));
 }

@@ -1,9 +1,8 @@
 import { isUuid } from "../domain/ids.js";
 import { NotFoundError, InvalidInputError } from "../domain/errors.js";
 import { ownerKey, type Caller } from "../domain/types.js";
-import type { AppDeps } from "./deps.js";
-import { stagingOf } from "./upload-url.js";
-import type { Style } from "../vision/instructions.js";
+import { type AppDeps, requireDep } from "./deps.js";
+import type { Style } from "../domain/styles.js";
 import { analyzeUpload, tooLargeMessage, type UploadOutcome } from "./upload.js";
 
 const NOT_UPLOADED = "No file has been uploaded for this upload_id yet.";
@@ -22,7 +21,7 @@ export async function analyzeStagedUpload(
   if (!isUuid(input.uploadId)) throw new NotFoundError();
   const intent = await deps.intents.get(input.uploadId.toLowerCase());
   if (!intent || intent.owner !== ownerKey(input.caller)) throw new NotFoundError();
-  const staging = stagingOf(deps);
+  const staging = requireDep(deps, "staging");
   // The URL's lifetime bounds when the file may arrive; analysing it may come a little later.
   if (Date.parse(intent.expiresAt) + 3600_000 < deps.now().getTime()) {
     await staging.delete(intent.key).catch(() => {});

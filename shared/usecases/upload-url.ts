@@ -4,7 +4,7 @@ import { STAGING_KEY_PREFIX } from "../domain/image-keys.js";
 import { ownerKey, type Caller } from "../domain/types.js";
 import { MIME_TYPES } from "../image/format.js";
 import type { RateLimitStatus } from "../ratelimit/rate-limiter.js";
-import type { AppDeps } from "./deps.js";
+import { type AppDeps, requireDep } from "./deps.js";
 import { meterOf } from "./meter.js";
 
 /*
@@ -25,11 +25,6 @@ export interface UploadTicket {
   rateLimit?: RateLimitStatus;
 }
 
-export function stagingOf(deps: AppDeps) {
-  if (!deps.staging) throw new InvalidInputError("presigned uploads", "Presigned uploads need S3 storage, which is not configured on this server.");
-  return deps.staging;
-}
-
 /**
  * POST /api/photo-analysis/upload-url/: a presigned S3 POST for files too big for the request body.
  * The policy enforces the size (up to PHOTO_ANALYSIS_MAX_FILE_SIZE_MB) and the content type. A caller
@@ -42,7 +37,7 @@ export async function createUploadUrl(deps: AppDeps, input: { caller: Caller; co
   if (!UPLOAD_CONTENT_TYPES.includes(contentType)) {
     throw new InvalidInputError("content type", `Unsupported content type "${input.contentType}". Use one of: ${UPLOAD_CONTENT_TYPES.join(", ")}.`);
   }
-  const staging = stagingOf(deps);
+  const staging = requireDep(deps, "staging");
   const id = randomUUID();
   const meter = await meterOf(deps, input.caller, settings);
   const rateLimit = await meter.requireStanding();

@@ -7,7 +7,7 @@ import { isInformativeHash, md5Hex } from "../image/hash.js";
 import { decodeOptionsFrom, lazyJpeg, openImage, perceptualHash, type OpenedImage } from "../image/decode.js";
 import type { RateLimitStatus } from "../ratelimit/rate-limiter.js";
 import { ownRepeatOf, type OwnRepeat } from "../stores/ports.js";
-import type { Style } from "../vision/instructions.js";
+import type { Style } from "../domain/styles.js";
 import type { VisionResult } from "../vision/provider.js";
 import { rememberedFailure, withClaim } from "./claim.js";
 import { countEvent, imageStoreForWrites, type AppDeps } from "./deps.js";
@@ -29,7 +29,7 @@ export interface UploadInput {
    * Identifies the request to the meter (default: a new id): a redelivered job passes the same token
    * on every attempt, so its analysis unit and its upload budget are charged once however often it runs.
    */
-  quotaToken?: string;
+  meterToken?: string;
   /** Told as the work reaches each stage (async jobs report progress with it). */
   onStage?: (stage: "matching" | "analysing" | "storing") => Promise<void>;
 }
@@ -46,7 +46,7 @@ export interface UploadOutcome {
   rateLimit?: RateLimitStatus;
 }
 
-/** The seed's "Image file too large. Maximum size is 10MB." */
+/** The API's message for a file over the maximum, e.g. "Image file too large. Maximum size is 10MB." */
 export function tooLargeMessage(maxMegabytes: number): string {
   return `Image file too large. Maximum size is ${maxMegabytes}MB.`;
 }
@@ -58,7 +58,7 @@ type Match = NonNullable<UploadOutcome["match"]>;
 const EXACT: Match = { type: "exact", distance: 0 };
 
 /**
- * The seed's flow, in the README's order: find a cached analysis (the same bytes, then a similar
+ * The upload, in the order the README gives: find a cached analysis (the same bytes, then a similar
  * photo), else with a claim on the photo (one analysis however many uploads race) and a unit of the
  * caller's allowance (given back only if no provider call was billed): analyse, then persist. Every
  * answer is the caller's own upload: a cached analysis answers the caller from their own earlier
@@ -79,18 +79,18 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const stage = input.onStage ?? (async () => {});
   // One id per request: the claim's owner and (unless the caller names one) the token of its allowance unit.
   const requestId = deps.newId();
-  const quotaToken = input.quotaToken ?? requestId;
+  const meterToken = input.meterToken ?? requestId;
   const meter = await meterOf(deps, input.caller, settings);
   const claimKey = photo.fileHash + variantSuffix(variant);
   await stage("matching");
   // Refused bytes, the caller's own repeat of these bytes and their standing are independent reads:
   // one round trip (one BatchGetItem in DynamoDB).
   const [, repeat, status] = await Promise.all([
-    refuseKnownBlocked(deps, settings, meter, photo.fileHash, quotaToken),
+    refuseKnownBlocked(deps, settings, meter, photo.fileHash, meterToken),
     deps.uploads.findRepeat(ownerKey(input.caller), photo.fileHash, key, deps.now()),
     meter.report(),
   ]);
-  const own = repeat && (await answerRepeat(deps, repeat, quotaToken));
+  const own = repeat && (await answerRepeat(deps, repeat, meterToken));
   if (own) return status ? { ...own, rateLimit: status } : own;
   // An entry that led nowhere (its upload never committed, or went meanwhile) was counted as an exact
   // hit already: the long way, which finds the same analysis by the same bytes, counts no hit again.
@@ -99,7 +99,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const exact = await deps.analyses.findByFileHash(photo.fileHash, deps.now(), (analysis) => analysis.variantKey === key);
   // A new upload of the caller's on a stored analysis keeps a copy of the image: it spends the upload budget (once per request).
   const answer = (from: Photo, analysis: Analysis, match: Match) =>
-    answerFrom(deps, { settings, input, requestId, token: quotaToken, counted, storing: () => meter.spend("uploads", quotaToken) }, from, analysis, match);
+    answerFrom(deps, { settings, input, requestId, token: meterToken, counted, storing: () => meter.spend("uploads", meterToken) }, from, analysis, match);
   if (exact) {
     // An exact hit is free: it reports where the caller stands, and refuses nothing.
     const hit = await answer(photo, exact, EXACT);
@@ -109,19 +109,19 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const [standing, claim] = await Promise.all([meter.requireStanding(), deps.claims.read(claimKey)]);
   const remembered = rememberedFailure(claim, deps.now().getTime());
   if (remembered) throw remembered;
-  await meter.spend("uploads", quotaToken);
+  await meter.spend("uploads", meterToken);
   const image = await openImage(input.bytes, decodeOptionsFrom(settings, deps.heicDecoder));
   const decoded = { ...photo, image, imagePhash: await perceptualHash(image) };
   // The cloud model's copy, made only if a cloud moderator or provider asks for it, and then once.
   const jpeg = lazyJpeg(image, settings.PHOTO_ANALYSIS_VISION_IMAGE_MAX_EDGE);
-  const moderation = await moderatePhoto(deps, settings, meter, { image, jpeg, fileHash: photo.fileHash, token: quotaToken });
+  const moderation = await moderatePhoto(deps, settings, meter, { image, jpeg, fileHash: photo.fileHash, token: meterToken });
   const similar = await findSimilar(deps, settings, decoded.imagePhash, key);
   if (similar) {
     const hit = await answer(decoded, similar.analysis, { type: "similar", distance: similar.distance });
     if (hit) return { ...hit, rateLimit: standing };
   }
 
-  // Resolve the provider before counting the request: a misconfigured server must not eat quota.
+  // Resolve the provider before counting the request: a misconfigured server must not spend the caller's allowance.
   const provider = await deps.visionProvider(settings);
   if (provider.englishOnly && !isEnglish(variant.language)) {
     throw new UnprocessableInputError("language", `The local vision provider writes English names only; configure a cloud provider for '${variant.language}'.`);
@@ -136,10 +136,10 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
   const claimed = await withClaim<Claimed>(
     { ...claimOptions(deps, input, claimKey, requestId, settle), remembers: (error) => billedFailure(deps, settings, billing, error) },
     () =>
-      meter.withAnalysisUnit(quotaToken, async (rateLimit, paid) => {
+      meter.withAnalysisUnit(meterToken, async (rateLimit, paid) => {
         billing = paid;
         await stage("analysing");
-        const result = await analyse(
+        const result = await analyze(
           deps,
           provider,
           { image, jpeg },
@@ -155,7 +155,7 @@ export async function analyzeUpload(deps: AppDeps, input: UploadInput): Promise<
         // The analysis is committed and paid for (the unit stays, the claim points at it) whatever happens
         // to the caller's upload; the claim is completed after the upload, so that the same caller's
         // racing repeats find it as their own.
-        const upload = await oneUploadPerCaller(deps, { input, requestId, token: quotaToken }, decoded.caller, fresh.analysis.id, () =>
+        const upload = await oneUploadPerCaller(deps, { input, requestId, token: meterToken }, decoded.caller, fresh.analysis.id, () =>
           commitUpload(deps, newUpload(deps, settings, decoded, fresh.analysis, fresh.image, uploadId), fresh.analysis),
         )
           .then(async (made) => {
@@ -320,7 +320,7 @@ function billedFailure(deps: AppDeps, settings: Settings, billing: Billing | und
 }
 
 /** The provider call; `billing` says whether it was billed (it answered, usable or not). */
-async function analyse(
+async function analyze(
   deps: AppDeps,
   provider: Awaited<ReturnType<AppDeps["visionProvider"]>>,
   photo: { image: OpenedImage; jpeg(): Promise<Buffer> },

@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { AnalysisFailedError } from "../domain/errors.js";
-import { normaliseSuggestions } from "../domain/suggestions.js";
+import { normalizeSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import { readBilledReply, type VisionInput, type VisionProvider, type VisionResult } from "./provider.js";
 import { providerFailure } from "./retry.js";
@@ -64,7 +64,7 @@ export class AnthropicVisionProvider implements VisionProvider {
       if (!toolUse) throw new AnalysisFailedError("Anthropic returned no suggestions (no tool call in the reply)");
       const usage = message.usage;
       return {
-        suggestions: normaliseSuggestions(toolUse.input),
+        suggestions: normalizeSuggestions(toolUse.input),
         model: message.model || this.options.model,
         provider: this.name,
         tokenUsage: {

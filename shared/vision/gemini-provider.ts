@@ -1,6 +1,6 @@
 import { ApiError, GoogleGenAI, type GenerateContentResponse } from "@google/genai";
 import { AnalysisFailedError } from "../domain/errors.js";
-import { normaliseSuggestions } from "../domain/suggestions.js";
+import { normalizeSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import { readBilledReply, type VisionInput, type VisionProvider, type VisionResult } from "./provider.js";
 import { providerFailure } from "./retry.js";
@@ -70,7 +70,7 @@ export class GeminiVisionProvider implements VisionProvider {
       const prompt = usage?.promptTokenCount ?? 0;
       const completion = usage?.candidatesTokenCount ?? 0;
       return {
-        suggestions: normaliseSuggestions(parsed),
+        suggestions: normalizeSuggestions(parsed),
         model: response.modelVersion || this.options.model,
         provider: this.name,
         tokenUsage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage?.totalTokenCount ?? prompt + completion },

@@ -1,14 +1,13 @@
 import { isEnglish, languageName } from "../domain/prompt.js";
 import { SUGGESTION_COUNT } from "../domain/suggestions.js";
 
-export { STYLES, STYLE_NAMES, type Style } from "./styles.js";
-import { STYLES, type Style } from "./styles.js";
+import { STYLES, type Style } from "../domain/styles.js";
 import replySchema from "./reply-schema.json" with { type: "json" };
 
 /**
  * What every cloud model must return, as JSON Schema: structured output (OpenAI's json_schema,
  * Anthropic's tool input, Gemini's response schema) keeps the reply's shape fixed whatever text the
- * photo contains; the reply is then validated and cleaned again (normaliseSuggestions). Generated from
+ * photo contains; the reply is then validated and cleaned again (normalizeSuggestions). Generated from
  * providerReplySchema (shared/api/schemas.ts) by `npm run openapi` and committed, so that the function
  * does not load full zod to build it.
  */

@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { AnalysisFailedError } from "../domain/errors.js";
-import { normaliseSuggestions } from "../domain/suggestions.js";
+import { normalizeSuggestions } from "../domain/suggestions.js";
 import { SUGGESTIONS_JSON_SCHEMA, userInstruction } from "./instructions.js";
 import { readBilledReply, type VisionInput, type VisionProvider, type VisionResult } from "./provider.js";
 import { providerFailure } from "./retry.js";
@@ -88,7 +88,7 @@ export class OpenAIVisionProvider implements VisionProvider {
       }
       const usage = completion.usage;
       return {
-        suggestions: normaliseSuggestions(parsed),
+        suggestions: normalizeSuggestions(parsed),
         model: completion.model || this.options.model,
         provider: this.name,
         tokenUsage: {

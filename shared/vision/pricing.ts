@@ -1,9 +1,9 @@
 import type { TokenUsage } from "../domain/types.js";
-import { PROVIDER_IDS, providerFacts } from "./providers.js";
+import { PROVIDER_IDS, providerFacts } from "../config/providers.js";
 
 /**
  * USD per million tokens, [input, output], by model-name prefix: every provider's published list
- * prices (shared/vision/providers.ts); override with PHOTO_ANALYSIS_MODEL_PRICES.
+ * prices (shared/config/providers.ts); override with PHOTO_ANALYSIS_MODEL_PRICES.
  */
 export const DEFAULT_MODEL_PRICES: Record<string, [number, number]> = Object.fromEntries(
   PROVIDER_IDS.flatMap((id) => Object.entries(providerFacts(id).prices).map(([model, [input, output]]) => [model, [input, output]])),

@@ -1,7 +1,7 @@
 import { AnalysisFailedError } from "../domain/errors.js";
 import type { Label, Suggestion, TokenUsage } from "../domain/types.js";
 import type { OpenedImage } from "../image/decode.js";
-import type { Style } from "./instructions.js";
+import type { Style } from "../domain/styles.js";
 
 export interface VisionInput {
   /** The upright image, re-encoded as JPEG with the long edge capped: what a remote model receives (made on first request). */
@@ -18,7 +18,7 @@ export interface VisionInput {
 }
 
 export interface VisionResult {
-  /** Exactly 10, already normalised (see normaliseSuggestions). */
+  /** Exactly 10, already normalised (see normalizeSuggestions). */
   suggestions: Suggestion[];
   /** The model(s) that produced them, e.g. "gpt-4o". */
   model: string;

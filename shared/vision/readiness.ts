@@ -1,5 +1,5 @@
 import { isSettingName, type Settings } from "../config/settings.js";
-import { AUTO_PROVIDER, type ProviderId, providerFacts } from "./providers.js";
+import { AUTO_PROVIDER, type ProviderId, providerFacts } from "../config/providers.js";
 
 /** `auto` is AUTO_PROVIDER when its key is present, else the local models: one rule for selection and health. */
 export async function primaryProviderName(settings: Settings, secrets: (name: string) => Promise<string | undefined>): Promise<ProviderId> {
@@ -11,7 +11,7 @@ export async function primaryProviderName(settings: Settings, secrets: (name: st
 }
 
 /**
- * What a provider lacks to work, from its row in the registry (providers.ts): its key or its
+ * What a provider lacks to work, from its row in the registry (shared/config/providers.ts): its key or its
  * required setting. `has` answers whether a secret is present, never its value.
  */
 export async function missingRequirement(id: ProviderId, settings: Settings, has: (secret: string) => Promise<boolean>): Promise<string | undefined> {

@@ -1,9 +1,9 @@
 import { isEnglish } from "../domain/prompt.js";
 import type { Settings } from "../config/settings.js";
 import { AnalysisFailedError, VisionNotConfiguredError } from "../domain/errors.js";
-import type { InferencePool } from "./local/pool.js";
+import type { LocalInference } from "./local/inference.js";
 import type { VisionInput, VisionProvider, VisionResult } from "./provider.js";
-import { type ProviderId, providerFacts } from "./providers.js";
+import { type ProviderId, providerFacts } from "../config/providers.js";
 import { missingRequirement, primaryProviderName } from "./readiness.js";
 import { withRetries } from "./retry.js";
 
@@ -17,7 +17,7 @@ export interface ProviderEnvironment {
   /** NODE_PATH entries: a runtime layer there may carry the local provider's classifier. */
   modulePaths?: readonly string[];
   /** The local models' inference threads (none: on the calling thread). */
-  localPool?: InferencePool;
+  localPool?: LocalInference;
 }
 
 /** What a factory gets: the settings, the provider's key (when it has one), its base URL, the call timeout. */
@@ -30,7 +30,7 @@ interface FactoryInput {
 }
 
 /**
- * How each provider of the registry (providers.ts) is built: `options` (plain data: providers are
+ * How each provider of the registry (shared/config/providers.ts) is built: `options` (plain data: providers are
  * cached by it) and `create`, which imports the provider's module (and its SDK) on first use, so a
  * cold start pays only for the provider in use. Requirements (keys, settings) are checked before.
  */

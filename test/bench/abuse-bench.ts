@@ -49,7 +49,7 @@ async function metering(local: LocalService, fake: FakeOpenAI): Promise<void> {
   console.error = () => {};
   try {
     // Unusable replies (billed): each keeps its unit, and each photo's failure is remembered.
-    fake.behaviours = [{ kind: "content", content: "Here you go: https://example.com" }];
+    fake.behaviors = [{ kind: "content", content: "Here you go: https://example.com" }];
     const photos = await distinctImages(12, 4040);
     let calls = fake.callCount;
     const first: number[] = [];
@@ -63,7 +63,7 @@ async function metering(local: LocalService, fake: FakeOpenAI): Promise<void> {
     console.log(
       `  the same 5 photos again (another fingerprint): ${again.join(",")} (remembered for ${settings.PHOTO_ANALYSIS_FAILURE_MEMORY_SECONDS} s: no provider call)`,
     );
-    fake.behaviours = [{ kind: "suggestions" }];
+    fake.behaviors = [{ kind: "suggestions" }];
 
     // Re-encodings of one photo: near-duplicate hits spend the upload budget (decode + moderation).
     const sharp = (await import("sharp")).default;
@@ -133,7 +133,7 @@ async function admission(local: LocalService, fake: FakeOpenAI, spentService: Lo
   console.log(`Admission: 30 batches of 10 from a caller with 0 remaining: ${count(spent, 429)} x 429, ${spentService.queue.depth - depth} jobs queued`);
 
   // A flood as large as the caps allow (each fingerprint's units, fingerprints rotating within one address), the provider taking 1 s a call.
-  fake.behaviours = [{ kind: "suggestions", delayMs: 1_000 }];
+  fake.behaviors = [{ kind: "suggestions", delayMs: 1_000 }];
   const flood: number[] = [];
   for (let index = 0; index < 8; index++) flood.push((await batch(photos.slice(index * 5, index * 5 + 5), `fp-flood-${index % 4}`)).status);
   const queued = local.queue.depth;
@@ -155,7 +155,7 @@ async function admission(local: LocalService, fake: FakeOpenAI, spentService: Lo
     `  another caller's first async job meanwhile: done in ${(waited / 1000).toFixed(1)} s (target: a few seconds; first come, first served it would wait for the flood's ${queued} jobs, about ${Math.ceil(queued / 4)} s)`,
   );
   await local.queue.idle();
-  fake.behaviours = [{ kind: "suggestions" }];
+  fake.behaviors = [{ kind: "suggestions" }];
 }
 
 const count = (statuses: number[], status: number) => statuses.filter((value) => value === status).length;

@@ -55,10 +55,10 @@ describe.skipIf(!haveChromium)("admin web page in headless Chromium", () => {
     fake.moderationScores = { sexual: 0.6 };
     await upload("fixtures/photos/motorcycle.png", "browser-fp-2");
     fake.moderationScores = {};
-    fake.behaviours = [{ kind: "suggestions", suggestions: HOSTILE }];
+    fake.behaviors = [{ kind: "suggestions", suggestions: HOSTILE }];
     // Suggestions lose their markup before storage; a caller's own fingerprint reaches the admin as it was sent.
     hostileId = (await upload("fixtures/photos/labrador.webp", HOSTILE_FINGERPRINT)).analysis.id;
-    fake.behaviours = [{ kind: "suggestions" }];
+    fake.behaviors = [{ kind: "suggestions" }];
     await upload("fixtures/photos/labrador.webp", HOSTILE_FINGERPRINT); // a cache hit, for the dashboard
 
     await mkdir(SCREENSHOTS, { recursive: true });

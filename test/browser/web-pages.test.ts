@@ -80,7 +80,7 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
     });
 
     it("takes dropped photos, shows each one's progress live over the WebSocket and its 10 names with taglines, and an error for a file that is not a photo", async () => {
-      fake.behaviours = [{ kind: "suggestions", delayMs: 300 }];
+      fake.behaviors = [{ kind: "suggestions", delayMs: 300 }];
       const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
       // A real drop: a DataTransfer with two files, dispatched on the drop zone.
       const dataTransfer = await page.evaluateHandle(
@@ -122,7 +122,7 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
     });
 
     it("sends style, room and language with the photos, and puts hostile names on the page as text", async () => {
-      fake.behaviours = [{ kind: "suggestions", suggestions: HOSTILE }];
+      fake.behaviors = [{ kind: "suggestions", suggestions: HOSTILE }];
       const [noise] = await distinctImages(1, 2603);
       await page.click("#options summary");
       await page.selectOption("#style", "playful");
@@ -174,7 +174,7 @@ describe.skipIf(!haveChromium)("web pages in headless Chromium", () => {
       });
       await page.goto(`${service.url}/client-test/`);
       await page.waitForFunction(() => "photoAnalysisClient" in globalThis);
-      fake.behaviours = [{ kind: "suggestions" }];
+      fake.behaviors = [{ kind: "suggestions" }];
       const [one, two] = await distinctImages(2, 2604);
       const result = await page.evaluate(
         async ([first, second]) => {

@@ -34,7 +34,7 @@ import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 import { socketLimitsOn } from "../../shared/usecases/socket-limits.js";
 import { ConcurrencyLimiter } from "../../shared/ratelimit/concurrency.js";
 import { PENDING_JOB_LIFETIME_SECONDS } from "../../shared/usecases/meter.js";
-import { normaliseSuggestions } from "../../shared/domain/suggestions.js";
+import { normalizeSuggestions } from "../../shared/domain/suggestions.js";
 
 /**
  * In-memory implementations of every port, for fast use-case tests without servers. Each keeps
@@ -622,7 +622,7 @@ export class ScriptedVision implements VisionProvider {
     const step = this.script.shift() ?? "ok";
     if (step instanceof Error) throw step;
     return {
-      suggestions: normaliseSuggestions({ suggestions: COFFEE_SUGGESTIONS }),
+      suggestions: normalizeSuggestions({ suggestions: COFFEE_SUGGESTIONS }),
       model: `${this.name}-model`,
       provider: this.name,
       tokenUsage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
@@ -685,6 +685,7 @@ export function memoryDeps<V extends VisionProvider = ScriptedVision>(
     socketLimits: socketLimitsOn(counters),
     pendingJobs: new ConcurrencyLimiter(counters, PENDING_JOB_LIFETIME_SECONDS),
     admin: { group: "admin" },
+    hasSecret: async () => false,
     stats: parts.stats,
     now: clock.now,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`,

@@ -17,7 +17,7 @@ import { IMAGENET_ENTRIES, mergeConcepts } from "../../shared/vision/local/conce
 import { palette } from "../../shared/vision/local/inference.js";
 import { localModels, type RgbImage, shippedClassifierDir } from "../../shared/vision/local/models.js";
 import { planNames } from "../../shared/vision/local/naming.js";
-import { STYLE_NAMES, type Style } from "../../shared/vision/styles.js";
+import { STYLE_NAMES, type Style } from "../../shared/domain/styles.js";
 import { classSynonyms, EVAL_DIR, readTruth } from "./local-eval.js";
 import { isSubjectWrong, type NamedSubject, nameLengths, namingQuality, truthEntry } from "./naming-measures.js";
 import { everydayTerms, relevance, subjectTerms } from "./relevance.js";

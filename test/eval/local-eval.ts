@@ -2,10 +2,12 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Suggestion } from "../../shared/domain/types.js";
-import { createVisionDeps } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
+import { runtimeEnvironmentFrom } from "../../shared/runtime/environment.js";
 import { analyzeImageBytes, type FileAnalysis } from "../../shared/usecases/analyze-file.js";
 import { localModels, shippedClassifierDir } from "../../shared/vision/local/models.js";
-import { STYLE_NAMES, type Style } from "../../shared/vision/styles.js";
+import { STYLE_NAMES, type Style } from "../../shared/domain/styles.js";
 import { median, percentile } from "../bench/stats.js";
 import { isAnimalWnid, isSubjectWrong, type NamedSubject, nameLengths, namingQuality, type NamingQuality, truthEntry } from "./naming-measures.js";
 import { everydayTerms, relevance, subjectTerms } from "./relevance.js";
@@ -97,7 +99,10 @@ export interface EvalResult {
 export async function evaluateLocal(
   options: { limit?: number; modelDir?: string; styleEvery?: number; repeats?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<EvalResult> {
-  const deps = createVisionDeps({ region: "us-east-1" }, { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_MODEL_DIR: options.modelDir });
+  // Settings from this environment alone (no config file); the evaluation stores nothing.
+  const env = { PHOTO_ANALYSIS_VISION_PROVIDER: "local", PHOTO_ANALYSIS_LOCAL_MODEL_DIR: options.modelDir };
+  const runtime = runtimeEnvironmentFrom(env, { tableName: "unused", configFile: undefined });
+  const deps = createAppDeps({ runtime, env, ...createAnalysis(runtime, env) });
   const loadStarted = performance.now();
   await localModels(options.modelDir ?? shippedClassifierDir());
   const loadMs = performance.now() - loadStarted;

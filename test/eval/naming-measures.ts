@@ -30,7 +30,7 @@ export function truthEntry(label: string, wnid: string): ClassEntry | undefined 
 }
 
 /** The entries a printed label may stand for ("crane" is a bird and a machine). */
-function entriesLabelled(label: string): ClassEntry[] {
+function entriesLabeled(label: string): ClassEntry[] {
   return IMAGENET_ENTRIES.filter((entry) => entry.label.toLowerCase() === label.toLowerCase());
 }
 
@@ -41,7 +41,7 @@ function containsPhrase(text: string, phrase: string): boolean {
 
 /** Whether a name contains one of the photo's labels that the table marks unfit. */
 export function hasUnfitClassName(name: string, labels: string[]): boolean {
-  return labels.some((label) => entriesLabelled(label).some((entry) => !entry.fit) && containsPhrase(name, label));
+  return labels.some((label) => entriesLabeled(label).some((entry) => !entry.fit) && containsPhrase(name, label));
 }
 
 export { hasDoubledWord };

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 /** How a fake provider answers the next request. */
-export type FakeBehaviour =
+export type FakeBehavior =
   | { kind: "suggestions"; suggestions?: { name: string; description: string }[]; model?: string; delayMs?: number }
   | { kind: "content"; content: string }
   | { kind: "status"; status: number; message?: string }
@@ -35,11 +35,11 @@ abstract class ScriptedProviderServer {
   readonly requests: RecordedRequest[] = [];
   private server?: Server;
   private served = 0;
-  private script: FakeBehaviour[] = [{ kind: "suggestions" }];
+  private script: FakeBehavior[] = [{ kind: "suggestions" }];
   private sinceScript = 0;
 
   /** Answers to the next requests, in order; the last one repeats. Setting it restarts the script. */
-  set behaviours(script: FakeBehaviour[]) {
+  set behaviors(script: FakeBehavior[]) {
     this.script = script;
     this.sinceScript = 0;
   }
@@ -57,7 +57,7 @@ abstract class ScriptedProviderServer {
   protected sideRoute(_path: string, _body: Record<string, unknown>): unknown | undefined {
     return undefined;
   }
-  protected abstract success(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>, request: RecordedRequest): unknown;
+  protected abstract success(behavior: Extract<FakeBehavior, { kind: "suggestions" | "content" }>, request: RecordedRequest): unknown;
   protected abstract error(status: number, message: string): unknown;
 
   async start(): Promise<this> {
@@ -69,15 +69,14 @@ abstract class ScriptedProviderServer {
       if (side !== undefined) return send(response, 200, side);
       const recorded = { path: request.url ?? "", headers: request.headers, body };
       this.requests.push(recorded);
-      const behaviour = this.script[Math.min(this.sinceScript, this.script.length - 1)]!;
+      const behavior = this.script[Math.min(this.sinceScript, this.script.length - 1)]!;
       this.sinceScript++;
       this.served++;
       if (!this.accepts(recorded.path)) return send(response, 404, this.error(404, `no route ${recorded.path}`));
-      if (behaviour.kind === "hang") return; // never answers: the client's timeout must fire
-      if (behaviour.kind === "status")
-        return send(response, behaviour.status, this.error(behaviour.status, behaviour.message ?? `fake error ${behaviour.status}`));
-      if (behaviour.kind === "suggestions" && behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
-      send(response, 200, this.success(behaviour, recorded));
+      if (behavior.kind === "hang") return; // never answers: the client's timeout must fire
+      if (behavior.kind === "status") return send(response, behavior.status, this.error(behavior.status, behavior.message ?? `fake error ${behavior.status}`));
+      if (behavior.kind === "suggestions" && behavior.delayMs) await new Promise((resolve) => setTimeout(resolve, behavior.delayMs));
+      send(response, 200, this.success(behavior, recorded));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", () => resolve()));
     return this;
@@ -94,8 +93,8 @@ function send(response: ServerResponse, status: number, body: unknown) {
   response.end(JSON.stringify(body));
 }
 
-function suggestionsJson(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>): string {
-  return behaviour.kind === "content" ? behaviour.content : JSON.stringify({ suggestions: behaviour.suggestions ?? COFFEE_SUGGESTIONS });
+function suggestionsJson(behavior: Extract<FakeBehavior, { kind: "suggestions" | "content" }>): string {
+  return behavior.kind === "content" ? behavior.content : JSON.stringify({ suggestions: behavior.suggestions ?? COFFEE_SUGGESTIONS });
 }
 
 /**
@@ -137,13 +136,13 @@ export class FakeOpenAI extends ScriptedProviderServer {
   protected accepts(path: string) {
     return path === "/v1/chat/completions";
   }
-  protected success(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>) {
+  protected success(behavior: Extract<FakeBehavior, { kind: "suggestions" | "content" }>) {
     return {
       id: `chatcmpl-fake${this.callCount}`,
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
-      model: behaviour.kind === "suggestions" ? (behaviour.model ?? "gpt-4o-2024-08-06") : "gpt-4o-2024-08-06",
-      choices: [{ index: 0, message: { role: "assistant", content: suggestionsJson(behaviour), refusal: null }, logprobs: null, finish_reason: "stop" }],
+      model: behavior.kind === "suggestions" ? (behavior.model ?? "gpt-4o-2024-08-06") : "gpt-4o-2024-08-06",
+      choices: [{ index: 0, message: { role: "assistant", content: suggestionsJson(behavior), refusal: null }, logprobs: null, finish_reason: "stop" }],
       usage: { prompt_tokens: 312, completion_tokens: 221, total_tokens: 533 },
     };
   }
@@ -160,19 +159,19 @@ export class FakeAnthropic extends ScriptedProviderServer {
   protected accepts(path: string) {
     return path === "/v1/messages";
   }
-  protected success(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>, request: RecordedRequest) {
+  protected success(behavior: Extract<FakeBehavior, { kind: "suggestions" | "content" }>, request: RecordedRequest) {
     const toolName = (request.body.tool_choice as { name?: string } | undefined)?.name ?? "chat_room_suggestions";
     const content =
-      behaviour.kind === "content"
-        ? [{ type: "text", text: behaviour.content }]
-        : [{ type: "tool_use", id: "toolu_fake", name: toolName, input: { suggestions: behaviour.suggestions ?? COFFEE_SUGGESTIONS } }];
+      behavior.kind === "content"
+        ? [{ type: "text", text: behavior.content }]
+        : [{ type: "tool_use", id: "toolu_fake", name: toolName, input: { suggestions: behavior.suggestions ?? COFFEE_SUGGESTIONS } }];
     return {
       id: "msg_fake",
       type: "message",
       role: "assistant",
-      model: behaviour.kind === "suggestions" ? (behaviour.model ?? "claude-haiku-4-5-20251001") : "claude-haiku-4-5-20251001",
+      model: behavior.kind === "suggestions" ? (behavior.model ?? "claude-haiku-4-5-20251001") : "claude-haiku-4-5-20251001",
       content,
-      stop_reason: behaviour.kind === "content" ? "end_turn" : "tool_use",
+      stop_reason: behavior.kind === "content" ? "end_turn" : "tool_use",
       stop_sequence: null,
       usage: { input_tokens: 402, output_tokens: 198 },
     };
@@ -191,11 +190,11 @@ export class FakeGemini extends ScriptedProviderServer {
   protected accepts(path: string) {
     return /^\/v1beta\/models\/[^/:]+:generateContent/.test(path);
   }
-  protected success(behaviour: Extract<FakeBehaviour, { kind: "suggestions" | "content" }>) {
+  protected success(behavior: Extract<FakeBehavior, { kind: "suggestions" | "content" }>) {
     return {
-      candidates: [{ content: { parts: [{ text: suggestionsJson(behaviour) }], role: "model" }, finishReason: "STOP", index: 0 }],
+      candidates: [{ content: { parts: [{ text: suggestionsJson(behavior) }], role: "model" }, finishReason: "STOP", index: 0 }],
       usageMetadata: { promptTokenCount: 361, candidatesTokenCount: 187, totalTokenCount: 548 },
-      modelVersion: behaviour.kind === "suggestions" ? (behaviour.model ?? "gemini-2.5-flash") : "gemini-2.5-flash",
+      modelVersion: behavior.kind === "suggestions" ? (behavior.model ?? "gemini-2.5-flash") : "gemini-2.5-flash",
       responseId: "resp_fake",
     };
   }

@@ -4,7 +4,7 @@ import { openImage, perceptualHash } from "../../shared/image/decode.js";
 import { hammingDistance } from "../../shared/image/hash.js";
 
 /** The served image is the stored, normalised copy of `original`: same picture, upright, no metadata. */
-export async function expectNormalisedCopy(served: Buffer, original: Buffer, contentType = "image/jpeg") {
+export async function expectNormalizedCopy(served: Buffer, original: Buffer, contentType = "image/jpeg") {
   const meta = await sharp(served).metadata();
   expect(`image/${meta.format}`).toBe(contentType);
   expect(meta.exif).toBeUndefined();

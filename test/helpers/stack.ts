@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import { FakeOpenAI } from "./fake-providers.js";
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
-import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -41,7 +42,7 @@ export async function startTestStack(): Promise<TestStack> {
       const dynamo = createDynamoClient(runtime);
       await ensureTable(dynamo, runtime.tableName);
       dynamo.destroy();
-      return { ...createDepsWithVision(runtime, env), ...overrides, runtime };
+      return { ...createAppDeps({ runtime, env, ...createAnalysis(runtime, env) }), ...overrides, runtime };
     },
     async close() {
       await aws.close();

@@ -12,7 +12,7 @@ import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../he
 import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { uploadEvent } from "../helpers/events.js";
-import { expectNormalisedCopy } from "../helpers/images.js";
+import { expectNormalizedCopy } from "../helpers/images.js";
 import { synthesizeFunctions } from "../helpers/synth.js";
 import { oddRequests, type OddRequest } from "../helpers/odd-names.js";
 import { type Moto, motoAvailable, startMoto } from "../helpers/moto.js";
@@ -219,7 +219,7 @@ describe("bundled Lambda functions", () => {
     const image = await invoke("Image", imageEvent);
     expect(image.statusCode).toBe(200);
     expect(image.headers["content-type"]).toBe("image/jpeg");
-    await expectNormalisedCopy(Buffer.from(image.body, "base64"), await readFile("fixtures/photos/imagenet-coffee-mug.jpg"));
+    await expectNormalizedCopy(Buffer.from(image.body, "base64"), await readFile("fixtures/photos/imagenet-coffee-mug.jpg"));
 
     const recent = await invoke("Recent", JSON.parse(await readFile("fixtures/events/recent.json", "utf8")));
     expect(JSON.parse(recent.body).map((item: { id: string }) => item.id)).toEqual([body.analysis.id]);
@@ -413,7 +413,7 @@ describe("bundled Lambda functions", () => {
   it("calls each cloud provider from the upload bundle with the layer's one-file copy of its SDK (and any-ascii from the layer for a Cyrillic name)", async () => {
     const [openai, anthropic, gemini] = await Promise.all([new FakeOpenAI().start(), new FakeAnthropic().start(), new FakeGemini().start()]);
     try {
-      anthropic.behaviours = [{ kind: "suggestions", suggestions: [{ name: "Кофеманы", description: "Для любителей кофе" }, ...COFFEE_SUGGESTIONS.slice(1)] }];
+      anthropic.behaviors = [{ kind: "suggestions", suggestions: [{ name: "Кофеманы", description: "Для любителей кофе" }, ...COFFEE_SUGGESTIONS.slice(1)] }];
       // Photos no earlier test uploaded: an exact or similar cache hit would be answered without a provider.
       const runs = [
         {

@@ -9,7 +9,7 @@ import type { HttpEvent, HttpResult } from "../../functions/http.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
 import { httpEvent, parseJson, uploadEvent } from "../helpers/events.js";
 import { manualClock, useLocalStack } from "../helpers/stack.js";
-import { expectNormalisedCopy } from "../helpers/images.js";
+import { expectNormalizedCopy } from "../helpers/images.js";
 import { captureLogs } from "../helpers/console.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
@@ -51,7 +51,7 @@ async function api(env: NodeJS.ProcessEnv = {}): Promise<Api> {
 }
 
 beforeEach(() => {
-  suite.fake.behaviours = [{ kind: "suggestions" }];
+  suite.fake.behaviors = [{ kind: "suggestions" }];
 });
 
 describe("POST /api/photo-analysis/upload/", () => {
@@ -225,7 +225,7 @@ describe("POST /api/photo-analysis/upload/", () => {
   it("answers 500 in the seed's shape when the provider fails, and stores nothing", async () => {
     captureLogs(); // this path logs on purpose
     const { upload, recent } = await api();
-    suite.fake.behaviours = [{ kind: "status", status: 500 }];
+    suite.fake.behaviors = [{ kind: "status", status: 500 }];
     const result = await upload(uploadEvent(coffee, { fingerprint: "fp-fail" }));
     expect(result.statusCode).toBe(500);
     expect(parseJson(result)).toEqual({ error: "Photo analysis failed", detail: "OpenAI API error: server error (500)" });
@@ -238,7 +238,7 @@ describe("POST /api/photo-analysis/upload/", () => {
     expect(body.analysis.storage_type).toBe("local");
     const served = await image(body.analysis.id);
     expect(served.statusCode).toBe(200);
-    await expectNormalisedCopy(Buffer.from(served.body!, "base64"), cat);
+    await expectNormalizedCopy(Buffer.from(served.body!, "base64"), cat);
   });
 });
 
@@ -325,7 +325,7 @@ describe("GET /api/photo-analysis/{id}/image/", () => {
     const bytes = Buffer.from(served.body!, "base64");
     expect(bytes.length).toBe(created.analysis.stored_size);
     expect(created.analysis.file_size).toBe(motorcycle.length);
-    await expectNormalisedCopy(bytes, motorcycle);
+    await expectNormalizedCopy(bytes, motorcycle);
 
     clock.advance(168 * 3600 * 1000 + 1);
     const expired = await image(created.analysis.id);

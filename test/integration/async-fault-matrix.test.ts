@@ -3,9 +3,9 @@ import { createBatchHandler } from "../../functions/batch/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { createWorkerHandler } from "../../functions/worker/handler.js";
 import { LocalJobQueue } from "../../shared/local/local-queue.js";
-import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
-import type { AppDeps } from "../../shared/usecases/deps.js";
 import { uploadEvent } from "../helpers/events.js";
 import { FAULTS, startFaultLab, unitsCharged, type FaultLab } from "../helpers/fault-lab.js";
 import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
@@ -55,8 +55,8 @@ async function cell(kind: FaultKind, times: number, operation: Operation, photo:
   const storage = await lab.cellStorage("async-faults");
   const runtime = storage.runtime;
   const queue = new LocalJobQueue({ visibilityTimeoutMs: VISIBILITY_MS, concurrency: 2 });
-  const base = createDepsWithVision(runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
-  const deps: AppDeps = { ...base, queue };
+  const env = { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" };
+  const deps = createAppDeps({ runtime, env, ...createAnalysis(runtime, env), queue });
   queue.attach(createWorkerHandler(() => deps, {}));
   const submit = async () =>
     (await createBatchHandler(() => deps)(uploadEvent(photo, { fingerprint: "fp-async-faults", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;

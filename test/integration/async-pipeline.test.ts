@@ -9,7 +9,7 @@ import { acceptedBatchSchema, acceptedJobSchema, batchSchema, jobSchema, progres
 import { md5Hex } from "../../shared/image/hash.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
-import { STYLE_NAMES } from "../../shared/vision/instructions.js";
+import { STYLE_NAMES } from "../../shared/domain/styles.js";
 import type { VisionProvider } from "../../shared/vision/provider.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { distinctImages } from "../helpers/photos.js";
@@ -373,7 +373,7 @@ describe("rate limiting of batches", () => {
 describe("at-least-once delivery", () => {
   function countingVision(
     deps: AppDeps,
-    behaviour: (call: number, real: VisionProvider, input: Parameters<VisionProvider["analyze"]>[0]) => ReturnType<VisionProvider["analyze"]>,
+    behavior: (call: number, real: VisionProvider, input: Parameters<VisionProvider["analyze"]>[0]) => ReturnType<VisionProvider["analyze"]>,
   ) {
     let calls = 0;
     return {
@@ -384,7 +384,7 @@ describe("at-least-once delivery", () => {
         ...deps,
         visionProvider: async (settings: Parameters<AppDeps["visionProvider"]>[0]) => {
           const real = await deps.visionProvider(settings);
-          return { ...real, name: real.name, analyze: (input: Parameters<VisionProvider["analyze"]>[0]) => behaviour(++calls, real, input) } as VisionProvider;
+          return { ...real, name: real.name, analyze: (input: Parameters<VisionProvider["analyze"]>[0]) => behavior(++calls, real, input) } as VisionProvider;
         },
       } satisfies AppDeps,
     };
@@ -473,7 +473,7 @@ describe("fair service between callers", () => {
   it("a caller's backlog does not hold back another caller's first job, and their flood past the pending-job cap is refused", async () => {
     const local = await service({ env: { PHOTO_ANALYSIS_MAX_PENDING_JOBS: "20" } });
     // Every analysis takes the provider a second: the flooder's 20 jobs are 5 rounds of the queue's 4 slots.
-    fake.behaviours = [{ kind: "suggestions", delayMs: 1_000 }];
+    fake.behaviors = [{ kind: "suggestions", delayMs: 1_000 }];
     try {
       const photos = await distinctImages(31, 5150);
       const batchOf = (slice: Buffer[]) =>
@@ -512,7 +512,7 @@ describe("fair service between callers", () => {
       expect(floodDone).toBeLessThan(16);
       expect(waited).toBeLessThan(10_000);
     } finally {
-      fake.behaviours = [{ kind: "suggestions" }];
+      fake.behaviors = [{ kind: "suggestions" }];
     }
   });
 });

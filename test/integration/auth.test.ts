@@ -56,9 +56,10 @@ function token(claims: Record<string, unknown>, options: { key?: CryptoKey; issu
 }
 
 async function handlers(withIssuer = true) {
-  const deps = await stack.deps({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1" });
-  if (withIssuer) deps.tokens = new JwksTokenVerifier({ issuer, audience: "photo-app" });
-  else delete deps.tokens;
+  const deps = await stack.deps(
+    { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl, PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1" },
+    { tokens: withIssuer ? new JwksTokenVerifier({ issuer, audience: "photo-app" }) : undefined },
+  );
   const upload = createUploadHandler(() => deps);
   const recent = createRecentHandler(() => deps);
   return {

@@ -5,7 +5,7 @@ import type { HttpResult } from "../../functions/http.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
 import { DEFAULT_VARIANT, variantKey } from "../../shared/domain/prompt.js";
 import { md5Hex } from "../../shared/image/hash.js";
-import { createDeps } from "../../shared/runtime/context.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { createDocumentClient } from "../../shared/runtime/aws-clients.js";
 import { repeatKey } from "../../shared/stores/record-items.js";
 import type { AppDeps } from "../../shared/usecases/deps.js";
@@ -102,14 +102,14 @@ const env = () => ({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseUrl })
  */
 async function countedUpload(photo: Buffer, fingerprint: string, warmUp: Buffer) {
   const deps = await stack.deps(env());
-  const analyse = createUploadHandler(() => deps);
+  const analyze = createUploadHandler(() => deps);
   const [first, warmed] = [
-    (await analyse(uploadEvent(photo, { fingerprint }), {} as never)) as HttpResult,
-    (await analyse(uploadEvent(warmUp, { fingerprint: "fp-warm-up" }), {} as never)) as HttpResult,
+    (await analyze(uploadEvent(photo, { fingerprint }), {} as never)) as HttpResult,
+    (await analyze(uploadEvent(warmUp, { fingerprint: "fp-warm-up" }), {} as never)) as HttpResult,
   ];
   expect([first.statusCode, warmed.statusCode]).toEqual([201, 201]);
   const counting = countingClients();
-  const counted: AppDeps = createDeps(deps.runtime, env(), undefined, { awsClient: counting.awsClient });
+  const counted: AppDeps = createAppDeps({ runtime: deps.runtime, env: env(), instrumentation: { awsClient: counting.awsClient } });
   const handler = createUploadHandler(() => counted);
   const send = async (bytes: Buffer, as: string) => (await handler(uploadEvent(bytes, { fingerprint: as }), {} as never)) as HttpResult;
   expect((await send(warmUp, "fp-warm-up")).statusCode).toBe(200);

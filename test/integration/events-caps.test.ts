@@ -29,8 +29,8 @@ beforeAll(async () => {
     body.append("fingerprint", fingerprint);
     return fetch(`${local.url}/api/photo-analysis/upload/`, { method: "POST", body, headers: prefer ? { prefer } : {} });
   };
-  const [analysed, ...queued] = await distinctImages(5, 31);
-  const done = await upload(analysed!, "fp-bystander");
+  const [analyzed, ...queued] = await distinctImages(5, 31);
+  const done = await upload(analyzed!, "fp-bystander");
   expect(done.status).toBe(201);
   analysisId = ((await done.json()) as { analysis: { id: string } }).analysis.id;
   local.queue.pause(); // jobs stay queued: their state is all a subscriber needs

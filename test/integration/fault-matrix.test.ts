@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpResult } from "../../functions/http.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
-import { createDepsWithVision } from "../../shared/runtime/vision-context.js";
+import { createAnalysis } from "../../shared/runtime/analysis.js";
+import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";
 import type { FaultKind, Operation } from "../helpers/fault-proxy.js";
 import { FAULTS, startFaultLab, unitsCharged, type FaultLab } from "../helpers/fault-lab.js";
@@ -68,11 +69,8 @@ function isJson(body: string | undefined): boolean {
 /** One table and one bucket per cell, so that audits and the orphan sweep see only that cell's data. */
 async function cell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<Audit> {
   const storage = await lab.cellStorage("faults");
-  const deps = createDepsWithVision(storage.runtime, {
-    OPENAI_API_KEY: "sk-test",
-    PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
-    PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5",
-  });
+  const env = { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0", PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" };
+  const deps = createAppDeps({ runtime: storage.runtime, env, ...createAnalysis(storage.runtime, env) });
   const upload = createUploadHandler(() => deps);
   const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-faults", sourceIp: "198.51.100.77" }), {} as never)) as HttpResult;
 
@@ -179,7 +177,8 @@ interface RepeatAudit {
  */
 async function repeatCell(kind: FaultKind, times: number, operation: Operation, photo: Buffer): Promise<RepeatAudit> {
   const storage = await lab.cellStorage("repeats");
-  const deps = createDepsWithVision(storage.runtime, { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" });
+  const env = { OPENAI_API_KEY: "sk-test", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" };
+  const deps = createAppDeps({ runtime: storage.runtime, env, ...createAnalysis(storage.runtime, env) });
   const upload = createUploadHandler(() => deps);
   const send = async () => (await upload(uploadEvent(photo, { fingerprint: "fp-repeats", sourceIp: "198.51.100.78" }), {} as never)) as HttpResult;
   expect((await send()).statusCode).toBe(201);

@@ -5,7 +5,7 @@ import { parseSettings } from "../../shared/config/settings.js";
 import { AnalysisFailedError, BusyError } from "../../shared/domain/errors.js";
 import { openImage, lazyJpeg } from "../../shared/image/decode.js";
 import { LocalModelError, localModels, SHIPPED_CLASSIFIER, SHIPPED_COMPANION, shippedClassifierDir } from "../../shared/vision/local/models.js";
-import { InferencePool } from "../../shared/vision/local/pool.js";
+import { InferencePool } from "../../shared/inference/pool.js";
 import { LocalVisionProvider } from "../../shared/vision/local/provider.js";
 import { titleCase } from "../../shared/vision/local/naming.js";
 import { PURPOSES } from "../../shared/vision/local/purposes.js";

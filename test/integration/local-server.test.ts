@@ -8,7 +8,7 @@ import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
-import { expectNormalisedCopy } from "../helpers/images.js";
+import { expectNormalizedCopy } from "../helpers/images.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 let fake: FakeOpenAI;
@@ -88,7 +88,7 @@ describe("npm start's local service over real HTTP", () => {
     const image = await fetch(first.analysis.image_url);
     expect(image.status).toBe(200);
     expect(image.headers.get("content-type")).toBe("image/jpeg");
-    await expectNormalisedCopy(Buffer.from(await image.arrayBuffer()), coffee);
+    await expectNormalizedCopy(Buffer.from(await image.arrayBuffer()), coffee);
 
     const unknown = await fetch(`${service.url}/api/nothing-here/`);
     expect(unknown.status).toBe(404);

@@ -64,6 +64,26 @@ async function postWithoutFile(url: string, fields: [string, string][]) {
 const replaced = (fields: Record<string, string>, name: string, value: string): [string, string][] =>
   Object.entries(fields).map(([key, old]) => [key, key === name ? value : old]);
 
+describe("presigned uploads without S3", () => {
+  // Until the one not-configured error this was a 400 field error: now the 503 any missing collaborator gets.
+  it("are the 503 of anything not configured, naming the setting", async () => {
+    const deps = await suite.stack.deps({}, { staging: undefined });
+    const answer = (await createUploadUrlHandler(() => deps)(
+      httpEvent({
+        method: "POST",
+        path: "/api/photo-analysis/upload-url/",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ fingerprint: "fp-no-s3", content_type: "image/jpeg" }),
+      }),
+    )) as HttpResult;
+    expect(answer.statusCode).toBe(503);
+    expect(parseJson(answer)).toEqual({
+      error: "Photo analysis unavailable",
+      detail: "Presigned uploads need S3 storage, which is not configured on this server (PHOTO_ANALYSIS_BUCKET).",
+    });
+  });
+});
+
 describe("presigned POSTs to the local S3 server", () => {
   it("stores the file of a POST made as the ticket says", async () => {
     const { ticket, deps } = await ticketFor();

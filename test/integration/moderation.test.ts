@@ -10,7 +10,7 @@ import { parseSettings } from "../../shared/config/settings.js";
 import { openImage } from "../../shared/image/decode.js";
 import { moderationInput } from "../../shared/moderation/input.js";
 import { LocalModerator } from "../../shared/moderation/local-moderator.js";
-import { InferencePool } from "../../shared/vision/local/pool.js";
+import { InferencePool } from "../../shared/inference/pool.js";
 import { BLOCKED_MESSAGE, decide } from "../../shared/moderation/moderation.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";

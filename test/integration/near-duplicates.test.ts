@@ -13,7 +13,7 @@ const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
 
 const suite = useLocalStack();
 beforeEach(() => {
-  suite.fake.behaviours = [{ kind: "suggestions" }];
+  suite.fake.behaviors = [{ kind: "suggestions" }];
 });
 
 async function setup(env: NodeJS.ProcessEnv = {}) {
@@ -87,7 +87,7 @@ describe("exact and near-duplicate answers", () => {
 describe("one analysis per photo under concurrency", () => {
   it("10 identical uploads at once by one caller: one provider call, one analysis, one upload, times_used 9", async () => {
     const { upload, deps } = await setup();
-    suite.fake.behaviours = [{ kind: "suggestions", delayMs: 400 }];
+    suite.fake.behaviors = [{ kind: "suggestions", delayMs: 400 }];
     const photo = await sharp(cat).resize(300).jpeg({ quality: 77 }).toBuffer();
     const calls = suite.fake.callCount;
     const results = await Promise.all(Array.from({ length: 10 }, () => upload(photo, "fp-race")));
@@ -117,7 +117,7 @@ describe("one analysis per photo under concurrency", () => {
     captureLogs(); // this path logs on purpose
     const { upload } = await setup();
     const photo = await sharp(coffee).resize(222).jpeg({ quality: 73 }).toBuffer();
-    suite.fake.behaviours = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
+    suite.fake.behaviors = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
     expect((await upload(photo)).statusCode).toBe(500);
     expect((await upload(photo)).statusCode).toBe(201);
   });

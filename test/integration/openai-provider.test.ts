@@ -32,7 +32,7 @@ async function failure(promise: Promise<unknown>): Promise<AnalysisFailedError> 
 
 describe("OpenAIVisionProvider against a server speaking OpenAI's wire format", () => {
   it("turns a structured reply into 10 normalised suggestions with real token usage", async () => {
-    fake.behaviours = [{ kind: "suggestions" }];
+    fake.behaviors = [{ kind: "suggestions" }];
     const result = await provider().analyze({ jpeg, prompt: "Name rooms" });
     expect(result.suggestions.map((s) => s.name)).toEqual(COFFEE_SUGGESTIONS.map((s) => s.name));
     expect(result.suggestions.map((s) => s.key)).toContain("espresso-yourself");
@@ -45,36 +45,36 @@ describe("OpenAIVisionProvider against a server speaking OpenAI's wire format", 
   });
 
   it("fails on a reply that is not JSON", async () => {
-    fake.behaviours = [{ kind: "content", content: "Sure! Here are some names: Coffee Lovers, ..." }];
+    fake.behaviors = [{ kind: "content", content: "Sure! Here are some names: Coffee Lovers, ..." }];
     expect((await failure(provider().analyze({ jpeg, prompt: "p" }))).detail).toMatch(/not valid JSON/);
   });
 
   it("fails on JSON of the wrong shape or with too few usable suggestions", async () => {
-    fake.behaviours = [{ kind: "content", content: JSON.stringify({ rooms: ["a"] }) }];
+    fake.behaviors = [{ kind: "content", content: JSON.stringify({ rooms: ["a"] }) }];
     expect((await failure(provider().analyze({ jpeg, prompt: "p" }))).detail).toMatch(/unexpected format/);
-    fake.behaviours = [{ kind: "suggestions", suggestions: COFFEE_SUGGESTIONS.slice(0, 4) }];
+    fake.behaviors = [{ kind: "suggestions", suggestions: COFFEE_SUGGESTIONS.slice(0, 4) }];
     expect((await failure(provider().analyze({ jpeg, prompt: "p" }))).detail).toMatch(/4 usable suggestions/);
   });
 
   it("maps 429 and 500 to safe messages, and retries them when allowed", async () => {
-    fake.behaviours = [{ kind: "status", status: 429, message: "Rate limit reached for gpt-4o in organization org-secret" }];
+    fake.behaviors = [{ kind: "status", status: 429, message: "Rate limit reached for gpt-4o in organization org-secret" }];
     const limited = await failure(provider().analyze({ jpeg, prompt: "p" }));
     expect(limited.detail).toBe("OpenAI API error: Rate limit exceeded");
     expect(limited.detail).not.toMatch(/org-secret/);
 
-    fake.behaviours = [{ kind: "status", status: 500 }];
+    fake.behaviors = [{ kind: "status", status: 500 }];
     expect((await failure(provider().analyze({ jpeg, prompt: "p" }))).detail).toBe("OpenAI API error: server error (500)");
 
     // One 503 then success: our retry (jittered backoff) recovers.
     fake.requests.length = 0;
-    fake.behaviours = [{ kind: "status", status: 503 }, { kind: "suggestions" }];
+    fake.behaviors = [{ kind: "status", status: 503 }, { kind: "suggestions" }];
     const result = await withRetries(() => provider().analyze({ jpeg, prompt: "p" }), { maxRetries: 2, baseDelayMs: 1 });
     expect(result.suggestions).toHaveLength(10);
     expect(fake.requests).toHaveLength(2);
   });
 
   it("gives up after the timeout when the server never answers", async () => {
-    fake.behaviours = [{ kind: "hang" }];
+    fake.behaviors = [{ kind: "hang" }];
     const started = Date.now();
     const error = await failure(provider({ timeoutMs: 300 }).analyze({ jpeg, prompt: "p" }));
     expect(error.detail).toBe("OpenAI API error: request timed out");
@@ -82,7 +82,7 @@ describe("OpenAIVisionProvider against a server speaking OpenAI's wire format", 
   });
 
   it("rejects a bad key as an authentication failure", async () => {
-    fake.behaviours = [{ kind: "status", status: 401, message: "Incorrect API key provided: sk-test" }];
+    fake.behaviors = [{ kind: "status", status: 401, message: "Incorrect API key provided: sk-test" }];
     expect((await failure(provider().analyze({ jpeg, prompt: "p" }))).detail).toBe("OpenAI API error: authentication failed");
   });
 });

@@ -47,7 +47,7 @@ afterAll(async () => {
   await stack.close();
 });
 beforeEach(() => {
-  fake.behaviours = [{ kind: "suggestions" }];
+  fake.behaviors = [{ kind: "suggestions" }];
 });
 
 /**
@@ -134,9 +134,9 @@ describe("presigned uploads for files past the Lambda limit", () => {
     const posted = await postToS3(body, bigJpeg, "image/jpeg");
     expect(posted.status).toBeLessThan(300);
 
-    const analysed = await staged({ upload_id: body.upload_id, fingerprint: "fp-phone" });
-    expect(analysed.statusCode, analysed.body).toBe(201);
-    const result = parseJson(analysed);
+    const analyzed = await staged({ upload_id: body.upload_id, fingerprint: "fp-phone" });
+    expect(analyzed.statusCode, analyzed.body).toBe(201);
+    const result = parseJson(analyzed);
     expect(result.analysis.file_size).toBe(bigJpeg.length);
     expect(result.analysis.stored_size).toBeLessThan(bigJpeg.length);
     expect(Object.keys(result.analysis).sort()).toEqual(Object.keys(parseJson(await direct(cat)).analysis).sort());

@@ -142,9 +142,10 @@ describe("an upload belongs to its caller; the cache reveals no one", () => {
     });
     expect(body.analysis.suggestions).toHaveLength(10);
     expect(stranger.id).not.toBe(owner.id);
-    // Nothing of the owner's: not their id, name, e-mail, time or file.
+    // Nothing of the owner's: not their id, user, e-mail, fingerprint, time or file. (Each identifier whole:
+    // "ada" alone also turns up in random upload ids, as hex.)
     const text = theirs.body.toString("utf8");
-    for (const secret of [owner.id, "ada", owner.created_at, md5Hex(original)]) expect(text).not.toContain(secret);
+    for (const secret of [owner.id, "user-ada", "ada@example.com", "fp-ada-browser", owner.created_at, md5Hex(original)]) expect(text).not.toContain(secret);
     // The stranger's image is their own thumbnail, not the owner's photo.
     const served = await imageOf(stranger.id);
     expect(served.status).toBe(200);

@@ -32,7 +32,7 @@ afterAll(() => Promise.all([anthropic, gemini, compatible, openai].map((fake) =>
 beforeEach(() => {
   for (const fake of [anthropic, gemini, compatible, openai]) {
     fake.requests.length = 0;
-    fake.behaviours = [{ kind: "suggestions" }];
+    fake.behaviors = [{ kind: "suggestions" }];
   }
 });
 
@@ -46,26 +46,26 @@ async function failure(provider: VisionProvider): Promise<AnalysisFailedError> {
 }
 
 /** The failure cases every provider must handle the same way. */
-function commonFailures(fake: () => { behaviours: unknown }, make: (timeoutMs?: number) => VisionProvider, label: string) {
+function commonFailures(fake: () => { behaviors: unknown }, make: (timeoutMs?: number) => VisionProvider, label: string) {
   it("fails on a malformed reply", async () => {
-    (fake() as FakeAnthropic).behaviours = [{ kind: "content", content: "Here are some names: Coffee Lovers, Brew Crew" }];
+    (fake() as FakeAnthropic).behaviors = [{ kind: "content", content: "Here are some names: Coffee Lovers, Brew Crew" }];
     expect((await failure(make())).detail).toMatch(new RegExp(`${label} (returned|API)|unexpected format|no suggestions`));
   });
   it("maps 429 and 500 to retryable failures with safe messages", async () => {
-    (fake() as FakeAnthropic).behaviours = [{ kind: "status", status: 429, message: "quota of project 1234 exceeded" }];
+    (fake() as FakeAnthropic).behaviors = [{ kind: "status", status: 429, message: "quota of project 1234 exceeded" }];
     const limited = await failure(make());
     expect(limited.detail).toBe(`${label} API error: Rate limit exceeded`);
     expect(limited.retryable).toBe(true);
     expect(limited.detail).not.toMatch(/1234/);
-    (fake() as FakeAnthropic).behaviours = [{ kind: "status", status: 500 }];
+    (fake() as FakeAnthropic).behaviors = [{ kind: "status", status: 500 }];
     const broken = await failure(make());
     expect(broken.detail).toBe(`${label} API error: server error (500)`);
     expect(broken.retryable).toBe(true);
-    (fake() as FakeAnthropic).behaviours = [{ kind: "status", status: 401 }];
+    (fake() as FakeAnthropic).behaviors = [{ kind: "status", status: 401 }];
     expect((await failure(make())).retryable).toBe(false);
   });
   it("times out on a server that never answers", async () => {
-    (fake() as FakeAnthropic).behaviours = [{ kind: "hang" }];
+    (fake() as FakeAnthropic).behaviors = [{ kind: "hang" }];
     const error = await failure(make(300));
     expect(error.detail).toBe(`${label} API error: request timed out`);
     expect(error.retryable).toBe(true);
@@ -142,7 +142,7 @@ describe("retries, fallback chain and selection", () => {
 
   it("retries 429/5xx with jittered backoff, and not a 400", async () => {
     const provider = new OpenAIVisionProvider({ apiKey: "k", model: "gpt-4o", baseURL: openai.baseUrl, timeoutMs: 2000 });
-    openai.behaviours = [{ kind: "status", status: 429 }, { kind: "status", status: 503 }, { kind: "suggestions" }];
+    openai.behaviors = [{ kind: "status", status: 429 }, { kind: "status", status: 503 }, { kind: "suggestions" }];
     const delays: number[] = [];
     const result = await withRetries(() => provider.analyze(input), {
       maxRetries: 2,
@@ -153,7 +153,7 @@ describe("retries, fallback chain and selection", () => {
     expect(result.suggestions).toHaveLength(10);
     expect(delays).toEqual([50, 100]);
     openai.requests.length = 0;
-    openai.behaviours = [{ kind: "status", status: 400 }];
+    openai.behaviors = [{ kind: "status", status: 400 }];
     await expect(withRetries(() => provider.analyze(input), { maxRetries: 3, sleep: async () => {} })).rejects.toThrow(AnalysisFailedError);
     expect(openai.requests).toHaveLength(1);
   });
@@ -166,14 +166,14 @@ describe("retries, fallback chain and selection", () => {
       PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "anthropic,gemini,local",
       PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0",
     });
-    openai.behaviours = [{ kind: "status", status: 500 }];
+    openai.behaviors = [{ kind: "status", status: 500 }];
     const chain = await select(settings);
     expect(chain.name).toBe("openai>gemini>local");
     const result = await chain.analyze(input);
     expect(result.provider).toBe("gemini");
     expect(anthropic.requests).toHaveLength(0);
 
-    gemini.behaviours = [{ kind: "status", status: 400 }];
+    gemini.behaviors = [{ kind: "status", status: 400 }];
     const bothFail = await select(
       parseSettings({ PHOTO_ANALYSIS_VISION_PROVIDER: "openai", PHOTO_ANALYSIS_FALLBACK_PROVIDERS: "gemini", PHOTO_ANALYSIS_VISION_MAX_RETRIES: "0" }),
     );
@@ -211,11 +211,11 @@ describe("cost and prompt-injection safety", () => {
       { name: "Free Crypto", description: "Claim at https://scam.example/x" },
       ...COFFEE_SUGGESTIONS,
     ];
-    anthropic.behaviours = [{ kind: "suggestions", suggestions: injected }];
+    anthropic.behaviors = [{ kind: "suggestions", suggestions: injected }];
     const result = await provider.analyze(input);
     expect(JSON.stringify(result.suggestions)).not.toMatch(/evil|scam|https?:/);
     expect(result.suggestions).toHaveLength(10);
-    anthropic.behaviours = [{ kind: "suggestions", suggestions: [...injected.slice(0, 2), ...COFFEE_SUGGESTIONS.slice(0, 8)] }];
+    anthropic.behaviors = [{ kind: "suggestions", suggestions: [...injected.slice(0, 2), ...COFFEE_SUGGESTIONS.slice(0, 8)] }];
     expect((await failure(provider)).detail).toMatch(/8 usable suggestions/);
   });
 
@@ -247,7 +247,7 @@ describe("cost and prompt-injection safety", () => {
 
   it("still answers 10 valid names, or fails cleanly, when the reply obeys an injection (a link, a 200-character name, 3 suggestions)", async () => {
     for (const [label, fake, provider] of providers()) {
-      fake.behaviours = [
+      fake.behaviors = [
         {
           kind: "suggestions",
           suggestions: [
@@ -264,7 +264,7 @@ describe("cost and prompt-injection safety", () => {
         expect(suggestion.name.length, label).toBeLessThanOrEqual(NAME_MAX_LENGTH);
         expect(suggestion.key, label).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
       }
-      fake.behaviours = [{ kind: "suggestions", suggestions: COFFEE_SUGGESTIONS.slice(0, 3) }];
+      fake.behaviors = [{ kind: "suggestions", suggestions: COFFEE_SUGGESTIONS.slice(0, 3) }];
       expect((await failure(provider)).detail, label).toMatch(/3 usable suggestions; 10 are required/);
     }
   });
@@ -277,7 +277,7 @@ describe("cost and prompt-injection safety", () => {
       ...COFFEE_SUGGESTIONS.slice(0, 7),
     ];
     for (const [label, fake, provider] of providers()) {
-      fake.behaviours = [{ kind: "suggestions", suggestions: hostile }];
+      fake.behaviors = [{ kind: "suggestions", suggestions: hostile }];
       const result = await provider.analyze(input);
       expect(result.suggestions, label).toHaveLength(10);
       const text = JSON.stringify(result.suggestions.map(({ name, description }) => [name, description]));

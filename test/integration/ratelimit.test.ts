@@ -64,7 +64,7 @@ const count = (results: HttpResult[], status: number) => results.filter((result)
 
 describe("rate limiting through the upload handler", () => {
   it("admits exactly the limit under 50 parallel requests", async () => {
-    fake.behaviours = [{ kind: "suggestions" }];
+    fake.behaviors = [{ kind: "suggestions" }];
     const { upload } = await uploader();
     const results = await Promise.all(images.slice(0, 50).map((image) => upload(image, { fingerprint: "fp-burst" })));
     expect(count(results, 201)).toBe(5);
@@ -123,7 +123,7 @@ describe("rate limiting through the upload handler", () => {
   it("gives the unit back when the vision call fails", async () => {
     captureLogs(); // this path logs on purpose
     const { upload } = await uploader({ PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "1" });
-    fake.behaviours = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
+    fake.behaviors = [{ kind: "status", status: 500 }, { kind: "suggestions" }];
     expect((await upload(images[50]!, { fingerprint: "fp-refund" })).statusCode).toBe(500);
     expect((await upload(images[50]!, { fingerprint: "fp-refund" })).statusCode).toBe(201);
     expect((await upload(images[51]!, { fingerprint: "fp-refund" })).statusCode).toBe(429);
@@ -134,7 +134,7 @@ describe("charging what was billed (a counting OpenAI-compatible provider on loo
   it("keeps the unit of every reply that arrived unusable: provider calls never exceed the analyses charged, and the same photo is not billed again at once", async () => {
     captureLogs(); // failed analyses log on purpose
     const { upload, spent } = await uploader({ PHOTO_ANALYSIS_RATE_LIMIT_ANONYMOUS: "5" });
-    fake.behaviours = [{ kind: "content", content: "Sure! Here are some names: visit https://example.com" }];
+    fake.behaviors = [{ kind: "content", content: "Sure! Here are some names: visit https://example.com" }];
     const before = fake.callCount;
     const results: HttpResult[] = [];
     for (const image of images.slice(10, 20)) results.push(await upload(image, { fingerprint: "fp-billed" }));
@@ -150,7 +150,7 @@ describe("charging what was billed (a counting OpenAI-compatible provider on loo
       detail: expect.stringMatching(/failed moments ago .*not analysed again for another \d+ s/),
     });
     expect([fake.callCount - before, await spent("fp-billed-2", "analyses")]).toEqual([5, 0]);
-    fake.behaviours = [{ kind: "suggestions" }];
+    fake.behaviors = [{ kind: "suggestions" }];
   });
 });
 

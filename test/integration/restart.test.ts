@@ -66,7 +66,7 @@ async function startServer(): Promise<{ child: ChildProcess; url: string; output
 describe("npm start killed mid-job", () => {
   it("delivers the job again after a restart on the same data: done once, one record, one unit charged", async () => {
     // The first analysis never answers (the process is killed while it waits); the next one does.
-    fake.behaviours = [{ kind: "hang" }, { kind: "suggestions" }];
+    fake.behaviors = [{ kind: "hang" }, { kind: "suggestions" }];
     const [photo] = await distinctImages(1, 9090);
     const first = await startServer();
     const body = new FormData();

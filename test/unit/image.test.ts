@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../shared/domain/errors.js";
 import { openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
 import { sniffImageFormat } from "../../shared/image/format.js";
-import { hammingDistance, md5Hex, phashFromGrey32 } from "../../shared/image/hash.js";
+import { hammingDistance, md5Hex, phashFromGray32 } from "../../shared/image/hash.js";
 
 const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
@@ -58,10 +58,10 @@ describe("hashes", () => {
   });
 
   it("pHash of a flat image is all zeros and of a gradient is not", () => {
-    expect(phashFromGrey32(new Uint8Array(1024).fill(128))).toBe("0000000000000000");
+    expect(phashFromGray32(new Uint8Array(1024).fill(128))).toBe("0000000000000000");
     // Varies in both directions (a purely horizontal gradient has no energy past the first row, so hashes to zero too).
     const gradient = Uint8Array.from({ length: 1024 }, (_, i) => (i % 32) * (Math.floor(i / 32) % 8));
-    expect(phashFromGrey32(gradient)).not.toBe("0000000000000000");
+    expect(phashFromGray32(gradient)).not.toBe("0000000000000000");
   });
 
   it("pHash is computed on the upright image (EXIF orientation applied)", async () => {

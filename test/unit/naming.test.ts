@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { isBlocked, slugify } from "../../shared/domain/suggestions.js";
 import type { Suggestion } from "../../shared/domain/types.js";
-import { STYLE_NAMES, type Style } from "../../shared/vision/styles.js";
+import { STYLE_NAMES, type Style } from "../../shared/domain/styles.js";
 import { type Classification, DETECTOR_ENTRIES, type Detection, IMAGENET_ENTRIES, mergeConcepts } from "../../shared/vision/local/concepts.js";
 import { FRAMES } from "../../shared/vision/local/lexicon/frames.js";
 import { article, hasDoubledWord, nameScene, planNames, readScene, type Scene, titleCase } from "../../shared/vision/local/naming.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { decodeFaces, nonMaxSuppression } from "../../shared/vision/local/detector.js";
-import { convertLayersModel, type KerasTopology } from "../../shared/vision/local/onnx/layers.js";
-import { openOnnx } from "../../shared/vision/local/onnx/runtime.js";
-import type { TfjsWeight } from "../../shared/vision/local/onnx/tfjs-weights.js";
-import { decodeTfjsWeights, fromFloat16 } from "../../shared/vision/local/onnx/tfjs-weights.js";
+import { convertLayersModel, type KerasTopology } from "../../shared/onnx/layers.js";
+import { openOnnx } from "../../shared/onnx/runtime.js";
+import type { TfjsWeight } from "../../shared/onnx/tfjs-weights.js";
+import { decodeTfjsWeights, fromFloat16 } from "../../shared/onnx/tfjs-weights.js";
 
 /** Deterministic weights in [-0.5, 0.5). */
 function values(count: number, seed: number): Float32Array {

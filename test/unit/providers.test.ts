@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { defaultSettingStrings, parseSettings, SETTING_NAMES, VISION_PROVIDERS } from "../../shared/config/settings.js";
 import { DEFAULT_MODEL_PRICES } from "../../shared/vision/pricing.js";
-import { PROVIDER_IDS, PROVIDERS, providerBaseUrlsFrom, providerFacts } from "../../shared/vision/providers.js";
+import { PROVIDER_IDS, PROVIDERS, providerBaseUrlsFrom, providerFacts } from "../../shared/config/providers.js";
 import { visionReadiness } from "../../shared/vision/readiness.js";
 
 /** The providers table of the docs, as the registry says it should read. */
@@ -30,7 +30,7 @@ function providersTable(): string {
   ].join("\n");
 }
 
-describe("the provider registry (shared/vision/providers.ts)", () => {
+describe("the provider registry (shared/config/providers.ts)", () => {
   it("names only settings that exist", () => {
     for (const id of PROVIDER_IDS) {
       const facts = providerFacts(id);

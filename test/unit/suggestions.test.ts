@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnalysisFailedError } from "../../shared/domain/errors.js";
-import { normaliseSuggestions, plainText, slugify, truncate } from "../../shared/domain/suggestions.js";
+import { normalizeSuggestions, plainText, slugify, truncate } from "../../shared/domain/suggestions.js";
 import { COFFEE_SUGGESTIONS } from "../helpers/fake-providers.js";
 
 const ten = (prefix = "Room") => Array.from({ length: 10 }, (_, i) => ({ name: `${prefix} Number ${i + 1}`, description: `Description ${i + 1}` }));
@@ -25,7 +25,7 @@ describe("truncate", () => {
 describe("normaliseSuggestions", () => {
   it("keeps exactly 10, re-derives keys and trims whitespace", () => {
     const raw = { suggestions: [...ten(), { name: "Eleventh Room", description: "x" }].map((s) => ({ ...s, name: `  ${s.name}\n`, key: "WRONG KEY" })) };
-    const result = normaliseSuggestions(raw);
+    const result = normalizeSuggestions(raw);
     expect(result).toHaveLength(10);
     expect(result[0]).toEqual({ name: "Room Number 1", key: "room-number-1", description: "Description 1" });
   });
@@ -34,15 +34,15 @@ describe("normaliseSuggestions", () => {
     const withBad = [...ten(), { name: "room number 1", description: "duplicate key" }];
     withBad[2] = { name: "Visit evil.com Now", description: "x" };
     withBad[3] = { name: "Fine Name", description: "see https://spam.example/x" };
-    expect(() => normaliseSuggestions({ suggestions: withBad })).toThrow(AnalysisFailedError);
-    const enough = normaliseSuggestions({ suggestions: [...withBad, ...ten("Extra")] });
+    expect(() => normalizeSuggestions({ suggestions: withBad })).toThrow(AnalysisFailedError);
+    const enough = normalizeSuggestions({ suggestions: [...withBad, ...ten("Extra")] });
     expect(enough.map((s) => s.key)).not.toContain("visit-evil-com-now");
     expect(new Set(enough.map((s) => s.key)).size).toBe(10);
   });
 
   it("caps lengths and strips control characters", () => {
     const long = ten().map((s, i) => (i === 0 ? { name: `Extremely Long Chat Room Name That Keeps Going\u0007 ${i}`, description: "d ".repeat(100) } : s));
-    const [first] = normaliseSuggestions({ suggestions: long });
+    const [first] = normalizeSuggestions({ suggestions: long });
     expect(first!.name.length).toBeLessThanOrEqual(40);
     expect(first!.name).not.toContain("\u0007");
     expect(first!.description.length).toBeLessThanOrEqual(90);
@@ -61,15 +61,15 @@ describe("normaliseSuggestions", () => {
       "喫茶店めぐり",
       "コーヒー日記",
     ];
-    const result = normaliseSuggestions({ suggestions: japanese.map((name) => ({ name, description: "コーヒー好きのための部屋" })) });
+    const result = normalizeSuggestions({ suggestions: japanese.map((name) => ({ name, description: "コーヒー好きのための部屋" })) });
     expect(result.map((s) => s.name)).toEqual(japanese);
     expect(result[0]!.key).toBe("kohiaihaojia");
     for (const suggestion of result) expect(suggestion.key).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
     expect(
-      normaliseSuggestions({ suggestions: ["Кофеманы", ...COFFEE_SUGGESTIONS.map((s) => s.name)].map((name) => ({ name, description: "d" })) })[0]!.key,
+      normalizeSuggestions({ suggestions: ["Кофеманы", ...COFFEE_SUGGESTIONS.map((s) => s.name)].map((name) => ({ name, description: "d" })) })[0]!.key,
     ).toBe("kofemany");
     const blocked = [{ name: "Dead Sea Scrolls", description: "Old texts" }, ...COFFEE_SUGGESTIONS];
-    expect(normaliseSuggestions({ suggestions: blocked }).map((s) => s.name)).not.toContain("Dead Sea Scrolls");
+    expect(normalizeSuggestions({ suggestions: blocked }).map((s) => s.name)).not.toContain("Dead Sea Scrolls");
   });
 
   it("stores plain text: markup characters and URL schemes are removed from names and descriptions", () => {
@@ -80,7 +80,7 @@ describe("normaliseSuggestions", () => {
       { name: "\uFF1Cb\uFF1EBold Room\uFE64/b\uFE65", description: "mailto:x and tel:123 and blob:null" },
       ...COFFEE_SUGGESTIONS.slice(0, 6),
     ];
-    const result = normaliseSuggestions({ suggestions: hostile });
+    const result = normalizeSuggestions({ suggestions: hostile });
     expect(result).toHaveLength(10);
     for (const { name, description, key } of result) {
       for (const text of [name, description]) {
@@ -97,7 +97,7 @@ describe("normaliseSuggestions", () => {
   });
 
   it("rejects replies of the wrong shape", () => {
-    expect(() => normaliseSuggestions({ rooms: [] })).toThrow(/unexpected format/);
-    expect(() => normaliseSuggestions(null)).toThrow(AnalysisFailedError);
+    expect(() => normalizeSuggestions({ rooms: [] })).toThrow(/unexpected format/);
+    expect(() => normalizeSuggestions(null)).toThrow(AnalysisFailedError);
   });
 });

@@ -9,7 +9,7 @@ import { FallbackVisionProvider } from "../../shared/vision/select.js";
 import { analyzeUpload } from "../../shared/usecases/upload.js";
 import { distinctImages } from "../helpers/photos.js";
 import { memoryClock, memoryDeps, providerFailure, ScriptedVision } from "../doubles/memory.js";
-import { expectNormalisedCopy } from "../helpers/images.js";
+import { expectNormalizedCopy } from "../helpers/images.js";
 import { captureLogs } from "../helpers/console.js";
 
 /**
@@ -125,7 +125,7 @@ describe("analyzeUpload", () => {
   it("counts a redelivered job's repeat (the same quota token) as one use, however often it runs", async () => {
     const { deps } = memoryDeps();
     await analyzeUpload(deps, { bytes: coffee, caller });
-    const job = { bytes: coffee, caller, quotaToken: "job:1" };
+    const job = { bytes: coffee, caller, meterToken: "job:1" };
     expect((await analyzeUpload(deps, job)).upload.timesUsed).toBe(1);
     expect((await analyzeUpload(deps, job)).upload.timesUsed).toBe(1);
     expect((await analyzeUpload(deps, { bytes: coffee, caller })).upload.timesUsed).toBe(2);
@@ -204,7 +204,7 @@ describe("analyzeUpload", () => {
     await images.delete(first.upload.imagePath);
     const exact = await analyzeUpload(deps, { bytes: coffee, caller: { ...caller, fingerprint: "fp-2" } });
     expect(exact.cached).toBe(false);
-    await expectNormalisedCopy(images.objects.get(exact.upload.imagePath)!.bytes, coffee);
+    await expectNormalizedCopy(images.objects.get(exact.upload.imagePath)!.bytes, coffee);
     const thumbnail = await sharp(coffee).resize(64).jpeg({ quality: 70 }).toBuffer();
     const similar = await analyzeUpload(deps, { bytes: thumbnail, caller: { ...caller, fingerprint: "fp-3" } });
     expect(similar).toMatchObject({ cached: false, analysis: { id: first.analysis.id } });

@@ -128,7 +128,7 @@ function options(): { style?: Style; context?: string; language?: string } {
   return { style: chosen, context: context.value.trim() || undefined, language: language.value.trim() || undefined };
 }
 
-async function analyse(files: File[]): Promise<void> {
+async function analyze(files: File[]): Promise<void> {
   if (!files.length) return;
   for (let start = 0; start < files.length; start += MAX_BATCH) {
     const chunk = files.slice(start, start + MAX_BATCH);
@@ -148,7 +148,7 @@ async function analyse(files: File[]): Promise<void> {
 }
 
 picker.addEventListener("change", () => {
-  void analyse([...(picker.files ?? [])]);
+  void analyze([...(picker.files ?? [])]);
   picker.value = "";
 });
 drop.addEventListener("click", () => picker.click());
@@ -166,5 +166,5 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (event) => {
   event.preventDefault();
   drop.classList.remove("over");
-  void analyse([...(event.dataTransfer?.files ?? [])]);
+  void analyze([...(event.dataTransfer?.files ?? [])]);
 });

@@ -185,10 +185,10 @@ export function mergeConcepts(classifications: Classification[], detections: Det
   for (const next of [...promoted, ...classified, ...detected]) {
     if (!concepts.some((existing) => existing.label.toLowerCase() === next.label.toLowerCase())) concepts.push(next);
   }
-  const labelled = Math.max(CLASSIFIER_LABELS, promoted.length + classified.length);
+  const labeled = Math.max(CLASSIFIER_LABELS, promoted.length + classified.length);
   return {
     concepts,
     people,
-    labels: concepts.slice(0, labelled).map((c) => ({ label: c.label, score: Math.round(c.score * 1000) / 1000 })),
+    labels: concepts.slice(0, labeled).map((c) => ({ label: c.label, score: Math.round(c.score * 1000) / 1000 })),
   };
 }

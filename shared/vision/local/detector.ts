@@ -3,13 +3,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Detection } from "./concepts.js";
 import type { RgbImage } from "./models.js";
-import { openOnnx, type OnnxSession } from "./onnx/runtime.js";
-import { convertGraphModel, type TfGraphNode } from "./onnx/tf-graph.js";
-import { decodeTfjsWeights, type TfjsWeightSpec } from "./onnx/tfjs-weights.js";
+import { openOnnx, type OnnxSession } from "../../onnx/runtime.js";
+import { convertGraphModel, type TfGraphNode } from "../../onnx/tf-graph.js";
+import { decodeTfjsWeights, type TfjsWeightSpec } from "../../onnx/tfjs-weights.js";
 
 /**
  * The COCO object detector (CenterNet on MobileNet v3) and the face detector (BlazeFace) whose
- * TF.js weights ship in @vladmandic/human's package, converted to ONNX when loaded (onnx/tf-graph.ts)
+ * TF.js weights ship in @vladmandic/human's package, converted to ONNX when loaded (shared/onnx/tf-graph.ts)
  * and run in onnxruntime. Only the weights come from that package; the decoding after the networks
  * (peaks to boxes, anchors to faces, non-maximum suppression) is done here the way its code does it,
  * so that the detections are the same as with the package on TF.js.

@@ -1,4 +1,4 @@
-import type { Style } from "../styles.js";
+import type { Style } from "../../domain/styles.js";
 import { mergeConcepts } from "./concepts.js";
 import { localModels, type RgbImage } from "./models.js";
 import { planNames, type Palette } from "./naming.js";
@@ -19,6 +19,13 @@ export interface InferenceResult {
   suggestions: Suggestion[];
   labels: Label[];
   raw: Record<string, unknown>;
+}
+
+/** Threads that run the models (shared/inference/pool.ts) instead of the calling thread (runInference). */
+export interface LocalInference {
+  run(task: InferenceTask): Promise<InferenceResult>;
+  /** Loads the models (in every thread) now rather than on the first task. */
+  warmUp(modelDir: string): Promise<void>;
 }
 
 /** Pixels the palette looks at: one in four is plenty for a mean and a share of hues, and cheap. */

@@ -5,11 +5,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Classification } from "./concepts.js";
 import { loadDetector, type Detector } from "./detector.js";
-import { openLayersModel, openTfliteModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "./onnx/runtime.js";
+import { openLayersModel, openTfliteModel, planarBatch, type OnnxImageModel, type TfjsLayersModel } from "../../onnx/runtime.js";
 
 /**
  * The local models, in onnxruntime-node. Everything comes from disk, as TF.js models converted to
- * ONNX in memory when loaded (onnx/): the ImageNet classifier is the project's quantised MobileNet
+ * ONNX in memory when loaded (shared/onnx/): the ImageNet classifier is the project's quantised MobileNet
  * (models/, made by bin/quantize-model.ts) unless PHOTO_ANALYSIS_LOCAL_MODEL_DIR names another TF.js
  * ImageNet layers model; the detector's weights ship in @vladmandic/human's package (detector.ts).
  * Loaded once per process, lazily; concurrent first requests share one load.

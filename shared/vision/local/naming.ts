@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import pluralize from "pluralize";
-import { DESCRIPTION_MAX_LENGTH, isBlocked, NAME_MAX_LENGTH, normaliseSuggestions, slugify, SUGGESTION_COUNT } from "../../domain/suggestions.js";
+import { DESCRIPTION_MAX_LENGTH, isBlocked, NAME_MAX_LENGTH, normalizeSuggestions, slugify, SUGGESTION_COUNT } from "../../domain/suggestions.js";
 import type { Suggestion } from "../../domain/types.js";
-import type { Style } from "../styles.js";
-import { COLOUR_FRAMES, COLOUR_TAGLINES, COLOURS, FRAMES, HEDGE_FRAMES, HEDGE_TAGLINES } from "./lexicon/frames.js";
+import type { Style } from "../../domain/styles.js";
+import { COLOR_FRAMES, COLOR_TAGLINES, COLORS, FRAMES, HEDGE_FRAMES, HEDGE_TAGLINES } from "./lexicon/frames.js";
 import { purposesIn } from "./purposes.js";
 import { fits, lineage, MYSTERY, PEOPLE, PORTRAITS, type Topic } from "./themes.js";
 
@@ -61,7 +61,7 @@ export interface Reading {
   /** The best guesses, when the subject is broader than they are: said last, and as guesses. */
   guesses: { word: string; words: string }[];
   /** The photo's colour, when it has a clear one and the subject is not a sure thing. */
-  colour?: string;
+  color?: string;
 }
 
 /**
@@ -83,7 +83,7 @@ const BOX_AGREEMENT = 0.5;
 /** A box names something else in the photo (a second subject) only from this confidence. */
 const OTHER_BOX_SURE = 0.7;
 /** A hue is the photo's colour when this share of its pixels has it. */
-const COLOUR_SHARE = 0.25;
+const COLOR_SHARE = 0.25;
 
 const MINOR_WORDS = new Set(["a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "with"]);
 
@@ -117,7 +117,7 @@ export function titleCase(text: string): string {
     .join(" ");
 }
 
-function capitalise(text: string): string {
+function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -132,8 +132,8 @@ export function article(word: string): "a" | "an" {
 /** A template with a word in it; "a {noun}" becomes "an owl" where it should. */
 function fillTagline(template: string, word: string, words: string): string {
   return template
-    .replace(/\b([Aa])n? (?=\{(?:noun|Noun|colour|subject)\})/g, (_, a: string) => `${a === "A" ? capitalise(article(word)) : article(word)} `)
-    .replaceAll("{Noun}", capitalise(word))
+    .replace(/\b([Aa])n? (?=\{(?:noun|Noun|colour|subject)\})/g, (_, a: string) => `${a === "A" ? capitalize(article(word)) : article(word)} `)
+    .replaceAll("{Noun}", capitalize(word))
     .replaceAll("{nouns}", words)
     .replaceAll("{noun}", word)
     .replaceAll("{colour}", word)
@@ -203,7 +203,7 @@ const HUE_NAMES: [number, string][] = [
  * The named colour of a palette: the hue of the richest 60° of its coloured pixels, when they
  * are a good share of the photo (or mostly white, or mostly black); none for a muddle.
  */
-export function colourOf(palette: Palette | undefined): string | undefined {
+export function colorOf(palette: Palette | undefined): string | undefined {
   const hues = palette?.hues;
   if (!hues?.length) return undefined;
   let best = { share: 0, hue: 0 };
@@ -213,7 +213,7 @@ export function colourOf(palette: Palette | undefined): string | undefined {
     // Bin k is centred on 30k degrees.
     if (share > best.share) best = { share, hue: ((30 * bin * hues[bin]! + 30 * (bin + 1) * hues[next]!) / share) % 360 };
   }
-  if (best.share >= COLOUR_SHARE) return HUE_NAMES.find(([limit]) => best.hue < limit)![1];
+  if (best.share >= COLOR_SHARE) return HUE_NAMES.find(([limit]) => best.hue < limit)![1];
   if ((palette!.dark ?? 0) >= 0.5) return "charcoal";
   if ((palette!.light ?? 0) >= 0.5) return "white";
   return undefined;
@@ -314,7 +314,7 @@ export function readScene(scene: Scene): Reading {
     }
   }
   const broad = subject.level === "none" || subject.level === "people" || (subject.level === "topic" && !subject.topic.parentTopic);
-  return { subject, others, guesses: hedged.map(({ word, words }) => ({ word, words })), colour: broad ? colourOf(scene.palette) : undefined };
+  return { subject, others, guesses: hedged.map(({ word, words }) => ({ word, words })), color: broad ? colorOf(scene.palette) : undefined };
 }
 
 type Kind = "playful" | "clear" | "cozy";
@@ -359,7 +359,7 @@ const filledTaglines = memo((key: string) => {
   return { own: lines.filter((line) => pattern.test(line)), general: lines.filter((line) => !pattern.test(line)) };
 });
 const taglineSources = new Map<string, readonly string[]>([
-  ["colour", COLOUR_TAGLINES],
+  ["colour", COLOR_TAGLINES],
   ["hedge", HEDGE_TAGLINES],
 ]);
 
@@ -393,7 +393,7 @@ function isShort(name: string): boolean {
  */
 export function planNames(scene: Scene, style?: Style, context?: string): { reading: Reading; suggestions: Suggestion[] } {
   const reading = readScene(scene);
-  const { subject, others, guesses, colour } = reading;
+  const { subject, others, guesses, color } = reading;
   const random = seededRandom(
     `${subject.word}|${subject.topic.id}|${scene.people}|${scene.concepts.map((c) => c.label).join(",")}${context ? `|${context}` : ""}`,
   );
@@ -444,13 +444,13 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     const other = others[index];
     return other && pool(() => namesOf(other.topic, wanted, other.word), topicDeck(other.topic, other.word, other.words));
   };
-  const colourPool = lazy((): Pool | undefined => {
-    if (!colour) return undefined;
-    const title = titleCase(colour);
-    const own = COLOURS.find((c) => c.name === colour)?.names ?? [];
+  const colorPool = lazy((): Pool | undefined => {
+    if (!color) return undefined;
+    const title = titleCase(color);
+    const own = COLORS.find((c) => c.name === color)?.names ?? [];
     return pool(
-      () => [...own, ...COLOUR_FRAMES.map((frame) => frame.replaceAll("{Colour}", title))],
-      lazy(() => deckOf("colour", COLOUR_TAGLINES, colour, colour, random)),
+      () => [...own, ...COLOR_FRAMES.map((frame) => frame.replaceAll("{Colour}", title))],
+      lazy(() => deckOf("colour", COLOR_TAGLINES, color, color, random)),
     );
   });
   const hedgePool = (): Pool | undefined => {
@@ -478,7 +478,7 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
       mainPool(kind ?? "cozy"),
       otherPool(0, want),
       mainPool(kind ?? "clear"),
-      colourPool(),
+      colorPool(),
       mainPool(kind ?? "playful"),
       otherPool(1, want),
       mainPool(kind ?? "cozy"),
@@ -487,14 +487,14 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     );
   } else {
     slots.push(
-      colourPool(),
+      colorPool(),
       mainPool(kind ?? "playful"),
       mainPool(kind ?? "clear"),
-      colourPool(),
+      colorPool(),
       mainPool(kind ?? "cozy"),
       mainPool(kind ?? "playful"),
       mainPool(kind ?? "clear"),
-      colourPool(),
+      colorPool(),
       mainPool(kind ?? "cozy"),
       hedgePool(),
     );
@@ -576,7 +576,7 @@ export function planNames(scene: Scene, style?: Style, context?: string): { read
     return { name, description };
   });
   // Same validation as any provider's output: exactly 10, unique keys, clean text.
-  return { reading, suggestions: normaliseSuggestions({ suggestions }) };
+  return { reading, suggestions: normalizeSuggestions({ suggestions }) };
 }
 
 export function nameScene(scene: Scene, style?: Style, context?: string): Suggestion[] {

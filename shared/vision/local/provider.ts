@@ -2,9 +2,8 @@ import { basename } from "node:path";
 import sharp from "sharp";
 import { AnalysisFailedError, BusyError } from "../../domain/errors.js";
 import { ZERO_USAGE, type VisionInput, type VisionProvider, type VisionResult } from "../provider.js";
-import { runInference, type InferenceResult, type InferenceTask } from "./inference.js";
+import { runInference, type InferenceResult, type InferenceTask, type LocalInference } from "./inference.js";
 import { companionOf, localModels, SHIPPED_CLASSIFIER, shippedClassifierDir, type RgbImage } from "./models.js";
-import type { InferencePool } from "./pool.js";
 
 const CLASSIFIER_INPUT = 224;
 
@@ -40,7 +39,7 @@ export class LocalVisionProvider implements VisionProvider {
    * with the local moderator; its owner closes it), or none: on the calling thread, as in Lambda's
    * single vCPU.
    */
-  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[]; pool?: InferencePool }) {}
+  constructor(private readonly options: { modelDir?: string; modulePaths?: readonly string[]; pool?: LocalInference }) {}
 
   private get modelDir(): string {
     this.resolvedModelDir ??= this.options.modelDir ?? shippedClassifierDir(this.options.modulePaths);

@@ -23,7 +23,7 @@ export const FRAMES = {
  * When the models are not sure what the photo shows: names for its colour ({Colour}), and a
  * last, hedged name for the best guesses ({A} and {B} in Title Case).
  */
-export const COLOUR_FRAMES = [
+export const COLOR_FRAMES = [
   "Shades of {Colour}",
   "{Colour} Mood",
   "Mostly {Colour}",
@@ -35,7 +35,7 @@ export const COLOUR_FRAMES = [
 ];
 
 /** Named colours (sRGB) with a few names of their own besides the frames. */
-export const COLOURS: { name: string; rgb: [number, number, number]; names: string[] }[] = [
+export const COLORS: { name: string; rgb: [number, number, number]; names: string[] }[] = [
   { name: "red", rgb: [190, 40, 40], names: ["Red Letter Day", "Paint the Town Red", "Ruby Room"] },
   { name: "orange", rgb: [230, 130, 40], names: ["Orange Glow", "Tangerine Dream", "Sunset Tones"] },
   { name: "gold", rgb: [215, 175, 60], names: ["Golden Hour", "Good as Gold", "Honey Tones"] },
@@ -53,7 +53,7 @@ export const COLOURS: { name: string; rgb: [number, number, number]; names: stri
   { name: "white", rgb: [240, 240, 240], names: ["Blank Canvas", "White Out", "Clean Slate"] },
 ];
 
-export const COLOUR_TAGLINES = [
+export const COLOR_TAGLINES = [
   "A photo in {colour} tones: share what you see in it",
   "Post your own {colour} pictures and compare the mood",
   "Mostly {colour}, wholly interesting",

@@ -1,28 +1,31 @@
-import { WorkerPool, workerModule } from "../../workers/pool.js";
-import type { InferenceResult, InferenceTask } from "./inference.js";
+import type { LocalModeration } from "../moderation/local-moderator.js";
+import type { InferenceResult, InferenceTask, LocalInference } from "../vision/local/inference.js";
+import { WorkerPool, workerModule } from "../workers/pool.js";
 
 /**
- * Local inference off the event loop: a small pool of worker threads (workers/pool.ts), each loading
- * the models once and keeping them. The event loop then keeps answering (cache hits, other routes)
+ * Local inference off the event loop: a small pool of worker threads (shared/workers/pool.ts), each
+ * loading the local vision models and the local moderation model once and keeping them. It sits
+ * above vision and moderation, which know it only by the interfaces it implements (LocalInference,
+ * LocalModeration): one pool of threads serves both without either importing the other. The event loop then keeps answering (cache hits, other routes)
  * while photos are analysed (and judged by the local moderation model), and on several cores
  * analyses run side by side. A full queue refuses at once (503 with Retry-After).
  */
 
-/** What a worker is asked to do (inference-worker.ts answers each kind). */
+/** What a worker is asked to do (worker.ts answers each kind). */
 export type WorkerRequest =
   | { kind: "warm"; modelDir: string }
   | { kind: "warm-moderation" }
   | { kind: "run"; task: InferenceTask }
   | { kind: "moderate"; pixels: Uint8Array };
 
-export class InferencePool {
+export class InferencePool implements LocalInference, LocalModeration {
   private readonly workers: WorkerPool;
 
   /** `size` threads, started on first use, with room for `maxQueue` waiting tasks (default 8 per thread). */
   constructor(options: { size: number; maxQueue?: number }) {
     this.workers = new WorkerPool({
       ...options,
-      entry: workerModule(import.meta.url, "inference-worker"),
+      entry: workerModule(import.meta.url, "worker"),
       busyMessage: "The local vision models are busy with other photos; try again in a moment.",
     });
   }

@@ -102,7 +102,7 @@ interface TfliteTensor {
 }
 
 /** A constant tensor's values in float: 8-bit and 32-bit integers through their (per-tensor or per-channel) scale and zero point. */
-function dequantise(tensor: TfliteTensor): Float32Array {
+function dequantize(tensor: TfliteTensor): Float32Array {
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   const data = tensor.buffer;
   // Copied into aligned typed arrays (the flatbuffer's buffers need not be aligned).
@@ -180,7 +180,7 @@ export function convertTflite(bytes: Uint8Array, name: string): OnnxGraph {
         const filter = tensors[inputs[1]!]!;
         // TFLite: [out, kh, kw, in] (depthwise: [1, kh, kw, in·multiplier]) → ONNX [out, in/group, kh, kw].
         const [o, kh, kw, i] = filter.shape as [number, number, number, number];
-        const values = dequantise(filter);
+        const values = dequantize(filter);
         const cout = depthwise ? i : o;
         const cin = depthwise ? 1 : i;
         const kernel = new Float32Array(values.length);
@@ -192,7 +192,7 @@ export function convertTflite(bytes: Uint8Array, name: string): OnnxGraph {
                 kernel[((oc * cin + ic) * kh + y) * kw + x] = values[source]!;
               }
         const operands = [computed(inputs[0]!), graph.constant(`${hint}/kernel`, f32([cout, cin, kh, kw], kernel))];
-        if (inputs[2] !== undefined && inputs[2] >= 0) operands.push(graph.constant(`${hint}/bias`, f32([cout], dequantise(tensors[inputs[2]]!))));
+        if (inputs[2] !== undefined && inputs[2] >= 0) operands.push(graph.constant(`${hint}/bias`, f32([cout], dequantize(tensors[inputs[2]]!))));
         const strideW = options?.int(1, 1) ?? 1;
         const strideH = options?.int(2, 1) ?? 1;
         const fused = options?.byte(depthwise ? 4 : 3) ?? 0;

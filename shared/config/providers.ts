@@ -2,12 +2,12 @@
 type SettingName = `PHOTO_ANALYSIS_${string}`;
 
 /**
- * What the service knows about each vision provider, apart from building it (select.ts's
+ * What the service knows about each vision provider, apart from building it (shared/vision/select.ts's
  * PROVIDER_FACTORIES, which imports the providers' modules and SDKs: this table stays light, so the
  * settings, pricing and health of every function can read it). Settings validation, selection,
  * readiness (health), the price table and the README's providers table are all derived from it.
- * Adding a provider: its module, a row here, a factory in select.ts (the compiler asks for it), its
- * model setting in shared/config/settings.ts, and the docs row a test asks for.
+ * Adding a provider: its module, a row here, a factory in shared/vision/select.ts (the compiler asks for it), its
+ * model setting in settings.ts, and the docs row a test asks for.
  */
 export interface ProviderFacts {
   /** Says what it is, in the providers table of the docs. */

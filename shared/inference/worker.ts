@@ -1,7 +1,7 @@
-import { loadNsfwModel, nsfwProbabilities } from "../../moderation/nsfw-model.js";
-import { serveRequests } from "../../workers/serve.js";
-import { localModels } from "./models.js";
-import { runInference } from "./inference.js";
+import { loadNsfwModel, nsfwProbabilities } from "../moderation/nsfw-model.js";
+import { runInference } from "../vision/local/inference.js";
+import { localModels } from "../vision/local/models.js";
+import { serveRequests } from "../workers/serve.js";
 import type { WorkerRequest } from "./pool.js";
 
 /** One worker of the local inference pool: loads each model once, when first needed, then runs tasks one at a time. */
