@@ -1,7 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { INDEXES, ITEM_KINDS, type IndexName, type ItemKind, itemKindOf, PARTITION_KEY } from "../stores/table-schema.js";
-
 /**
  * The table part of a function's IAM policy, enforced where IAM is not: `npm start` and the tests
  * that run it run each handler inside its function's grant (functions/routes.ts, FunctionAccess),
@@ -10,12 +6,12 @@ import { INDEXES, ITEM_KINDS, type IndexName, type ItemKind, itemKindOf, PARTITI
  * index must be granted by name, and a Scan never is. A call outside the grant fails with
  * AccessDeniedException, as it would after a deploy. Outside a grant (start-up, CLIs) nothing is checked.
  */
-export interface TableGrant {
-  items?: Partial<Record<ItemKind, readonly string[]>>;
-  indexes?: readonly IndexName[];
-}
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { activeTableGrant, type TableGrant } from "../stores/table-grant.js";
+import { INDEXES, ITEM_KINDS, itemKindOf, PARTITION_KEY } from "../stores/table-schema.js";
 
-const active = new AsyncLocalStorage<{ name: string; grant: TableGrant }>();
+export type { TableGrant } from "../stores/table-grant.js";
+
 /** Every refusal in this process (some callers swallow errors, such as the dashboard counters): tests assert there were none. */
 const denials: string[] = [];
 
@@ -23,17 +19,9 @@ export function tableAccessDenials(): readonly string[] {
   return [...denials];
 }
 
-/**
- * The grant in force for this call, if any: one object per handler call, shared by everything it
- * starts. Reads batched into one request must share it (shared/stores/table-reads.ts).
- */
-export function currentTableGrant(): object | undefined {
-  return active.getStore();
-}
-
 /** Runs `work` (and everything it starts) as the named function, with its grant. */
 export function withTableGrant<T>(name: string, grant: TableGrant, work: () => T): T {
-  return active.run({ name, grant }, work);
+  return activeTableGrant.run({ name, grant }, work);
 }
 
 export class TableAccessDenied extends Error {
@@ -119,7 +107,7 @@ export function deniedBy(grant: TableGrant, command: string, input: Input): stri
 export function enforceTableGrants(client: DynamoDBClient): DynamoDBClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const current = active.getStore();
+      const current = activeTableGrant.getStore();
       if (current) {
         const denied = deniedBy(current.grant, context.commandName ?? "", args.input as Input);
         if (denied) {

@@ -1,5 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { currentTableGrant } from "../runtime/table-access.js";
+import { activeTableGrant } from "./table-grant.js";
 import type { Item } from "./record-items.js";
 import { PARTITION_KEY, SORT_KEY } from "./table-schema.js";
 
@@ -31,7 +31,7 @@ export class TableReads {
 
   /** The item with this key, read consistently; undefined when there is none. */
   get(key: Item): Promise<Item | undefined> {
-    const scope = currentTableGrant();
+    const scope = activeTableGrant.getStore();
     let batch = this.waiting.get(scope);
     if (!batch) {
       const started: Waiting[] = [];
