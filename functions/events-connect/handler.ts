@@ -1,5 +1,5 @@
 import { AppError } from "../../shared/domain/errors.js";
-import { openConnection } from "../../shared/usecases/jobs.js";
+import { openConnection } from "../../shared/usecases/progress.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import { errorResponse } from "../http.js";
 import { websocketCaller, type WebSocketHandler } from "../websocket.js";

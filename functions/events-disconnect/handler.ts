@@ -1,4 +1,4 @@
-import { closeConnection } from "../../shared/usecases/jobs.js";
+import { closeConnection } from "../../shared/usecases/progress.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import type { WebSocketHandler } from "../websocket.js";
 

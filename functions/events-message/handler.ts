@@ -1,4 +1,4 @@
-import { subscribe } from "../../shared/usecases/jobs.js";
+import { subscribe } from "../../shared/usecases/progress.js";
 import { admitMessage, POLICY_VIOLATION } from "../../shared/usecases/socket-limits.js";
 import { defaultDeps, type DepsProvider } from "../deps.js";
 import type { WebSocketHandler } from "../websocket.js";

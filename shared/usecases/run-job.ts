@@ -2,7 +2,7 @@ import { InvalidInputError } from "../domain/errors.js";
 import { isFinal, type JobFailure, type JobStage } from "../domain/jobs.js";
 import type { Style } from "../domain/styles.js";
 import { type AppDeps, requireDep } from "./deps.js";
-import { announce } from "./jobs.js";
+import { announce } from "./progress.js";
 import { meterOf } from "./meter.js";
 import { analyzeUpload, type UploadOutcome } from "./upload.js";
 

@@ -3,7 +3,8 @@ import { errorResponse } from "../../functions/http.js";
 import { NotConfiguredError, VisionNotConfiguredError } from "../../shared/domain/errors.js";
 import type { Caller } from "../../shared/domain/types.js";
 import { imageStoreForWrites } from "../../shared/usecases/deps.js";
-import { submitJobs, subscribe } from "../../shared/usecases/jobs.js";
+import { submitJobs } from "../../shared/usecases/jobs.js";
+import { subscribe } from "../../shared/usecases/progress.js";
 import { createUploadUrl } from "../../shared/usecases/upload-url.js";
 import { memoryDeps } from "../doubles/memory.js";
 

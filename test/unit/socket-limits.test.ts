@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CapReachedError } from "../../shared/domain/errors.js";
 import type { Caller } from "../../shared/domain/types.js";
-import { closeConnection, openConnection, submitJobs, subscribe } from "../../shared/usecases/jobs.js";
+import { submitJobs } from "../../shared/usecases/jobs.js";
+import { closeConnection, openConnection, subscribe } from "../../shared/usecases/progress.js";
 import { CONNECTION_LIFETIME_SECONDS } from "../../shared/usecases/socket-limits.js";
 import { createEventsMessageHandler } from "../../functions/events-message/handler.js";
 import { memoryDeps } from "../doubles/memory.js";
