@@ -12,7 +12,7 @@ import { palette, formatBytes } from "../shared/cli/output.js";
 import { createAppDeps } from "../shared/runtime/app-deps.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import { cleanupExpired } from "../shared/usecases/cleanup.js";
-import { runningServer, startLocalRuntime } from "../functions/local/service.js";
+import { runningServer, startLocalRuntime } from "../local/service.js";
 import { CLEANUP_FUNCTION } from "../functions/routes.js";
 import { withTableGrant } from "../shared/runtime/table-access.js";
 

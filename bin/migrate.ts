@@ -12,7 +12,7 @@ import { palette } from "../shared/cli/output.js";
 import { createDocumentClient } from "../shared/runtime/aws-clients.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../shared/runtime/environment.js";
 import { migrateLegacyRecords } from "../shared/stores/legacy-migration.js";
-import { runningServer, startLocalRuntime } from "../functions/local/service.js";
+import { runningServer, startLocalRuntime } from "../local/service.js";
 
 const USAGE = "usage: npm run migrate -- [--dry-run] [--batch-size N] [--cursor C]";
 const { values } = parseCommandLine(

@@ -5,7 +5,7 @@
  */
 import { nodeVersionNote } from "../shared/cli/node-version.js"; // first: settles the AWS SDK's Node version notice before any client exists
 import { buildWeb } from "./build-web.js";
-import { RATE_LIMIT_SWITCH, startLocalService } from "../functions/local/service.js";
+import { RATE_LIMIT_SWITCH, startLocalService } from "../local/service.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";

@@ -71,7 +71,7 @@ const noVision: VisionSelector = async (): Promise<VisionProvider> => {
 
 /**
  * The one composition root: every port's adapter from a RuntimeEnvironment, built the same way by
- * Lambda (functions/deps.ts), `npm start` (functions/local/service.ts), the CLIs and the tests. A
+ * Lambda (functions/deps.ts), `npm start` (local/service.ts), the CLIs and the tests. A
  * collaborator the runtime lacks is absent (staging without a bucket, the queue without a queue URL)
  * and asked for with requireDep (shared/usecases/deps.ts), which answers 503 without it.
  */

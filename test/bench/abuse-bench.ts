@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { readFile } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { HeicWorkers } from "../../shared/image/heic.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { healthLatencies, startScratchService } from "../helpers/local-service.js";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { startLocalService, type LocalService } from "../../local/service.js";
 import { openWatcher } from "../helpers/socket.js";
 import { median, percentile, report } from "./stats.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { Jimp } from "jimp";
-import { startLocalService } from "../../functions/local/service.js";
+import { startLocalService } from "../../local/service.js";
 import { openImage, perceptualHash } from "../../shared/image/decode.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";

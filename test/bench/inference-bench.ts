@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import sharp from "sharp";
-import { startLocalService } from "../../functions/local/service.js";
+import { startLocalService } from "../../local/service.js";
 import { loadNsfwModel, NSFW_INPUT_SIZE, nsfwProbabilities } from "../../shared/moderation/nsfw-model.js";
 import { mergeConcepts } from "../../shared/vision/local/concepts.js";
 import { palette } from "../../shared/vision/local/inference.js";

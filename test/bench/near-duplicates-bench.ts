@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { PHASH_SEGMENTS, phashSegments } from "../../shared/image/phash-index.js";
-import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
+import { ensureTable, startLocalAws } from "../../local/aws.js";
 import { createDocumentClient, createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { DynamoAnalysisStore } from "../../shared/stores/dynamo-analysis-store.js";
 import { PARTITION_KEY, SORT_KEY } from "../../shared/stores/table-schema.js";

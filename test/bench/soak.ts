@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalService } from "../../functions/local/service.js";
+import { startLocalService } from "../../local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 
 /**

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.js";
 import { startScratchService } from "../helpers/local-service.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
 
 /**

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { openApiDocument } from "../../shared/api/openapi.js";
 import { COFFEE_SUGGESTIONS, FakeOpenAI } from "../helpers/fake-providers.js";
 import { startScratchService } from "../helpers/local-service.js";

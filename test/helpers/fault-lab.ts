@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand } from "@aws-sdk/client-s3";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { ensureTable, startLocalAws, type LocalAws } from "../../local/aws.js";
 import { createDynamoClient, createS3Client } from "../../shared/runtime/aws-clients.js";
 import { runtimeEnvironmentFrom, type RuntimeEnvironment } from "../../shared/runtime/environment.js";
 import { FakeOpenAI } from "./fake-providers.js";

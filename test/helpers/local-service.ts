@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalService, type LocalService, type LocalServiceOptions } from "../../functions/local/service.js";
+import { startLocalService, type LocalService, type LocalServiceOptions } from "../../local/service.js";
 import { tableAccessDenials } from "../../shared/runtime/table-access.js";
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import { FakeOpenAI } from "./fake-providers.js";
-import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { ensureTable, startLocalAws, type LocalAws } from "../../local/aws.js";
 import { createAnalysis } from "../../shared/runtime/analysis.js";
 import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, WEBSOCKET_ROUTES } from "../../functions/routes.js";
 import { FakeCloudFormationResponses, FakeConnectionsApi, FakeRekognition, FakeSqs } from "../helpers/fake-aws-async.js";
 import { COFFEE_SUGGESTIONS, FakeAnthropic, FakeGemini, FakeOpenAI } from "../helpers/fake-providers.js";
-import { ensureTable, startLocalAws, type LocalAws } from "../../shared/local/local-aws.js";
+import { ensureTable, startLocalAws, type LocalAws } from "../../local/aws.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { uploadEvent } from "../helpers/events.js";
 import { expectNormalizedCopy } from "../helpers/images.js";

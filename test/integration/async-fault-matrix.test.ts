@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatchHandler } from "../../functions/batch/handler.js";
 import type { HttpResult } from "../../functions/http.js";
 import { createWorkerHandler } from "../../functions/worker/handler.js";
-import { LocalJobQueue } from "../../shared/local/local-queue.js";
+import { LocalJobQueue } from "../../local/queue.js";
 import { createAnalysis } from "../../shared/runtime/analysis.js";
 import { createAppDeps } from "../../shared/runtime/app-deps.js";
 import { cleanupExpired, ORPHAN_GRACE_MS } from "../../shared/usecases/cleanup.js";

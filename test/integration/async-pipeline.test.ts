@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startScratchService } from "../helpers/local-service.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { acceptedBatchSchema, acceptedJobSchema, batchSchema, jobSchema, progressMessageSchema } from "../../shared/api/schemas.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { rateLimitRules } from "../../shared/ratelimit/rate-limiter.js";

@@ -3,7 +3,7 @@ import Busboy from "@fastify/busboy";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeperThan, type HttpResult } from "../../functions/http.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { MAX_FORM_BODY_BYTES, parseMultipart } from "../../functions/multipart.js";
 import { createUploadHandler } from "../../functions/upload/handler.js";
 import { createUploadUrlHandler } from "../../functions/upload-url/handler.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startScratchService } from "../helpers/local-service.js";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
+import { startLocalService, type LocalService } from "../../local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 
 const run = promisify(execFile);

@@ -13,7 +13,7 @@ import {
   RateLimitError,
   type WebSocketConstructor,
 } from "photo-analysis/client";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { startScratchService } from "../helpers/local-service.js";
 import { distinctImages } from "../helpers/photos.js";

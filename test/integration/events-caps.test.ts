@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { startScratchService } from "../helpers/local-service.js";
 import { distinctImages } from "../helpers/photos.js";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startScratchService } from "../helpers/local-service.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { openWatcher } from "../helpers/socket.js";
 import { captureLogs } from "../helpers/console.js";

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { HeicWorkers } from "../../shared/image/heic.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { healthLatencies, startScratchService } from "../helpers/local-service.js";

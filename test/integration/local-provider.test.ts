@@ -13,7 +13,7 @@ import { topicById } from "../../shared/vision/local/themes.js";
 import { createProviderSelector } from "../../shared/vision/select.js";
 import { evaluateLocal, FLOAT_MODEL_DIR } from "../eval/local-eval.js";
 import { hasSharedFolder } from "../helpers/shared-folder.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { join } from "node:path";
 
 const coffee = topicById("coffee");

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalService, type LocalService } from "../../functions/local/service.js";
-import { corsPolicy } from "../../functions/local/http-adapter.js";
+import { startLocalService, type LocalService } from "../../local/service.js";
+import { corsPolicy } from "../../local/http-adapter.js";
 import { FakeOpenAI } from "../helpers/fake-providers.js";
 import { CreateTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { ensureTable, startLocalAws } from "../../shared/local/local-aws.js";
+import { ensureTable, startLocalAws } from "../../local/aws.js";
 import { createDynamoClient } from "../../shared/runtime/aws-clients.js";
 import { expectNormalizedCopy } from "../helpers/images.js";
 

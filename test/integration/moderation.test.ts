@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startScratchService } from "../helpers/local-service.js";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { parseSettings } from "../../shared/config/settings.js";
 import { openImage } from "../../shared/image/decode.js";
 import { moderationInput } from "../../shared/moderation/input.js";

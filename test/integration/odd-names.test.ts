@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { HTTP_ROUTES } from "../../functions/routes.js";
 import { startScratchService } from "../helpers/local-service.js";
 import { ODD_NAMES, oddRequests, prototypePolluted, type OddRequest } from "../helpers/odd-names.js";

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalService } from "../../functions/local/service.js";
+import type { LocalService } from "../../local/service.js";
 import { analysisSchema } from "../../shared/api/schemas.js";
 import { md5Hex } from "../../shared/image/hash.js";
 import { multipartBody } from "../helpers/events.js";

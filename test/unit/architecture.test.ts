@@ -24,8 +24,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ["usecases"],
   // The composition root: everything wired.
   ["runtime"],
-  // What only `npm start` runs: the embedded servers and the in-process queue.
-  ["local"],
 ];
 
 const root = resolve(import.meta.dirname, "../..");
@@ -123,10 +121,21 @@ describe("architecture", () => {
     expect(wrong).toEqual([]);
   });
 
-  it("keeps shared/ a library: it imports nothing from functions/, lib/, bin/, client/ or test/", () => {
+  it("keeps shared/ a library: it imports nothing from functions/, local/, lib/, bin/, client/ or test/", () => {
     const outside = edges
-      .filter((edge) => ["functions", "lib", "bin", "client", "test"].includes(edge.to))
+      .filter((edge) => ["functions", "local", "lib", "bin", "client", "test"].includes(edge.to))
       .map((edge) => `${edge.file} imports ${edge.specifier}`);
     expect(outside).toEqual([]);
+  });
+
+  it("keeps what only npm start runs out of the deployed functions: functions/ imports nothing from local/", () => {
+    const functions = join(root, "functions");
+    const local = join(root, "local");
+    const intoLocal = sourceFiles(functions).flatMap((file) =>
+      importedSpecifiers(readFileSync(file, "utf8"))
+        .filter((specifier) => specifier.startsWith(".") && !relative(local, resolve(dirname(file), specifier)).startsWith(".."))
+        .map((specifier) => `${relative(root, file)} imports ${specifier}`),
+    );
+    expect(intoLocal).toEqual([]);
   });
 });

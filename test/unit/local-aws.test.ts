@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import S3rver from "s3rver";
 import { describe, expect, it } from "vitest";
-import { closeAbandonedLevelIterators, storeObjectsBeforeAnswering } from "../../shared/local/local-aws.js";
+import { closeAbandonedLevelIterators, storeObjectsBeforeAnswering } from "../../local/aws.js";
 
 describe("the local DynamoDB server's LevelDB iterators", () => {
   it("can be closed the way dynalite closes them (return()), so finished and abandoned queries release their snapshots", async () => {

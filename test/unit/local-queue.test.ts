@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LocalJobQueue, type QueueConsumer } from "../../shared/local/local-queue.js";
+import { LocalJobQueue, type QueueConsumer } from "../../local/queue.js";
 
 /** A disk that can be made slow: while `slowDisk.hold` is set, the queue's file writes wait for it. */
 const slowDisk: { hold?: Promise<void> } = {};

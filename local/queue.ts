@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { DEFAULT_MAX_RECEIVES } from "../queue/delivery.js";
-import type { JobMessage } from "../queue/sqs-job-queue.js";
-import type { JobQueue } from "../stores/ports.js";
+import { DEFAULT_MAX_RECEIVES } from "../shared/queue/delivery.js";
+import type { JobMessage } from "../shared/queue/sqs-job-queue.js";
+import type { JobQueue } from "../shared/stores/ports.js";
 
 /** What Lambda's SQS integration calls: the worker handler, with the time it has left. */
 export type QueueConsumer = (event: SQSEvent, context: { getRemainingTimeInMillis(): number }) => Promise<SQSBatchResponse>;

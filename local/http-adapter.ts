@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { allowedMethods, findRoute, type HttpRoute } from "../routes.js";
-import { errorResponse, isJsonContentType, jsonTooLarge, MAX_JSON_BODY_BYTES, type HttpEvent } from "../http.js";
-import { MAX_FORM_BODY_BYTES, withRawBody } from "../multipart.js";
-import type { HttpHandler } from "../pipeline.js";
+import { allowedMethods, findRoute, type HttpRoute } from "../functions/routes.js";
+import { errorResponse, isJsonContentType, jsonTooLarge, MAX_JSON_BODY_BYTES, type HttpEvent } from "../functions/http.js";
+import { MAX_FORM_BODY_BYTES, withRawBody } from "../functions/multipart.js";
+import type { HttpHandler } from "../functions/pipeline.js";
 
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/i;
 

@@ -8,8 +8,8 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/
 import { createRequire } from "node:module";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
-import { LOCAL_KEY_PAIR } from "../runtime/aws-clients.js";
-import { INDEXES, PARTITION_KEY, SORT_KEY, keyAttributes } from "../stores/table-schema.js";
+import { LOCAL_KEY_PAIR } from "../shared/runtime/aws-clients.js";
+import { INDEXES, PARTITION_KEY, SORT_KEY, keyAttributes } from "../shared/stores/table-schema.js";
 import { guardS3 } from "./s3-post-guard.js";
 
 /**

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { ConnectionGateway } from "../../shared/stores/ports.js";
-import { CONNECTION_LIFETIME_SECONDS } from "../../shared/usecases/socket-limits.js";
-import { EVENTS_PATH, websocketRouteFor } from "../routes.js";
-import type { WebSocketEvent, WebSocketHandler } from "../websocket.js";
+import type { ConnectionGateway } from "../shared/stores/ports.js";
+import { CONNECTION_LIFETIME_SECONDS } from "../shared/usecases/socket-limits.js";
+import { EVENTS_PATH, websocketRouteFor } from "../functions/routes.js";
+import type { WebSocketEvent, WebSocketHandler } from "../functions/websocket.js";
 
 /** API Gateway's limit on one WebSocket frame (128 KB); larger messages close the connection there too. */
 const MAX_MESSAGE_BYTES = 128 * 1024;
