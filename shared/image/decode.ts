@@ -1,9 +1,9 @@
-import type { Metadata, Sharp } from "sharp";
+import type { Metadata, OutputInfo, Sharp } from "sharp";
 import type { Settings } from "../config/settings.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { type HeicDecoder, sharedInlineHeicDecoder } from "./heic.js";
 import { INVALID_IMAGE_MESSAGE, invalidImage, tooManyPixels } from "./refusals.js";
-import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
+import { greyFromSrgb, PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
 const DECODE_TIMEOUT_SECONDS = 20;
 
@@ -125,23 +125,24 @@ export async function normalizedForStorage(image: OpenedImage, maxEdge: number):
   return { bytes: await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality: 85, mozjpeg: true }).toBuffer(), contentType: "image/jpeg" };
 }
 
-/** pHash of the upright image; sharp's shrink-on-load keeps this cheap for large JPEGs. */
+/**
+ * pHash of the upright image. sharp's shrink-on-load decodes a large JPEG at 1/8 scale in the DCT domain (every
+ * entropy-coded block is still read, which is what refuses a truncated file); the 32x32 result is greyed here.
+ */
 export async function perceptualHash(image: OpenedImage): Promise<string> {
-  let pixels: Buffer;
+  let shrunk: { data: Buffer; info: OutputInfo };
   try {
-    pixels = await image
+    shrunk = await image
       .pipeline()
       .flatten({ background: "#ffffff" })
-      .greyscale()
       .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
-      .extractChannel(0)
       .raw()
-      .toBuffer();
+      .toBuffer({ resolveWithObject: true });
   } catch {
-    // Corrupt or truncated pixel data surfaces here, on the first full decode.
+    // Corrupt or truncated pixel data surfaces here, on the first decode of the pixels.
     throw invalidImage();
   }
-  return phashFromGrey32(pixels);
+  return phashFromGrey32(greyFromSrgb(shrunk.data, shrunk.info.channels));
 }
 
 /** A JPEG copy made when first asked for, then shared (moderation and the vision call may both want it; the local models want none). */
