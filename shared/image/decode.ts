@@ -1,4 +1,4 @@
-import type { Metadata, OutputInfo, Sharp } from "sharp";
+import type { Metadata, Sharp } from "sharp";
 import type { Settings } from "../config/settings.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { type HeicDecoder, sharedInlineHeicDecoder } from "./heic.js";
@@ -32,7 +32,10 @@ export interface OpenedImage {
   width: number;
   height: number;
   hasAlpha: boolean;
-  /** A fresh sharp pipeline over the upright first frame (HEIC: at most the options' working edge, see DecodeOptions.maxEdge). */
+  /**
+   * A fresh sharp pipeline over the upright first frame (HEIC: at most the options' working edge, see DecodeOptions.maxEdge).
+   * Its toBuffer and stats fail with a 400 on `image` when the pixels cannot be decoded.
+   */
   pipeline(): Sharp;
 }
 
@@ -94,8 +97,31 @@ export async function openImage(bytes: Buffer, options: DecodeOptions): Promise<
     width: swapsAxes ? height : width,
     height: swapsAxes ? width : height,
     hasAlpha: metadata.hasAlpha === true,
-    pipeline: () => timed(sharp(bytes, sharpOptions).rotate()),
+    pipeline: () => refusingUndecodable(timed(sharp(bytes, sharpOptions).rotate())),
   };
+}
+
+/**
+ * The pipeline with its decode failures made the file's (a 400 on `image`): corrupt data surfaces only when the pixels
+ * are decoded, and not always on the first decode. libvips looks at libjpeg's warnings before each 8-line strip it
+ * decodes, never after the last, so the pHash's 1/8-scale decode (64 source lines to a strip) passes some files whose
+ * scan is damaged near its end that a finer decode later (the stored copy, a model's copy) refuses.
+ */
+function refusingUndecodable(pipeline: Sharp): Sharp {
+  const toBuffer = pipeline.toBuffer.bind(pipeline) as (...args: unknown[]) => Promise<unknown> | Sharp;
+  const stats = pipeline.stats.bind(pipeline) as (...args: unknown[]) => Promise<unknown> | Sharp;
+  const refusing =
+    (decode: (...args: unknown[]) => Promise<unknown> | Sharp) =>
+    (...args: unknown[]) => {
+      const result = decode(...args);
+      // The callback forms return the pipeline itself: only promises are rewritten.
+      return result instanceof Promise
+        ? result.catch(() => {
+            throw invalidImage();
+          })
+        : result;
+    };
+  return Object.assign(pipeline, { toBuffer: refusing(toBuffer), stats: refusing(stats) });
 }
 
 async function openHeic(bytes: Buffer, options: DecodeOptions): Promise<OpenedImage> {
@@ -130,18 +156,13 @@ export async function normalizedForStorage(image: OpenedImage, maxEdge: number):
  * entropy-coded block is still read, which is what refuses a truncated file); the 32x32 result is greyed here.
  */
 export async function perceptualHash(image: OpenedImage): Promise<string> {
-  let shrunk: { data: Buffer; info: OutputInfo };
-  try {
-    shrunk = await image
-      .pipeline()
-      .flatten({ background: "#ffffff" })
-      .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-  } catch {
-    // Corrupt or truncated pixel data surfaces here, on the first decode of the pixels.
-    throw invalidImage();
-  }
+  // A decode failure is a 400 (see refusingUndecodable): truncated data surfaces here, on the first decode of the pixels.
+  const shrunk = await image
+    .pipeline()
+    .flatten({ background: "#ffffff" })
+    .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return phashFromGrey32(greyFromSrgb(shrunk.data, shrunk.info.channels));
 }
 

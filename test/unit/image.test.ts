@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../shared/domain/errors.js";
-import { openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
+import { normalizedForStorage, openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
 import { sniffImageFormat } from "../../shared/image/format.js";
 import { greyFromSrgb, hammingDistance, md5Hex, phashFromGrey32 } from "../../shared/image/hash.js";
 
@@ -10,6 +10,15 @@ const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
 const astronaut = await readFile("fixtures/photos/astronaut.jpg");
 const limits = { maxPixels: 100_000_000 };
+const END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
+
+/** Where a baseline JPEG's entropy-coded data starts (after its start-of-scan header) and ends (at its end-of-image marker). */
+function entropyCodedData(jpeg: Buffer): { start: number; end: number } {
+  let offset = 2;
+  while (jpeg[offset + 1] !== 0xda) offset += 2 + jpeg.readUInt16BE(offset + 2);
+  expect(jpeg.subarray(-2)).toEqual(END_OF_IMAGE);
+  return { start: offset + 2 + jpeg.readUInt16BE(offset + 2), end: jpeg.length - 2 };
+}
 
 async function phash(bytes: Buffer) {
   return perceptualHash(await openImage(bytes, limits));
@@ -133,6 +142,39 @@ describe("openImage validation", () => {
     );
     expect(await rejection(coffee.subarray(0, coffee.length / 3))).toMatch(/valid image/);
     expect(await rejection(coffee, 10_000)).toMatch(/Image dimensions too large/);
+  });
+
+  it("refuses a JPEG cut mid-scan, the same cut closed with an end-of-image marker, and one that stops after its header", async () => {
+    for (const photo of [coffee, cat]) {
+      const { start, end } = entropyCodedData(photo);
+      const middle = Math.floor((start + end) / 2);
+      expect(await rejection(photo.subarray(0, middle))).toMatch(/valid image/);
+      expect(await rejection(Buffer.concat([photo.subarray(0, middle), END_OF_IMAGE]))).toMatch(/valid image/);
+      expect(await rejection(photo.subarray(0, start))).toMatch(/valid image/);
+    }
+  });
+
+  it("refuses a JPEG with data missing from its scan on whichever decode finds it, never with a decoder's own error", async () => {
+    const { start, end } = entropyCodedData(coffee);
+    const at = Math.floor((start + end) / 2);
+    const missing = Buffer.concat([coffee.subarray(0, at), coffee.subarray(at + 200)]);
+    // Garbage that still decodes (libjpeg resynchronises) may pass every decode: then it is simply an image.
+    const garbled = Buffer.from(coffee);
+    for (let i = 0; i < 64; i++) garbled[at + i] = (i * 37 + 11) & 0xff;
+    const outcomes = async (bytes: Buffer) => {
+      const image = await openImage(bytes, limits);
+      const settle = (work: Promise<unknown>) =>
+        work.then(
+          () => "decoded",
+          (error: unknown) => error,
+        );
+      return [await settle(perceptualHash(image)), await settle(normalizedForStorage(image, 2048)), await settle(resizedJpeg(image, 512))];
+    };
+    const refusedMissing = await outcomes(missing);
+    expect(refusedMissing.some((outcome) => outcome instanceof InvalidInputError)).toBe(true);
+    for (const outcome of [...refusedMissing, ...(await outcomes(garbled))]) {
+      if (outcome !== "decoded") expect(outcome).toBeInstanceOf(InvalidInputError);
+    }
   });
 
   it("makes a JPEG copy with the long edge capped for the vision model", async () => {
