@@ -3,7 +3,7 @@ import type { Settings } from "../config/settings.js";
 import { MIME_TYPES, sniffImageFormat, type ImageFormat } from "./format.js";
 import { type HeicDecoder, sharedInlineHeicDecoder } from "./heic.js";
 import { INVALID_IMAGE_MESSAGE, invalidImage, tooManyPixels } from "./refusals.js";
-import { greyFromSrgb, PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
+import { PHASH_INPUT_SIZE, phashFromGrey32 } from "./hash.js";
 
 const DECODE_TIMEOUT_SECONDS = 20;
 
@@ -153,17 +153,20 @@ export async function normalizedForStorage(image: OpenedImage, maxEdge: number):
 
 /**
  * pHash of the upright image. sharp's shrink-on-load decodes a large JPEG at 1/8 scale in the DCT domain (every
- * entropy-coded block is still read, which is what refuses a truncated file); the 32x32 result is greyed here.
+ * entropy-coded block is still read, which is what refuses a truncated file). The grey conversion is sharp's output
+ * colourspace, made on the 32x32 result: greyscale() would grey every pixel of the shrunk-on-load image before the
+ * resize (about 14 M instructions for a 12 MP JPEG), and moves at most 2 of the 64 bits (docs/benchmarks.md).
  */
 export async function perceptualHash(image: OpenedImage): Promise<string> {
   // A decode failure is a 400 (see refusingUndecodable): truncated data surfaces here, on the first decode of the pixels.
-  const shrunk = await image
+  const grey = await image
     .pipeline()
     .flatten({ background: "#ffffff" })
     .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
+    .toColourspace("b-w")
     .raw()
-    .toBuffer({ resolveWithObject: true });
-  return phashFromGrey32(greyFromSrgb(shrunk.data, shrunk.info.channels));
+    .toBuffer();
+  return phashFromGrey32(grey);
 }
 
 /** A JPEG copy made when first asked for, then shared (moderation and the vision call may both want it; the local models want none). */

@@ -7,35 +7,6 @@ export function md5Hex(bytes: Uint8Array): string {
 export const PHASH_INPUT_SIZE = 32;
 const PHASH_BLOCK = 8;
 
-// An sRGB-encoded level (0-255) in linear light.
-const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, level) => {
-  const v = level / 255;
-  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-});
-
-function linearToSrgbLevel(y: number): number {
-  const v = y <= 0.0031308 ? 12.92 * y : 1.055 * y ** (1 / 2.4) - 0.055;
-  return Math.min(255, Math.max(0, Math.round(v * 255)));
-}
-
-/**
- * Grey levels of sRGB pixels (interleaved, one byte per channel, 3 channels or already 1): Rec. 709 luminance in
- * linear light, encoded back to sRGB, as sharp's greyscale computes it (libvips encodes through a table, so a
- * level may differ by 1). The pHash greys its 32x32
- * image after the shrink: greying the whole shrunk-on-load image first (sharp's greyscale runs before its resize)
- * cost a 12 MP JPEG about 14 M instructions, and moves at most 2 of the 64 bits (docs/benchmarks.md).
- */
-export function greyFromSrgb(pixels: Uint8Array, channels: number): Uint8Array {
-  if (channels === 1) return pixels;
-  if (channels !== 3 || pixels.length % 3 !== 0) throw new Error(`expected 1 or 3 channels of bytes, got ${channels} channels in ${pixels.length} bytes`);
-  const grey = new Uint8Array(pixels.length / 3);
-  for (let i = 0; i < grey.length; i++) {
-    const luminance = 0.2126 * SRGB_TO_LINEAR[pixels[3 * i]!]! + 0.7152 * SRGB_TO_LINEAR[pixels[3 * i + 1]!]! + 0.0722 * SRGB_TO_LINEAR[pixels[3 * i + 2]!]!;
-    grey[i] = linearToSrgbLevel(luminance);
-  }
-  return grey;
-}
-
 // DCT-II basis, computed once: COSINES[u][x] = cos((2x + 1) u π / 2N).
 const COSINES: Float64Array[] = Array.from({ length: PHASH_BLOCK + 1 }, (_, u) =>
   Float64Array.from({ length: PHASH_INPUT_SIZE }, (_, x) => Math.cos(((2 * x + 1) * u * Math.PI) / (2 * PHASH_INPUT_SIZE))),
