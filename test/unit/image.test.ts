@@ -95,7 +95,10 @@ describe("hashes", () => {
       return block.map((c) => (c > median ? "1" : "0")).join("");
     };
     let state = 5;
-    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) >> 23;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state >> 23;
+    };
     const images = [
       ...Array.from({ length: 200 }, () => Uint8Array.from({ length: 1024 }, random)),
       ...(await Promise.all([coffee, cat, astronaut].map((photo) => sharp(photo).resize(32, 32, { fit: "fill" }).toColourspace("b-w").raw().toBuffer()))),
