@@ -32,7 +32,10 @@ export interface OpenedImage {
   width: number;
   height: number;
   hasAlpha: boolean;
-  /** A fresh sharp pipeline over the upright first frame (HEIC: at most the options' working edge, see DecodeOptions.maxEdge). */
+  /**
+   * A fresh sharp pipeline over the upright first frame (HEIC: at most the options' working edge, see DecodeOptions.maxEdge).
+   * Its toBuffer and stats fail with a 400 on `image` when the pixels cannot be decoded.
+   */
   pipeline(): Sharp;
 }
 
@@ -94,8 +97,31 @@ export async function openImage(bytes: Buffer, options: DecodeOptions): Promise<
     width: swapsAxes ? height : width,
     height: swapsAxes ? width : height,
     hasAlpha: metadata.hasAlpha === true,
-    pipeline: () => timed(sharp(bytes, sharpOptions).rotate()),
+    pipeline: () => refusingUndecodable(timed(sharp(bytes, sharpOptions).rotate())),
   };
+}
+
+/**
+ * The pipeline with its decode failures made the file's (a 400 on `image`): corrupt data surfaces only when the pixels
+ * are decoded, and not always on the first decode. libvips looks at libjpeg's warnings before each 8-line strip it
+ * decodes, never after the last, so the pHash's 1/8-scale decode (64 source lines to a strip) passes some files whose
+ * scan is damaged near its end that a finer decode later (the stored copy, a model's copy) refuses.
+ */
+function refusingUndecodable(pipeline: Sharp): Sharp {
+  const toBuffer = pipeline.toBuffer.bind(pipeline) as (...args: unknown[]) => Promise<unknown> | Sharp;
+  const stats = pipeline.stats.bind(pipeline) as (...args: unknown[]) => Promise<unknown> | Sharp;
+  const refusing =
+    (decode: (...args: unknown[]) => Promise<unknown> | Sharp) =>
+    (...args: unknown[]) => {
+      const result = decode(...args);
+      // The callback forms return the pipeline itself: only promises are rewritten.
+      return result instanceof Promise
+        ? result.catch(() => {
+            throw invalidImage();
+          })
+        : result;
+    };
+  return Object.assign(pipeline, { toBuffer: refusing(toBuffer), stats: refusing(stats) });
 }
 
 async function openHeic(bytes: Buffer, options: DecodeOptions): Promise<OpenedImage> {
@@ -125,23 +151,22 @@ export async function normalizedForStorage(image: OpenedImage, maxEdge: number):
   return { bytes: await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality: 85, mozjpeg: true }).toBuffer(), contentType: "image/jpeg" };
 }
 
-/** pHash of the upright image; sharp's shrink-on-load keeps this cheap for large JPEGs. */
+/**
+ * pHash of the upright image. sharp's shrink-on-load decodes a large JPEG at 1/8 scale in the DCT domain (every
+ * entropy-coded block is still read, which is what refuses a truncated file). The grey conversion is sharp's output
+ * colourspace, made on the 32x32 result: greyscale() would grey every pixel of the shrunk-on-load image before the
+ * resize (about 14 M instructions for a 12 MP JPEG), and moves at most 2 of the 64 bits (docs/benchmarks.md).
+ */
 export async function perceptualHash(image: OpenedImage): Promise<string> {
-  let pixels: Buffer;
-  try {
-    pixels = await image
-      .pipeline()
-      .flatten({ background: "#ffffff" })
-      .greyscale()
-      .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
-      .extractChannel(0)
-      .raw()
-      .toBuffer();
-  } catch {
-    // Corrupt or truncated pixel data surfaces here, on the first full decode.
-    throw invalidImage();
-  }
-  return phashFromGray32(pixels);
+  // A decode failure is a 400 (see refusingUndecodable): truncated data surfaces here, on the first decode of the pixels.
+  const grey = await image
+    .pipeline()
+    .flatten({ background: "#ffffff" })
+    .resize(PHASH_INPUT_SIZE, PHASH_INPUT_SIZE, { fit: "fill" })
+    .toColourspace("b-w")
+    .raw()
+    .toBuffer();
+  return phashFromGray32(grey);
 }
 
 /** A JPEG copy made when first asked for, then shared (moderation and the vision call may both want it; the local models want none). */

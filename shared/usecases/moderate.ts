@@ -1,5 +1,5 @@
 import type { Settings } from "../config/settings.js";
-import { AnalysisFailedError, UnprocessableInputError } from "../domain/errors.js";
+import { AnalysisFailedError, InvalidInputError, UnprocessableInputError } from "../domain/errors.js";
 import type { OpenedImage } from "../image/decode.js";
 import { moderationInput } from "../moderation/input.js";
 import { BLOCKED_MESSAGE, decide, type ModerationVerdict } from "../moderation/moderation.js";
@@ -36,6 +36,8 @@ export async function moderatePhoto(
     const scores = await moderator.moderateImage(moderationInput(request.image, request.jpeg));
     verdict = { decision: decide(scores, settings), labels: scores.labels, provider: moderator.name };
   } catch (error) {
+    // A photo whose pixels do not decode is the client's 400, whoever decoded them first.
+    if (error instanceof InvalidInputError) throw error;
     // Fail closed: a photo that could not be checked is not analysed.
     throw new AnalysisFailedError(`Content moderation failed: ${(error as Error).message}`, { cause: error, retryable: true });
   }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../shared/domain/errors.js";
-import { openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
+import { normalizedForStorage, openImage, perceptualHash, resizedJpeg } from "../../shared/image/decode.js";
 import { sniffImageFormat } from "../../shared/image/format.js";
 import { hammingDistance, md5Hex, phashFromGray32 } from "../../shared/image/hash.js";
 
@@ -10,6 +10,15 @@ const coffee = await readFile("fixtures/photos/coffee-mug.jpg");
 const cat = await readFile("fixtures/photos/chelsea-cat.jpg");
 const astronaut = await readFile("fixtures/photos/astronaut.jpg");
 const limits = { maxPixels: 100_000_000 };
+const END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
+
+/** Where a baseline JPEG's entropy-coded data starts (after its start-of-scan header) and ends (at its end-of-image marker). */
+function entropyCodedData(jpeg: Buffer): { start: number; end: number } {
+  let offset = 2;
+  while (jpeg[offset + 1] !== 0xda) offset += 2 + jpeg.readUInt16BE(offset + 2);
+  expect(jpeg.subarray(-2)).toEqual(END_OF_IMAGE);
+  return { start: offset + 2 + jpeg.readUInt16BE(offset + 2), end: jpeg.length - 2 };
+}
 
 async function phash(bytes: Buffer) {
   return perceptualHash(await openImage(bytes, limits));
@@ -57,6 +66,51 @@ describe("hashes", () => {
     expect(hammingDistance(hashes[1]!, hashes[2]!)).toBeGreaterThan(16);
   });
 
+  it("pHash (greyed after the shrink) is within 2 bits of the hash greyed before it, which stored hashes were made with", async () => {
+    for (const photo of [coffee, cat, astronaut]) {
+      const greyedFirst = await sharp(photo)
+        .rotate()
+        .flatten({ background: "#ffffff" })
+        .greyscale()
+        .resize(32, 32, { fit: "fill" })
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      expect(hammingDistance(await phash(photo), phashFromGray32(greyedFirst))).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("pHash's folded DCT gives the bits of the textbook one (every coefficient summed over all 32 values)", async () => {
+    const cosine = (u: number, x: number) => Math.cos(((2 * x + 1) * u * Math.PI) / 64);
+    const textbook = (pixels: Uint8Array) => {
+      const rows = Array.from({ length: 32 }, (_, y) =>
+        Array.from({ length: 9 }, (_, u) => pixels.subarray(y * 32, y * 32 + 32).reduce((sum, p, x) => sum + p * cosine(u, x), 0)),
+      );
+      const block: number[] = [];
+      for (let v = 1; v <= 8; v++) {
+        for (let u = 1; u <= 8; u++) block.push(Math.round(rows.reduce((sum, row, y) => sum + row[u]! * cosine(v, y), 0) * 1e6) / 1e6);
+      }
+      const sorted = [...block].sort((a, b) => a - b);
+      const median = (sorted[31]! + sorted[32]!) / 2;
+      return block.map((c) => (c > median ? "1" : "0")).join("");
+    };
+    let state = 5;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state >> 23;
+    };
+    const images = [
+      ...Array.from({ length: 200 }, () => Uint8Array.from({ length: 1024 }, random)),
+      ...(await Promise.all([coffee, cat, astronaut].map((photo) => sharp(photo).resize(32, 32, { fit: "fill" }).toColourspace("b-w").raw().toBuffer()))),
+    ];
+    for (const pixels of images)
+      expect(
+        BigInt(`0x${phashFromGray32(pixels)}`)
+          .toString(2)
+          .padStart(64, "0"),
+      ).toBe(textbook(pixels));
+  });
+
   it("pHash of a flat image is all zeros and of a gradient is not", () => {
     expect(phashFromGray32(new Uint8Array(1024).fill(128))).toBe("0000000000000000");
     // Varies in both directions (a purely horizontal gradient has no energy past the first row, so hashes to zero too).
@@ -101,6 +155,39 @@ describe("openImage validation", () => {
     );
     expect(await rejection(coffee.subarray(0, coffee.length / 3))).toMatch(/valid image/);
     expect(await rejection(coffee, 10_000)).toMatch(/Image dimensions too large/);
+  });
+
+  it("refuses a JPEG cut mid-scan, the same cut closed with an end-of-image marker, and one that stops after its header", async () => {
+    for (const photo of [coffee, cat]) {
+      const { start, end } = entropyCodedData(photo);
+      const middle = Math.floor((start + end) / 2);
+      expect(await rejection(photo.subarray(0, middle))).toMatch(/valid image/);
+      expect(await rejection(Buffer.concat([photo.subarray(0, middle), END_OF_IMAGE]))).toMatch(/valid image/);
+      expect(await rejection(photo.subarray(0, start))).toMatch(/valid image/);
+    }
+  });
+
+  it("refuses a JPEG with data missing from its scan on whichever decode finds it, never with a decoder's own error", async () => {
+    const { start, end } = entropyCodedData(coffee);
+    const at = Math.floor((start + end) / 2);
+    const missing = Buffer.concat([coffee.subarray(0, at), coffee.subarray(at + 200)]);
+    // Garbage that still decodes (libjpeg resynchronises) may pass every decode: then it is simply an image.
+    const garbled = Buffer.from(coffee);
+    for (let i = 0; i < 64; i++) garbled[at + i] = (i * 37 + 11) & 0xff;
+    const outcomes = async (bytes: Buffer) => {
+      const image = await openImage(bytes, limits);
+      const settle = (work: Promise<unknown>) =>
+        work.then(
+          () => "decoded",
+          (error: unknown) => error,
+        );
+      return [await settle(perceptualHash(image)), await settle(normalizedForStorage(image, 2048)), await settle(resizedJpeg(image, 512))];
+    };
+    const refusedMissing = await outcomes(missing);
+    expect(refusedMissing.some((outcome) => outcome instanceof InvalidInputError)).toBe(true);
+    for (const outcome of [...refusedMissing, ...(await outcomes(garbled))]) {
+      if (outcome !== "decoded") expect(outcome).toBeInstanceOf(InvalidInputError);
+    }
   });
 
   it("makes a JPEG copy with the long edge capped for the vision model", async () => {
