@@ -106,6 +106,9 @@ async function benchStages(): Promise<void> {
  * of fresh local analyses runs, the event loop's longest stall, and fresh-analysis throughput at
  * concurrency 1 and 4.
  */
+/** Fresh analyses timed at each concurrency. */
+const THROUGHPUT_PHOTOS = 40;
+
 export async function benchInference(): Promise<void> {
   console.log("\n## local inference: one analysis by stage, then main thread vs worker pool");
   await benchStages();
@@ -150,7 +153,7 @@ export async function benchInference(): Promise<void> {
       await cached(20);
       const idle = await cached(200);
       // A stream of fresh analyses (distinct photos) while cached uploads are measured.
-      const photos = await distinctImages(400, 7 + workers);
+      const photos = await distinctImages(500, 7 + workers);
       let next = 0;
       let streaming = true;
       const stream = (async () => {
@@ -175,9 +178,10 @@ export async function benchInference(): Promise<void> {
         );
         return count / ((performance.now() - started) / 1000);
       };
-      const one = await throughput(1, 12);
+      // 40 photos each: a dozen (a second or two) left the ratio between runs anywhere from 1.4x to 1.7x.
+      const one = await throughput(1, THROUGHPUT_PHOTOS);
       const latencyOne = median(latencies);
-      const { result: four, split } = await cpuSplit(() => throughput(4, 12));
+      const { result: four, split } = await cpuSplit(() => throughput(4, THROUGHPUT_PHOTOS));
       console.log(
         `workers ${workers}, moderation ${moderation}: cached upload idle p50 ${median(idle).toFixed(1)} / p99 ${percentile(idle, 99).toFixed(1)} ms; ` +
           `during analyses p50 ${median(busy).toFixed(1)} / p99 ${percentile(busy, 99).toFixed(1)} ms (${(percentile(busy, 99) / percentile(idle, 99)).toFixed(1)}x idle p99); ` +
