@@ -92,7 +92,7 @@ describe("the README and docs/", () => {
 
   it("name only npm scripts that exist and settings the code reads", () => {
     const scripts = Object.keys(JSON.parse(text("package.json")).scripts as Record<string, string>);
-    const source = ["shared", "functions", "bin", "lib", "client", "test"]
+    const source = ["shared", "functions", "local", "bin", "lib", "client", "test"]
       .flatMap((folder) => readdirSync(folder, { recursive: true, encoding: "utf8" }).map((file) => join(folder, file)))
       .filter((file) => /\.(ts|mts)$/.test(file))
       .map(text)
