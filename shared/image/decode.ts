@@ -102,7 +102,7 @@ export async function openImage(bytes: Buffer, options: DecodeOptions): Promise<
 }
 
 /**
- * The pipeline with its decode failures made the file's (a 400 on `image`): corrupt data surfaces only when the pixels
+ * The pipeline with its decode failures made the file's (a 400 on `image`; libvips' timeout excepted): corrupt data surfaces only when the pixels
  * are decoded, and not always on the first decode. libvips looks at libjpeg's warnings before each 8-line strip it
  * decodes, never after the last, so the pHash's 1/8-scale decode (64 source lines to a strip) passes some files whose
  * scan is damaged near its end that a finer decode later (the stored copy, a model's copy) refuses.
@@ -116,8 +116,10 @@ function refusingUndecodable(pipeline: Sharp): Sharp {
       const result = decode(...args);
       // The callback forms return the pipeline itself: only promises are rewritten.
       return result instanceof Promise
-        ? result.catch(() => {
-            throw invalidImage();
+        ? result.catch((error: unknown) => {
+            // A spent time budget (DECODE_TIMEOUT_SECONDS) is the machine's, not the file's: it stays a failure to retry.
+            if (error instanceof Error && error.message.startsWith("timeout:")) throw error;
+            throw Object.assign(invalidImage(), { cause: error });
           })
         : result;
     };
