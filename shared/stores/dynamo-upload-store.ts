@@ -74,8 +74,16 @@ export class DynamoUploadStore implements UploadStore {
     return isExpired(repeat, now) ? null : repeat;
   }
 
+  /**
+   * The entry, then the upload read again: an upload deleted or erased since the caller's request read
+   * it would otherwise leave an entry naming its owner behind (for good, if it never expires). Such an
+   * entry is taken back at once (a batch delete: the upload function holds no DeleteItem).
+   */
   async rememberRepeat(repeat: OwnRepeat): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: repeatToItem(repeat) }));
+    const upload = await this.get(repeat.uploadId);
+    if (upload && !upload.erasedAt && upload.owner === repeat.owner) return;
+    await batchWrite(this.client, this.tableName, deleteRequests([repeatKey(repeat.owner, repeat.fileHash, repeat.variantKey)]));
   }
 
   /**

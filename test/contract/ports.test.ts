@@ -450,6 +450,11 @@ describe.each(adapters.uploads)("UploadStore contract: %s", (_, make) => {
     expect((await store.findRepeat(...key(deleted)))?.uploadId).toBe(deleted.id);
     await store.delete(deleted);
     expect(await store.findRepeat(...key(deleted))).toBeNull();
+    // Remembered by a request that read the upload before it was deleted (or erased): no entry is left naming its owner.
+    await store.rememberRepeat(ownRepeatOf(deleted, answered)!);
+    expect(await store.findRepeat(...key(deleted))).toBeNull();
+    await store.rememberRepeat(ownRepeatOf(erased, answered)!);
+    expect(await store.findRepeat(...key(erased))).toBeNull();
 
     const abandoned = upload({ analysisId: answered.id, fileHash: answered.fileHash, owner: "fp:abandoned", fingerprint: "abandoned" });
     await store.create(abandoned, ownRepeatOf(abandoned, answered));

@@ -181,7 +181,9 @@ export class MemoryUploadStore implements UploadStore {
   }
   async rememberRepeat(repeat: OwnRepeat) {
     takeFailure(this.failures, "rememberRepeat");
-    this.repeats.set(repeatId(repeat), clone(repeat));
+    // As the adapter ends up: no entry for an upload deleted, erased or not the owner's.
+    const upload = this.uploads.get(repeat.uploadId);
+    if (upload && !upload.erasedAt && upload.owner === repeat.owner) this.repeats.set(repeatId(repeat), clone(repeat));
   }
   async useOwn(owner: string, uploadId: string, analysisId: string, now: Date, token: string) {
     takeFailure(this.failures, "useOwn");
