@@ -234,7 +234,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     access: { items: { upload: ["GetItem"], analysis: ["GetItem"] } },
   },
   {
-    // The owner erases their upload: the upload and its owner-index entry, and the upload's image.
+    // The owner erases their upload: the upload, its owner-index and repeat entries, and the upload's image.
     id: "Delete",
     method: "DELETE",
     path: "/api/photo-analysis/{id}/",

@@ -128,17 +128,22 @@ interface S3rverStore {
  * written here in full before s3rver answers. Objects are at most a few MB (the upload limit).
  */
 export function storeObjectsBeforeAnswering(s3: S3rver): void {
-  const store = (s3 as unknown as { store: S3rverStore }).store;
+  const store = (s3 as unknown as { store?: Partial<S3rverStore> }).store;
+  if (typeof store?.putObject !== "function" || typeof store.getResourcePath !== "function" || typeof store.putMetadata !== "function") {
+    throw new Error("s3rver's filesystem store has changed: storeObjectsBeforeAnswering (local/aws.ts) needs updating");
+  }
+  const getResourcePath = store.getResourcePath.bind(store);
+  const putMetadata = store.putMetadata.bind(store);
   store.putObject = async ({ bucket, key, metadata, content }) => {
     const chunks: Buffer[] = [];
     if (Buffer.isBuffer(content)) chunks.push(content);
     else for await (const chunk of content) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
-    const objectPath = store.getResourcePath(bucket, key, "object");
+    const objectPath = getResourcePath(bucket, key, "object");
     await mkdir(dirname(objectPath), { recursive: true });
     await writeFile(objectPath, bytes);
     const md5 = createHash("md5").update(bytes).digest("hex");
-    await store.putMetadata(bucket, key, metadata, md5);
+    await putMetadata(bucket, key, metadata, md5);
     return { size: bytes.length, md5 };
   };
 }

@@ -19,7 +19,10 @@ interface Waiting {
  * promise of it settles, as the reads of a `Promise.all` are) goes out in one BatchGetItem. The
  * upload's first look (the refused-photo item, the owner's repeat entry, the rate-limit counters)
  * is one round trip this way, though three stores ask for it. Reads made under different table
- * grants (`npm start` runs every function in one process) are never batched together.
+ * grants (`npm start` runs every function in one process) are never batched together. Reads of
+ * different requests started in the same turn are: the worker runs a queue batch's jobs side by side,
+ * so their first looks share one BatchGetItem (each gets its own items; a failed request fails them
+ * all, and the queue delivers each job again).
  */
 export class TableReads {
   private readonly waiting = new Map<object | undefined, Waiting[]>();

@@ -263,7 +263,7 @@ interface RequestContext {
   input: UploadInput;
   /** Unique per request: the owner of the claims it takes. */
   requestId: string;
-  /** The request's quota token: a use of an own upload counts once per token. */
+  /** The request's meter token, also its use token: a use of an own upload counts once per token (a retry after a lost response too). */
   token: string;
 }
 
