@@ -142,6 +142,14 @@ export function isExpired(item: { expiresAt: string | null }, now: Date): boolea
   return item.expiresAt !== null && Date.parse(item.expiresAt) <= now.getTime();
 }
 
+/**
+ * An analysis's expiry once an upload that wants it kept until `wanted` uses it: only ever later (null
+ * is never: an analysis that never expires still never does, and an upload without one extends nothing).
+ */
+export function extendedExpiry(current: string | null, wanted: string | null): string | null {
+  return current !== null && wanted !== null && wanted > current ? wanted : current;
+}
+
 /** Whose an upload (or an upload URL, a job, a connection) is: the signed-in user, else the fingerprint, else the address. */
 export function ownerKey(caller: Caller): string {
   if (caller.userId) return `user:${caller.userId}`;

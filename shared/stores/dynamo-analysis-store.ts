@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isExpired, type Analysis, type StoredImageRef } from "../domain/types.js";
+import { extendedExpiry, isExpired, type Analysis, type StoredImageRef } from "../domain/types.js";
 import { hammingDistance } from "../image/hash.js";
 import { MAX_INDEXED_DISTANCE, phashSegments } from "../image/phash-index.js";
 import { isConditionFailed } from "./aws-errors.js";
@@ -109,7 +109,7 @@ export class DynamoAnalysisStore implements AnalysisStore {
   async extend(analysis: Analysis, expiresAt: string | null, now: Date, image?: StoredImageRef): Promise<boolean> {
     const sets = ["updatedAt = :now", ...(image ? ["image = :image"] : [])];
     const values: Record<string, unknown> = { ":now": now.toISOString(), ...(image ? { ":image": image } : {}) };
-    if (expiresAt !== null && analysis.expiresAt !== null && expiresAt > analysis.expiresAt) {
+    if (extendedExpiry(analysis.expiresAt, expiresAt) !== analysis.expiresAt) {
       try {
         await this.update(
           analysis.id,

@@ -1,7 +1,7 @@
 import type { ModerationVerdict } from "../moderation/moderation.js";
 import { variantKey, type PromptVariant } from "../domain/prompt.js";
 import type { Settings } from "../config/settings.js";
-import { ownerKey, type Analysis, type Caller, type StoredImageRef, type Upload } from "../domain/types.js";
+import { extendedExpiry, ownerKey, type Analysis, type Caller, type StoredImageRef, type Upload } from "../domain/types.js";
 import { normalizedForStorage, openImage, type OpenedImage } from "../image/decode.js";
 import { DEFAULT_MODEL_PRICES, estimateCostUsd } from "../vision/pricing.js";
 import type { VisionResult } from "../vision/provider.js";
@@ -185,9 +185,8 @@ export async function attachUpload(deps: AppDeps, settings: Settings, photo: Pho
     await store.delete(image.path).catch(() => {});
     return null;
   }
-  // Kept at least as long as the upload now (an analysis that never expires still never does).
-  const keptUntil = analysis.expiresAt === null || upload.expiresAt === null || analysis.expiresAt > upload.expiresAt ? analysis.expiresAt : upload.expiresAt;
-  return commitUpload(deps, upload, { ...analysis, expiresAt: keptUntil });
+  // Kept at least as long as the upload now.
+  return commitUpload(deps, upload, { ...analysis, expiresAt: extendedExpiry(analysis.expiresAt, upload.expiresAt) });
 }
 
 /** A copy of the analysis's stored image under the new upload's key, when the source is still there (in this store). */

@@ -1,6 +1,6 @@
 import { parseSettings, type Settings } from "../../shared/config/settings.js";
 import { decodeCursor, encodeCursor, isRecordLike } from "../../shared/domain/cursor.js";
-import { isExpired, type Analysis, type StoredImageRef, type Upload } from "../../shared/domain/types.js";
+import { extendedExpiry, isExpired, type Analysis, type StoredImageRef, type Upload } from "../../shared/domain/types.js";
 import { hammingDistance, isInformativeHash } from "../../shared/image/hash.js";
 import { MAX_INDEXED_DISTANCE } from "../../shared/image/phash-index.js";
 import { SlidingWindowRateLimiter, type CounterStore } from "../../shared/ratelimit/rate-limiter.js";
@@ -106,7 +106,7 @@ export class MemoryAnalysisStore implements AnalysisStore {
     takeFailure(this.failures, "extend");
     const stored = this.analyses.get(analysis.id);
     if (!stored) return false;
-    if (expiresAt !== null && stored.expiresAt !== null && expiresAt > stored.expiresAt) stored.expiresAt = expiresAt;
+    stored.expiresAt = extendedExpiry(stored.expiresAt, expiresAt);
     if (image) stored.image = clone(image);
     stored.updatedAt = now.toISOString();
     return true;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Detection } from "./concepts.js";
+import { COCO_LABELS } from "./coco-labels.js";
 import type { RgbImage } from "./models.js";
 import { openOnnx, type OnnxSession } from "../../onnx/runtime.js";
 import { convertGraphModel, type TfGraphNode } from "../../onnx/tf-graph.js";
@@ -27,90 +28,6 @@ const CENTERNET_STRIDE = 4;
 /** TopK over the heatmap's peaks, before suppression. */
 const CENTERNET_CANDIDATES = 100;
 const BLAZEFACE_INPUT = 256;
-
-/** The COCO classes, in CenterNet's output order. */
-export const COCO_LABELS = [
-  "person",
-  "bicycle",
-  "car",
-  "motorcycle",
-  "airplane",
-  "bus",
-  "train",
-  "truck",
-  "boat",
-  "traffic light",
-  "fire hydrant",
-  "stop sign",
-  "parking meter",
-  "bench",
-  "bird",
-  "cat",
-  "dog",
-  "horse",
-  "sheep",
-  "cow",
-  "elephant",
-  "bear",
-  "zebra",
-  "giraffe",
-  "backpack",
-  "umbrella",
-  "handbag",
-  "tie",
-  "suitcase",
-  "frisbee",
-  "skis",
-  "snowboard",
-  "sports ball",
-  "kite",
-  "baseball bat",
-  "baseball glove",
-  "skateboard",
-  "surfboard",
-  "tennis racket",
-  "bottle",
-  "wine glass",
-  "cup",
-  "fork",
-  "knife",
-  "spoon",
-  "bowl",
-  "banana",
-  "apple",
-  "sandwich",
-  "orange",
-  "broccoli",
-  "carrot",
-  "hot dog",
-  "pizza",
-  "donut",
-  "cake",
-  "chair",
-  "couch",
-  "potted plant",
-  "bed",
-  "dining table",
-  "toilet",
-  "tv",
-  "laptop",
-  "mouse",
-  "remote",
-  "keyboard",
-  "cell phone",
-  "microwave",
-  "oven",
-  "toaster",
-  "sink",
-  "refrigerator",
-  "book",
-  "clock",
-  "vase",
-  "scissors",
-  "teddy bear",
-  "hair drier",
-  "toothbrush",
-] as const;
 
 export interface Detector {
   detect(image: RgbImage): Promise<{ objects: Detection[]; faces: number }>;
