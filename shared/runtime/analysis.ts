@@ -14,29 +14,6 @@ import { createSecretReader } from "./secrets.js";
  * bundles carry no vision code.
  */
 
-/**
- * Threads for local inference: PHOTO_ANALYSIS_LOCAL_WORKERS, else one per core up to two; none in
- * Lambda (one vCPU at the upload function's memory, and a worker would only add start-up time).
- */
-function localWorkers(env: NodeJS.ProcessEnv): number {
-  if (env.PHOTO_ANALYSIS_LOCAL_WORKERS !== undefined && env.PHOTO_ANALYSIS_LOCAL_WORKERS !== "")
-    return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_LOCAL_WORKERS)) || 0);
-  if (env.AWS_LAMBDA_FUNCTION_NAME) return 0;
-  return Math.min(2, availableParallelism());
-}
-
-/**
- * Threads for HEIC decoding (libheif is synchronous WebAssembly): PHOTO_ANALYSIS_DECODE_WORKERS, else
- * one; none in Lambda, where an instance serves one request at a time (a busy event loop delays no
- * one), a worker would add its start-up to every HEIC, and the calling thread decodes one photo at a
- * time within the HEIC pixel budget (shared/image/heic.ts).
- */
-function decodeWorkers(env: NodeJS.ProcessEnv): number {
-  if (env.PHOTO_ANALYSIS_DECODE_WORKERS !== undefined && env.PHOTO_ANALYSIS_DECODE_WORKERS !== "")
-    return Math.max(0, Math.floor(Number(env.PHOTO_ANALYSIS_DECODE_WORKERS)) || 0);
-  return env.AWS_LAMBDA_FUNCTION_NAME ? 0 : 1;
-}
-
 /** The options an analysing runtime passes to createAppDeps. */
 export type Analysis = Required<Pick<AppDepsOptions, "vision" | "moderation" | "dispose">> & Pick<AppDepsOptions, "heicDecoder">;
 
@@ -48,22 +25,30 @@ export type Analysis = Required<Pick<AppDepsOptions, "vision" | "moderation" | "
  * they hold no models, and their memory goes back). `dispose` stops them all.
  */
 export function createAnalysis(runtime: RuntimeEnvironment, env: NodeJS.ProcessEnv = process.env): Analysis {
-  const workers = localWorkers(env);
+  const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  // Local models: one thread per core up to two; none in Lambda (one vCPU at the upload function's
+  // memory, and a worker would only add start-up time).
+  const workers = runtime.localWorkers ?? (inLambda ? 0 : Math.min(2, availableParallelism()));
   const pool = workers > 0 ? new InferencePool({ size: workers }) : undefined;
+  // One reader for both: a key they share (OpenAI's) is read from SSM once per refresh, not twice.
+  const secrets = createSecretReader(runtime, env);
   const vision = createProviderSelector({
-    secrets: createSecretReader(runtime, env),
+    secrets,
     baseUrls: runtime.providerBaseUrls,
     modulePaths: (env.NODE_PATH ?? "").split(":").filter(Boolean),
     localPool: pool,
   });
   const moderation = createModeratorSelector({
-    secrets: createSecretReader(runtime, env),
+    secrets,
     openaiBaseUrl: runtime.providerBaseUrls?.openai,
     inAws: Boolean(runtime.ssmPrefix),
     region: runtime.region,
     localPool: pool,
   });
-  const decoders = decodeWorkers(env);
+  // HEIC (libheif is synchronous WebAssembly): one thread; none in Lambda, where an instance serves one
+  // request at a time (a busy event loop delays no one), a worker would add its start-up to every HEIC,
+  // and the calling thread decodes one photo at a time within the HEIC pixel budget (image/heic.ts).
+  const decoders = runtime.decodeWorkers ?? (inLambda ? 0 : 1);
   const heicDecoder = decoders > 0 ? new HeicWorkers({ size: decoders }) : undefined;
   return {
     vision,

@@ -42,6 +42,9 @@ export interface RuntimeEnvironment {
   /** Admin access: a static bearer token (for local use) and/or the JWT group that makes a user an admin. */
   adminToken?: string;
   adminGroup?: string;
+  /** Threads for the local models and for HEIC decoding (PHOTO_ANALYSIS_LOCAL_WORKERS, PHOTO_ANALYSIS_DECODE_WORKERS); unset: the runtime's default (analysis.ts). */
+  localWorkers?: number;
+  decodeWorkers?: number;
 }
 
 /**
@@ -76,8 +79,16 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Omit<RuntimeEnvironment, "tabl
     eventsCallbackUrl: env.PHOTO_ANALYSIS_EVENTS_CALLBACK_URL || undefined,
     configFile: env.PHOTO_ANALYSIS_CONFIG_FILE || (existsSync("photo-analysis.config.json") ? "photo-analysis.config.json" : undefined),
     providerBaseUrls: providerBaseUrlsFrom(env),
+    localWorkers: threadCountFrom(env.PHOTO_ANALYSIS_LOCAL_WORKERS),
+    decodeWorkers: threadCountFrom(env.PHOTO_ANALYSIS_DECODE_WORKERS),
     ...jwtSettingsFrom(env),
   };
+}
+
+/** A number of threads, 0 or more; undefined when unset. */
+function threadCountFrom(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  return Math.max(0, Math.floor(Number(value))) || 0;
 }
 
 /** PHOTO_ANALYSIS_PUBLIC_BASE_URL: an origin, optionally with a path prefix; anything else is refused at start rather than copied into links. */

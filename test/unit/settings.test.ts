@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultSettingStrings, InvalidSettingsError, parseSettings } from "../../shared/config/settings.js";
 import { EnvConfigSource, LayeredConfigSource, LiveSettings, type ConfigSource } from "../../shared/config/sources.js";
+import { runtimeEnvironmentFrom } from "../../shared/runtime/environment.js";
 
 describe("settings", () => {
   it("has the seed's defaults", () => {
@@ -81,5 +82,19 @@ describe("LiveSettings", () => {
   it("fails loudly when the very first load is invalid", async () => {
     const live = new LiveSettings({ description: "bad", load: async () => ({ PHOTO_ANALYSIS_MAX_FILE_SIZE_MB: "-1" }) });
     await expect(live.get()).rejects.toThrow(/PHOTO_ANALYSIS_MAX_FILE_SIZE_MB/);
+  });
+});
+
+describe("the deployment's thread counts", () => {
+  it("reads PHOTO_ANALYSIS_LOCAL_WORKERS and PHOTO_ANALYSIS_DECODE_WORKERS as whole numbers of 0 or more, unset when not given", () => {
+    const threads = (env: Record<string, string>) => {
+      const { localWorkers, decodeWorkers } = runtimeEnvironmentFrom({ PHOTO_ANALYSIS_TABLE: "t", ...env });
+      return [localWorkers, decodeWorkers];
+    };
+    expect(threads({})).toEqual([undefined, undefined]);
+    expect(threads({ PHOTO_ANALYSIS_LOCAL_WORKERS: "", PHOTO_ANALYSIS_DECODE_WORKERS: "" })).toEqual([undefined, undefined]);
+    expect(threads({ PHOTO_ANALYSIS_LOCAL_WORKERS: "3", PHOTO_ANALYSIS_DECODE_WORKERS: "0" })).toEqual([3, 0]);
+    expect(threads({ PHOTO_ANALYSIS_LOCAL_WORKERS: "2.7", PHOTO_ANALYSIS_DECODE_WORKERS: "-4" })).toEqual([2, 0]);
+    expect(threads({ PHOTO_ANALYSIS_LOCAL_WORKERS: "many" })).toEqual([0, undefined]);
   });
 });
